@@ -1,0 +1,106 @@
+"""Compute graduated classes from data (equal interval, quantile, natural breaks)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from gisdesk.core.errors import StyleError
+from gisdesk.core.style import LayerStyle, StyleClass
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+__all__ = ["class_breaks", "classify_style", "interpolate_ramp"]
+
+
+def class_breaks(values: np.ndarray, *, method: str, k: int) -> list[float]:
+    """Return the upper bounds of ``k`` classes of the finite values (fewer if data is short).
+
+    ``natural_breaks`` is Fisher-Jenks (optimal), computed with mapclassify.
+    """
+    data = np.asarray(values, dtype=np.float64)
+    data = data[np.isfinite(data)]
+    if data.size == 0:
+        return []
+    unique = np.unique(data)
+    k = max(1, min(k, unique.size))
+    if k == 1:
+        return [float(unique[-1])]
+    if method == "equal_interval":
+        lo, hi = float(data.min()), float(data.max())
+        return [lo + (hi - lo) * (i + 1) / k for i in range(k)]
+    if method == "quantile":
+        qs = np.quantile(data, [(i + 1) / k for i in range(k)])
+        return [float(q) for q in np.unique(qs)]
+    if method == "natural_breaks":
+        import mapclassify
+
+        return [float(b) for b in mapclassify.FisherJenks(data, k=k).bins]
+    raise StyleError(
+        f"分级方法“{method}”无法从数据计算。",
+        f"Classification method '{method}' cannot be computed from data.",
+    )
+
+
+def _hex_to_rgba(colour: str) -> np.ndarray:
+    text = colour.lstrip("#")
+    parts = [int(text[i : i + 2], 16) for i in range(0, len(text), 2)]
+    if len(parts) == 3:
+        parts.append(255)
+    return np.array(parts, dtype=np.float64)
+
+
+def interpolate_ramp(ramp: Sequence[str], n: int) -> list[str]:
+    """Return ``n`` colours spread evenly along a ramp of two or more stops."""
+    if n <= 0:
+        return []
+    stops = [_hex_to_rgba(c) for c in (ramp or ["#deebf7", "#08519c"])]
+    if len(stops) == 1:
+        stops = stops * 2
+    positions = np.linspace(0.0, 1.0, len(stops))
+    out: list[str] = []
+    for t in np.linspace(0.0, 1.0, n) if n > 1 else [1.0]:
+        rgba = [np.interp(t, positions, [s[c] for s in stops]) for c in range(4)]
+        r, g, b, a = (round(float(v)) for v in rgba)
+        out.append(f"#{r:02x}{g:02x}{b:02x}" + ("" if a == 255 else f"{a:02x}"))
+    return out
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.4g}"
+
+
+def classify_style(style: LayerStyle, data: pd.DataFrame) -> LayerStyle:
+    """Return the style with graduated classes computed from the data.
+
+    Styles that are not graduated, or that fix their breaks (``method = "manual"``), come
+    back unchanged.
+    """
+    if style.kind != "graduated" or style.method == "manual":
+        return style
+    if style.field is None or style.field not in data.columns:
+        raise StyleError(
+            f"分级字段“{style.field}”不在图层中。",
+            f"The graduated field '{style.field}' is not in the layer.",
+        )
+    values = pd.to_numeric(data[style.field], errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.nan)
+    uppers = class_breaks(values, method=style.method, k=style.n_classes)
+    colours = interpolate_ramp(style.ramp, len(uppers))
+    finite = values[np.isfinite(values)]
+    lower = float(finite.min()) if finite.size else 0.0
+    classes: list[StyleClass] = []
+    sizes = np.linspace(style.symbol.size, style.symbol.size * 2.0, max(1, len(uppers)))
+    for i, (upper, colour) in enumerate(zip(uppers, colours, strict=True)):
+        symbol = replace(style.symbol, fill=colour)
+        if style.symbol.marker and len(uppers) > 1:
+            symbol = replace(symbol, size=float(round(sizes[i], 2)))
+        label = f"{_fmt(lower)} – {_fmt(upper)}"
+        classes.append(StyleClass(symbol=symbol, label_zh=label, label_en=label,
+                                  lower=lower, upper=upper))
+        lower = upper
+    return replace(style, classes=tuple(classes))

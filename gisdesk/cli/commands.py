@@ -1,0 +1,135 @@
+"""Implementations of the ``gisdesk`` subcommands (text output for people and scripts)."""
+
+from __future__ import annotations
+
+import sys
+import time
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+from pyproj import CRS
+
+from gisdesk.cli.main import EXIT_INVALID, EXIT_OK
+from gisdesk.core.validation import ValidationReport, validate_layer
+from gisdesk.io.project_store import open_project
+
+__all__ = ["format_table", "run_info", "run_sample_build", "run_validate"]
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """Return rows as an aligned text table (wide CJK characters count double)."""
+    cells = [[str(h) for h in headers]] + [[str(c) for c in r] for r in rows]
+    widths = [max(_width(row[i]) for row in cells) for i in range(len(headers))]
+    lines = []
+    for j, row in enumerate(cells):
+        lines.append("  ".join(c + " " * (w - _width(c)) for c, w in zip(row, widths, strict=True)).rstrip())
+        if j == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _crs_text(crs: object) -> str:
+    if crs is None:
+        return "无 / none"
+    c = CRS.from_user_input(crs)
+    epsg = c.to_epsg()
+    return f"EPSG:{epsg}" if epsg else c.name
+
+
+def _reports(project_path: Path) -> tuple[object, list[ValidationReport]]:
+    project = open_project(project_path)
+    reports = []
+    for layer in project:
+        if layer.schema is None:
+            continue
+        reports.append(validate_layer(layer.data, layer.schema, layer=layer.name))
+    return project, reports
+
+
+def run_info(path: Path, *, lang: str = "zh") -> int:
+    """Print the project's layers with feature counts, CRS and schema status."""
+    project, reports = _reports(path)
+    by_name = {r.layer: r for r in reports}
+    zh = lang == "zh"
+    rows = []
+    for layer in reversed(project.layers):  # top of the drawing order first, as in a layer tree
+        rep = by_name.get(layer.name)
+        if rep is None:
+            status = "无图层定义" if zh else "no schema"
+        elif rep.ok:
+            status = ("通过" if zh else "ok") + (
+                f"（{len(rep.warnings)} 提示）" if zh and rep.warnings else
+                f" ({len(rep.warnings)} warnings)" if rep.warnings else "")
+        else:
+            status = (f"{len(rep.errors)} 个错误" if zh else f"{len(rep.errors)} errors")
+        geom = ",".join(sorted(set(layer.data.geom_type.dropna()))) or "-"
+        title = layer.title if zh else (layer.schema.title_en if layer.schema else layer.name)
+        rows.append([
+            layer.name, title, layer.kind or "-", geom, len(layer), _crs_text(layer.data.crs),
+            status, ("示意数据" if zh else "schematic") if layer.metadata.schematic else "",
+        ])
+    headers = (["图层", "名称", "类型", "几何", "要素数", "坐标系", "图层定义检查", "备注"] if zh
+               else ["layer", "title", "type", "geometry", "features", "CRS", "schema", "note"])
+    print(f"{'项目' if zh else 'Project'}: {project.title}  ({path})")  # type: ignore[attr-defined]
+    print(format_table(headers, rows))
+    return EXIT_OK
+
+
+def run_validate(path: Path, *, lang: str = "zh", limit: int = 20, csv: Path | None = None) -> int:
+    """Check every layer against its schema; print issues; return 1 if any error."""
+    _project, reports = _reports(path)
+    zh = lang == "zh"
+    n_errors = sum(len(r.errors) for r in reports)
+    n_warnings = sum(len(r.warnings) for r in reports)
+    for rep in reports:
+        if not rep.issues:
+            print(f"✓ {rep.layer}")
+            continue
+        mark = "✗" if rep.errors else "!"
+        print(f"{mark} {rep.layer}: " + (f"{len(rep.errors)} 个错误，{len(rep.warnings)} 个提示"
+                                         if zh else f"{len(rep.errors)} errors, "
+                                         f"{len(rep.warnings)} warnings"))
+        shown = rep.errors + rep.warnings
+        for issue in shown[: limit or None]:
+            print(f"    {issue.message(lang)}")
+        if limit and len(shown) > limit:
+            more = len(shown) - limit
+            print(f"    ……另有 {more} 条（使用 --limit 0 显示全部）" if zh
+                  else f"    ... {more} more (use --limit 0 to show all)")
+    if csv is not None:
+        frames = [r.to_frame() for r in reports]
+        table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        table.to_csv(csv, index=False, encoding="utf-8-sig")  # BOM: Excel/WPS read it as UTF-8
+    summary = (f"共 {n_errors} 个错误，{n_warnings} 个提示。" if zh
+               else f"{n_errors} errors, {n_warnings} warnings.")
+    print(summary, file=sys.stderr if n_errors else sys.stdout)
+    return EXIT_INVALID if n_errors else EXIT_OK
+
+
+def run_sample_build(
+    *, out: Path | None, scale: float, seed: int | None, lang: str = "zh"
+) -> int:
+    """Build the Haimen sample project and print what was written."""
+    from gisdesk import resources
+    from gisdesk.cli.sample import SAMPLE_SEED, build_sample_project
+    from gisdesk.core.errors import InputError
+
+    if scale <= 0:
+        raise InputError("规模系数必须大于 0。", "The size factor must be greater than 0.")
+    target = out or resources.sample_project_path()
+    start = time.perf_counter()
+
+    def progress(fraction: float, message: str) -> None:
+        print(f"[{fraction:4.0%}] {message}", file=sys.stderr)
+
+    path = build_sample_project(target, scale=scale, seed=seed or SAMPLE_SEED, progress=progress)
+    seconds = time.perf_counter() - start
+    size_mb = path.stat().st_size / 1e6
+    print(f"{'已生成' if lang == 'zh' else 'Built'} {path} ({size_mb:.1f} MB, {seconds:.1f} s)")
+    return EXIT_OK

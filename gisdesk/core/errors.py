@@ -1,0 +1,62 @@
+"""Errors gisdesk raises, each written for the person who has to fix the input.
+
+Every error carries a Chinese and an English message; ``str(err)`` gives both, so a log or
+a terminal shows something useful whichever language the reader works in.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CRSError",
+    "Cancelled",
+    "GisdeskError",
+    "InputError",
+    "ProjectError",
+    "SchemaError",
+    "StyleError",
+]
+
+
+class GisdeskError(Exception):
+    """Base of all gisdesk errors: a user-facing message in Chinese and English."""
+
+    def __init__(self, zh: str, en: str | None = None) -> None:
+        self.zh = zh
+        self.en = en if en is not None else zh
+        super().__init__(self.en)
+
+    def message(self, language: str = "zh") -> str:
+        """Return the message in the given language ("zh" or "en")."""
+        return self.zh if language == "zh" else self.en
+
+    def __str__(self) -> str:
+        if self.zh == self.en:
+            return self.en
+        return f"{self.zh} / {self.en}"
+
+
+class InputError(GisdeskError):
+    """Input data or arguments the user has to correct."""
+
+
+class CRSError(InputError):
+    """A missing, wrong or unusable coordinate reference system."""
+
+
+class SchemaError(InputError):
+    """A schema file or a layer that does not fit its schema."""
+
+
+class StyleError(InputError):
+    """A style file that cannot be understood."""
+
+
+class ProjectError(GisdeskError):
+    """A project file that cannot be opened or saved."""
+
+
+class Cancelled(GisdeskError):  # noqa: N818 - it is an outcome, not a failure
+    """Long work stopped because the user cancelled it."""
+
+    def __init__(self) -> None:
+        super().__init__("操作已取消", "Cancelled by the user")

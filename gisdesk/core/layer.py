@@ -1,0 +1,129 @@
+"""A map layer: features, the layer type they follow, style and display state."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from gisdesk.core.errors import InputError
+from gisdesk.core.events import Signal
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from gisdesk.core.schema import LayerSchema
+    from gisdesk.core.style import LayerStyle
+
+__all__ = ["Layer", "LayerMetadata", "check_layer_name"]
+
+_NAME = re.compile(r"^[^\x00-\x1f\"'`;]{1,63}$")
+
+
+def check_layer_name(name: str) -> str:
+    """Return the name if it can be a layer (and GeoPackage table) name, else raise."""
+    if not _NAME.match(name) or name.lower().startswith(("gpkg_", "rtree_", "gisdesk_", "sqlite_")):
+        raise InputError(
+            f"图层名称“{name}”不可用：须为 1-63 个字符，不含引号、分号或控制字符，且不以 "
+            "gpkg_/rtree_/gisdesk_/sqlite_ 开头。",
+            f"Layer name '{name}' cannot be used: 1-63 characters without quotes, semicolons "
+            "or control characters, not starting with gpkg_, rtree_, gisdesk_ or sqlite_.",
+        )
+    return name
+
+
+@dataclass
+class LayerMetadata:
+    """Where a layer's data comes from, and what was done to it on the way in."""
+
+    schematic: bool = False  # 示意数据: generated, not official
+    source_zh: str = ""
+    source_en: str = ""
+    conversions: list[str] = field(default_factory=list)  # e.g. "GCJ-02 -> CGCS2000"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the metadata as plain data."""
+        return {
+            "schematic": self.schematic,
+            "source_zh": self.source_zh,
+            "source_en": self.source_en,
+            "conversions": list(self.conversions),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LayerMetadata:
+        """Build metadata from plain data, ignoring keys it does not know."""
+        return cls(
+            schematic=bool(data.get("schematic", False)),
+            source_zh=str(data.get("source_zh", "")),
+            source_en=str(data.get("source_en", "")),
+            conversions=[str(c) for c in data.get("conversions", [])],
+        )
+
+
+class Layer:
+    """Features of one layer type, with its style and display state.
+
+    ``changed`` is emitted with the layer and a reason ("data", "style", "display") so views
+    redraw only what changed.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        data: gpd.GeoDataFrame,
+        *,
+        schema: LayerSchema | None = None,
+        style: LayerStyle | None = None,
+        title: str | None = None,
+        visible: bool = True,
+        opacity: float = 1.0,
+        group: str = "",
+        metadata: LayerMetadata | None = None,
+    ) -> None:
+        self.name = check_layer_name(name)
+        self._data = data
+        self.schema = schema
+        self.style = style
+        self.title = title or (schema.title_zh if schema else name)
+        self.visible = visible
+        self.opacity = opacity
+        self.group = group
+        self.metadata = metadata or LayerMetadata()
+        self.changed = Signal()
+
+    @property
+    def kind(self) -> str | None:
+        """The layer type (schema id), or None for a layer without a schema."""
+        return self.schema.id if self.schema else None
+
+    @property
+    def data(self) -> gpd.GeoDataFrame:
+        """The features."""
+        return self._data
+
+    def set_data(self, data: gpd.GeoDataFrame) -> None:
+        """Replace the features and tell the views."""
+        self._data = data
+        self.changed.emit(self, "data")
+
+    def set_style(self, style: LayerStyle) -> None:
+        """Replace the style and tell the views."""
+        self.style = style
+        self.changed.emit(self, "style")
+
+    def set_visible(self, visible: bool) -> None:
+        """Show or hide the layer."""
+        self.visible = visible
+        self.changed.emit(self, "display")
+
+    def set_opacity(self, opacity: float) -> None:
+        """Set the layer opacity in [0, 1]."""
+        self.opacity = min(1.0, max(0.0, opacity))
+        self.changed.emit(self, "display")
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"Layer({self.name!r}, kind={self.kind!r}, features={len(self)})"

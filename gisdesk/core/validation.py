@@ -1,0 +1,235 @@
+"""Check a layer against its schema and report every problem, row by row."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from gisdesk.core.crs import STORAGE_CRS
+from gisdesk.core.schema import FieldSpec, LayerSchema, coerce_values
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+__all__ = ["Issue", "ValidationReport", "validate_layer"]
+
+Severity = Literal["error", "warning"]
+
+_FAMILY = {
+    "Point": "Point",
+    "MultiPoint": "Point",
+    "LineString": "LineString",
+    "MultiLineString": "LineString",
+    "Polygon": "Polygon",
+    "MultiPolygon": "Polygon",
+}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem found in a layer: where it is and what to do about it."""
+
+    severity: Severity
+    layer: str
+    row: int | None  # position in the layer (0-based), None for layer-wide problems
+    field: str | None
+    code: str
+    zh: str
+    en: str
+
+    def message(self, language: str = "zh") -> str:
+        """Return the issue as one line of text for the user."""
+        where_zh = "" if self.row is None else f"第 {self.row + 1} 行"
+        where_en = "" if self.row is None else f"row {self.row + 1}"
+        if self.field:
+            where_zh += f"字段“{self.field}”"
+            where_en += f"{', ' if where_en else ''}field '{self.field}'"
+        if language == "zh":
+            return f"[{self.layer}] {where_zh}：{self.zh}" if where_zh else f"[{self.layer}] {self.zh}"
+        return f"[{self.layer}] {where_en}: {self.en}" if where_en else f"[{self.layer}] {self.en}"
+
+
+@dataclass
+class ValidationReport:
+    """All issues of one layer."""
+
+    layer: str
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Issue]:
+        """Issues that make the layer unusable until fixed."""
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        """Issues worth a look that do not block use."""
+        return [i for i in self.issues if i.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        """Whether the layer has no errors."""
+        return not self.errors
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the issues as a table (one row per issue)."""
+        return pd.DataFrame(
+            [
+                {
+                    "severity": i.severity,
+                    "layer": i.layer,
+                    "row": i.row,
+                    "field": i.field,
+                    "code": i.code,
+                    "message_zh": i.zh,
+                    "message_en": i.en,
+                }
+                for i in self.issues
+            ],
+            columns=["severity", "layer", "row", "field", "code", "message_zh", "message_en"],
+        )
+
+
+def validate_layer(
+    gdf: gpd.GeoDataFrame,
+    schema: LayerSchema,
+    *,
+    layer: str | None = None,
+    storage_crs: CRS | None = STORAGE_CRS,
+) -> ValidationReport:
+    """Check attributes, geometries and CRS of a layer against its schema.
+
+    Parameters
+    ----------
+    gdf
+        The layer's features.
+    schema
+        The layer type it claims to be.
+    layer
+        The name used in messages (defaults to the schema id).
+    storage_crs
+        The CRS the layer must be in, or None to accept any declared CRS.
+    """
+    name = layer or schema.id
+    report = ValidationReport(layer=name)
+    add = report.issues.append
+    if gdf.crs is None:
+        add(Issue("error", name, None, None, "crs-missing",
+                  "图层没有坐标系，请在导入时指明。",
+                  "The layer has no coordinate reference system; state it when importing."))
+    elif storage_crs is not None and not CRS.from_user_input(gdf.crs).equals(storage_crs):
+        add(Issue("error", name, None, None, "crs-not-storage",
+                  f"图层坐标系为 {CRS.from_user_input(gdf.crs).to_string()}，项目要求 "
+                  f"{storage_crs.to_string()}（CGCS2000）。",
+                  f"The layer is in {CRS.from_user_input(gdf.crs).to_string()}; projects store "
+                  f"{storage_crs.to_string()} (CGCS2000)."))
+    _check_geometries(gdf, schema, name, report)
+    for spec in schema.fields:
+        if spec.name not in gdf.columns:
+            if spec.required:
+                add(Issue("error", name, None, spec.name, "field-missing",
+                          f"缺少必填字段（{spec.label_zh}）。",
+                          f"Required field is missing ({spec.label_en})."))
+            else:
+                add(Issue("warning", name, None, spec.name, "field-missing",
+                          f"缺少字段（{spec.label_zh}），相关分析将无法使用。",
+                          f"Field is missing ({spec.label_en}); analyses that need it "
+                          "will say so."))
+            continue
+        _check_field(gdf[spec.name], coerce_values(gdf[spec.name], spec.type), spec, name, report)
+    return report
+
+
+def _check_geometries(
+    gdf: gpd.GeoDataFrame, schema: LayerSchema, name: str, report: ValidationReport
+) -> None:
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    missing = shapely.is_missing(geoms)
+    empty = ~missing & shapely.is_empty(geoms)
+    for row in np.flatnonzero(missing | empty):
+        report.issues.append(Issue("error", name, int(row), None, "geometry-empty",
+                                   "几何为空，请补绘或删除该要素。",
+                                   "The geometry is empty; draw it or delete the feature."))
+    present = ~(missing | empty)
+    types = shapely.get_type_id(geoms)
+    type_names = np.array(
+        ["Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString",
+         "MultiPolygon", "GeometryCollection"], dtype=object)
+    want = _FAMILY[schema.geometry]
+    for row in np.flatnonzero(present):
+        got = type_names[types[row]] if 0 <= types[row] < len(type_names) else "Unknown"
+        if _FAMILY.get(got) != want:
+            report.issues.append(Issue(
+                "error", name, int(row), None, "geometry-type",
+                f"几何类型为 {got}，该图层要求 {schema.geometry}。",
+                f"The geometry is a {got}; this layer holds {schema.geometry}."))
+    invalid = present & ~shapely.is_valid(geoms)
+    if invalid.any():
+        reasons = shapely.is_valid_reason(geoms[invalid])
+        for row, reason in zip(np.flatnonzero(invalid), reasons, strict=True):
+            report.issues.append(Issue(
+                "error", name, int(row), None, "geometry-invalid",
+                f"几何无效（{reason}），可用“修复几何”处理。",
+                f"The geometry is invalid ({reason}); use 'repair geometry' to fix it."))
+
+
+def _check_field(
+    raw: pd.Series, values: pd.Series, spec: FieldSpec, name: str, report: ValidationReport
+) -> None:
+    add = report.issues.append
+    raw_missing = raw.isna().to_numpy() | (raw.astype("string").str.strip() == "").fillna(
+        False).to_numpy(dtype=bool)
+    if spec.required:
+        for row in np.flatnonzero(raw_missing):
+            add(Issue("error", name, int(row), spec.name, "required",
+                      f"必填项（{spec.label_zh}）为空。",
+                      f"Required value ({spec.label_en}) is empty."))
+    unconvertible = ~raw_missing & values.isna().to_numpy()
+    type_zh = {"str": "文本", "int": "整数", "float": "数值", "bool": "是/否", "date": "日期"}
+    for row in np.flatnonzero(unconvertible):
+        add(Issue("error", name, int(row), spec.name, "type",
+                  f"“{_short(raw.iloc[row])}”不是有效的{type_zh[spec.type]}。",
+                  f"'{_short(raw.iloc[row])}' is not a valid {spec.type}."))
+    present = ~values.isna().to_numpy()
+    if spec.domain:
+        allowed = set(spec.domain_values)
+        outside = present & ~values.map(lambda v: v in allowed, na_action="ignore").fillna(
+            True).to_numpy(dtype=bool)
+        options = "、".join(str(v) for v in spec.domain_values)
+        for row in np.flatnonzero(outside):
+            add(Issue("error", name, int(row), spec.name, "domain",
+                      f"“{_short(values.iloc[row])}”不在允许值内（{options}）。",
+                      f"'{_short(values.iloc[row])}' is not one of: {options}."))
+    if spec.type in ("int", "float") and (spec.min is not None or spec.max is not None):
+        numbers = values.astype("float64").to_numpy()
+        low = present & (numbers < spec.min) if spec.min is not None else np.zeros_like(present)
+        high = present & (numbers > spec.max) if spec.max is not None else np.zeros_like(present)
+        unit = spec.unit or ""
+        for row in np.flatnonzero(low | high):
+            add(Issue("error", name, int(row), spec.name, "range",
+                      f"数值 {numbers[row]:g}{unit} 超出范围 [{_bound(spec.min)}, "
+                      f"{_bound(spec.max)}]。",
+                      f"Value {numbers[row]:g} {unit} is outside [{_bound(spec.min)}, "
+                      f"{_bound(spec.max)}]."))
+    if spec.pattern is not None and spec.type == "str":
+        regex = re.compile(spec.pattern)
+        for row in np.flatnonzero(present):
+            if not regex.fullmatch(str(values.iloc[row])):
+                add(Issue("error", name, int(row), spec.name, "pattern",
+                          f"“{_short(values.iloc[row])}”格式不正确。",
+                          f"'{_short(values.iloc[row])}' does not match the expected format."))
+
+
+def _bound(value: float | None) -> str:
+    return "∞" if value is None else f"{value:g}"
+
+
+def _short(value: object, limit: int = 40) -> str:
+    text = str(value).replace("\n", " ").replace("\r", " ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"

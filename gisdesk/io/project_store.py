@@ -1,0 +1,406 @@
+"""The project store: one GeoPackage per project.
+
+Every layer is a GeoPackage feature table in EPSG:4490. gisdesk keeps its own state in two
+tables beside them (unregistered in ``gpkg_contents``, so other GIS programs ignore them):
+
+``gisdesk_project``  key / JSON value: format version, title, settings;
+``gisdesk_layers``   one row per layer: drawing position, layer type, title, visibility,
+                     opacity, group, style (JSON) and metadata (JSON, incl. 示意数据 flag).
+
+A save writes a complete new file beside the target, flushes it to disk and renames it over
+the target in one step (``os.replace``), so a crash or a kill at any moment leaves either the
+old or the new project, never a mixture. A GeoPackage without gisdesk tables opens too: each
+vector table becomes a layer, typed by its name when it matches a layer schema.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import pyogrio
+
+from gisdesk.core.crs import STORAGE_CRS, require_crs
+from gisdesk.core.errors import GisdeskError, ProjectError
+from gisdesk.core.layer import Layer, LayerMetadata
+from gisdesk.core.progress import CancelToken, ProgressCallback, check_cancel, report
+from gisdesk.core.project import Project
+from gisdesk.core.schema import coerce_to_schema
+from gisdesk.core.style import LayerStyle
+from gisdesk.io.schemas import load_schemas
+from gisdesk.io.styles import load_styles
+
+if TYPE_CHECKING:
+    from gisdesk.core.schema import LayerSchema
+
+__all__ = ["FORMAT_VERSION", "open_project", "read_project_layer", "save_project"]
+
+FORMAT_VERSION = 1
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_PROMOTE = {"Polygon": "MultiPolygon", "MultiPolygon": "MultiPolygon"}
+
+
+# --- opening ---------------------------------------------------------------------------
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise ProjectError(f"项目文件不存在：{path}", f"The project file does not exist: {path}")
+    if path.is_dir():
+        raise ProjectError(f"{path} 是文件夹，不是项目文件。", f"{path} is a folder, not a project file.")
+    size = path.stat().st_size
+    if size == 0:
+        raise ProjectError(
+            f"项目文件 {path.name} 是空文件（0 字节），可能在复制或下载时中断。请使用备份。",
+            f"The project file {path.name} is empty (0 bytes); copying or downloading it was "
+            "probably interrupted. Use a backup.",
+        )
+    with path.open("rb") as fh:
+        head = fh.read(len(_SQLITE_MAGIC))
+    if head != _SQLITE_MAGIC:
+        raise ProjectError(
+            f"{path.name} 不是 GeoPackage 项目文件（文件头不符）。",
+            f"{path.name} is not a GeoPackage project file (its header does not match).",
+        )
+
+
+@contextlib.contextmanager
+def _connect_ro(path: Path) -> Iterator[sqlite3.Connection]:
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _read_gisdesk_tables(
+    path: Path,
+) -> tuple[dict[str, Any], list[dict[str, Any]] | None, list[str]]:
+    """Return project settings, gisdesk layer rows (None if absent) and GPKG feature tables."""
+    try:
+        with _connect_ro(path) as con:
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if "gpkg_contents" not in tables:
+                raise ProjectError(
+                    f"{path.name} 是 SQLite 数据库，但不是 GeoPackage（缺少 gpkg_contents 表）。",
+                    f"{path.name} is an SQLite database but not a GeoPackage "
+                    "(it has no gpkg_contents table).",
+                )
+            features = [
+                r[0]
+                for r in con.execute(
+                    "SELECT table_name FROM gpkg_contents WHERE data_type='features' "
+                    "ORDER BY table_name"
+                )
+            ]
+            settings: dict[str, Any] = {}
+            if "gisdesk_project" in tables:
+                settings = {k: json.loads(v) for k, v in con.execute(
+                    "SELECT key, value FROM gisdesk_project")}
+            rows = None
+            if "gisdesk_layers" in tables:
+                cur = con.execute(
+                    "SELECT name, position, kind, title, visible, opacity, grp, style, metadata "
+                    "FROM gisdesk_layers ORDER BY position"
+                )
+                cols = [c[0] for c in cur.description]
+                rows = [dict(zip(cols, r, strict=True)) for r in cur]
+    except sqlite3.DatabaseError as exc:
+        raise ProjectError(
+            f"项目文件 {path.name} 已损坏，无法读取（{exc}）。请使用备份。",
+            f"The project file {path.name} is damaged and cannot be read ({exc}). Use a backup.",
+        ) from None
+    return settings, rows, features
+
+
+def read_project_layer(
+    path: Path, name: str, *, schema: LayerSchema | None = None
+) -> gpd.GeoDataFrame:
+    """Read one layer table of a project, typed by its schema when it has one."""
+    try:
+        gdf = pyogrio.read_dataframe(path, layer=name, use_arrow=True)
+    except Exception as exc:  # noqa: BLE001 - GDAL raises many kinds; all mean the same here
+        raise ProjectError(
+            f"无法读取图层“{name}”：{exc}",
+            f"Cannot read layer '{name}': {exc}",
+        ) from None
+    if schema is not None:
+        gdf = gpd.GeoDataFrame(coerce_to_schema(gdf, schema), geometry=gdf.geometry.name,
+                               crs=gdf.crs)
+    return gdf
+
+
+def open_project(
+    path: str | os.PathLike[str],
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> Project:
+    """Open a project GeoPackage (or any GeoPackage) and return the project.
+
+    Raises
+    ------
+    ProjectError
+        When the file is missing, empty, not a GeoPackage or damaged; the message says which.
+    """
+    path = Path(path)
+    _check_file(path)
+    settings, rows, features = _read_gisdesk_tables(path)
+    schemas = load_schemas()
+    styles = load_styles()
+    version = settings.get("format_version", FORMAT_VERSION)
+    if isinstance(version, int) and version > FORMAT_VERSION:
+        raise ProjectError(
+            f"该项目由更新版本的 gisdesk 保存（格式 {version}），请升级 gisdesk。",
+            f"This project was saved by a newer gisdesk (format {version}); upgrade gisdesk.",
+        )
+    if rows is None:
+        rows = [{"name": n, "kind": n if n in schemas else None} for n in features]
+    project = Project(title=str(settings.get("title", path.stem)), path=path)
+    project.settings = dict(settings.get("settings", {}))
+    missing = [r["name"] for r in rows if r["name"] not in features]
+    if missing:
+        raise ProjectError(
+            f"项目记录的图层在文件中不存在：{'、'.join(missing)}。文件可能被其他程序修改过。",
+            f"Layers listed by the project are missing from the file: {', '.join(missing)}. "
+            "Another program may have changed it.",
+        )
+    for i, row in enumerate(rows):
+        check_cancel(cancel)
+        report(progress, i / max(1, len(rows)), f"读取图层 {row['name']}")
+        kind = row.get("kind")
+        schema = schemas.get(kind) if kind else None
+        gdf = read_project_layer(path, row["name"], schema=schema)
+        style = None
+        if row.get("style"):
+            style = LayerStyle.from_dict(json.loads(row["style"]), source=f"{path.name}:{row['name']}")
+        elif schema is not None and schema.style in styles:
+            style = styles[schema.style]
+        metadata = LayerMetadata.from_dict(json.loads(row["metadata"])) if row.get(
+            "metadata") else LayerMetadata()
+        project.add_layer(
+            Layer(
+                row["name"],
+                gdf,
+                schema=schema,
+                style=style,
+                title=row.get("title") or None,
+                visible=bool(row.get("visible", True)),
+                opacity=float(row.get("opacity", 1.0)),
+                group=str(row.get("grp") or ""),
+                metadata=metadata,
+            )
+        )
+    report(progress, 1.0, "完成")
+    return project
+
+
+# --- saving ----------------------------------------------------------------------------
+
+
+def _fsync_path(path: Path, *, directory: bool = False) -> None:
+    flags = os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if directory else 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return  # directories cannot be opened on Windows; the rename is still atomic there
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists but not ours, or the platform cannot tell: leave it alone
+    return True
+
+
+def _remove_stale_temporaries(target: Path) -> None:
+    """Delete half-written saves left beside ``target`` by processes that died mid-save."""
+    for tmp in target.parent.glob(f".{target.name}.*.saving.gpkg"):
+        parts = tmp.name[len(target.name) + 2 :].split(".")
+        if parts and parts[0].isdigit() and not _pid_alive(int(parts[0])):
+            tmp.unlink(missing_ok=True)
+
+
+def _geometry_type(layer: Layer, gdf: gpd.GeoDataFrame) -> str | None:
+    if layer.schema is not None:
+        return _PROMOTE.get(layer.schema.geometry, layer.schema.geometry)
+    types = set(gdf.geom_type.dropna())
+    return types.pop() if len(types) == 1 else "Unknown"
+
+
+def _prepare(layer: Layer) -> gpd.GeoDataFrame:
+    gdf = layer.data
+    crs = require_crs(gdf, layer=layer.name)
+    if not crs.equals(STORAGE_CRS):
+        gdf = gdf.to_crs(STORAGE_CRS)
+    if layer.schema is not None and layer.schema.geometry == "MultiPolygon":
+        import shapely
+
+        geoms = gdf.geometry.values
+        single = gdf.geom_type.to_numpy() == "Polygon"
+        if single.any():
+            gdf = gdf.copy()
+            promoted = [shapely.multipolygons([g]) for g in geoms[single]]
+            gdf.loc[single, gdf.geometry.name] = promoted
+    if layer.schema is not None:
+        gdf = gpd.GeoDataFrame(coerce_to_schema(gdf, layer.schema), geometry=gdf.geometry.name,
+                               crs=gdf.crs)
+    return gdf
+
+
+def _layer_row(position: int, layer: Layer) -> tuple[Any, ...]:
+    return (
+        layer.name,
+        position,
+        layer.kind,
+        layer.title,
+        int(layer.visible),
+        float(layer.opacity),
+        layer.group,
+        None if layer.style is None else json.dumps(layer.style.to_dict(), ensure_ascii=False,
+                                                    sort_keys=True),
+        json.dumps(layer.metadata.to_dict(), ensure_ascii=False, sort_keys=True),
+    )
+
+
+def _write_state(path: Path, project: Project) -> None:
+    con = sqlite3.connect(path)
+    try:
+        with con:
+            con.execute(
+                "CREATE TABLE gisdesk_project (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)"
+            )
+            con.execute(
+                "CREATE TABLE gisdesk_layers (name TEXT PRIMARY KEY NOT NULL, "
+                "position INTEGER NOT NULL, kind TEXT, title TEXT, visible INTEGER NOT NULL, "
+                "opacity REAL NOT NULL, grp TEXT, style TEXT, metadata TEXT)"
+            )
+            entries = {
+                "format_version": FORMAT_VERSION,
+                "title": project.title,
+                "settings": project.settings,
+            }
+            con.executemany(
+                "INSERT INTO gisdesk_project (key, value) VALUES (?, ?)",
+                [(k, json.dumps(v, ensure_ascii=False, sort_keys=True)) for k, v in entries.items()],
+            )
+            con.executemany(
+                "INSERT INTO gisdesk_layers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [_layer_row(i, layer) for i, layer in enumerate(project.layers)],
+            )
+        con.execute("VACUUM")
+    finally:
+        con.close()
+
+
+def save_project(
+    project: Project,
+    path: str | os.PathLike[str] | None = None,
+    *,
+    timestamp: str | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> Path:
+    """Save the project atomically to ``path`` (default: where it was opened from).
+
+    Parameters
+    ----------
+    project
+        The project to save; its ``path`` becomes ``path`` afterwards (save-as).
+    path
+        Target file; missing parent folders are an error, not created silently.
+    timestamp
+        Fix the GeoPackage change timestamps (ISO 8601, e.g. "2022-05-15T00:00:00Z") so
+        the same content gives the same bytes; default is the current time.
+
+    Returns
+    -------
+    Path
+        The saved file.
+    """
+    target = Path(path) if path is not None else project.path
+    if target is None:
+        raise ProjectError("请先选择保存位置。", "Choose where to save the project first.")
+    target = target.resolve()
+    if not target.parent.is_dir():
+        raise ProjectError(
+            f"保存位置的文件夹不存在：{target.parent}",
+            f"The folder to save into does not exist: {target.parent}",
+        )
+    _remove_stale_temporaries(target)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.saving.gpkg")
+    options = {"OGR_CURRENT_DATE": timestamp} if timestamp else {}
+    previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    try:
+        pyogrio.set_gdal_config_options({**options} if options else {})
+        layers = project.layers
+        for i, layer in enumerate(layers):
+            check_cancel(cancel)
+            report(progress, i / max(1, len(layers)), f"保存图层 {layer.name}")
+            gdf = _prepare(layer)
+            pyogrio.write_dataframe(
+                gdf,
+                tmp,
+                layer=layer.name,
+                driver="GPKG",
+                geometry_type=_geometry_type(layer, gdf),
+                promote_to_multi=False,
+                use_arrow=True,
+                layer_options={"SPATIAL_INDEX": "YES", "FID": "fid"},
+            )
+        if not layers:
+            _create_empty_gpkg(tmp)
+        check_cancel(cancel)
+        _write_state(tmp, project)
+        _fsync_path(tmp)
+        os.replace(tmp, target)
+        _fsync_path(target.parent, directory=True)
+    except GisdeskError:
+        tmp.unlink(missing_ok=True)
+        raise
+    except Exception as exc:
+        tmp.unlink(missing_ok=True)
+        raise ProjectError(
+            f"保存项目失败，原文件未改动：{exc}",
+            f"Saving the project failed; the previous file is untouched: {exc}",
+        ) from exc
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
+    project.path = target
+    report(progress, 1.0, "已保存")
+    return target
+
+
+def _create_empty_gpkg(path: Path) -> None:
+    """Create a GeoPackage with no layers (GDAL needs one layer to create the file)."""
+    empty = gpd.GeoDataFrame({"geometry": []}, geometry="geometry", crs=STORAGE_CRS)
+    pyogrio.write_dataframe(empty, path, layer="gisdesk_placeholder", driver="GPKG")
+    con = sqlite3.connect(path)
+    try:
+        with con:
+            con.execute("DROP TABLE gisdesk_placeholder")
+            con.execute("DELETE FROM gpkg_contents WHERE table_name='gisdesk_placeholder'")
+            con.execute("DELETE FROM gpkg_geometry_columns WHERE table_name='gisdesk_placeholder'")
+            for t in ("gpkg_extensions", "gpkg_ogr_contents"):
+                with contextlib.suppress(sqlite3.OperationalError):
+                    con.execute(f"DELETE FROM {t} WHERE table_name='gisdesk_placeholder'")  # noqa: S608
+    finally:
+        con.close()

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Set up everything gisdesk needs on a fresh Debian/Ubuntu machine (or a Linux desktop):
+# system packages (CJK font, Xvfb, Qt's runtime libraries), a virtualenv in .venv, and
+# gisdesk installed into it with its test/dev extras. Safe to run again: it skips what is done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  fonts-noto-cjk            # Chinese labels render as characters, on screen and in plates
+  xvfb xauth                # a real X screen for GUI checks on a machine without a display
+  libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
+  libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
+  libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
+)
+
+missing=()
+if command -v dpkg-query >/dev/null 2>&1; then
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+fi
+if ((${#missing[@]})); then
+  echo "setup: installing system packages: ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+PYTHON="${PYTHON:-python3.11}"
+command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv with $("$PYTHON" --version)"
+  "$PYTHON" -m venv .venv
+fi
+
+stamp=".venv/.gisdesk-setup-$(sha256sum pyproject.toml | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+  echo "setup: installing gisdesk and its dependencies into .venv"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".[dev,bench]"
+  rm -f .venv/.gisdesk-setup-*
+  touch "$stamp"
+fi
+echo "setup: ready ($(.venv/bin/python -c 'import gisdesk; print("gisdesk", gisdesk.__version__)'))"

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Set up and run the whole test suite: lint, format, types, import contracts, pytest.
+# This is the one test command; .ci/run calls exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export QT_QPA_PLATFORM=offscreen
+echo "== ruff check";  .venv/bin/ruff check .
+echo "== ruff format"; .venv/bin/ruff format --check .
+echo "== mypy";        .venv/bin/mypy gisdesk
+echo "== pytest"
+# pytest's exit code 5 (no tests collected) is a failure like any other non-zero code.
+.venv/bin/python -m pytest "$@"

@@ -1,0 +1,40 @@
+"""Shared test setup: Qt runs offscreen; the sample project path and schemas as fixtures."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def sample_path() -> Path:
+    from gisdesk import resources
+
+    path = resources.sample_project_path()
+    assert path.exists(), "sample_data/haimen.gpkg is missing: run `gisdesk sample build`"
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_project(sample_path: Path):
+    from gisdesk.io.project_store import open_project
+
+    return open_project(sample_path)
+
+
+@pytest.fixture(scope="session")
+def schemas():
+    from gisdesk.io.schemas import load_schemas
+
+    return load_schemas()

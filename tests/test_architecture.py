@@ -1,0 +1,59 @@
+"""The import contracts hold, and they really catch a wrong arrow."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+
+
+def _lint(cwd: Path, pythonpath: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(pythonpath)}
+    return subprocess.run(
+        [str(LINT_IMPORTS), str(cwd / "pyproject.toml"), "--no-cache"],
+        cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=300,
+    )
+
+
+def test_import_contracts_hold():
+    result = _lint(ROOT, ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Contracts: " in result.stdout and " broken" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "line"),
+    [
+        ("core/layer.py", "import PySide6.QtCore"),
+        ("io/schemas.py", "from PySide6 import QtGui"),
+        ("analysis/classify.py", "import gisdesk.ui"),
+        ("core/project.py", "import gisdesk.io.project_store"),
+    ],
+)
+def test_a_wrong_import_breaks_the_contract(tmp_path, module, line):
+    copy = tmp_path / "repo"
+    copy.mkdir()
+    shutil.copytree(ROOT / "gisdesk", copy / "gisdesk",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", copy / "pyproject.toml")
+    target = copy / "gisdesk" / module
+    target.write_text(target.read_text(encoding="utf-8") + f"\n{line}  # noqa\n", encoding="utf-8")
+    result = _lint(copy, copy)
+    assert result.returncode != 0, result.stdout
+    assert "BROKEN" in result.stdout
+
+
+def test_importing_the_model_does_not_load_qt():
+    code = (
+        "import sys, gisdesk.core.project, gisdesk.io.project_store, gisdesk.analysis.classify, "
+        "gisdesk.cli.main; print(sorted(m for m in sys.modules if m.startswith('PySide6')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -18,7 +18,12 @@ def _lint(cwd: Path, pythonpath: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(pythonpath)}
     return subprocess.run(
         [str(LINT_IMPORTS), str(cwd / "pyproject.toml"), "--no-cache"],
-        cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=300,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
     )
 
 
@@ -40,8 +45,9 @@ def test_import_contracts_hold():
 def test_a_wrong_import_breaks_the_contract(tmp_path, module, line):
     copy = tmp_path / "repo"
     copy.mkdir()
-    shutil.copytree(ROOT / "gisdesk", copy / "gisdesk",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        ROOT / "gisdesk", copy / "gisdesk", ignore=shutil.ignore_patterns("__pycache__")
+    )
     shutil.copy(ROOT / "pyproject.toml", copy / "pyproject.toml")
     target = copy / "gisdesk" / module
     target.write_text(target.read_text(encoding="utf-8") + f"\n{line}  # noqa\n", encoding="utf-8")

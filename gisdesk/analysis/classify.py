@@ -37,13 +37,53 @@ def class_breaks(values: np.ndarray, *, method: str, k: int) -> list[float]:
         qs = np.quantile(data, [(i + 1) / k for i in range(k)])
         return [float(q) for q in np.unique(qs)]
     if method == "natural_breaks":
-        import mapclassify
-
-        return [float(b) for b in mapclassify.FisherJenks(data, k=k).bins]
+        return _fisher_jenks(data, k)
     raise StyleError(
         f"分级方法“{method}”无法从数据计算。",
         f"Classification method '{method}' cannot be computed from data.",
     )
+
+
+_JENKS_SAMPLE = 2000
+
+
+def _fisher_jenks(data: np.ndarray, k: int) -> list[float]:
+    """Return Fisher-Jenks (optimal 1-D k-means) upper bounds, by vectorised dynamic programming.
+
+    The exact optimum costs O(n^2 k); above 2,000 values it is computed on the sorted data at
+    evenly spaced ranks (min and max included). A random sample, as mapclassify's sampler
+    draws, would make a legend change between two openings of the same project.
+    """
+    x = np.sort(data)
+    if x.size > _JENKS_SAMPLE:
+        x = x[np.linspace(0, x.size - 1, _JENKS_SAMPLE).round().astype(int)]
+    x = x - x.mean()  # centring keeps the sums of squares well conditioned
+    n = x.size
+    cs = np.concatenate([[0.0], np.cumsum(x)])
+    cs2 = np.concatenate([[0.0], np.cumsum(x * x)])
+    start = np.arange(n)[:, None]  # m: first index of a class
+    end = np.arange(n)[None, :]  # i: last index of a class
+    with np.errstate(divide="ignore", invalid="ignore"):
+        count = (end - start + 1).astype(np.float64)
+        total = cs[end + 1] - cs[start]
+        ssd = cs2[end + 1] - cs2[start] - total * total / count
+    ssd[end < start] = np.inf
+    cost = ssd[0].copy()  # one class covering 0..i
+    back = np.zeros((k, n), dtype=np.int64)
+    for j in range(1, k):
+        prev = np.full(n, np.inf)
+        prev[1:] = cost[:-1]  # best cost of j classes ending at m - 1
+        total_cost = prev[:, None] + ssd
+        total_cost[: j, :] = np.inf  # each earlier class needs at least one value
+        back[j] = np.argmin(total_cost, axis=0)
+        cost = total_cost[back[j], np.arange(n)]
+    uppers: list[float] = []
+    last = n - 1
+    for j in range(k - 1, -1, -1):
+        uppers.append(float(x[last]))
+        last = int(back[j, last]) - 1
+    offset = float(np.sort(data)[0] - x[0]) if data.size else 0.0
+    return sorted(u + offset for u in uppers)
 
 
 def _hex_to_rgba(colour: str) -> np.ndarray:
@@ -88,7 +128,8 @@ def classify_style(style: LayerStyle, data: pd.DataFrame) -> LayerStyle:
             f"The graduated field '{style.field}' is not in the layer.",
         )
     values = pd.to_numeric(data[style.field], errors="coerce").to_numpy(
-        dtype=np.float64, na_value=np.nan)
+        dtype=np.float64, na_value=np.nan
+    )
     uppers = class_breaks(values, method=style.method, k=style.n_classes)
     colours = interpolate_ramp(style.ramp, len(uppers))
     finite = values[np.isfinite(values)]
@@ -100,7 +141,8 @@ def classify_style(style: LayerStyle, data: pd.DataFrame) -> LayerStyle:
         if style.symbol.marker and len(uppers) > 1:
             symbol = replace(symbol, size=float(round(sizes[i], 2)))
         label = f"{_fmt(lower)} – {_fmt(upper)}"
-        classes.append(StyleClass(symbol=symbol, label_zh=label, label_en=label,
-                                  lower=lower, upper=upper))
+        classes.append(
+            StyleClass(symbol=symbol, label_zh=label, label_en=label, lower=lower, upper=upper)
+        )
         lower = upper
     return replace(style, classes=tuple(classes))

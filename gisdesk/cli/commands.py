@@ -12,6 +12,7 @@ import pandas as pd
 from pyproj import CRS
 
 from gisdesk.cli.main import EXIT_INVALID, EXIT_OK
+from gisdesk.core.project import Project
 from gisdesk.core.validation import ValidationReport, validate_layer
 from gisdesk.io.project_store import open_project
 
@@ -28,7 +29,9 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> st
     widths = [max(_width(row[i]) for row in cells) for i in range(len(headers))]
     lines = []
     for j, row in enumerate(cells):
-        lines.append("  ".join(c + " " * (w - _width(c)) for c, w in zip(row, widths, strict=True)).rstrip())
+        lines.append(
+            "  ".join(c + " " * (w - _width(c)) for c, w in zip(row, widths, strict=True)).rstrip()
+        )
         if j == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
@@ -42,7 +45,7 @@ def _crs_text(crs: object) -> str:
     return f"EPSG:{epsg}" if epsg else c.name
 
 
-def _reports(project_path: Path) -> tuple[object, list[ValidationReport]]:
+def _reports(project_path: Path) -> tuple[Project, list[ValidationReport]]:
     project = open_project(project_path)
     reports = []
     for layer in project:
@@ -64,19 +67,34 @@ def run_info(path: Path, *, lang: str = "zh") -> int:
             status = "无图层定义" if zh else "no schema"
         elif rep.ok:
             status = ("通过" if zh else "ok") + (
-                f"（{len(rep.warnings)} 提示）" if zh and rep.warnings else
-                f" ({len(rep.warnings)} warnings)" if rep.warnings else "")
+                f"（{len(rep.warnings)} 提示）"
+                if zh and rep.warnings
+                else f" ({len(rep.warnings)} warnings)"
+                if rep.warnings
+                else ""
+            )
         else:
-            status = (f"{len(rep.errors)} 个错误" if zh else f"{len(rep.errors)} errors")
+            status = f"{len(rep.errors)} 个错误" if zh else f"{len(rep.errors)} errors"
         geom = ",".join(sorted(set(layer.data.geom_type.dropna()))) or "-"
         title = layer.title if zh else (layer.schema.title_en if layer.schema else layer.name)
-        rows.append([
-            layer.name, title, layer.kind or "-", geom, len(layer), _crs_text(layer.data.crs),
-            status, ("示意数据" if zh else "schematic") if layer.metadata.schematic else "",
-        ])
-    headers = (["图层", "名称", "类型", "几何", "要素数", "坐标系", "图层定义检查", "备注"] if zh
-               else ["layer", "title", "type", "geometry", "features", "CRS", "schema", "note"])
-    print(f"{'项目' if zh else 'Project'}: {project.title}  ({path})")  # type: ignore[attr-defined]
+        rows.append(
+            [
+                layer.name,
+                title,
+                layer.kind or "-",
+                geom,
+                len(layer),
+                _crs_text(layer.data.crs),
+                status,
+                ("示意数据" if zh else "schematic") if layer.metadata.schematic else "",
+            ]
+        )
+    headers = (
+        ["图层", "名称", "类型", "几何", "要素数", "坐标系", "图层定义检查", "备注"]
+        if zh
+        else ["layer", "title", "type", "geometry", "features", "CRS", "schema", "note"]
+    )
+    print(f"{'项目' if zh else 'Project'}: {project.title}  ({path})")
     print(format_table(headers, rows))
     return EXIT_OK
 
@@ -92,29 +110,38 @@ def run_validate(path: Path, *, lang: str = "zh", limit: int = 20, csv: Path | N
             print(f"✓ {rep.layer}")
             continue
         mark = "✗" if rep.errors else "!"
-        print(f"{mark} {rep.layer}: " + (f"{len(rep.errors)} 个错误，{len(rep.warnings)} 个提示"
-                                         if zh else f"{len(rep.errors)} errors, "
-                                         f"{len(rep.warnings)} warnings"))
+        print(
+            f"{mark} {rep.layer}: "
+            + (
+                f"{len(rep.errors)} 个错误，{len(rep.warnings)} 个提示"
+                if zh
+                else f"{len(rep.errors)} errors, {len(rep.warnings)} warnings"
+            )
+        )
         shown = rep.errors + rep.warnings
         for issue in shown[: limit or None]:
             print(f"    {issue.message(lang)}")
         if limit and len(shown) > limit:
             more = len(shown) - limit
-            print(f"    ……另有 {more} 条（使用 --limit 0 显示全部）" if zh
-                  else f"    ... {more} more (use --limit 0 to show all)")
+            print(
+                f"    ……另有 {more} 条（使用 --limit 0 显示全部）"
+                if zh
+                else f"    ... {more} more (use --limit 0 to show all)"
+            )
     if csv is not None:
         frames = [r.to_frame() for r in reports]
         table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         table.to_csv(csv, index=False, encoding="utf-8-sig")  # BOM: Excel/WPS read it as UTF-8
-    summary = (f"共 {n_errors} 个错误，{n_warnings} 个提示。" if zh
-               else f"{n_errors} errors, {n_warnings} warnings.")
+    summary = (
+        f"共 {n_errors} 个错误，{n_warnings} 个提示。"
+        if zh
+        else f"{n_errors} errors, {n_warnings} warnings."
+    )
     print(summary, file=sys.stderr if n_errors else sys.stdout)
     return EXIT_INVALID if n_errors else EXIT_OK
 
 
-def run_sample_build(
-    *, out: Path | None, scale: float, seed: int | None, lang: str = "zh"
-) -> int:
+def run_sample_build(*, out: Path | None, scale: float, seed: int | None, lang: str = "zh") -> int:
     """Build the Haimen sample project and print what was written."""
     from gisdesk import resources
     from gisdesk.cli.sample import SAMPLE_SEED, build_sample_project

@@ -39,20 +39,36 @@ def _parser() -> argparse.ArgumentParser:
     info = sub.add_parser("info", help="列出项目图层 / list a project's layers")
     info.add_argument("project", type=Path, help="项目文件 (.gpkg) / project file")
 
-    val = sub.add_parser("validate", help="按图层定义检查项目 / check a project against the schemas")
+    val = sub.add_parser(
+        "validate", help="按图层定义检查项目 / check a project against the schemas"
+    )
     val.add_argument("project", type=Path, help="项目文件 (.gpkg) / project file")
-    val.add_argument("--limit", type=int, default=20,
-                     help="每个图层最多显示的问题数 / issues shown per layer (default 20; 0 = all)")
-    val.add_argument("--csv", type=Path, help="把全部问题写入 CSV / write every issue to a CSV file")
+    val.add_argument(
+        "--limit",
+        type=int,
+        default=20,
+        help="每个图层最多显示的问题数 / issues shown per layer (default 20; 0 = all)",
+    )
+    val.add_argument(
+        "--csv", type=Path, help="把全部问题写入 CSV / write every issue to a CSV file"
+    )
 
     sample = sub.add_parser("sample", help="示例项目 / the Haimen sample project")
     sample_sub = sample.add_subparsers(dest="sample_command", metavar="ACTION", required=True)
     build = sample_sub.add_parser("build", help="生成示例项目 / build the sample project")
-    build.add_argument("--scale", type=float, default=1.0,
-                       help="规模系数（路网段数约成正比）/ size factor (default 1)")
+    build.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="规模系数（路网段数约成正比）/ size factor (default 1)",
+    )
     build.add_argument("--seed", type=int, default=None, help="随机种子 / random seed")
-    build.add_argument("--out", type=Path, default=None,
-                       help="输出文件 / output file (default: sample_data/haimen.gpkg)")
+    build.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="输出文件 / output file (default: sample_data/haimen.gpkg)",
+    )
     return parser
 
 

@@ -54,7 +54,11 @@ def build_sample_project(
     layers = generate_haimen(scale=scale, seed=seed)
     schemas = load_schemas()
     styles = load_styles()
-    title = "海门区示例项目（示意数据）" if scale == 1.0 else f"海门区示例项目（示意数据，规模 ×{scale:g}）"
+    title = (
+        "海门区示例项目（示意数据）"
+        if scale == 1.0
+        else f"海门区示例项目（示意数据，规模 ×{scale:g}）"
+    )
     project = Project(title=title)
     project.settings = {"language": "zh", "sample": {"scale": scale, "seed": seed}}
     for kind, group in SAMPLE_LAYER_ORDER:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -29,10 +30,8 @@ class Signal:
 
     def disconnect(self, slot: Callable[..., Any]) -> None:
         """Unsubscribe ``slot`` (no error if it is not subscribed)."""
-        try:
+        with contextlib.suppress(ValueError):
             self._slots.remove(slot)
-        except ValueError:
-            pass
 
     def emit(self, *args: Any) -> None:
         """Call every subscriber with ``args``."""

@@ -1,10 +1,11 @@
 """A small, safe filter language for rule-based styles and selections.
 
-Expressions look like Python: ``status != '销号' and deaths >= 1``, ``"class" in ['国道', '省道']``,
-``not registered``, ``name is None``. As in QGIS, 'single quotes' make text and "double
-quotes" name a field, which is how a field called like a keyword (``"class"``) is written. They are parsed with :mod:`ast` and only comparisons,
-boolean operators, field names and literals are accepted, so a style file from a colleague
-cannot run code. Evaluation is vectorised over a DataFrame.
+Expressions look like Python: ``status != '销号' and deaths >= 1``,
+``"class" in ['国道', '省道']``, ``not registered``, ``name is None``. As in QGIS, 'single
+quotes' make text and "double quotes" name a field, which is how a field named like a
+keyword (``"class"``) is written. Expressions are parsed with :mod:`ast` and only
+comparisons, boolean operators, field names and literals are accepted, so a style file from
+a colleague cannot run code. Evaluation is vectorised over a DataFrame.
 """
 
 from __future__ import annotations
@@ -71,9 +72,24 @@ def _parse(expr: str) -> tuple[ast.Expression, dict[str, str]]:
     for node in ast.walk(tree):
         if not isinstance(
             node,
-            ast.Expression | ast.BoolOp | ast.And | ast.Or | ast.UnaryOp | ast.Not | ast.USub
-            | ast.Compare | ast.Name | ast.Load | ast.Constant | ast.List | ast.Tuple | ast.In
-            | ast.NotIn | ast.Is | ast.IsNot | ast.cmpop,
+            ast.Expression
+            | ast.BoolOp
+            | ast.And
+            | ast.Or
+            | ast.UnaryOp
+            | ast.Not
+            | ast.USub
+            | ast.Compare
+            | ast.Name
+            | ast.Load
+            | ast.Constant
+            | ast.List
+            | ast.Tuple
+            | ast.In
+            | ast.NotIn
+            | ast.Is
+            | ast.IsNot
+            | ast.cmpop,
         ):
             raise _reject(expr, f"'{type(node).__name__}' is not allowed")
         if isinstance(node, ast.Name) and node.id not in fields:
@@ -90,7 +106,10 @@ def filter_fields(expr: str) -> set[str]:
     """Return the field names an expression refers to."""
     tree, fields = _parse(expr)
     return {fields[n.id] for n in ast.walk(tree) if isinstance(n, ast.Name)} - {
-        "True", "False", "None"}
+        "True",
+        "False",
+        "None",
+    }
 
 
 def evaluate_filter(expr: str, df: pd.DataFrame) -> np.ndarray:
@@ -120,7 +139,7 @@ def _eval(node: ast.AST, df: pd.DataFrame, expr: str, fields: dict[str, str]) ->
             return ~_as_bool(value, len(df))
         return -value
     if isinstance(node, ast.BoolOp):
-        parts = [_as_bool(_eval(v, df, expr, fields), len(df)) for v in node.values]
+        parts = [_as_bool(_eval(v, df, expr, fields), len(df)) for v in node.values]  # noqa: PD011
         combine = np.logical_and if isinstance(node.op, ast.And) else np.logical_or
         out = parts[0]
         for p in parts[1:]:
@@ -149,7 +168,9 @@ def _compare(op: ast.cmpop, left: Any, right: Any, n: int, expr: str) -> np.ndar
     if isinstance(op, ast.Is | ast.IsNot):
         if right is not None:
             raise _reject(expr, "'is' only compares with None")
-        missing = left.isna().to_numpy() if isinstance(left, pd.Series) else np.full(n, left is None)
+        missing = (
+            left.isna().to_numpy() if isinstance(left, pd.Series) else np.full(n, left is None)
+        )
         return missing if isinstance(op, ast.Is) else ~missing
     if isinstance(op, ast.In | ast.NotIn):
         if not isinstance(right, list):

@@ -95,7 +95,10 @@ def gcj02_to_wgs84(
         f_lon, f_lat = wgs84_to_gcj02(w_lon, w_lat)
         e_lon, e_lat = f_lon - g_lon, f_lat - g_lat
         w_lon, w_lat = w_lon - e_lon, w_lat - e_lat
-        if e_lon.size == 0 or max(np.nanmax(np.abs(e_lon)), np.nanmax(np.abs(e_lat))) < tolerance_deg:
+        if (
+            e_lon.size == 0
+            or max(np.nanmax(np.abs(e_lon)), np.nanmax(np.abs(e_lat))) < tolerance_deg
+        ):
             break
     return w_lon, w_lat
 
@@ -126,7 +129,10 @@ def bd09_to_gcj02(
         f_lon, f_lat = gcj02_to_bd09(g_lon, g_lat)
         e_lon, e_lat = f_lon - bx, f_lat - by
         g_lon, g_lat = g_lon - e_lon, g_lat - e_lat
-        if e_lon.size == 0 or max(np.nanmax(np.abs(e_lon)), np.nanmax(np.abs(e_lat))) < tolerance_deg:
+        if (
+            e_lon.size == 0
+            or max(np.nanmax(np.abs(e_lon)), np.nanmax(np.abs(e_lat))) < tolerance_deg
+        ):
             break
     return g_lon, g_lat
 

@@ -71,8 +71,10 @@ class FieldSpec:
     def label(self, language: str = "zh") -> str:
         """Return the column label in the given language, with its unit."""
         text = self.label_zh if language == "zh" else self.label_en
-        return f"{text}（{self.unit}）" if self.unit and language == "zh" else (
-            f"{text} ({self.unit})" if self.unit else text
+        return (
+            f"{text}（{self.unit}）"
+            if self.unit and language == "zh"
+            else (f"{text} ({self.unit})" if self.unit else text)
         )
 
     @property
@@ -217,9 +219,9 @@ def coerce_to_schema(df: pd.DataFrame, schema: LayerSchema) -> pd.DataFrame:
     """Return a copy whose schema columns have gisdesk's in-memory dtypes.
 
     str -> pandas string, int -> nullable Int64, float -> float64, bool -> nullable boolean,
-    date -> datetime64[ms] normalised to midnight. A column with any value that cannot be converted is left exactly as it is, so nothing
-    the user typed is lost; :func:`gisdesk.core.validation.validate_layer` reports the bad
-    values row by row.
+    date -> datetime64[ms] normalised to midnight. A column with any value that cannot be
+    converted is left exactly as it is, so nothing the user typed is lost;
+    :func:`gisdesk.core.validation.validate_layer` reports the bad values row by row.
     """
     out = df.copy()
     for spec in schema.fields:

@@ -69,7 +69,7 @@ class Symbol:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, where: str = "") -> Symbol:
         """Build a symbol from a style file's table, checking every value."""
-        unknown = set(data) - {f for f in cls.__dataclass_fields__}
+        unknown = set(data) - set(cls.__dataclass_fields__)
         if unknown:
             raise StyleError(
                 f"符号中有未知项 {sorted(unknown)}（{where}）。",
@@ -165,7 +165,8 @@ class LayerStyle:
             return out
         if self.kind == "graduated":
             numbers = pd.to_numeric(df[self._field_or_raise(df)], errors="coerce").to_numpy(
-                dtype=np.float64, na_value=np.nan)
+                dtype=np.float64, na_value=np.nan
+            )
             for i, cls in enumerate(self.classes):
                 lo = -np.inf if cls.lower is None else cls.lower
                 hi = np.inf if cls.upper is None else cls.upper
@@ -173,10 +174,7 @@ class LayerStyle:
                 out[hit & (out < 0)] = i
             return out
         for i, cls in enumerate(self.classes):
-            if cls.filter is None:
-                hit = np.ones(n, dtype=bool)
-            else:
-                hit = evaluate_filter(cls.filter, df)
+            hit = np.ones(n, dtype=bool) if cls.filter is None else evaluate_filter(cls.filter, df)
             out[hit & (out < 0)] = i
         return out
 
@@ -269,8 +267,11 @@ class LayerStyle:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the style as plain data (JSON/TOML friendly) that :meth:`from_dict` reads."""
-        out: dict[str, Any] = {"kind": self.kind, "method": self.method,
-                               "n_classes": self.n_classes}
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "method": self.method,
+            "n_classes": self.n_classes,
+        }
         if self.field is not None:
             out["field"] = self.field
         if self.ramp:
@@ -278,8 +279,11 @@ class LayerStyle:
         out["symbol"] = self.symbol.to_dict()
         out["classes"] = []
         for c in self.classes:
-            item: dict[str, Any] = {"label_zh": c.label_zh, "label_en": c.label_en,
-                                    "symbol": c.symbol.to_dict()}
+            item: dict[str, Any] = {
+                "label_zh": c.label_zh,
+                "label_en": c.label_en,
+                "symbol": c.symbol.to_dict(),
+            }
             for key in ("value", "lower", "upper", "filter"):
                 if getattr(c, key) is not None:
                     item[key] = getattr(c, key)

@@ -51,7 +51,9 @@ class Issue:
             where_zh += f"字段“{self.field}”"
             where_en += f"{', ' if where_en else ''}field '{self.field}'"
         if language == "zh":
-            return f"[{self.layer}] {where_zh}：{self.zh}" if where_zh else f"[{self.layer}] {self.zh}"
+            return (
+                f"[{self.layer}] {where_zh}：{self.zh}" if where_zh else f"[{self.layer}] {self.zh}"
+            )
         return f"[{self.layer}] {where_en}: {self.en}" if where_en else f"[{self.layer}] {self.en}"
 
 
@@ -120,27 +122,58 @@ def validate_layer(
     report = ValidationReport(layer=name)
     add = report.issues.append
     if gdf.crs is None:
-        add(Issue("error", name, None, None, "crs-missing",
-                  "图层没有坐标系，请在导入时指明。",
-                  "The layer has no coordinate reference system; state it when importing."))
+        add(
+            Issue(
+                "error",
+                name,
+                None,
+                None,
+                "crs-missing",
+                "图层没有坐标系，请在导入时指明。",
+                "The layer has no coordinate reference system; state it when importing.",
+            )
+        )
     elif storage_crs is not None and not CRS.from_user_input(gdf.crs).equals(storage_crs):
-        add(Issue("error", name, None, None, "crs-not-storage",
-                  f"图层坐标系为 {CRS.from_user_input(gdf.crs).to_string()}，项目要求 "
-                  f"{storage_crs.to_string()}（CGCS2000）。",
-                  f"The layer is in {CRS.from_user_input(gdf.crs).to_string()}; projects store "
-                  f"{storage_crs.to_string()} (CGCS2000)."))
+        add(
+            Issue(
+                "error",
+                name,
+                None,
+                None,
+                "crs-not-storage",
+                f"图层坐标系为 {CRS.from_user_input(gdf.crs).to_string()}，项目要求 "
+                f"{storage_crs.to_string()}（CGCS2000）。",
+                f"The layer is in {CRS.from_user_input(gdf.crs).to_string()}; projects store "
+                f"{storage_crs.to_string()} (CGCS2000).",
+            )
+        )
     _check_geometries(gdf, schema, name, report)
     for spec in schema.fields:
         if spec.name not in gdf.columns:
             if spec.required:
-                add(Issue("error", name, None, spec.name, "field-missing",
-                          f"缺少必填字段（{spec.label_zh}）。",
-                          f"Required field is missing ({spec.label_en})."))
+                add(
+                    Issue(
+                        "error",
+                        name,
+                        None,
+                        spec.name,
+                        "field-missing",
+                        f"缺少必填字段（{spec.label_zh}）。",
+                        f"Required field is missing ({spec.label_en}).",
+                    )
+                )
             else:
-                add(Issue("warning", name, None, spec.name, "field-missing",
-                          f"缺少字段（{spec.label_zh}），相关分析将无法使用。",
-                          f"Field is missing ({spec.label_en}); analyses that need it "
-                          "will say so."))
+                add(
+                    Issue(
+                        "warning",
+                        name,
+                        None,
+                        spec.name,
+                        "field-missing",
+                        f"缺少字段（{spec.label_zh}），相关分析将无法使用。",
+                        f"Field is missing ({spec.label_en}); analyses that need it will say so.",
+                    )
+                )
             continue
         _check_field(gdf[spec.name], coerce_values(gdf[spec.name], spec.type), spec, name, report)
     return report
@@ -153,30 +186,62 @@ def _check_geometries(
     missing = shapely.is_missing(geoms)
     empty = ~missing & shapely.is_empty(geoms)
     for row in np.flatnonzero(missing | empty):
-        report.issues.append(Issue("error", name, int(row), None, "geometry-empty",
-                                   "几何为空，请补绘或删除该要素。",
-                                   "The geometry is empty; draw it or delete the feature."))
+        report.issues.append(
+            Issue(
+                "error",
+                name,
+                int(row),
+                None,
+                "geometry-empty",
+                "几何为空，请补绘或删除该要素。",
+                "The geometry is empty; draw it or delete the feature.",
+            )
+        )
     present = ~(missing | empty)
     types = shapely.get_type_id(geoms)
     type_names = np.array(
-        ["Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString",
-         "MultiPolygon", "GeometryCollection"], dtype=object)
+        [
+            "Point",
+            "LineString",
+            "LinearRing",
+            "Polygon",
+            "MultiPoint",
+            "MultiLineString",
+            "MultiPolygon",
+            "GeometryCollection",
+        ],
+        dtype=object,
+    )
     want = _FAMILY[schema.geometry]
     for row in np.flatnonzero(present):
         got = type_names[types[row]] if 0 <= types[row] < len(type_names) else "Unknown"
         if _FAMILY.get(got) != want:
-            report.issues.append(Issue(
-                "error", name, int(row), None, "geometry-type",
-                f"几何类型为 {got}，该图层要求 {schema.geometry}。",
-                f"The geometry is a {got}; this layer holds {schema.geometry}."))
+            report.issues.append(
+                Issue(
+                    "error",
+                    name,
+                    int(row),
+                    None,
+                    "geometry-type",
+                    f"几何类型为 {got}，该图层要求 {schema.geometry}。",
+                    f"The geometry is a {got}; this layer holds {schema.geometry}.",
+                )
+            )
     invalid = present & ~shapely.is_valid(geoms)
     if invalid.any():
         reasons = shapely.is_valid_reason(geoms[invalid])
         for row, reason in zip(np.flatnonzero(invalid), reasons, strict=True):
-            report.issues.append(Issue(
-                "error", name, int(row), None, "geometry-invalid",
-                f"几何无效（{reason}），可用“修复几何”处理。",
-                f"The geometry is invalid ({reason}); use 'repair geometry' to fix it."))
+            report.issues.append(
+                Issue(
+                    "error",
+                    name,
+                    int(row),
+                    None,
+                    "geometry-invalid",
+                    f"几何无效（{reason}），可用“修复几何”处理。",
+                    f"The geometry is invalid ({reason}); use 'repair geometry' to fix it.",
+                )
+            )
 
 
 def _check_field(
@@ -184,46 +249,88 @@ def _check_field(
 ) -> None:
     add = report.issues.append
     raw_missing = raw.isna().to_numpy() | (raw.astype("string").str.strip() == "").fillna(
-        False).to_numpy(dtype=bool)
+        False
+    ).to_numpy(dtype=bool)
     if spec.required:
         for row in np.flatnonzero(raw_missing):
-            add(Issue("error", name, int(row), spec.name, "required",
-                      f"必填项（{spec.label_zh}）为空。",
-                      f"Required value ({spec.label_en}) is empty."))
+            add(
+                Issue(
+                    "error",
+                    name,
+                    int(row),
+                    spec.name,
+                    "required",
+                    f"必填项（{spec.label_zh}）为空。",
+                    f"Required value ({spec.label_en}) is empty.",
+                )
+            )
     unconvertible = ~raw_missing & values.isna().to_numpy()
     type_zh = {"str": "文本", "int": "整数", "float": "数值", "bool": "是/否", "date": "日期"}
     for row in np.flatnonzero(unconvertible):
-        add(Issue("error", name, int(row), spec.name, "type",
-                  f"“{_short(raw.iloc[row])}”不是有效的{type_zh[spec.type]}。",
-                  f"'{_short(raw.iloc[row])}' is not a valid {spec.type}."))
+        add(
+            Issue(
+                "error",
+                name,
+                int(row),
+                spec.name,
+                "type",
+                f"“{_short(raw.iloc[row])}”不是有效的{type_zh[spec.type]}。",
+                f"'{_short(raw.iloc[row])}' is not a valid {spec.type}.",
+            )
+        )
     present = ~values.isna().to_numpy()
     if spec.domain:
         allowed = set(spec.domain_values)
         outside = present & ~values.map(lambda v: v in allowed, na_action="ignore").fillna(
-            True).to_numpy(dtype=bool)
+            True
+        ).to_numpy(dtype=bool)
         options = "、".join(str(v) for v in spec.domain_values)
         for row in np.flatnonzero(outside):
-            add(Issue("error", name, int(row), spec.name, "domain",
-                      f"“{_short(values.iloc[row])}”不在允许值内（{options}）。",
-                      f"'{_short(values.iloc[row])}' is not one of: {options}."))
+            add(
+                Issue(
+                    "error",
+                    name,
+                    int(row),
+                    spec.name,
+                    "domain",
+                    f"“{_short(values.iloc[row])}”不在允许值内（{options}）。",
+                    f"'{_short(values.iloc[row])}' is not one of: {options}.",
+                )
+            )
     if spec.type in ("int", "float") and (spec.min is not None or spec.max is not None):
         numbers = values.astype("float64").to_numpy()
         low = present & (numbers < spec.min) if spec.min is not None else np.zeros_like(present)
         high = present & (numbers > spec.max) if spec.max is not None else np.zeros_like(present)
         unit = spec.unit or ""
         for row in np.flatnonzero(low | high):
-            add(Issue("error", name, int(row), spec.name, "range",
-                      f"数值 {numbers[row]:g}{unit} 超出范围 [{_bound(spec.min)}, "
-                      f"{_bound(spec.max)}]。",
-                      f"Value {numbers[row]:g} {unit} is outside [{_bound(spec.min)}, "
-                      f"{_bound(spec.max)}]."))
+            add(
+                Issue(
+                    "error",
+                    name,
+                    int(row),
+                    spec.name,
+                    "range",
+                    f"数值 {numbers[row]:g}{unit} 超出范围 [{_bound(spec.min)}, "
+                    f"{_bound(spec.max)}]。",
+                    f"Value {numbers[row]:g} {unit} is outside [{_bound(spec.min)}, "
+                    f"{_bound(spec.max)}].",
+                )
+            )
     if spec.pattern is not None and spec.type == "str":
         regex = re.compile(spec.pattern)
         for row in np.flatnonzero(present):
             if not regex.fullmatch(str(values.iloc[row])):
-                add(Issue("error", name, int(row), spec.name, "pattern",
-                          f"“{_short(values.iloc[row])}”格式不正确。",
-                          f"'{_short(values.iloc[row])}' does not match the expected format."))
+                add(
+                    Issue(
+                        "error",
+                        name,
+                        int(row),
+                        spec.name,
+                        "pattern",
+                        f"“{_short(values.iloc[row])}”格式不正确。",
+                        f"'{_short(values.iloc[row])}' does not match the expected format.",
+                    )
+                )
 
 
 def _bound(value: float | None) -> str:

@@ -54,7 +54,9 @@ def _check_file(path: Path) -> None:
     if not path.exists():
         raise ProjectError(f"项目文件不存在：{path}", f"The project file does not exist: {path}")
     if path.is_dir():
-        raise ProjectError(f"{path} 是文件夹，不是项目文件。", f"{path} is a folder, not a project file.")
+        raise ProjectError(
+            f"{path} 是文件夹，不是项目文件。", f"{path} is a folder, not a project file."
+        )
     size = path.stat().st_size
     if size == 0:
         raise ProjectError(
@@ -86,7 +88,9 @@ def _read_gisdesk_tables(
     """Return project settings, gisdesk layer rows (None if absent) and GPKG feature tables."""
     try:
         with _connect_ro(path) as con:
-            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            tables = {
+                r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
             if "gpkg_contents" not in tables:
                 raise ProjectError(
                     f"{path.name} 是 SQLite 数据库，但不是 GeoPackage（缺少 gpkg_contents 表）。",
@@ -102,8 +106,10 @@ def _read_gisdesk_tables(
             ]
             settings: dict[str, Any] = {}
             if "gisdesk_project" in tables:
-                settings = {k: json.loads(v) for k, v in con.execute(
-                    "SELECT key, value FROM gisdesk_project")}
+                settings = {
+                    k: json.loads(v)
+                    for k, v in con.execute("SELECT key, value FROM gisdesk_project")
+                }
             rows = None
             if "gisdesk_layers" in tables:
                 cur = con.execute(
@@ -126,14 +132,15 @@ def read_project_layer(
     """Read one layer table of a project, typed by its schema when it has one."""
     try:
         gdf = pyogrio.read_dataframe(path, layer=name, use_arrow=True)
-    except Exception as exc:  # noqa: BLE001 - GDAL raises many kinds; all mean the same here
+    except Exception as exc:
         raise ProjectError(
             f"无法读取图层“{name}”：{exc}",
             f"Cannot read layer '{name}': {exc}",
         ) from None
     if schema is not None:
-        gdf = gpd.GeoDataFrame(coerce_to_schema(gdf, schema), geometry=gdf.geometry.name,
-                               crs=gdf.crs)
+        gdf = gpd.GeoDataFrame(
+            coerce_to_schema(gdf, schema), geometry=gdf.geometry.name, crs=gdf.crs
+        )
     return gdf
 
 
@@ -180,11 +187,16 @@ def open_project(
         gdf = read_project_layer(path, row["name"], schema=schema)
         style = None
         if row.get("style"):
-            style = LayerStyle.from_dict(json.loads(row["style"]), source=f"{path.name}:{row['name']}")
+            style = LayerStyle.from_dict(
+                json.loads(row["style"]), source=f"{path.name}:{row['name']}"
+            )
         elif schema is not None and schema.style in styles:
             style = styles[schema.style]
-        metadata = LayerMetadata.from_dict(json.loads(row["metadata"])) if row.get(
-            "metadata") else LayerMetadata()
+        metadata = (
+            LayerMetadata.from_dict(json.loads(row["metadata"]))
+            if row.get("metadata")
+            else LayerMetadata()
+        )
         project.add_layer(
             Layer(
                 row["name"],
@@ -261,8 +273,9 @@ def _prepare(layer: Layer) -> gpd.GeoDataFrame:
             promoted = [shapely.multipolygons([g]) for g in geoms[single]]
             gdf.loc[single, gdf.geometry.name] = promoted
     if layer.schema is not None:
-        gdf = gpd.GeoDataFrame(coerce_to_schema(gdf, layer.schema), geometry=gdf.geometry.name,
-                               crs=gdf.crs)
+        gdf = gpd.GeoDataFrame(
+            coerce_to_schema(gdf, layer.schema), geometry=gdf.geometry.name, crs=gdf.crs
+        )
     return gdf
 
 
@@ -275,8 +288,9 @@ def _layer_row(position: int, layer: Layer) -> tuple[Any, ...]:
         int(layer.visible),
         float(layer.opacity),
         layer.group,
-        None if layer.style is None else json.dumps(layer.style.to_dict(), ensure_ascii=False,
-                                                    sort_keys=True),
+        None
+        if layer.style is None
+        else json.dumps(layer.style.to_dict(), ensure_ascii=False, sort_keys=True),
         json.dumps(layer.metadata.to_dict(), ensure_ascii=False, sort_keys=True),
     )
 
@@ -300,7 +314,10 @@ def _write_state(path: Path, project: Project) -> None:
             }
             con.executemany(
                 "INSERT INTO gisdesk_project (key, value) VALUES (?, ?)",
-                [(k, json.dumps(v, ensure_ascii=False, sort_keys=True)) for k, v in entries.items()],
+                [
+                    (k, json.dumps(v, ensure_ascii=False, sort_keys=True))
+                    for k, v in entries.items()
+                ],
             )
             con.executemany(
                 "INSERT INTO gisdesk_layers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -371,7 +388,7 @@ def save_project(
         check_cancel(cancel)
         _write_state(tmp, project)
         _fsync_path(tmp)
-        os.replace(tmp, target)
+        tmp.replace(target)
         _fsync_path(target.parent, directory=True)
     except GisdeskError:
         tmp.unlink(missing_ok=True)
@@ -401,6 +418,6 @@ def _create_empty_gpkg(path: Path) -> None:
             con.execute("DELETE FROM gpkg_geometry_columns WHERE table_name='gisdesk_placeholder'")
             for t in ("gpkg_extensions", "gpkg_ogr_contents"):
                 with contextlib.suppress(sqlite3.OperationalError):
-                    con.execute(f"DELETE FROM {t} WHERE table_name='gisdesk_placeholder'")  # noqa: S608
+                    con.execute(f"DELETE FROM {t} WHERE table_name='gisdesk_placeholder'")
     finally:
         con.close()

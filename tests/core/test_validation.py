@@ -34,8 +34,9 @@ def test_clean_layer_passes(schemas):
 
 
 def test_each_problem_is_reported_on_its_row(schemas):
-    gdf = _villages(name=["东风村", None], kind=["村", "镇"], households=[420, -3],
-                    population=["1200", "很多"])
+    gdf = _villages(
+        name=["东风村", None], kind=["村", "镇"], households=[420, -3], population=["1200", "很多"]
+    )
     report = validate_layer(gdf, schemas["villages"])
     found = {(i.row, i.field, i.code) for i in report.errors}
     assert found == {
@@ -94,8 +95,12 @@ def test_pattern_and_dates(schemas):
     gdf = gpd.GeoDataFrame(base, geometry=[Point(121.1, 31.9)] * 3, crs=4490)
     report = validate_layer(gdf, schemas["accidents"])
     found = {(i.row, i.field, i.code) for i in report.errors}
-    assert found == {(1, "date", "type"), (2, "date", "required"), (1, "time", "pattern"),
-                     (2, "time", "pattern")}
+    assert found == {
+        (1, "date", "type"),
+        (2, "date", "required"),
+        (1, "time", "pattern"),
+        (2, "time", "pattern"),
+    }
 
 
 def test_coercion_keeps_values_it_cannot_convert(schemas):
@@ -117,7 +122,10 @@ def test_hostile_text_is_just_text(schemas):
     [
         ({"geometry": "Point", "fields": []}, "'id'"),
         ({"id": "x", "geometry": "Blob", "fields": []}, "geometry type"),
-        ({"id": "x", "geometry": "Point", "fields": [{"name": "a", "type": "text"}]}, "type 'text'"),
+        (
+            {"id": "x", "geometry": "Point", "fields": [{"name": "a", "type": "text"}]},
+            "type 'text'",
+        ),
         ({"id": "x", "geometry": "Point", "fields": [{"name": "a", "type": "str"}] * 2}, "twice"),
         ({"id": "x", "geometry": "Point", "label_field": "b", "fields": []}, "missing field"),
     ],
@@ -129,9 +137,20 @@ def test_bad_schema_files_say_what_is_wrong(data, fragment):
 
 def test_every_schema_covers_the_issue_list(schemas):
     expected = {
-        "towns", "villages", "roads", "accidents", "accident_segments", "monitoring_stations",
-        "service_points", "sewage_districts", "rivers", "rental_factories", "enterprises",
-        "cameras", "persuasion_stations", "district",
+        "towns",
+        "villages",
+        "roads",
+        "accidents",
+        "accident_segments",
+        "monitoring_stations",
+        "service_points",
+        "sewage_districts",
+        "rivers",
+        "rental_factories",
+        "enterprises",
+        "cameras",
+        "persuasion_stations",
+        "district",
     }
     assert expected <= set(schemas)
     roads = schemas["roads"].field("class")
@@ -139,7 +158,10 @@ def test_every_schema_covers_the_issue_list(schemas):
     status = schemas["accident_segments"].field("status")
     assert status.domain_values == ("排查", "会商", "整改", "验收", "销号")
     assert schemas["rental_factories"].field("building_type").domain_values[:3] == (
-        "一厂多栋", "一栋多厂", "一层多厂")
+        "一厂多栋",
+        "一栋多厂",
+        "一层多厂",
+    )
     for schema in schemas.values():
         for spec in schema.fields:
             assert spec.label_zh and spec.label_en, (schema.id, spec.name)
@@ -154,8 +176,16 @@ def test_pandas_nullable_values_validate(schemas):
 def test_validation_is_vectorised_enough_for_big_layers(schemas):
     n = 50_000
     gdf = gpd.GeoDataFrame(
-        {"code": [str(i) for i in range(n)], "name": ["村"] * n, "town": ["海门街道"] * n,
-         "kind": ["村"] * n, "households": [100] * n, "population": [300] * n},
-        geometry=shapely.points([121.1] * n, [31.9] * n), crs=4490)
+        {
+            "code": [str(i) for i in range(n)],
+            "name": ["村"] * n,
+            "town": ["海门街道"] * n,
+            "kind": ["村"] * n,
+            "households": [100] * n,
+            "population": [300] * n,
+        },
+        geometry=shapely.points([121.1] * n, [31.9] * n),
+        crs=4490,
+    )
     report = validate_layer(gdf, schemas["villages"])
     assert report.ok

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import textwrap
 import time
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -45,10 +44,21 @@ def _villages(n: int, *, seed: int = 0, crs: int = 4490) -> gpd.GeoDataFrame:
 def _project(schemas, n: int = 50, title: str = "测试项目") -> Project:
     p = Project(title=title)
     p.settings = {"language": "zh", "note": "含“引号”和'单引号'"}
-    p.add_layer(Layer("villages", _villages(n), schema=schemas["villages"],
-                      style=load_style("villages"), group="基础地理",
-                      metadata=LayerMetadata(schematic=True, source_zh="生成", source_en="generated",
-                                             conversions=["GCJ-02 -> CGCS2000"])))
+    p.add_layer(
+        Layer(
+            "villages",
+            _villages(n),
+            schema=schemas["villages"],
+            style=load_style("villages"),
+            group="基础地理",
+            metadata=LayerMetadata(
+                schematic=True,
+                source_zh="生成",
+                source_en="generated",
+                conversions=["GCJ-02 -> CGCS2000"],
+            ),
+        )
+    )
     return p
 
 
@@ -68,8 +78,9 @@ def test_round_trip_keeps_everything(tmp_path, schemas):
     assert layer.data.crs.to_epsg() == 4490
     original = p.layer("villages").data
     assert list(layer.data["name"]) == list(original["name"])
-    np.testing.assert_array_equal(layer.data["households"].to_numpy(dtype=int),
-                                  original["households"].to_numpy())
+    np.testing.assert_array_equal(
+        layer.data["households"].to_numpy(dtype=int), original["households"].to_numpy()
+    )
     assert shapely.equals_exact(layer.data.geometry.values, original.geometry.values, 1e-12).all()
 
 
@@ -86,8 +97,11 @@ def test_layers_are_stored_in_epsg4490_whatever_they_came_in(tmp_path, schemas):
 
 def test_layer_order_and_save_as(tmp_path, schemas):
     p = _project(schemas)
-    towns = gpd.GeoDataFrame({"code": ["1"], "name": ["海门街道"], "kind": ["街道"]},
-                             geometry=[shapely.box(121.1, 31.8, 121.2, 31.9)], crs=4490)
+    towns = gpd.GeoDataFrame(
+        {"code": ["1"], "name": ["海门街道"], "kind": ["街道"]},
+        geometry=[shapely.box(121.1, 31.8, 121.2, 31.9)],
+        crs=4490,
+    )
     p.add_layer(Layer("towns", towns, schema=schemas["towns"]), index=0)
     first = save_project(p, tmp_path / "a.gpkg")
     second = save_project(p, tmp_path / "b.gpkg")
@@ -194,7 +208,8 @@ def test_sigkill_during_save_leaves_old_or_new_never_broken(tmp_path, schemas):
     for _ in range(12):
         child = subprocess.Popen(
             [sys.executable, "-c", CHILD, str(a), str(b), str(target)],
-            stdout=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         assert child.stdout is not None
         assert child.stdout.readline().strip() == "ready"

@@ -90,6 +90,7 @@ class Layer:
         self.opacity = opacity
         self.group = group
         self.metadata = metadata or LayerMetadata()
+        self.revision = 0  # bumped on every data change, so caches know when to rebuild
         self.changed = Signal()
 
     @property
@@ -105,6 +106,7 @@ class Layer:
     def set_data(self, data: gpd.GeoDataFrame) -> None:
         """Replace the features and tell the views."""
         self._data = data
+        self.revision += 1
         self.changed.emit(self, "data")
 
     def set_style(self, style: LayerStyle) -> None:

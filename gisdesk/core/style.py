@@ -134,6 +134,8 @@ class LabelSpec:
     halo_width: float = 0.6  # mm
     bold: bool = False
     min_scale: float | None = None  # hide labels when zoomed out beyond 1:min_scale
+    priority: int = 0  # higher is placed first when labels compete for space
+    repeat_px: float = 300.0  # lines: the same text is not repeated closer than this
 
 
 @dataclass(frozen=True)

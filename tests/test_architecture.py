@@ -63,3 +63,23 @@ def test_importing_the_model_does_not_load_qt():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_only_ui_imports_qtwidgets():
+    """import-linter cannot name an external subpackage, so this contract is checked here."""
+    import ast
+
+    offenders = []
+    for path in (ROOT / "gisdesk").rglob("*.py"):
+        if path.relative_to(ROOT / "gisdesk").parts[0] in ("ui", "cli"):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            if any(n.startswith("PySide6.QtWidgets") for n in names):
+                offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []

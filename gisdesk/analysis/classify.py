@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from gisdesk.core.errors import StyleError
-from gisdesk.core.style import LayerStyle, StyleClass
+from gisdesk.core.schema import FieldSpec
+from gisdesk.core.style import LabelSpec, LayerStyle, StyleClass, Symbol
 
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-__all__ = ["class_breaks", "classify_style", "interpolate_ramp"]
+__all__ = [
+    "QUALITATIVE",
+    "RAMPS",
+    "categorized_style",
+    "class_breaks",
+    "classify_style",
+    "graduated_style",
+    "interpolate_ramp",
+]
 
 
 def class_breaks(values: np.ndarray, *, method: str, k: int) -> list[float]:
@@ -74,7 +81,7 @@ def _fisher_jenks(data: np.ndarray, k: int) -> list[float]:
         prev = np.full(n, np.inf)
         prev[1:] = cost[:-1]  # best cost of j classes ending at m - 1
         total_cost = prev[:, None] + ssd
-        total_cost[: j, :] = np.inf  # each earlier class needs at least one value
+        total_cost[:j, :] = np.inf  # each earlier class needs at least one value
         back[j] = np.argmin(total_cost, axis=0)
         cost = total_cost[back[j], np.arange(n)]
     uppers: list[float] = []
@@ -146,3 +153,114 @@ def classify_style(style: LayerStyle, data: pd.DataFrame) -> LayerStyle:
         )
         lower = upper
     return replace(style, classes=tuple(classes))
+
+
+QUALITATIVE = (
+    "#1f78b4",
+    "#e31a1c",
+    "#33a02c",
+    "#ff7f00",
+    "#6a3d9a",
+    "#b15928",
+    "#a6cee3",
+    "#fb9a99",
+    "#b2df8a",
+    "#fdbf6f",
+    "#cab2d6",
+    "#ffff99",
+)
+"""Twelve distinguishable colours (ColorBrewer Paired) for categories."""
+
+RAMPS: dict[str, tuple[str, ...]] = {
+    "Blues": ("#deebf7", "#9ecae1", "#4292c6", "#08519c"),
+    "Reds": ("#fee0d2", "#fc9272", "#de2d26", "#a50f15"),
+    "Greens": ("#e5f5e0", "#a1d99b", "#41ab5d", "#006d2c"),
+    "YlOrRd": ("#ffffb2", "#fecc5c", "#fd8d3c", "#e31a1c"),
+    "Purples": ("#efedf5", "#bcbddc", "#807dba", "#54278f"),
+    "Greys": ("#d9d9d9", "#969696", "#525252", "#252525"),
+    "Viridis": ("#fde725", "#5ec962", "#21918c", "#3b528b", "#440154"),
+}
+"""Sequential colour ramps offered for graduated styles."""
+
+
+def categorized_style(
+    data: pd.DataFrame,
+    field: str,
+    *,
+    base: Symbol | None = None,
+    spec: FieldSpec | None = None,
+    max_classes: int = 40,
+    label: LabelSpec | None = None,
+) -> LayerStyle:
+    """Return a style with one class per value of ``field`` (the schema's value list first).
+
+    Values beyond ``max_classes`` fall to a grey default class, so a field with thousands
+    of distinct values still gives a readable legend.
+    """
+    if field not in data.columns:
+        raise StyleError(f"图层中没有字段“{field}”。", f"The layer has no field '{field}'.")
+    base = base or Symbol()
+    present = pd.unique(data[field].dropna())
+    values: list[Any] = []
+    labels: dict[Any, tuple[str, str]] = {}
+    if spec is not None and spec.domain:
+        for d in spec.domain:
+            values.append(d.value)
+            labels[d.value] = (d.zh if d.zh != str(d.value) else str(d.value), d.en)
+    try:
+        extra = sorted(v for v in present if v not in labels)
+    except TypeError:
+        extra = [v for v in present if v not in labels]
+    values.extend(extra)
+    values = values[:max_classes]
+    classes = []
+    for i, value in enumerate(values):
+        colour = QUALITATIVE[i % len(QUALITATIVE)]
+        zh, en = labels.get(value, (str(value), str(value)))
+        # lines (no fill) take the colour on the stroke, points and polygons on the fill
+        symbol = replace(base, stroke=colour) if base.fill is None else replace(base, fill=colour)
+        classes.append(
+            StyleClass(
+                symbol=symbol,
+                label_zh=zh,
+                label_en=en,
+                value=value.item() if hasattr(value, "item") else value,
+            )
+        )
+    default = replace(
+        base,
+        fill="#bdbdbd" if base.fill is not None else None,
+        stroke="#bdbdbd" if base.fill is None else base.stroke,
+    )
+    return LayerStyle(
+        kind="categorized",
+        classes=tuple(classes),
+        field=field,
+        default=default,
+        symbol=base,
+        label=label,
+    )
+
+
+def graduated_style(
+    data: pd.DataFrame,
+    field: str,
+    *,
+    method: str = "natural_breaks",
+    n_classes: int = 5,
+    ramp: Sequence[str] = RAMPS["Blues"],
+    base: Symbol | None = None,
+    label: LabelSpec | None = None,
+) -> LayerStyle:
+    """Return a graduated style with breaks computed from the data."""
+    style = LayerStyle(
+        kind="graduated",
+        classes=(),
+        field=field,
+        method=method,
+        n_classes=n_classes,
+        ramp=tuple(ramp),
+        symbol=base or Symbol(),
+        label=label,
+    )
+    return classify_style(style, data)

@@ -53,6 +53,14 @@ def _parser() -> argparse.ArgumentParser:
         "--csv", type=Path, help="把全部问题写入 CSV / write every issue to a CSV file"
     )
 
+    gui = sub.add_parser("open", help="打开桌面窗口 / open the desktop window")
+    gui.add_argument("project", type=Path, nargs="?", help="项目文件 (.gpkg) / project file")
+    gui.add_argument(
+        "--screenshot",
+        type=Path,
+        help="保存窗口截图后退出 / save a window screenshot (PNG) and quit",
+    )
+
     sample = sub.add_parser("sample", help="示例项目 / the Haimen sample project")
     sample_sub = sample.add_subparsers(dest="sample_command", metavar="ACTION", required=True)
     build = sample_sub.add_parser("build", help="生成示例项目 / build the sample project")
@@ -69,6 +77,10 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="输出文件 / output file (default: sample_data/haimen.gpkg)",
     )
+
+    from gisdesk.cli.analyze import add_analyze_parser
+
+    add_analyze_parser(sub)
     return parser
 
 
@@ -83,6 +95,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     lang = _lang(args)
     try:
+        if args.command == "open":
+            from gisdesk.ui.app import run_app
+
+            return run_app(args.project, screenshot=args.screenshot)
         if args.command == "info":
             from gisdesk.cli.commands import run_info
 
@@ -95,6 +111,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from gisdesk.cli.commands import run_sample_build
 
             return run_sample_build(out=args.out, scale=args.scale, seed=args.seed, lang=lang)
+        if args.command == "analyze":
+            from gisdesk.cli.analyze import run_analyze
+
+            return run_analyze(args, lang=lang)
     except Cancelled:
         return 130
     except InputError as exc:

@@ -68,15 +68,21 @@ def to_storage(gdf: gpd.GeoDataFrame, *, layer: str) -> gpd.GeoDataFrame:
 def metric_crs_for(bounds_lonlat: tuple[float, float, float, float]) -> CRS:
     """Choose the CRS to measure data lying within the given lon/lat bounds.
 
-    EPSG:4549 when the data lies inside its area of use (Haimen always does); otherwise a
-    UTM zone estimated from the data, so a network abroad is never forced into 4549.
+    EPSG:4549 when the data lies inside its area of use widened by half a degree (Haimen's
+    eastern coast reaches 121.54 E, just past the zone edge at 121.5 E, where Gauss-Kruger
+    scale error is still about 1/4000); otherwise a UTM zone estimated from the data, so a
+    network abroad is never forced into 4549.
     """
     minx, miny, maxx, maxy = bounds_lonlat
     if not np.all(np.isfinite([minx, miny, maxx, maxy])):
         return METRIC_CRS
     area = METRIC_CRS.area_of_use
+    margin = 0.5
     if area is not None and (
-        minx >= area.west and maxx <= area.east and miny >= area.south and maxy <= area.north
+        minx >= area.west - margin
+        and maxx <= area.east + margin
+        and miny >= area.south - margin
+        and maxy <= area.north + margin
     ):
         return METRIC_CRS
     from pyproj.aoi import AreaOfInterest

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from gisdesk.core.errors import InputError
 from gisdesk.core.events import Signal
@@ -91,6 +94,7 @@ class Layer:
         self.group = group
         self.metadata = metadata or LayerMetadata()
         self.revision = 0  # bumped on every data change, so caches know when to rebuild
+        self.selection: np.ndarray = np.empty(0, dtype=np.intp)  # row positions, sorted
         self.changed = Signal()
 
     @property
@@ -107,7 +111,20 @@ class Layer:
         """Replace the features and tell the views."""
         self._data = data
         self.revision += 1
+        if len(self.selection) and self.selection[-1] >= len(data):
+            self.selection = self.selection[self.selection < len(data)]
         self.changed.emit(self, "data")
+
+    def set_selection(self, rows: Iterable[int] | np.ndarray) -> None:
+        """Select features by row position (replacing the selection) and tell the views."""
+        arr = np.unique(
+            np.asarray(list(rows) if not isinstance(rows, np.ndarray) else rows, dtype=np.intp)
+        )
+        arr = arr[(arr >= 0) & (arr < len(self._data))]
+        if np.array_equal(arr, self.selection):
+            return
+        self.selection = arr
+        self.changed.emit(self, "selection")
 
     def set_style(self, style: LayerStyle) -> None:
         """Replace the style and tell the views."""

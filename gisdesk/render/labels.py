@@ -29,7 +29,8 @@ class LabelPlacer:
 
     def __post_init__(self) -> None:
         self._grid = np.zeros(
-            (self.viewport.height // _CELL + 2, self.viewport.width // _CELL + 2), dtype=bool)
+            (self.viewport.height // _CELL + 2, self.viewport.width // _CELL + 2), dtype=bool
+        )
         self.placed = 0
         self._last_at: dict[str, list[tuple[float, float]]] = {}
 
@@ -48,8 +49,10 @@ class LabelPlacer:
                 self._grid[ys, xs] = True
 
     def _repeats(self, text: str, x: float, y: float, min_px: float) -> bool:
-        return any((x - px) ** 2 + (y - py) ** 2 < min_px * min_px
-                   for px, py in self._last_at.get(text, ()))
+        return any(
+            (x - px) ** 2 + (y - py) ** 2 < min_px * min_px
+            for px, py in self._last_at.get(text, ())
+        )
 
     def _free(self, rect: QRectF) -> bool:
         x0, y0 = int(rect.left() // _CELL), int(rect.top() // _CELL)
@@ -78,8 +81,11 @@ class LabelPlacer:
         spec = style.label
         if spec.min_scale is not None and self.viewport.scale > spec.min_scale:
             return
-        idx = visible[np.array([bool(t) for t in layer.labels[visible]], dtype=bool)] if len(
-            visible) else visible
+        idx = (
+            visible[np.array([bool(t) for t in layer.labels[visible]], dtype=bool)]
+            if len(visible)
+            else visible
+        )
         if len(idx) == 0:
             return
         # priority: class order first (class 0 is the most important), then feature order
@@ -89,10 +95,15 @@ class LabelPlacer:
         px = self.viewport.to_pixels(layer.anchors[idx])
         font = cjk_font(spec.size, bold=spec.bold)
         metrics = QFontMetricsF(font)
-        halo = QPen(qcolor(spec.halo), self.viewport.mm_to_px(spec.halo_width) * 2) if (
-            spec.halo) else None
+        halo = (
+            QPen(qcolor(spec.halo), self.viewport.mm_to_px(spec.halo_width) * 2)
+            if (spec.halo)
+            else None
+        )
         if halo is not None:  # round joins only where the viewer strokes (see symbol_pen)
-            halo.setJoinStyle(Qt.PenJoinStyle.RoundJoin if self.vector else Qt.PenJoinStyle.BevelJoin)
+            halo.setJoinStyle(
+                Qt.PenJoinStyle.RoundJoin if self.vector else Qt.PenJoinStyle.BevelJoin
+            )
         fill = QBrush(qcolor(spec.colour))
         biggest = max((c.symbol.size for c in style.classes), default=style.symbol.size)
         offset = self.viewport.mm_to_px(biggest / 2 + 0.4) if layer.family == "point" else 0.0
@@ -108,6 +119,7 @@ class LabelPlacer:
                 continue
             w = metrics.horizontalAdvance(text)
             h = metrics.height()
+            candidates: tuple[QRectF, ...]
             if layer.family == "point":
                 candidates = (
                     QRectF(x + offset, y - h / 2, w, h),

@@ -71,8 +71,9 @@ def _draw_class(
     xmin, _ymin, _xmax, ymax = vp.extent
     path = geometry_path(geoms, (xmin, ymax, vp.resolution))
     painter.setPen(symbol_pen(symbol, px_per_mm, round_joins=vector))
-    painter.setBrush(symbol_brush(symbol) if layer.family == "polygon" else QBrush(
-        Qt.BrushStyle.NoBrush))
+    painter.setBrush(
+        symbol_brush(symbol) if layer.family == "polygon" else QBrush(Qt.BrushStyle.NoBrush)
+    )
     painter.drawPath(path)
 
 
@@ -114,14 +115,19 @@ def render_map(
             if not hit.any():
                 continue
             check_cancel(cancel)
-            _draw_class(painter, layer, geoms[hit], symbol, viewport, item.opacity,
-                        vector=vector)
+            _draw_class(painter, layer, geoms[hit], symbol, viewport, item.opacity, vector=vector)
         if item.selected is not None and len(item.selected):
             sel = np.intersect1d(item.selected, visible, assume_unique=False)
             if len(sel):
                 highlight = _highlight(layer)
-                _draw_class(painter, layer, layer.simplified(viewport.resolution)[sel],
-                            highlight, viewport, vector=vector)
+                _draw_class(
+                    painter,
+                    layer,
+                    layer.simplified(viewport.resolution)[sel],
+                    highlight,
+                    viewport,
+                    vector=vector,
+                )
         painter.restore()
     if labels:
         placer = LabelPlacer(viewport, vector=vector)
@@ -130,18 +136,30 @@ def render_map(
             # labelled point layers are the ones that matter at this scale: keep labels off
             # their symbols (unlabelled dots such as accidents may be covered)
             spec = layer.style.label if layer.style is not None else None
-            shown = spec is not None and item.labels and (
-                spec.min_scale is None or viewport.scale <= spec.min_scale)
+            shown = (
+                spec is not None
+                and item.labels
+                and (spec.min_scale is None or viewport.scale <= spec.min_scale)
+            )
             if layer.family == "point" and shown and layer.style is not None and len(visible):
-                size = max((c.symbol.size for c in layer.style.classes),
-                           default=layer.style.symbol.size)
-                placer.occupy_markers(viewport.to_pixels(label_anchors(
-                    layer.geoms[visible], "point")), viewport.mm_to_px(size))
+                size = max(
+                    (c.symbol.size for c in layer.style.classes), default=layer.style.symbol.size
+                )
+                placer.occupy_markers(
+                    viewport.to_pixels(label_anchors(layer.geoms[visible], "point")),
+                    viewport.mm_to_px(size),
+                )
         # higher label priority first; among equals, upper layers win
         ranked = sorted(
             zip(range(len(items)), items, visible_sets, strict=True),
-            key=lambda t: (-(t[1].layer.style.label.priority if t[1].layer.style is not None
-                             and t[1].layer.style.label is not None else 0), -t[0]),
+            key=lambda t: (
+                -(
+                    t[1].layer.style.label.priority
+                    if t[1].layer.style is not None and t[1].layer.style.label is not None
+                    else 0
+                ),
+                -t[0],
+            ),
         )
         for _pos, item, visible in ranked:
             if item.labels:

@@ -49,8 +49,11 @@ def path_from_arrays(xy: np.ndarray, starts: np.ndarray, *, winding: bool = True
     rec["type"][0] = _MOVE
     rec["x"] = xy[:, 0]
     rec["y"] = xy[:, 1]
-    payload = (np.array([n], dtype=">i4").tobytes() + rec.tobytes()
-               + np.array([0, _WINDING if winding else 0], dtype=">i4").tobytes())
+    payload = (
+        np.array([n], dtype=">i4").tobytes()
+        + rec.tobytes()
+        + np.array([0, _WINDING if winding else 0], dtype=">i4").tobytes()
+    )
     data = QByteArray(payload)  # kept alive while the stream reads it
     stream = QDataStream(data)
     stream >> path
@@ -118,8 +121,22 @@ def _template(marker: str) -> np.ndarray:
         shape = np.c_[rad * np.cos(ang), rad * np.sin(ang)]
     elif marker == "cross":
         a, b = 0.5, 0.14
-        shape = np.array([[-b, -a], [b, -a], [b, -b], [a, -b], [a, b], [b, b], [b, a],
-                          [-b, a], [-b, b], [-a, b], [-a, -b], [-b, -b]])
+        shape = np.array(
+            [
+                [-b, -a],
+                [b, -a],
+                [b, -b],
+                [a, -b],
+                [a, b],
+                [b, b],
+                [b, a],
+                [-b, a],
+                [-b, b],
+                [-a, b],
+                [-a, -b],
+                [-b, -b],
+            ]
+        )
     elif marker == "pin":
         t = np.linspace(np.pi * 0.8, np.pi * 2.2, 18)
         head = np.c_[0.4 * np.cos(t), -0.25 + 0.4 * np.sin(t)]

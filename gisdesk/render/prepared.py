@@ -61,8 +61,7 @@ class PreparedLayer:
         """Return the sorted indices of features whose envelope meets the extent."""
         if len(self.geoms) == 0:
             return np.empty(0, dtype=np.intp)
-        hits = self.tree.query(shapely.box(*extent))
-        hits.sort()
+        hits: np.ndarray = np.sort(self.tree.query(shapely.box(*extent)))
         return hits
 
     def simplified(self, resolution: float) -> np.ndarray:
@@ -77,17 +76,31 @@ class PreparedLayer:
             cached = self._lod.get(level)
             if cached is None:
                 tolerance = _LOD_BASE * _LOD_STEP**level
-                cached = shapely.simplify(self.geoms, tolerance,
-                                          preserve_topology=self.family == "polygon")
+                cached = shapely.simplify(
+                    self.geoms, tolerance, preserve_topology=self.family == "polygon"
+                )
                 self._lod[level] = cached
         return cached
 
     def restyled(self, style: LayerStyle | None, data: pd.DataFrame) -> PreparedLayer:
         """Return the same geometry with classes (and labels) from another style."""
-        classes, labels, anchors = _classify(style, data, self.geoms, self.family,
-                                             self.labels, self.anchors)
-        return PreparedLayer(self.name, self.revision, self.family, self.geoms, self.tree,
-                             self.bounds, classes, style, labels, anchors, self._lod, self._lock)
+        classes, labels, anchors = _classify(
+            style, data, self.geoms, self.family, self.labels, self.anchors
+        )
+        return PreparedLayer(
+            self.name,
+            self.revision,
+            self.family,
+            self.geoms,
+            self.tree,
+            self.bounds,
+            classes,
+            style,
+            labels,
+            anchors,
+            self._lod,
+            self._lock,
+        )
 
 
 def _classify(
@@ -128,11 +141,13 @@ def label_anchors(geoms: np.ndarray, family: str) -> np.ndarray:
 def prepare_layer(layer: Layer, display_crs: CRS) -> PreparedLayer:
     """Project, index and classify a layer for drawing in ``display_crs``."""
     data = layer.data
-    gdf = data if data.crs is None or CRS.from_user_input(data.crs).equals(display_crs) else (
-        data.to_crs(display_crs))
+    gdf = (
+        data
+        if data.crs is None or CRS.from_user_input(data.crs).equals(display_crs)
+        else (data.to_crs(display_crs))
+    )
     geoms = np.asarray(gdf.geometry.values, dtype=object)
-    geoms = np.where(shapely.is_missing(geoms), shapely.from_wkt("GEOMETRYCOLLECTION EMPTY"),
-                     geoms)
+    geoms = np.where(shapely.is_missing(geoms), shapely.from_wkt("GEOMETRYCOLLECTION EMPTY"), geoms)
     family = geometry_family(geoms)
     tree = shapely.STRtree(geoms)
     if len(geoms) and not shapely.is_empty(geoms).all():
@@ -141,5 +156,15 @@ def prepare_layer(layer: Layer, display_crs: CRS) -> PreparedLayer:
     else:
         bounds = (np.nan, np.nan, np.nan, np.nan)
     classes, labels, anchors = _classify(layer.style, data, geoms, family)
-    return PreparedLayer(layer.name, layer.revision, family, geoms, tree, bounds, classes,
-                         layer.style, labels, anchors)
+    return PreparedLayer(
+        layer.name,
+        layer.revision,
+        family,
+        geoms,
+        tree,
+        bounds,
+        classes,
+        layer.style,
+        labels,
+        anchors,
+    )

@@ -14,8 +14,22 @@ __all__ = ["NICE_SCALES", "Viewport"]
 
 MM_PER_INCH = 25.4
 NICE_SCALES = (
-    500, 1000, 2000, 2500, 5000, 10000, 20000, 25000, 50000, 100000, 150000, 200000,
-    250000, 500000, 1000000, 2000000,
+    500,
+    1000,
+    2000,
+    2500,
+    5000,
+    10000,
+    20000,
+    25000,
+    50000,
+    100000,
+    150000,
+    200000,
+    250000,
+    500000,
+    1000000,
+    2000000,
 )
 
 
@@ -37,8 +51,12 @@ class Viewport:
         """(xmin, ymin, xmax, ymax) in map metres."""
         half_w = self.width * self.resolution / 2.0
         half_h = self.height * self.resolution / 2.0
-        return (self.center_x - half_w, self.center_y - half_h,
-                self.center_x + half_w, self.center_y + half_h)
+        return (
+            self.center_x - half_w,
+            self.center_y - half_h,
+            self.center_x + half_w,
+            self.center_y + half_h,
+        )
 
     @property
     def scale(self) -> float:
@@ -70,8 +88,11 @@ class Viewport:
 
     def panned(self, dx_px: float, dy_px: float) -> Viewport:
         """Return the view moved so the map follows a drag of (dx, dy) pixels."""
-        return replace(self, center_x=self.center_x - dx_px * self.resolution,
-                       center_y=self.center_y + dy_px * self.resolution)
+        return replace(
+            self,
+            center_x=self.center_x - dx_px * self.resolution,
+            center_y=self.center_y + dy_px * self.resolution,
+        )
 
     def zoomed(self, factor: float, anchor_px: tuple[float, float] | None = None) -> Viewport:
         """Return the view zoomed in by ``factor`` (> 1 in, < 1 out), keeping the anchor fixed."""
@@ -88,19 +109,27 @@ class Viewport:
         """Return the view at scale 1:``scale`` around the same centre."""
         return replace(self, resolution=scale * MM_PER_INCH / (1000.0 * self.dpi))
 
-    def fitted(self, extent: tuple[float, float, float, float], *, margin: float = 0.05) -> Viewport:
+    def fitted(
+        self, extent: tuple[float, float, float, float], *, margin: float = 0.05
+    ) -> Viewport:
         """Return the view showing the whole extent with a margin on each side."""
         xmin, ymin, xmax, ymax = extent
         w = max(xmax - xmin, 1.0) * (1 + 2 * margin)
         h = max(ymax - ymin, 1.0) * (1 + 2 * margin)
         res = max(w / self.width, h / self.height)
-        return replace(self, center_x=(xmin + xmax) / 2.0, center_y=(ymin + ymax) / 2.0,
-                       resolution=res)
+        return replace(
+            self, center_x=(xmin + xmax) / 2.0, center_y=(ymin + ymax) / 2.0, resolution=res
+        )
 
     @classmethod
     def for_extent(
-        cls, extent: tuple[float, float, float, float], width: int, height: int, *,
-        dpi: float = 96.0, margin: float = 0.05,
+        cls,
+        extent: tuple[float, float, float, float],
+        width: int,
+        height: int,
+        *,
+        dpi: float = 96.0,
+        margin: float = 0.05,
     ) -> Viewport:
         """Return a view of the given pixel size fitted to an extent."""
         return cls(0.0, 0.0, 1.0, max(1, width), max(1, height), dpi).fitted(extent, margin=margin)

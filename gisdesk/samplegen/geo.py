@@ -63,7 +63,7 @@ def _project(coords: FloatArray) -> FloatArray:
 
 def _unproject_rounded(coords: FloatArray) -> FloatArray:
     lon, lat = metric_to_lonlat(coords[:, 0], coords[:, 1])
-    return np.round(np.column_stack([lon, lat]), STORE_DECIMALS)
+    return np.asarray(np.round(np.column_stack([lon, lat]), STORE_DECIMALS), dtype=np.float64)
 
 
 def _unproject(coords: FloatArray) -> FloatArray:

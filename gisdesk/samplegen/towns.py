@@ -40,17 +40,17 @@ class TownSpec:
 
 TOWN_SPECS: tuple[TownSpec, ...] = (
     TownSpec("海门街道", "街道", None, 121.170, 31.900, 1500.0),
-    TownSpec("滨江街道", "街道", "海门经济技术开发区", 121.215, 31.852, 300.0),
-    TownSpec("三厂街道", "街道", "三厂工业园区", 121.095, 31.935, 600.0),
-    TownSpec("临江镇", "镇", "临江新区", 121.080, 31.810, 700.0),
+    TownSpec("滨江街道", "街道", "海门经济技术开发区", 121.215, 31.852, 1100.0),
+    TownSpec("三厂街道", "街道", "三厂工业园区", 121.095, 31.935, 700.0),
+    TownSpec("临江镇", "镇", "临江新区", 121.080, 31.810, 900.0),
     TownSpec("海永镇", "镇", None, 121.408, 31.818, 0.0),
-    TownSpec("常乐镇", "镇", None, 121.255, 31.930, 300.0),
-    TownSpec("悦来镇", "镇", None, 121.330, 31.880, 0.0),
-    TownSpec("四甲镇", "镇", None, 121.215, 32.010, 900.0),
-    TownSpec("余东镇", "镇", None, 121.330, 32.030, 900.0),
-    TownSpec("正余镇", "镇", None, 121.410, 31.950, 600.0),
+    TownSpec("常乐镇", "镇", None, 121.255, 31.930, 500.0),
+    TownSpec("悦来镇", "镇", None, 121.330, 31.880, 300.0),
+    TownSpec("四甲镇", "镇", None, 121.215, 32.010, 1400.0),
+    TownSpec("余东镇", "镇", None, 121.330, 32.030, 600.0),
+    TownSpec("正余镇", "镇", None, 121.410, 31.950, 0.0),
     TownSpec("包场镇", "镇", "海门港新区", 121.480, 32.060, 2200.0),
-    TownSpec("三星镇", "镇", None, 121.125, 31.875, 0.0),
+    TownSpec("三星镇", "镇", None, 121.125, 31.875, 600.0),
 )
 
 TOWN_CODE_PREFIX = "320614"
@@ -101,7 +101,7 @@ def _smooth_noise(xy: FloatArray, rng: np.random.Generator, *, amplitude: float)
     arg = (
         xy[:, 0, None, None] * kx[None] + xy[:, 1, None, None] * ky[None] + phase[None]
     )  # (points, towns, waves)
-    return amplitude * np.sin(arg).sum(axis=2) / np.sqrt(waves)
+    return np.asarray(amplitude * np.sin(arg).sum(axis=2) / np.sqrt(waves), dtype=np.float64)
 
 
 def _merge_fragments(parts_by_town: list[list[Polygon]]) -> list[Polygon]:
@@ -182,7 +182,7 @@ def _village_counts(towns: Towns, total: int) -> IntArray:
     areas = shapely.area(towns.metric)
     boost = np.array([1.3 if spec.kind == "街道" else 1.0 for spec in TOWN_SPECS])
     share = areas * boost / float(np.sum(areas * boost))
-    counts = np.floor(share * total).astype(np.int64)
+    counts: IntArray = np.floor(share * total).astype(np.int64)
     remainder = share * total - counts
     for k in np.argsort(-remainder, kind="stable")[: total - int(counts.sum())]:
         counts[k] += 1
@@ -197,9 +197,7 @@ def _best_candidates(
     shapely.prepare(region)
     chosen: list[FloatArray] = []
     while len(chosen) < count:
-        cand = np.column_stack(
-            [rng.uniform(x0, x1, tries * 8), rng.uniform(y0, y1, tries * 8)]
-        )
+        cand = np.column_stack([rng.uniform(x0, x1, tries * 8), rng.uniform(y0, y1, tries * 8)])
         cand = cand[shapely.contains_xy(region, cand[:, 0], cand[:, 1])][:tries]
         if len(cand) == 0:
             continue
@@ -263,9 +261,9 @@ def build_villages(
     households = np.where(
         community,
         rng.integers(1000, 1501, len(xy)),
-        np.round(rng.triangular(480, 1400, 1500, len(xy))),
+        np.round(rng.triangular(550, 1450, 1500, len(xy))),
     ).astype(np.int64)
-    population = np.round(households * rng.uniform(2.65, 3.2, len(xy))).astype(np.int64)
+    population = np.round(households * rng.uniform(2.7, 3.25, len(xy))).astype(np.int64)
     codes: list[str] = []
     full_names: list[str] = []
     for k in range(len(TOWN_SPECS)):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -57,19 +55,22 @@ def test_validate_passes_on_the_sample(sample_path, capsys):
 
 
 def _break_copy(sample_path: Path, tmp_path: Path) -> Path:
-    """Copy the sample and damage some rows with SQL, as another program might."""
-    broken = tmp_path / "broken.gpkg"
-    shutil.copy(sample_path, broken)
-    con = sqlite3.connect(broken)
-    with con:
-        fids = [r[0] for r in con.execute("SELECT fid FROM villages ORDER BY fid LIMIT 3")]
-        con.execute("UPDATE villages SET households = -5 WHERE fid = ?", (fids[0],))
-        con.execute("UPDATE villages SET kind = '城堡' WHERE fid = ?", (fids[1],))
-        con.execute("UPDATE villages SET name = NULL WHERE fid = ?", (fids[2],))
-        seg = con.execute("SELECT fid FROM accident_segments ORDER BY fid LIMIT 1").fetchone()[0]
-        con.execute("UPDATE accident_segments SET status = '已完成' WHERE fid = ?", (seg,))
-    con.close()
-    return broken
+    """Copy the sample and damage some rows, as a careless edit elsewhere might."""
+    from gisdesk.io.project_store import open_project, save_project
+
+    project = open_project(sample_path)
+    villages = project.layer("villages")
+    df = villages.data.copy()
+    df["households"] = df["households"].astype(object)
+    df.loc[df.index[0], "households"] = -5
+    df.loc[df.index[1], "kind"] = "城堡"
+    df.loc[df.index[2], "name"] = None
+    villages.set_data(df)
+    segments = project.layer("accident_segments")
+    seg = segments.data.copy()
+    seg.loc[seg.index[0], "status"] = "已完成"
+    segments.set_data(seg)
+    return save_project(project, tmp_path / "broken.gpkg")
 
 
 def test_validate_fails_with_row_level_reasons_on_a_broken_copy(sample_path, tmp_path, capsys):

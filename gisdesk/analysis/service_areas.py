@@ -1,0 +1,507 @@
+"""Service areas: who is within N minutes of a facility, and the areas that are.
+
+:func:`service_areas` answers the 15-minute medical-insurance circle (海政办发〔2022〕30号,
+MED-5/6): for every village (or any demand point) the door-to-door time to its nearest
+service point by the chosen mode, the villages, households and people within the limit per
+town and for the district, the list of those that are not (with their time, inf when no
+service point can be reached), the points that are off the road network, and service-area
+polygons of the reachable network. :func:`travel_time_grid` makes a travel-time raster.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from gisdesk.analysis._checks import check_geometry, joint_metric_crs, point_xy
+from gisdesk.analysis.isochrones import (
+    DEFAULT_FRONTAGE_M,
+    PolygonMethod,
+    area_polygons,
+    reachable_parts,
+    reachable_parts_by_source,
+    substrings,
+)
+from gisdesk.analysis.network import RoadNetwork, build_network
+from gisdesk.analysis.routing import (
+    DEFAULT_MAX_SNAP_M,
+    Direction,
+    NearestFacility,
+    facility_reach,
+    nearest_facility,
+)
+from gisdesk.analysis.speeds import WALK_KMH, ModeSpeeds, mode_speeds
+from gisdesk.core.crs import STORAGE_CRS
+from gisdesk.core.errors import InputError
+from gisdesk.core.progress import CancelToken, ProgressCallback, check_cancel, report
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from affine import Affine
+    from pyproj import CRS
+
+__all__ = [
+    "ServiceAreaResult",
+    "TravelTimeGrid",
+    "coverage_summary",
+    "service_areas",
+    "travel_time_grid",
+]
+
+Polygons = Literal["merged", "per_facility", "both", "none"]
+STATUS_COVERED = "covered"
+STATUS_TOO_FAR = "too_far"
+STATUS_UNREACHABLE = "unreachable"
+STATUS_OFF_NETWORK = "off_network"
+
+
+@dataclass
+class ServiceAreaResult:
+    """Everything :func:`service_areas` found (layers in EPSG:4490, times in minutes).
+
+    Attributes
+    ----------
+    demand
+        The demand layer with ``minutes`` (inf = no facility reachable), ``facility``
+        (row position of the nearest facility, -1 = none), ``within`` (bool), ``status``
+        (covered / too_far / unreachable / off_network) and ``snap_m`` (access leg).
+    by_town
+        Villages, households and people within the limit per town, with shares.
+    district
+        The same for the whole district (one row).
+    uncovered
+        Demand points not within the limit, slowest first (inf first).
+    off_network
+        Demand points and facilities farther than ``max_snap_m`` from every road.
+    areas
+        Merged service area (one row) and/or one row per facility.
+    network
+        The road network used (cached by content).
+    nearest
+        The routing result (node times, routing graph).
+    """
+
+    demand: gpd.GeoDataFrame
+    by_town: pd.DataFrame
+    district: pd.DataFrame
+    uncovered: gpd.GeoDataFrame
+    off_network: gpd.GeoDataFrame
+    areas: gpd.GeoDataFrame
+    network: RoadNetwork
+    nearest: NearestFacility
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def share_within(self) -> float:
+        """Share of demand points within the limit (0 when there are none)."""
+        return float(self.demand["within"].mean()) if len(self.demand) else 0.0
+
+
+def _network(
+    roads: gpd.GeoDataFrame | RoadNetwork,
+    layers: dict[str, gpd.GeoDataFrame],
+    progress: ProgressCallback | None,
+    cancel: CancelToken | None,
+) -> RoadNetwork:
+    if isinstance(roads, RoadNetwork):
+        return roads
+    crs = joint_metric_crs({"roads": roads, **layers})
+    return build_network(roads, crs=crs, progress=progress, cancel=cancel)
+
+
+def coverage_summary(
+    demand: pd.DataFrame,
+    *,
+    within: str = "within",
+    town_field: str | None = "town",
+    households_field: str | None = "households",
+    population_field: str | None = "population",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (per town, district) counts and shares of demand within the limit.
+
+    Columns: ``villages``, ``villages_within``, ``village_share`` and, where the fields
+    exist, ``households``/``households_within``/``household_share`` and the same for
+    ``population``.
+    """
+    frame = pd.DataFrame({"within": demand[within].to_numpy(dtype=bool)})
+    frame["villages"] = 1
+    weights = [("households", households_field), ("population", population_field)]
+    for name, col in weights:
+        if col is not None and col in demand.columns:
+            frame[name] = pd.to_numeric(demand[col], errors="coerce").fillna(0).to_numpy()
+    has_town = town_field is not None and town_field in demand.columns
+    frame["town"] = demand[town_field].astype(str).to_numpy() if has_town else "全区"
+
+    for name, _ in weights:
+        if name in frame.columns:
+            frame[f"{name}_in"] = frame[name].where(frame["within"], 0)
+    frame["_all"] = "全区"
+
+    def table(key: str) -> pd.DataFrame:
+        groups = frame.groupby(key, sort=True)
+        out = pd.DataFrame({"villages": groups["villages"].sum()})
+        out["villages_within"] = groups["within"].sum().astype(int)
+        out["village_share"] = out["villages_within"] / out["villages"]
+        for name, _ in weights:
+            if name in frame.columns:
+                out[name] = groups[name].sum()
+                out[f"{name}_within"] = groups[f"{name}_in"].sum()
+                share = out[f"{name}_within"] / out[name].replace(0, np.nan)
+                out["household_share" if name == "households" else "population_share"] = share
+        return out
+
+    by_town = table("town").reset_index()
+    district = table("_all").reset_index(drop=True)
+    return by_town, district
+
+
+def service_areas(
+    roads: gpd.GeoDataFrame | RoadNetwork,
+    facilities: gpd.GeoDataFrame,
+    demand: gpd.GeoDataFrame,
+    *,
+    minutes: float = 15.0,
+    mode: str | ModeSpeeds = "ebike",
+    speed_kmh: float | None = None,
+    direction: Direction = "to_facility",
+    max_snap_m: float = DEFAULT_MAX_SNAP_M,
+    walk_kmh: float = WALK_KMH,
+    polygons: Polygons = "merged",
+    frontage_m: float = DEFAULT_FRONTAGE_M,
+    polygon_method: PolygonMethod = "union",
+    town_field: str | None = "town",
+    households_field: str | None = "households",
+    population_field: str | None = "population",
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> ServiceAreaResult:
+    """Compute who is within ``minutes`` of a facility over the road network.
+
+    Parameters
+    ----------
+    roads
+        Road layer (see :func:`~gisdesk.analysis.network.build_network`) or a built network.
+    facilities
+        Service points (Point layer).
+    demand
+        Villages or other demand points (Point layer); optional ``town``,
+        ``households`` and ``population`` fields are summed.
+    minutes
+        The time limit, door to door (both walked access legs included).
+    mode
+        "walk", "bike", "ebike", "car" or a :class:`ModeSpeeds`.
+    speed_kmh
+        One speed on every road for the mode (the road's own speed still caps it).
+    direction
+        "to_facility" (home to service point, default) or "from_facility".
+    max_snap_m
+        Points farther than this from every road are reported off the network.
+    walk_kmh
+        Speed of the access legs.
+    polygons
+        Which service-area polygons to make: "merged", "per_facility", "both" or "none".
+    frontage_m
+        Width the reachable network is buffered by.
+    polygon_method
+        "union" (GEOS, exact) or "raster", see :mod:`gisdesk.analysis.isochrones`.
+
+    Returns
+    -------
+    ServiceAreaResult
+        Tables and layers (EPSG:4490).
+    """
+    if not minutes > 0:
+        raise InputError("时间限值必须大于 0 分钟。", "The time limit must be above 0 minutes.")
+    spec = mode_speeds(mode, speed_kmh=speed_kmh)
+    check_geometry(facilities, layer="facilities", allowed={"Point"})
+    check_geometry(demand, layer="demand", allowed={"Point"})
+    report(progress, 0.0, "构建路网")
+    network = _network(
+        roads, {"facilities": facilities, "demand": demand}, progress=None, cancel=cancel
+    )
+    check_cancel(cancel)
+    report(progress, 0.3, "计算到最近站点的时间")
+    dxy = point_xy(demand, network.crs, layer="demand")
+    fxy = point_xy(facilities, network.crs, layer="facilities")
+    nearest, snapped = nearest_facility(
+        network,
+        dxy,
+        fxy,
+        mode=spec,
+        direction=direction,
+        max_snap_m=max_snap_m,
+        walk_kmh=walk_kmh,
+    )
+    limit_s = float(minutes) * 60.0
+    nd = dxy.shape[0]
+    on = snapped.on_network[:nd]
+    within = nearest.seconds <= limit_s
+    status = np.where(
+        ~on,
+        STATUS_OFF_NETWORK,
+        np.where(
+            within,
+            STATUS_COVERED,
+            np.where(np.isfinite(nearest.seconds), STATUS_TOO_FAR, STATUS_UNREACHABLE),
+        ),
+    )
+    out = demand.to_crs(STORAGE_CRS).copy()
+    out["minutes"] = nearest.seconds / 60.0
+    out["facility"] = nearest.facility
+    out["within"] = within
+    out["status"] = status
+    out["snap_m"] = snapped.distance_m[:nd]
+    by_town, district = coverage_summary(
+        out,
+        town_field=town_field,
+        households_field=households_field,
+        population_field=population_field,
+    )
+    uncovered = out[~within].sort_values("minutes", ascending=False, kind="stable")
+    off = _off_network(demand, facilities, snapped.distance_m, snapped.on_network, max_snap_m)
+
+    check_cancel(cancel)
+    report(progress, 0.5, "生成服务区")
+    frames = []
+    if polygons in ("merged", "both"):
+        parts = reachable_parts(
+            nearest.routing, nearest.node_seconds, limit_s=limit_s, direction=direction
+        )
+        lines = substrings(network, parts.edge, parts.start_m, parts.end_m)
+        _, geom = area_polygons(lines, frontage_m=frontage_m, method=polygon_method)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "facility": [-1],
+                    "kind": ["merged"],
+                    "network_km": [float(parts.length_m.sum()) / 1000.0],
+                    "geometry": list(geom) if len(geom) else [shapely.Polygon()],
+                }
+            )
+        )
+    if polygons in ("per_facility", "both"):
+        frames.append(
+            _facility_areas(
+                network,
+                nearest,
+                nd,
+                limit_s=limit_s,
+                direction=direction,
+                frontage_m=frontage_m,
+                method=polygon_method,
+                progress=progress,
+                cancel=cancel,
+            )
+        )
+    areas = gpd.GeoDataFrame(
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["facility", "kind", "network_km", "geometry"]),
+        geometry="geometry",
+        crs=network.crs,
+    ).to_crs(STORAGE_CRS)
+    report(progress, 1.0, "完成")
+    return ServiceAreaResult(
+        demand=out,
+        by_town=by_town,
+        district=district,
+        uncovered=uncovered,
+        off_network=off,
+        areas=areas,
+        network=network,
+        nearest=nearest,
+        params={
+            "minutes": float(minutes),
+            "mode": spec.mode,
+            "speed_kmh": speed_kmh,
+            "direction": direction,
+            "max_snap_m": max_snap_m,
+            "walk_kmh": walk_kmh,
+            "frontage_m": frontage_m,
+            "polygon_method": polygon_method,
+            "metric_crs": network.crs.to_string(),
+        },
+    )
+
+
+def _off_network(
+    demand: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    distance: np.ndarray,
+    on: np.ndarray,
+    max_snap_m: float,
+) -> gpd.GeoDataFrame:
+    nd = len(demand)
+    rows = []
+    for layer, gdf, dist, ok in (
+        ("demand", demand, distance[:nd], on[:nd]),
+        ("facilities", facilities, distance[nd:], on[nd:]),
+    ):
+        bad = np.flatnonzero(~ok)
+        if bad.size:
+            g = gdf.iloc[bad].to_crs(STORAGE_CRS)
+            rows.append(
+                gpd.GeoDataFrame(
+                    {
+                        "layer": layer,
+                        "row": bad,
+                        "name": g["name"].astype(str).to_numpy()
+                        if "name" in g.columns
+                        else [str(i) for i in g.index],
+                        "distance_m": dist[bad],
+                        "max_snap_m": max_snap_m,
+                    },
+                    geometry=g.geometry.to_numpy(),
+                    crs=STORAGE_CRS,
+                )
+            )
+    if not rows:
+        return gpd.GeoDataFrame(
+            {"layer": [], "row": [], "name": [], "distance_m": [], "max_snap_m": []},
+            geometry=gpd.GeoSeries([], crs=STORAGE_CRS),
+        )
+    return gpd.GeoDataFrame(pd.concat(rows, ignore_index=True), crs=STORAGE_CRS)
+
+
+def _facility_areas(
+    network: RoadNetwork,
+    nearest: NearestFacility,
+    nd: int,
+    *,
+    limit_s: float,
+    direction: Direction,
+    frontage_m: float,
+    method: PolygonMethod,
+    progress: ProgressCallback | None,
+    cancel: CancelToken | None,
+) -> pd.DataFrame:
+    rg = nearest.routing
+    fac_points = nd + np.flatnonzero(rg.point_node[nd:] >= 0)
+    reach = facility_reach(
+        rg, fac_points, limit_s=limit_s, direction=direction, progress=progress, cancel=cancel
+    )
+    parts = reachable_parts_by_source(rg, reach, limit_s=limit_s, direction=direction)
+    lines = substrings(network, parts.edge, parts.start_m, parts.end_m)
+    check_cancel(cancel)
+    ids, geoms = area_polygons(lines, parts.source, frontage_m=frontage_m, method=method)
+    km = np.bincount(parts.source, weights=parts.length_m, minlength=fac_points.shape[0])
+    return pd.DataFrame(
+        {
+            "facility": fac_points[ids] - nd,
+            "kind": "facility",
+            "network_km": km[ids] / 1000.0,
+            "geometry": geoms,
+        }
+    )
+
+
+# --- travel-time raster --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TravelTimeGrid:
+    """Minutes to the nearest facility on a regular grid (NaN = beyond the access limit).
+
+    Attributes
+    ----------
+    minutes
+        (rows, cols) float32 grid, north up.
+    transform
+        Affine transform of the grid (metric CRS).
+    crs
+        The grid's CRS.
+    """
+
+    minutes: np.ndarray
+    transform: Affine
+    crs: CRS
+
+    def write(self, path: str | Path) -> None:
+        """Write the grid as a compressed single-band GeoTIFF (NaN as nodata)."""
+        import rasterio
+
+        with rasterio.open(
+            path,
+            "w",
+            driver="GTiff",
+            width=self.minutes.shape[1],
+            height=self.minutes.shape[0],
+            count=1,
+            dtype="float32",
+            crs=self.crs.to_wkt(),
+            transform=self.transform,
+            nodata=np.nan,
+            compress="deflate",
+        ) as dst:
+            dst.write(self.minutes.astype(np.float32), 1)
+            dst.set_band_description(1, "travel time to nearest facility (minutes)")
+
+
+def travel_time_grid(
+    result: ServiceAreaResult,
+    *,
+    cell_m: float = 50.0,
+    max_access_m: float | None = None,
+) -> TravelTimeGrid:
+    """Return a travel-time raster: from each cell, walk to the nearest road, then travel.
+
+    A cell's time is the network time at its nearest network point (sampled every half
+    cell along the roads) plus the walk to it, the way demand points are timed; cells
+    farther than ``max_access_m`` (default: the result's ``max_snap_m``) from every road
+    are NaN.
+    """
+    from affine import Affine
+    from scipy.spatial import cKDTree
+
+    network = result.network
+    rg = result.nearest.routing
+    direction = result.params["direction"]
+    walk_mps = float(result.params["walk_kmh"]) / 3.6
+    reach = float(max_access_m if max_access_m is not None else result.params["max_snap_m"])
+    spacing = cell_m / 2.0
+    length = rg.piece_b - rg.piece_a
+    count = np.maximum(1, np.ceil(length / spacing).astype(np.int64)) + 1
+    piece = np.repeat(np.arange(length.shape[0]), count)
+    frac = (np.arange(piece.shape[0]) - np.repeat(np.cumsum(count) - count, count)) / (
+        count[piece] - 1
+    )
+    offset = rg.piece_a[piece] + frac * length[piece]
+    seconds = rg.piece_seconds[piece]
+    du = result.nearest.node_seconds[rg.piece_u[piece]]
+    dv = result.nearest.node_seconds[rg.piece_v[piece]]
+    back = rg.piece_back[piece]
+    via_v = dv + (1 - frac) * seconds
+    via_u = du + frac * seconds
+    if direction == "to_facility":
+        t = np.where(back, np.minimum(via_u, via_v), via_v)
+    else:
+        t = np.where(back, np.minimum(via_u, via_v), via_u)
+    pts = shapely.line_interpolate_point(network.edge_geometry[rg.piece_edge[piece]], offset)
+    xy = shapely.get_coordinates(pts)
+    minx, miny = xy.min(axis=0) - reach
+    maxx, maxy = xy.max(axis=0) + reach
+    x0 = np.floor(minx / cell_m) * cell_m
+    y1 = np.ceil(maxy / cell_m) * cell_m
+    width = int(np.ceil((maxx - x0) / cell_m))
+    height = int(np.ceil((y1 - miny) / cell_m))
+    cx = x0 + (np.arange(width) + 0.5) * cell_m
+    cy = y1 - (np.arange(height) + 0.5) * cell_m
+    gx, gy = np.meshgrid(cx, cy)
+    dist, idx = cKDTree(xy).query(
+        np.column_stack([gx.ravel(), gy.ravel()]), distance_upper_bound=reach
+    )
+    found = np.isfinite(dist)
+    minutes = np.full(gx.size, np.nan, dtype=np.float64)
+    minutes[found] = (t[idx[found]] + dist[found] / walk_mps) / 60.0
+    minutes[~np.isfinite(minutes)] = np.nan
+    return TravelTimeGrid(
+        minutes=minutes.reshape(height, width).astype(np.float32),
+        transform=Affine(cell_m, 0.0, x0, 0.0, -cell_m, y1),
+        crs=network.crs,
+    )

@@ -1,0 +1,161 @@
+"""Travel speeds by mode and road class: the editable default table.
+
+====== ===== ===== ===== ===== ===== ============================================
+mode   国道  省道  县道  乡道  村道  notes
+====== ===== ===== ===== ===== ===== ============================================
+walk   5     5     5     5     5     ignores one-way (pedestrians walk both ways)
+bike   15    15    15    15    15    capped by the road's ``speed_kmh``
+ebike  20    20    20    20    20    capped by the road's ``speed_kmh``
+car    80    70    60    40    30    the road's ``speed_kmh`` wins where given
+====== ===== ===== ===== ===== ===== ============================================
+
+A road of an unknown or missing class travels at the mode's ``default_kmh`` (村道 speed).
+Copy a :class:`ModeSpeeds` with :func:`dataclasses.replace` to change a value, or pass
+``speed_kmh=`` to :func:`mode_speeds` for one speed on every road (e.g. a survey's figure).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from gisdesk.core.errors import InputError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["DEFAULT_SPEEDS", "MODES", "WALK_KMH", "ModeSpeeds", "edge_speeds", "mode_speeds"]
+
+WALK_KMH = 5.0
+"""Walking speed for the access leg between a point and the road network."""
+
+ROAD_CLASSES = ("国道", "省道", "县道", "乡道", "村道")
+
+
+@dataclass(frozen=True)
+class ModeSpeeds:
+    """How fast one mode travels on each road class, and which road rules bind it.
+
+    Attributes
+    ----------
+    mode
+        Name of the mode ("walk", "bike", "ebike", "car").
+    by_class
+        km/h per road class (国道 ... 村道).
+    default_kmh
+        km/h on a road whose class is missing or not in ``by_class``.
+    road_speed
+        How the road's own ``speed_kmh`` acts: "wins" replaces the class speed (car),
+        "caps" limits it (bikes), "ignored" leaves it out (walking).
+    oneway
+        Whether one-way roads bind the mode (only the digitised direction is open).
+    """
+
+    mode: str
+    by_class: Mapping[str, float]
+    default_kmh: float
+    road_speed: str = "caps"
+    oneway: bool = True
+
+    def __post_init__(self) -> None:
+        speeds = [self.default_kmh, *self.by_class.values()]
+        if not all(np.isfinite(v) and v > 0 for v in speeds):
+            raise InputError(
+                f"出行方式“{self.mode}”的速度必须为正数。",
+                f"Speeds of mode '{self.mode}' must be positive numbers.",
+            )
+        if self.road_speed not in {"wins", "caps", "ignored"}:
+            raise InputError(
+                f"road_speed 只能是 wins、caps 或 ignored，而不是“{self.road_speed}”。",
+                f"road_speed must be 'wins', 'caps' or 'ignored', not '{self.road_speed}'.",
+            )
+
+
+def _uniform(kmh: float) -> Mapping[str, float]:
+    return MappingProxyType(dict.fromkeys(ROAD_CLASSES, kmh))
+
+
+DEFAULT_SPEEDS: Mapping[str, ModeSpeeds] = MappingProxyType(
+    {
+        "walk": ModeSpeeds(
+            "walk", _uniform(WALK_KMH), WALK_KMH, road_speed="ignored", oneway=False
+        ),
+        "bike": ModeSpeeds("bike", _uniform(15.0), 15.0),
+        "ebike": ModeSpeeds("ebike", _uniform(20.0), 20.0),
+        "car": ModeSpeeds(
+            "car",
+            MappingProxyType(
+                {"国道": 80.0, "省道": 70.0, "县道": 60.0, "乡道": 40.0, "村道": 30.0}
+            ),
+            30.0,
+            road_speed="wins",
+        ),
+    }
+)
+"""The default speed table (see the module docstring)."""
+
+MODES = tuple(DEFAULT_SPEEDS)
+
+
+def mode_speeds(
+    mode: str | ModeSpeeds,
+    *,
+    speed_kmh: float | None = None,
+    table: Mapping[str, ModeSpeeds] | None = None,
+) -> ModeSpeeds:
+    """Return the speeds of a mode, optionally with one speed on every road class.
+
+    Parameters
+    ----------
+    mode
+        A mode name from the table, or a ready :class:`ModeSpeeds`.
+    speed_kmh
+        Use this speed on every class (the road's own speed then only caps it, for a car too).
+    table
+        The table to look the mode up in (default :data:`DEFAULT_SPEEDS`).
+    """
+    if isinstance(mode, ModeSpeeds):
+        spec = mode
+    else:
+        lookup = DEFAULT_SPEEDS if table is None else table
+        if mode not in lookup:
+            names = ", ".join(lookup)
+            raise InputError(
+                f"未知的出行方式“{mode}”。可选：{names}。",
+                f"Unknown travel mode '{mode}'. Choose one of: {names}.",
+            )
+        spec = lookup[mode]
+    if speed_kmh is None:
+        return spec
+    road_speed = "caps" if spec.road_speed == "wins" else spec.road_speed
+    return ModeSpeeds(
+        spec.mode, _uniform(float(speed_kmh)), float(speed_kmh), road_speed, spec.oneway
+    )
+
+
+def edge_speeds(spec: ModeSpeeds, road_class: np.ndarray, road_speed_kmh: np.ndarray) -> np.ndarray:
+    """Return km/h per edge for a mode, from the road class and the road's own speed (NaN = none).
+
+    Parameters
+    ----------
+    spec
+        The mode's speeds.
+    road_class
+        Class name per edge (object array; None or unknown -> ``spec.default_kmh``).
+    road_speed_kmh
+        The road's ``speed_kmh`` per edge, NaN where the road gives none.
+    """
+    classes = np.asarray(road_class, dtype=object)
+    speed = np.full(classes.shape, spec.default_kmh, dtype=np.float64)
+    for name, kmh in spec.by_class.items():
+        speed[classes == name] = kmh
+    own = np.asarray(road_speed_kmh, dtype=np.float64)
+    given = np.isfinite(own) & (own > 0)
+    if spec.road_speed == "wins":
+        speed = np.where(given, own, speed)
+    elif spec.road_speed == "caps":
+        speed = np.where(given, np.minimum(speed, own), speed)
+    return speed

@@ -1,0 +1,85 @@
+"""The action registry: every command once, with its menu, toolbar, shortcut and labels."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMenu, QStyle, QToolBar
+
+from gisdesk.ui.i18n import tr
+
+__all__ = ["ActionRegistry", "ActionSpec"]
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """One command of the application."""
+
+    id: str
+    zh: str
+    en: str
+    menu: str  # menu id
+    callback: Callable[[], object]
+    shortcut: str | QKeySequence.StandardKey | None = None
+    icon: QStyle.StandardPixmap | None = None
+    toolbar: str | None = None
+    checkable: bool = False
+    group: str | None = None  # exclusive group (map tools)
+    tip_zh: str = ""
+    tip_en: str = ""
+
+
+MENUS = (
+    ("project", "项目(&P)", "&Project"),
+    ("view", "视图(&V)", "&View"),
+    ("tools", "工具(&T)", "&Tools"),
+    ("layer", "图层(&L)", "&Layer"),
+    ("settings", "设置(&S)", "&Settings"),
+    ("help", "帮助(&H)", "&Help"),
+)
+
+
+class ActionRegistry:
+    """Build QActions, menus and toolbars from specs; look actions up by id."""
+
+    def __init__(self, window: QMainWindow) -> None:
+        self.window = window
+        self.actions: dict[str, QAction] = {}
+        self.menus: dict[str, QMenu] = {}
+        self.toolbars: dict[str, QToolBar] = {}
+        self.groups: dict[str, QActionGroup] = {}
+        bar = window.menuBar()
+        for menu_id, zh, en in MENUS:
+            self.menus[menu_id] = bar.addMenu(tr(zh, en))
+
+    def add(self, spec: ActionSpec) -> QAction:
+        """Create the action, put it in its menu (and toolbar), and return it."""
+        action = QAction(tr(spec.zh, spec.en), self.window)
+        action.setObjectName(f"action_{spec.id}")
+        if spec.icon is not None:
+            action.setIcon(self.window.style().standardIcon(spec.icon))
+        if spec.shortcut is not None:
+            action.setShortcut(QKeySequence(spec.shortcut))
+        tip = tr(spec.tip_zh, spec.tip_en) or action.text().replace("&", "")
+        action.setStatusTip(tip)
+        action.setToolTip(tip)
+        action.setCheckable(spec.checkable)
+        if spec.group:
+            group = self.groups.setdefault(spec.group, QActionGroup(self.window))
+            group.setExclusive(True)
+            group.addAction(action)
+        action.triggered.connect(lambda _checked=False, cb=spec.callback: cb())
+        self.menus[spec.menu].addAction(action)
+        if spec.toolbar:
+            if spec.toolbar not in self.toolbars:
+                tb = self.window.addToolBar(spec.toolbar)
+                tb.setObjectName(f"toolbar_{spec.toolbar}")
+                self.toolbars[spec.toolbar] = tb
+            self.toolbars[spec.toolbar].addAction(action)
+        self.actions[spec.id] = action
+        return action
+
+    def __getitem__(self, action_id: str) -> QAction:
+        return self.actions[action_id]

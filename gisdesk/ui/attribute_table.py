@@ -1,0 +1,481 @@
+"""The attribute table: a Qt model over a layer's GeoDataFrame, validated edits with undo."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gisdesk.core.errors import GisdeskError
+from gisdesk.core.expressions import evaluate_filter
+from gisdesk.core.layer import Layer
+from gisdesk.core.schema import FieldSpec, coerce_values
+from gisdesk.ui.i18n import language, tr
+
+__all__ = ["AttributeTable", "LayerTableModel", "check_value", "display_value"]
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+def check_value(spec: FieldSpec | None, text: object) -> tuple[object, str | None]:
+    """Convert an entered value to the field's type; return (value, error message or None)."""
+    if spec is None:
+        return (None if text in ("", None) else text), None
+    if text is None or (isinstance(text, str) and text.strip() == ""):
+        if spec.required:
+            return None, tr(f"“{spec.label_zh}”为必填项。", f"'{spec.label_en}' is required.")
+        return None, None
+    converted = coerce_values(pd.Series([text], dtype=object), spec.type).iloc[0]
+    if pd.isna(converted):
+        kinds = {
+            "int": ("整数", "a whole number"),
+            "float": ("数值", "a number"),
+            "bool": ("是/否", "yes/no"),
+            "date": ("日期（如 2022-05-15）", "a date (2022-05-15)"),
+            "str": ("文本", "text"),
+        }
+        zh, en = kinds[spec.type]
+        return None, tr(f"“{text}”不是{zh}。", f"'{text}' is not {en}.")
+    value: Any = converted
+    if spec.type == "int":
+        value = int(converted)
+    if spec.domain and value not in spec.domain_values:
+        options = "、".join(str(v) for v in spec.domain_values)
+        return None, tr(f"只能是：{options}", f"Must be one of: {options}")
+    if spec.type in ("int", "float"):
+        if spec.min is not None and float(value) < spec.min:
+            return None, tr(f"不能小于 {spec.min:g}。", f"Must be at least {spec.min:g}.")
+        if spec.max is not None and float(value) > spec.max:
+            return None, tr(f"不能大于 {spec.max:g}。", f"Must be at most {spec.max:g}.")
+    if spec.pattern and spec.type == "str":
+        import re
+
+        if not re.fullmatch(spec.pattern, str(value)):
+            return None, tr("格式不正确。", "The format is not valid.")
+    return value, None
+
+
+def display_value(value: object) -> str:
+    """Return a cell value as the table and identify panel show it."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return tr("是", "yes") if value else tr("否", "no")
+    if isinstance(value, dt.datetime):
+        midnight = (value.hour, value.minute, value.second) == (0, 0, 0)
+        return value.strftime("%Y-%m-%d") if midnight else value.isoformat(sep=" ")
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        if math.isnan(number):
+            return ""
+        return f"{number:.6g}" if abs(number) < 1e6 else f"{number:,.0f}"
+    return str(value)
+
+
+class EditCell(QUndoCommand):
+    """Set one cell of a layer; undo puts the old value back."""
+
+    def __init__(self, layer: Layer, row: int, column: str, value: object) -> None:
+        super().__init__(tr(f"编辑 {layer.title}", f"Edit {layer.title}"))
+        self.layer = layer
+        self.row = row
+        self.column = column
+        self.new = value
+        self.old = layer.data[column].iloc[row]
+
+    def _set(self, value: object) -> None:
+        df = self.layer.data.copy(deep=False)
+        col = df[self.column].copy()
+        if value is None and str(col.dtype) in ("Int64", "boolean", "float64"):
+            col.iloc[self.row] = pd.NA if str(col.dtype) != "float64" else np.nan
+        elif value is None:
+            col = col.astype(object)
+            col.iloc[self.row] = None
+        else:
+            try:
+                col.iloc[self.row] = value
+            except (TypeError, ValueError):
+                col = col.astype(object)
+                col.iloc[self.row] = value
+        df[self.column] = col
+        self.layer.set_data(df)
+
+    def redo(self) -> None:
+        """Apply the new value."""
+        self._set(self.new)
+
+    def undo(self) -> None:
+        """Restore the old value."""
+        self._set(None if pd.isna(self.old) else self.old)  # type: ignore[arg-type]
+
+
+class LayerTableModel(QAbstractTableModel):
+    """Rows of a layer, filtered and sorted through a row-position index (fast at 10^5)."""
+
+    edit_rejected = Signal(str)
+
+    def __init__(self, layer: Layer, undo: QUndoStack | None = None) -> None:
+        super().__init__()
+        self.layer = layer
+        self.undo = undo or QUndoStack()
+        self.columns = [c for c in layer.data.columns if c != layer.data.geometry.name]
+        schema = layer.schema
+        order = schema.field_names if schema else []
+        self.columns = [c for c in order if c in self.columns] + [
+            c for c in self.columns if c not in order
+        ]
+        self.rows = np.arange(len(layer.data))
+        self.filter_text = ""
+        self.selected_only = False
+        self._sort: tuple[int, Qt.SortOrder] | None = None
+        self._off = layer.changed.connect(self._layer_changed)
+
+    def close(self) -> None:
+        """Stop following the layer."""
+        self._off()
+
+    def spec(self, column: int) -> FieldSpec | None:
+        """Return the schema field of a column, if it has one."""
+        name = self.columns[column]
+        if self.layer.schema and name in self.layer.schema.field_index:
+            return self.layer.schema.field_index[name]
+        return None
+
+    # --- Qt model API -------------------------------------------------------------------
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            row = int(self.rows[index.row()])
+            col = self.layer.data.columns.get_loc(self.columns[index.column()])
+            value = self.layer.data.iat[row, col]
+            if role == Qt.ItemDataRole.EditRole:
+                return (
+                    ""
+                    if display_value(value) == ""
+                    else (value if isinstance(value, str) else display_value(value))
+                )
+            return display_value(value)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            spec = self.spec(index.column())
+            if spec is not None and spec.type in ("int", "float"):
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Vertical:
+            return str(int(self.rows[section]) + 1)
+        spec = self.spec(section)
+        return spec.label(language()) if spec else self.columns[section]
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        base = super().flags(index)
+        return base | Qt.ItemFlag.ItemIsEditable if index.isValid() else base
+
+    def setData(self, index: _Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.EditRole or not index.isValid():
+            return False
+        spec = self.spec(index.column())
+        converted, error = check_value(spec, value)
+        if error:
+            self.edit_rejected.emit(error)
+            return False
+        row = int(self.rows[index.row()])
+        column = self.columns[index.column()]
+        old = self.layer.data[column].iloc[row]
+        same = (
+            (pd.isna(old) and converted is None) if not isinstance(old, str) else (old == converted)
+        )
+        if same:
+            return True
+        self.undo.push(EditCell(self.layer, row, column, converted))
+        return True
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self._sort = (column, order)
+        self._apply()
+
+    # --- filtering ----------------------------------------------------------------------
+
+    def set_filter(self, expression: str) -> None:
+        """Show only rows matching an expression (empty shows all); raises StyleError."""
+        if expression.strip():
+            evaluate_filter(expression, self.layer.data.iloc[:0])  # check fields first
+        self.filter_text = expression.strip()
+        self._apply()
+
+    def set_selected_only(self, on: bool) -> None:
+        """Show only the selected features."""
+        self.selected_only = on
+        self._apply()
+
+    def _apply(self) -> None:
+        self.beginResetModel()
+        df = self.layer.data
+        mask = np.ones(len(df), dtype=bool)
+        if self.filter_text:
+            mask &= evaluate_filter(self.filter_text, df)
+        if self.selected_only:
+            sel = np.zeros(len(df), dtype=bool)
+            sel[self.layer.selection] = True
+            mask &= sel
+        rows = np.flatnonzero(mask)
+        if self._sort is not None:
+            column, order = self._sort
+            values = df[self.columns[column]].iloc[rows]
+            key = values.reset_index(drop=True)
+            ranks = key.sort_values(
+                kind="stable", na_position="last", ascending=order == Qt.SortOrder.AscendingOrder
+            ).index
+            rows = rows[ranks.to_numpy()]
+        self.rows = rows
+        self.endResetModel()
+
+    def _layer_changed(self, _layer: Layer, reason: str) -> None:
+        if reason == "data":
+            if len(self.rows) and self.rows.max() >= len(self.layer.data):
+                self._apply()
+            else:
+                self.dataChanged.emit(
+                    self.index(0, 0), self.index(self.rowCount() - 1, self.columnCount() - 1)
+                )
+        elif reason == "selection" and self.selected_only:
+            self._apply()
+
+    def export_excel(self, path: Path) -> Path:
+        """Write the visible rows with Chinese headers to an Excel workbook."""
+        df = pd.DataFrame(self.layer.data.iloc[self.rows][self.columns])
+        headers = [self.headerData(i, Qt.Orientation.Horizontal) for i in range(len(self.columns))]
+        df.columns = headers
+        for col in df.columns:
+            if str(df[col].dtype).startswith("datetime"):
+                df[col] = df[col].dt.date
+        df.to_excel(path, index=False, sheet_name=self.layer.title[:31])
+        return path
+
+
+class DomainDelegate(QStyledItemDelegate):
+    """Edit value-list fields with a drop-down of the allowed values."""
+
+    def __init__(self, model: LayerTableModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: _Index) -> QWidget:
+        spec = self.model.spec(index.column())
+        if spec is not None and spec.domain:
+            combo = QComboBox(parent)
+            if not spec.required:
+                combo.addItem("", "")
+            for d in spec.domain:
+                combo.addItem(
+                    f"{d.value}"
+                    if str(d.value) == d.label(language())
+                    else f"{d.value}（{d.label(language())}）",
+                    d.value,
+                )
+            return combo
+        return super().createEditor(parent, option, index)
+
+    def setEditorData(self, editor: QWidget, index: _Index) -> None:
+        if isinstance(editor, QComboBox):
+            value = index.data(Qt.ItemDataRole.EditRole)
+            pos = max(0, editor.findData(value))
+            if pos == 0 and value not in ("", None):
+                pos = max(0, editor.findText(str(value), Qt.MatchFlag.MatchStartsWith))
+            editor.setCurrentIndex(pos)
+            return
+        super().setEditorData(editor, index)
+
+    def setModelData(self, editor: QWidget, model: Any, index: _Index) -> None:
+        if isinstance(editor, QComboBox):
+            model.setData(index, editor.currentData(), Qt.ItemDataRole.EditRole)
+            return
+        super().setModelData(editor, model, index)
+
+
+class AttributeTable(QWidget):
+    """A layer's table with filter, selected-only, export, and selection synced with the map."""
+
+    message = Signal(str)
+
+    def __init__(self, undo: QUndoStack, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.undo = undo
+        self.model: LayerTableModel | None = None
+        self._off_layer: Any = None
+        self._syncing = False
+        self.title = QLabel(tr("未选择图层", "No layer"))
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText(
+            tr(
+                "筛选，如：households > 500 and town == '海门街道'",
+                "Filter, e.g. households > 500 and town == '海门街道'",
+            )
+        )
+        self.filter_edit.returnPressed.connect(self._apply_filter)
+        self.selected_only = QCheckBox(tr("仅显示选中", "Selected only"))
+        self.selected_only.toggled.connect(self._selected_only)
+        self.select_matching = QPushButton(tr("按条件选择", "Select matching"))
+        self.select_matching.clicked.connect(self._select_matching)
+        self.export_button = QPushButton(tr("导出 Excel…", "Export Excel…"))
+        self.export_button.clicked.connect(self._export)
+        self.view = QTableView()
+        self.view.setObjectName("attribute_view")
+        self.view.setSortingEnabled(True)
+        self.view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.view.setAlternatingRowColors(True)
+        self.view.verticalHeader().setDefaultSectionSize(22)
+        top = QHBoxLayout()
+        top.addWidget(self.title)
+        top.addWidget(self.filter_edit, 1)
+        top.addWidget(self.select_matching)
+        top.addWidget(self.selected_only)
+        top.addWidget(self.export_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(top)
+        layout.addWidget(self.view)
+
+    def set_layer(self, layer: Layer | None) -> None:
+        """Show a layer's attributes (or nothing)."""
+        if self.model is not None:
+            self.model.close()
+        if self._off_layer is not None:
+            self._off_layer()
+            self._off_layer = None
+        if layer is None:
+            self.model = None
+            self.view.setModel(None)  # type: ignore[arg-type]
+            self.title.setText(tr("未选择图层", "No layer"))
+            return
+        self.model = LayerTableModel(layer, self.undo)
+        self.model.edit_rejected.connect(self._rejected)
+        self.view.setModel(self.model)
+        self.view.setItemDelegate(DomainDelegate(self.model, self.view))
+        self.view.selectionModel().selectionChanged.connect(self._view_selection_changed)
+        self._off_layer = layer.changed.connect(self._layer_changed)
+        self.title.setText(f"{layer.title}（{len(layer)}）")
+        self.selected_only.setChecked(False)
+        self.filter_edit.clear()
+        self._sync_from_layer()
+
+    def _rejected(self, text: str) -> None:
+        self.message.emit(text)
+        QMessageBox.warning(self, tr("输入无效", "Invalid value"), text)
+
+    def _apply_filter(self) -> None:
+        if self.model is None:
+            return
+        try:
+            self.model.set_filter(self.filter_edit.text())
+        except GisdeskError as exc:
+            self.message.emit(exc.message(language()))
+            QMessageBox.warning(self, tr("筛选条件无效", "Invalid filter"), exc.message(language()))
+            return
+        self._sync_from_layer()
+
+    def _select_matching(self) -> None:
+        if self.model is None:
+            return
+        try:
+            mask = evaluate_filter(self.filter_edit.text() or "True", self.model.layer.data)
+        except GisdeskError as exc:
+            QMessageBox.warning(self, tr("筛选条件无效", "Invalid filter"), exc.message(language()))
+            return
+        self.model.layer.set_selection(np.flatnonzero(mask))
+        self.message.emit(tr(f"已选择 {int(mask.sum())} 个要素", f"{int(mask.sum())} selected"))
+
+    def _selected_only(self, on: bool) -> None:
+        if self.model is not None:
+            self.model.set_selected_only(on)
+            self._sync_from_layer()
+
+    def _export(self) -> None:
+        if self.model is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            tr("导出 Excel", "Export Excel"),
+            f"{self.model.layer.title}.xlsx",
+            "Excel (*.xlsx)",
+        )
+        if path:
+            self.model.export_excel(Path(path))
+            self.message.emit(tr(f"已导出到 {path}", f"Exported to {path}"))
+
+    def _view_selection_changed(self, *_args: object) -> None:
+        if self._syncing or self.model is None:
+            return
+        rows = sorted({self.model.rows[i.row()] for i in self.view.selectionModel().selectedRows()})
+        self._syncing = True
+        try:
+            self.model.layer.set_selection(rows)
+        finally:
+            self._syncing = False
+
+    def _layer_changed(self, _layer: Layer, reason: str) -> None:
+        if reason == "selection" and not self._syncing:
+            self._sync_from_layer()
+        elif reason == "data" and self.model is not None:
+            self.title.setText(f"{self.model.layer.title}（{len(self.model.layer)}）")
+
+    def _sync_from_layer(self) -> None:
+        if self.model is None:
+            return
+        selected = np.zeros(len(self.model.layer.data), dtype=bool)
+        selected[self.model.layer.selection] = True
+        view_rows = np.flatnonzero(selected[self.model.rows])
+        selection = QItemSelection()
+        last = self.model.columnCount() - 1
+        for r in view_rows[:20000]:
+            selection.select(self.model.index(int(r), 0), self.model.index(int(r), last))
+        self._syncing = True
+        try:
+            self.view.selectionModel().select(
+                selection, QItemSelectionModel.SelectionFlag.ClearAndSelect
+            )
+            if len(view_rows):
+                self.view.scrollTo(self.model.index(int(view_rows[0]), 0))
+        finally:
+            self._syncing = False

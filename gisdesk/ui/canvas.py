@@ -1,0 +1,658 @@
+"""The map canvas: frames rendered off the GUI thread, instant pan/zoom from the last frame.
+
+Every view change is shown at once by drawing the last finished frame moved and scaled to
+the new view; a new frame is requested after a short pause and replaces it when it
+arrives. A frame still being drawn for an older view is cancelled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import math
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from pyproj import CRS
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QCloseEvent,
+    QColor,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPolygonF,
+    QResizeEvent,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QWidget
+
+from gisdesk.core.crs import METRIC_CRS, STORAGE_CRS, metric_crs_for, transformer
+from gisdesk.core.layer import Layer
+from gisdesk.core.progress import CancelToken
+from gisdesk.core.project import Project
+from gisdesk.render.painter import DrawItem, RenderStats, render_map
+from gisdesk.render.prepared import PreparedLayer, prepare_layer
+from gisdesk.render.viewport import Viewport
+from gisdesk.ui.workers import Task, run_task
+
+__all__ = ["MapCanvas", "MapTool"]
+
+RENDER_DELAY_MS = 120
+PICK_TOLERANCE_PX = 5.0
+
+
+class MapTool(enum.Enum):
+    """What a left click or drag does on the map."""
+
+    PAN = "pan"
+    ZOOM_BOX = "zoom_box"
+    IDENTIFY = "identify"
+    SELECT = "select"
+    MEASURE_LINE = "measure_line"
+    MEASURE_AREA = "measure_area"
+
+
+@dataclass
+class _Frame:
+    image: QImage
+    viewport: Viewport
+
+
+def display_crs_for(project: Project) -> CRS:
+    """Return the metric CRS the project is drawn in (EPSG:4549 for Haimen)."""
+    bounds = [
+        layer.data.to_crs(STORAGE_CRS).total_bounds
+        for layer in project
+        if layer.data.crs is not None and len(layer.data)
+    ]
+    if not bounds:
+        return METRIC_CRS
+    arr = np.array(bounds)
+    finite = arr[np.isfinite(arr).all(axis=1)]
+    if not len(finite):
+        return METRIC_CRS
+    return metric_crs_for(
+        (
+            float(finite[:, 0].min()),
+            float(finite[:, 1].min()),
+            float(finite[:, 2].max()),
+            float(finite[:, 3].max()),
+        )
+    )
+
+
+def _render_frame(
+    viewport: Viewport,
+    layers: list[Layer],
+    prepared: dict[str, PreparedLayer],
+    crs: CRS,
+    ratio: float,
+    *,
+    progress: object = None,
+    cancel: CancelToken | None = None,
+) -> tuple[QImage, Viewport, dict[str, PreparedLayer], RenderStats]:
+    """Prepare what is missing and paint one frame (runs in a worker thread)."""
+    fresh: dict[str, PreparedLayer] = {}
+    items = []
+    for layer in layers:
+        prep = prepared.get(layer.name)
+        if prep is None or prep.revision != layer.revision:
+            prep = prepare_layer(layer, crs)
+            fresh[layer.name] = prep
+        elif prep.style is not layer.style:
+            prep = prep.restyled(layer.style, layer.data)
+            fresh[layer.name] = prep
+        items.append(DrawItem(prep, opacity=layer.opacity, selected=layer.selection))
+    image = QImage(
+        int(viewport.width * ratio),
+        int(viewport.height * ratio),
+        QImage.Format.Format_ARGB32_Premultiplied,
+    )
+    image.setDevicePixelRatio(ratio)
+    image.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(image)
+    try:
+        painter.scale(ratio, ratio)
+        stats = render_map(painter, viewport, items, cancel=cancel)
+    finally:
+        painter.end()
+    return image, viewport, fresh, stats
+
+
+class MapCanvas(QWidget):
+    """The map widget.
+
+    Signals
+    -------
+    view_changed(Viewport)
+        The view moved (for the scale box and extent history).
+    cursor_moved(float, float)
+        The cursor's map position in the display CRS (metres).
+    frame_rendered(object)
+        A frame finished, with its :class:`RenderStats`.
+    identified(list)
+        Identify results: ``[(layer, row), ...]`` top layer first.
+    measured(float, str)
+        A measurement in metres or square metres with its kind ("length" / "area").
+    """
+
+    view_changed = Signal(object)
+    cursor_moved = Signal(float, float)
+    frame_rendered = Signal(object)
+    identified = Signal(list)
+    measured = Signal(float, str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMinimumSize(200, 150)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.project: Project | None = None
+        self.crs: CRS = METRIC_CRS
+        self.viewport = Viewport(0.0, 0.0, 10.0, max(1, self.width()), max(1, self.height()))
+        self.tool = MapTool.PAN
+        self.current_layer: str | None = None
+        self.background = QColor("#ffffff")
+        # frames are sequential: one worker; a newer frame cancels the older
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gisdesk-render")
+        self._prepared: dict[str, PreparedLayer] = {}
+        self._frame: _Frame | None = None
+        self._task: Task | None = None
+        self._pending = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.refresh_now)
+        self._drag_start: QPointF | None = None
+        self._drag_view: Viewport | None = None
+        self._rubber: QRectF | None = None
+        self._measure: list[tuple[float, float]] = []
+        self._history: list[Viewport] = []
+        self._history_pos = -1
+        self._unsubscribe: list[Callable[[], None]] = []
+        self.last_stats: RenderStats | None = None
+
+    # --- project ----------------------------------------------------------------------
+
+    def set_project(self, project: Project | None) -> None:
+        """Show a project (or nothing), fitted to its full extent."""
+        for off in self._unsubscribe:
+            off()
+        self._unsubscribe = []
+        self.project = project
+        self._prepared.clear()
+        self._frame = None
+        self._history.clear()
+        self._history_pos = -1
+        if project is None:
+            self.update()
+            return
+        self.crs = display_crs_for(project)
+        self._unsubscribe.append(project.layers_changed.connect(lambda *_: self.refresh()))
+        self._unsubscribe.append(project.layer_changed.connect(self._on_layer_changed))
+        self.zoom_full()
+
+    def _on_layer_changed(self, layer: Layer, reason: str) -> None:
+        if reason == "data":
+            self._prepared.pop(layer.name, None)
+        self.refresh()
+
+    def visible_layers(self) -> list[Layer]:
+        """Return the project's visible layers, bottom to top."""
+        return [layer for layer in (self.project or []) if layer.visible]
+
+    def prepared(self, name: str) -> PreparedLayer | None:
+        """Return the prepared (projected, indexed) form of a layer, preparing it if needed."""
+        if self.project is None or name not in self.project:
+            return None
+        layer = self.project.layer(name)
+        prep = self._prepared.get(name)
+        if prep is None or prep.revision != layer.revision:
+            prep = prepare_layer(layer, self.crs)
+            self._prepared[name] = prep
+        elif prep.style is not layer.style:
+            prep = prep.restyled(layer.style, layer.data)
+            self._prepared[name] = prep
+        return prep
+
+    # --- extents ----------------------------------------------------------------------
+
+    def layer_extent(self, name: str) -> tuple[float, float, float, float] | None:
+        """Return a layer's extent in display metres (None when empty)."""
+        prep = self.prepared(name)
+        if prep is None or not np.all(np.isfinite(prep.bounds)):
+            return None
+        return prep.bounds
+
+    def full_extent(self) -> tuple[float, float, float, float] | None:
+        """Return the extent of all layers."""
+        extents = [
+            e
+            for e in (self.layer_extent(layer.name) for layer in (self.project or []))
+            if e is not None
+        ]
+        if not extents:
+            return None
+        arr = np.array(extents)
+        return (
+            float(arr[:, 0].min()),
+            float(arr[:, 1].min()),
+            float(arr[:, 2].max()),
+            float(arr[:, 3].max()),
+        )
+
+    def set_viewport(self, viewport: Viewport, *, record: bool = True) -> None:
+        """Show another view: instantly from the last frame, refined when rendered."""
+        self.viewport = viewport.resized(max(1, self.width()), max(1, self.height()))
+        if record:
+            del self._history[self._history_pos + 1 :]
+            self._history.append(self.viewport)
+            self._history = self._history[-50:]
+            self._history_pos = len(self._history) - 1
+        self.view_changed.emit(self.viewport)
+        self.update()
+        self.refresh()
+
+    def zoom_to_extent(self, extent: tuple[float, float, float, float] | None) -> None:
+        """Fit the view to an extent in display metres."""
+        if extent is None:
+            return
+        self.set_viewport(self.viewport.fitted(extent))
+
+    def zoom_full(self) -> None:
+        """Show all layers."""
+        self.zoom_to_extent(self.full_extent())
+
+    def zoom_to_layer(self, name: str) -> None:
+        """Show a whole layer."""
+        self.zoom_to_extent(self.layer_extent(name))
+
+    def zoom_to_selection(self, name: str | None = None) -> None:
+        """Show the selected features of a layer (default: the current layer)."""
+        name = name or self.current_layer
+        prep = self.prepared(name) if name else None
+        if prep is None or self.project is None:
+            return
+        sel = self.project.layer(name).selection  # type: ignore[arg-type]
+        if not len(sel):
+            return
+        b = shapely.total_bounds(prep.geoms[sel])
+        pad = max(b[2] - b[0], b[3] - b[1], 200.0) * 0.1
+        self.zoom_to_extent((b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad))
+
+    def set_scale(self, scale: float) -> None:
+        """Show the map at 1:scale around the same centre."""
+        if scale > 0:
+            self.set_viewport(self.viewport.with_scale(scale))
+
+    def zoom_by(self, factor: float, anchor: tuple[float, float] | None = None) -> None:
+        """Zoom in (factor > 1) or out around an anchor pixel."""
+        self.set_viewport(self.viewport.zoomed(factor, anchor))
+
+    def can_go_back(self) -> bool:
+        """Whether there is a previous extent."""
+        return self._history_pos > 0
+
+    def can_go_forward(self) -> bool:
+        """Whether there is a next extent."""
+        return self._history_pos < len(self._history) - 1
+
+    def previous_extent(self) -> None:
+        """Go back to the previous extent."""
+        if self.can_go_back():
+            self._history_pos -= 1
+            self.set_viewport(self._history[self._history_pos], record=False)
+
+    def next_extent(self) -> None:
+        """Go forward to the next extent."""
+        if self.can_go_forward():
+            self._history_pos += 1
+            self.set_viewport(self._history[self._history_pos], record=False)
+
+    # --- rendering ----------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Ask for a new frame after a short pause (coalescing quick changes)."""
+        self._timer.start(RENDER_DELAY_MS)
+
+    def refresh_now(self) -> None:
+        """Start rendering a frame for the current view, cancelling an older one."""
+        if self.project is None:
+            return
+        if self._task is not None:
+            self._task.cancel()
+        task = Task(
+            _render_frame,
+            self.viewport,
+            self.visible_layers(),
+            dict(self._prepared),
+            self.crs,
+            self.devicePixelRatioF(),
+        )
+        task.signals.finished.connect(self._on_frame)
+        self._task = task
+        run_task(task, self.pool)
+
+    def _on_frame(
+        self, result: tuple[QImage, Viewport, dict[str, PreparedLayer], RenderStats]
+    ) -> None:
+        image, viewport, fresh, stats = result
+        for name, prep in fresh.items():
+            if (
+                self.project is not None
+                and name in self.project
+                and (self.project.layer(name).revision == prep.revision)
+            ):
+                self._prepared[name] = prep
+        self._frame = _Frame(image, viewport)
+        self.last_stats = stats
+        self.update()
+        self.frame_rendered.emit(stats)
+
+    def wait_for_frame(self, timeout_ms: int = 20000) -> bool:
+        """Block until pending frames are done (for tests and plate export)."""
+        from PySide6.QtCore import QCoreApplication, QElapsedTimer
+
+        clock = QElapsedTimer()
+        clock.start()
+        if self._timer.isActive():
+            self._timer.stop()
+            self.refresh_now()
+        while clock.elapsed() < timeout_ms:
+            QCoreApplication.processEvents()
+            idle = (self._task is None or self._task.done()) and not self._timer.isActive()
+            if idle and self._frame is not None and self._frame.viewport == self.viewport:
+                QCoreApplication.processEvents()
+                return True
+            if self._task is not None and not self._task.done():
+                with contextlib.suppress(TimeoutError):
+                    self._task.wait(0.02)
+        return False
+
+    def shutdown(self) -> None:
+        """Stop rendering and wait for the worker, so no frame arrives after the widget is gone."""
+        self._timer.stop()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(RuntimeError, TypeError):
+                self._task.signals.finished.disconnect(self._on_frame)
+            with contextlib.suppress(TimeoutError):
+                self._task.wait(10.0)
+        self._task = None
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Finish the frame in flight before the widget goes away."""
+        self.shutdown()
+        super().closeEvent(event)
+
+    def grab_frame(self) -> QImage | None:
+        """Return the last rendered frame image."""
+        return None if self._frame is None else self._frame.image
+
+    # --- painting -----------------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """Draw the last frame moved and scaled to the current view, then the overlays."""
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), self.background)
+        if self._frame is not None:
+            src = self._frame.viewport
+            dst = self.viewport
+            k = src.resolution / dst.resolution
+            sx0, _sy0, _sx1, sy1 = src.extent
+            dx0, _dy0, _dx1, dy1 = dst.extent
+            left = (sx0 - dx0) / dst.resolution
+            top = (dy1 - sy1) / dst.resolution
+            target = QRectF(left, top, src.width * k, src.height * k)
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, k != 1.0)
+            painter.drawImage(target, self._frame.image)
+        self._paint_overlays(painter)
+        painter.end()
+
+    def _paint_overlays(self, painter: QPainter) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        if self._rubber is not None:
+            painter.setPen(QPen(QColor("#1f78b4"), 1, Qt.PenStyle.DashLine))
+            painter.setBrush(QColor(31, 120, 180, 40))
+            painter.drawRect(self._rubber)
+        if self._measure:
+            pts = self.viewport.to_pixels(np.array(self._measure))
+            poly = QPolygonF([QPointF(float(x), float(y)) for x, y in pts])
+            painter.setPen(QPen(QColor("#e31a1c"), 2))
+            if self.tool == MapTool.MEASURE_AREA and len(pts) > 2:
+                painter.setBrush(QColor(227, 26, 28, 40))
+                painter.drawPolygon(poly)
+            else:
+                painter.drawPolyline(poly)
+            painter.setBrush(QColor("#e31a1c"))
+            for x, y in pts:
+                painter.drawEllipse(QPointF(float(x), float(y)), 3, 3)
+
+    # --- input --------------------------------------------------------------------------
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Keep the centre and resolution; render for the new size."""
+        self.viewport = self.viewport.resized(max(1, self.width()), max(1, self.height()))
+        self.view_changed.emit(self.viewport)
+        self.refresh()
+        super().resizeEvent(event)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        """Zoom around the cursor: one notch is a factor of 1.25."""
+        steps = event.angleDelta().y() / 120.0
+        if steps:
+            pos = event.position()
+            self.zoom_by(1.25**steps, (pos.x(), pos.y()))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Arrow keys pan a quarter screen; +/- zoom; Escape cancels a measurement."""
+        key = event.key()
+        w, h = self.width() / 4.0, self.height() / 4.0
+        moves: dict[int, tuple[float, float]] = {
+            Qt.Key.Key_Left: (w, 0),
+            Qt.Key.Key_Right: (-w, 0),
+            Qt.Key.Key_Up: (0, h),
+            Qt.Key.Key_Down: (0, -h),
+        }
+        if int(key) in moves:
+            self.set_viewport(self.viewport.panned(*moves[int(key)]))
+        elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.zoom_by(2.0)
+        elif key == Qt.Key.Key_Minus:
+            self.zoom_by(0.5)
+        elif key == Qt.Key.Key_Escape:
+            self.clear_measurement()
+        else:
+            super().keyPressEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        """Start a drag (pan, box) or place a point (identify, select, measure)."""
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        pos = event.position()
+        self._drag_start = pos
+        self._drag_view = self.viewport
+        box_tool = self.tool in (MapTool.ZOOM_BOX, MapTool.SELECT)
+        shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        if box_tool or (self.tool == MapTool.PAN and shift):
+            self._rubber = QRectF(pos, pos)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        """Report the cursor position; pan or stretch the box while dragging."""
+        pos = event.position()
+        self.cursor_moved.emit(*self.viewport.to_map(pos.x(), pos.y()))
+        if self._drag_start is None or self._drag_view is None:
+            return
+        if self._rubber is not None:
+            self._rubber = QRectF(self._drag_start, pos).normalized()
+            self.update()
+        elif self.tool == MapTool.PAN:
+            delta = pos - self._drag_start
+            self.viewport = self._drag_view.panned(delta.x(), delta.y())
+            self.update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        """Finish the drag or click according to the tool."""
+        if event.button() != Qt.MouseButton.LeftButton or self._drag_start is None:
+            return
+        pos = event.position()
+        moved = (pos - self._drag_start).manhattanLength() > 3
+        shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        rubber, self._rubber = self._rubber, None
+        start, self._drag_start = self._drag_start, None
+        if rubber is not None and moved:
+            x0, y0 = self.viewport.to_map(rubber.left(), rubber.bottom())
+            x1, y1 = self.viewport.to_map(rubber.right(), rubber.top())
+            if self.tool == MapTool.SELECT:
+                self.select_in_box((x0, y0, x1, y1), add=shift)
+            else:
+                self.zoom_to_extent((x0, y0, x1, y1))
+        elif self.tool == MapTool.PAN and moved:
+            delta = pos - start
+            assert self._drag_view is not None
+            self.set_viewport(self._drag_view.panned(delta.x(), delta.y()))
+        elif not moved:
+            self._click(pos, add=shift)
+        self.update()
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        """Finish a measurement."""
+        if self.tool in (MapTool.MEASURE_LINE, MapTool.MEASURE_AREA) and self._measure:
+            self._emit_measure()
+            self._measure_done = True
+
+    def _click(self, pos: QPointF, *, add: bool) -> None:
+        x, y = self.viewport.to_map(pos.x(), pos.y())
+        if self.tool == MapTool.IDENTIFY:
+            self.identified.emit(self.identify_at(pos.x(), pos.y()))
+        elif self.tool == MapTool.SELECT:
+            self.select_at(pos.x(), pos.y(), add=add)
+        elif self.tool in (MapTool.MEASURE_LINE, MapTool.MEASURE_AREA):
+            if getattr(self, "_measure_done", False):
+                self._measure = []
+                self._measure_done = False
+            self._measure.append((x, y))
+            self._emit_measure()
+
+    # --- identify / select / measure ------------------------------------------------------
+
+    def features_at(self, px: float, py: float, name: str) -> np.ndarray:
+        """Return rows of a layer within the pick tolerance of a pixel, nearest first."""
+        prep = self.prepared(name)
+        if prep is None or len(prep) == 0:
+            return np.empty(0, dtype=np.intp)
+        x, y = self.viewport.to_map(px, py)
+        tol = PICK_TOLERANCE_PX * self.viewport.resolution
+        point = shapely.Point(x, y)
+        hits: np.ndarray = prep.tree.query(point, predicate="dwithin", distance=tol)
+        if len(hits) == 0:
+            return hits
+        dist = shapely.distance(prep.geoms[hits], point)
+        nearest_first: np.ndarray = hits[np.argsort(dist, kind="stable")]
+        return nearest_first
+
+    def identify_at(self, px: float, py: float) -> list[tuple[Layer, int]]:
+        """Return (layer, row) pairs under a pixel, top layer first."""
+        out: list[tuple[Layer, int]] = []
+        for layer in reversed(self.visible_layers()):
+            out.extend((layer, int(row)) for row in self.features_at(px, py, layer.name)[:10])
+        return out
+
+    def _current(self) -> Layer | None:
+        if self.project is None or self.current_layer not in self.project:
+            return None
+        return self.project.layer(self.current_layer)  # type: ignore[arg-type]
+
+    def select_at(self, px: float, py: float, *, add: bool = False) -> None:
+        """Select the nearest feature of the current layer under a pixel."""
+        layer = self._current()
+        if layer is None:
+            return
+        hits = self.features_at(px, py, layer.name)[:1]
+        self._apply_selection(layer, hits, add=add)
+
+    def select_in_box(
+        self, extent: tuple[float, float, float, float], *, add: bool = False
+    ) -> None:
+        """Select the current layer's features meeting a box in display metres."""
+        layer = self._current()
+        prep = self.prepared(layer.name) if layer else None
+        if layer is None or prep is None:
+            return
+        hits = prep.tree.query(shapely.box(*extent), predicate="intersects")
+        self._apply_selection(layer, hits, add=add)
+
+    def _apply_selection(self, layer: Layer, rows: np.ndarray, *, add: bool) -> None:
+        if add:
+            current = set(layer.selection.tolist())
+            toggled = current.symmetric_difference(int(r) for r in rows)
+            layer.set_selection(sorted(toggled))
+        else:
+            layer.set_selection(rows)
+
+    def clear_measurement(self) -> None:
+        """Forget the measurement being drawn."""
+        self._measure = []
+        self.update()
+
+    def _emit_measure(self) -> None:
+        if len(self._measure) < 2:
+            self.measured.emit(0.0, "length" if self.tool == MapTool.MEASURE_LINE else "area")
+            return
+        if self.tool == MapTool.MEASURE_AREA and len(self._measure) >= 3:
+            self.measured.emit(float(shapely.Polygon(self._measure).area), "area")
+        else:
+            self.measured.emit(float(shapely.LineString(self._measure).length), "length")
+        self.update()
+
+    def measurement(self) -> list[tuple[float, float]]:
+        """Return the vertices of the current measurement (display metres)."""
+        return list(self._measure)
+
+    def to_lonlat(self, x: float, y: float) -> tuple[float, float]:
+        """Convert display metres to CGCS2000 longitude/latitude."""
+        lon, lat = transformer(self.crs, STORAGE_CRS).transform(x, y)
+        return float(lon), float(lat)
+
+    def to_4549(self, x: float, y: float) -> tuple[float, float]:
+        """Convert display metres to EPSG:4549 easting/northing."""
+        if self.crs.equals(METRIC_CRS):
+            return x, y
+        e, n = transformer(self.crs, METRIC_CRS).transform(x, y)
+        return float(e), float(n)
+
+    @staticmethod
+    def format_length(metres: float) -> str:
+        """Return a length for people: metres below 1 km, kilometres above."""
+        return f"{metres:,.1f} 米" if metres < 1000 else f"{metres / 1000:,.3f} 千米"
+
+    @staticmethod
+    def format_area(m2: float) -> str:
+        """Return an area in square metres, hectares and mu (亩, the unit offices use)."""
+        mu = m2 / (10000.0 / 15.0)
+        if m2 < 10000:
+            return f"{m2:,.1f} 平方米（{mu:,.2f} 亩）"
+        return f"{m2 / 1e6:,.4f} 平方千米（{m2 / 1e4:,.2f} 公顷，{mu:,.1f} 亩）"
+
+    def scale_text(self) -> str:
+        """Return the current scale as 1:N."""
+        return f"1:{round(self.viewport.scale):,}"
+
+    @staticmethod
+    def parse_scale(text: str) -> float | None:
+        """Read "1:25000", "1：25,000" or "25000" into 25000.0 (None if unreadable)."""
+        cleaned = text.replace("：", ":").replace(",", "").replace("，", "").strip()
+        if ":" in cleaned:
+            cleaned = cleaned.split(":", 1)[1]
+        try:
+            value = float(cleaned)
+        except ValueError:
+            return None
+        return value if math.isfinite(value) and value > 0 else None

@@ -1,0 +1,841 @@
+"""The gisdesk main window: map canvas, layer tree, attribute table, results, log, status bar."""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QStyle,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QWidget,
+)
+
+from gisdesk import __version__
+from gisdesk.core.errors import GisdeskError
+from gisdesk.core.layer import Layer
+from gisdesk.core.project import Project
+from gisdesk.io.project_store import open_project, save_project
+from gisdesk.render.viewport import NICE_SCALES, Viewport
+from gisdesk.ui.actions import ActionRegistry, ActionSpec
+from gisdesk.ui.attribute_table import AttributeTable, display_value
+from gisdesk.ui.canvas import MapCanvas, MapTool
+from gisdesk.ui.i18n import language, set_language, settings, tr
+from gisdesk.ui.layer_tree import LayerTree
+from gisdesk.ui.style_dialog import StyleDialog
+from gisdesk.ui.workers import Task, run_task
+
+__all__ = ["MainWindow"]
+
+SP = QStyle.StandardPixmap
+MAX_RECENT = 8
+
+
+class MainWindow(QMainWindow):
+    """One project at a time; every command comes from the action registry."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("gisdesk_main")
+        self.project: Project | None = None
+        self.modified = False
+        self.undo = QUndoStack(self)
+        self.task: Task | None = None
+        self._unsubscribe: list[Callable[[], None]] = []
+        self.resize(1400, 900)
+
+        self.canvas = MapCanvas(self)
+        self.setCentralWidget(self.canvas)
+        self.layer_tree = LayerTree(self)
+        self.table = AttributeTable(self.undo, self)
+        self.results = QTreeWidget(self)
+        self.results.setObjectName("results")
+        self.results.setHeaderLabels([tr("项目", "Item"), tr("值", "Value")])
+        self.results.setColumnWidth(0, 180)
+        self.log = QPlainTextEdit(self)
+        self.log.setReadOnly(True)
+        self.docks = {
+            "layers": self._dock(
+                "layers",
+                tr("图层", "Layers"),
+                self.layer_tree,
+                Qt.DockWidgetArea.LeftDockWidgetArea,
+            ),
+            "results": self._dock(
+                "results",
+                tr("查询与分析结果", "Results"),
+                self.results,
+                Qt.DockWidgetArea.RightDockWidgetArea,
+            ),
+            "table": self._dock(
+                "table",
+                tr("属性表", "Attribute table"),
+                self.table,
+                Qt.DockWidgetArea.BottomDockWidgetArea,
+            ),
+            "log": self._dock(
+                "log", tr("日志", "Log"), self.log, Qt.DockWidgetArea.BottomDockWidgetArea
+            ),
+        }
+        self.tabifyDockWidget(self.docks["table"], self.docks["log"])
+        self.docks["table"].raise_()
+        self._build_status_bar()
+        self.registry = ActionRegistry(self)
+        self._build_actions()
+        self._connect()
+        self._restore_layout()
+        self._update_title()
+
+    # --- construction -------------------------------------------------------------------
+
+    def _dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{name}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.lonlat_label = QLabel("")
+        self.lonlat_label.setObjectName("lonlat")
+        self.metric_label = QLabel("")
+        self.metric_label.setObjectName("metric")
+        self.scale_box = QComboBox()
+        self.scale_box.setObjectName("scale")
+        self.scale_box.setEditable(True)
+        self.scale_box.setMinimumWidth(130)
+        self.scale_box.addItems([f"1:{s:,}" for s in NICE_SCALES])
+        self.crs_label = QLabel("")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(180)
+        self.progress.setRange(0, 100)
+        self.progress.hide()
+        self.cancel_button = QPushButton(tr("取消", "Cancel"))
+        self.cancel_button.hide()
+        self.cancel_button.clicked.connect(self.cancel_task)
+        widgets: list[QWidget] = [
+            self.lonlat_label,
+            self.metric_label,
+            QLabel(tr("比例尺", "Scale")),
+            self.scale_box,
+            self.crs_label,
+            self.progress,
+            self.cancel_button,
+        ]
+        for widget in widgets:
+            bar.addPermanentWidget(widget)
+
+    def _build_actions(self) -> None:
+        a = self.registry
+        c = self.canvas
+        specs = [
+            ActionSpec(
+                "new",
+                "新建项目",
+                "New project",
+                "project",
+                self.new_project,
+                QKeySequence.StandardKey.New,
+                SP.SP_FileIcon,
+                "项目",
+            ),
+            ActionSpec(
+                "open",
+                "打开项目…",
+                "Open project…",
+                "project",
+                self.ask_open,
+                QKeySequence.StandardKey.Open,
+                SP.SP_DialogOpenButton,
+                "项目",
+            ),
+            ActionSpec(
+                "save",
+                "保存",
+                "Save",
+                "project",
+                self.save,
+                QKeySequence.StandardKey.Save,
+                SP.SP_DialogSaveButton,
+                "项目",
+            ),
+            ActionSpec(
+                "save_as",
+                "另存为…",
+                "Save as…",
+                "project",
+                self.save_as,
+                QKeySequence.StandardKey.SaveAs,
+            ),
+            ActionSpec(
+                "add_layer",
+                "添加图层…",
+                "Add layer…",
+                "layer",
+                self.ask_add_layer,
+                "Ctrl+L",
+                SP.SP_FileDialogNewFolder,
+                "项目",
+            ),
+            ActionSpec(
+                "undo",
+                "撤销",
+                "Undo",
+                "project",
+                self.undo.undo,
+                QKeySequence.StandardKey.Undo,
+                SP.SP_ArrowBack,
+                "项目",
+            ),
+            ActionSpec(
+                "redo",
+                "重做",
+                "Redo",
+                "project",
+                self.undo.redo,
+                QKeySequence.StandardKey.Redo,
+                SP.SP_ArrowForward,
+                "项目",
+            ),
+            ActionSpec(
+                "quit", "退出", "Quit", "project", self.close, QKeySequence.StandardKey.Quit
+            ),
+            ActionSpec(
+                "zoom_in",
+                "放大",
+                "Zoom in",
+                "view",
+                lambda: c.zoom_by(2.0),
+                QKeySequence.StandardKey.ZoomIn,
+                None,
+                "导航",
+            ),
+            ActionSpec(
+                "zoom_out",
+                "缩小",
+                "Zoom out",
+                "view",
+                lambda: c.zoom_by(0.5),
+                QKeySequence.StandardKey.ZoomOut,
+                None,
+                "导航",
+            ),
+            ActionSpec(
+                "zoom_full",
+                "全图",
+                "Full extent",
+                "view",
+                c.zoom_full,
+                "Ctrl+Shift+F",
+                SP.SP_DesktopIcon,
+                "导航",
+            ),
+            ActionSpec(
+                "zoom_layer",
+                "缩放到图层",
+                "Zoom to layer",
+                "view",
+                lambda: c.zoom_to_layer(self.current_layer_name() or ""),
+                None,
+                None,
+                "导航",
+            ),
+            ActionSpec(
+                "zoom_selection",
+                "缩放到选中要素",
+                "Zoom to selection",
+                "view",
+                c.zoom_to_selection,
+                "Ctrl+J",
+            ),
+            ActionSpec(
+                "prev_extent",
+                "上一视图",
+                "Previous extent",
+                "view",
+                c.previous_extent,
+                "Alt+Left",
+                SP.SP_MediaSeekBackward,
+                "导航",
+            ),
+            ActionSpec(
+                "next_extent",
+                "下一视图",
+                "Next extent",
+                "view",
+                c.next_extent,
+                "Alt+Right",
+                SP.SP_MediaSeekForward,
+                "导航",
+            ),
+            ActionSpec(
+                "refresh", "刷新", "Refresh", "view", c.refresh_now, "F5", SP.SP_BrowserReload
+            ),
+        ]
+        tools = [
+            ("pan", "平移", "Pan", MapTool.PAN, "P"),
+            ("zoom_box", "拉框放大", "Zoom to box", MapTool.ZOOM_BOX, "Z"),
+            ("identify", "识别要素", "Identify", MapTool.IDENTIFY, "I"),
+            ("select", "选择要素（Shift 追加）", "Select (Shift adds)", MapTool.SELECT, "S"),
+            ("measure_line", "量测距离", "Measure distance", MapTool.MEASURE_LINE, "M"),
+            ("measure_area", "量测面积", "Measure area", MapTool.MEASURE_AREA, "Shift+M"),
+        ]
+        for key, zh, en, tool, shortcut in tools:
+            specs.append(
+                ActionSpec(
+                    f"tool_{key}",
+                    zh,
+                    en,
+                    "tools",
+                    partial(self.set_tool, tool),
+                    shortcut,
+                    None,
+                    "工具",
+                    checkable=True,
+                    group="map_tools",
+                )
+            )
+        specs += [
+            ActionSpec(
+                "clear_selection",
+                "清除选择",
+                "Clear selection",
+                "tools",
+                self.clear_selection,
+                "Ctrl+Shift+A",
+            ),
+            ActionSpec(
+                "attribute_table",
+                "打开属性表",
+                "Open attribute table",
+                "layer",
+                lambda: self.show_table(self.current_layer_name()),
+                "F6",
+            ),
+            ActionSpec(
+                "style",
+                "图层样式…",
+                "Layer style…",
+                "layer",
+                lambda: self.edit_style(self.current_layer_name()),
+                "F7",
+            ),
+            ActionSpec(
+                "remove_layer", "移除图层", "Remove layer", "layer", self.remove_current_layer
+            ),
+            ActionSpec(
+                "lang_zh",
+                "中文界面",
+                "Chinese interface",
+                "settings",
+                lambda: self.choose_language("zh"),
+                checkable=True,
+                group="language",
+            ),
+            ActionSpec(
+                "lang_en",
+                "英文界面（English）",
+                "English interface",
+                "settings",
+                lambda: self.choose_language("en"),
+                checkable=True,
+                group="language",
+            ),
+            ActionSpec("about", "关于 gisdesk", "About gisdesk", "help", self.about),
+        ]
+        for spec in specs:
+            a.add(spec)
+        a["tool_pan"].setChecked(True)
+        a[f"lang_{language()}"].setChecked(True)
+        self.recent_menu = a.menus["project"].addMenu(tr("最近的项目", "Recent projects"))
+        a.menus["project"].insertMenu(a["save"], self.recent_menu)
+        for dock in self.docks.values():
+            a.menus["view"].addAction(dock.toggleViewAction())
+        self._refresh_recent()
+
+    def _connect(self) -> None:
+        c = self.canvas
+        c.cursor_moved.connect(self._cursor_moved)
+        c.view_changed.connect(self._view_changed)
+        c.identified.connect(self.show_identify)
+        c.measured.connect(self._measured)
+        c.frame_rendered.connect(self._frame_rendered)
+        edit = self.scale_box.lineEdit()
+        assert edit is not None  # the box is editable
+        edit.returnPressed.connect(self._scale_entered)
+        self.scale_box.activated.connect(lambda _i: self._scale_entered())
+        self.layer_tree.current_layer_changed.connect(self._current_layer_changed)
+        self.layer_tree.zoom_requested.connect(c.zoom_to_layer)
+        self.layer_tree.style_requested.connect(self.edit_style)
+        self.layer_tree.table_requested.connect(self.show_table)
+        self.table.message.connect(self.status)
+        self.undo.indexChanged.connect(lambda _i: self._mark_modified())
+
+    # --- project ------------------------------------------------------------------------
+
+    def set_project(self, project: Project | None) -> None:
+        """Show a project in every view."""
+        for off in self._unsubscribe:
+            off()
+        self._unsubscribe = []
+        self.project = project
+        self.undo.clear()
+        self.table.set_layer(None)
+        self.results.clear()
+        self.canvas.set_project(project)
+        self.layer_tree.set_project(project)
+        if project is not None:
+            self._unsubscribe.append(
+                project.layers_changed.connect(lambda *_: self._mark_modified())
+            )
+            self._unsubscribe.append(project.layer_changed.connect(self._layer_changed))
+            self.crs_label.setText(f"EPSG:{self.canvas.crs.to_epsg()}")
+            names = [layer.name for layer in project]
+            if names:
+                self.layer_tree.select_layer(names[-1])
+        self.modified = False
+        self._update_title()
+
+    def _layer_changed(self, _layer: Layer, reason: str) -> None:
+        if reason != "selection":
+            self._mark_modified()
+
+    def _mark_modified(self) -> None:
+        if self.project is not None and not self.modified:
+            self.modified = True
+            self._update_title()
+
+    def _update_title(self) -> None:
+        name = self.project.title if self.project else tr("无项目", "no project")
+        path = f" — {self.project.path}" if self.project and self.project.path else ""
+        star = "*" if self.modified else ""
+        self.setWindowTitle(f"{star}{name}{path} — gisdesk")
+
+    def confirm_discard(self) -> bool:
+        """Ask before dropping unsaved changes; return True when it is fine to go on."""
+        if not self.modified or self.project is None:
+            return True
+        answer = QMessageBox.question(
+            self,
+            tr("未保存的修改", "Unsaved changes"),
+            tr(
+                f"项目“{self.project.title}”有未保存的修改。是否保存？",
+                f"The project '{self.project.title}' has unsaved changes. Save them?",
+            ),
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save(wait=True)
+        return answer == QMessageBox.StandardButton.Discard
+
+    def new_project(self) -> None:
+        """Start an empty project."""
+        if self.confirm_discard():
+            self.set_project(Project(title=tr("新项目", "New project")))
+
+    def ask_open(self) -> None:
+        """Ask for a project file and open it."""
+        if not self.confirm_discard():
+            return
+        path, _ = QFileDialog.getOpenFileName(
+            self, tr("打开项目", "Open project"), "", "GeoPackage (*.gpkg)"
+        )
+        if path:
+            self.open_path(Path(path))
+
+    def open_path(self, path: Path, *, wait: bool = False) -> None:
+        """Open a project in a worker; report a bad file without closing the current one."""
+        self.log_message(tr(f"正在打开 {path}", f"Opening {path}"))
+
+        def done(project: Project) -> None:
+            self.set_project(project)
+            self._remember_recent(path)
+            self.log_message(
+                tr(
+                    f"已打开 {path.name}：{len(project)} 个图层",
+                    f"Opened {path.name}: {len(project)} layers",
+                )
+            )
+
+        self.start_task(Task(open_project, path), done, tr("打开项目", "Opening"), wait=wait)
+
+    def save(self, *, wait: bool = False) -> bool:
+        """Save to the project's file (asking where when it has none)."""
+        if self.project is None:
+            return False
+        if self.project.path is None:
+            return self.save_as(wait=wait)
+        return self._save_to(self.project.path, wait=wait)
+
+    def save_as(self, *, wait: bool = False) -> bool:
+        """Ask for a file and save the project there."""
+        if self.project is None:
+            return False
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            tr("项目另存为", "Save project as"),
+            f"{self.project.title}.gpkg",
+            "GeoPackage (*.gpkg)",
+        )
+        if not path:
+            return False
+        target = Path(path) if path.endswith(".gpkg") else Path(path + ".gpkg")
+        return self._save_to(target, wait=wait)
+
+    def _save_to(self, path: Path, *, wait: bool) -> bool:
+        assert self.project is not None
+        project = self.project
+        ok: list[bool] = []
+
+        def done(saved: Path) -> None:
+            self.modified = False
+            self.undo.setClean()
+            self._remember_recent(saved)
+            self._update_title()
+            self.log_message(tr(f"已保存到 {saved}", f"Saved to {saved}"))
+            ok.append(True)
+
+        self.start_task(
+            Task(save_project, project, path), done, tr("保存项目", "Saving"), wait=wait
+        )
+        return bool(ok) if wait else True
+
+    def ask_add_layer(self) -> None:
+        """Ask for a file and add it as a layer."""
+        if self.project is None:
+            self.set_project(Project(title=tr("新项目", "New project")))
+        from gisdesk.ui.import_dialog import FILE_FILTER
+
+        path, _ = QFileDialog.getOpenFileName(self, tr("添加图层", "Add layer"), "", FILE_FILTER)
+        if path:
+            self.add_layer_from(Path(path))
+
+    def add_layer_from(
+        self,
+        path: Path,
+        *,
+        layer: str | None = None,
+        table_choice: tuple[str, str, str] | None = None,
+    ) -> Layer | None:
+        """Add a file as a layer; a bad file gives a message and changes nothing."""
+        from gisdesk.io.files import TABLE_SUFFIXES, guess_coordinate_columns, read_table
+        from gisdesk.ui.import_dialog import TableImportDialog, layer_from_file
+
+        assert self.project is not None
+        try:
+            if path.suffix.lower() in TABLE_SUFFIXES and table_choice is None:
+                df = read_table(path)
+                dialog = TableImportDialog(
+                    [str(c) for c in df.columns], guess_coordinate_columns(df), self
+                )
+                if not dialog.exec():
+                    return None
+                table_choice = (
+                    dialog.x_column.currentText(),
+                    dialog.y_column.currentText(),
+                    dialog.system.currentData(),
+                )
+            new = layer_from_file(self.project, path, layer=layer, table_choice=table_choice)
+        except GisdeskError as exc:
+            self.report_error(tr("无法添加图层", "Cannot add the layer"), exc.message(language()))
+            return None
+        except Exception as exc:
+            self.report_error(
+                tr("无法添加图层", "Cannot add the layer"), str(exc), traceback.format_exc()
+            )
+            return None
+        self.log_message(
+            tr(
+                f"已添加图层 {new.name}（{len(new)} 个要素）",
+                f"Added layer {new.name} ({len(new)} features)",
+            )
+        )
+        if new.metadata.conversions:
+            self.log_message("; ".join(new.metadata.conversions))
+        self.layer_tree.select_layer(new.name)
+        return new
+
+    # --- long work ----------------------------------------------------------------------
+
+    def start_task(self, task: Task, on_done: object, label: str, *, wait: bool = False) -> None:
+        """Run a task with the progress bar and cancel button; errors become messages."""
+        if self.task is not None:
+            self.task.cancel()
+        self.task = task
+        self.progress.setValue(0)
+        self.progress.setFormat(f"{label} %p%")
+        self.progress.show()
+        self.cancel_button.show()
+
+        def finish() -> None:
+            self.progress.hide()
+            self.cancel_button.hide()
+            if self.task is task:
+                self.task = None
+
+        def failed(message: str, details: str) -> None:
+            finish()
+            self.report_error(label, message, details)
+
+        def cancelled() -> None:
+            finish()
+            self.log_message(tr(f"{label}已取消", f"{label} cancelled"))
+
+        def succeeded(result: object) -> None:
+            finish()
+            on_done(result)  # type: ignore[operator]
+
+        def progress(fraction: float, message: str) -> None:
+            self.progress.setValue(int(fraction * 100))
+            self.status(message)
+
+        task.signals.progress.connect(progress)
+        task.signals.finished.connect(succeeded)
+        task.signals.failed.connect(failed)
+        task.signals.cancelled.connect(cancelled)
+        run_task(task)
+        if wait:
+            import contextlib
+
+            from PySide6.QtCore import QCoreApplication
+
+            while self.task is task:
+                with contextlib.suppress(TimeoutError):
+                    task.wait(0.02)
+                QCoreApplication.processEvents()
+
+    def cancel_task(self) -> None:
+        """Cancel the running task."""
+        if self.task is not None:
+            self.task.cancel()
+
+    # --- layers, tools, results ---------------------------------------------------------
+
+    def current_layer_name(self) -> str | None:
+        """Return the layer selected in the layer tree."""
+        return self.layer_tree.current_layer()
+
+    def current_layer(self) -> Layer | None:
+        """Return the current layer object."""
+        name = self.current_layer_name()
+        if self.project is None or name is None or name not in self.project:
+            return None
+        return self.project.layer(name)
+
+    def _current_layer_changed(self, name: str) -> None:
+        self.canvas.current_layer = name
+        if self.docks["table"].isVisible():
+            self.show_table(name)
+
+    def show_table(self, name: str | None) -> None:
+        """Show a layer in the attribute table."""
+        if self.project is None or not name or name not in self.project:
+            return
+        self.table.set_layer(self.project.layer(name))
+        self.docks["table"].show()
+        self.docks["table"].raise_()
+
+    def edit_style(self, name: str | None) -> None:
+        """Open the style dialog of a layer."""
+        if self.project is None or not name or name not in self.project:
+            return
+        StyleDialog(self.project.layer(name), self.undo, self).exec()
+
+    def remove_current_layer(self) -> None:
+        """Remove the current layer (undo does not bring it back: confirm first)."""
+        layer = self.current_layer()
+        if layer is None or self.project is None:
+            return
+        answer = QMessageBox.question(
+            self,
+            tr("移除图层", "Remove layer"),
+            tr(
+                f"从项目中移除图层“{layer.title}”？保存前可通过“不保存”找回。",
+                f"Remove layer '{layer.title}' from the project?",
+            ),
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.project.remove_layer(layer.name)
+
+    def set_tool(self, tool: MapTool) -> None:
+        """Choose what the mouse does on the map."""
+        self.canvas.tool = tool
+        self.canvas.clear_measurement()
+        self.registry[f"tool_{tool.value}"].setChecked(True)
+
+    def clear_selection(self) -> None:
+        """Deselect everything in every layer."""
+        for layer in self.project or []:
+            layer.set_selection([])
+
+    def show_identify(self, hits: list[tuple[Layer, int]]) -> None:
+        """List identified features with their Chinese field labels."""
+        self.results.clear()
+        if not hits:
+            self.status(tr("此处没有要素", "Nothing here"))
+            return
+        for layer, row in hits[:30]:
+            data = layer.data
+            head = QTreeWidgetItem(
+                self.results, [layer.title, tr(f"第 {row + 1} 行", f"row {row + 1}")]
+            )
+            for column in data.columns:
+                if column == data.geometry.name:
+                    continue
+                spec = layer.schema.field_index.get(column) if layer.schema else None
+                label = spec.label(language()) if spec else column
+                value = data[column].iloc[row]
+                text = display_value(value)
+                if spec is not None and spec.domain and text:
+                    shown = spec.domain_label(value, language())
+                    text = text if shown == text else f"{text}（{shown}）"
+                QTreeWidgetItem(head, [label, text])
+            head.setExpanded(len(hits) <= 3)
+        self.docks["results"].show()
+        self.docks["results"].raise_()
+        self.status(tr(f"识别到 {len(hits)} 个要素", f"{len(hits)} features"))
+
+    def _measured(self, value: float, kind: str) -> None:
+        text = MapCanvas.format_length(value) if kind == "length" else MapCanvas.format_area(value)
+        label = tr("距离", "Distance") if kind == "length" else tr("面积", "Area")
+        self.status(
+            f"{label}：{text}（EPSG:4549 平面量算）"
+            if language() == "zh"
+            else f"{label}: {text} (measured in EPSG:4549 metres)"
+        )
+
+    # --- status bar ---------------------------------------------------------------------
+
+    def _cursor_moved(self, x: float, y: float) -> None:
+        lon, lat = self.canvas.to_lonlat(x, y)
+        e, n = self.canvas.to_4549(x, y)
+        self.lonlat_label.setText(f"CGCS2000 {lon:.6f}°E {lat:.6f}°N")
+        self.metric_label.setText(f"EPSG:4549 {e:,.1f} {n:,.1f} m")
+
+    def _view_changed(self, viewport: Viewport) -> None:
+        edit = self.scale_box.lineEdit()
+        if edit is None or not edit.hasFocus():
+            self.scale_box.setEditText(self.canvas.scale_text())
+        self.registry["prev_extent"].setEnabled(self.canvas.can_go_back())
+        self.registry["next_extent"].setEnabled(self.canvas.can_go_forward())
+
+    def _scale_entered(self) -> None:
+        scale = MapCanvas.parse_scale(self.scale_box.currentText())
+        if scale is None:
+            self.status(tr("比例尺格式应为 1:25000", "Enter a scale like 1:25000"))
+            return
+        self.canvas.set_scale(scale)
+
+    def _frame_rendered(self, stats: object) -> None:
+        seconds = getattr(stats, "seconds", 0.0)
+        features = sum(getattr(stats, "features", {}).values())
+        self.statusBar().showMessage(
+            tr(
+                f"绘制 {features:,} 个要素，用时 {seconds * 1000:.0f} 毫秒",
+                f"Drew {features:,} features in {seconds * 1000:.0f} ms",
+            ),
+            3000,
+        )
+
+    def status(self, text: str) -> None:
+        """Show a short message in the status bar."""
+        self.statusBar().showMessage(text, 8000)
+
+    def log_message(self, text: str) -> None:
+        """Append a line to the log dock."""
+        self.log.appendPlainText(f"{time.strftime('%H:%M:%S')}  {text}")
+
+    def report_error(self, title: str, message: str, details: str = "") -> None:
+        """Tell the user what went wrong; the window keeps running with its data."""
+        self.log_message(f"{title}：{message}")
+        if details:
+            self.log.appendPlainText(details)
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message, parent=self)
+        if details:
+            box.setDetailedText(details)
+        box.setObjectName("error_box")
+        QTimer.singleShot(0, box.open)
+        self.last_error = message
+
+    # --- settings -----------------------------------------------------------------------
+
+    def choose_language(self, lang: str) -> None:
+        """Remember the interface language (applies on the next start)."""
+        set_language(lang)
+        self.status(tr("界面语言将在下次启动时生效。", "The language applies at the next start."))
+
+    def _remember_recent(self, path: Path) -> None:
+        s = settings()
+        recent = [p for p in self._recent() if p != str(path)]
+        s.setValue("recent", [str(path), *recent][:MAX_RECENT])
+        self._refresh_recent()
+
+    def _refresh_recent(self) -> None:
+        self.recent_menu.clear()
+        for p in self._recent():
+            self.recent_menu.addAction(p, partial(self._open_recent, Path(p)))
+
+    @staticmethod
+    def _recent() -> list[str]:
+        value = settings().value("recent", [])
+        if isinstance(value, str):  # QSettings gives a lone string for a one-item list
+            return [value]
+        return [str(v) for v in value] if isinstance(value, list) else []
+
+    def _open_recent(self, path: Path) -> None:
+        if self.confirm_discard():
+            self.open_path(path)
+
+    def _restore_layout(self) -> None:
+        s = settings()
+        geometry = s.value("window/geometry")
+        state = s.value("window/state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    def about(self) -> None:
+        """Show version and data notes."""
+        QMessageBox.about(
+            self,
+            "gisdesk",
+            tr(
+                f"gisdesk {__version__}\n海门区规划与监管桌面 GIS。\n"
+                "示例项目除区界与两个国控站点外均为示意数据。",
+                f"gisdesk {__version__}\nDesktop GIS for Haimen district planning.\n"
+                "The sample project is schematic except the outline and two national stations.",
+            ),
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Ask about unsaved changes, remember the layout, then close."""
+        if not self.confirm_discard():
+            event.ignore()
+            return
+        s = settings()
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        self.canvas.shutdown()
+        if self.task is not None:
+            self.task.cancel()
+        event.accept()

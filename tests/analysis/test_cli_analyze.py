@@ -1,0 +1,154 @@
+"""``gisdesk analyze`` on a small project: outputs, summaries, exit codes."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import pytest
+import shapely
+
+from gisdesk.cli.main import main
+from tests.analysis.networks import grid_roads, random_points
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    path = tmp_path_factory.mktemp("proj") / "small.gpkg"
+    roads = grid_roads(16, 16, spacing=300, seed=4).to_crs(4490)
+    villages = random_points(roads.to_crs(4549), 60, seed=5, spread=50)
+    villages["code"] = [f"V{i}" for i in range(60)]
+    villages["name"] = [f"村{i}" for i in range(60)]
+    villages["town"] = np.where(np.arange(60) < 30, "甲镇", "乙镇")
+    villages["kind"] = "村"
+    villages["households"] = 100
+    villages["population"] = 300
+    points = villages.iloc[[0, 40]]
+    service = gpd.GeoDataFrame(
+        {
+            "code": ["S0", "S1"],
+            "name": ["点0", "点1"],
+            "level": "村级服务点",
+            "town": points["town"].to_numpy(),
+            "village": points["name"].to_numpy(),
+        },
+        geometry=points.geometry.to_numpy(),
+        crs=4549,
+    )
+    centre = shapely.Point(*roads.to_crs(4549).union_all().centroid.coords[0])
+    stations = gpd.GeoDataFrame(
+        {
+            "code": ["2008A", "T1"],
+            "name": ["国控站", "镇站"],
+            "level": ["国控", "镇级"],
+            "zone_radius_m": [3000.0, 0.0],
+        },
+        geometry=[centre, shapely.Point(centre.x + 100, centre.y)],
+        crs=4549,
+    )
+    for name, gdf in (
+        ("roads", roads),
+        ("villages", villages),
+        ("service_points", service),
+        ("monitoring_stations", stations),
+    ):
+        pyogrio.write_dataframe(gdf.to_crs(4490), path, layer=name, driver="GPKG")
+    return path
+
+
+def test_zones_command(project, tmp_path, capsys):
+    out = tmp_path / "zones.gpkg"
+    assert main(["analyze", "zones", str(project), "--targets", "villages", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "国控站" in text and "镇站" not in text
+    summary = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    members = pyogrio.read_dataframe(out, layer="members")
+    assert summary["members_total"] == len(members) > 0
+    assert (members["distance_m"] <= 3000).all()
+    assert len(pyogrio.read_dataframe(out, layer="zones")) == 1
+
+
+def test_service_areas_command(project, tmp_path, capsys):
+    out = tmp_path / "sa.gpkg"
+    code = main(
+        [
+            "--lang",
+            "en",
+            "analyze",
+            "service-areas",
+            str(project),
+            "--minutes",
+            "5",
+            "--mode",
+            "ebike",
+            "--raster",
+            "100",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "5-minute service areas (ebike)" in text
+    summary = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    demand = pyogrio.read_dataframe(out, layer="demand")
+    assert summary["district"]["villages"] == 60
+    assert summary["district"]["villages_within"] == int(demand["within"].sum())
+    assert len(summary["uncovered"]) == 60 - int(demand["within"].sum())
+    assert {r["town"] for r in summary["by_town"]} == {"甲镇", "乙镇"}
+    assert out.with_suffix(".tif").exists()
+    assert len(pyogrio.read_dataframe(out, layer="areas")) == 1
+
+
+def test_siting_command_reaches_the_target(project, tmp_path, capsys):
+    out = tmp_path / "siting.gpkg"
+    code = main(
+        [
+            "analyze",
+            "siting",
+            str(project),
+            "--minutes",
+            "5",
+            "--target-share",
+            "1.0",
+            "--out",
+            str(out),
+        ]
+    )
+    summary = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    assert summary["solution"]["optimal"]
+    assert code == (0 if summary["solution"]["feasible"] else 1)
+    assert summary["checks"] == {"sites_are_candidates": True, "coverage_matches": True}
+    med6 = next(t for t in summary["targets"] if t["target"] == "MED-6")
+    assert med6["share_after"] == summary["share_after"]
+    chosen = pyogrio.read_dataframe(out, layer="chosen")
+    assert len(chosen) == len(summary["chosen"]) > 0
+    assert not set(chosen["name"]) & {"村0", "村40"}  # villages with a point are no candidates
+    assert "新增" in capsys.readouterr().out
+
+
+def test_usage_and_file_errors(project, tmp_path, capsys):
+    out = tmp_path / "x.gpkg"
+    assert main(["analyze", "zones", str(project), "--stations", "nope", "--out", str(out)]) == 2
+    assert "nope" in capsys.readouterr().err
+    missing = tmp_path / "missing.gpkg"
+    assert main(["analyze", "zones", str(missing), "--out", str(out)]) == 3
+    bad = tmp_path / "nodir" / "x.gpkg"
+    assert main(["analyze", "zones", str(project), "--out", str(bad)]) == 3
+    # A layer given as PATH:layer from another file works.
+    code = main(
+        [
+            "analyze",
+            "zones",
+            str(project),
+            "--stations",
+            f"{project}:monitoring_stations",
+            "--targets",
+            "villages",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0

@@ -47,6 +47,7 @@ __all__ = [
     "CoverSolution",
     "SitingResult",
     "coverage_matrix",
+    "default_candidates",
     "maximal_covering",
     "set_covering",
     "site_facilities",
@@ -402,6 +403,18 @@ class SitingResult:
     def share_after(self) -> float:
         """Share of villages covered after adding the chosen sites (recomputed)."""
         return float(self.villages["covered_after"].mean()) if len(self.villages) else 0.0
+
+
+def default_candidates(demand: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return the villages that have no service point (matched by town and village name).
+
+    Without those fields every demand point is a candidate.
+    """
+    if {"town", "name"} <= set(demand.columns) and {"town", "village"} <= set(facilities.columns):
+        have = pd.MultiIndex.from_frame(facilities[["town", "village"]].astype(str))
+        mine = pd.MultiIndex.from_frame(demand[["town", "name"]].astype(str))
+        return demand[~mine.isin(have)]
+    return demand
 
 
 def site_facilities(

@@ -425,24 +425,13 @@ def _service_areas(args: argparse.Namespace, lang: str) -> int:
     return EXIT_OK
 
 
-def _default_candidates(demand: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -> Any:
-    """Return the villages that have no service point (matched by town and village name)."""
-    if {"town", "name"} <= set(demand.columns) and {"town", "village"} <= set(facilities.columns):
-        import pandas as pd
-
-        have = pd.MultiIndex.from_frame(facilities[["town", "village"]].astype(str))
-        mine = pd.MultiIndex.from_frame(demand[["town", "name"]].astype(str))
-        return demand[~mine.isin(have)]
-    return demand
-
-
 def _siting(args: argparse.Namespace, lang: str) -> int:
-    from gisdesk.analysis.siting import site_facilities
+    from gisdesk.analysis.siting import default_candidates, site_facilities
 
     zh = lang == "zh"
     roads, facilities, demand, src = _network_layers(args)
     candidates = (
-        src.get(args.candidates) if args.candidates else _default_candidates(demand, facilities)
+        src.get(args.candidates) if args.candidates else default_candidates(demand, facilities)
     )
     result = site_facilities(
         roads,

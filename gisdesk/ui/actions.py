@@ -36,6 +36,7 @@ MENUS = (
     ("view", "视图(&V)", "&View"),
     ("tools", "工具(&T)", "&Tools"),
     ("layer", "图层(&L)", "&Layer"),
+    ("analysis", "分析(&A)", "&Analysis"),
     ("settings", "设置(&S)", "&Settings"),
     ("help", "帮助(&H)", "&Help"),
 )

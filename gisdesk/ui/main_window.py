@@ -7,6 +7,7 @@ import traceback
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QUndoStack
@@ -39,6 +40,9 @@ from gisdesk.ui.i18n import language, set_language, settings, tr
 from gisdesk.ui.layer_tree import LayerTree
 from gisdesk.ui.style_dialog import StyleDialog
 from gisdesk.ui.workers import Task, run_task
+
+if TYPE_CHECKING:
+    from gisdesk.ui.analysis_dialogs import AnalysisRequest, AnalysisResult
 
 __all__ = ["MainWindow"]
 
@@ -627,6 +631,66 @@ class MainWindow(QMainWindow):
         """Cancel the running task."""
         if self.task is not None:
             self.task.cancel()
+
+    # --- analyses ---------------------------------------------------------------------
+
+    def ask_analysis(self, kind: str) -> None:
+        """Ask for an analysis's inputs and run it."""
+        if self.project is None:
+            return
+        from gisdesk.ui.analysis_dialogs import ServiceAreaDialog, SitingDialog, ZonesDialog
+
+        dialogs: dict[str, type[ZonesDialog | ServiceAreaDialog]] = {
+            "zones": ZonesDialog,
+            "service_areas": ServiceAreaDialog,
+            "siting": SitingDialog,
+        }
+        dialog = dialogs[kind](self.project, self)
+        if dialog.exec():
+            self.run_analysis(dialog.request())
+
+    def run_analysis(self, request: AnalysisRequest, *, wait: bool = False) -> None:
+        """Run an analysis in a worker; add its layers and show its summary."""
+        from gisdesk.ui.analysis_dialogs import run_analysis
+
+        if self.project is None:
+            return
+        project = self.project
+        self.last_request = request
+
+        def done(result: AnalysisResult) -> None:
+            if self.project is not project:
+                return  # the project was closed meanwhile
+            for layer in result.layers:
+                project.add_layer(layer)
+            self.show_summary(result)
+            for note in result.notes:
+                self.log_message(note)
+
+        self.start_task(
+            Task(run_analysis, project, request), done, tr("分析", "Analysis"), wait=wait
+        )
+
+    def rerun_analysis(self) -> None:
+        """Run the last analysis again with the same inputs."""
+        request = getattr(self, "last_request", None)
+        if request is not None:
+            self.run_analysis(request)
+
+    def show_summary(self, result: AnalysisResult) -> None:
+        """List an analysis summary table in the results dock."""
+        self.results.clear()
+        head = QTreeWidgetItem(self.results, [result.title, "; ".join(result.notes)])
+        table = result.summary
+        for index, row in table.iterrows():
+            item = QTreeWidgetItem(
+                head, [str(index) if not isinstance(index, int) else str(row.iloc[0]), ""]
+            )
+            for column, value in row.items():
+                QTreeWidgetItem(item, [str(column), display_value(value)])
+        head.setExpanded(True)
+        self.docks["results"].show()
+        self.docks["results"].raise_()
 
     # --- layers, tools, results ---------------------------------------------------------
 

@@ -16,9 +16,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS
 
 from gisdesk.analysis._checks import check_geometry, joint_metric_crs, to_crs_checked
-from gisdesk.core.crs import STORAGE_CRS, require_crs
+from gisdesk.core.crs import STORAGE_CRS, require_crs, transformer
 from gisdesk.core.errors import InputError
 from gisdesk.core.progress import CancelToken, ProgressCallback, check_cancel, report
 
@@ -215,6 +216,43 @@ def station_zones(
     )
 
 
+def _near_stations(
+    gdf: gpd.GeoDataFrame, stations: gpd.GeoDataFrame, radius: np.ndarray
+) -> np.ndarray | None:
+    """Return rows of a lon/lat layer whose envelope meets a box around some station.
+
+    Only those few are projected and measured: projecting every point of a large layer
+    cost more than the exact distance test itself. The boxes are widened by 2% plus about
+    10 m, far more than the scale error of EPSG:4549 or a UTM zone, so no member is lost;
+    membership itself is still decided by exact distance. None when the layer is not
+    geographic (then everything is measured).
+    """
+    crs = require_crs(gdf, layer="layer")
+    if not crs.is_geographic or not require_crs(stations, layer="stations").is_geographic:
+        return None
+    sxy = shapely.get_coordinates(stations.to_crs(crs).geometry.to_numpy())
+    dlat = radius / 110_574.0 * 1.02 + 1e-4
+    dlon = radius / (111_320.0 * np.cos(np.radians(sxy[:, 1]))) * 1.02 + 1e-4
+    geoms = gdf.geometry.to_numpy()
+    if bool(np.all(shapely.get_type_id(geoms) == 0)):  # points: a vectorised box test
+        txy = shapely.get_coordinates(geoms)
+        if len(txy) != len(geoms):
+            return None  # empty points present: take the general path
+        hit = np.zeros(len(txy), dtype=bool)
+        for (x, y), dx, dy in zip(sxy, dlon, dlat, strict=True):
+            hit |= (np.abs(txy[:, 0] - x) <= dx) & (np.abs(txy[:, 1] - y) <= dy)
+        return np.flatnonzero(hit)
+    boxes = shapely.box(sxy[:, 0] - dlon, sxy[:, 1] - dlat, sxy[:, 0] + dlon, sxy[:, 1] + dlat)
+    return np.unique(shapely.STRtree(geoms).query(boxes)[1])
+
+
+def _to_metric_points(subset: gpd.GeoDataFrame, crs: CRS) -> np.ndarray:
+    """Project point coordinates with pyproj directly (cheaper than GeoDataFrame.to_crs)."""
+    xy = shapely.get_coordinates(subset.geometry.to_numpy())
+    x, y = transformer(require_crs(subset, layer="layer"), crs).transform(xy[:, 0], xy[:, 1])
+    return np.column_stack([x, y])
+
+
 def zone_members(
     stations: gpd.GeoDataFrame,
     targets: Mapping[str, gpd.GeoDataFrame],
@@ -272,15 +310,26 @@ def zone_members(
     for i, (layer, gdf) in enumerate(targets.items()):
         check_cancel(cancel)
         report(progress, i / max(1, len(targets)), f"统计 {layer}")
-        tg = to_crs_checked(gdf, crs, layer=layer)
-        if len(st) == 0 or len(tg) == 0:
+        if len(st) == 0 or len(gdf) == 0:
             continue
-        geoms = tg.geometry.to_numpy()
-        if bool(np.all(shapely.get_type_id(geoms) == 0)):
+        near = _near_stations(gdf, chosen, radius)
+        subset = gdf if near is None else gdf.iloc[near]
+        points = bool(np.all(shapely.get_type_id(subset.geometry.to_numpy()) == 0))
+        if points and near is not None:
+            tg = subset  # attributes only; coordinates projected below
+            s_idx, t_idx, dist = _point_pairs(
+                shapely.get_coordinates(sgeoms), _to_metric_points(subset, crs), radius
+            )
+            geoms = subset.geometry.to_numpy()
+        elif points:
+            tg = to_crs_checked(subset, crs, layer=layer)
+            geoms = tg.geometry.to_numpy()
             s_idx, t_idx, dist = _point_pairs(
                 shapely.get_coordinates(sgeoms), shapely.get_coordinates(geoms), radius
             )
         else:
+            tg = to_crs_checked(subset, crs, layer=layer)
+            geoms = tg.geometry.to_numpy()
             # The index holds the few stations; every target asks it once (as a spatial
             # join does) at the largest radius; each pair is then kept by its own radius.
             t_idx, s_idx = shapely.STRtree(sgeoms).query(
@@ -290,11 +339,12 @@ def zone_members(
             keep = dist <= radius[s_idx]
             s_idx, t_idx, dist = s_idx[keep], t_idx[keep], dist[keep]
         # Members keep their stored geometry (EPSG:4490) unless they came in another CRS.
-        out_geoms = (
-            gdf.geometry.to_numpy()[t_idx]
-            if require_crs(gdf, layer=layer).equals(STORAGE_CRS)
-            else gpd.GeoSeries(geoms[t_idx], crs=crs).to_crs(STORAGE_CRS).to_numpy()
-        )
+        if require_crs(gdf, layer=layer).equals(STORAGE_CRS):
+            out_geoms = subset.geometry.to_numpy()[t_idx]
+        elif points and near is not None:  # geoms are still in the layer's own lon/lat
+            out_geoms = subset.geometry.iloc[t_idx].to_crs(STORAGE_CRS).to_numpy()
+        else:
+            out_geoms = gpd.GeoSeries(geoms[t_idx], crs=crs).to_crs(STORAGE_CRS).to_numpy()
         frames.append(
             gpd.GeoDataFrame(
                 {
@@ -303,7 +353,7 @@ def zone_members(
                     "station_name": names[s_idx],
                     "radius_m": radius[s_idx],
                     "layer": layer,
-                    "row": t_idx,
+                    "row": t_idx if near is None else near[t_idx],
                     "kind": _text(tg, kind_field, t_idx),
                     "name": _text(tg, "name", t_idx),
                     "distance_m": dist,

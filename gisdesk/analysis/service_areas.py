@@ -41,7 +41,6 @@ from gisdesk.core.errors import InputError
 from gisdesk.core.progress import CancelToken, ProgressCallback, check_cancel, report
 
 if TYPE_CHECKING:
-    from pathlib import Path
 
     from affine import Affine
     from pyproj import CRS
@@ -421,26 +420,6 @@ class TravelTimeGrid:
     minutes: np.ndarray
     transform: Affine
     crs: CRS
-
-    def write(self, path: str | Path) -> None:
-        """Write the grid as a compressed single-band GeoTIFF (NaN as nodata)."""
-        import rasterio
-
-        with rasterio.open(
-            path,
-            "w",
-            driver="GTiff",
-            width=self.minutes.shape[1],
-            height=self.minutes.shape[0],
-            count=1,
-            dtype="float32",
-            crs=self.crs.to_wkt(),
-            transform=self.transform,
-            nodata=np.nan,
-            compress="deflate",
-        ) as dst:
-            dst.write(self.minutes.astype(np.float32), 1)
-            dst.set_band_description(1, "travel time to nearest facility (minutes)")
 
 
 def travel_time_grid(

@@ -321,6 +321,7 @@ def _network_layers(args: argparse.Namespace) -> tuple[Any, Any, Any, _Source]:
 
 def _service_areas(args: argparse.Namespace, lang: str) -> int:
     from gisdesk.analysis.service_areas import service_areas, travel_time_grid
+    from gisdesk.io.rasters import write_geotiff
 
     zh = lang == "zh"
     roads, facilities, demand, _ = _network_layers(args)
@@ -342,7 +343,14 @@ def _service_areas(args: argparse.Namespace, lang: str) -> int:
     raster_path = None
     if args.raster:
         raster_path = args.out.with_suffix(".tif")
-        travel_time_grid(result, cell_m=args.raster).write(raster_path)
+        grid = travel_time_grid(result, cell_m=args.raster)
+        write_geotiff(
+            raster_path,
+            grid.minutes,
+            transform=grid.transform,
+            crs=grid.crs,
+            description="travel time to nearest facility (minutes)",
+        )
     d = result.district.iloc[0].to_dict()
     uncovered = result.uncovered
     summary = {

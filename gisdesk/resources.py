@@ -64,6 +64,11 @@ def styles_dir() -> Path:
     return data_root() / "styles"
 
 
+def targets_dir() -> Path:
+    """Return the folder of plan target files."""
+    return data_root() / "targets"
+
+
 def sample_data_dir() -> Path:
     """Return the folder of the Haimen sample project."""
     return data_root() / "sample_data"

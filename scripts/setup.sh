@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   fonts-noto-cjk            # Chinese labels render as characters, on screen and in plates
   xvfb xauth                # a real X screen for GUI checks on a machine without a display
+  poppler-utils             # pdftoppm/pdffonts: tests read exported plates back
+  chromium                  # headless browser: tests open the offline web map
   libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
   libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
   libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1

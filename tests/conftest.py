@@ -12,6 +12,19 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _qt_application():
+    """One QApplication for the whole run, made first.
+
+    Exporters create a bare QGuiApplication when none exists; had one of them run first,
+    the window tests could not create widgets (Qt aborts the process).
+    """
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(["gisdesk-tests"])
+    yield app
+
+
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return ROOT

@@ -41,7 +41,6 @@ from gisdesk.core.errors import InputError
 from gisdesk.core.progress import CancelToken, ProgressCallback, check_cancel, report
 
 if TYPE_CHECKING:
-
     from affine import Affine
     from pyproj import CRS
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 import unicodedata
@@ -16,7 +17,16 @@ from gisdesk.core.project import Project
 from gisdesk.core.validation import ValidationReport, validate_layer
 from gisdesk.io.project_store import open_project
 
-__all__ = ["format_table", "run_info", "run_sample_build", "run_validate"]
+__all__ = [
+    "format_table",
+    "run_info",
+    "run_info_args",
+    "run_open",
+    "run_sample_args",
+    "run_sample_build",
+    "run_validate",
+    "run_validate_args",
+]
 
 
 def _width(text: str) -> int:
@@ -160,3 +170,25 @@ def run_sample_build(*, out: Path | None, scale: float, seed: int | None, lang: 
     size_mb = path.stat().st_size / 1e6
     print(f"{'已生成' if lang == 'zh' else 'Built'} {path} ({size_mb:.1f} MB, {seconds:.1f} s)")
     return EXIT_OK
+
+
+def run_open(args: argparse.Namespace, *, lang: str = "zh") -> int:
+    """Open the desktop window (``gisdesk open``)."""
+    from gisdesk.ui.app import run_app
+
+    return run_app(args.project, screenshot=args.screenshot)
+
+
+def run_info_args(args: argparse.Namespace, *, lang: str = "zh") -> int:
+    """Run ``gisdesk info`` from parsed arguments."""
+    return run_info(args.project, lang=lang)
+
+
+def run_validate_args(args: argparse.Namespace, *, lang: str = "zh") -> int:
+    """Run ``gisdesk validate`` from parsed arguments."""
+    return run_validate(args.project, lang=lang, limit=args.limit, csv=args.csv)
+
+
+def run_sample_args(args: argparse.Namespace, *, lang: str = "zh") -> int:
+    """Run ``gisdesk sample build`` from parsed arguments."""
+    return run_sample_build(out=args.out, scale=args.scale, seed=args.seed, lang=lang)

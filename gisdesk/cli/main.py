@@ -81,40 +81,56 @@ def _parser() -> argparse.ArgumentParser:
     from gisdesk.cli.analyze import add_analyze_parser
 
     add_analyze_parser(sub)
+    from gisdesk.cli.blackspots import add_blackspots_parser
+
+    add_blackspots_parser(sub)
+    from gisdesk.cli.interchange import add_interchange_parsers
+
+    add_interchange_parsers(sub)
+    from gisdesk.cli.plate import add_plate_parser
+    from gisdesk.cli.webmap import add_webmap_parser
+
+    add_plate_parser(sub)
+    add_webmap_parser(sub)
+    from gisdesk.cli.targets import add_targets_parser
+
+    add_targets_parser(sub)
     return parser
+
+
+# command -> (module, function); each runner takes (args, lang=...) and returns the exit code.
+# Modules are imported only when their command runs, so `gisdesk info` starts fast.
+_RUNNERS: dict[str, tuple[str, str]] = {
+    "open": ("gisdesk.cli.commands", "run_open"),
+    "info": ("gisdesk.cli.commands", "run_info_args"),
+    "validate": ("gisdesk.cli.commands", "run_validate_args"),
+    "sample": ("gisdesk.cli.commands", "run_sample_args"),
+    "analyze": ("gisdesk.cli.analyze", "run_analyze"),
+    "blackspots": ("gisdesk.cli.blackspots", "run_blackspots"),
+    "import": ("gisdesk.cli.interchange", "run_interchange"),
+    "export": ("gisdesk.cli.interchange", "run_interchange"),
+    "plate": ("gisdesk.cli.plate", "run_plate"),
+    "webmap": ("gisdesk.cli.webmap", "run_webmap"),
+    "targets": ("gisdesk.cli.targets", "run_targets"),
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit code."""
+    import importlib
+
     parser = _parser()
     args = parser.parse_args(argv)
-    if args.command is None:
+    if args.command not in _RUNNERS:
         parser.print_help()
         return EXIT_USAGE
     from gisdesk.core.errors import Cancelled, GisdeskError, InputError
 
     lang = _lang(args)
+    module, function = _RUNNERS[args.command]
+    runner = getattr(importlib.import_module(module), function)
     try:
-        if args.command == "open":
-            from gisdesk.ui.app import run_app
-
-            return run_app(args.project, screenshot=args.screenshot)
-        if args.command == "info":
-            from gisdesk.cli.commands import run_info
-
-            return run_info(args.project, lang=lang)
-        if args.command == "validate":
-            from gisdesk.cli.commands import run_validate
-
-            return run_validate(args.project, lang=lang, limit=args.limit, csv=args.csv)
-        if args.command == "sample":
-            from gisdesk.cli.commands import run_sample_build
-
-            return run_sample_build(out=args.out, scale=args.scale, seed=args.seed, lang=lang)
-        if args.command == "analyze":
-            from gisdesk.cli.analyze import run_analyze
-
-            return run_analyze(args, lang=lang)
+        return int(runner(args, lang=lang))
     except Cancelled:
         return 130
     except InputError as exc:
@@ -123,5 +139,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GisdeskError as exc:
         print(exc.message(lang), file=sys.stderr)
         return EXIT_IO
-    parser.print_help()
-    return EXIT_USAGE

@@ -1,0 +1,352 @@
+"""Present an evaluation: labels in Chinese or English, the town-by-target table, the sheets.
+
+Everything here reshapes :class:`~gisdesk.analysis.targets.evaluate.TargetEvaluation` for
+people (the dashboard, the command line, the Excel export); nothing is computed anew.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from gisdesk.analysis.targets.evaluate import GAP_COLUMNS, TABLE_COLUMNS
+from gisdesk.analysis.targets.history import HISTORY_COLUMNS
+from gisdesk.analysis.targets.metrics._common import DISTRICT_ZH
+from gisdesk.analysis.targets.result import UNIT_DISTRICT, UNIT_TOWN
+from gisdesk.analysis.targets.status import format_value, symbol
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from gisdesk.analysis.targets.evaluate import TargetEvaluation
+    from gisdesk.core.project import Project
+
+__all__ = [
+    "STATUS_COLOURS",
+    "STATUS_LABELS",
+    "STATUS_SYMBOLS",
+    "UNIT_TYPE_LABELS",
+    "column_labels",
+    "display_frame",
+    "gap_features",
+    "status_fills",
+    "status_label",
+    "wide_frame",
+    "workbook_sheets",
+]
+
+STATUS_LABELS: dict[str, dict[str, str]] = {
+    "zh": {
+        "met": "达标",
+        "on_track": "进度正常",
+        "at_risk": "有风险",
+        "missed": "未达标",
+        "no_data": "无数据",
+    },
+    "en": {
+        "met": "met",
+        "on_track": "on track",
+        "at_risk": "at risk",
+        "missed": "missed",
+        "no_data": "no data",
+    },
+}
+"""Status labels by language."""
+
+STATUS_SYMBOLS: dict[str, str] = {
+    "met": "√",
+    "on_track": "○",
+    "at_risk": "△",
+    "missed": "×",
+    "no_data": "-",
+}
+"""One-character status marks (all in GB2312, so a Chinese Windows console prints them)."""
+
+STATUS_COLOURS: dict[str, str] = {
+    "met": "C6EFCE",
+    "on_track": "DDEBF7",
+    "at_risk": "FFEB9C",
+    "missed": "FFC7CE",
+    "no_data": "EDEDED",
+}
+"""Background colours (RGB hex) of the statuses, as Excel's conditional formats use them."""
+
+UNIT_TYPE_LABELS: dict[str, dict[str, str]] = {
+    "zh": {
+        "district": "全区",
+        "town": "镇（街道）",
+        "segment": "路段",
+        "road": "道路",
+        "station_zone": "站点重点区域",
+        "sewage_district": "污水片区",
+    },
+    "en": {
+        "district": "district",
+        "town": "town",
+        "segment": "segment",
+        "road": "road",
+        "station_zone": "station zone",
+        "sewage_district": "sewage district",
+    },
+}
+
+_LABELS_ZH = {
+    "target_id": "目标编号",
+    "title_zh": "目标",
+    "title_en": "目标（英文）",
+    "source": "依据文件",
+    "department": "牵头部门",
+    "scope": "范围",
+    "metric": "指标",
+    "unit_type": "评价单元类型",
+    "unit": "评价单元",
+    "unit_id": "单元编号",
+    "town": "所属镇（街道）",
+    "value": "现值",
+    "comparison": "比较",
+    "threshold": "目标值",
+    "value_unit": "单位",
+    "expected": "按进度应达",
+    "projected": "按进度期末预计",
+    "numerator": "达成数",
+    "denominator": "总数",
+    "deadline": "截止日期",
+    "status": "状态",
+    "explanation_zh": "说明",
+    "explanation_en": "说明（英文）",
+    "missing_zh": "缺少的数据",
+    "gap_count": "差距要素数",
+    "layer": "图层",
+    "row": "要素行号",
+    "label": "要素名称",
+    "reason_zh": "原因",
+    "reason_en": "原因（英文）",
+    "as_of": "评估日期",
+    "recorded": "记录时间",
+    "note": "备注",
+    "requirement": "要求",
+}
+_LABELS_EN = {
+    "title_zh": "target (Chinese)",
+    "title_en": "target",
+    "explanation_zh": "explanation (Chinese)",
+    "explanation_en": "explanation",
+    "missing_zh": "missing data",
+    "reason_zh": "reason (Chinese)",
+    "reason_en": "reason",
+    "value_unit": "unit of measure",
+    "unit": "unit evaluated",
+    "gap_count": "gap features",
+}
+
+
+def column_labels(lang: str = "zh") -> dict[str, str]:
+    """Return headers for the evaluation, gap and history columns in the given language."""
+    if lang == "zh":
+        return dict(_LABELS_ZH)
+    names = {*TABLE_COLUMNS, *GAP_COLUMNS, *HISTORY_COLUMNS, "requirement"}
+    return {c: _LABELS_EN.get(c, c.replace("_", " ")) for c in names}
+
+
+def status_label(status: str, lang: str = "zh") -> str:
+    """Return a status's label in the given language."""
+    return STATUS_LABELS["zh" if lang == "zh" else "en"].get(status, status)
+
+
+def status_fills(lang: str = "zh") -> dict[str, str]:
+    """Return cell colours by status label and by status mark, for the Excel export."""
+    out = {status_label(s, lang): c for s, c in STATUS_COLOURS.items()}
+    out.update(
+        {STATUS_SYMBOLS[s]: c for s, c in STATUS_COLOURS.items() if STATUS_SYMBOLS[s] != "-"}
+    )
+    return out
+
+
+def _lang(lang: str) -> str:
+    return "zh" if lang == "zh" else "en"
+
+
+_LONG_COLUMNS = (
+    "target_id",
+    "title",
+    "source",
+    "department",
+    "unit_type",
+    "unit",
+    "town",
+    "value",
+    "comparison",
+    "threshold",
+    "value_unit",
+    "deadline",
+    "status",
+    "explanation",
+    "expected",
+    "numerator",
+    "denominator",
+    "gap_count",
+)
+
+
+def display_frame(
+    table: pd.DataFrame, *, lang: str = "zh", columns: Sequence[str] = _LONG_COLUMNS
+) -> pd.DataFrame:
+    """Return the evaluation table for people: chosen columns, labels and statuses translated.
+
+    ``title`` and ``explanation`` stand for the columns of the chosen language.
+    """
+    lg = _lang(lang)
+    out = table.copy()
+    out["title"] = out["title_zh" if lg == "zh" else "title_en"]
+    out["explanation"] = out["explanation_zh" if lg == "zh" else "explanation_en"]
+    out["status"] = [status_label(str(s), lg) for s in out["status"]]
+    out["unit_type"] = [UNIT_TYPE_LABELS[lg].get(str(u), str(u)) for u in out["unit_type"]]
+    out["comparison"] = [symbol(str(c)) for c in out["comparison"]]
+    if lg != "zh":
+        out["unit"] = ["district" if u == DISTRICT_ZH else u for u in out["unit"]]
+    labels = column_labels(lg)
+    labels["title"] = labels["title_zh"] if lg == "zh" else labels["title_en"]
+    labels["explanation"] = labels["explanation_zh"] if lg == "zh" else labels["explanation_en"]
+    return out[list(columns)].rename(columns=labels)
+
+
+def _cell(row: Mapping[Any, Any], lang: str) -> str:
+    status = str(row["status"])
+    mark = STATUS_SYMBOLS.get(status, "?")
+    value = row["value"]
+    if isinstance(value, float) and math.isnan(value):
+        return mark
+    # No space inside a cell ("√1个", not "√1 个"), so the columns stay easy to read and split.
+    return f"{mark}{format_value(float(value), str(row['value_unit'])).replace(' ', '')}"
+
+
+def wide_frame(evaluation: TargetEvaluation, *, lang: str = "zh") -> pd.DataFrame:
+    """Return targets down, the district and the towns across; cells like ``√93.2%``, ``×0个``.
+
+    Marks: √ met, ○ on track, △ at risk, × missed, - no data; an empty cell means the target
+    has no row for that town. Units other than towns (segments, roads...) are left to the
+    long table.
+    """
+    lg = _lang(lang)
+    table = evaluation.table
+    towns: list[str] = []
+    for t in table.loc[table["unit_type"] == UNIT_TOWN, "unit"]:
+        if t not in towns:
+            towns.append(str(t))
+    district = DISTRICT_ZH if lg == "zh" else "district"
+    records = []
+    for t in evaluation.targets:
+        mine = table[
+            (table["target_id"] == t.id) & table["unit_type"].isin([UNIT_DISTRICT, UNIT_TOWN])
+        ]
+        rec: dict[str, str] = {
+            "target_id": t.id,
+            "title": t.title(lg),
+            "requirement": t.requirement(),
+        }
+        cells = {str(r["unit"]): _cell(r, lg) for r in mine.to_dict("records")}
+        rec[district] = cells.get(DISTRICT_ZH, "")
+        for town in towns:
+            rec[town] = cells.get(town, "")
+        records.append(rec)
+    labels = column_labels(lg)
+    frame = pd.DataFrame(records, columns=["target_id", "title", "requirement", district, *towns])
+    return frame.rename(
+        columns={
+            "target_id": labels["target_id"],
+            "title": labels["title_zh"] if lg == "zh" else labels["title_en"],
+            "requirement": labels["requirement"],
+        }
+    )
+
+
+def gap_features(
+    evaluation: TargetEvaluation,
+    project: Project,
+    *,
+    target_id: str | None = None,
+    unit: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Return the gap features with their geometry (EPSG:4490), for a map or an export.
+
+    Columns: those of :attr:`TargetEvaluation.gaps` plus ``geometry``. Rows whose layer is
+    no longer in the project, or whose row no longer exists, are left out.
+    """
+    import geopandas as gpd
+    import numpy as np
+
+    from gisdesk.core.crs import STORAGE_CRS
+
+    gaps = evaluation.gaps
+    if target_id is not None:
+        gaps = gaps[gaps["target_id"] == target_id]
+    if unit is not None:
+        gaps = gaps[gaps["unit"] == unit]
+    parts = []
+    for name, part in gaps.groupby("layer", sort=False):
+        if str(name) not in project:
+            continue
+        data = project.layer(str(name)).data
+        rows = part["row"].to_numpy(dtype=np.intp)
+        ok = rows < len(data)
+        geoms = data.geometry.to_crs(STORAGE_CRS).to_numpy()[rows[ok]]
+        parts.append(gpd.GeoDataFrame(part[ok].copy(), geometry=list(geoms), crs=STORAGE_CRS))
+    if not parts:
+        return gpd.GeoDataFrame(
+            {c: [] for c in GAP_COLUMNS}, geometry=gpd.GeoSeries([], crs=STORAGE_CRS)
+        )
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=STORAGE_CRS)
+
+
+def workbook_sheets(
+    evaluation: TargetEvaluation,
+    *,
+    history: pd.DataFrame | None = None,
+    lang: str = "zh",
+    title: str = "",
+) -> dict[str, pd.DataFrame]:
+    """Return the sheets of the Excel export, headers in the chosen language.
+
+    Sheets: overview by town (wide), the targets with their overall status, every target and
+    unit (long), the gap features, the history (when given) and a notes sheet.
+    """
+    lg = _lang(lang)
+    labels = column_labels(lg)
+    zh = lg == "zh"
+    overall = evaluation.target_status()
+    overall["title"] = overall["title_zh" if zh else "title_en"]
+    overall["status"] = [status_label(str(s), lg) for s in overall["status"]]
+    overall = overall[
+        ["target_id", "title", "source", "department", "requirement", "deadline", "status"]
+    ].rename(columns={**labels, "title": labels["title_zh" if zh else "title_en"]})
+    gaps = evaluation.gaps.copy()
+    gaps["reason"] = gaps["reason_zh" if zh else "reason_en"]
+    gaps = gaps[["target_id", "unit", "layer", "row", "label", "reason"]].rename(
+        columns={**labels, "reason": labels["reason_zh" if zh else "reason_en"]}
+    )
+    sheets: dict[str, pd.DataFrame] = {
+        ("分镇总览" if zh else "Overview by town"): wide_frame(evaluation, lang=lg),
+        ("目标清单" if zh else "Targets"): overall,
+        ("评估明细" if zh else "Evaluation"): display_frame(evaluation.table, lang=lg),
+        ("差距要素" if zh else "Gap features"): gaps,
+    }
+    if history is not None:
+        h = history.copy()
+        h["status"] = [status_label(str(s), lg) for s in h["status"]]
+        sheets["历史" if zh else "History"] = h.rename(columns=labels)
+    legend = "；".join(f"{STATUS_SYMBOLS[s]} {status_label(s, lg)}" for s in STATUS_SYMBOLS)
+    summary = evaluation.summary()
+    info = [
+        ("标题" if zh else "Title", title or ("规划目标评估" if zh else "Plan target evaluation")),
+        ("评估日期" if zh else "As of", evaluation.as_of.isoformat()),
+        ("图例" if zh else "Legend", legend),
+        *((status_label(s, lg), str(n)) for s, n in summary.items()),
+        ("图层" if zh else "Layers", "、".join(f"{k}={v}" for k, v in evaluation.layers.items())),
+    ]
+    sheets["说明" if zh else "Notes"] = pd.DataFrame(
+        info, columns=["项目" if zh else "Item", "内容" if zh else "Value"]
+    )
+    return sheets

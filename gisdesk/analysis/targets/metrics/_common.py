@@ -1,0 +1,309 @@
+"""Helpers the metrics share: typed columns, periods, towns, shares by town, distances."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from gisdesk.analysis._checks import joint_metric_crs, to_crs_checked
+from gisdesk.analysis.targets.result import (
+    UNIT_DISTRICT,
+    UNIT_TOWN,
+    Gap,
+    UnitValue,
+)
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+__all__ = [
+    "DISTRICT_ZH",
+    "as_day",
+    "days",
+    "days_between",
+    "flags",
+    "in_window",
+    "near_pairs",
+    "numbers",
+    "pct",
+    "period_window",
+    "positions",
+    "same_day_year_before",
+    "share_by_town",
+    "text",
+    "town_names",
+    "town_of",
+]
+
+DISTRICT_ZH = "全区"
+"""The display name of the district-wide unit."""
+
+
+def text(gdf: pd.DataFrame, column: str) -> np.ndarray:
+    """Return a column as an object array of stripped strings ("" where missing)."""
+    if column not in gdf.columns:
+        return np.full(len(gdf), "", dtype=object)
+    values = gdf[column].to_numpy(dtype=object)
+    out = np.empty(len(values), dtype=object)
+    for i, v in enumerate(values):
+        missing = v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and np.isnan(v))
+        out[i] = "" if missing else str(v).strip()
+    return out
+
+
+def flags(gdf: pd.DataFrame, column: str) -> np.ndarray:
+    """Return a yes/no column as booleans (missing counts as no; 是/true/1 count as yes)."""
+    if column not in gdf.columns:
+        return np.zeros(len(gdf), dtype=bool)
+    col = gdf[column]
+    if col.dtype == bool or str(col.dtype) == "boolean":
+        return np.asarray(col.fillna(False).to_numpy(dtype=bool))
+    if col.dtype.kind in "iuf":
+        return np.asarray(pd.to_numeric(col, errors="coerce").fillna(0).to_numpy() != 0)
+    truthy = {"true", "1", "1.0", "是", "yes", "y", "t"}
+    out = np.zeros(len(col), dtype=bool)
+    for i, v in enumerate(col.to_numpy(dtype=object)):
+        if isinstance(v, bool | np.bool_):
+            out[i] = bool(v)
+        elif v is not None and not (isinstance(v, float) and np.isnan(v)):
+            out[i] = str(v).strip().lower() in truthy
+    return out
+
+
+def numbers(gdf: pd.DataFrame, column: str) -> np.ndarray:
+    """Return a numeric column as float64 (NaN where missing or not a number)."""
+    if column not in gdf.columns:
+        return np.full(len(gdf), np.nan)
+    return np.asarray(pd.to_numeric(gdf[column], errors="coerce"), dtype=np.float64)
+
+
+def days(gdf: pd.DataFrame, column: str) -> np.ndarray:
+    """Return a date column as ``datetime64[D]`` (NaT where missing or not a date)."""
+    if column not in gdf.columns:
+        return np.full(len(gdf), np.datetime64("NaT"), dtype="datetime64[D]")
+    parsed = pd.to_datetime(gdf[column], errors="coerce")
+    return np.asarray(parsed.to_numpy().astype("datetime64[D]"))
+
+
+def as_day(d: date) -> np.datetime64:
+    """Return a date as ``numpy.datetime64[D]``."""
+    return np.datetime64(d.isoformat(), "D")
+
+
+def period_window(as_of: date, deadline: date | None) -> tuple[date, date]:
+    """Return the calendar-year window a yearly metric measures: 1 January to its end.
+
+    The window ends at ``as_of``, or at the deadline when it has passed (a 2022 target
+    evaluated in 2023 still measures 2022).
+    """
+    end = min(as_of, deadline) if deadline is not None else as_of
+    return date(end.year, 1, 1), end
+
+
+def same_day_year_before(d: date) -> date:
+    """Return the same calendar day a year earlier (29 February becomes the 28th)."""
+    try:
+        return d.replace(year=d.year - 1)
+    except ValueError:
+        return d.replace(year=d.year - 1, day=28)
+
+
+def in_window(values: np.ndarray, start: date, end: date) -> np.ndarray:
+    """Return which ``datetime64[D]`` values fall in [start, end] (NaT never does)."""
+    return np.asarray((values >= as_day(start)) & (values <= as_day(end)))
+
+
+def pct(numerator: float, denominator: float) -> float:
+    """Return ``100 * numerator / denominator``, NaN when the denominator is 0."""
+    return 100.0 * numerator / denominator if denominator else float("nan")
+
+
+def positions(mask: np.ndarray) -> tuple[int, ...]:
+    """Return the row positions where ``mask`` holds."""
+    return tuple(int(i) for i in np.flatnonzero(mask))
+
+
+def _aliases(towns: gpd.GeoDataFrame | None) -> dict[str, str]:
+    if towns is None:
+        return {}
+    names = text(towns, "name")
+    out = {str(n): str(n) for n in names if n}
+    for name, alias in zip(names, text(towns, "alias"), strict=True):
+        if alias and name:
+            out.setdefault(str(alias), str(name))
+    return out
+
+
+def town_of(
+    gdf: pd.DataFrame, towns: gpd.GeoDataFrame | None, *, column: str = "town"
+) -> np.ndarray:
+    """Return each feature's town name, with park/office aliases (海门港新区) resolved."""
+    values = text(gdf, column)
+    alias = _aliases(towns)
+    if not alias:
+        return values
+    return np.array([alias.get(str(v), str(v)) for v in values], dtype=object)
+
+
+def town_names(towns: gpd.GeoDataFrame | None, *values: np.ndarray) -> list[str]:
+    """Return the towns to report: the towns layer's order, then any other town in the data."""
+    out: list[str] = []
+    if towns is not None and "name" in towns.columns:
+        out = [str(n) for n in text(towns, "name") if n]
+    seen = set(out)
+    extra = sorted({str(v) for arr in values for v in arr if v and str(v) not in seen})
+    return out + extra
+
+
+def share_by_town(
+    towns_of_features: np.ndarray,
+    meets: np.ndarray,
+    *,
+    towns: Sequence[str],
+    layer: str,
+    what_zh: str,
+    what_en: str,
+    gap_zh: str,
+    gap_en: str,
+    counted: np.ndarray | None = None,
+    notes: Mapping[str, tuple[str, str]] | None = None,
+    extra: Sequence[tuple[np.ndarray, str, str]] = (),
+) -> list[UnitValue]:
+    """Return the share of features meeting a condition per town and for the district.
+
+    Parameters
+    ----------
+    towns_of_features
+        Each feature's town.
+    meets
+        Whether each feature meets the condition.
+    towns
+        Towns to report, in order; a town without any counted feature gets no value and
+        says so.
+    layer
+        The layer role of the features (for the gap features).
+    what_zh, what_en
+        What the features are (e.g. 村（社区） / villages), for messages.
+    gap_zh, gap_en
+        Why a feature that does not meet is a gap.
+    counted
+        Which features count at all (default: every feature).
+    notes
+        Extra remarks per unit (the district is ``全区``).
+    extra
+        More gap features per unit: (mask, reason_zh, reason_en), e.g. features without
+        data or features to flag.
+    """
+    counted = np.ones(len(meets), dtype=bool) if counted is None else counted
+    ok = meets & counted
+    bad = ~meets & counted
+    notes = notes or {}
+    units: list[UnitValue] = []
+    for name in towns:
+        here = towns_of_features == name
+        den = int((counted & here).sum())
+        num = int((ok & here).sum())
+        note = notes.get(name, ("", ""))
+        if den == 0:
+            units.append(
+                UnitValue(
+                    UNIT_TOWN,
+                    name,
+                    missing_zh=f"该镇（街道）没有{what_zh}记录",
+                    missing_en=f"no {what_en} recorded in this town",
+                    town=name,
+                )
+            )
+            continue
+        units.append(
+            UnitValue(
+                UNIT_TOWN,
+                name,
+                value=pct(num, den),
+                numerator=num,
+                denominator=den,
+                note_zh=note[0],
+                note_en=note[1],
+                town=name,
+                gaps=_gaps(layer, here, [(bad, gap_zh, gap_en), *extra]),
+            )
+        )
+    den = int(counted.sum())
+    num = int(ok.sum())
+    note = notes.get(DISTRICT_ZH, ("", ""))
+    if den == 0:
+        units.append(
+            UnitValue(
+                UNIT_DISTRICT,
+                DISTRICT_ZH,
+                missing_zh=f"没有{what_zh}记录",
+                missing_en=f"no {what_en} recorded",
+            )
+        )
+        return units
+    units.append(
+        UnitValue(
+            UNIT_DISTRICT,
+            DISTRICT_ZH,
+            value=pct(num, den),
+            numerator=num,
+            denominator=den,
+            note_zh=note[0],
+            note_en=note[1],
+            gaps=_gaps(layer, np.ones(len(meets), dtype=bool), [(bad, gap_zh, gap_en), *extra]),
+        )
+    )
+    return units
+
+
+def _gaps(
+    layer: str, here: np.ndarray, groups: Sequence[tuple[np.ndarray, str, str]]
+) -> tuple[Gap, ...]:
+    out = []
+    for mask, zh, en in groups:
+        rows = positions(mask & here)
+        if rows:
+            out.append(Gap(layer, rows, zh, en))
+    return tuple(out)
+
+
+def near_pairs(
+    a: gpd.GeoDataFrame,
+    b: gpd.GeoDataFrame,
+    radius_m: float,
+    *,
+    a_name: str,
+    b_name: str,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (row in a, row in b, distance in metres) for every pair within ``radius_m``.
+
+    Distances are exact, measured in the metric CRS of both layers (EPSG:4549 around
+    Haimen); features without geometry are skipped.
+    """
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    if len(a) == 0 or len(b) == 0:
+        return empty
+    crs = joint_metric_crs({a_name: a, b_name: b})
+    ga = to_crs_checked(a, crs, layer=a_name).geometry.to_numpy()
+    gb = to_crs_checked(b, crs, layer=b_name).geometry.to_numpy()
+    va = ~(shapely.is_missing(ga) | shapely.is_empty(ga))
+    vb = ~(shapely.is_missing(gb) | shapely.is_empty(gb))
+    ia_valid, ib_valid = np.flatnonzero(va), np.flatnonzero(vb)
+    if not len(ia_valid) or not len(ib_valid):
+        return empty
+    tree = shapely.STRtree(gb[ib_valid])
+    ia, ib = tree.query(ga[ia_valid], predicate="dwithin", distance=float(radius_m))
+    ia, ib = ia_valid[ia], ib_valid[ib]
+    dist = shapely.distance(ga[ia], gb[ib])
+    order = np.lexsort((dist, ib, ia))
+    return ia[order].astype(np.int64), ib[order].astype(np.int64), np.asarray(dist[order])
+
+
+def days_between(a: date, b: date) -> int:
+    """Return the number of days from ``a`` to ``b``."""
+    return (b - a) // timedelta(days=1)

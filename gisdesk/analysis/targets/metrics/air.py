@@ -1,0 +1,330 @@
+"""Metrics of the "Wei Lan" air-quality action around control stations (海政办发〔2022〕36号)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from gisdesk.analysis.targets.metrics._common import (
+    DISTRICT_ZH,
+    as_day,
+    days,
+    flags,
+    in_window,
+    pct,
+    period_window,
+    positions,
+    text,
+)
+from gisdesk.analysis.targets.metrics._registry import metric
+from gisdesk.analysis.targets.result import (
+    UNIT_DISTRICT,
+    UNIT_STATION_ZONE,
+    Gap,
+    MetricResult,
+    UnitValue,
+)
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+__all__ = [
+    "key_zone_fume_upgrades",
+    "key_zone_low_efficiency_exits",
+    "key_zone_machinery_tested",
+    "petrol_vapour_recovery",
+]
+
+
+def _members(
+    stations: gpd.GeoDataFrame,
+    enterprises: gpd.GeoDataFrame,
+    chosen: np.ndarray,
+    *,
+    levels: Sequence[str],
+    radius_m: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (station row, enterprise row) for chosen enterprises within the key zones."""
+    from gisdesk.analysis.zones import zone_members
+
+    rows = np.flatnonzero(chosen)
+    if len(rows) == 0 or len(stations) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    found = zone_members(
+        stations, {"enterprises": enterprises.iloc[rows]}, radius_m=radius_m, levels=list(levels)
+    )
+    return (
+        found["station"].to_numpy(dtype=np.int64),
+        rows[found["row"].to_numpy(dtype=np.int64)],
+    )
+
+
+def _zone_shares(
+    stations: gpd.GeoDataFrame,
+    station: np.ndarray,
+    member: np.ndarray,
+    good: np.ndarray,
+    *,
+    levels: Sequence[str],
+    counted: np.ndarray | None = None,
+    what_zh: str,
+    what_en: str,
+    gap_zh: str,
+    gap_en: str,
+) -> list[UnitValue]:
+    """Return the share of counted members meeting ``good`` per zone and over all zones."""
+    counted = np.ones(len(good), dtype=bool) if counted is None else counted
+    names = text(stations, "name")
+    codes = text(stations, "code")
+    towns = text(stations, "town")
+    zones = np.flatnonzero(np.isin(text(stations, "level"), list(levels)))
+    units: list[UnitValue] = []
+    for s in zones:
+        mine = np.unique(member[station == s])
+        units.append(
+            _share_unit(
+                UNIT_STATION_ZONE,
+                str(names[s] or codes[s]),
+                mine,
+                good,
+                counted,
+                what=(what_zh, what_en),
+                gap=(gap_zh, gap_en),
+                town=str(towns[s]),
+                unit_id=str(codes[s]),
+            )
+        )
+    units.append(
+        _share_unit(
+            UNIT_DISTRICT,
+            DISTRICT_ZH,
+            np.unique(member),
+            good,
+            counted,
+            what=(what_zh, what_en),
+            gap=(gap_zh, gap_en),
+        )
+    )
+    return units
+
+
+def _share_unit(
+    unit_type: str,
+    name: str,
+    mine: np.ndarray,
+    good: np.ndarray,
+    counted: np.ndarray,
+    *,
+    what: tuple[str, str],
+    gap: tuple[str, str],
+    town: str = "",
+    unit_id: str = "",
+) -> UnitValue:
+    base = mine[counted[mine]]
+    if len(base) == 0:
+        return UnitValue(
+            unit_type,
+            name,
+            missing_zh=f"重点区域内没有{what[0]}",
+            missing_en=f"no {what[1]} in the key zone",
+            town=town,
+            unit_id=unit_id,
+        )
+    ok = base[good[base]]
+    bad = base[~good[base]]
+    return UnitValue(
+        unit_type,
+        name,
+        value=pct(len(ok), len(base)),
+        numerator=len(ok),
+        denominator=len(base),
+        note_zh=f"区内{what[0]} {len(base)} 家，达成 {len(ok)} 家",
+        note_en=f"{len(ok)} of {len(base)} {what[1]} in the zone",
+        town=town,
+        unit_id=unit_id,
+        gaps=(Gap("enterprises", tuple(int(i) for i in np.sort(bad)), gap[0], gap[1]),)
+        if len(bad)
+        else (),
+    )
+
+
+@metric(
+    "key_zone_machinery_tested",
+    needs={
+        "monitoring_stations": ("level",),
+        "enterprises": ("kind", "machinery_tested_date"),
+    },
+    title_zh="重点区域内工地、企业非道路移动机械年度抽测比例",
+    title_en="Sites in key zones whose machinery was tested this year",
+)
+def key_zone_machinery_tested(
+    monitoring_stations: gpd.GeoDataFrame,
+    enterprises: gpd.GeoDataFrame,
+    *,
+    as_of: date,
+    deadline: date | None = None,
+    levels: Sequence[str] = ("国控", "省控"),
+    radius_m: float = 3000.0,
+    kinds: Sequence[str] = ("建筑工地", "工业企业"),
+) -> MetricResult:
+    """Return the share of sites in each key zone tested since 1 January (AIR-4).
+
+    Key zones are ``radius_m`` around the national and provincial control stations, by exact
+    distance (:func:`~gisdesk.analysis.zones.zone_members`); sites are construction sites
+    and enterprises (``kinds``) not exited before the year; a site counts as tested when its
+    non-road machinery was last tested within the year up to ``as_of``.
+    """
+    start, end = period_window(as_of, deadline)
+    exited = days(enterprises, "exited_date")
+    active = np.isnat(exited) | (exited >= as_day(start))
+    chosen = np.isin(text(enterprises, "kind"), list(kinds)) & active
+    station, member = _members(
+        monitoring_stations, enterprises, chosen, levels=levels, radius_m=radius_m
+    )
+    tested = in_window(days(enterprises, "machinery_tested_date"), start, end)
+    units = _zone_shares(
+        monitoring_stations,
+        station,
+        member,
+        tested,
+        levels=levels,
+        what_zh="工地和企业",
+        what_en="sites and enterprises",
+        gap_zh=f"{start.year}年未抽测非道路移动机械",
+        gap_en=f"machinery not tested in {start.year}",
+    )
+    return MetricResult(units)
+
+
+@metric(
+    "key_zone_low_efficiency_exits",
+    needs={
+        "monitoring_stations": ("level",),
+        "enterprises": ("kind", "exited_date"),
+    },
+    title_zh="省控站点周边低效用地企业退出比例",
+    title_en="Low-efficiency land users around provincial stations that exited",
+)
+def key_zone_low_efficiency_exits(
+    monitoring_stations: gpd.GeoDataFrame,
+    enterprises: gpd.GeoDataFrame,
+    *,
+    as_of: date,
+    deadline: date | None = None,
+    levels: Sequence[str] = ("省控",),
+    radius_m: float = 3000.0,
+    kind: str = "低效用地",
+    cumulative: bool = False,
+) -> MetricResult:
+    """Return the share of low-efficiency land users around the stations that exited (AIR-6).
+
+    Yearly (default): of those still there on 1 January, the share that exited by ``as_of``;
+    ``cumulative``: of all recorded, the share that exited by ``as_of`` (the 2025 goal).
+    """
+    start, end = period_window(as_of, deadline)
+    chosen = text(enterprises, "kind") == kind
+    station, member = _members(
+        monitoring_stations, enterprises, chosen, levels=levels, radius_m=radius_m
+    )
+    exited = days(enterprises, "exited_date")
+    gone = ~np.isnat(exited) & (exited <= as_day(end))
+    counted = None if cumulative else (np.isnat(exited) | (exited >= as_day(start)))
+    units = _zone_shares(
+        monitoring_stations,
+        station,
+        member,
+        gone,
+        levels=levels,
+        counted=counted,
+        what_zh="低效用地企业",
+        what_en="low-efficiency land users",
+        gap_zh="尚未退出",
+        gap_en="not yet exited",
+    )
+    return MetricResult(units)
+
+
+@metric(
+    "key_zone_fume_upgrades",
+    needs={
+        "monitoring_stations": ("level",),
+        "enterprises": ("kind", "fume_upgraded"),
+    },
+    title_zh="省控站点周边餐饮油烟提标改造数",
+    title_en="Catering fume upgrades around provincial stations",
+)
+def key_zone_fume_upgrades(
+    monitoring_stations: gpd.GeoDataFrame,
+    enterprises: gpd.GeoDataFrame,
+    *,
+    as_of: date,
+    deadline: date | None = None,
+    levels: Sequence[str] = ("省控",),
+    radius_m: float = 3000.0,
+    kind: str = "餐饮",
+) -> MetricResult:
+    """Return the number of catering outlets around the stations with upgraded fume treatment.
+
+    AIR-7. The district row counts each outlet once even where zones overlap; outlets not
+    yet upgraded are the gap features.
+    """
+    chosen = text(enterprises, "kind") == kind
+    _, member = _members(monitoring_stations, enterprises, chosen, levels=levels, radius_m=radius_m)
+    mine = np.unique(member)
+    done = flags(enterprises, "fume_upgraded")
+    ok, bad = mine[done[mine]], mine[~done[mine]]
+    return MetricResult(
+        [
+            UnitValue(
+                UNIT_DISTRICT,
+                DISTRICT_ZH,
+                value=float(len(ok)),
+                numerator=len(ok),
+                denominator=len(mine),
+                note_zh=f"{'、'.join(levels)}站点 {radius_m:g} 米内餐饮 {len(mine)} 家，"
+                f"已提标 {len(ok)} 家",
+                note_en=f"{len(ok)} of {len(mine)} outlets within {radius_m:g} m upgraded",
+                gaps=(Gap("enterprises", tuple(int(i) for i in bad), "油烟未提标", "not upgraded"),)
+                if len(bad)
+                else (),
+            )
+        ]
+    )
+
+
+@metric(
+    "petrol_vapour_recovery",
+    needs={"enterprises": ("kind", "vapour_recovery_stage3")},
+    title_zh="完成三次油气回收改造的加油站数",
+    title_en="Petrol stations with stage-3 vapour recovery",
+)
+def petrol_vapour_recovery(
+    enterprises: gpd.GeoDataFrame,
+    *,
+    as_of: date,
+    deadline: date | None = None,
+    kind: str = "加油站",
+) -> MetricResult:
+    """Return the number of petrol stations with stage-3 vapour recovery (AIR-8)."""
+    station = text(enterprises, "kind") == kind
+    done = station & flags(enterprises, "vapour_recovery_stage3")
+    rows = positions(station & ~done)
+    return MetricResult(
+        [
+            UnitValue(
+                UNIT_DISTRICT,
+                DISTRICT_ZH,
+                value=float(done.sum()),
+                numerator=int(done.sum()),
+                denominator=int(station.sum()),
+                note_zh=f"加油站 {int(station.sum())} 座，已改造 {int(done.sum())} 座",
+                note_en=f"{int(done.sum())} of {int(station.sum())} stations done",
+                gaps=(Gap("enterprises", rows, "未完成三次油气回收", "not yet upgraded"),)
+                if rows
+                else (),
+            )
+        ]
+    )

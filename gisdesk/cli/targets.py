@@ -1,0 +1,210 @@
+"""``gisdesk targets``: evaluate the plan targets on a project, as a table, JSON or Excel.
+
+Targets come from ``--targets FILE``, else those imported into the project, else the Haimen
+2022 targets shipped with gisdesk. The table shows targets down and the district and towns
+across (√ met, ○ on track, △ at risk, × missed, - no data), then the other units (segments,
+roads, station zones, sewage districts) and the targets no layer can measure, with what they
+need.
+
+Exit codes: 0 done; 1 with ``--fail-on-missed`` when a target is missed; 2 wrong usage;
+3 a file (project, targets file, output) could not be read or written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from gisdesk.analysis.targets import TargetEvaluation
+
+__all__ = ["add_targets_parser", "run_targets"]
+
+EXIT_OK = 0
+EXIT_MISSED = 1
+EXIT_USAGE = 2
+EXIT_IO = 3
+
+
+def _as_of(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"日期应写作 YYYY-MM-DD，而不是“{text}” / a date is YYYY-MM-DD, not '{text}'"
+        ) from None
+
+
+def add_targets_parser(sub: Any) -> None:
+    """Register ``targets`` on the main parser's subparsers."""
+    p = sub.add_parser("targets", help="规划目标评估 / evaluate plan targets")
+    p.add_argument("project", type=Path, help="项目文件 (.gpkg) / project file")
+    p.add_argument(
+        "--as-of",
+        type=_as_of,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="评估日期（默认今天）/ evaluation date (default: today)",
+    )
+    p.add_argument(
+        "--targets",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="目标文件 (.toml) / targets file (default: the project's, else Haimen 2022)",
+    )
+    p.add_argument(
+        "--format",
+        choices=["table", "json", "xlsx"],
+        default="table",
+        help="输出格式 / output format",
+    )
+    p.add_argument(
+        "--layout",
+        choices=["wide", "long"],
+        default="wide",
+        help="表格：目标×镇 或逐行 / table: targets by towns, or one line per unit",
+    )
+    p.add_argument("--out", type=Path, default=None, help="输出文件 / output file")
+    p.add_argument(
+        "--fail-on-missed",
+        action="store_true",
+        help="有目标未达标时返回 1 / exit 1 when a target is missed",
+    )
+    p.add_argument(
+        "--record",
+        action="store_true",
+        help="把本次评估记入项目历史并保存项目 / record in the project's history and save it",
+    )
+    p.add_argument(
+        "--lang",
+        choices=["zh", "en"],
+        default=argparse.SUPPRESS,
+        help="输出语言 / output language",
+    )
+
+
+def run_targets(args: argparse.Namespace, *, lang: str = "zh") -> int:
+    """Evaluate the targets and print or write the result; return the exit code."""
+    from gisdesk.analysis.targets import (
+        TargetsFileError,
+        default_targets,
+        evaluate_targets,
+        history_frame,
+        load_targets,
+        project_targets,
+        record_evaluation,
+    )
+    from gisdesk.io.project_store import open_project, save_project
+    from gisdesk.io.schemas import load_schemas
+
+    zh = lang == "zh"
+    if args.format == "xlsx" and args.out is None:
+        print("xlsx 格式需要 --out 文件" if zh else "--format xlsx needs --out", file=sys.stderr)
+        return EXIT_USAGE
+    as_of = args.as_of or date.today()
+    project = open_project(args.project)
+    try:
+        targets = (
+            load_targets(args.targets)
+            if args.targets is not None
+            else project_targets(project) or default_targets()
+        )
+    except TargetsFileError as exc:
+        print(exc.message(lang), file=sys.stderr)
+        return EXIT_IO
+    evaluation = evaluate_targets(project, targets, as_of=as_of, schemas=load_schemas())
+    if args.record:
+        record_evaluation(project, evaluation, datetime.now().replace(microsecond=0))
+        save_project(project)
+    if args.format == "json":
+        _emit(evaluation.to_json(), args.out, zh)
+    elif args.format == "xlsx":
+        from gisdesk.analysis.targets import status_fills, workbook_sheets
+        from gisdesk.io.targets import write_targets_xlsx
+
+        sheets = workbook_sheets(
+            evaluation, history=history_frame(project), lang=lang, title=project.title
+        )
+        path = write_targets_xlsx(args.out, sheets, fills=status_fills(lang))
+        print(f"{'已写出' if zh else 'Written'} {path}")
+        print(_headline(evaluation, zh))
+    else:
+        _emit(_table_text(evaluation, lang=lang, layout=args.layout), args.out, zh)
+    missed = evaluation.summary()["missed"]
+    return EXIT_MISSED if args.fail_on_missed and missed else EXIT_OK
+
+
+def _emit(text: str, out: Path | None, zh: bool) -> None:
+    if out is None:
+        print(text)
+        return
+    from gisdesk.core.errors import ProjectError
+
+    try:
+        out.write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise ProjectError(f"无法写入 {out}：{exc}", f"Cannot write {out}: {exc}") from None
+    print(f"{'已写出' if zh else 'Written'} {out}", file=sys.stderr)
+
+
+def _headline(evaluation: TargetEvaluation, zh: bool) -> str:
+    from gisdesk.analysis.targets import STATUSES, status_label
+
+    s = evaluation.summary()
+    lang = "zh" if zh else "en"
+    parts = ("，" if zh else ", ").join(f"{status_label(k, lang)} {s[k]}" for k in STATUSES)
+    n = len(evaluation.targets)
+    if zh:
+        return f"规划目标评估（截至 {evaluation.as_of}）：{n} 项目标，{parts}"
+    return f"Plan targets as of {evaluation.as_of}: {n} targets, {parts}"
+
+
+def _format(frame: pd.DataFrame) -> str:
+    from gisdesk.cli.commands import format_table
+
+    rows = [["" if v is None else str(v) for v in r] for r in frame.itertuples(index=False)]
+    return format_table([str(c) for c in frame.columns], rows)
+
+
+def _table_text(evaluation: TargetEvaluation, *, lang: str, layout: str) -> str:
+    from gisdesk.analysis.targets import STATUS_SYMBOLS, status_label, wide_frame
+    from gisdesk.analysis.targets.model import format_value
+
+    zh = lang == "zh"
+    sep = "：" if zh else ": "
+    table = evaluation.table
+    lines = [_headline(evaluation, zh), ""]
+    no_data = set(evaluation.target_status().query("status == 'no_data'")["target_id"])
+    measured = [t for t in evaluation.targets if t.id not in no_data]
+    if layout == "wide":
+        wide = wide_frame(evaluation, lang=lang)
+        wide = wide[wide.iloc[:, 0].isin([t.id for t in measured])]
+        legend = "；".join(f"{STATUS_SYMBOLS[s]} {status_label(s, lang)}" for s in STATUS_SYMBOLS)
+        lines += [_format(wide), "", legend, ""]
+        rest = table[
+            ~table["unit_type"].isin(["district", "town"]) & ~table["target_id"].isin(no_data)
+        ]
+        if len(rest):
+            lines.append("分项（路段、道路、重点区域、污水片区）：" if zh else "Other units:")
+    else:
+        rest = table[~table["target_id"].isin(no_data)]
+    explanation = "explanation_zh" if zh else "explanation_en"
+    for r in rest.to_dict("records"):
+        value = format_value(float(r["value"]), str(r["value_unit"]))
+        mark = STATUS_SYMBOLS.get(str(r["status"]), "?")
+        unit = r["unit"] if zh or r["unit"] != "全区" else "district"
+        lines.append(f"  {mark} {r['target_id']} {unit}{sep}{value} — {r[explanation]}")
+    if no_data:
+        lines += ["", "无数据（需补充的数据）：" if zh else "No data (what is needed):"]
+        for t in evaluation.targets:
+            if t.id in no_data:
+                why = str(table.loc[table["target_id"] == t.id, explanation].iloc[0])
+                why = why.removeprefix("无数据：").removeprefix("no data: ")
+                lines.append(f"  - {t.id} {t.title('zh' if zh else 'en')}{sep}{why}")
+    return "\n".join(lines)

@@ -1,0 +1,251 @@
+"""The plate legend: only the classes the map frame shows, laid out to fit its box."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QFont, QPainter
+
+from gisdesk.core.style import Symbol
+from gisdesk.export.frame import FrameLayer
+from gisdesk.export.paper import INK, Paper, RectMM
+from gisdesk.render.paths import marker_path
+from gisdesk.render.symbols import symbol_brush, symbol_pen
+
+__all__ = [
+    "LegendEntry",
+    "LegendLayout",
+    "draw_legend",
+    "draw_swatch",
+    "legend_entries",
+    "legend_height",
+]
+
+OTHER_LABEL = "其他"
+_SIZES = (8.5, 8.0, 7.5, 7.0, 6.5, 6.0, 5.5)
+_SWATCH_W = 7.0  # mm
+_SWATCH_H = 3.8
+_PAD = 2.5
+_GAP = 1.0
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """One legend line: a symbol and its text, under its layer's heading."""
+
+    layer: str
+    group: str
+    label: str
+    symbol: Symbol
+    family: str
+    class_index: int
+    single: bool = False  # the layer's only line: drawn without a heading
+
+
+@dataclass
+class LegendLayout:
+    """Where a legend put its entries (millimetres on the page); returned for checks."""
+
+    font_size: float
+    columns: int
+    swatches: list[tuple[LegendEntry, RectMM]] = field(default_factory=list)
+    headings: list[tuple[str, RectMM]] = field(default_factory=list)
+    overflow: int = 0  # entries that did not fit
+
+
+def legend_entries(layers: Sequence[FrameLayer], *, language: str = "zh") -> list[LegendEntry]:
+    """Return the legend lines for the classes present in the frame, top layer first."""
+    out: list[LegendEntry] = []
+    for fl in reversed(list(layers)):
+        style = fl.layer.style
+        if style is None or not fl.shown:
+            continue
+        present = set(np.unique(fl.present).tolist())
+        family = fl.prepared.family
+        title = fl.layer.title
+        lines: list[LegendEntry] = []
+        for i, cls in enumerate(style.classes):
+            if i in present:
+                label = cls.label(language) or title
+                lines.append(LegendEntry(fl.layer.name, title, label, cls.symbol, family, i))
+        if -1 in present and style.default is not None:
+            lines.append(LegendEntry(fl.layer.name, title, OTHER_LABEL, style.default, family, -1))
+        if style.kind == "single" and len(lines) == 1:
+            e = lines[0]
+            label = e.label if e.label else title
+            lines = [LegendEntry(e.layer, title, label, e.symbol, family, e.class_index, True)]
+        out.extend(lines)
+    return out
+
+
+def draw_swatch(
+    painter: QPainter, rect: QRectF, symbol: Symbol, family: str, px_per_mm: float
+) -> None:
+    """Draw a symbol's legend swatch in a pixel rectangle, at its true size where it fits."""
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.setOpacity(symbol.opacity)
+    pen = symbol_pen(symbol, px_per_mm, min_width=0.2 * px_per_mm, round_joins=True)
+    c = rect.center()
+    if family == "point":
+        size = min(rect.height(), max(1.6 * px_per_mm, symbol.size * px_per_mm))
+        painter.setPen(pen)
+        painter.setBrush(symbol_brush(symbol))
+        painter.drawPath(marker_path(np.array([[c.x(), c.y()]]), symbol.marker, size))
+    elif family == "line":
+        pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+        painter.setPen(pen)
+        painter.drawLine(QPointF(rect.left(), c.y()), QPointF(rect.right(), c.y()))
+    else:
+        pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+        painter.setPen(pen)
+        painter.setBrush(symbol_brush(symbol) if symbol.fill else QBrush(Qt.BrushStyle.NoBrush))
+        painter.drawRect(rect)
+    painter.restore()
+
+
+def _plan(
+    paper: Paper,
+    entries: Sequence[LegendEntry],
+    body: RectMM,
+    size: float,
+    columns: int,
+) -> tuple[list[tuple[int, str, float, float, float, object]], int, bool]:
+    """Return placements (column, kind, x, y, height, item), overflow and whether text fits."""
+    x0, y0, w, h = body
+    col_w = (w - (columns - 1) * 3.0) / columns
+    text_w = col_w - _SWATCH_W - 1.5
+    font = paper.font(size)
+    bold = paper.font(size, bold=True)
+    line = paper.line_height_mm(font)
+    entry_h = max(_SWATCH_H * min(1.0, size / 8.0), line) + _GAP * 0.6
+    head_h = paper.line_height_mm(bold) + _GAP * 0.4
+    items: list[tuple[str, object]] = []
+    last_group = None
+    for e in entries:
+        if not e.single and e.layer != last_group:
+            items.append(("head", e.group))
+        last_group = e.layer if not e.single else None
+        items.append(("entry", e))
+    placed: list[tuple[int, str, float, float, float, object]] = []
+    col, y = 0, y0
+    fits_text = True
+    overflow = 0
+    for k, (kind, item) in enumerate(items):
+        hh = head_h if kind == "head" else entry_h
+        if kind == "head":
+            # keep a layer's lines together when they fit a column; else at least the first
+            group = 0
+            for kd, _ in items[k + 1 :]:
+                if kd == "head":
+                    break
+                group += 1
+            whole = hh + group * entry_h
+            need = whole if whole <= h else hh + entry_h
+        else:
+            need = hh
+        if y + need > y0 + h + 1e-6 and y > y0:
+            col += 1
+            y = y0
+        if col >= columns or y + hh > y0 + h + 1e-6:
+            overflow = sum(1 for kd, _ in items[k:] if kd == "entry")
+            break
+        x = x0 + col * (col_w + 3.0)
+        if kind == "head":
+            fits_text &= paper.text_width_mm(str(item), bold) <= col_w
+        else:
+            assert isinstance(item, LegendEntry)
+            fits_text &= paper.text_width_mm(item.label, font) <= text_w
+        placed.append((col, kind, x, y, hh, item))
+        y += hh
+    return placed, overflow, fits_text
+
+
+def _title_font(paper: Paper) -> tuple[QFont, float]:
+    font = paper.font(10.5, bold=True)
+    return font, paper.line_height_mm(font) + 1.5
+
+
+def _choose(
+    paper: Paper, rect: RectMM, entries: Sequence[LegendEntry]
+) -> tuple[float, int, list[tuple[int, str, float, float, float, object]], int, RectMM]:
+    """Pick type size and columns, then the least height that holds them (even columns)."""
+    x, y, w, h = rect
+    _font, title_h = _title_font(paper)
+    body = (x + _PAD, y + 1.2 + title_h, w - 2 * _PAD, h - title_h - 1.2 - _PAD)
+    chosen = None
+    for size in _SIZES:
+        for columns in (1, 2, 3):
+            placed, overflow, fits_text = _plan(paper, entries, body, size, columns)
+            if overflow == 0 and fits_text:
+                chosen = (size, columns)
+                break
+        if chosen is not None:
+            break
+    if chosen is None:  # smallest type, most columns, long labels elided
+        size, columns = _SIZES[-1], 3
+        placed, overflow, _ = _plan(paper, entries, body, size, columns)
+        return size, columns, placed, overflow, body
+    size, columns = chosen
+    lo, hi = 0.0, body[3]
+    for _ in range(14):  # the least body height that still holds every line
+        mid = (lo + hi) / 2
+        _p, over, _f = _plan(paper, entries, (body[0], body[1], body[2], mid), size, columns)
+        if over:
+            lo = mid
+        else:
+            hi = mid
+    body = (body[0], body[1], body[2], hi)
+    placed, overflow, _ = _plan(paper, entries, body, size, columns)
+    return size, columns, placed, overflow, body
+
+
+def legend_height(paper: Paper, rect: RectMM, entries: Sequence[LegendEntry]) -> float:
+    """Return the height (mm) the legend needs within ``rect``'s width and height."""
+    _size, _cols, placed, _over, body = _choose(paper, rect, entries)
+    bottom = max((py + ph for _c, _k, _x, py, ph, _i in placed), default=body[1])
+    return min(rect[3], bottom - rect[1] + _PAD)
+
+
+def draw_legend(
+    paper: Paper, rect: RectMM, entries: Sequence[LegendEntry], *, title: str = "图  例"
+) -> LegendLayout:
+    """Draw the legend box with its entries in columns, shrinking type until they fit."""
+    x, y, w, _h = rect
+    paper.box(rect, stroke="#8a8a8a", width_mm=0.2, fill="#ffffff")
+    title_font, title_h = _title_font(paper)
+    paper.text((x, y + 1.2, w, title_h), title, title_font, align=Qt.AlignmentFlag.AlignCenter)
+    size, columns, placed, overflow, body = _choose(paper, rect, entries)
+    col_w = (body[2] - (columns - 1) * 3.0) / columns
+    font = paper.font(size)
+    bold = paper.font(size, bold=True)
+    line = paper.line_height_mm(font)
+    entry_h = max(_SWATCH_H * min(1.0, size / 8.0), line) + _GAP * 0.6
+    head_h = paper.line_height_mm(bold) + _GAP * 0.4
+    sw_h = min(_SWATCH_H * min(1.0, size / 8.0), entry_h - 0.4)
+    layout = LegendLayout(size, columns, overflow=overflow)
+    metrics = paper.metrics(font)
+    for _col, kind, ex, ey, _h, item in placed:
+        if kind == "head":
+            text = str(item)
+            paper.text((ex, ey, col_w, head_h), text, bold, colour=INK)
+            layout.headings.append((text, (ex, ey, col_w, head_h)))
+            continue
+        assert isinstance(item, LegendEntry)
+        sw = (ex + 0.3, ey + (entry_h - sw_h) / 2, _SWATCH_W - 1.0, sw_h)
+        draw_swatch(paper.painter, paper.rect(sw), item.symbol, item.family, paper.px_per_mm)
+        text_w = col_w - _SWATCH_W - 1.5
+        label = metrics.elidedText(item.label, Qt.TextElideMode.ElideRight, paper.mm(text_w))
+        paper.text((ex + _SWATCH_W + 1.0, ey, text_w, entry_h), label, font)
+        layout.swatches.append((item, sw))
+    if overflow:
+        paper.text(
+            (body[0], body[1] + body[3] - line, body[2], line),
+            f"……另有 {overflow} 项未列出",
+            paper.font(size),
+            align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+        )
+    return layout

@@ -1,0 +1,303 @@
+"""Write plates to files: PDF (vector, fonts embedded), PNG at a chosen dpi, SVG.
+
+Files are written to a temporary name beside the target and moved into place at the end,
+so a cancelled or failed export never leaves half a file under the name asked for.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QMarginsF, QRect, QRectF, QSize, QSizeF
+from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
+
+from gisdesk.core.errors import InputError, ProjectError
+from gisdesk.core.progress import CancelToken, ProgressCallback, check_cancel, report
+from gisdesk.export._qt import ensure_gui_app, layout_dpi
+from gisdesk.export.frame import MapData, prepare_map
+from gisdesk.export.plate import PlateLayout, render_plate
+
+if TYPE_CHECKING:
+    from gisdesk.core.project import Project
+    from gisdesk.export.spec import PlateSpec
+    from gisdesk.export.templates import PlateTemplate
+
+__all__ = [
+    "FORMATS",
+    "export_pages",
+    "export_plate",
+    "plate_format",
+    "render_plate_image",
+]
+
+FORMATS = ("pdf", "png", "svg")
+MM_PER_INCH = 25.4
+MIN_DPI, MAX_DPI = 50, 1200
+
+
+def plate_format(path: Path) -> str:
+    """Return "pdf", "png" or "svg" from a file name, or raise an :class:`InputError`."""
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise InputError(
+            f"不支持的输出格式“{path.suffix or '无扩展名'}”：请用 .pdf、.png 或 .svg。",
+            f"Unsupported output format '{path.suffix}': use .pdf, .png or .svg.",
+        )
+    return fmt
+
+
+def _check_dpi(dpi: float) -> int:
+    if not MIN_DPI <= dpi <= MAX_DPI:
+        raise InputError(
+            f"分辨率须在 {MIN_DPI} 到 {MAX_DPI} dpi 之间（收到 {dpi}）。",
+            f"The resolution must lie between {MIN_DPI} and {MAX_DPI} dpi (got {dpi}).",
+        )
+    return round(dpi)
+
+
+def _page_px(template: PlateTemplate, dpi: int) -> tuple[int, int]:
+    w, h = template.page_mm
+    return round(w / MM_PER_INCH * dpi), round(h / MM_PER_INCH * dpi)
+
+
+@contextmanager
+def _atomic(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path`` and move it into place on success."""
+    if not path.parent.is_dir():
+        raise ProjectError(
+            f"输出文件夹不存在：{path.parent}", f"The output folder does not exist: {path.parent}"
+        )
+    tmp = path.with_name(f".{path.stem}.part{path.suffix}")
+    try:
+        yield tmp
+        if not tmp.is_file() or tmp.stat().st_size == 0:
+            raise ProjectError(f"无法写入 {path}", f"Cannot write {path}")
+        tmp.replace(path)
+    except OSError as exc:
+        raise ProjectError(f"无法写入 {path}：{exc}", f"Cannot write {path}: {exc}") from None
+    finally:
+        # a file still held open by a writer (Windows) stays behind, hidden and harmless
+        with suppress(OSError):
+            tmp.unlink(missing_ok=True)
+
+
+def _pdf_writer(path: Path, template: PlateTemplate, title: str) -> QPdfWriter:
+    writer = QPdfWriter(str(path))
+    writer.setResolution(layout_dpi())  # vector: only the unit of the page's coordinates
+    w, h = template.page_mm
+    size = QPageSize(
+        QSizeF(w, h), QPageSize.Unit.Millimeter, "", QPageSize.SizeMatchPolicy.ExactMatch
+    )
+    writer.setPageLayout(QPageLayout(size, QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0)))
+    writer.setTitle(title)
+    writer.setCreator("gisdesk")
+    return writer
+
+
+def render_plate_image(
+    project: Project,
+    spec: PlateSpec,
+    *,
+    dpi: float = 150,
+    data: MapData | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> tuple[QImage, PlateLayout]:
+    """Return the plate as an image at ``dpi`` (white background) with its layout."""
+    ensure_gui_app()
+    res = _check_dpi(dpi)
+    w, h = _page_px(spec.template, res)
+    image = QImage(w, h, QImage.Format.Format_RGB32)
+    image.fill(0xFFFFFFFF)
+    # paint at the layout resolution, scaled up to the image; then record the real one
+    _set_dpi(image, layout_dpi())
+    layout = render_plate(
+        project,
+        spec,
+        image,
+        rect=QRectF(0, 0, w, h),
+        data=data,
+        progress=progress,
+        cancel=cancel,
+    )
+    _set_dpi(image, res)
+    return image, layout
+
+
+def _set_dpi(image: QImage, dpi: float) -> None:
+    dpm = round(dpi / 0.0254)
+    image.setDotsPerMeterX(dpm)
+    image.setDotsPerMeterY(dpm)
+
+
+def _part(progress: ProgressCallback | None, share: float) -> ProgressCallback | None:
+    """Return a hook that maps a step's progress onto the first ``share`` of the whole."""
+    if progress is None:
+        return None
+    return lambda fraction, message: progress(fraction * share, message)
+
+
+def _write_png(image: QImage, path: Path, title: str) -> None:
+    image.setText("Title", title)
+    image.setText("Software", "gisdesk")
+    if not image.save(str(path)):  # the format follows the .png suffix
+        raise ProjectError(f"无法写入 PNG：{path}", f"Cannot write the PNG {path}")
+
+
+def export_plate(
+    project: Project,
+    spec: PlateSpec,
+    path: str | os.PathLike[str],
+    *,
+    dpi: float = 300,
+    data: MapData | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> PlateLayout:
+    """Write one plate to a PDF, PNG or SVG file (by the file's extension).
+
+    Parameters
+    ----------
+    project
+        The project whose layers are drawn.
+    spec
+        What the plate shows.
+    path
+        Output file: ``.pdf`` (vector, CJK font embedded as a subset), ``.png`` or ``.svg``.
+    dpi
+        Resolution of a PNG (PDF and SVG are vector and ignore it).
+    data
+        Prepared layers to reuse.
+    progress, cancel
+        Progress and cancel hooks.
+
+    Returns
+    -------
+    PlateLayout
+        Where each item went.
+    """
+    out = Path(path)
+    fmt = plate_format(out)
+    res = _check_dpi(dpi)
+    ensure_gui_app()
+    data = data or prepare_map(project)
+    title = spec.title or project.title
+    layout: PlateLayout
+    with _atomic(out) as tmp:
+        if fmt == "png":
+            image, layout = render_plate_image(
+                project, spec, dpi=res, data=data, progress=_part(progress, 0.9), cancel=cancel
+            )
+            report(progress, 0.9, "写出 PNG")
+            _write_png(image, tmp, title)
+            report(progress, 1.0, "完成")
+        elif fmt == "pdf":
+            writer = _pdf_writer(tmp, spec.template, title)
+            layout = render_plate(
+                project, spec, writer, data=data, progress=progress, cancel=cancel
+            )
+            del writer  # the file is complete once the writer is gone
+        else:
+            layout = _render_svg(project, spec, tmp, title, data, progress, cancel)
+    return layout
+
+
+def _render_svg(
+    project: Project,
+    spec: PlateSpec,
+    path: Path,
+    title: str,
+    data: MapData,
+    progress: ProgressCallback | None,
+    cancel: CancelToken | None,
+) -> PlateLayout:
+    from PySide6.QtSvg import QSvgGenerator
+
+    gen = QSvgGenerator()
+    gen.setFileName(str(path))
+    unit = layout_dpi()
+    w, h = _page_px(spec.template, unit)
+    gen.setSize(QSize(w, h))
+    gen.setViewBox(QRect(0, 0, w, h))
+    gen.setResolution(unit)
+    gen.setTitle(title)
+    gen.setDescription("gisdesk 专题图")
+    return render_plate(project, spec, gen, data=data, progress=progress, cancel=cancel)
+
+
+def export_pages(
+    project: Project,
+    specs: Sequence[PlateSpec],
+    path: str | os.PathLike[str],
+    *,
+    names: Sequence[str] | None = None,
+    dpi: float = 300,
+    data: MapData | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> list[Path]:
+    """Write several plates: one multi-page PDF, or one PNG/SVG per plate.
+
+    PNG and SVG pages are named ``<stem>_<nn>_<name><suffix>`` beside ``path``. All plates
+    of a PDF must share one page size.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    out = Path(path)
+    fmt = plate_format(out)
+    res = _check_dpi(dpi)
+    if not specs:
+        raise InputError("没有要导出的图幅。", "There are no plates to export.")
+    ensure_gui_app()
+    data = data or prepare_map(project)
+    labels = list(names) if names is not None else [str(i + 1) for i in range(len(specs))]
+    n = len(specs)
+
+    def step(i: int) -> Callable[[float, str], None] | None:
+        if progress is None:
+            return None
+        return lambda f, m: report(progress, (i + f) / n, f"{labels[i]}：{m}")
+
+    if fmt == "pdf":
+        sizes = {s.template.page_mm for s in specs}
+        if len(sizes) > 1:
+            raise InputError(
+                "同一 PDF 中的图幅须使用相同的纸张大小。",
+                "All plates of one PDF must share a page size.",
+            )
+        with _atomic(out) as tmp:
+            writer = _pdf_writer(tmp, specs[0].template, specs[0].title or project.title)
+            painter = QPainter(writer)
+            try:
+                for i, spec in enumerate(specs):
+                    check_cancel(cancel)
+                    if i:
+                        writer.newPage()
+                    render_plate(
+                        project,
+                        spec,
+                        painter,
+                        data=data,
+                        progress=step(i),
+                        cancel=cancel,
+                    )
+            finally:
+                painter.end()
+            del writer
+        return [out]
+    written: list[Path] = []
+    width = max(2, len(str(n)))
+    for i, spec in enumerate(specs):
+        check_cancel(cancel)
+        safe = "".join(c for c in labels[i] if c not in '\\/:*?"<>|').strip() or str(i + 1)
+        page = out.with_name(f"{out.stem}_{i + 1:0{width}d}_{safe}{out.suffix}")
+        export_plate(project, spec, page, dpi=res, data=data, progress=step(i), cancel=cancel)
+        written.append(page)
+    return written

@@ -113,7 +113,7 @@ class Viewport:
         self, extent: tuple[float, float, float, float], *, margin: float = 0.05
     ) -> Viewport:
         """Return the view showing the whole extent with a margin on each side."""
-        xmin, ymin, xmax, ymax = extent
+        xmin, ymin, xmax, ymax = (float(v) for v in extent)  # numpy scalars would leak out
         w = max(xmax - xmin, 1.0) * (1 + 2 * margin)
         h = max(ymax - ymin, 1.0) * (1 + 2 * margin)
         res = max(w / self.width, h / self.height)

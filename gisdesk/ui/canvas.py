@@ -411,7 +411,7 @@ class MapCanvas(QWidget):
             left = (sx0 - dx0) / dst.resolution
             top = (dy1 - sy1) / dst.resolution
             target = QRectF(left, top, src.width * k, src.height * k)
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, k != 1.0)
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, bool(k != 1.0))
             painter.drawImage(target, self._frame.image)
         self._paint_overlays(painter)
         painter.end()

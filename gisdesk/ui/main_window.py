@@ -73,6 +73,10 @@ class MainWindow(QMainWindow):
         self.results.setColumnWidth(0, 180)
         self.log = QPlainTextEdit(self)
         self.log.setReadOnly(True)
+        from gisdesk.ui.dashboard import TargetDashboard
+
+        self.dashboard = TargetDashboard(self)
+        self.dashboard.on_modified = self._mark_modified_now
         self.docks = {
             "layers": self._dock(
                 "layers",
@@ -92,11 +96,18 @@ class MainWindow(QMainWindow):
                 self.table,
                 Qt.DockWidgetArea.BottomDockWidgetArea,
             ),
+            "targets": self._dock(
+                "targets",
+                tr("规划目标", "Plan targets"),
+                self.dashboard,
+                Qt.DockWidgetArea.BottomDockWidgetArea,
+            ),
             "log": self._dock(
                 "log", tr("日志", "Log"), self.log, Qt.DockWidgetArea.BottomDockWidgetArea
             ),
         }
-        self.tabifyDockWidget(self.docks["table"], self.docks["log"])
+        self.tabifyDockWidget(self.docks["table"], self.docks["targets"])
+        self.tabifyDockWidget(self.docks["targets"], self.docks["log"])
         self.docks["table"].raise_()
         self._build_status_bar()
         self.registry = ActionRegistry(self)
@@ -344,6 +355,46 @@ class MainWindow(QMainWindow):
                 "remove_layer", "移除图层", "Remove layer", "layer", self.remove_current_layer
             ),
             ActionSpec(
+                "zones",
+                "监测站点重点区域…",
+                "Station key zones…",
+                "analysis",
+                lambda: self.ask_analysis("zones"),
+            ),
+            ActionSpec(
+                "service_areas",
+                "15 分钟医保服务圈…",
+                "15-minute service areas…",
+                "analysis",
+                lambda: self.ask_analysis("service_areas"),
+            ),
+            ActionSpec(
+                "siting",
+                "新增服务点选址…",
+                "Site new service points…",
+                "analysis",
+                lambda: self.ask_analysis("siting"),
+            ),
+            ActionSpec(
+                "rerun",
+                "重新运行上次分析",
+                "Run the last analysis again",
+                "analysis",
+                self.rerun_analysis,
+                "Ctrl+R",
+            ),
+            ActionSpec(
+                "evaluate_targets",
+                "评估规划目标",
+                "Evaluate plan targets",
+                "analysis",
+                lambda: self.evaluate_targets(self.dashboard.as_of.date().toPython()),
+                "Ctrl+T",
+            ),
+            ActionSpec(
+                "plate", "制图出版…", "Map plate…", "project", self.open_plate_designer, "Ctrl+P"
+            ),
+            ActionSpec(
                 "lang_zh",
                 "中文界面",
                 "Chinese interface",
@@ -389,6 +440,9 @@ class MainWindow(QMainWindow):
         self.layer_tree.style_requested.connect(self.edit_style)
         self.layer_tree.table_requested.connect(self.show_table)
         self.table.message.connect(self.status)
+        self.dashboard.message.connect(self.status)
+        self.dashboard.evaluate_requested.connect(self.evaluate_targets)
+        self.dashboard.gap_requested.connect(self.show_gap)
         self.undo.indexChanged.connect(lambda _i: self._mark_modified())
 
     # --- project ------------------------------------------------------------------------
@@ -404,6 +458,7 @@ class MainWindow(QMainWindow):
         self.results.clear()
         self.canvas.set_project(project)
         self.layer_tree.set_project(project)
+        self.dashboard.set_project(project)
         if project is not None:
             self._unsubscribe.append(
                 project.layers_changed.connect(lambda *_: self._mark_modified())
@@ -631,6 +686,65 @@ class MainWindow(QMainWindow):
         """Cancel the running task."""
         if self.task is not None:
             self.task.cancel()
+
+    # --- plates -----------------------------------------------------------------------
+
+    def open_plate_designer(self) -> None:
+        """Open the plate designer on the current project."""
+        if self.project is None:
+            return
+        from gisdesk.ui.plate_designer import PlateDesigner
+
+        self.plate_designer = PlateDesigner(self.project, self, start_task=self.start_task)
+        self.plate_designer.show()
+
+    # --- plan targets -----------------------------------------------------------------
+
+    def _mark_modified_now(self) -> None:
+        self._mark_modified()
+
+    def evaluate_targets(self, as_of: object, *, wait: bool = False) -> None:
+        """Evaluate the plan targets as of a date in a worker and show them."""
+        from gisdesk.analysis.targets import evaluate_targets
+
+        if self.project is None:
+            return
+        project = self.project
+
+        def done(evaluation: object) -> None:
+            if self.project is project:
+                self.dashboard.show_evaluation(evaluation)  # type: ignore[arg-type]
+                self.docks["targets"].show()
+                self.docks["targets"].raise_()
+
+        self.start_task(
+            Task(evaluate_targets, project, as_of=as_of),
+            done,
+            tr("目标评估", "Evaluating targets"),
+            wait=wait,
+        )
+
+    def show_gap(self, target_id: str, unit: str) -> None:
+        """Select the features that make a target's gap and zoom the map to them."""
+        ev = self.dashboard.evaluation
+        if ev is None or self.project is None:
+            return
+        rows = ev.gap_rows(target_id, None if unit == "全区" else unit)
+        shown = 0
+        for name, positions in rows.items():
+            if name in self.project:
+                self.project.layer(name).set_selection(positions)
+                shown += len(positions)
+        first = next((n for n, r in rows.items() if len(r) and n in self.project), None)
+        if first is not None:
+            self.layer_tree.select_layer(first)
+            self.canvas.zoom_to_selection(first)
+        self.status(
+            tr(
+                f"{target_id} {unit}：{shown} 个要素构成差距",
+                f"{target_id} {unit}: {shown} features make the gap",
+            )
+        )
 
     # --- analyses ---------------------------------------------------------------------
 

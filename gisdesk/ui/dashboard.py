@@ -1,0 +1,246 @@
+"""The plan-targets dashboard: targets down, the district and towns across, coloured status.
+
+Clicking a cell selects the features that make the gap (e.g. the uncovered villages) and
+zooms the map to them. "记录本次评估" stores a dated snapshot in the project; the history tab
+lists the snapshots; both export to Excel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gisdesk.analysis.targets import (
+    STATUS_COLOURS,
+    history_frame,
+    record_evaluation,
+    wide_frame,
+)
+from gisdesk.core.project import Project
+from gisdesk.ui.i18n import language, tr
+
+if TYPE_CHECKING:
+    from gisdesk.analysis.targets import TargetEvaluation
+
+__all__ = ["TargetDashboard"]
+
+ROLE_TARGET = Qt.ItemDataRole.UserRole + 1
+ROLE_UNIT = Qt.ItemDataRole.UserRole + 2
+ROLE_STATUS = Qt.ItemDataRole.UserRole + 3
+FIXED_COLUMNS = 3  # id, title, requirement
+
+
+class TargetDashboard(QWidget):
+    """The dashboard dock's widget.
+
+    Signals: ``evaluate_requested(date)`` (the window runs the evaluation in a worker),
+    ``gap_requested(str, str)`` (target id, unit: select and zoom to the gap).
+    """
+
+    evaluate_requested = Signal(object)
+    gap_requested = Signal(str, str)
+    message = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.project: Project | None = None
+        self.evaluation: TargetEvaluation | None = None
+        self.on_modified: Callable[[], None] | None = None
+        self.as_of = QDateEdit(QDate.currentDate())
+        self.as_of.setCalendarPopup(True)
+        self.as_of.setDisplayFormat("yyyy-MM-dd")
+        self.department = QComboBox()
+        self.department.addItem(tr("全部部门", "All departments"), "")
+        self.department.currentIndexChanged.connect(lambda _i: self._fill())
+        self.evaluate_button = QPushButton(tr("评估", "Evaluate"))
+        self.evaluate_button.clicked.connect(
+            lambda: self.evaluate_requested.emit(self.as_of.date().toPython())
+        )
+        self.record_button = QPushButton(tr("记录本次评估", "Record evaluation"))
+        self.record_button.clicked.connect(self.record)
+        self.export_button = QPushButton(tr("导出 Excel…", "Export Excel…"))
+        self.export_button.clicked.connect(self._ask_export)
+        self.summary = QLabel(tr("尚未评估", "Not evaluated yet"))
+        self.table = QTableWidget()
+        self.table.setObjectName("targets_table")
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.cellClicked.connect(self._cell_clicked)
+        self.history = QTableWidget()
+        self.history.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        tabs = QTabWidget()
+        tabs.addTab(self.table, tr("目标 × 镇", "Targets × towns"))
+        tabs.addTab(self.history, tr("历次评估", "History"))
+        bar = QHBoxLayout()
+        for widget in (
+            QLabel(tr("评估日期", "As of")),
+            self.as_of,
+            self.department,
+            self.evaluate_button,
+            self.record_button,
+            self.export_button,
+        ):
+            bar.addWidget(widget)
+        bar.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(bar)
+        layout.addWidget(self.summary)
+        layout.addWidget(tabs)
+        self.record_button.setEnabled(False)
+        self.export_button.setEnabled(False)
+
+    def set_project(self, project: Project | None) -> None:
+        """Show a project's targets (cleared until evaluated)."""
+        self.project = project
+        self.evaluation = None
+        self.table.clear()
+        self.table.setRowCount(0)
+        self.summary.setText(tr("尚未评估", "Not evaluated yet"))
+        self.record_button.setEnabled(False)
+        self.export_button.setEnabled(False)
+        self._fill_history()
+
+    def show_evaluation(self, evaluation: TargetEvaluation) -> None:
+        """Show an evaluation's statuses."""
+        self.evaluation = evaluation
+        departments = sorted({t.department for t in evaluation.targets if t.department})
+        current = self.department.currentData()
+        self.department.blockSignals(True)
+        self.department.clear()
+        self.department.addItem(tr("全部部门", "All departments"), "")
+        for d in departments:
+            self.department.addItem(d, d)
+        self.department.setCurrentIndex(max(0, self.department.findData(current)))
+        self.department.blockSignals(False)
+        counts = evaluation.table.drop_duplicates("target_id").copy()
+        tally = evaluation.target_status()["status"].value_counts()
+        parts = [f"{tr(*_STATUS_TEXT[s])} {int(tally.get(s, 0))}" for s in _STATUS_TEXT]
+        self.summary.setText(
+            tr(f"{len(counts)} 项目标：", f"{len(counts)} targets: ") + "，".join(parts)
+        )
+        self.record_button.setEnabled(True)
+        self.export_button.setEnabled(True)
+        self._fill()
+
+    def _fill(self) -> None:
+        ev = self.evaluation
+        if ev is None:
+            return
+        lang = language()
+        wide = wide_frame(ev, lang=lang)
+        status = {
+            (r["target_id"], str(r["unit"])): r["status"] for r in ev.table.to_dict("records")
+        }
+        department = self.department.currentData()
+        wanted = {t.id for t in ev.targets if not department or t.department == department}
+        wide = wide[wide.iloc[:, 0].isin(wanted)].reset_index(drop=True)
+        units = list(wide.columns[FIXED_COLUMNS:])
+        self.table.clear()
+        self.table.setColumnCount(len(wide.columns))
+        self.table.setRowCount(len(wide))
+        self.table.setHorizontalHeaderLabels([str(c) for c in wide.columns])
+        district_zh = "全区"
+        for r, row in enumerate(wide.itertuples(index=False)):
+            target_id = str(row[0])
+            for c, value in enumerate(row):
+                item = QTableWidgetItem("" if value is None else str(value))
+                if c >= FIXED_COLUMNS:
+                    unit = str(units[c - FIXED_COLUMNS])
+                    key_unit = district_zh if c == FIXED_COLUMNS else unit
+                    st = status.get((target_id, key_unit))
+                    item.setData(ROLE_TARGET, target_id)
+                    item.setData(ROLE_UNIT, key_unit)
+                    item.setData(ROLE_STATUS, st or "")
+                    if st in STATUS_COLOURS:
+                        item.setBackground(QBrush(QColor("#" + STATUS_COLOURS[st])))
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                self.table.setItem(r, c, item)
+        self.table.resizeColumnsToContents()
+        self.table.setColumnWidth(1, min(self.table.columnWidth(1), 260))
+        self.table.setColumnWidth(2, min(self.table.columnWidth(2), 160))
+
+    def cell_text(self, target_id: str, unit: str) -> str | None:
+        """Return the text of a cell (for tests and for reading the table back)."""
+        for r in range(self.table.rowCount()):
+            head = self.table.item(r, 0)
+            if head is None or head.text() != target_id:
+                continue
+            for c in range(FIXED_COLUMNS, self.table.columnCount()):
+                item = self.table.item(r, c)
+                if item is not None and item.data(ROLE_UNIT) == unit:
+                    return item.text()
+        return None
+
+    def _cell_clicked(self, row: int, column: int) -> None:
+        item = self.table.item(row, column)
+        if item is None or column < FIXED_COLUMNS or not item.data(ROLE_TARGET):
+            return
+        self.gap_requested.emit(str(item.data(ROLE_TARGET)), str(item.data(ROLE_UNIT)))
+
+    def record(self) -> None:
+        """Store the shown evaluation as a dated snapshot in the project."""
+        if self.project is None or self.evaluation is None:
+            return
+        record_evaluation(self.project, self.evaluation, dt.datetime.now())
+        if self.on_modified is not None:
+            self.on_modified()
+        self._fill_history()
+        self.message.emit(
+            tr("已记录本次评估（保存项目后生效）", "Evaluation recorded (save the project)")
+        )
+
+    def _fill_history(self) -> None:
+        frame = history_frame(self.project) if self.project is not None else pd.DataFrame()
+        self.history.clear()
+        self.history.setRowCount(len(frame))
+        self.history.setColumnCount(len(frame.columns))
+        self.history.setHorizontalHeaderLabels([str(c) for c in frame.columns])
+        for r, row in enumerate(frame.itertuples(index=False)):
+            for c, value in enumerate(row):
+                self.history.setItem(r, c, QTableWidgetItem("" if pd.isna(value) else str(value)))
+
+    def export(self, path: Path) -> Path:
+        """Write the evaluation and the history to an Excel workbook."""
+        from gisdesk.analysis.targets import status_fills, workbook_sheets
+        from gisdesk.io.targets import write_targets_xlsx
+
+        assert self.evaluation is not None
+        history = history_frame(self.project) if self.project is not None else None
+        sheets = workbook_sheets(self.evaluation, history=history, lang=language())
+        return write_targets_xlsx(path, sheets, fills=status_fills(language()))
+
+    def _ask_export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, tr("导出目标评估", "Export targets"), "目标评估.xlsx", "Excel (*.xlsx)"
+        )
+        if path:
+            self.export(Path(path))
+            self.message.emit(tr(f"已导出到 {path}", f"Exported to {path}"))
+
+
+_STATUS_TEXT = {
+    "met": ("达标", "met"),
+    "on_track": ("进度正常", "on track"),
+    "at_risk": ("有风险", "at risk"),
+    "missed": ("未达标", "missed"),
+    "no_data": ("无数据", "no data"),
+}

@@ -1,0 +1,335 @@
+"""The plate designer: template, texts, layers, item positions, a live preview, export.
+
+The preview is drawn by the same plate renderer as the exported file (in a worker, at
+screen resolution), so what the designer shows is what the PDF holds. Items are moved and
+resized by their position and size in millimetres on the page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gisdesk.core.errors import GisdeskError
+from gisdesk.core.project import Project
+from gisdesk.export.spec import PlateSpec
+from gisdesk.export.templates import TEMPLATES, PlateTemplate
+from gisdesk.ui.i18n import language, tr
+from gisdesk.ui.workers import Task, run_task
+
+__all__ = ["PlateDesigner"]
+
+ITEM_NAMES = {
+    "title": "标题",
+    "subtitle": "副标题",
+    "map": "地图",
+    "legend": "图例",
+    "table": "统计表",
+    "notes": "说明",
+    "inset": "位置图",
+    "scalebar": "比例尺",
+    "north": "指北针",
+    "badge": "示意数据标注",
+}
+PREVIEW_DPI = 50  # the lowest the plate renderer accepts; an A3 page is ~830 px wide
+
+
+def _render_preview(
+    project: Project, spec: PlateSpec, *, progress: Any = None, cancel: Any = None
+) -> QImage:
+    from gisdesk.export.output import render_plate_image
+
+    image, _layout = render_plate_image(project, spec, dpi=PREVIEW_DPI, cancel=cancel)
+    return image
+
+
+class PlateDesigner(QDialog):
+    """Design a map plate of the current project and export it (or an atlas per town)."""
+
+    def __init__(
+        self, project: Project, parent: QWidget | None = None, *, start_task: Any = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr("制图出版", "Map plate"))
+        self.project = project
+        self.start_task = start_task
+        self.template: PlateTemplate = TEMPLATES["A3-landscape"]
+        self._task: Task | None = None
+        self.last_image: QImage | None = None
+        self.template_box = QComboBox()
+        for name in TEMPLATES:
+            self.template_box.addItem(name, name)
+        self.template_box.setCurrentIndex(self.template_box.findData("A3-landscape"))
+        self.template_box.currentIndexChanged.connect(self._template_changed)
+        self.title = QLineEdit(project.title.replace("（示意数据）", ""))
+        self.subtitle = QLineEdit("")
+        self.organisation = QLineEdit(tr("海门区", "Haimen district"))
+        self.scale = QSpinBox()
+        self.scale.setRange(0, 5_000_000)
+        self.scale.setSingleStep(5000)
+        self.scale.setSpecialValueText(tr("适合页面", "fit the page"))
+        self.grid = QComboBox()
+        for key, zh, en in (
+            ("graticule", "经纬网", "Graticule"),
+            ("grid", "公里网", "Grid"),
+            ("none", "无", "None"),
+        ):
+            self.grid.addItem(tr(zh, en), key)
+        self.layers = QListWidget()
+        for layer in reversed(project.layers):
+            item = QListWidgetItem(layer.title)
+            item.setData(Qt.ItemDataRole.UserRole, layer.name)
+            item.setCheckState(Qt.CheckState.Checked if layer.visible else Qt.CheckState.Unchecked)
+            self.layers.addItem(item)
+        self.decor: dict[str, QCheckBox] = {}
+        for key, zh, en in (
+            ("legend", "图例", "Legend"),
+            ("scalebar", "比例尺", "Scale bar"),
+            ("north_arrow", "指北针", "North arrow"),
+            ("inset", "位置图", "Inset"),
+            ("notes", "说明", "Notes"),
+        ):
+            box = QCheckBox(tr(zh, en))
+            box.setChecked(True)
+            box.toggled.connect(self.schedule_preview)
+            self.decor[key] = box
+        self.item_box = QComboBox()
+        self.item_spins = [QDoubleSpinBox() for _ in range(4)]
+        for spin, label in zip(self.item_spins, ("x", "y", "宽", "高"), strict=True):
+            spin.setRange(0, 2000)
+            spin.setDecimals(1)
+            spin.setSuffix(" mm")
+            spin.setPrefix(f"{label} ")
+            spin.valueChanged.connect(self._item_moved)
+        self.item_box.currentIndexChanged.connect(self._item_chosen)
+        self.preview = QLabel(tr("正在绘制预览…", "Drawing the preview…"))
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setMinimumSize(640, 460)
+        scroll = QScrollArea()
+        scroll.setWidget(self.preview)
+        scroll.setWidgetResizable(True)
+        export = QPushButton(tr("导出…", "Export…"))
+        export.clicked.connect(self.ask_export)
+        atlas = QPushButton(tr("按镇导出图集…", "Atlas per town…"))
+        atlas.clicked.connect(self.ask_atlas)
+        form = QFormLayout()
+        form.addRow(tr("模板", "Template"), self.template_box)
+        form.addRow(tr("标题", "Title"), self.title)
+        form.addRow(tr("副标题", "Subtitle"), self.subtitle)
+        form.addRow(tr("制图单位", "Producer"), self.organisation)
+        form.addRow(tr("比例尺 1:", "Scale 1:"), self.scale)
+        form.addRow(tr("坐标网", "Grid"), self.grid)
+        form.addRow(tr("图层", "Layers"), self.layers)
+        decor = QGroupBox(tr("整饰", "Furniture"))
+        decor_layout = QVBoxLayout(decor)
+        for box in self.decor.values():
+            decor_layout.addWidget(box)
+        form.addRow(decor)
+        items = QGroupBox(tr("移动/缩放元素", "Move / resize items"))
+        items_layout = QVBoxLayout(items)
+        items_layout.addWidget(self.item_box)
+        for spin in self.item_spins:
+            items_layout.addWidget(spin)
+        form.addRow(items)
+        buttons = QHBoxLayout()
+        buttons.addWidget(export)
+        buttons.addWidget(atlas)
+        form.addRow(buttons)
+        left = QWidget()
+        left.setLayout(form)
+        left.setMaximumWidth(360)
+        layout = QHBoxLayout(self)
+        layout.addWidget(left)
+        layout.addWidget(scroll, 1)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.refresh_preview)
+        for edit in (self.title, self.subtitle, self.organisation):
+            edit.textChanged.connect(self.schedule_preview)
+        self.scale.valueChanged.connect(self.schedule_preview)
+        self.grid.currentIndexChanged.connect(self.schedule_preview)
+        self.layers.itemChanged.connect(self.schedule_preview)
+        self._fill_items()
+        self.resize(1200, 760)
+        self.schedule_preview()
+
+    # --- spec ---------------------------------------------------------------------------
+
+    def spec(self) -> PlateSpec:
+        """Return the plate the dialog describes."""
+        layers = tuple(
+            str(self.layers.item(i).data(Qt.ItemDataRole.UserRole))
+            for i in range(self.layers.count())
+            if self.layers.item(i).checkState() == Qt.CheckState.Checked
+        )
+        options: dict[str, Any] = {
+            "title": self.title.text(),
+            "subtitle": self.subtitle.text(),
+            "organisation": self.organisation.text(),
+            "layers": tuple(reversed(layers)),  # bottom to top, as in the project
+            "scale": float(self.scale.value()) or None,
+            "grid": self.grid.currentData(),
+        }
+        options.update({key: box.isChecked() for key, box in self.decor.items()})
+        return PlateSpec.create(self.template, **options)
+
+    def _template_changed(self) -> None:
+        self.template = TEMPLATES[self.template_box.currentData()]
+        self._fill_items()
+        self.schedule_preview()
+
+    def _fill_items(self) -> None:
+        self.item_box.blockSignals(True)
+        self.item_box.clear()
+        for name in self.template.items:
+            self.item_box.addItem(ITEM_NAMES.get(name, name), name)
+        self.item_box.blockSignals(False)
+        self._item_chosen()
+
+    def _item_chosen(self) -> None:
+        name = self.item_box.currentData()
+        rect = self.template.items.get(name) if name else None
+        for spin, value in zip(self.item_spins, rect or (0, 0, 0, 0), strict=True):
+            spin.blockSignals(True)
+            spin.setValue(float(value))
+            spin.blockSignals(False)
+
+    def _item_moved(self) -> None:
+        name = self.item_box.currentData()
+        if not name:
+            return
+        items = dict(self.template.items)
+        items[name] = tuple(spin.value() for spin in self.item_spins)  # type: ignore[assignment]
+        try:
+            self.template = replace(self.template, items=items)
+        except GisdeskError as exc:  # off the page or empty: keep the item where it was
+            self.preview.setToolTip(exc.message(language()))
+            self.setWindowTitle(tr("制图出版 — ", "Map plate — ") + exc.message(language()))
+            self._item_chosen()
+            return
+        self.schedule_preview()
+
+    # --- preview and export -------------------------------------------------------------
+
+    def schedule_preview(self, *_args: object) -> None:
+        """Redraw the preview after a short pause (coalescing quick edits)."""
+        self._timer.start(250)
+
+    def refresh_preview(self) -> None:
+        """Draw the preview in a worker, cancelling an older one."""
+        if self._task is not None:
+            self._task.cancel()
+        try:
+            spec = self.spec()
+        except GisdeskError as exc:
+            self.preview.setText(exc.message(language()))
+            return
+        task = Task(_render_preview, self.project, spec)
+        task.signals.finished.connect(self._show_preview)
+        task.signals.failed.connect(lambda message, _d: self.preview.setText(message))
+        self._task = task
+        run_task(task)
+
+    def _show_preview(self, image: QImage) -> None:
+        self.last_image = image
+        self.preview.setPixmap(QPixmap.fromImage(image))
+
+    def wait_for_preview(self, timeout_s: float = 60.0) -> bool:
+        """Block until the pending preview is drawn (for tests)."""
+        from PySide6.QtCore import QCoreApplication
+
+        if self._timer.isActive():
+            self._timer.stop()
+            self.refresh_preview()
+        if self._task is None:
+            return False
+        self._task.wait(timeout_s)
+        QCoreApplication.processEvents()
+        return self.last_image is not None
+
+    def ask_export(self) -> None:
+        """Ask for a file and export the plate (PDF, PNG or SVG by extension)."""
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            tr("导出专题图", "Export plate"),
+            f"{self.title.text() or 'plate'}.pdf",
+            "PDF (*.pdf);;PNG (*.png);;SVG (*.svg)",
+        )
+        if path:
+            self.export(Path(path))
+
+    def export(self, path: Path, *, dpi: float = 300, wait: bool = False) -> None:
+        """Export the plate in a worker (through the main window's progress bar if any)."""
+        from gisdesk.export.output import export_plate
+
+        task = Task(export_plate, self.project, self.spec(), path, dpi=dpi)
+        self._run(task, tr("导出专题图", "Exporting plate"), path, wait=wait)
+
+    def ask_atlas(self) -> None:
+        """Ask for a PDF and export one page per town with its 15-minute coverage."""
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            tr("导出图集", "Export atlas"),
+            f"{self.title.text() or 'atlas'}.pdf",
+            "PDF (*.pdf)",
+        )
+        if path:
+            self.export_atlas(Path(path))
+
+    def export_atlas(self, path: Path, *, dpi: float = 300, wait: bool = False) -> None:
+        """Export the atlas of towns (service-circle coverage on each page)."""
+        from gisdesk.export.atlas import export_atlas
+        from gisdesk.export.coverage import ServiceCircle
+
+        def run(
+            project: Project,
+            spec: PlateSpec,
+            target: Path,
+            *,
+            progress: Any = None,
+            cancel: Any = None,
+        ) -> list[Path]:
+            circle = ServiceCircle(project, progress=progress, cancel=cancel)
+            return export_atlas(
+                project, spec, target, content=circle, dpi=dpi, progress=progress, cancel=cancel
+            )
+
+        task = Task(run, self.project, self.spec(), path)
+        self._run(task, tr("导出图集", "Exporting atlas"), path, wait=wait)
+
+    def _run(self, task: Task, label: str, path: Path, *, wait: bool) -> None:
+        def done(_result: object) -> None:
+            self.setWindowTitle(
+                tr(f"制图出版 — 已导出 {path.name}", f"Map plate — exported {path.name}")
+            )
+
+        if self.start_task is not None:
+            self.start_task(task, done, label, wait=wait)
+            return
+        task.signals.finished.connect(done)
+        run_task(task)
+        if wait:
+            task.wait()

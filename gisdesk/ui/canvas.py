@@ -386,6 +386,8 @@ class MapCanvas(QWidget):
             with contextlib.suppress(TimeoutError):
                 self._task.wait(10.0)
         self._task = None
+        self.pool.shutdown(wait=False)  # its thread ends; a later frame makes a new pool
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gisdesk-render")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Finish the frame in flight before the widget goes away."""

@@ -36,6 +36,7 @@ from gisdesk.analysis.targets import (
     wide_frame,
 )
 from gisdesk.core.project import Project
+from gisdesk.ui.history_chart import HistoryChart
 from gisdesk.ui.i18n import language, tr
 
 if TYPE_CHECKING:
@@ -86,9 +87,15 @@ class TargetDashboard(QWidget):
         self.table.cellClicked.connect(self._cell_clicked)
         self.history = QTableWidget()
         self.history.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        tabs = QTabWidget()
-        tabs.addTab(self.table, tr("目标 × 镇", "Targets × towns"))
-        tabs.addTab(self.history, tr("历次评估", "History"))
+        self.chart = HistoryChart()
+        history_page = QWidget()
+        history_layout = QVBoxLayout(history_page)
+        history_layout.setContentsMargins(0, 0, 0, 0)
+        history_layout.addWidget(self.chart, 1)
+        history_layout.addWidget(self.history, 1)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.table, tr("目标 × 镇", "Targets × towns"))
+        self.tabs.addTab(history_page, tr("历次评估", "History"))
         bar = QHBoxLayout()
         for widget in (
             QLabel(tr("评估日期", "As of")),
@@ -104,7 +111,7 @@ class TargetDashboard(QWidget):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(bar)
         layout.addWidget(self.summary)
-        layout.addWidget(tabs)
+        layout.addWidget(self.tabs)
         self.record_button.setEnabled(False)
         self.export_button.setEnabled(False)
 
@@ -194,7 +201,16 @@ class TargetDashboard(QWidget):
         item = self.table.item(row, column)
         if item is None or column < FIXED_COLUMNS or not item.data(ROLE_TARGET):
             return
-        self.gap_requested.emit(str(item.data(ROLE_TARGET)), str(item.data(ROLE_UNIT)))
+        target, unit = str(item.data(ROLE_TARGET)), str(item.data(ROLE_UNIT))
+        self.show_progress(target, unit)
+        self.gap_requested.emit(target, unit)
+
+    def show_progress(self, target_id: str, unit: str) -> None:
+        """Chart a target's recorded values for the district and one unit."""
+        if self.project is None:
+            return
+        units = ["全区"] if unit == "全区" else ["全区", unit]
+        self.chart.set_history(history_frame(self.project), target_id, units)
 
     def record(self) -> None:
         """Store the shown evaluation as a dated snapshot in the project."""

@@ -69,6 +69,13 @@ def test_record_evaluation_keeps_history_and_exports(window, tmp_path):
     window.dashboard.record()
     assert window.modified  # the snapshot lives in the project: unsaved until saved
     assert window.dashboard.history.rowCount() > 0
+    window.evaluate_targets(dt.date(2023, 6, 30), wait=True)
+    window.dashboard.record()
+    window.dashboard.show_progress("SEW-1", "海门街道")
+    chart = window.dashboard.chart
+    assert set(chart.series) <= {"全区", "海门街道"} and len(chart.series["全区"]) == 2
+    image = chart.grab().toImage()
+    assert image.width() > 100  # painted without error
     out = window.dashboard.export(tmp_path / "targets.xlsx")
     import openpyxl
 

@@ -25,6 +25,17 @@ def run_app(
     With ``screenshot``, wait for the first complete frame, save the window as PNG and quit:
     how the README's screenshot is made and how a machine without a screen checks the GUI.
     """
+    if screenshot is not None:  # reproducible: neither read nor write the user's settings
+        import tempfile
+
+        from PySide6.QtCore import QSettings
+
+        QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+        QSettings.setPath(
+            QSettings.Format.IniFormat,
+            QSettings.Scope.UserScope,
+            tempfile.mkdtemp(prefix="gisdesk-settings-"),
+        )
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("gisdesk")

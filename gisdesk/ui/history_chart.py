@@ -21,7 +21,7 @@ class HistoryChart(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setMinimumHeight(220)
+        self.setMinimumHeight(120)
         self.series: dict[str, list[tuple[pd.Timestamp, float]]] = {}
         self.threshold: float | None = None
         self.title = ""

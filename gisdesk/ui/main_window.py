@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShowEvent, QUndoStack
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -990,7 +990,7 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         if isinstance(state, QByteArray):
-            self.restoreState(state)
+            self._restored = bool(self.restoreState(state))
 
     def about(self) -> None:
         """Show version and data notes."""
@@ -1004,6 +1004,19 @@ class MainWindow(QMainWindow):
                 "The sample project is schematic except the outline and two national stations.",
             ),
         )
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Give the map most of the window the first time (unless a saved layout exists)."""
+        super().showEvent(event)
+        if not getattr(self, "_sized", False):
+            self._sized = True
+            if not getattr(self, "_restored", False):
+                self.resizeDocks([self.docks["table"]], [220], Qt.Orientation.Vertical)
+                self.resizeDocks(
+                    [self.docks["layers"], self.docks["results"]],
+                    [260, 220],
+                    Qt.Orientation.Horizontal,
+                )
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Ask about unsaved changes, remember the layout, then close."""

@@ -140,8 +140,12 @@ def _service_circle(project: Project, args: argparse.Namespace, zh: bool) -> Ser
 def _base_spec(project: Project, args: argparse.Namespace) -> PlateSpec:
     from gisdesk.export.spec import PlateSpec
 
+    template = _template(args)
+    saved = project.settings.get("plate_templates", {})
+    if isinstance(template, str) and isinstance(saved, dict) and template in saved:
+        template = saved[template]  # a user template saved in the project by the designer
     return PlateSpec.create(
-        _template(args),
+        template,
         title=args.title or "",
         subtitle=args.subtitle,
         layers=_split(args.layers),

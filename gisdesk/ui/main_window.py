@@ -696,6 +696,7 @@ class MainWindow(QMainWindow):
         from gisdesk.ui.plate_designer import PlateDesigner
 
         self.plate_designer = PlateDesigner(self.project, self, start_task=self.start_task)
+        self.plate_designer.on_modified = self._mark_modified_now
         self.plate_designer.show()
 
     # --- plan targets -----------------------------------------------------------------

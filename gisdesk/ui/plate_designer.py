@@ -76,12 +76,15 @@ class PlateDesigner(QDialog):
         self.setWindowTitle(tr("制图出版", "Map plate"))
         self.project = project
         self.start_task = start_task
+        self.on_modified: Any = None
         self.template: PlateTemplate = TEMPLATES["A3-landscape"]
         self._task: Task | None = None
         self.last_image: QImage | None = None
         self.template_box = QComboBox()
         for name in TEMPLATES:
             self.template_box.addItem(name, name)
+        for name in self.saved_templates():
+            self.template_box.addItem(tr(f"{name}（项目模板）", f"{name} (project)"), name)
         self.template_box.setCurrentIndex(self.template_box.findData("A3-landscape"))
         self.template_box.currentIndexChanged.connect(self._template_changed)
         self.title = QLineEdit(project.title.replace("（示意数据）", ""))
@@ -135,6 +138,8 @@ class PlateDesigner(QDialog):
         export.clicked.connect(self.ask_export)
         atlas = QPushButton(tr("按镇导出图集…", "Atlas per town…"))
         atlas.clicked.connect(self.ask_atlas)
+        save_template = QPushButton(tr("保存为项目模板…", "Save as project template…"))
+        save_template.clicked.connect(self.ask_save_template)
         form = QFormLayout()
         form.addRow(tr("模板", "Template"), self.template_box)
         form.addRow(tr("标题", "Title"), self.title)
@@ -158,6 +163,7 @@ class PlateDesigner(QDialog):
         buttons.addWidget(export)
         buttons.addWidget(atlas)
         form.addRow(buttons)
+        form.addRow(save_template)
         left = QWidget()
         left.setLayout(form)
         left.setMaximumWidth(360)
@@ -196,8 +202,36 @@ class PlateDesigner(QDialog):
         options.update({key: box.isChecked() for key, box in self.decor.items()})
         return PlateSpec.create(self.template, **options)
 
+    def saved_templates(self) -> dict[str, dict[str, Any]]:
+        """Return the user templates saved in the project (name -> template as plain data)."""
+        saved = self.project.settings.get("plate_templates", {})
+        return dict(saved) if isinstance(saved, dict) else {}
+
+    def save_template(self, name: str) -> None:
+        """Save the current layout as a named template in the project (saved with it)."""
+        data = replace(self.template, name=name).to_dict()
+        templates = self.saved_templates()
+        templates[name] = data
+        self.project.settings["plate_templates"] = templates
+        if self.template_box.findData(name) < 0:
+            self.template_box.addItem(tr(f"{name}（项目模板）", f"{name} (project)"), name)
+        if self.on_modified is not None:
+            self.on_modified()
+
+    def ask_save_template(self) -> None:
+        """Ask for a name and save the current layout as a project template."""
+        from PySide6.QtWidgets import QInputDialog
+
+        name, ok = QInputDialog.getText(
+            self, tr("保存模板", "Save template"), tr("模板名称：", "Template name:")
+        )
+        if ok and name.strip():
+            self.save_template(name.strip())
+
     def _template_changed(self) -> None:
-        self.template = TEMPLATES[self.template_box.currentData()]
+        name = self.template_box.currentData()
+        saved = self.saved_templates()
+        self.template = PlateTemplate.from_dict(saved[name]) if name in saved else TEMPLATES[name]
         self._fill_items()
         self.schedule_preview()
 

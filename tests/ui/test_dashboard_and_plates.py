@@ -114,6 +114,42 @@ def test_plate_designer_previews_moves_items_and_exports(window, tmp_path):
     pdf = tmp_path / "plate.pdf"
     designer.export(pdf, wait=True)
     assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF")
+    # a user template is kept in the project, survives save/reopen and is offered again
+    designer.save_template("我的A3")
+    saved = window.project.settings["plate_templates"]["我的A3"]
+    assert saved["items"]["legend"][0] == pytest.approx(x_before - 20)
+    target = tmp_path / "with_template.gpkg"
+    assert window._save_to(target, wait=True)
+    from gisdesk.io.project_store import open_project
+
+    reopened = open_project(target)
+    again = PlateDesigner(reopened, window)
+    assert again.template_box.findData("我的A3") >= 0
+    again.template_box.setCurrentIndex(again.template_box.findData("我的A3"))
+    assert again.template.items["legend"][0] == pytest.approx(x_before - 20)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gisdesk",
+            "plate",
+            str(target),
+            "--template",
+            "我的A3",
+            "--title",
+            "模板测试",
+            "--out",
+            str(tmp_path / "t.png"),
+            "--dpi",
+            "150",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    again.close()
     designer.close()
 
 

@@ -395,6 +395,9 @@ class MainWindow(QMainWindow):
                 "plate", "制图出版…", "Map plate…", "project", self.open_plate_designer, "Ctrl+P"
             ),
             ActionSpec(
+                "webmap", "导出网页地图…", "Export web map…", "project", self.ask_export_webmap
+            ),
+            ActionSpec(
                 "lang_zh",
                 "中文界面",
                 "Chinese interface",
@@ -698,6 +701,37 @@ class MainWindow(QMainWindow):
         self.plate_designer = PlateDesigner(self.project, self, start_task=self.start_task)
         self.plate_designer.on_modified = self._mark_modified_now
         self.plate_designer.show()
+
+    def ask_export_webmap(self) -> None:
+        """Ask for an HTML file and export the visible layers as an offline web map."""
+        if self.project is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            tr("导出网页地图", "Export web map"),
+            f"{self.project.title}.html",
+            "HTML (*.html)",
+        )
+        if path:
+            self.export_webmap(Path(path))
+
+    def export_webmap(self, path: Path, *, wait: bool = False) -> None:
+        """Write the visible layers as a self-contained HTML map (works offline)."""
+        from gisdesk.export.webmap import export_webmap
+
+        if self.project is None:
+            return
+        layers = [layer.name for layer in self.project if layer.visible]
+
+        def done(_info: object) -> None:
+            self.log_message(tr(f"已导出网页地图 {path}", f"Web map written to {path}"))
+
+        self.start_task(
+            Task(export_webmap, self.project, path, layers=layers, title=self.project.title),
+            done,
+            tr("导出网页地图", "Exporting web map"),
+            wait=wait,
+        )
 
     # --- plan targets -----------------------------------------------------------------
 

@@ -169,3 +169,13 @@ def test_atlas_from_the_gui(window, tmp_path):
     )
     assert pages == 12
     designer.close()
+
+
+def test_web_map_from_the_window(window, tmp_path):
+    out = tmp_path / "map.html"
+    window.project.layer("accidents").set_visible(False)
+    window.export_webmap(out, wait=True)
+    html = out.read_text(encoding="utf-8")
+    assert "L.map" in html or "leaflet" in html.lower()
+    assert "https://cdn" not in html  # offline: assets inlined
+    assert "监测站" in html  # station names as popups/labels

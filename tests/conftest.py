@@ -11,6 +11,24 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# The layer types the foundation issue asks for: the sample and the schemas must have them all.
+ALL_KINDS = (
+    "towns",
+    "villages",
+    "roads",
+    "accidents",
+    "accident_segments",
+    "monitoring_stations",
+    "service_points",
+    "sewage_districts",
+    "rivers",
+    "rental_factories",
+    "enterprises",
+    "cameras",
+    "persuasion_stations",
+    "district",
+)
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _qt_application():

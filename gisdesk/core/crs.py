@@ -6,6 +6,7 @@ transformer here is built with ``always_xy=True`` so x is always easting / longi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ __all__ = [
     "METRIC_CRS",
     "STORAGE_CRS",
     "metric_crs_for",
+    "metric_crs_for_frames",
     "require_crs",
     "to_metric",
     "to_storage",
@@ -98,6 +100,38 @@ def metric_crs_for(bounds_lonlat: tuple[float, float, float, float]) -> CRS:
             f"No metric CRS covers the bounds {bounds_lonlat}.",
         )
     return CRS.from_epsg(int(infos[0].code))
+
+
+def _lonlat_bounds(gdf: gpd.GeoDataFrame) -> np.ndarray | None:
+    if gdf.crs is None or not len(gdf):
+        return None
+    b = np.asarray(gdf.total_bounds, dtype=np.float64)
+    if not np.isfinite(b).all():
+        return None
+    crs = CRS.from_user_input(gdf.crs)
+    if crs.is_geographic:
+        return b
+    return np.asarray(transformer(crs, STORAGE_CRS).transform_bounds(*b), dtype=np.float64)
+
+
+def metric_crs_for_frames(frames: Iterable[gpd.GeoDataFrame]) -> CRS:
+    """Choose the metric CRS for a set of layers: the one the canvas and plates draw in.
+
+    Only the layers' bounds are transformed (not their features), so it is cheap to call
+    on every project open. EPSG:4549 for Haimen; see :func:`metric_crs_for`.
+    """
+    bounds = [b for gdf in frames if (b := _lonlat_bounds(gdf)) is not None]
+    if not bounds:
+        return METRIC_CRS
+    arr = np.array(bounds)
+    return metric_crs_for(
+        (
+            float(arr[:, 0].min()),
+            float(arr[:, 1].min()),
+            float(arr[:, 2].max()),
+            float(arr[:, 3].max()),
+        )
+    )
 
 
 def to_metric(gdf: gpd.GeoDataFrame, *, layer: str) -> gpd.GeoDataFrame:

@@ -16,7 +16,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from gisdesk.core.crs import METRIC_CRS, STORAGE_CRS, metric_crs_for, transformer
+from gisdesk.core.crs import STORAGE_CRS, metric_crs_for_frames, transformer
 from gisdesk.core.errors import InputError
 from gisdesk.render.prepared import PreparedLayer, label_anchors, prepare_layer
 
@@ -41,37 +41,12 @@ Extent = tuple[float, float, float, float]
 _NICE_MANTISSAS = (1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 7.5)
 
 
-def _lonlat_bounds(layer: Layer) -> np.ndarray | None:
-    data = layer.data
-    if data.crs is None or not len(data):
-        return None
-    b = np.asarray(data.total_bounds, dtype=np.float64)
-    if not np.isfinite(b).all():
-        return None
-    crs = CRS.from_user_input(data.crs)
-    if crs.equals(STORAGE_CRS) or crs.is_geographic:
-        return b
-    tr = transformer(crs, STORAGE_CRS)
-    return np.asarray(tr.transform_bounds(*b), dtype=np.float64)
-
-
 def display_crs_for(project: Project) -> CRS:
     """Return the metric CRS the project is drawn in (EPSG:4549 for Haimen).
 
     The same choice as the desktop canvas makes, so a plate matches the screen.
     """
-    bounds = [b for layer in project if (b := _lonlat_bounds(layer)) is not None]
-    if not bounds:
-        return METRIC_CRS
-    arr = np.array(bounds)
-    return metric_crs_for(
-        (
-            float(arr[:, 0].min()),
-            float(arr[:, 1].min()),
-            float(arr[:, 2].max()),
-            float(arr[:, 3].max()),
-        )
-    )
+    return metric_crs_for_frames(layer.data for layer in project)
 
 
 def nice_plate_scale(scale: float, *, up: bool = False) -> int:

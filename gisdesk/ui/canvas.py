@@ -33,7 +33,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QWidget
 
-from gisdesk.core.crs import METRIC_CRS, STORAGE_CRS, metric_crs_for, transformer
+from gisdesk.core.crs import METRIC_CRS, STORAGE_CRS, metric_crs_for_frames, transformer
 from gisdesk.core.layer import Layer
 from gisdesk.core.progress import CancelToken
 from gisdesk.core.project import Project
@@ -67,25 +67,7 @@ class _Frame:
 
 def display_crs_for(project: Project) -> CRS:
     """Return the metric CRS the project is drawn in (EPSG:4549 for Haimen)."""
-    bounds = [
-        layer.data.to_crs(STORAGE_CRS).total_bounds
-        for layer in project
-        if layer.data.crs is not None and len(layer.data)
-    ]
-    if not bounds:
-        return METRIC_CRS
-    arr = np.array(bounds)
-    finite = arr[np.isfinite(arr).all(axis=1)]
-    if not len(finite):
-        return METRIC_CRS
-    return metric_crs_for(
-        (
-            float(finite[:, 0].min()),
-            float(finite[:, 1].min()),
-            float(finite[:, 2].max()),
-            float(finite[:, 3].max()),
-        )
-    )
+    return metric_crs_for_frames(layer.data for layer in project)
 
 
 def _render_frame(

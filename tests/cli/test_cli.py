@@ -10,23 +10,7 @@ import pandas as pd
 import pytest
 
 from gisdesk.cli.main import main
-
-ALL_KINDS = [
-    "towns",
-    "villages",
-    "roads",
-    "accidents",
-    "accident_segments",
-    "monitoring_stations",
-    "service_points",
-    "sewage_districts",
-    "rivers",
-    "rental_factories",
-    "enterprises",
-    "cameras",
-    "persuasion_stations",
-    "district",
-]
+from tests.conftest import ALL_KINDS
 
 
 def test_info_lists_every_layer_type_with_counts_and_crs(sample_path, capsys):

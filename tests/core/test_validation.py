@@ -11,6 +11,7 @@ from shapely import LineString, Point, Polygon
 from gisdesk.core.errors import SchemaError
 from gisdesk.core.schema import LayerSchema, coerce_to_schema
 from gisdesk.core.validation import validate_layer
+from tests.conftest import ALL_KINDS
 
 
 def _villages(**overrides) -> gpd.GeoDataFrame:
@@ -136,22 +137,7 @@ def test_bad_schema_files_say_what_is_wrong(data, fragment):
 
 
 def test_every_schema_covers_the_issue_list(schemas):
-    expected = {
-        "towns",
-        "villages",
-        "roads",
-        "accidents",
-        "accident_segments",
-        "monitoring_stations",
-        "service_points",
-        "sewage_districts",
-        "rivers",
-        "rental_factories",
-        "enterprises",
-        "cameras",
-        "persuasion_stations",
-        "district",
-    }
+    expected = set(ALL_KINDS)
     assert expected <= set(schemas)
     roads = schemas["roads"].field("class")
     assert roads.domain_values == ("国道", "省道", "县道", "乡道", "村道")

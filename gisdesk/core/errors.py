@@ -9,6 +9,7 @@ from __future__ import annotations
 __all__ = [
     "CRSError",
     "Cancelled",
+    "ConflictError",
     "GisdeskError",
     "InputError",
     "ProjectError",
@@ -53,6 +54,30 @@ class StyleError(InputError):
 
 class ProjectError(GisdeskError):
     """A project file that cannot be opened or saved."""
+
+
+class ConflictError(GisdeskError):
+    """An edit of a feature that someone else changed since it was read; nothing was written.
+
+    Carries both versions so the user can choose: ``server`` (the feature as stored now,
+    ``None`` if deleted) and ``local`` (the values the user wanted, ``None`` for a delete).
+    """
+
+    def __init__(
+        self,
+        zh: str,
+        en: str,
+        *,
+        layer: str,
+        fid: int,
+        server: dict[str, object] | None,
+        local: dict[str, object] | None,
+    ) -> None:
+        super().__init__(zh, en)
+        self.layer = layer
+        self.fid = fid
+        self.server = server
+        self.local = local
 
 
 class Cancelled(GisdeskError):  # noqa: N818 - it is an outcome, not a failure

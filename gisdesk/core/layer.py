@@ -64,6 +64,10 @@ class LayerMetadata:
         )
 
 
+def _default_fids(n: int) -> np.ndarray:
+    return np.arange(1, n + 1, dtype=np.int64)
+
+
 class Layer:
     """Features of one layer type, with its style and display state.
 
@@ -94,6 +98,8 @@ class Layer:
         self.group = group
         self.metadata = metadata or LayerMetadata()
         self.revision = 0  # bumped on every data change, so caches know when to rebuild
+        # Feature ids (the GeoPackage fid), aligned with the rows: stable across edits.
+        self.fids: np.ndarray = _default_fids(len(data))
         self.selection: np.ndarray = np.empty(0, dtype=np.intp)  # row positions, sorted
         self.changed = Signal()
 
@@ -107,13 +113,42 @@ class Layer:
         """The features."""
         return self._data
 
-    def set_data(self, data: gpd.GeoDataFrame) -> None:
-        """Replace the features and tell the views."""
+    def set_data(self, data: gpd.GeoDataFrame, *, fids: np.ndarray | None = None) -> None:
+        """Replace the features and tell the views.
+
+        ``fids`` gives the feature ids of the new rows; without it the ids are kept when the
+        row count is unchanged (an edit of values) and renumbered 1..n otherwise (new content).
+        """
+        if fids is not None:
+            fids = np.asarray(fids, dtype=np.int64)
+            if len(fids) != len(data):
+                raise ValueError("fids must have one id per row")
+            self.fids = fids
+        elif len(data) != len(self.fids):
+            self.fids = _default_fids(len(data))
         self._data = data
         self.revision += 1
         if len(self.selection) and self.selection[-1] >= len(data):
             self.selection = self.selection[self.selection < len(data)]
         self.changed.emit(self, "data")
+
+    def row_of(self, fid: int) -> int:
+        """Return the row position of a feature id, or raise an :class:`InputError`."""
+        hits = np.flatnonzero(self.fids == fid)
+        if len(hits) == 0:
+            raise InputError(
+                f"图层“{self.title}”中没有编号为 {fid} 的要素（可能已被删除）。",
+                f"Layer '{self.title}' has no feature with id {fid} (it may have been deleted).",
+            )
+        return int(hits[0])
+
+    def fid_at(self, row: int) -> int:
+        """Return the feature id of a row position."""
+        return int(self.fids[row])
+
+    def next_fid(self) -> int:
+        """Return an id no feature of the layer has yet."""
+        return int(self.fids.max()) + 1 if len(self.fids) else 1
 
     def set_selection(self, rows: Iterable[int] | np.ndarray) -> None:
         """Select features by row position (replacing the selection) and tell the views."""

@@ -12,12 +12,13 @@ import shapely
 from pyproj import CRS
 
 from gisdesk.core.crs import STORAGE_CRS
+from gisdesk.core.errors import InputError
 from gisdesk.core.schema import FieldSpec, LayerSchema, coerce_values
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["Issue", "ValidationReport", "validate_layer"]
+__all__ = ["Issue", "ValidationReport", "check_value", "validate_layer"]
 
 Severity = Literal["error", "warning"]
 
@@ -340,3 +341,70 @@ def _bound(value: float | None) -> str:
 def _short(value: object, limit: int = 40) -> str:
     text = str(value).replace("\n", " ").replace("\r", " ")
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_KIND_WORDS = {
+    "int": ("整数", "a whole number"),
+    "float": ("数值", "a number"),
+    "bool": ("是/否", "yes/no"),
+    "date": ("日期（如 2022-05-15）", "a date (2022-05-15)"),
+    "str": ("文本", "text"),
+}
+
+
+def _convert(spec: FieldSpec, value: object) -> object:
+    converted = coerce_values(pd.Series([value], dtype=object), spec.type).iloc[0]
+    if pd.isna(converted):
+        zh, en = _KIND_WORDS[spec.type]
+        raise InputError(
+            f"“{spec.label_zh}”：“{value}”不是{zh}。",
+            f"'{spec.label_en}': '{value}' is not {en}.",
+        )
+    if spec.type == "int":
+        return int(converted)
+    if spec.type == "float":
+        return float(converted)
+    if spec.type == "bool":
+        return bool(converted)
+    if spec.type == "date":
+        return pd.Timestamp(converted).to_pydatetime()
+    return converted
+
+
+def check_value(spec: FieldSpec | None, value: object) -> object:
+    """Convert one entered value to its field's type, or raise an :class:`InputError`.
+
+    The same rules hold in the attribute table, the feature forms and the editor: required
+    fields, value lists, ranges and patterns. Empty text becomes ``None``.
+    """
+    if spec is None:
+        return None if value in ("", None) else value
+    empty = isinstance(value, float) and np.isnan(value)
+    if empty or value is None or (isinstance(value, str) and value.strip() == ""):
+        if spec.required:
+            raise InputError(f"“{spec.label_zh}”为必填项。", f"'{spec.label_en}' is required.")
+        return None
+    result = _convert(spec, value)
+    if spec.domain and result not in spec.domain_values:
+        options = "、".join(str(v) for v in spec.domain_values)
+        raise InputError(
+            f"“{spec.label_zh}”只能是：{options}",
+            f"'{spec.label_en}' must be one of: {options}",
+        )
+    if spec.type in ("int", "float"):
+        number = float(result)  # type: ignore[arg-type]
+        if spec.min is not None and number < spec.min:
+            raise InputError(
+                f"“{spec.label_zh}”不能小于 {spec.min:g}。",
+                f"'{spec.label_en}' must be at least {spec.min:g}.",
+            )
+        if spec.max is not None and number > spec.max:
+            raise InputError(
+                f"“{spec.label_zh}”不能大于 {spec.max:g}。",
+                f"'{spec.label_en}' must be at most {spec.max:g}.",
+            )
+    if spec.pattern and spec.type == "str" and not re.fullmatch(spec.pattern, str(result)):
+        raise InputError(
+            f"“{spec.label_zh}”格式不正确。", f"The format of '{spec.label_en}' is not valid."
+        )
+    return result

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
+import numpy as np
 import pyogrio
 
 from gisdesk.core.crs import STORAGE_CRS, require_crs
@@ -34,6 +35,7 @@ from gisdesk.core.progress import CancelToken, ProgressCallback, check_cancel, r
 from gisdesk.core.project import Project
 from gisdesk.core.schema import coerce_to_schema
 from gisdesk.core.style import LayerStyle
+from gisdesk.io.edit_journal import copy_journal
 from gisdesk.io.schemas import load_schemas
 from gisdesk.io.styles import load_styles
 
@@ -130,18 +132,27 @@ def read_project_layer(
     path: Path, name: str, *, schema: LayerSchema | None = None
 ) -> gpd.GeoDataFrame:
     """Read one layer table of a project, typed by its schema when it has one."""
+    return _read_layer(path, name, schema)[0]
+
+
+def _read_layer(
+    path: Path, name: str, schema: LayerSchema | None
+) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """Read one layer table and its feature ids (the GeoPackage fids)."""
     try:
-        gdf = pyogrio.read_dataframe(path, layer=name, use_arrow=True)
+        gdf = pyogrio.read_dataframe(path, layer=name, use_arrow=True, fid_as_index=True)
     except Exception as exc:
         raise ProjectError(
             f"无法读取图层“{name}”：{exc}",
             f"Cannot read layer '{name}': {exc}",
         ) from None
+    fids = gdf.index.to_numpy(dtype=np.int64)
+    gdf = gdf.reset_index(drop=True)
     if schema is not None:
         gdf = gpd.GeoDataFrame(
             coerce_to_schema(gdf, schema), geometry=gdf.geometry.name, crs=gdf.crs
         )
-    return gdf
+    return gdf, fids
 
 
 def open_project(
@@ -184,7 +195,7 @@ def open_project(
         report(progress, i / max(1, len(rows)), f"读取图层 {row['name']}")
         kind = row.get("kind")
         schema = schemas.get(kind) if kind else None
-        gdf = read_project_layer(path, row["name"], schema=schema)
+        gdf, fids = _read_layer(path, row["name"], schema)
         style = None
         if row.get("style"):
             style = LayerStyle.from_dict(
@@ -209,7 +220,7 @@ def open_project(
                 group=str(row.get("grp") or ""),
                 metadata=metadata,
             )
-        )
+        ).fids = fids
     report(progress, 1.0, "完成")
     return project
 
@@ -276,6 +287,10 @@ def _prepare(layer: Layer) -> gpd.GeoDataFrame:
         gdf = gpd.GeoDataFrame(
             coerce_to_schema(gdf, layer.schema), geometry=gdf.geometry.name, crs=gdf.crs
         )
+    if "fid" in gdf.columns:  # an attribute called fid would clash with the feature id
+        gdf = gdf.rename(columns={"fid": "fid_"})
+    gdf = gdf.copy(deep=False)
+    gdf.insert(0, "fid", layer.fids)  # GDAL takes a column named like the FID as the fid
     return gdf
 
 
@@ -295,10 +310,12 @@ def _layer_row(position: int, layer: Layer) -> tuple[Any, ...]:
     )
 
 
-def _write_state(path: Path, project: Project) -> None:
+def _write_state(path: Path, project: Project, journal_from: Path | None) -> None:
     con = sqlite3.connect(path)
     try:
         with con:
+            if journal_from is not None:
+                copy_journal(con, journal_from)
             con.execute(
                 "CREATE TABLE gisdesk_project (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)"
             )
@@ -333,6 +350,7 @@ def save_project(
     path: str | os.PathLike[str] | None = None,
     *,
     timestamp: str | None = None,
+    journal_from: Path | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> Path:
@@ -347,6 +365,9 @@ def save_project(
     timestamp
         Fix the GeoPackage change timestamps (ISO 8601, e.g. "2022-05-15T00:00:00Z") so
         the same content gives the same bytes; default is the current time.
+    journal_from
+        The GeoPackage whose edit journal (undo history and audit trail) the saved file
+        carries on; default: the project's current file, if it has one.
 
     Returns
     -------
@@ -363,6 +384,8 @@ def save_project(
             f"The folder to save into does not exist: {target.parent}",
         )
     _remove_stale_temporaries(target)
+    if journal_from is None and project.path is not None and Path(project.path).is_file():
+        journal_from = Path(project.path)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.saving.gpkg")
     options = {"OGR_CURRENT_DATE": timestamp} if timestamp else {}
     previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
@@ -386,7 +409,7 @@ def save_project(
         if not layers:
             _create_empty_gpkg(tmp)
         check_cancel(cancel)
-        _write_state(tmp, project)
+        _write_state(tmp, project, journal_from)
         _fsync_path(tmp)
         tmp.replace(target)
         _fsync_path(target.parent, directory=True)

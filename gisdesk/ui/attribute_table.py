@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -38,50 +38,24 @@ from PySide6.QtWidgets import (
 from gisdesk.core.errors import GisdeskError
 from gisdesk.core.expressions import evaluate_filter
 from gisdesk.core.layer import Layer
-from gisdesk.core.schema import FieldSpec, coerce_values
+from gisdesk.core.schema import FieldSpec
+from gisdesk.core.validation import check_value as core_check_value
 from gisdesk.ui.i18n import language, tr
 
 __all__ = ["AttributeTable", "LayerTableModel", "check_value", "display_value"]
+
+if TYPE_CHECKING:
+    from gisdesk.ui.editing import EditController
 
 _Index = QModelIndex | QPersistentModelIndex
 
 
 def check_value(spec: FieldSpec | None, text: object) -> tuple[object, str | None]:
     """Convert an entered value to the field's type; return (value, error message or None)."""
-    if spec is None:
-        return (None if text in ("", None) else text), None
-    if text is None or (isinstance(text, str) and text.strip() == ""):
-        if spec.required:
-            return None, tr(f"“{spec.label_zh}”为必填项。", f"'{spec.label_en}' is required.")
-        return None, None
-    converted = coerce_values(pd.Series([text], dtype=object), spec.type).iloc[0]
-    if pd.isna(converted):
-        kinds = {
-            "int": ("整数", "a whole number"),
-            "float": ("数值", "a number"),
-            "bool": ("是/否", "yes/no"),
-            "date": ("日期（如 2022-05-15）", "a date (2022-05-15)"),
-            "str": ("文本", "text"),
-        }
-        zh, en = kinds[spec.type]
-        return None, tr(f"“{text}”不是{zh}。", f"'{text}' is not {en}.")
-    value: Any = converted
-    if spec.type == "int":
-        value = int(converted)
-    if spec.domain and value not in spec.domain_values:
-        options = "、".join(str(v) for v in spec.domain_values)
-        return None, tr(f"只能是：{options}", f"Must be one of: {options}")
-    if spec.type in ("int", "float"):
-        if spec.min is not None and float(value) < spec.min:
-            return None, tr(f"不能小于 {spec.min:g}。", f"Must be at least {spec.min:g}.")
-        if spec.max is not None and float(value) > spec.max:
-            return None, tr(f"不能大于 {spec.max:g}。", f"Must be at most {spec.max:g}.")
-    if spec.pattern and spec.type == "str":
-        import re
-
-        if not re.fullmatch(spec.pattern, str(value)):
-            return None, tr("格式不正确。", "The format is not valid.")
-    return value, None
+    try:
+        return core_check_value(spec, text), None
+    except GisdeskError as exc:
+        return None, exc.message(language())
 
 
 def display_value(value: object) -> str:
@@ -143,10 +117,13 @@ class LayerTableModel(QAbstractTableModel):
 
     edit_rejected = Signal(str)
 
-    def __init__(self, layer: Layer, undo: QUndoStack | None = None) -> None:
+    def __init__(
+        self, layer: Layer, undo: QUndoStack | None = None, edits: EditController | None = None
+    ) -> None:
         super().__init__()
         self.layer = layer
         self.undo = undo or QUndoStack()
+        self.edits = edits
         self.columns = [c for c in layer.data.columns if c != layer.data.geometry.name]
         schema = layer.schema
         order = schema.field_names if schema else []
@@ -228,6 +205,9 @@ class LayerTableModel(QAbstractTableModel):
         )
         if same:
             return True
+        if self.edits is not None:  # the window's editor: journaled, saved at once
+            fid = self.layer.fid_at(row)
+            return self.edits.update_feature(self.layer.name, fid, {column: converted}) is not None
         self.undo.push(EditCell(self.layer, row, column, converted))
         return True
 
@@ -339,9 +319,16 @@ class AttributeTable(QWidget):
 
     message = Signal(str)
 
-    def __init__(self, undo: QUndoStack, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        undo: QUndoStack,
+        parent: QWidget | None = None,
+        *,
+        edits: EditController | None = None,
+    ) -> None:
         super().__init__(parent)
         self.undo = undo
+        self.edits = edits
         self.model: LayerTableModel | None = None
         self._off_layer: Any = None
         self._syncing = False
@@ -389,7 +376,7 @@ class AttributeTable(QWidget):
             self.view.setModel(None)  # type: ignore[arg-type]
             self.title.setText(tr("未选择图层", "No layer"))
             return
-        self.model = LayerTableModel(layer, self.undo)
+        self.model = LayerTableModel(layer, self.undo, self.edits)
         self.model.edit_rejected.connect(self._rejected)
         self.view.setModel(self.model)
         self.view.setItemDelegate(DomainDelegate(self.model, self.view))

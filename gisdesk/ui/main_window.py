@@ -36,6 +36,7 @@ from gisdesk.render.viewport import NICE_SCALES, Viewport
 from gisdesk.ui.actions import ActionRegistry, ActionSpec
 from gisdesk.ui.attribute_table import AttributeTable, display_value
 from gisdesk.ui.canvas import MapCanvas, MapTool
+from gisdesk.ui.editing import EditController, JournalCommand, writable_project_file
 from gisdesk.ui.i18n import language, set_language, settings, tr
 from gisdesk.ui.layer_tree import LayerTree
 from gisdesk.ui.style_dialog import StyleDialog
@@ -59,6 +60,8 @@ class MainWindow(QMainWindow):
         self.project: Project | None = None
         self.modified = False
         self.undo = QUndoStack(self)
+        self.edits = EditController(self.undo, self)
+        self._quiet_undo = 0  # undo-stack moves of saved feature edits (not "unsaved")
         self.task: Task | None = None
         self._unsubscribe: list[Callable[[], None]] = []
         self.resize(1400, 900)
@@ -66,7 +69,7 @@ class MainWindow(QMainWindow):
         self.canvas = MapCanvas(self)
         self.setCentralWidget(self.canvas)
         self.layer_tree = LayerTree(self)
-        self.table = AttributeTable(self.undo, self)
+        self.table = AttributeTable(self.undo, self, edits=self.edits)
         self.results = QTreeWidget(self)
         self.results.setObjectName("results")
         self.results.setHeaderLabels([tr("项目", "Item"), tr("值", "Value")])
@@ -446,7 +449,10 @@ class MainWindow(QMainWindow):
         self.dashboard.message.connect(self.status)
         self.dashboard.evaluate_requested.connect(self.evaluate_targets)
         self.dashboard.gap_requested.connect(self.show_gap)
-        self.undo.indexChanged.connect(lambda _i: self._mark_modified())
+        self.undo.indexChanged.connect(self._undo_index_changed)
+        self.edits.failed.connect(self._edit_failed)
+        self.edits.recovered.connect(self._work_recovered)
+        self.edits.edited.connect(self._edited)
 
     # --- project ------------------------------------------------------------------------
 
@@ -457,6 +463,7 @@ class MainWindow(QMainWindow):
         self._unsubscribe = []
         self.project = project
         self.undo.clear()
+        self.edits.attach(project)
         self.table.set_layer(None)
         self.results.clear()
         self.canvas.set_project(project)
@@ -475,8 +482,41 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     def _layer_changed(self, _layer: Layer, reason: str) -> None:
+        if reason == "data" and self.edits.applying and self._edits_saved():
+            return  # an accepted edit, already in the project file
         if reason != "selection":
             self._mark_modified()
+
+    def _edits_saved(self) -> bool:
+        """Whether feature edits go straight into the project's own file."""
+        return self.edits.durable and self.edits.working_copy is None
+
+    def _undo_index_changed(self, _index: int) -> None:
+        command = self.undo.command(self.undo.index() - 1) if self.undo.index() else None
+        redone = self.undo.command(self.undo.index())
+        journal = isinstance(command, JournalCommand) or isinstance(redone, JournalCommand)
+        if journal and self._edits_saved():
+            return
+        self._mark_modified()
+
+    def _edit_failed(self, title: str, message: str) -> None:
+        self.status(message)
+        QMessageBox.warning(self, title, message)
+
+    def _work_recovered(self, message: str) -> None:
+        self.log_message(message)
+        QTimer.singleShot(
+            0, lambda: QMessageBox.information(self, tr("已恢复编辑", "Edits recovered"), message)
+        )
+
+    def _edited(self, txn: object) -> None:
+        label = getattr(txn, "label", None)
+        if callable(label):
+            text = str(label(language()))
+            where = tr("已保存到项目文件", "saved to the project file")
+            if not self._edits_saved():
+                where = tr("已保存到工作副本", "saved to the working copy")
+            self.status(f"{text}（{where}）" if language() == "zh" else f"{text} ({where})")
 
     def _mark_modified(self) -> None:
         if self.project is not None and not self.modified:
@@ -529,6 +569,16 @@ class MainWindow(QMainWindow):
         self.log_message(tr(f"正在打开 {path}", f"Opening {path}"))
 
         def done(project: Project) -> None:
+            if not writable_project_file(path):
+                project.path = None  # a sample or read-only file: edits go to a working copy
+                self.log_message(
+                    tr(
+                        f"{path.name} 是示例或只读文件：编辑保存在工作副本中，"
+                        "请用“另存为”保存到自己的文件。",
+                        f"{path.name} is a sample or read-only file: edits are kept in a "
+                        "working copy; use Save As to keep them in a file of your own.",
+                    )
+                )
             self.set_project(project)
             self._remember_recent(path)
             self.log_message(
@@ -569,6 +619,7 @@ class MainWindow(QMainWindow):
         ok: list[bool] = []
 
         def done(saved: Path) -> None:
+            self.edits.resume_after_save(saved)
             self.modified = False
             self.undo.setClean()
             self._remember_recent(saved)
@@ -576,8 +627,14 @@ class MainWindow(QMainWindow):
             self.log_message(tr(f"已保存到 {saved}", f"Saved to {saved}"))
             ok.append(True)
 
+        journal = self.edits.journal_source()
+        self.edits.suspend_for_save()
         self.start_task(
-            Task(save_project, project, path), done, tr("保存项目", "Saving"), wait=wait
+            Task(save_project, project, path, journal_from=journal),
+            done,
+            tr("保存项目", "Saving"),
+            wait=wait,
+            on_failed=lambda: self.edits.resume_after_save(None),
         )
         return bool(ok) if wait else True
 
@@ -638,8 +695,19 @@ class MainWindow(QMainWindow):
 
     # --- long work ----------------------------------------------------------------------
 
-    def start_task(self, task: Task, on_done: object, label: str, *, wait: bool = False) -> None:
-        """Run a task with the progress bar and cancel button; errors become messages."""
+    def start_task(
+        self,
+        task: Task,
+        on_done: object,
+        label: str,
+        *,
+        wait: bool = False,
+        on_failed: Callable[[], None] | None = None,
+    ) -> None:
+        """Run a task with the progress bar and cancel button; errors become messages.
+
+        ``on_failed`` runs when the task fails or is cancelled (e.g. to undo preparations).
+        """
         if self.task is not None:
             self.task.cancel()
         self.task = task
@@ -656,10 +724,14 @@ class MainWindow(QMainWindow):
 
         def failed(message: str, details: str) -> None:
             finish()
+            if on_failed is not None:
+                on_failed()
             self.report_error(label, message, details)
 
         def cancelled() -> None:
             finish()
+            if on_failed is not None:
+                on_failed()
             self.log_message(tr(f"{label}已取消", f"{label} cancelled"))
 
         def succeeded(result: object) -> None:
@@ -1064,4 +1136,5 @@ class MainWindow(QMainWindow):
         self.canvas.shutdown()
         if self.task is not None:
             self.task.cancel()
+        self.edits.detach()
         event.accept()

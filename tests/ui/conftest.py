@@ -10,6 +10,7 @@ from PySide6.QtCore import QSettings
 def _isolated_settings(tmp_path, monkeypatch):
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
+    monkeypatch.setenv("GISDESK_RECOVERY_DIR", str(tmp_path / "recovery"))
     yield
 
 

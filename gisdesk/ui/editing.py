@@ -1,0 +1,410 @@
+"""The window's side of editing: one Editor per project, its store, and the undo stack.
+
+:class:`EditController` owns the project's :class:`~gisdesk.core.editing.Editor` and its
+:class:`~gisdesk.io.edit_journal.GpkgEditStore`. Every tool, form and table edit calls
+:meth:`EditController.commit` (or a helper built on it); errors reach the user as a message
+and change nothing. Each accepted transaction becomes a :class:`JournalCommand` on the
+window's ``QUndoStack``, so Ctrl+Z and the Edit menu undo feature edits and style changes
+in one order. The journal in the file is the truth: after a reopen the stack is rebuilt
+from it, so undo survives saving and closing.
+
+Where edits go:
+
+* a project file the user can write: straight into it;
+* a project without a file, a bundled sample or a read-only file: into a working copy in
+  the recovery folder, created at the first edit; "Save as" moves the work to the chosen
+  file. A working copy left by a crashed session is offered again at the next start.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import sqlite3
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QStandardPaths, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+from shapely.geometry.base import BaseGeometry
+
+from gisdesk.core.editing import (
+    GEOMETRY,
+    Editor,
+    EditTransaction,
+    FeatureChange,
+    default_user,
+    row_values,
+    same_value,
+)
+from gisdesk.core.errors import GisdeskError, InputError
+from gisdesk.core.project import Project
+from gisdesk.io.edit_journal import GpkgEditStore, RecoveryReport
+from gisdesk.io.project_store import save_project
+from gisdesk.resources import sample_data_dir
+from gisdesk.ui.i18n import language, settings, tr
+
+__all__ = [
+    "EditController",
+    "JournalCommand",
+    "recoverable_copies",
+    "recovery_dir",
+    "writable_project_file",
+]
+
+
+def recovery_dir() -> Path:
+    """The folder for working copies of projects that have no writable file of their own."""
+    override = os.environ.get("GISDESK_RECOVERY_DIR")
+    base = Path(
+        override or QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+    )
+    folder = base / "recovery" if not override else base
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _marker(path: Path) -> dict[str, Any] | None:
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = con.execute(
+                "SELECT value FROM gisdesk_project WHERE key='edit_session'"
+            ).fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return None
+    return None if row is None else dict(json.loads(row[0]))
+
+
+def recoverable_copies() -> list[Path]:
+    """Working copies whose session ended in a crash (newest first)."""
+    found = []
+    for path in recovery_dir().glob("*.gpkg"):
+        marker = _marker(path)
+        if marker is None:
+            continue
+        pid = int(marker.get("pid", 0))
+        alive = marker.get("host") == socket.gethostname() and _alive(pid)
+        if not alive:
+            found.append(path)
+    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def writable_project_file(path: Path | None) -> bool:
+    """Whether edits may go straight into this file (not a bundled sample, not read-only)."""
+    if path is None or not path.is_file():
+        return False
+    with contextlib.suppress(OSError, ValueError):
+        if path.resolve().is_relative_to(sample_data_dir().resolve()):
+            return False
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+class JournalCommand(QUndoCommand):
+    """One accepted edit on the undo stack; undo/redo go through the editor (and the file)."""
+
+    def __init__(self, controller: EditController, txn: EditTransaction) -> None:
+        super().__init__(txn.label(language()))
+        self.controller = controller
+        self.txn = txn
+        self.silent = True  # the edit is already applied when the command is pushed
+
+    def redo(self) -> None:
+        """Repeat the edit (not on the push: the edit was applied before)."""
+        if self.silent:
+            return
+        self.controller.run_history("redo")
+
+    def undo(self) -> None:
+        """Revert the edit."""
+        if self.silent:
+            return
+        self.controller.run_history("undo")
+
+
+class EditController(QObject):
+    """Owns the editor of the window's project and connects it to the undo stack."""
+
+    edited = Signal(object)  # EditTransaction
+    recovered = Signal(str)  # a message about work recovered from a crashed session
+    failed = Signal(str, str)  # title, message
+
+    def __init__(self, undo: QUndoStack, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.undo_stack = undo
+        self.project: Project | None = None
+        self.editor: Editor | None = None
+        self.store: GpkgEditStore | None = None
+        self.working_copy: Path | None = None  # where edits go when the project has no file
+        self.applying = False  # True while an accepted edit changes layers (not "unsaved")
+        self.saving = False
+
+    # --- project lifecycle ------------------------------------------------------------
+
+    @staticmethod
+    def user_name() -> str:
+        """The name recorded in the audit trail: the configured one, else the OS user."""
+        configured = settings().value("edit/user_name", "")
+        return str(configured) if configured else default_user()
+
+    def attach(self, project: Project | None, *, working_copy: Path | None = None) -> None:
+        """Start editing a project (close the previous one's store cleanly)."""
+        self.detach()
+        self.project = project
+        if project is None:
+            return
+        self.editor = Editor(project, user=self.user_name())
+        self.editor.applied.connect(self.edited.emit)
+        target = working_copy if working_copy is not None else project.path
+        if working_copy is not None:
+            self.working_copy = working_copy
+        if writable_project_file(target):
+            assert target is not None
+            self._open_store(target, report=True)
+
+    def detach(self, *, keep_copy: bool = False) -> None:
+        """Close the store, marking a clean end; drop the working copy unless asked to keep it."""
+        if self.store is not None:
+            with contextlib.suppress(GisdeskError, sqlite3.Error):
+                self.store.end_session()
+            self.store.close()
+            self.store = None
+        if self.working_copy is not None and not keep_copy:
+            for suffix in ("", "-journal"):
+                Path(str(self.working_copy) + suffix).unlink(missing_ok=True)
+        self.working_copy = None
+        self.editor = None
+        self.project = None
+
+    def _open_store(self, path: Path, *, report: bool) -> None:
+        assert self.editor is not None
+        store = GpkgEditStore(path)
+        recovery: RecoveryReport | None = store.begin_session(self.editor.user)
+        self.store = store
+        self.editor.store = store
+        for layer in self.project or []:
+            if layer.data.crs is not None:
+                store.layer_crs[layer.name] = layer.data.crs
+        self.editor.load_history(store.transactions())
+        self._rebuild_undo_stack()
+        if report and recovery is not None:
+            self.recovered.emit(recovery.message(language()))
+
+    def _rebuild_undo_stack(self) -> None:
+        """Put the editor's undo (and redo) history on the window's undo stack."""
+        assert self.editor is not None
+        self.undo_stack.clear()
+        editor = self.editor
+        undo_ids = list(editor._undo)
+        redo_ids = list(editor._redo)
+        commands = []
+        for txn_id in undo_ids + list(reversed(redo_ids)):
+            command = JournalCommand(self, editor._history[txn_id])
+            self.undo_stack.push(command)
+            commands.append(command)
+        for _ in redo_ids:
+            self.undo_stack.undo()
+        for command in commands:
+            command.silent = False
+        self.undo_stack.setClean()
+
+    @property
+    def durable(self) -> bool:
+        """Whether accepted edits are written to a file at once."""
+        return self.store is not None
+
+    def _ensure_store(self) -> None:
+        """Give a project without a writable file a working copy before its first edit."""
+        if self.store is not None or self.project is None or self.editor is None:
+            return
+        project = self.project
+        stem = "".join(ch for ch in project.title if ch.isalnum()) or "project"
+        copy = recovery_dir() / f"{stem}-{os.getpid()}-{id(project) & 0xFFFF:04x}.gpkg"
+        path, title = project.path, project.title
+        try:
+            save_project(project, copy)
+        finally:
+            project.path, project.title = path, title
+        self.working_copy = copy
+        self._open_store(copy, report=False)
+
+    def suspend_for_save(self) -> None:
+        """Close the store while a full save rewrites the file (edits wait until resumed)."""
+        self.saving = True
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+            if self.editor is not None:
+                self.editor.store = None
+
+    def resume_after_save(self, saved: Path | None) -> None:
+        """Reopen the store on the saved file (or the previous one if the save failed)."""
+        self.saving = False
+        if self.editor is None:
+            return
+        target = saved or self.working_copy or (self.project.path if self.project else None)
+        if saved is not None and self.working_copy is not None and saved != self.working_copy:
+            for suffix in ("", "-journal"):
+                Path(str(self.working_copy) + suffix).unlink(missing_ok=True)
+            self.working_copy = None
+        if writable_project_file(target) or (target is not None and target == self.working_copy):
+            assert target is not None
+            self.store = GpkgEditStore(target)
+            self.store.begin_session(self.editor.user)
+            self.editor.store = self.store
+            for layer in self.project or []:
+                if layer.data.crs is not None:
+                    self.store.layer_crs[layer.name] = layer.data.crs
+
+    def journal_source(self) -> Path | None:
+        """The file whose journal a full save carries on."""
+        if self.working_copy is not None:
+            return self.working_copy
+        return self.project.path if self.project is not None else None
+
+    # --- editing ----------------------------------------------------------------------
+
+    def commit(
+        self, label: tuple[str, str], changes: Iterable[FeatureChange]
+    ) -> EditTransaction | None:
+        """Accept an edit: validate, write, apply, put on the undo stack. None if refused."""
+        if self.editor is None:
+            self.failed.emit(tr("无法编辑", "Cannot edit"), tr("没有打开的项目。", "No project."))
+            return None
+        try:
+            self._check_ready(changes := list(changes))
+            self.applying = True
+            txn = self.editor.commit(label[0], label[1], changes)
+        except GisdeskError as exc:
+            self.failed.emit(tr("编辑未保存", "Edit not saved"), exc.message(language()))
+            return None
+        finally:
+            self.applying = False
+        command = JournalCommand(self, txn)
+        self.undo_stack.push(command)
+        command.silent = False
+        return txn
+
+    def _check_ready(self, changes: list[FeatureChange]) -> None:
+        if self.saving:
+            raise InputError(
+                "正在保存项目，请稍候再编辑。",
+                "The project is being saved; edit again in a moment.",
+            )
+        self._ensure_store()
+        if self.store is not None:
+            missing = {c.layer for c in changes if not self.store.has_table(c.layer)}
+            if missing:  # a layer added since the last save: write the project first
+                self._full_save_now()
+
+    def _full_save_now(self) -> None:
+        assert self.project is not None
+        target = self.working_copy or self.project.path
+        assert target is not None
+        source = self.journal_source()
+        self.suspend_for_save()
+        saved: Path | None = None
+        path, title = self.project.path, self.project.title
+        try:
+            saved = save_project(self.project, target, journal_from=source)
+        finally:
+            if self.working_copy is not None:
+                self.project.path, self.project.title = path, title
+            self.resume_after_save(saved)
+
+    def run_history(self, which: str) -> None:
+        """Undo or redo through the editor (called by :class:`JournalCommand`)."""
+        if self.editor is None:
+            return
+        try:
+            self.applying = True
+            if which == "undo":
+                self.editor.undo()
+            else:
+                self.editor.redo()
+        except GisdeskError as exc:
+            self.failed.emit(tr("撤销/重做失败", "Undo/redo failed"), exc.message(language()))
+        finally:
+            self.applying = False
+
+    def add_feature(
+        self,
+        layer: str,
+        geometry: BaseGeometry,
+        values: Mapping[str, Any] | None = None,
+        *,
+        label: tuple[str, str] | None = None,
+    ) -> int | None:
+        """Add a feature; return its id, or None when refused (the user was told why)."""
+        if self.project is None:
+            return None
+        target = self.project.layer(layer)
+        fid = target.next_fid()
+        after = {**(values or {}), "geometry": geometry}
+        label = label or (f"添加要素（{target.title}）", f"Add feature ({target.title})")
+        txn = self.commit(label, [FeatureChange(layer, fid, None, after)])
+        return fid if txn is not None else None
+
+    def update_feature(
+        self,
+        layer: str,
+        fid: int,
+        values: Mapping[str, Any],
+        *,
+        label: tuple[str, str] | None = None,
+    ) -> EditTransaction | None:
+        """Change values of one feature; None when refused or nothing changed."""
+        if self.editor is None or self.project is None:
+            return None
+        target = self.project.layer(layer)
+        try:
+            current = row_values(target, target.row_of(fid))
+        except GisdeskError as exc:
+            self.failed.emit(tr("编辑未保存", "Edit not saved"), exc.message(language()))
+            return None
+        changed = {k: v for k, v in values.items() if not same_value(current.get(k), v)}
+        if not changed:
+            return None
+        before = {k: current.get(k) for k in changed}
+        if label is None:
+            geometry_only = set(changed) == {GEOMETRY}
+            label = (
+                f"修改{'几何' if geometry_only else '属性'}（{target.title} #{fid}）",
+                f"Edit {'geometry' if geometry_only else 'attributes'} ({target.title} #{fid})",
+            )
+        return self.commit(label, [FeatureChange(layer, fid, before, changed)])
+
+    def delete_features(
+        self, layer: str, fids: Iterable[int], *, label: tuple[str, str] | None = None
+    ) -> EditTransaction | None:
+        """Delete features in one undoable step."""
+        if self.project is None:
+            return None
+        target = self.project.layer(layer)
+        changes = [
+            FeatureChange(layer, int(f), row_values(target, target.row_of(int(f))), None)
+            for f in fids
+        ]
+        if not changes:
+            return None
+        n = len(changes)
+        label = label or (
+            f"删除 {n} 个要素（{target.title}）",
+            f"Delete {n} feature(s) ({target.title})",
+        )
+        return self.commit(label, changes)

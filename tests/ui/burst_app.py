@@ -29,8 +29,41 @@ FACTORY = {
 }
 
 
-def main() -> int:
+def _edit(rng, step, layer, edits, state):  # type: ignore[no-untyped-def]
+    """Make one random feature edit; print TRY before it; return the expected new state."""
     import shapely
+
+    new = {k: list(v) for k, v in state.items()}
+    choice = rng.random()
+    if choice < 0.4 or not state:
+        fid = layer.next_fid()
+        x, y = round(121.1 + rng.random() * 0.3, 6), round(31.8 + rng.random() * 0.2, 6)
+        new[fid] = [f"厂{step}", x, y]
+        print("TRY", json.dumps(new), flush=True)
+        values = {**FACTORY, "name": f"厂{step}"}
+        assert edits.add_feature("rental_factories", shapely.Point(x, y), values) == fid
+    elif choice < 0.7:
+        fid = rng.choice(sorted(state))
+        new[fid][0] = f"改{step}"
+        print("TRY", json.dumps(new), flush=True)
+        assert edits.update_feature("rental_factories", fid, {"name": f"改{step}"})
+    elif choice < 0.85:
+        fid = rng.choice(sorted(state))
+        new[fid][1:] = [round(new[fid][1] + 0.001, 6), round(new[fid][2] + 0.001, 6)]
+        print("TRY", json.dumps(new), flush=True)
+        geom = shapely.Point(new[fid][1], new[fid][2])
+        assert edits.update_feature("rental_factories", fid, {"geometry": geom})
+    else:
+        fid = rng.choice(sorted(state))
+        del new[fid]
+        print("TRY", json.dumps(new), flush=True)
+        assert edits.delete_features("rental_factories", [fid])
+    return new
+
+
+def main() -> int:
+    from pathlib import Path
+
     from PySide6.QtWidgets import QApplication
 
     from gisdesk.ui.main_window import MainWindow
@@ -39,72 +72,32 @@ def main() -> int:
     rng = random.Random(seed)
     app = QApplication(sys.argv[:1])
     window = MainWindow()
-    window.open_path(__import__("pathlib").Path(path), wait=True)
-    edits = window.edits
-    assert edits.store is not None, "the project file must be writable"
+    window.open_path(Path(path), wait=True)
+    assert window.edits.store is not None, "the project file must be writable"
     layer = window.project.layer("rental_factories")  # type: ignore[union-attr]
     state: dict[int, list[object]] = {}
-    history: list[dict[int, list[object]]] = []  # states before each undoable step
-    redo: list[dict[int, list[object]]] = []
+    done: list[dict[int, list[object]]] = []  # states before each undoable step
+    undone: list[dict[int, list[object]]] = []
     print("READY", flush=True)
     step = 0
     while True:
         step += 1
-        choice = rng.random()
-        new = {k: list(v) for k, v in state.items()}
-        if choice < 0.35 or not state:
-            fid = layer.next_fid()
-            x, y = 121.1 + rng.random() * 0.3, 31.8 + rng.random() * 0.2
-            new[fid] = [f"厂{step}", round(x, 6), round(y, 6)]
-            print("TRY", json.dumps(new), flush=True)
-            got = edits.add_feature(
-                "rental_factories",
-                shapely.Point(round(x, 6), round(y, 6)),
-                {**FACTORY, "name": f"厂{step}"},
-            )
-            assert got == fid
-        elif choice < 0.6:
-            fid = rng.choice(sorted(state))
-            new[fid][0] = f"改{step}"
-            print("TRY", json.dumps(new), flush=True)
-            assert edits.update_feature("rental_factories", fid, {"name": f"改{step}"})
-        elif choice < 0.75:
-            fid = rng.choice(sorted(state))
-            x, y = new[fid][1] + 0.001, new[fid][2] + 0.001  # type: ignore[operator]
-            new[fid][1:] = [round(x, 6), round(y, 6)]  # type: ignore[arg-type]
-            print("TRY", json.dumps(new), flush=True)
-            geom = shapely.Point(new[fid][1], new[fid][2])  # type: ignore[arg-type]
-            assert edits.update_feature("rental_factories", fid, {"geometry": geom})
-        elif choice < 0.85:
-            fid = rng.choice(sorted(state))
-            del new[fid]
-            print("TRY", json.dumps(new), flush=True)
-            assert edits.delete_features("rental_factories", [fid])
-        elif choice < 0.95 and history:
-            new = history[-1]
-            print("TRY", json.dumps(new), flush=True)
+        roll = rng.random()
+        if roll < 0.1 and done:  # undo
+            print("TRY", json.dumps(done[-1]), flush=True)
             window.undo.undo()
-            redo.append(state)
-            history.pop()
-            state = new
-            print("ACK", json.dumps(state), flush=True)
-            app.processEvents()
-            continue
-        elif redo:
-            new = redo[-1]
-            print("TRY", json.dumps(new), flush=True)
+            undone.append(state)
+            state = done.pop()
+        elif roll < 0.15 and undone:  # redo
+            print("TRY", json.dumps(undone[-1]), flush=True)
             window.undo.redo()
-            history.append(state)
-            redo.pop()
-            state = new
-            print("ACK", json.dumps(state), flush=True)
-            app.processEvents()
-            continue
+            done.append(state)
+            state = undone.pop()
         else:
-            continue
-        history.append(state)
-        redo.clear()
-        state = new
+            new = _edit(rng, step, layer, window.edits, state)
+            done.append(state)
+            undone.clear()
+            state = new
         print("ACK", json.dumps(state), flush=True)
         app.processEvents()
 

@@ -45,13 +45,16 @@ def _stored_state(path: Path) -> dict[str, list[object]]:
     }
 
 
-def _run_and_kill(path: Path, seed: int, rng: random.Random) -> tuple[dict, dict | None, int]:
+def _run_and_kill(
+    path: Path, seed: int, rng: random.Random, transcript: list[str]
+) -> tuple[dict, dict | None, int]:
     """Start the app on ``path``, kill it after some accepted edits; return (ack, try, n)."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONUNBUFFERED": "1"}
+    errors = path.with_suffix(".stderr.txt").open("w+", encoding="utf-8")
     proc = subprocess.Popen(
         [sys.executable, str(CHILD), str(path), str(seed)],
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=errors,
         text=True,
         encoding="utf-8",
         env=env,
@@ -63,11 +66,16 @@ def _run_and_kill(path: Path, seed: int, rng: random.Random) -> tuple[dict, dict
     n = 0
     deadline = time.monotonic() + 90
     line = proc.stdout.readline()
-    assert line.startswith("READY"), line + (proc.stderr.read() if proc.stderr else "")
+    if not line.startswith("READY"):
+        proc.kill()
+        proc.wait()
+        errors.seek(0)
+        pytest.fail(f"the app did not start: {line}{errors.read()}")
     while n < kill_after and time.monotonic() < deadline:
         line = proc.stdout.readline()
         if not line:
             break
+        transcript.append(line)
         kind, _, payload = line.partition(" ")
         if kind == "TRY":
             pending = json.loads(payload)
@@ -76,9 +84,15 @@ def _run_and_kill(path: Path, seed: int, rng: random.Random) -> tuple[dict, dict
             n += 1
     time.sleep(rng.random() * 0.03)  # land anywhere in the next edit, often mid-write
     os.kill(proc.pid, signal.SIGKILL)
-    out, err = proc.communicate(timeout=30)
-    assert proc.returncode == -signal.SIGKILL, err
+    # read the rest through the same buffered stream: communicate() would skip lines
+    # that readline() has already buffered
+    out = proc.stdout.read()
+    proc.wait(timeout=30)
+    errors.seek(0)
+    assert proc.returncode == -signal.SIGKILL, errors.read()
+    errors.close()
     for line in out.splitlines():  # what it managed to say before dying
+        transcript.append(line)
         kind, _, payload = line.partition(" ")
         if kind == "TRY":
             pending = json.loads(payload)
@@ -96,7 +110,8 @@ def test_sigkill_in_a_burst_of_edits_loses_nothing_accepted(
     for run in range(RUNS):
         path = tmp_path / f"run{run}.gpkg"
         shutil.copy(base_project, path)
-        acked, pending, n = _run_and_kill(path, seed=run, rng=rng)
+        transcript: list[str] = []
+        acked, pending, n = _run_and_kill(path, seed=run, rng=rng, transcript=transcript)
         assert n >= 1, f"run {run}: no edit was accepted before the kill"
 
         journal = Path(f"{path}-journal")
@@ -109,7 +124,8 @@ def test_sigkill_in_a_burst_of_edits_loses_nothing_accepted(
         if pending is not None and stored == pending:
             mid_edit += 1  # the edit in flight had committed; it was not yet acknowledged
         else:
-            assert stored == acked, f"run {run}: accepted edits lost or damaged"
+            tail = "\n".join(line.strip()[:300] for line in transcript[-6:])
+            assert stored == acked, f"run {run}: accepted edits lost or damaged\n{tail}"
 
         project = open_project(path)  # the project opens and its journal is whole
         store = GpkgEditStore(path)

@@ -189,6 +189,8 @@ class Editor:
     ) -> None:
         self.project = project
         self.store = store
+        # layers kept elsewhere (e.g. on a shared PostGIS server) name their own store
+        self.stores: dict[str, EditStore] = {}
         self.user = user or default_user()
         self._clock = clock or _utc_now
         self._history: dict[int, EditTransaction] = {}
@@ -287,13 +289,27 @@ class Editor:
             action=action,
             target=target,
         )
-        if self.store is not None:
-            self.store.apply(txn)  # durable before memory changes; raises and nothing changes
+        store = self._store_for(txn)
+        if store is not None:
+            store.apply(txn)  # durable before memory changes; raises and nothing changes
         self._next_id += 1
         self._apply_memory(txn.changes)
         self._record(txn)
         self.applied.emit(txn)
         return txn
+
+    def _store_for(self, txn: EditTransaction) -> EditStore | None:
+        """The one store that takes the transaction (one store per transaction)."""
+        stores = {
+            id(self.stores.get(name, self.store)): self.stores.get(name, self.store)
+            for name in txn.layers
+        }
+        if len(stores) > 1:
+            raise InputError(
+                "一次编辑不能同时修改本地图层和服务器图层，请分开进行。",
+                "One edit cannot change both local and server layers; make them separately.",
+            )
+        return next(iter(stores.values()), None)
 
     def undo(self) -> EditTransaction | None:
         """Revert the last edit (as a new, recorded transaction); None if nothing to undo."""

@@ -308,7 +308,12 @@ class EditController(QObject):
             )
         self._ensure_store()
         if self.store is not None:
-            missing = {c.layer for c in changes if not self.store.has_table(c.layer)}
+            remote = self.editor.stores if self.editor is not None else {}
+            missing = {
+                c.layer
+                for c in changes
+                if c.layer not in remote and not self.store.has_table(c.layer)
+            }
             if missing:  # a layer added since the last save: write the project first
                 self._full_save_now()
 

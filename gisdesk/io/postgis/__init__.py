@@ -1,0 +1,7 @@
+"""PostGIS: a shared workspace on a PostgreSQL server (connections, publishing, editing).
+
+The only gisdesk package that talks to PostgreSQL (through psycopg). Import the parts from
+their modules: :mod:`.profiles` (connection profiles, keyring passwords, connecting),
+:mod:`.tables` (publishing and reading layers) and :mod:`.store` (the edit store with row
+versions, conflicts and a retry queue).
+"""

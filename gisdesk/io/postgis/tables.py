@@ -1,0 +1,829 @@
+"""Publish gisdesk layers to a PostGIS schema and read them back, fast.
+
+A published layer is a table ``<schema>.<table>`` with
+
+- ``fid bigint PRIMARY KEY``: the gisdesk feature id;
+- one column per attribute, typed from the layer schema (text, bigint, double precision,
+  boolean, date) or from the column's dtype;
+- ``geom geometry(<type>, 4490)`` with a GiST index;
+- ``gd_version integer``: the row version, set to 1 on insert and raised by one on every
+  update by a trigger (so edits from any client, gisdesk or not, raise it);
+- an audit trigger writing who/when/before/after into ``<schema>.gisdesk_audit``.
+
+Beside the tables, ``<schema>.gisdesk_layers`` records each layer's gisdesk type (schema id),
+title, style and metadata, so a project opening the table gets the same layer back.
+
+Every value goes to the server as a query parameter and every schema, table and column
+name as a quoted identifier (:class:`psycopg.sql.Identifier`): a table called
+``roads"; drop table x; --`` is only a strange name. Reads use binary results:
+``ST_AsBinary`` bytes decoded by :func:`shapely.from_wkb` over the whole column at once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from psycopg import sql
+
+from gisdesk.core.crs import STORAGE_CRS
+from gisdesk.core.errors import CRSError, GisdeskError, InputError
+from gisdesk.core.layer import Layer, LayerMetadata
+from gisdesk.core.schema import coerce_to_schema
+from gisdesk.core.style import LayerStyle
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from gisdesk.core.schema import LayerSchema
+
+__all__ = [
+    "AUDIT_TABLE",
+    "GEOM_COLUMN",
+    "LAYERS_TABLE",
+    "SRID",
+    "VERSION_COLUMN",
+    "PostgisTable",
+    "TableInfo",
+    "arrow_available",
+    "ensure_workspace",
+    "layer_name_for",
+    "list_layers",
+    "open_layer",
+    "publish_layer",
+    "read_layer",
+    "select_rows",
+    "table_info",
+]
+
+SRID = 4490
+GEOM_COLUMN = "geom"
+VERSION_COLUMN = "gd_version"
+FID_COLUMN = "fid"
+LAYERS_TABLE = "gisdesk_layers"
+AUDIT_TABLE = "gisdesk_audit"
+RESERVED_COLUMNS = frozenset({FID_COLUMN, GEOM_COLUMN, VERSION_COLUMN})
+_FIELD_PG_TYPES = {
+    "str": "text",
+    "int": "bigint",
+    "float": "double precision",
+    "bool": "boolean",
+    "date": "date",
+}
+_PG_TYPES = frozenset(
+    {"text", "bigint", "integer", "smallint", "double precision", "real", "boolean", "date"}
+    | {"timestamp without time zone", "timestamp with time zone"}
+)
+
+# The trigger functions have constant bodies: the schema is found at run time
+# (TG_TABLE_SCHEMA through format('%I')), so no name is ever pasted into code.
+_VERSION_FUNCTION = """
+CREATE OR REPLACE FUNCTION {schema}.gisdesk_row_version() RETURNS trigger
+LANGUAGE plpgsql AS $body$
+BEGIN
+  IF TG_OP = 'UPDATE' THEN
+    NEW.gd_version := OLD.gd_version + 1;
+  ELSE
+    NEW.gd_version := 1;
+  END IF;
+  RETURN NEW;
+END
+$body$
+"""
+_AUDIT_FUNCTION = """
+CREATE OR REPLACE FUNCTION {schema}.gisdesk_audit_row() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$
+DECLARE
+  old_row jsonb := CASE WHEN TG_OP IN ('UPDATE', 'DELETE') THEN to_jsonb(OLD) END;
+  new_row jsonb := CASE WHEN TG_OP IN ('INSERT', 'UPDATE') THEN to_jsonb(NEW) END;
+BEGIN
+  EXECUTE format(
+    'INSERT INTO %I.gisdesk_audit (db_user, client_user, client_txn, layer, fid, op, '
+    'before, after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', TG_TABLE_SCHEMA)
+  USING session_user::text,
+        nullif(current_setting('gisdesk.user', true), ''),
+        nullif(current_setting('gisdesk.txn', true), ''),
+        TG_TABLE_NAME::text,
+        (coalesce(new_row, old_row) ->> 'fid')::bigint,
+        lower(TG_OP),
+        old_row,
+        new_row;
+  RETURN NULL;
+END
+$body$
+"""
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    """What gisdesk knows about a published table."""
+
+    schema: str
+    table: str
+    columns: tuple[tuple[str, str], ...]  # attribute columns (name, PostgreSQL type)
+    geometry_type: str  # e.g. "LINESTRING", "MULTIPOLYGON", "GEOMETRY"
+    srid: int
+    kind: str | None = None
+    title: str | None = None
+    style: dict[str, Any] | None = None
+    metadata: dict[str, Any] | None = None
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        """Attribute column names in table order."""
+        return tuple(name for name, _ in self.columns)
+
+    @property
+    def label(self) -> str:
+        """``schema.table`` for messages."""
+        return f"{self.schema}.{self.table}"
+
+
+@dataclass
+class PostgisTable:
+    """Features read from a table: the frame, their ids and their row versions."""
+
+    data: gpd.GeoDataFrame
+    fids: np.ndarray  # int64
+    versions: np.ndarray  # int64
+    info: TableInfo
+
+
+def _qualified(schema: str, table: str) -> sql.Composed:
+    return sql.SQL("{}.{}").format(sql.Identifier(schema), sql.Identifier(table))
+
+
+def _check_name(name: str, what_zh: str, what_en: str) -> str:
+    if not isinstance(name, str) or not name or len(name.encode("utf-8")) > 63 or "\x00" in name:
+        raise InputError(
+            f"{what_zh}“{name}”不可用：须为 1-63 字节，不含空字符。",
+            f"The {what_en} '{name}' cannot be used: 1-63 bytes without NUL characters.",
+        )
+    return name
+
+
+# --- workspace (schema, metadata and audit tables, trigger functions) ------------------
+
+
+def ensure_workspace(
+    conn: psycopg.Connection[Any],
+    schema: str,
+    *,
+    editor_role: str = "gisdesk_editor",
+    reader_role: str = "gisdesk_reader",
+) -> None:
+    """Create a schema with gisdesk's metadata and audit tables, if missing, and grant use.
+
+    Editors and readers may read the audit table but not write it: rows come only from the
+    audit trigger, which runs with its owner's rights (SECURITY DEFINER).
+    """
+    _check_name(schema, "模式名称", "schema name")
+    s = sql.Identifier(schema)
+    roles = sql.SQL(", ").join([sql.Identifier(editor_role), sql.Identifier(reader_role)])
+    statements = [
+        sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(s),
+        sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(s, roles),
+        sql.SQL(
+            "CREATE TABLE IF NOT EXISTS {}.{} ("
+            " name text PRIMARY KEY, kind text, title text, geometry_type text,"
+            " fields jsonb, style jsonb, metadata jsonb,"
+            " published_by text NOT NULL DEFAULT session_user,"
+            " published_at timestamptz NOT NULL DEFAULT now())"
+        ).format(s, sql.Identifier(LAYERS_TABLE)),
+        sql.SQL(
+            "CREATE TABLE IF NOT EXISTS {}.{} ("
+            " id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(),"
+            " db_user text NOT NULL DEFAULT session_user, client_user text, client_txn text,"
+            " layer text NOT NULL, fid bigint, op text NOT NULL, before jsonb, after jsonb)"
+        ).format(s, sql.Identifier(AUDIT_TABLE)),
+        sql.SQL("CREATE INDEX IF NOT EXISTS gisdesk_audit_feature ON {}.{} (layer, fid)").format(
+            s, sql.Identifier(AUDIT_TABLE)
+        ),
+        sql.SQL("CREATE INDEX IF NOT EXISTS gisdesk_audit_txn ON {}.{} (client_txn)").format(
+            s, sql.Identifier(AUDIT_TABLE)
+        ),
+        sql.SQL("REVOKE ALL ON {}.{}, {}.{} FROM PUBLIC").format(
+            s, sql.Identifier(LAYERS_TABLE), s, sql.Identifier(AUDIT_TABLE)
+        ),
+        sql.SQL("GRANT SELECT ON {}.{}, {}.{} TO {}").format(
+            s, sql.Identifier(LAYERS_TABLE), s, sql.Identifier(AUDIT_TABLE), roles
+        ),
+        sql.SQL(_VERSION_FUNCTION).format(schema=s),
+        sql.SQL(_AUDIT_FUNCTION).format(schema=s),
+        sql.SQL("REVOKE ALL ON FUNCTION {}.gisdesk_audit_row() FROM PUBLIC").format(s),
+    ]
+    with conn.transaction():
+        for statement in statements:
+            conn.execute(statement)
+
+
+# --- publishing ------------------------------------------------------------------------
+
+
+def _column_type(layer: Layer, column: str, values: pd.Series) -> str:
+    spec = layer.schema.field_index.get(column) if layer.schema is not None else None
+    dtype = values.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "bigint"
+    if pd.api.types.is_float_dtype(dtype):
+        return "double precision"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        if spec is not None and spec.type == "date":
+            return "date"
+        return "timestamp with time zone" if getattr(dtype, "tz", None) else "timestamp"
+    if spec is not None and spec.type == "str":
+        return "text"
+    # An object column: typed by its schema field when every value fits, else kept as text
+    # (values that break their type are kept as typed and reported by validation).
+    present = values.dropna()
+    if spec is not None and len(present) and spec.type in ("int", "float", "bool", "date"):
+        kinds = {"int": (int, np.integer), "float": (int, float, np.number), "bool": (bool,)}
+        wanted = kinds.get(spec.type)
+        if wanted is not None and all(
+            isinstance(v, wanted) and not isinstance(v, str) for v in present
+        ):
+            return _FIELD_PG_TYPES[spec.type]
+    return "text"
+
+
+_GEOMETRY_NAMES = frozenset(
+    {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}
+)
+
+
+def _geometry_type(layer: Layer, geoms: gpd.GeoSeries) -> str:
+    """The column's geometry type: the one type present, else generic (mixed single/multi)."""
+    present = {str(t) for t in geoms.geom_type.dropna().unique()}
+    if layer.schema is not None:
+        present.add(layer.schema.geometry)
+    if len(present) == 1 and present <= _GEOMETRY_NAMES:
+        return present.pop()
+    return "Geometry"
+
+
+def _python_column(values: pd.Series, pg_type: str) -> list[Any]:
+    """A column as Python values for COPY (None for missing)."""
+    if pg_type == "date":
+        stamps = pd.to_datetime(values, errors="coerce")
+        return [None if pd.isna(v) else v.date() for v in stamps]
+    if pg_type.startswith("timestamp"):
+        return [None if pd.isna(v) else v.to_pydatetime() for v in values]
+    if pg_type == "text":
+        return [None if _missing(v) else str(v) for v in values.astype(object)]
+    out = [None if _missing(v) else v for v in values.astype(object)]
+    return [v.item() if isinstance(v, np.generic) else v for v in out]
+
+
+def _missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float | np.floating) and bool(np.isnan(value))
+
+
+def publish_layer(
+    conn: psycopg.Connection[Any],
+    layer: Layer,
+    schema: str,
+    *,
+    table: str | None = None,
+    replace: bool = False,
+    editor_role: str = "gisdesk_editor",
+    reader_role: str = "gisdesk_reader",
+) -> TableInfo:
+    """Create ``schema.table`` from a layer and copy its features in, in one transaction.
+
+    Parameters
+    ----------
+    conn
+        A connection of a user who may create tables in the schema (a gisdesk admin).
+    layer
+        The layer; its geometries must be in EPSG:4490 (the project storage CRS).
+    schema
+        The PostgreSQL schema (created with the metadata and audit tables if missing).
+    table
+        The table name (default: the layer name).
+    replace
+        Drop an existing table of that name first; otherwise an existing table is an error.
+    editor_role, reader_role
+        The PostgreSQL roles granted editing (SELECT, INSERT, UPDATE, DELETE) and reading.
+    """
+    table = _check_name(table or layer.name, "表名", "table name")
+    _check_name(schema, "模式名称", "schema name")
+    if table.lower().startswith("gisdesk_"):
+        raise InputError(
+            f"表名“{table}”不可用：gisdesk_ 开头的名称留给 gisdesk 自己的表。",
+            f"The table name '{table}' cannot be used: names starting with gisdesk_ are "
+            "reserved for gisdesk's own tables.",
+        )
+    data = layer.data
+    if data.crs is None or not STORAGE_CRS.equals(data.crs):
+        raise CRSError(
+            f"图层“{layer.title}”须为 CGCS2000 地理坐标（EPSG:4490）才能发布，当前为 {data.crs}。",
+            f"Layer '{layer.title}' must be in CGCS2000 geographic (EPSG:4490) to be "
+            f"published; it is in {data.crs}.",
+        )
+    geom_col = data.geometry.name
+    columns = [str(c) for c in data.columns if c != geom_col]
+    clash = sorted(RESERVED_COLUMNS.intersection(c.lower() for c in columns))
+    if clash:
+        raise InputError(
+            f"图层“{layer.title}”的字段 {', '.join(clash)} 与 PostGIS 表的保留列同名，请先改名。",
+            f"Layer '{layer.title}' has fields named {', '.join(clash)}, which the PostGIS "
+            "table reserves; rename them first.",
+        )
+    for column in columns:
+        _check_name(column, "字段名", "field name")
+    types = [_column_type(layer, c, data[c]) for c in columns]
+    geom_type = _geometry_type(layer, data.geometry)
+    ensure_workspace(conn, schema, editor_role=editor_role, reader_role=reader_role)
+    s, t = sql.Identifier(schema), _qualified(schema, table)
+    col_defs = [
+        sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(pg))
+        for c, pg in zip(columns, types, strict=True)
+    ]
+    create = sql.SQL(
+        "CREATE TABLE {t} (fid bigint PRIMARY KEY, {cols}{sep}"
+        "geom geometry({gtype}, {srid}), gd_version integer NOT NULL DEFAULT 1)"
+    ).format(
+        t=t,
+        cols=sql.SQL(", ").join(col_defs),
+        sep=sql.SQL(", " if col_defs else ""),
+        gtype=sql.SQL(geom_type),
+        srid=sql.Literal(SRID),
+    )
+    ewkb = shapely.to_wkb(
+        shapely.set_srid(np.asarray(data.geometry.values, dtype=object), SRID),
+        hex=True,
+        include_srid=True,
+    )
+    python_columns = [_python_column(data[c], pg) for c, pg in zip(columns, types, strict=True)]
+    fids = layer.fids.tolist()
+    with conn.transaction():
+        exists = conn.execute(
+            "SELECT to_regclass(format('%%I.%%I', %s::text, %s::text)) IS NOT NULL",
+            (schema, table),
+        ).fetchone()
+        if exists and exists[0]:
+            if not replace:
+                raise InputError(
+                    f"模式“{schema}”中已有表“{table}”。如要覆盖，请选择替换。",
+                    f"Schema '{schema}' already has a table '{table}'. Choose replace to "
+                    "overwrite it.",
+                )
+            conn.execute(sql.SQL("DROP TABLE {}").format(t))
+        conn.execute(create)
+        copy_sql = sql.SQL("COPY {t} ({cols}) FROM STDIN").format(
+            t=t,
+            cols=sql.SQL(", ").join(
+                [sql.Identifier(c) for c in [FID_COLUMN, *columns, GEOM_COLUMN]]
+            ),
+        )
+        with conn.cursor() as cur, cur.copy(copy_sql) as copy:
+            for row in zip(fids, *python_columns, ewkb.tolist(), strict=True):
+                copy.write_row(row)
+        for statement in (
+            sql.SQL("CREATE INDEX {} ON {} USING gist (geom)").format(
+                sql.Identifier(f"{table[:50]}_geom_gist"), t
+            ),
+            sql.SQL(
+                "CREATE TRIGGER gisdesk_version BEFORE INSERT OR UPDATE ON {} "
+                "FOR EACH ROW EXECUTE FUNCTION {}.gisdesk_row_version()"
+            ).format(t, s),
+            sql.SQL(
+                "CREATE TRIGGER gisdesk_audit AFTER INSERT OR UPDATE OR DELETE ON {} "
+                "FOR EACH ROW EXECUTE FUNCTION {}.gisdesk_audit_row()"
+            ).format(t, s),
+            sql.SQL("REVOKE ALL ON {} FROM PUBLIC").format(t),
+            sql.SQL("GRANT SELECT ON {} TO {}").format(t, sql.Identifier(reader_role)),
+            sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {}").format(
+                t, sql.Identifier(editor_role)
+            ),
+            sql.SQL("ANALYZE {}").format(t),
+        ):
+            conn.execute(statement)
+        conn.execute(
+            sql.SQL(
+                "INSERT INTO {}.{} (name, kind, title, geometry_type, fields, style, metadata)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (name) DO UPDATE SET kind = EXCLUDED.kind,"
+                " title = EXCLUDED.title, geometry_type = EXCLUDED.geometry_type,"
+                " fields = EXCLUDED.fields, style = EXCLUDED.style,"
+                " metadata = EXCLUDED.metadata, published_by = session_user,"
+                " published_at = now()"
+            ).format(s, sql.Identifier(LAYERS_TABLE)),
+            (
+                table,
+                layer.kind,
+                layer.title,
+                geom_type,
+                json.dumps([[c, pg] for c, pg in zip(columns, types, strict=True)]),
+                json.dumps(layer.style.to_dict(), ensure_ascii=False) if layer.style else None,
+                json.dumps(layer.metadata.to_dict(), ensure_ascii=False),
+            ),
+        )
+    return table_info(conn, schema, table)
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def list_layers(conn: psycopg.Connection[Any], schema: str) -> list[TableInfo]:
+    """The gisdesk layers published in a schema (empty when the schema has none)."""
+    row = conn.execute(
+        "SELECT to_regclass(format('%%I.%%I', %s::text, %s::text)) IS NOT NULL",
+        (schema, LAYERS_TABLE),
+    ).fetchone()
+    if not row or not row[0]:
+        return []
+    names = conn.execute(
+        sql.SQL("SELECT name FROM {}.{} ORDER BY name").format(
+            sql.Identifier(schema), sql.Identifier(LAYERS_TABLE)
+        )
+    ).fetchall()
+    return [table_info(conn, schema, str(r[0])) for r in names]
+
+
+def table_info(conn: psycopg.Connection[Any], schema: str, table: str) -> TableInfo:
+    """Columns, geometry type and gisdesk metadata of a table.
+
+    Raises
+    ------
+    GisdeskError
+        When the table does not exist or has no ``fid``/``geom``/``gd_version`` columns.
+    """
+    rows = conn.execute(
+        "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+        "WHERE a.attrelid = to_regclass(format('%%I.%%I', %s::text, %s::text)) "
+        "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+        (schema, table),
+    ).fetchall()
+    if not rows:
+        raise GisdeskError(
+            f"PostGIS 数据库中没有表“{schema}.{table}”（或您无权读取）。",
+            f"The PostGIS database has no table '{schema}.{table}' (or you may not read it).",
+        )
+    names = {str(r[0]) for r in rows}
+    if not names >= RESERVED_COLUMNS:
+        raise GisdeskError(
+            f"表“{schema}.{table}”不是 gisdesk 发布的图层（缺少 fid、geom 或 gd_version 列）。",
+            f"Table '{schema}.{table}' is not a layer published by gisdesk (it lacks the fid, "
+            "geom or gd_version column).",
+        )
+    geom = conn.execute(
+        "SELECT type, srid FROM geometry_columns WHERE f_table_schema = %s "
+        "AND f_table_name = %s AND f_geometry_column = %s",
+        (schema, table, GEOM_COLUMN),
+    ).fetchone()
+    gtype, srid = (str(geom[0]), int(geom[1])) if geom else ("GEOMETRY", 0)
+    meta = None
+    has_meta = conn.execute(
+        "SELECT to_regclass(format('%%I.%%I', %s::text, %s::text)) IS NOT NULL",
+        (schema, LAYERS_TABLE),
+    ).fetchone()
+    if has_meta and has_meta[0]:
+        meta = conn.execute(
+            sql.SQL("SELECT kind, title, style, metadata FROM {}.{} WHERE name = %s").format(
+                sql.Identifier(schema), sql.Identifier(LAYERS_TABLE)
+            ),
+            (table,),
+        ).fetchone()
+    columns = tuple((str(n), str(t)) for n, t in rows if str(n) not in RESERVED_COLUMNS)
+    return TableInfo(
+        schema=schema,
+        table=table,
+        columns=columns,
+        geometry_type=gtype.upper(),
+        srid=srid,
+        kind=meta[0] if meta else None,
+        title=meta[1] if meta else None,
+        style=meta[2] if meta else None,
+        metadata=meta[3] if meta else None,
+    )
+
+
+def _frame_column(values: Sequence[Any], pg_type: str) -> Any:
+    if pg_type in ("bigint", "integer", "smallint"):
+        return pd.array(values, dtype="Int64")
+    if pg_type in ("double precision", "real"):
+        return np.array(values, dtype="float64")
+    if pg_type == "boolean":
+        return pd.array(values, dtype="boolean")
+    if pg_type == "date" or pg_type.startswith("timestamp"):
+        return pd.to_datetime(pd.Series(values, dtype=object)).to_numpy()
+    if pg_type not in _PG_TYPES:
+        return np.array([None if v is None else str(v) for v in values], dtype=object)
+    return np.array(values, dtype=object)
+
+
+def _select(
+    info: TableInfo,
+    *,
+    geometry: str,
+    bbox: tuple[float, float, float, float] | None,
+    fids: Iterable[int] | None,
+    placeholder: Any,
+) -> tuple[sql.Composed, list[Any]]:
+    """The SELECT of a read, with its parameters (``placeholder(i)`` marks the i-th)."""
+    cols = [sql.Identifier(c) for c in info.column_names]
+    query = sql.SQL("SELECT fid, gd_version, {cols}{sep}{geom} FROM {t}").format(
+        cols=sql.SQL(", ").join(cols),
+        sep=sql.SQL(", " if cols else ""),
+        geom=sql.SQL(geometry),
+        t=_qualified(info.schema, info.table),
+    )
+    params: list[Any] = []
+    if bbox is not None:
+        marks = [placeholder(i) for i in range(1, 6)]
+        query += sql.SQL(" WHERE geom && ST_MakeEnvelope({}, {}, {}, {}, {}::integer)").format(
+            *marks
+        )
+        params.extend([*map(float, bbox), SRID])
+    elif fids is not None:
+        query += sql.SQL(" WHERE fid = ANY({})").format(placeholder(1))
+        params.append([int(f) for f in fids])
+    query += sql.SQL(" ORDER BY fid")
+    return query, params
+
+
+def _finish(
+    frame: pd.DataFrame,
+    fids: np.ndarray,
+    versions: np.ndarray,
+    geoms: np.ndarray,
+    info: TableInfo,
+) -> PostgisTable:
+    gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=STORAGE_CRS))
+    gdf = gdf.rename_geometry("geometry") if gdf.geometry.name != "geometry" else gdf
+    return PostgisTable(gdf, fids.astype(np.int64), versions.astype(np.int64), info)
+
+
+def _select_psycopg(
+    conn: psycopg.Connection[Any],
+    info: TableInfo,
+    bbox: tuple[float, float, float, float] | None,
+    fids: Iterable[int] | None,
+) -> PostgisTable:
+    query, params = _select(
+        info,
+        geometry="ST_AsBinary(geom)",
+        bbox=bbox,
+        fids=fids,
+        placeholder=lambda _i: sql.Placeholder(),
+    )
+    with conn.cursor(binary=True) as cur:
+        cur.execute(query, params or None)
+        rows = cur.fetchall()
+    n_cols = 2 + len(info.columns) + 1
+    columns: list[Sequence[Any]] = (
+        list(zip(*rows, strict=True)) if rows else [() for _ in range(n_cols)]
+    )
+    frame = pd.DataFrame(
+        {
+            name: _frame_column(values, pg)
+            for (name, pg), values in zip(info.columns, columns[2:-1], strict=True)
+        },
+        index=pd.RangeIndex(len(rows)),
+    )
+    return _finish(
+        frame,
+        np.array(columns[0], dtype=np.int64),
+        np.array(columns[1], dtype=np.int64),
+        shapely.from_wkb(np.array(columns[-1], dtype=object)),
+        info,
+    )
+
+
+_ARROW_CONNECTIONS: dict[tuple[str, ...], Any] = {}
+
+
+def arrow_available() -> bool:
+    """Whether the Arrow reader (the ADBC PostgreSQL driver) is installed."""
+    try:
+        import adbc_driver_postgresql.dbapi  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _arrow_connection(conn: psycopg.Connection[Any]) -> Any:
+    """An ADBC connection with the same server, user and password, kept for reuse."""
+    import adbc_driver_postgresql.dbapi as adbc
+    from psycopg.conninfo import make_conninfo
+
+    info = conn.info
+    key = (info.host, str(info.port), info.dbname, info.user, info.password or "")
+    cached = _ARROW_CONNECTIONS.get(key)
+    if cached is not None:
+        return cached
+    if not _ARROW_CONNECTIONS:
+        import atexit
+
+        atexit.register(_close_arrow_connections)
+    dsn = make_conninfo(
+        host=info.host,
+        port=info.port,
+        dbname=info.dbname,
+        user=info.user,
+        password=info.password or "",
+        application_name="gisdesk-arrow",
+    )
+    arrow = adbc.connect(dsn, autocommit=True)
+    _ARROW_CONNECTIONS[key] = arrow
+    return arrow
+
+
+def _close_arrow_connections() -> None:
+    for arrow in _ARROW_CONNECTIONS.values():
+        try:
+            arrow.close()
+        except Exception:  # the server went first; nothing left to close
+            continue
+    _ARROW_CONNECTIONS.clear()
+
+
+def _select_arrow(
+    conn: psycopg.Connection[Any],
+    info: TableInfo,
+    bbox: tuple[float, float, float, float] | None,
+) -> PostgisTable:
+    """Read through ADBC: PostgreSQL's binary COPY straight into Arrow columns.
+
+    The geometry comes as the server's own binary form (EWKB), which shapely decodes.
+    """
+    import pyarrow as pa
+
+    query, params = _select(
+        info,
+        geometry="geom",
+        bbox=bbox,
+        fids=None,
+        placeholder=lambda i: sql.SQL(f"${i}"),
+    )
+    text = query.as_string(conn)
+    for attempt in range(2):
+        arrow = _arrow_connection(conn)
+        try:
+            with arrow.cursor() as cur:
+                cur.execute(text, params or None)
+                table = cur.fetch_arrow_table()
+            break
+        except Exception:
+            # A connection the server dropped: forget it and try once with a new one.
+            key = next((k for k, v in _ARROW_CONNECTIONS.items() if v is arrow), None)
+            if key is not None:
+                del _ARROW_CONNECTIONS[key]
+            if attempt:
+                raise
+    mapper = {
+        pa.int64(): pd.Int64Dtype(),
+        pa.int32(): pd.Int64Dtype(),
+        pa.bool_(): pd.BooleanDtype(),
+    }
+    attrs = table.select(list(range(2, 2 + len(info.columns))))
+    frame = attrs.to_pandas(types_mapper=mapper.get, date_as_object=False)
+    frame.columns = list(info.column_names)
+    for name, pg in info.columns:
+        if pg in ("double precision", "real"):
+            frame[name] = frame[name].astype("float64")
+        elif pg not in _PG_TYPES:
+            frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
+    wkb = table.column(table.num_columns - 1)
+    if not pa.types.is_binary(wkb.type):
+        wkb = pa.chunked_array([chunk.storage for chunk in wkb.chunks], type=pa.binary())
+    return _finish(
+        frame.set_axis(pd.RangeIndex(len(frame))),
+        table.column(0).to_numpy(),
+        table.column(1).to_numpy(),
+        shapely.from_wkb(wkb.to_numpy(zero_copy_only=False)),
+        info,
+    )
+
+
+def select_rows(
+    conn: psycopg.Connection[Any],
+    info: TableInfo,
+    *,
+    bbox: tuple[float, float, float, float] | None = None,
+    fids: Iterable[int] | None = None,
+    engine: str = "auto",
+) -> PostgisTable:
+    """Read features (all, those meeting a bbox in EPSG:4490, or some fids), in fid order.
+
+    ``engine`` "arrow" reads through ADBC into Arrow (fastest), "psycopg" through psycopg's
+    binary results; "auto" takes Arrow when it is installed and the read is not by fid.
+    """
+    use_arrow = engine == "arrow" or (engine == "auto" and fids is None and arrow_available())
+    if use_arrow and fids is None:
+        return _select_arrow(conn, info, bbox)
+    return _select_psycopg(conn, info, bbox, fids)
+
+
+def read_layer(
+    conn: psycopg.Connection[Any],
+    schema: str,
+    table: str,
+    *,
+    bbox: tuple[float, float, float, float] | None = None,
+    layer_schema: LayerSchema | None = None,
+    engine: str = "auto",
+) -> PostgisTable:
+    """Read a published table (or only the features meeting ``bbox``, in EPSG:4490).
+
+    The columns are typed like a GeoPackage layer of the same type: by ``layer_schema``
+    when given, else by the schema whose id the table's gisdesk metadata names. ``engine``
+    chooses the reader (see :func:`select_rows`).
+    """
+    info = table_info(conn, schema, table)
+    if info.srid not in (SRID, 0):
+        raise CRSError(
+            f"表“{info.label}”的坐标系为 EPSG:{info.srid}，gisdesk 只打开 EPSG:4490 的图层。",
+            f"Table '{info.label}' is in EPSG:{info.srid}; gisdesk opens EPSG:4490 layers only.",
+        )
+    result = select_rows(conn, info, bbox=bbox, engine=engine)
+    if layer_schema is None and info.kind:
+        from gisdesk.io.schemas import load_schemas
+
+        layer_schema = load_schemas().get(info.kind)
+    if layer_schema is not None:
+        gdf = result.data
+        # Columns the server already typed as the schema wants are left alone: typing a
+        # text column again costs more than reading it.
+        todo = [
+            f.name
+            for f in layer_schema.fields
+            if f.name in gdf.columns and not _typed(gdf[f.name], f.type)
+        ]
+        if todo:
+            fixed = coerce_to_schema(pd.DataFrame(gdf[todo]), layer_schema)
+            for name in todo:
+                gdf[name] = fixed[name]
+    return result
+
+
+def _typed(values: pd.Series, ftype: str) -> bool:
+    """Whether a column already has the in-memory dtype of its field type."""
+    dtype = str(values.dtype)
+    if ftype == "str":
+        return dtype == "object" and bool(values.map(_is_text_or_none).all())
+    return {"int": "Int64", "float": "float64", "bool": "boolean", "date": "datetime64[ms]"}.get(
+        ftype
+    ) == dtype and (
+        ftype != "date" or bool((values.dropna().dt.normalize() == values.dropna()).all())
+    )
+
+
+def _is_text_or_none(value: Any) -> bool:
+    return value is None or isinstance(value, str)
+
+
+_UNSAFE = re.compile(r"[\x00-\x1f\"'`;]")
+
+
+def layer_name_for(table: str) -> str:
+    """A gisdesk layer name for a table: the table name with unusable characters replaced."""
+    name = _UNSAFE.sub("_", table).strip() or "postgis"
+    if name.lower().startswith(("gpkg_", "rtree_", "gisdesk_", "sqlite_")):
+        name = f"pg_{name}"
+    return name[:63]
+
+
+def open_layer(
+    conn: psycopg.Connection[Any],
+    schema: str,
+    table: str,
+    *,
+    name: str | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+) -> tuple[Layer, PostgisTable]:
+    """Read a published table as a gisdesk layer with its type, style and metadata."""
+    from gisdesk.io.schemas import load_schemas
+    from gisdesk.io.styles import load_styles
+
+    info = table_info(conn, schema, table)
+    layer_schema = load_schemas().get(info.kind) if info.kind else None
+    result = read_layer(conn, schema, table, bbox=bbox, layer_schema=layer_schema)
+    style = None
+    if info.style:
+        style = LayerStyle.from_dict(info.style, source=f"PostGIS {info.label}")
+    elif layer_schema is not None:
+        style = load_styles().get(layer_schema.style)
+    metadata = LayerMetadata.from_dict(info.metadata) if info.metadata else LayerMetadata()
+    layer = Layer(
+        name or layer_name_for(table),
+        result.data,
+        schema=layer_schema,
+        style=style,
+        title=info.title or None,
+        metadata=metadata,
+    )
+    layer.fids = result.fids.copy()
+    return layer, result

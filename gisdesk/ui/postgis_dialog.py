@@ -1,0 +1,461 @@
+"""Connect to a PostGIS database and open its layers in the project (issue 11).
+
+:class:`PostgisDialog` keeps connection profiles (never their passwords: those are asked or
+kept in the OS keyring when the user ticks the box), tests a connection with a clear result
+and lists the layers published in the profile's schema. :func:`install_postgis` adds the
+commands to the window's Project menu: connect and open layers, read the PostGIS layers
+again (to see colleagues' edits), and retry edits the server did not confirm.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gisdesk.core.errors import ConflictError, GisdeskError
+from gisdesk.core.project import Project
+from gisdesk.io.postgis.profiles import (
+    ConnectionProfile,
+    ConnectionReport,
+    check_connection,
+    keyring_available,
+    load_profiles,
+    remember_password,
+    remembered_password,
+    save_profiles,
+)
+from gisdesk.ui.actions import ActionSpec
+from gisdesk.ui.i18n import language, tr
+
+if TYPE_CHECKING:
+    from gisdesk.core.editing import Editor
+    from gisdesk.core.layer import Layer
+    from gisdesk.io.postgis.store import PostgisEditStore
+    from gisdesk.io.postgis.tables import TableInfo
+    from gisdesk.ui.main_window import MainWindow
+
+__all__ = ["PostgisController", "PostgisDialog", "install_postgis"]
+
+
+class PostgisDialog(QDialog):
+    """Profiles, connection fields, a test button and the layers of the schema."""
+
+    def __init__(self, parent: QWidget | None = None, *, profiles_file: Path | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(tr("连接 PostGIS", "Connect to PostGIS"))
+        self.setObjectName("postgis_dialog")
+        self.profiles_file = profiles_file
+        self.report: ConnectionReport | None = None
+        self.tables_found: list[TableInfo] = []
+
+        self.profile_list = QListWidget()
+        self.profile_list.setObjectName("profiles")
+        self.profile_list.setMaximumWidth(200)
+        self.new_button = QPushButton(tr("新建", "New"))
+        self.delete_button = QPushButton(tr("删除", "Delete"))
+        self.save_button = QPushButton(tr("保存连接", "Save connection"))
+        self.save_button.setObjectName("save_profile")
+
+        self.name_edit = QLineEdit()
+        self.host_edit = QLineEdit("localhost")
+        self.port_spin = QSpinBox()
+        self.port_spin.setRange(1, 65535)
+        self.port_spin.setValue(5432)
+        self.db_edit = QLineEdit("gisdesk")
+        self.user_edit = QLineEdit()
+        self.schema_edit = QLineEdit("public")
+        self.password_edit = QLineEdit()
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_edit.setObjectName("password")
+        self.remember_box = QCheckBox(tr("在系统钥匙串中记住密码", "Remember in the OS keyring"))
+        self.remember_box.setObjectName("remember")
+        if not keyring_available():
+            self.remember_box.setEnabled(False)
+            self.remember_box.setToolTip(
+                tr(
+                    "本机没有可用的系统钥匙串：每次连接时输入密码。",
+                    "No OS keyring is available here: enter the password each time.",
+                )
+            )
+        self.test_button = QPushButton(tr("测试连接", "Test connection"))
+        self.test_button.setObjectName("test_connection")
+        self.result_label = QLabel(tr("尚未连接。", "Not connected yet."))
+        self.result_label.setObjectName("result")
+        self.result_label.setWordWrap(True)
+        self.table_list = QListWidget()
+        self.table_list.setObjectName("tables")
+        self.table_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+
+        form = QFormLayout()
+        form.addRow(tr("名称", "Name"), self.name_edit)
+        form.addRow(tr("主机", "Host"), self.host_edit)
+        form.addRow(tr("端口", "Port"), self.port_spin)
+        form.addRow(tr("数据库", "Database"), self.db_edit)
+        form.addRow(tr("用户名", "User"), self.user_edit)
+        form.addRow(tr("模式", "Schema"), self.schema_edit)
+        form.addRow(tr("密码", "Password"), self.password_edit)
+        form.addRow("", self.remember_box)
+        test_row = QHBoxLayout()
+        test_row.addWidget(self.test_button)
+        test_row.addWidget(self.save_button)
+        test_row.addStretch(1)
+        right = QVBoxLayout()
+        right.addLayout(form)
+        right.addLayout(test_row)
+        right.addWidget(self.result_label)
+        right.addWidget(
+            QLabel(tr("已发布的图层（可多选）", "Published layers (select one or more)"))
+        )
+        right.addWidget(self.table_list, 1)
+        left = QVBoxLayout()
+        left.addWidget(QLabel(tr("已保存的连接", "Saved connections")))
+        left.addWidget(self.profile_list, 1)
+        buttons_row = QHBoxLayout()
+        buttons_row.addWidget(self.new_button)
+        buttons_row.addWidget(self.delete_button)
+        left.addLayout(buttons_row)
+        body = QHBoxLayout()
+        body.addLayout(left)
+        body.addLayout(right, 1)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(tr("打开所选图层", "Open selected layers"))
+        self.ok_button.setEnabled(False)
+        outer = QVBoxLayout(self)
+        outer.addLayout(body, 1)
+        outer.addWidget(self.buttons)
+
+        self.profile_list.currentRowChanged.connect(self._profile_chosen)
+        self.new_button.clicked.connect(self._new_profile)
+        self.delete_button.clicked.connect(self._delete_profile)
+        self.save_button.clicked.connect(self.save_current)
+        self.test_button.clicked.connect(self.test_connection)
+        self.table_list.itemSelectionChanged.connect(self._selection_changed)
+        self.buttons.accepted.connect(self._accept)
+        self.buttons.rejected.connect(self.reject)
+        for edit in (self.host_edit, self.db_edit, self.user_edit, self.schema_edit):
+            edit.textEdited.connect(self._fields_changed)
+        self.port_spin.valueChanged.connect(self._fields_changed)
+
+        self.profiles: list[ConnectionProfile] = []
+        try:
+            self.profiles = load_profiles(profiles_file)
+        except GisdeskError as exc:
+            self._show(False, exc.message(language()))
+        for profile in self.profiles:
+            self.profile_list.addItem(QListWidgetItem(profile.name))
+        if self.profiles:
+            self.profile_list.setCurrentRow(0)
+        self.resize(720, 480)
+
+    # --- fields -------------------------------------------------------------------------
+
+    def profile(self) -> ConnectionProfile:
+        """The profile the fields describe (raises InputError when a field is unusable)."""
+        name = self.name_edit.text().strip() or (
+            f"{self.user_edit.text().strip()}@{self.host_edit.text().strip()}"
+        )
+        return ConnectionProfile(
+            name=name,
+            host=self.host_edit.text().strip(),
+            port=self.port_spin.value(),
+            dbname=self.db_edit.text().strip(),
+            user=self.user_edit.text().strip(),
+            schema=self.schema_edit.text().strip() or "public",
+        )
+
+    def password(self) -> str | None:
+        """The typed password, or None to use the keyring's."""
+        return self.password_edit.text() or None
+
+    def selected_tables(self) -> list[str]:
+        """Names of the tables chosen in the list."""
+        return [
+            str(item.data(Qt.ItemDataRole.UserRole)) for item in self.table_list.selectedItems()
+        ]
+
+    def _profile_chosen(self, row: int) -> None:
+        if not 0 <= row < len(self.profiles):
+            return
+        p = self.profiles[row]
+        self.name_edit.setText(p.name)
+        self.host_edit.setText(p.host)
+        self.port_spin.setValue(int(p.port))
+        self.db_edit.setText(p.dbname)
+        self.user_edit.setText(p.user)
+        self.schema_edit.setText(p.schema)
+        kept = remembered_password(p)
+        self.password_edit.setText(kept or "")
+        self.remember_box.setChecked(kept is not None)
+        self._fields_changed()
+
+    def _fields_changed(self) -> None:
+        self.report = None
+        self.tables_found = []
+        self.table_list.clear()
+        self.ok_button.setEnabled(False)
+
+    def _new_profile(self) -> None:
+        self.profile_list.setCurrentRow(-1)
+        for edit in (self.name_edit, self.user_edit, self.password_edit):
+            edit.clear()
+        self.host_edit.setText("localhost")
+        self.port_spin.setValue(5432)
+        self.db_edit.setText("gisdesk")
+        self.schema_edit.setText("public")
+        self._fields_changed()
+
+    def _delete_profile(self) -> None:
+        row = self.profile_list.currentRow()
+        if not 0 <= row < len(self.profiles):
+            return
+        del self.profiles[row]
+        self.profile_list.takeItem(row)
+        save_profiles(self.profiles, self.profiles_file)
+
+    def save_current(self) -> ConnectionProfile | None:
+        """Save the fields as a profile (the password only into the keyring, if ticked)."""
+        try:
+            profile = self.profile()
+        except GisdeskError as exc:
+            self._show(False, exc.message(language()))
+            return None
+        names = [p.name for p in self.profiles]
+        if profile.name in names:
+            self.profiles[names.index(profile.name)] = profile
+        else:
+            self.profiles.append(profile)
+            self.profile_list.blockSignals(True)
+            self.profile_list.addItem(QListWidgetItem(profile.name))
+            self.profile_list.setCurrentRow(len(self.profiles) - 1)
+            self.profile_list.blockSignals(False)
+        save_profiles(self.profiles, self.profiles_file)
+        self._remember(profile)
+        return profile
+
+    def _remember(self, profile: ConnectionProfile) -> None:
+        password = self.password()
+        if self.remember_box.isChecked() and password:
+            remember_password(profile, password)
+
+    # --- testing ------------------------------------------------------------------------
+
+    def _show(self, ok: bool, text: str) -> None:
+        colour = "#1b7f3b" if ok else "#b00020"
+        self.result_label.setStyleSheet(f"color: {colour};")
+        self.result_label.setText(text)
+
+    def test_connection(self) -> ConnectionReport | None:
+        """Connect once, show the result and list the schema's published layers."""
+        from gisdesk.io.postgis.store import describe_tables
+
+        try:
+            profile = self.profile()
+        except GisdeskError as exc:
+            self._show(False, exc.message(language()))
+            return None
+        self._fields_changed()
+        self._show(True, tr("正在连接…", "Connecting…"))
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            report = check_connection(profile, self.password())
+            tables: list[TableInfo] = []
+            if report.ok:
+                try:
+                    tables = describe_tables(profile, self.password())
+                except GisdeskError as exc:
+                    report = ConnectionReport(False, exc.zh, exc.en)
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        self.report = report
+        text = report.message(language())
+        if report.ok:
+            text += tr(
+                f" 模式“{profile.schema}”中有 {len(tables)} 个 gisdesk 图层。",
+                f" Schema '{profile.schema}' has {len(tables)} gisdesk layer(s).",
+            )
+            self._remember(profile)
+        self._show(report.ok, text)
+        self.tables_found = tables
+        for info in tables:
+            label = f"{info.title or info.table}  [{info.table}]"
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, info.table)
+            self.table_list.addItem(item)
+        return report
+
+    def _selection_changed(self) -> None:
+        self.ok_button.setEnabled(bool(self.report and self.report.ok and self.selected_tables()))
+
+    def _accept(self) -> None:
+        if self.report is None or not self.report.ok or not self.selected_tables():
+            return
+        self.accept()
+
+
+# --- the window's commands ---------------------------------------------------------------
+
+
+def install_postgis(window: MainWindow) -> PostgisController:
+    """Add the PostGIS commands to the window's Project menu and return their controller."""
+    return PostgisController(window)
+
+
+class PostgisController(QObject):
+    """The PostGIS commands of one window and the stores of the layers opened through them."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.stores: list[PostgisEditStore] = []
+        registry = window.registry
+        for spec in (
+            ActionSpec(
+                "postgis_connect",
+                "连接 PostGIS…",
+                "Connect to PostGIS…",
+                "project",
+                self.ask_open,
+                tip_zh="从 PostGIS 数据库打开共享图层",
+                tip_en="Open shared layers from a PostGIS database",
+            ),
+            ActionSpec(
+                "postgis_refresh",
+                "刷新 PostGIS 图层",
+                "Refresh PostGIS layers",
+                "project",
+                self.refresh,
+            ),
+            ActionSpec(
+                "postgis_retry",
+                "重试保存 PostGIS 修改",
+                "Retry unsaved PostGIS edits",
+                "project",
+                self.retry,
+            ),
+        ):
+            registry.add(spec)
+
+    def _editor(self) -> Editor | None:
+        edits = getattr(self.window, "edits", None)
+        return getattr(edits, "editor", None)
+
+    def store_of(self, layer: str) -> PostgisEditStore | None:
+        """The store keeping a layer, if it came from PostGIS."""
+        return next((s for s in self.stores if s.handles(layer)), None)
+
+    def ask_open(self) -> list[Layer]:
+        """Show the dialog and open the chosen layers."""
+        dialog = PostgisDialog(self.window)
+        if not dialog.exec():
+            return []
+        return self.open_layers(dialog.profile(), dialog.password(), dialog.selected_tables())
+
+    def open_layers(
+        self, profile: ConnectionProfile, password: str | None, tables: list[str]
+    ) -> list[Layer]:
+        """Open tables of the profile's schema as layers of the current project."""
+        from gisdesk.io.postgis.store import PostgisEditStore
+        from gisdesk.io.postgis.tables import layer_name_for
+
+        window = self.window
+        if window.project is None:
+            window.set_project(Project(title=tr("新项目", "New project")))
+        project = window.project
+        assert project is not None
+        store = PostgisEditStore(profile, password)
+        opened: list[Layer] = []
+        try:
+            for table in tables:
+                layer = store.open_layer(table, name=project.unique_name(layer_name_for(table)))
+                project.add_layer(layer)
+                opened.append(layer)
+                window.log_message(
+                    tr(
+                        f"已从 PostGIS 打开图层 {layer.name}（{len(layer)} 个要素，"
+                        f"{profile.describe()}）",
+                        f"Opened layer {layer.name} from PostGIS ({len(layer)} features, "
+                        f"{profile.describe()})",
+                    )
+                )
+        except GisdeskError as exc:
+            window.report_error(
+                tr("无法打开 PostGIS 图层", "Cannot open the PostGIS layer"),
+                exc.message(language()),
+            )
+        if opened:
+            self.stores.append(store)
+            editor = self._editor()
+            stores = getattr(editor, "stores", None)
+            if isinstance(stores, dict):  # the editor's per-layer stores
+                for layer in opened:
+                    stores[layer.name] = store
+        else:
+            store.close()
+        return opened
+
+    def refresh(self) -> None:
+        """Read every PostGIS layer again: colleagues' saved edits appear."""
+        project = self.window.project
+        if project is None:
+            return
+        for store in self.stores:
+            for name in list(store.tables):
+                if name not in project:
+                    continue
+                try:
+                    store.refresh(project.layer(name))
+                except GisdeskError as exc:
+                    self.window.report_error(
+                        tr("无法刷新 PostGIS 图层", "Cannot refresh the PostGIS layer"),
+                        exc.message(language()),
+                    )
+                    return
+        self.window.log_message(tr("PostGIS 图层已刷新。", "PostGIS layers refreshed."))
+
+    def retry(self) -> None:
+        """Write the edits the server did not confirm, oldest first."""
+        editor = self._editor()
+        waiting = sum(len(s.pending) for s in self.stores)
+        if not waiting:
+            self.window.log_message(tr("没有待重试的修改。", "No edits wait to be retried."))
+            return
+        for store in self.stores:
+            try:
+                saved = store.retry(editor)
+            except ConflictError as exc:
+                self.window.report_error(tr("修改冲突", "Edit conflict"), exc.message(language()))
+                return
+            except GisdeskError as exc:
+                self.window.report_error(
+                    tr("仍无法保存到 PostGIS", "Still cannot save to PostGIS"),
+                    exc.message(language()),
+                )
+                return
+            self.window.log_message(
+                tr(
+                    f"已重新保存 {len(saved)} 项修改到 PostGIS。",
+                    f"Saved {len(saved)} edit(s) to PostGIS on retry.",
+                )
+            )

@@ -1,0 +1,150 @@
+"""The PostGIS connection dialog and the window's PostGIS commands (real server when present)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from psycopg import sql
+from PySide6.QtCore import Qt
+from shapely.geometry import LineString
+
+from gisdesk.core.editing import GEOMETRY, Editor
+from gisdesk.core.project import Project
+from gisdesk.io.postgis.profiles import ConnectionProfile, connect, save_profiles
+from gisdesk.io.postgis.store import PostgisEditStore
+from gisdesk.io.postgis.tables import publish_layer
+from gisdesk.ui.postgis_dialog import PostgisDialog
+from tests.integration.conftest import (
+    SERVER_MISSING,
+    SKIP_REASON,
+    password_for,
+    profile_for,
+    sample_layer,
+)
+
+needs_server = pytest.mark.skipif(SERVER_MISSING, reason=SKIP_REASON)
+
+
+@pytest.fixture
+def pg_schema():
+    """A fresh schema on the test server, dropped afterwards."""
+    if SERVER_MISSING:
+        pytest.skip(SKIP_REASON)
+    name = f"ui_{uuid.uuid4().hex[:10]}"
+    yield name
+    with connect(profile_for("admin"), password_for("admin"), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def published_roads(sample_path, schemas, pg_schema):
+    layer = sample_layer(sample_path, schemas, "roads", rows=50)
+    with connect(profile_for("admin"), password_for("admin"), autocommit=True) as conn:
+        publish_layer(conn, layer, pg_schema)
+    return pg_schema
+
+
+def _fill(dialog: PostgisDialog, qtbot, role: str, schema: str, password: str) -> None:
+    p = profile_for(role, schema)
+    dialog.name_edit.setText("测试服务器")  # (QTest types Latin-1 only)
+    for edit, text in (
+        (dialog.host_edit, p.host),
+        (dialog.db_edit, p.dbname),
+        (dialog.user_edit, p.user),
+        (dialog.schema_edit, schema),
+        (dialog.password_edit, password),
+    ):
+        edit.clear()
+        qtbot.keyClicks(edit, text)
+    dialog.port_spin.setValue(p.port)
+
+
+def test_dialog_lists_saved_profiles_and_fills_the_fields(qtbot, tmp_path):
+    path = tmp_path / "profiles.json"
+    save_profiles(
+        [
+            ConnectionProfile("区局", host="10.1.2.3", port=5433, dbname="haimen", user="jj"),
+            ConnectionProfile("规划", host="db.local", user="gh", schema="plan"),
+        ],
+        path,
+    )
+    dialog = PostgisDialog(profiles_file=path)
+    qtbot.addWidget(dialog)
+    assert dialog.profile_list.count() == 2
+    assert dialog.host_edit.text() == "10.1.2.3" and dialog.port_spin.value() == 5433
+    dialog.profile_list.setCurrentRow(1)
+    assert dialog.profile() == ConnectionProfile("规划", host="db.local", user="gh", schema="plan")
+    assert dialog.password_edit.echoMode() == dialog.password_edit.EchoMode.Password
+    assert not dialog.ok_button.isEnabled()
+    # Nothing answers on port 1: the result says so, in Chinese by default.
+    dialog.host_edit.setText("127.0.0.1")
+    dialog.port_spin.setValue(1)
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    assert "无法连接到 PostGIS 服务器" in dialog.result_label.text()
+    assert dialog.table_list.count() == 0 and not dialog.ok_button.isEnabled()
+
+
+@needs_server
+def test_dialog_tests_the_connection_and_lists_layers(qtbot, tmp_path, published_roads):
+    path = tmp_path / "profiles.json"
+    dialog = PostgisDialog(profiles_file=path)
+    qtbot.addWidget(dialog)
+    _fill(dialog, qtbot, "editor", published_roads, "wrong")
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    assert "用户名或密码不正确" in dialog.result_label.text()
+    assert dialog.table_list.count() == 0
+
+    dialog.password_edit.setText(password_for("editor"))
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    text = dialog.result_label.text()
+    assert text.startswith("连接成功") and "PostGIS 3." in text and "权限：编辑" in text
+    assert "1 个 gisdesk 图层" in text
+    assert dialog.table_list.count() == 1
+    assert dialog.table_list.item(0).text() == "道路  [roads]"
+    assert not dialog.ok_button.isEnabled()
+    dialog.table_list.item(0).setSelected(True)
+    assert dialog.ok_button.isEnabled()
+    assert dialog.selected_tables() == ["roads"]
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    assert saved["profiles"][0]["user"] == "gd_editor_a"
+    assert password_for("editor") not in path.read_text(encoding="utf-8")
+    dialog.ok_button.click()
+    assert dialog.result() == dialog.DialogCode.Accepted
+
+
+@needs_server
+def test_window_opens_a_postgis_layer_and_a_second_desktop_sees_the_edit(window, published_roads):
+    schema = published_roads
+    assert window.registry["postgis_connect"].text() == "连接 PostGIS…"
+    opened = window.postgis.open_layers(
+        profile_for("editor", schema), password_for("editor"), ["roads"]
+    )
+    assert [layer.name for layer in opened] == ["roads_2"]  # the sample has its own roads
+    layer = window.project.layer("roads_2")
+    assert len(layer) == 50 and layer.kind == "roads"
+    store = window.postgis.store_of("roads_2")
+    assert store is not None
+
+    # This desktop edits the shared layer through an editor on the window's project.
+    editor = Editor(window.project, store, user="窗口用户")
+    fid = int(layer.fids[3])
+    line = LineString([(121.3, 31.8), (121.31, 31.81)])
+    editor.update_feature("roads_2", fid, {"name": "共享路", GEOMETRY: line})
+
+    # A second desktop (its own project and connection) reads it again and sees it.
+    other = PostgisEditStore(profile_for("editor2", schema), password_for("editor2"))
+    project_b = Project(title="second desktop")
+    layer_b = project_b.add_layer(other.open_layer("roads"))
+    assert layer_b.data["name"].iloc[layer_b.row_of(fid)] == "共享路"
+    assert layer_b.data.geometry.iloc[layer_b.row_of(fid)].equals_exact(line, 0)
+
+    # ...and its edit reaches this window on refresh.
+    Editor(project_b, other, user="B").update_feature("roads", fid, {"lanes": 8})
+    window.registry["postgis_refresh"].trigger()
+    assert int(layer.data["lanes"].iloc[layer.row_of(fid)]) == 8
+    other.close()
+    for s in window.postgis.stores:
+        s.close()

@@ -312,6 +312,33 @@ class GpkgEditStore:
         with self._transaction():
             self._con.execute("DELETE FROM gisdesk_project WHERE key=?", (_SESSION_KEY,))
 
+    def update_setting(self, name: str, value: Any) -> None:
+        """Write one entry of the project settings into the file at once.
+
+        The other entries stay as the file has them (a full save writes them all), so
+        records that go with an edit, such as the reason of a status change, are as durable
+        as the edit itself.
+        """
+        try:
+            with self._transaction():
+                row = self._con.execute(
+                    "SELECT value FROM gisdesk_project WHERE key='settings'"
+                ).fetchone()
+                settings = json.loads(row[0]) if row is not None else {}
+                if not isinstance(settings, dict):
+                    settings = {}
+                settings[name] = value
+                self._con.execute(
+                    "INSERT OR REPLACE INTO gisdesk_project (key, value) VALUES ('settings', ?)",
+                    (json.dumps(settings, ensure_ascii=False, sort_keys=True),),
+                )
+        except sqlite3.Error as exc:
+            raise ProjectError(
+                f"项目设置未能写入项目文件（{exc}）。请检查磁盘空间和文件权限。",
+                f"The project settings could not be written to the project file ({exc}). "
+                "Check disk space and file permissions.",
+            ) from None
+
     # --- EditStore --------------------------------------------------------------------
 
     def has_table(self, layer: str) -> bool:

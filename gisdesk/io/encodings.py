@@ -15,14 +15,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import pandas as pd
+
 from gisdesk.core.errors import InputError
 
 __all__ = [
+    "ENCODING_OPTIONS",
     "EncodingChoice",
     "detect_dbf_encoding",
     "normalise_encoding",
+    "preview_dbf",
     "shapefile_encoding",
 ]
+
+ENCODING_OPTIONS = ("UTF-8", "GBK", "GB18030", "CP950", "CP1252", "ISO-8859-1")
+"""Encodings offered to the user when a file's text reads wrongly."""
 
 EncodingSource = Literal["argument", "cpg", "detected", "default"]
 
@@ -214,3 +221,63 @@ def shapefile_encoding(path: str | Path, *, encoding: str | None = None) -> Enco
     except (OSError, zipfile.BadZipFile, KeyError):
         return None
     return detect_dbf_encoding(data)
+
+
+def preview_dbf(path: str | Path, encoding: str, *, rows: int = 10) -> pd.DataFrame:
+    """Return the first records of a Shapefile's .dbf decoded with ``encoding``, as text.
+
+    Undecodable bytes show as U+FFFD, so a wrong encoding is visible instead of failing:
+    this is what the import dialog shows while the user picks the encoding.
+
+    Parameters
+    ----------
+    path
+        The .shp, .dbf or .zip.
+    encoding
+        The encoding to decode field names and values with.
+    rows
+        How many records to read.
+
+    Raises
+    ------
+    InputError
+        No .dbf, or its header is damaged.
+    """
+    path = Path(path)
+    codec = normalise_encoding(encoding)
+    dbf = (path, None) if path.suffix.lower() == ".dbf" else _sidecar(path, ".dbf")
+    if dbf is None:
+        raise InputError(f"{path.name} 没有 .dbf 属性文件。", f"{path.name} has no .dbf file.")
+    try:
+        raw = _read_head(*dbf)
+    except (OSError, zipfile.BadZipFile, KeyError) as exc:
+        raise InputError(
+            f"无法读取 {path.name} 的 .dbf（{exc}）。",
+            f"Cannot read the .dbf of {path.name} ({exc}).",
+        ) from None
+    if len(raw) < 32:
+        raise InputError(f"{path.name} 的 .dbf 已损坏。", f"The .dbf of {path.name} is damaged.")
+    count = int.from_bytes(raw[4:8], "little")
+    header_len = int.from_bytes(raw[8:10], "little")
+    record_len = int.from_bytes(raw[10:12], "little")
+    fields: list[tuple[str, int]] = []
+    for start in range(32, min(header_len, len(raw)) - 31, 32):
+        if raw[start] == 0x0D:
+            break
+        name = raw[start : start + 11].split(b"\x00")[0].decode(codec, errors="replace")
+        fields.append((name.strip(), raw[start + 16]))
+    if not fields or record_len <= 0:
+        raise InputError(f"{path.name} 的 .dbf 已损坏。", f"The .dbf of {path.name} is damaged.")
+    records: list[list[str]] = []
+    for k in range(min(count, rows)):
+        at = header_len + k * record_len
+        record = raw[at : at + record_len]
+        if len(record) < record_len:
+            break
+        values, pos = [], 1  # byte 0: deletion flag
+        for _name, width in fields:
+            values.append(record[pos : pos + width].decode(codec, errors="replace").strip())
+            pos += width
+        records.append(values)
+    names = [name or f"field{i + 1}" for i, (name, _w) in enumerate(fields)]
+    return pd.DataFrame(records, columns=pd.Index(names), dtype=object)

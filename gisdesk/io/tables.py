@@ -26,14 +26,17 @@ from gisdesk.core import offsets
 from gisdesk.core.crs import STORAGE_CRS
 from gisdesk.core.errors import CRSError, InputError
 from gisdesk.io.crs_options import COORDINATE_SYSTEMS, resolve_system
+from gisdesk.io.encodings import EncodingChoice, normalise_encoding
 
 __all__ = [
     "MAX_TABLE_BYTES",
     "TABLE_SUFFIXES",
     "guess_coordinate_columns",
     "parse_coordinates",
+    "preview_text_table",
     "read_coordinate_table",
     "read_table",
+    "text_table_encoding",
 ]
 
 TABLE_SUFFIXES = {".csv", ".txt", ".xlsx", ".xls"}
@@ -97,6 +100,61 @@ def _decode(path: Path, raw: bytes) -> str:
     )
 
 
+def _decode_as(path: Path, raw: bytes, encoding: str) -> str:
+    codec = normalise_encoding(encoding)
+    try:
+        return raw.decode("utf-8-sig" if codec == "UTF-8" else codec)
+    except UnicodeDecodeError:
+        raise InputError(
+            f"{path.name} 不能按 {codec} 读取（有不属于该编码的字节）。请换一种编码。",
+            f"{path.name} cannot be read as {codec} (it holds bytes outside that encoding). "
+            "Choose another encoding.",
+        ) from None
+
+
+def text_table_encoding(path: str | Path) -> EncodingChoice | None:
+    """Return the encoding a CSV/text table would be read with, and why; None for Excel.
+
+    UTF-8 (with or without BOM) when the bytes decode as UTF-8, UTF-16 with a BOM,
+    otherwise GB18030 (a superset of GBK); the same rule :func:`read_table` follows.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in (".csv", ".txt"):
+        return None
+    with path.open("rb") as fh:
+        raw = fh.read(4 * 1024 * 1024)
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return EncodingChoice("UTF-16", "detected")
+    if raw.isascii():
+        return EncodingChoice("UTF-8", "default")
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(raw) - 4:  # not just a character cut at the sample's end
+            return EncodingChoice("GB18030", "detected")
+    return EncodingChoice("UTF-8", "detected")
+
+
+def preview_text_table(path: str | Path, encoding: str, *, rows: int = 10) -> pd.DataFrame:
+    """Return the first rows of a CSV decoded with ``encoding``, all as text.
+
+    Undecodable bytes show as U+FFFD rather than failing, so the user sees what a choice
+    of encoding does before importing.
+    """
+    path = Path(path)
+    codec = normalise_encoding(encoding)
+    with path.open("rb") as fh:
+        raw = fh.read(256 * 1024)
+    text = raw.decode("utf-8-sig" if codec == "UTF-8" else codec, errors="replace")
+    lines = text.splitlines()[: rows + 1]
+    if not lines:
+        return pd.DataFrame()
+    reader = list(csv.reader(lines, delimiter=_delimiter("\n".join(lines))))
+    header = [h.strip() or f"column{i + 1}" for i, h in enumerate(reader[0])]
+    body = [(r + [""] * len(header))[: len(header)] for r in reader[1:]]
+    return pd.DataFrame(body, columns=pd.Index(header), dtype=object)
+
+
 def _delimiter(text: str) -> str:
     sample = "\n".join(text.splitlines()[:20])
     try:
@@ -123,7 +181,11 @@ def _numbers_where_safe(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def read_table(
-    path: str | Path, *, sheet: str | int | None = 0, max_bytes: int = MAX_TABLE_BYTES
+    path: str | Path,
+    *,
+    sheet: str | int | None = 0,
+    max_bytes: int = MAX_TABLE_BYTES,
+    encoding: str | None = None,
 ) -> pd.DataFrame:
     """Read a CSV (UTF-8, GB18030 or UTF-16; comma, tab or semicolon) or an Excel sheet.
 
@@ -137,6 +199,9 @@ def read_table(
         The Excel sheet (name or position).
     max_bytes
         Refuse larger files.
+    encoding
+        The text encoding of a CSV (the user's choice); default: detected (see
+        :func:`text_table_encoding`).
 
     Raises
     ------
@@ -155,7 +220,8 @@ def read_table(
     if suffix in (".xlsx", ".xls"):
         df = _read_excel(path, sheet=sheet)
     else:
-        text = _decode(path, path.read_bytes())
+        raw = path.read_bytes()
+        text = _decode(path, raw) if encoding is None else _decode_as(path, raw, encoding)
         if not text.strip():
             raise InputError(f"表格 {path.name} 中没有内容。", f"The table {path.name} is blank.")
         try:

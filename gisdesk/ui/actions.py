@@ -33,6 +33,7 @@ class ActionSpec:
 
 MENUS = (
     ("project", "项目(&P)", "&Project"),
+    ("edit", "编辑(&E)", "&Edit"),
     ("view", "视图(&V)", "&View"),
     ("tools", "工具(&T)", "&Tools"),
     ("layer", "图层(&L)", "&Layer"),

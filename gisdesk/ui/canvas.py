@@ -42,7 +42,7 @@ from gisdesk.render.prepared import PreparedLayer, prepare_layer
 from gisdesk.render.viewport import Viewport
 from gisdesk.ui.workers import Task, run_task
 
-__all__ = ["MapCanvas", "MapTool"]
+__all__ = ["CanvasTool", "MapCanvas", "MapTool"]
 
 RENDER_DELAY_MS = 120
 PICK_TOLERANCE_PX = 5.0
@@ -57,6 +57,44 @@ class MapTool(enum.Enum):
     SELECT = "select"
     MEASURE_LINE = "measure_line"
     MEASURE_AREA = "measure_area"
+    EDIT = "edit"  # an editing tool object (canvas.edit_tool) takes the mouse
+
+
+class CanvasTool:
+    """A tool that takes over the mouse and keys on the map (digitising, picking...).
+
+    The canvas hands it every press, move, release, double-click and key event while its
+    ``tool`` is :attr:`MapTool.EDIT`, and lets it draw over the map in :meth:`paint`.
+    Wheel zoom, the middle button and arrow keys keep moving the map.
+    """
+
+    name_zh = ""
+    name_en = ""
+
+    def __init__(self, canvas: MapCanvas) -> None:
+        self.canvas = canvas
+
+    def press(self, event: QMouseEvent) -> None:
+        """A mouse button went down."""
+
+    def move(self, event: QMouseEvent) -> None:
+        """The mouse moved (buttons up or down)."""
+
+    def release(self, event: QMouseEvent) -> None:
+        """A mouse button came up."""
+
+    def double_click(self, event: QMouseEvent) -> None:
+        """A double click."""
+
+    def key(self, event: QKeyEvent) -> bool:
+        """A key; return True when the tool used it."""
+        return False
+
+    def paint(self, painter: QPainter) -> None:
+        """Draw the tool's sketch over the map."""
+
+    def deactivate(self) -> None:
+        """The user chose another tool: drop unfinished work."""
 
 
 @dataclass
@@ -141,6 +179,8 @@ class MapCanvas(QWidget):
         self.crs: CRS = METRIC_CRS
         self.viewport = Viewport(0.0, 0.0, 10.0, max(1, self.width()), max(1, self.height()))
         self.tool = MapTool.PAN
+        self.edit_tool: CanvasTool | None = None
+        self._middle_start: QPointF | None = None
         self.current_layer: str | None = None
         self.background = QColor("#ffffff")
         # frames are sequential: one worker; a newer frame cancels the older
@@ -398,6 +438,8 @@ class MapCanvas(QWidget):
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, bool(k != 1.0))
             painter.drawImage(target, self._frame.image)
         self._paint_overlays(painter)
+        if self.tool == MapTool.EDIT and self.edit_tool is not None:
+            self.edit_tool.paint(painter)
         painter.end()
 
     def _paint_overlays(self, painter: QPainter) -> None:
@@ -435,8 +477,23 @@ class MapCanvas(QWidget):
             pos = event.position()
             self.zoom_by(1.25**steps, (pos.x(), pos.y()))
 
+    def set_edit_tool(self, tool: CanvasTool | None) -> None:
+        """Hand the mouse to an editing tool (None: back to panning)."""
+        if self.edit_tool is not None and self.edit_tool is not tool:
+            self.edit_tool.deactivate()
+        self.edit_tool = tool
+        self.tool = MapTool.EDIT if tool is not None else MapTool.PAN
+        self.update()
+
+    def _editing(self) -> CanvasTool | None:
+        return self.edit_tool if self.tool == MapTool.EDIT else None
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """Arrow keys pan a quarter screen; +/- zoom; Escape cancels a measurement."""
+        tool = self._editing()
+        if tool is not None and tool.key(event):
+            self.update()
+            return
         key = event.key()
         w, h = self.width() / 4.0, self.height() / 4.0
         moves: dict[int, tuple[float, float]] = {
@@ -458,6 +515,15 @@ class MapCanvas(QWidget):
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         """Start a drag (pan, box) or place a point (identify, select, measure)."""
+        if event.button() == Qt.MouseButton.MiddleButton:  # pan with any tool
+            self._middle_start = event.position()
+            self._drag_view = self.viewport
+            return
+        tool = self._editing()
+        if tool is not None:
+            tool.press(event)
+            self.update()
+            return
         if event.button() != Qt.MouseButton.LeftButton:
             return
         pos = event.position()
@@ -472,6 +538,16 @@ class MapCanvas(QWidget):
         """Report the cursor position; pan or stretch the box while dragging."""
         pos = event.position()
         self.cursor_moved.emit(*self.viewport.to_map(pos.x(), pos.y()))
+        if self._middle_start is not None and self._drag_view is not None:
+            delta = pos - self._middle_start
+            self.viewport = self._drag_view.panned(delta.x(), delta.y())
+            self.update()
+            return
+        tool = self._editing()
+        if tool is not None:
+            tool.move(event)
+            self.update()
+            return
         if self._drag_start is None or self._drag_view is None:
             return
         if self._rubber is not None:
@@ -484,6 +560,17 @@ class MapCanvas(QWidget):
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         """Finish the drag or click according to the tool."""
+        if event.button() == Qt.MouseButton.MiddleButton and self._middle_start is not None:
+            delta = event.position() - self._middle_start
+            self._middle_start = None
+            assert self._drag_view is not None
+            self.set_viewport(self._drag_view.panned(delta.x(), delta.y()))
+            return
+        tool = self._editing()
+        if tool is not None:
+            tool.release(event)
+            self.update()
+            return
         if event.button() != Qt.MouseButton.LeftButton or self._drag_start is None:
             return
         pos = event.position()
@@ -508,6 +595,11 @@ class MapCanvas(QWidget):
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         """Finish a measurement."""
+        tool = self._editing()
+        if tool is not None:
+            tool.double_click(event)
+            self.update()
+            return
         if self.tool in (MapTool.MEASURE_LINE, MapTool.MEASURE_AREA) and self._measure:
             self._emit_measure()
             self._measure_done = True

@@ -10,8 +10,12 @@ _LANGUAGE = "zh"
 
 
 def settings() -> QSettings:
-    """Return gisdesk's settings store (per user)."""
-    return QSettings("gisdesk", "gisdesk")
+    """Return gisdesk's settings store (per user).
+
+    The format is the default one, so tests and screenshots that switch the default to an
+    INI file in a folder of their own never read or write the user's real settings.
+    """
+    return QSettings(QSettings.defaultFormat(), QSettings.Scope.UserScope, "gisdesk", "gisdesk")
 
 
 def language() -> str:

@@ -1,35 +1,81 @@
-"""Add a layer from a file: vector formats directly, tables with coordinate columns."""
+"""Add a layer from a file, showing how it will be read before anything changes.
+
+The dialog shows the text encoding gisdesk found for a Shapefile or CSV (from the .cpg, or
+detected from the bytes) and lets the user pick another with a live preview of the first
+rows, so a GBK file without a .cpg reads as Chinese and a wrong guess can be corrected. It
+asks for the coordinate system where the file states none (and offers GCJ-02 / BD-09 for
+numbers copied from web maps), and lists every warning of the import (conversions,
+features without geometry, CRS assumptions) before the layer is added.
+
+The reading itself is :func:`import_file` (no Qt), so the window's non-interactive
+``add_layer_from`` and the dialog import the same way.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
     QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QTableView,
+    QVBoxLayout,
     QWidget,
 )
 
-from gisdesk.core.layer import Layer, LayerMetadata
+from gisdesk.core.errors import GisdeskError, InputError
+from gisdesk.core.layer import Layer, LayerMetadata, check_layer_name
 from gisdesk.core.project import Project
-from gisdesk.io.files import (
-    COORDINATE_SYSTEMS,
-    TABLE_SUFFIXES,
-    guess_coordinate_columns,
-    list_layers,
-    read_coordinate_table,
-    read_table,
-    read_vector_file,
+from gisdesk.core.schema import coerce_to_schema
+from gisdesk.io.crs_options import COORDINATE_SYSTEMS
+from gisdesk.io.encodings import (
+    ENCODING_OPTIONS,
+    EncodingChoice,
+    normalise_encoding,
+    preview_dbf,
+    shapefile_encoding,
 )
 from gisdesk.io.schemas import load_schemas
 from gisdesk.io.styles import load_styles
+from gisdesk.io.tables import (
+    TABLE_SUFFIXES,
+    guess_coordinate_columns,
+    preview_text_table,
+    read_coordinate_table,
+    read_table,
+    text_table_encoding,
+)
+from gisdesk.io.vector_import import import_vector, list_layers
 from gisdesk.ui.i18n import language, tr
 
-__all__ = ["FILE_FILTER", "TableImportDialog", "layer_from_file"]
+__all__ = [
+    "FILE_FILTER",
+    "FrameModel",
+    "ImportDialog",
+    "ImportOptions",
+    "ImportedFile",
+    "build_layer",
+    "import_file",
+    "import_notes",
+    "layer_from_file",
+    "warning_text",
+]
 
 FILE_FILTER = ";;".join(
     [
@@ -44,48 +90,315 @@ FILE_FILTER = ";;".join(
     ]
 )
 
+_SHAPEFILE_SUFFIXES = (".shp", ".dbf", ".zip")
+_TEXT_SUFFIXES = (".csv", ".txt")
+PREVIEW_ROWS = 10
 
-class TableImportDialog(QDialog):
-    """Ask which columns hold the coordinates and in which system they are."""
 
-    def __init__(
-        self,
-        columns: list[str],
-        guess: tuple[str | None, str | None],
-        parent: QWidget | None = None,
-    ) -> None:
+class FrameModel(QAbstractTableModel):
+    """A read-only table model over a pandas DataFrame (previews, issue lists)."""
+
+    def __init__(self, frame: pd.DataFrame | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(tr("导入表格坐标", "Import table coordinates"))
-        self.x_column = QComboBox()
-        self.y_column = QComboBox()
-        for combo in (self.x_column, self.y_column):
-            combo.addItems([str(c) for c in columns])
-        if guess[0] is not None:
-            self.x_column.setCurrentText(str(guess[0]))
-        if guess[1] is not None:
-            self.y_column.setCurrentText(str(guess[1]))
-        self.system = QComboBox()
-        for key, (zh, en) in COORDINATE_SYSTEMS.items():
-            self.system.addItem(zh if language() == "zh" else en, key)
-        note = QLabel(
-            tr(
-                "从高德/腾讯地图复制的坐标请选 GCJ-02，百度地图选 BD-09；选错会偏移约 500 米。",
-                "Coordinates copied from Amap/Tencent are GCJ-02, from Baidu BD-09; a "
-                "wrong choice shifts points by about 500 m.",
+        self.frame = frame if frame is not None else pd.DataFrame()
+        self.headers: list[str] = [str(c) for c in self.frame.columns]
+        self.row_colours: dict[int, QColor] = {}
+
+    def set_frame(
+        self,
+        frame: pd.DataFrame,
+        headers: list[str] | None = None,
+        row_colours: dict[int, QColor] | None = None,
+    ) -> None:
+        """Show another frame (with optional display headers and row colours)."""
+        self.beginResetModel()
+        self.frame = frame.reset_index(drop=True)
+        self.headers = headers or [str(c) for c in frame.columns]
+        self.row_colours = row_colours or {}
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex | None = None) -> int:
+        """Rows of the frame."""
+        return len(self.frame)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex | None = None) -> int:
+        """Columns of the frame."""
+        return len(self.frame.columns)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
+        """Cell text; row colour as background."""
+        if not index.isValid():
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return cell_text(self.frame.iat[index.row(), index.column()])
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return self.row_colours.get(index.row())
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        """Column headers and 1-based row numbers."""
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return self.headers[section] if section < len(self.headers) else None
+        return str(section + 1)
+
+
+def cell_text(value: object) -> str:
+    """A cell as text for previews (empty for missing values)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, float) and np.isnan(value):
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d") if value == value.normalize() else str(value)
+    if isinstance(value, float):
+        return f"{value:.6g}" if abs(value) < 1e6 else f"{value:.1f}"
+    return str(value)
+
+
+@dataclass
+class ImportOptions:
+    """How to read a file: what the user chose in the dialog (or a caller stated)."""
+
+    layer: str | None = None  # layer inside a GeoPackage / KML
+    encoding: str | None = None  # Shapefile / CSV text encoding; None = .cpg or detected
+    crs: str | None = None  # vector files: None = as the file declares
+    x: str | None = None  # tables: coordinate columns and their system
+    y: str | None = None
+    system: str | None = None
+    layer_type: str | None = None  # schema id; None = by the file name if one matches
+    name: str | None = None  # layer name in the project
+
+
+@dataclass
+class ImportedFile:
+    """Features read from a file, in EPSG:4490, with what was done and what to know."""
+
+    data: gpd.GeoDataFrame
+    source: str
+    encoding: EncodingChoice | None = None
+    conversions: list[str] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (zh, en)
+
+
+_CONVERSION_ZH = (
+    ("GCJ-02 -> CGCS2000", "已把 GCJ-02（高德/腾讯）坐标纠偏转换为 CGCS2000"),
+    ("BD-09 -> CGCS2000", "已把 BD-09（百度）坐标纠偏转换为 CGCS2000"),
+    ("WGS84 = CGCS2000", "WGS84 与 CGCS2000 相差仅厘米级，未做平移"),
+    ("CRS stated as", "坐标系按指定"),
+    ("columns swapped", "导入时交换了经纬度两列"),
+    ("points from columns", "由坐标列生成点"),
+    ("-> CGCS2000 (EPSG:4490)", "坐标已转换到 CGCS2000（EPSG:4490）"),
+)
+
+
+def warning_text(text: str, lang: str | None = None) -> str:
+    """A conversion record (English, as stored on the layer) explained in the UI language."""
+    if (lang or language()) != "zh":
+        return text
+    for key, zh in _CONVERSION_ZH:
+        if key in text:
+            return f"{zh}：{text}"
+    return text
+
+
+def import_notes(imported: ImportedFile, lang: str | None = None) -> list[str]:
+    """The notes and conversions of an import, in the UI language (for the dialog and log)."""
+    lang = lang or language()
+    lines = [zh if lang == "zh" else en for zh, en in imported.warnings]
+    # the encoding record is already among the (bilingual) warnings
+    records = [c for c in imported.conversions if not c.startswith("Attribute text encoding")]
+    return lines + [warning_text(c, lang) for c in records]
+
+
+def _is_table(path: Path) -> bool:
+    return path.suffix.lower() in TABLE_SUFFIXES
+
+
+def detected_encoding(path: Path) -> EncodingChoice | None:
+    """The encoding a Shapefile or CSV would be read with by default (None: not relevant)."""
+    suffix = path.suffix.lower()
+    if suffix in _SHAPEFILE_SUFFIXES:
+        return shapefile_encoding(path)
+    if suffix in _TEXT_SUFFIXES:
+        return text_table_encoding(path)
+    return None
+
+
+def _geometry_notes(gdf: gpd.GeoDataFrame) -> list[tuple[str, str]]:
+    notes: list[tuple[str, str]] = []
+    geoms = np.asarray(gdf.geometry.to_numpy(), dtype=object)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if missing.any():
+        notes.append(
+            (
+                f"{int(missing.sum())} 个要素没有几何（保留在属性表中，地图上不显示）。",
+                f"{int(missing.sum())} features have no geometry (kept in the table, not drawn).",
             )
         )
-        note.setWordWrap(True)
-        form = QFormLayout(self)
-        form.addRow(tr("经度 / X 列", "Longitude / X column"), self.x_column)
-        form.addRow(tr("纬度 / Y 列", "Latitude / Y column"), self.y_column)
-        form.addRow(tr("坐标系", "Coordinate system"), self.system)
-        form.addRow(note)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+    invalid = ~missing & ~shapely.is_valid(geoms)
+    if invalid.any():
+        notes.append(
+            (
+                f"{int(invalid.sum())} 个几何无效（如面自相交），请用 gisdesk validate 检查。",
+                (
+                    f"{int(invalid.sum())} geometries are invalid (e.g. self-crossing "
+                    "polygons); check them with gisdesk validate."
+                ),
+            )
         )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+    kinds = {str(t).replace("Multi", "") for t in gdf.geom_type.dropna().unique()}
+    if len(kinds) > 1:
+        notes.append(
+            (
+                f"几何类型混合：{'、'.join(sorted(kinds))}。",
+                f"Mixed geometry types: {', '.join(sorted(kinds))}.",
+            )
+        )
+    return notes
+
+
+def import_file(path: str | Path, options: ImportOptions | None = None) -> ImportedFile:
+    """Read a vector file or a coordinate table into EPSG:4490 as the options say.
+
+    Raises
+    ------
+    InputError, CRSError
+        Anything wrong with the file or the options, explained for the user.
+    """
+    path = Path(path)
+    opts = options or ImportOptions()
+    if _is_table(path):
+        df = read_table(path, encoding=opts.encoding)
+        x, y = opts.x, opts.y
+        if x is None or y is None:
+            gx, gy = guess_coordinate_columns(df)
+            x, y = x or gx, y or gy
+        if x is None or y is None:
+            raise InputError("未找到坐标列，请指定。", "No coordinate columns found; choose them.")
+        system = opts.system or "CGCS2000"
+        gdf, conversions = read_coordinate_table(df, x=x, y=y, system=system)
+        choice = (
+            EncodingChoice(normalise_encoding(opts.encoding), "argument")
+            if opts.encoding
+            else text_table_encoding(path)
+        )
+        warnings = [
+            (f"由“{x}”“{y}”两列生成点，坐标系按 {system}。", f"Points from {x}/{y} as {system}.")
+        ]
+        if system == "CGCS2000" and opts.system is None:
+            warnings.append(
+                (
+                    "未指明坐标系，按 CGCS2000 经纬度处理。",
+                    "No coordinate system stated: read as CGCS2000 lon/lat.",
+                )
+            )
+        return ImportedFile(
+            gdf,
+            path.name,
+            choice,
+            conversions,
+            warnings + _geometry_notes(gdf),
+        )
+    result = import_vector(path, layer=opts.layer, encoding=opts.encoding, crs=opts.crs)
+    warnings = []
+    if result.encoding is not None:
+        warnings.append((result.encoding.describe("zh"), result.encoding.describe("en")))
+    if opts.crs is None:
+        warnings.append(
+            (
+                f"坐标系按文件声明：{_short_crs(result.source_crs)}。",
+                f"CRS as the file declares: {_short_crs(result.source_crs)}.",
+            )
+        )
+    warnings += _geometry_notes(result.data)
+    return ImportedFile(
+        result.data,
+        f"{path.name}:{result.layer}",
+        result.encoding,
+        list(result.conversions),
+        warnings,
+    )
+
+
+def _short_crs(text: str) -> str:
+    from pyproj import CRS
+
+    try:
+        crs = CRS.from_user_input(text)
+    except Exception:  # any text pyproj refuses is shown as it is
+        return text[:80]
+    code = crs.to_epsg()
+    return f"{crs.name}（EPSG:{code}）" if code else crs.name
+
+
+def build_layer(
+    project: Project, path: Path, imported: ImportedFile, options: ImportOptions | None = None
+) -> Layer:
+    """Make a project layer (typed and styled by its schema when one applies)."""
+    opts = options or ImportOptions()
+    schemas = load_schemas()
+    base = (opts.layer or path.stem)[:50]
+    kind = opts.layer_type if opts.layer_type is not None else (base if base in schemas else None)
+    schema = schemas.get(kind) if kind else None
+    data = imported.data
+    if kind and schema is None:
+        raise InputError(f"未知图层类型“{kind}”。", f"Unknown layer type '{kind}'.")
+    if schema is not None:
+        want = schema.geometry.replace("Multi", "")
+        found = {str(t).replace("Multi", "") for t in data.geom_type.dropna().unique()}
+        if found - {want}:
+            raise InputError(
+                f"图层类型“{schema.title_zh}”要求{want}几何，"
+                f"但文件中有 {'、'.join(sorted(found))}。",
+                f"Layer type '{schema.title_en}' needs {want} geometries; the file has "
+                f"{', '.join(sorted(found))}.",
+            )
+        data = gpd.GeoDataFrame(
+            coerce_to_schema(data, schema), geometry=data.geometry.name, crs=data.crs
+        )
+    if opts.name:
+        check_layer_name(opts.name)
+        if opts.name in project:
+            raise InputError(
+                f"项目中已有图层“{opts.name}”，请换一个名称。",
+                f"The project already has a layer '{opts.name}'; choose another name.",
+            )
+        name = opts.name
+    else:
+        name = project.unique_name(check_layer_name(base or "imported"))
+    style = None
+    if schema is not None:
+        style = load_styles().get(schema.style)
+        from gisdesk.analysis.classify import classify_style
+
+        if style is not None:
+            style = classify_style(style, data)
+    else:
+        from gisdesk.core.style import LayerStyle, StyleClass, Symbol
+        from gisdesk.render.prepared import geometry_family
+
+        family = geometry_family(np.asarray(data.geometry.to_numpy()[:100], dtype=object))
+        symbol = {
+            "point": Symbol(fill="#e6550d", stroke="#ffffff", size=2.0),
+            "line": Symbol(fill=None, stroke="#e6550d", stroke_width=0.5),
+        }.get(family, Symbol(fill="#e6550d55", stroke="#a63603", stroke_width=0.4))
+        style = LayerStyle(kind="single", classes=(StyleClass(symbol, name, name),), symbol=symbol)
+    return Layer(
+        name,
+        gpd.GeoDataFrame(data),
+        schema=schema,
+        style=style,
+        title=schema.title_zh
+        if schema and language() == "zh"
+        else (schema.title_en if schema else name),
+        metadata=LayerMetadata(
+            source_zh=f"导入自 {imported.source}",
+            source_en=f"imported from {imported.source}",
+            conversions=list(imported.conversions),
+        ),
+    )
 
 
 def layer_from_file(
@@ -100,59 +413,267 @@ def layer_from_file(
     ``table_choice`` is (x column, y column, coordinate system) for CSV/Excel tables.
     Raises :class:`~gisdesk.core.errors.InputError` with a message for the user.
     """
-    conversions: list[str] = []
-    if path.suffix.lower() in TABLE_SUFFIXES:
-        df = read_table(path)
-        if table_choice is None:
-            x, y = guess_coordinate_columns(df)
-            if x is None or y is None:
-                from gisdesk.core.errors import InputError
-
-                raise InputError(
-                    "未找到坐标列，请指定。", "No coordinate columns found; choose them."
-                )
-            table_choice = (x, y, "CGCS2000")
-        gdf, conversions = read_coordinate_table(
-            df, x=table_choice[0], y=table_choice[1], system=table_choice[2]
-        )
-    else:
-        names = list_layers(path)
-        gdf = read_vector_file(path, layer or (names[0] if names else None))
-        gdf = gdf.to_crs(4490) if gdf.crs is not None and gdf.crs.to_epsg() != 4490 else gdf
-    base = (layer or path.stem)[:50]
-    schemas = load_schemas()
-    schema = schemas.get(base)
-    name = project.unique_name(base)
-    style = None
-    if schema is not None:
-        style = load_styles().get(schema.style)
-        from gisdesk.analysis.classify import classify_style
-
-        if style is not None:
-            style = classify_style(style, gdf)
-    else:
-        import numpy as np
-
-        from gisdesk.core.style import LayerStyle, StyleClass, Symbol
-        from gisdesk.render.prepared import geometry_family
-
-        family = geometry_family(np.asarray(gdf.geometry.values[:100], dtype=object))
-        symbol = {
-            "point": Symbol(fill="#e6550d", stroke="#ffffff", size=2.0),
-            "line": Symbol(fill=None, stroke="#e6550d", stroke_width=0.5),
-        }.get(family, Symbol(fill="#e6550d55", stroke="#a63603", stroke_width=0.4))
-        style = LayerStyle(kind="single", classes=(StyleClass(symbol, name, name),), symbol=symbol)
-    new = Layer(
-        name,
-        gpd.GeoDataFrame(gdf),
-        schema=schema,
-        style=style,
-        title=schema.title_zh if schema else name,
-        metadata=LayerMetadata(
-            source_zh=f"导入自 {path.name}",
-            source_en=f"imported from {path.name}",
-            conversions=conversions,
-        ),
-    )
+    options = ImportOptions(layer=layer)
+    if table_choice is not None:
+        options.x, options.y, options.system = table_choice
+    imported = import_file(path, options)
+    new = build_layer(project, path, imported, options)
     project.add_layer(new)
     return new
+
+
+class ImportDialog(QDialog):
+    """Show how a file will be read (encoding, CRS, columns, warnings) and read it."""
+
+    def __init__(self, path: Path, project: Project, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("import_dialog")
+        self.path = Path(path)
+        self.project = project
+        self.imported: ImportedFile | None = None
+        self.error: str | None = None
+        self.setWindowTitle(tr(f"添加图层：{self.path.name}", f"Add layer: {self.path.name}"))
+        self.resize(760, 620)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(150)
+        self._timer.timeout.connect(self.refresh_import)
+        is_table = _is_table(self.path)
+
+        form = QFormLayout()
+        form.addRow(tr("文件", "File"), QLabel(str(self.path)))
+        self.layer_combo = QComboBox()
+        self.layer_combo.setObjectName("layer_combo")
+        if not is_table:
+            try:
+                names = list_layers(self.path)
+            except GisdeskError:
+                names = []
+            self.layer_combo.addItems(names)
+        self.layer_row_visible = self.layer_combo.count() > 1
+        if self.layer_row_visible:
+            form.addRow(tr("文件中的图层", "Layer in the file"), self.layer_combo)
+
+        self.detected = detected_encoding(self.path)
+        self.encoding = QComboBox()
+        self.encoding.setObjectName("encoding")
+        self.encoding.setEditable(True)
+        self.encoding.addItems(list(ENCODING_OPTIONS))
+        self.encoding_note = QLabel("")
+        self.encoding_note.setObjectName("encoding_note")
+        self.encoding_note.setWordWrap(True)
+        self.has_encoding = self.detected is not None
+        if self.detected is not None:
+            if self.encoding.findText(self.detected.encoding) < 0:
+                self.encoding.insertItem(0, self.detected.encoding)
+            self.encoding.setCurrentText(self.detected.encoding)
+            row = QHBoxLayout()
+            row.addWidget(self.encoding)
+            row.addWidget(self.encoding_note, 1)
+            form.addRow(tr("文字编码", "Text encoding"), row)
+            self.encoding_note.setText(self.detected.describe(language()))
+
+        self.x_column = QComboBox()
+        self.y_column = QComboBox()
+        self.system = QComboBox()
+        for key, (zh, en) in COORDINATE_SYSTEMS.items():
+            self.system.addItem(zh if language() == "zh" else en, key)
+        self.crs = QComboBox()
+        self.crs.setObjectName("crs")
+        self.crs.addItem(tr("按文件声明", "As the file declares"), None)
+        for key, (zh, en) in COORDINATE_SYSTEMS.items():
+            self.crs.addItem(zh if language() == "zh" else en, key)
+        if is_table:
+            form.addRow(tr("经度 / X 列", "Longitude / X column"), self.x_column)
+            form.addRow(tr("纬度 / Y 列", "Latitude / Y column"), self.y_column)
+            form.addRow(tr("坐标系", "Coordinate system"), self.system)
+        else:
+            form.addRow(tr("坐标系", "Coordinate system"), self.crs)
+        offset_note = QLabel(
+            tr(
+                "从高德/腾讯地图得到的坐标请选 GCJ-02，百度地图选 BD-09；选错会偏移约 500 米。",
+                "Coordinates from Amap/Tencent are GCJ-02, from Baidu BD-09; a wrong choice "
+                "shifts features by about 500 m.",
+            )
+        )
+        offset_note.setWordWrap(True)
+        offset_note.setStyleSheet("color: #555;")
+        form.addRow("", offset_note)
+
+        self.layer_type = QComboBox()
+        self.layer_type.setObjectName("layer_type")
+        self.layer_type.addItem(tr("（不套用图层类型）", "(no layer type)"), "")
+        schemas = load_schemas()
+        for key, schema in sorted(schemas.items()):
+            self.layer_type.addItem(
+                f"{schema.title_zh if language() == 'zh' else schema.title_en}（{key}）", key
+            )
+        stem = self.path.stem[:50]
+        if stem in schemas:
+            self.layer_type.setCurrentIndex(self.layer_type.findData(stem))
+        self.name = QLineEdit(project.unique_name(stem or "imported"))
+        self.name.setObjectName("layer_name")
+        form.addRow(tr("图层类型", "Layer type"), self.layer_type)
+        form.addRow(tr("图层名称", "Layer name"), self.name)
+
+        preview_box = QGroupBox(tr("前几行预览", "First rows"))
+        self.preview_model = FrameModel(parent=self)
+        self.preview = QTableView()
+        self.preview.setObjectName("preview")
+        self.preview.setModel(self.preview_model)
+        self.preview.verticalHeader().setDefaultSectionSize(22)
+        lay = QVBoxLayout(preview_box)
+        lay.addWidget(self.preview)
+
+        warn_box = QGroupBox(tr("导入说明与警告", "Import notes and warnings"))
+        self.warnings = QListWidget()
+        self.warnings.setObjectName("warnings")
+        self.warnings.setWordWrap(True)
+        lay2 = QVBoxLayout(warn_box)
+        lay2.addWidget(self.warnings)
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText(tr("添加图层", "Add layer"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("取消", "Cancel"))
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+
+        main = QVBoxLayout(self)
+        main.addLayout(form)
+        main.addWidget(preview_box, 3)
+        main.addWidget(warn_box, 2)
+        main.addWidget(self.buttons)
+
+        if is_table:
+            self._fill_columns()
+        self.refresh_preview()
+        self.refresh_import()
+        self.encoding.currentTextChanged.connect(self._encoding_changed)
+        for combo in (self.layer_combo, self.x_column, self.y_column, self.system, self.crs):
+            combo.currentIndexChanged.connect(lambda _i: self._timer.start())
+        self.layer_type.currentIndexChanged.connect(lambda _i: self._timer.start())
+
+    # --- options ----------------------------------------------------------------------
+
+    def options(self) -> ImportOptions:
+        """The choices made in the dialog."""
+        opts = ImportOptions(
+            layer=self.layer_combo.currentText() or None,
+            layer_type=self.layer_type.currentData() or "",
+            name=self.name.text().strip() or None,
+        )
+        if self.has_encoding and self.detected is not None:
+            chosen = self.encoding.currentText().strip()
+            # the detected one: let the reader find it again and say where it came from
+            if chosen and chosen.upper() != self.detected.encoding.upper():
+                opts.encoding = chosen
+        if _is_table(self.path):
+            opts.x = self.x_column.currentText() or None
+            opts.y = self.y_column.currentText() or None
+            opts.system = self.system.currentData()
+        else:
+            opts.crs = self.crs.currentData()
+        return opts
+
+    def _encoding_changed(self, _text: str) -> None:
+        self.refresh_preview()
+        if _is_table(self.path):
+            self._fill_columns()
+        self._timer.start()
+
+    def _fill_columns(self) -> None:
+        try:
+            df = read_table(self.path, encoding=self.options().encoding)
+        except GisdeskError:
+            return
+        columns = [str(c) for c in df.columns]
+        gx, gy = guess_coordinate_columns(df)
+        for combo, guess in ((self.x_column, gx), (self.y_column, gy)):
+            current = combo.currentText()
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItems(columns)
+            pick = current if current in columns else guess
+            if pick is not None:
+                combo.setCurrentText(str(pick))
+            combo.blockSignals(False)
+
+    # --- preview and import -------------------------------------------------------------
+
+    def preview_frame(self) -> pd.DataFrame:
+        """The first rows as the current encoding reads them."""
+        suffix = self.path.suffix.lower()
+        chosen = self.encoding.currentText().strip() or "UTF-8"
+        if suffix in _SHAPEFILE_SUFFIXES and self.has_encoding:
+            return preview_dbf(self.path, chosen, rows=PREVIEW_ROWS)
+        if suffix in _TEXT_SUFFIXES:
+            return preview_text_table(self.path, chosen, rows=PREVIEW_ROWS)
+        if _is_table(self.path):
+            return read_table(self.path).head(PREVIEW_ROWS)
+        if self.imported is not None:
+            data = self.imported.data
+            return pd.DataFrame(data.drop(columns=data.geometry.name)).head(PREVIEW_ROWS)
+        return pd.DataFrame()
+
+    def refresh_preview(self) -> None:
+        """Re-read the first rows with the chosen encoding."""
+        try:
+            frame = self.preview_frame()
+        except GisdeskError as exc:
+            frame = pd.DataFrame({tr("无法预览", "No preview"): [exc.message(language())]})
+        self.preview_model.set_frame(frame)
+        self.preview.resizeColumnsToContents()
+
+    def refresh_import(self) -> None:
+        """Read the file with the current options and list what happened (or what is wrong)."""
+        self._timer.stop()
+        opts = self.options()
+        self.imported, self.error = None, None
+        try:
+            self.imported = import_file(self.path, opts)
+            build_layer(Project(), self.path, self.imported, _without_name(opts))
+        except GisdeskError as exc:
+            self.error = exc.message(language())
+            self.imported = None
+        except Exception as exc:  # GDAL and pandas have many kinds; never crash the dialog
+            self.error = f"{type(exc).__name__}: {exc}"
+            self.imported = None
+        self._show_warnings()
+        if not self.has_encoding and not _is_table(self.path):
+            self.refresh_preview()
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setEnabled(self.imported is not None)
+
+    def warning_lines(self) -> list[str]:
+        """What the list shows: the error, or the notes and conversions of the import."""
+        if self.error is not None:
+            return [self.error]
+        assert self.imported is not None
+        lang = language()
+        n = len(self.imported.data)
+        return [tr(f"共 {n} 个要素", f"{n} features"), *import_notes(self.imported, lang)]
+
+    def _show_warnings(self) -> None:
+        self.warnings.clear()
+        for text in self.warning_lines():
+            item = QListWidgetItem(text)
+            if self.error is not None:
+                item.setForeground(QColor("#b2182b"))
+            self.warnings.addItem(item)
+
+    def accept(self) -> None:
+        """Add only a file that read without errors."""
+        if self._timer.isActive():
+            self.refresh_import()
+        if self.imported is None:
+            return
+        super().accept()
+
+
+def _without_name(options: ImportOptions) -> ImportOptions:
+    from dataclasses import replace
+
+    return replace(options, name=None)

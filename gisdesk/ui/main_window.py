@@ -35,10 +35,13 @@ from gisdesk.io.project_store import open_project, save_project
 from gisdesk.render.viewport import NICE_SCALES, Viewport
 from gisdesk.ui.actions import ActionRegistry, ActionSpec
 from gisdesk.ui.attribute_table import AttributeTable, display_value
-from gisdesk.ui.canvas import MapCanvas, MapTool
+from gisdesk.ui.canvas import CanvasTool, MapCanvas, MapTool
 from gisdesk.ui.editing import EditController, JournalCommand, writable_project_file
+from gisdesk.ui.feature_form import edit_feature_attributes
+from gisdesk.ui.feature_history import show_feature_history
 from gisdesk.ui.i18n import language, set_language, settings, tr
 from gisdesk.ui.layer_tree import LayerTree
+from gisdesk.ui.snapping import Snapper
 from gisdesk.ui.style_dialog import StyleDialog
 from gisdesk.ui.workers import Task, run_task
 
@@ -49,6 +52,16 @@ __all__ = ["MainWindow"]
 
 SP = QStyle.StandardPixmap
 MAX_RECENT = 8
+
+
+def digitize_actions(which: str, window: MainWindow) -> None:
+    """Copy or paste features (the digitising module is loaded on first use)."""
+    from gisdesk.ui import digitize
+
+    if which == "copy":
+        digitize.copy_selected(window)
+    else:
+        digitize.paste_features(window)
 
 
 class MainWindow(QMainWindow):
@@ -68,6 +81,9 @@ class MainWindow(QMainWindow):
 
         self.canvas = MapCanvas(self)
         self.setCentralWidget(self.canvas)
+        self.snapper = Snapper(self.canvas)
+        self.feature_clipboard: object = None
+        self.extra_edit_tools: dict[str, Callable[[MainWindow], CanvasTool]] = {}
         self.layer_tree = LayerTree(self)
         self.table = AttributeTable(self.undo, self, edits=self.edits)
         self.results = QTreeWidget(self)
@@ -215,7 +231,7 @@ class MainWindow(QMainWindow):
                 "undo",
                 "撤销",
                 "Undo",
-                "project",
+                "edit",
                 self.undo.undo,
                 QKeySequence.StandardKey.Undo,
                 SP.SP_ArrowBack,
@@ -225,7 +241,7 @@ class MainWindow(QMainWindow):
                 "redo",
                 "重做",
                 "Redo",
-                "project",
+                "edit",
                 self.undo.redo,
                 QKeySequence.StandardKey.Redo,
                 SP.SP_ArrowForward,
@@ -314,6 +330,55 @@ class MainWindow(QMainWindow):
             ("measure_line", "量测距离", "Measure distance", MapTool.MEASURE_LINE, "M"),
             ("measure_area", "量测面积", "Measure area", MapTool.MEASURE_AREA, "Shift+M"),
         ]
+        edit_tools = [
+            ("add", "添加要素", "Add feature", "Ctrl+.", "点、线或面：单击放点，双击或回车结束"),
+            ("move", "移动要素", "Move feature", None, "拖动当前图层的要素"),
+            ("vertex", "编辑节点", "Edit vertices", "V", "拖动节点；双击线段加点；右键删点"),
+            ("split", "打断线", "Split line", None, "在单击处把线分为两段"),
+        ]
+        for key, zh, en, shortcut, tip in edit_tools:
+            specs.append(
+                ActionSpec(
+                    f"edit_{key}",
+                    zh,
+                    en,
+                    "edit",
+                    partial(self.set_edit_tool, key),
+                    shortcut,
+                    None,
+                    "编辑",
+                    checkable=True,
+                    group="map_tools",
+                    tip_zh=tip,
+                )
+            )
+        specs += [
+            ActionSpec(
+                "delete_features",
+                "删除所选要素",
+                "Delete selected",
+                "edit",
+                self.delete_pressed,
+                "Del",
+            ),
+            ActionSpec(
+                "copy_features",
+                "复制要素",
+                "Copy features",
+                "edit",
+                lambda: digitize_actions("copy", self),
+                QKeySequence.StandardKey.Copy,
+            ),
+            ActionSpec(
+                "paste_features",
+                "粘贴要素",
+                "Paste features",
+                "edit",
+                lambda: digitize_actions("paste", self),
+                QKeySequence.StandardKey.Paste,
+            ),
+            ActionSpec("snap_settings", "捕捉设置…", "Snapping…", "edit", self.snap_settings),
+        ]
         for key, zh, en, tool, shortcut in tools:
             specs.append(
                 ActionSpec(
@@ -356,6 +421,25 @@ class MainWindow(QMainWindow):
             ),
             ActionSpec(
                 "remove_layer", "移除图层", "Remove layer", "layer", self.remove_current_layer
+            ),
+            # feature forms and audit trail (on the one selected feature of the current layer)
+            ActionSpec(
+                "edit_attributes",
+                "编辑属性…",
+                "Edit attributes…",
+                "layer",
+                lambda: edit_feature_attributes(self),
+                tip_zh="在表单中编辑当前图层选中要素的属性（按图层定义校验）",
+                tip_en="Edit the selected feature's attributes in a form checked by the schema",
+            ),
+            ActionSpec(
+                "feature_history",
+                "要素历史…",
+                "Feature history…",
+                "layer",
+                lambda: show_feature_history(self),
+                tip_zh="查看当前图层选中要素的编辑记录（谁、何时、修改前后）",
+                tip_en="Who changed the selected feature, when, and the values before and after",
             ),
             ActionSpec(
                 "zones",
@@ -422,6 +506,15 @@ class MainWindow(QMainWindow):
         ]
         for spec in specs:
             a.add(spec)
+        from gisdesk.ui.blackspots_actions import install_blackspots
+
+        self.blackspots = install_blackspots(self)  # 分析 → 事故多发路段 (issue 7)
+        from gisdesk.ui.postgis_dialog import install_postgis
+
+        self.postgis = install_postgis(self)  # 项目 → 连接 PostGIS… (issue 11)
+        from gisdesk.ui.road_stretch_tool import install_road_stretch
+
+        install_road_stretch(self)  # 编辑 → 选取事故多发路段 (issue 8)
         a["tool_pan"].setChecked(True)
         a[f"lang_{language()}"].setChecked(True)
         self.recent_menu = a.menus["project"].addMenu(tr("最近的项目", "Recent projects"))
@@ -646,7 +739,7 @@ class MainWindow(QMainWindow):
 
         path, _ = QFileDialog.getOpenFileName(self, tr("添加图层", "Add layer"), "", FILE_FILTER)
         if path:
-            self.add_layer_from(Path(path))
+            self.add_layer_from(Path(path), ask=True)
 
     def add_layer_from(
         self,
@@ -654,26 +747,36 @@ class MainWindow(QMainWindow):
         *,
         layer: str | None = None,
         table_choice: tuple[str, str, str] | None = None,
+        ask: bool = False,
     ) -> Layer | None:
-        """Add a file as a layer; a bad file gives a message and changes nothing."""
-        from gisdesk.io.files import TABLE_SUFFIXES, guess_coordinate_columns, read_table
-        from gisdesk.ui.import_dialog import TableImportDialog, layer_from_file
+        """Add a file as a layer; a bad file gives a message and changes nothing.
+
+        With ``ask`` (and for a table whose columns are not given) the import dialog shows
+        the encoding, coordinate system, first rows and warnings before anything is added.
+        """
+        from gisdesk.io.tables import TABLE_SUFFIXES
+        from gisdesk.ui.import_dialog import (
+            ImportDialog,
+            ImportOptions,
+            build_layer,
+            import_file,
+            import_notes,
+        )
 
         assert self.project is not None
         try:
-            if path.suffix.lower() in TABLE_SUFFIXES and table_choice is None:
-                df = read_table(path)
-                dialog = TableImportDialog(
-                    [str(c) for c in df.columns], guess_coordinate_columns(df), self
-                )
-                if not dialog.exec():
+            if ask or (path.suffix.lower() in TABLE_SUFFIXES and table_choice is None):
+                dialog = ImportDialog(path, self.project, self)
+                if not dialog.exec() or dialog.imported is None:
                     return None
-                table_choice = (
-                    dialog.x_column.currentText(),
-                    dialog.y_column.currentText(),
-                    dialog.system.currentData(),
-                )
-            new = layer_from_file(self.project, path, layer=layer, table_choice=table_choice)
+                options, imported = dialog.options(), dialog.imported
+            else:
+                options = ImportOptions(layer=layer)
+                if table_choice is not None:
+                    options.x, options.y, options.system = table_choice
+                imported = import_file(path, options)
+            new = build_layer(self.project, path, imported, options)
+            self.project.add_layer(new)
         except GisdeskError as exc:
             self.report_error(tr("无法添加图层", "Cannot add the layer"), exc.message(language()))
             return None
@@ -688,8 +791,8 @@ class MainWindow(QMainWindow):
                 f"Added layer {new.name} ({len(new)} features)",
             )
         )
-        if new.metadata.conversions:
-            self.log_message("; ".join(new.metadata.conversions))
+        for line in import_notes(imported):
+            self.log_message(f"  - {line}")
         self.layer_tree.select_layer(new.name)
         return new
 
@@ -963,9 +1066,59 @@ class MainWindow(QMainWindow):
 
     def set_tool(self, tool: MapTool) -> None:
         """Choose what the mouse does on the map."""
+        self.canvas.set_edit_tool(None)
         self.canvas.tool = tool
         self.canvas.clear_measurement()
         self.registry[f"tool_{tool.value}"].setChecked(True)
+
+    def set_edit_tool(self, key: str) -> None:
+        """Choose an editing tool (add, move, vertex, split...) for the current layer."""
+        from gisdesk.ui import digitize
+
+        factories: dict[str, Callable[[MainWindow], CanvasTool]] = {
+            "add": digitize.AddFeatureTool,
+            "move": digitize.MoveFeatureTool,
+            "vertex": digitize.VertexTool,
+            "split": digitize.SplitLineTool,
+        }
+        factories.update(self.extra_edit_tools)
+        self.canvas.clear_measurement()
+        tool = factories[key](self)
+        self.canvas.set_edit_tool(tool)
+        self.registry[f"edit_{key}"].setChecked(True)
+        layer = self.current_layer()
+        name = tr(tool.name_zh, tool.name_en)
+        target = layer.title if layer is not None else tr("（未选图层）", "(no layer)")
+        self.status(f"{name}：{target}" if language() == "zh" else f"{name}: {target}")
+
+    def feature_values(
+        self, layer: Layer, initial: object, *, read_only: tuple[str, ...] = ()
+    ) -> dict[str, object] | None:
+        """Ask for the attributes of a new feature (tests replace this with a function).
+
+        ``read_only`` names initial values the form shows but does not let the user change.
+        """
+        from gisdesk.ui.feature_form import new_feature_values
+
+        return new_feature_values(self, layer, initial, read_only=read_only)  # type: ignore[arg-type]
+
+    def delete_pressed(self) -> None:
+        """Delete: the hovered vertex in the vertex tool, else the selected features."""
+        from gisdesk.ui import digitize
+
+        tool = self.canvas.edit_tool if self.canvas.tool == MapTool.EDIT else None
+        if isinstance(tool, digitize.VertexTool) and tool.hover is not None:
+            layer = self.current_layer()
+            if layer is not None and tool.row is not None:
+                tool._delete(layer, tool.row, tool.hover)
+                return
+        digitize.delete_selected(self)
+
+    def snap_settings(self) -> None:
+        """Choose snapping layers and tolerance."""
+        from gisdesk.ui.digitize import SnapSettingsDialog
+
+        SnapSettingsDialog(self).exec()
 
     def clear_selection(self) -> None:
         """Deselect everything in every layer."""

@@ -49,7 +49,13 @@ def _run_and_kill(
     path: Path, seed: int, rng: random.Random, transcript: list[str]
 ) -> tuple[dict, dict | None, int]:
     """Start the app on ``path``, kill it after some accepted edits; return (ack, try, n)."""
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "PYTHONUNBUFFERED": "1",
+        "XDG_CONFIG_HOME": str(path.parent / "config"),  # not the user's real settings
+        "GISDESK_RECOVERY_DIR": str(path.parent / "recovery"),
+    }
     errors = path.with_suffix(".stderr.txt").open("w+", encoding="utf-8")
     proc = subprocess.Popen(
         [sys.executable, str(CHILD), str(path), str(seed)],

@@ -18,7 +18,9 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
+from gisdesk.analysis._checks import joint_metric_crs, to_crs_checked
 from gisdesk.core.crs import STORAGE_CRS
 from gisdesk.core.errors import InputError
 
@@ -28,6 +30,7 @@ __all__ = [
     "STATUSES",
     "STATUS_DATES",
     "advance_status",
+    "before_after_counts",
     "empty_history",
     "list_candidates",
     "update_segment",
@@ -330,3 +333,120 @@ def update_segment(
         entries.append(_entry(segment_id, when, by, field, before, value, reason))
         out.loc[out.index[i], field] = value
     return out, _record(history, entries)
+
+
+def before_after_counts(
+    segments: gpd.GeoDataFrame,
+    accidents: gpd.GeoDataFrame,
+    *,
+    radius_m: float = 50.0,
+    period_days: int = 365,
+    as_of: dt.date | str | None = None,
+) -> pd.DataFrame:
+    """Count accidents on each segment in the year before listing and since rectification.
+
+    An accident belongs to a segment when it lies within ``radius_m`` of it (exact distance
+    in a metric CRS). *Before* is the ``period_days`` up to the day before ``listed_date``;
+    *after* starts on the rectification date (``rectified_date``, else ``accepted_date``,
+    else ``closed_date``) and runs ``period_days`` or up to ``as_of``, whichever is sooner.
+    Counts in a shorter *after* window are also given per year, so they compare with before.
+
+    Parameters
+    ----------
+    segments
+        The ``accident_segments`` layer (``segment_id``, date fields, geometry).
+    accidents
+        Accident points with ``date`` (and ``deaths``).
+    radius_m
+        Distance within which an accident counts for a segment (ROAD-1 uses 50 m).
+    period_days
+        Length of each window.
+    as_of
+        The last day the accident data covers; default its latest date.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per segment: ``segment_id``, ``before_from``, ``before_to``, ``before``,
+        ``before_deaths``, ``after_from``, ``after_to``, ``after``, ``after_deaths``,
+        ``after_days``, ``after_per_year`` and ``change_pct`` (per-year after against before;
+        NaN where there is no after window or nothing before).
+    """
+    n = len(segments)
+    when = pd.to_datetime(
+        accidents["date"] if "date" in accidents.columns else pd.Series([pd.NaT] * len(accidents)),
+        errors="coerce",
+    ).to_numpy(dtype="datetime64[ns]")
+    known = when[~np.isnat(when)]
+    latest = pd.Timestamp(known.max()) if len(known) else pd.NaT
+    end = _when(as_of) if as_of is not None else latest
+    deaths = (
+        np.nan_to_num(pd.to_numeric(accidents["deaths"], errors="coerce").to_numpy(np.float64))
+        if "deaths" in accidents.columns
+        else np.zeros(len(accidents))
+    )
+
+    def dates(name: str) -> pd.Series:
+        if name not in segments.columns:
+            return pd.Series([pd.NaT] * n, dtype="datetime64[ns]")
+        parsed: pd.Series = pd.to_datetime(segments[name], errors="coerce")
+        return parsed.reset_index(drop=True)
+
+    listed = dates("listed_date")
+    fixed = dates("rectified_date").fillna(dates("accepted_date")).fillna(dates("closed_date"))
+    period = pd.Timedelta(days=period_days)
+    day = pd.Timedelta(days=1)
+    stop = fixed + period - day
+    cap = pd.Series([end] * n, dtype="datetime64[ns]")
+    out = pd.DataFrame(
+        {
+            "segment_id": (
+                segments["segment_id"].astype(object).to_numpy()
+                if "segment_id" in segments.columns
+                else np.arange(n)
+            ),
+            "before_from": listed - period,
+            "before_to": listed - day,
+            "after_from": fixed,
+            "after_to": stop.where(stop <= cap, cap).where(fixed.notna()),
+        }
+    )
+    seg_rows, acc_rows = _near(segments, accidents, radius_m)
+    acc_when = when[acc_rows]
+    for key in ("before", "after"):
+        lo = out[f"{key}_from"].to_numpy(dtype="datetime64[ns]")[seg_rows]
+        hi = out[f"{key}_to"].to_numpy(dtype="datetime64[ns]")[seg_rows]
+        inside = (acc_when >= lo) & (acc_when <= hi)
+        inside &= ~(np.isnat(lo) | np.isnat(hi) | np.isnat(acc_when))
+        out[key] = np.bincount(seg_rows[inside], minlength=n).astype(np.int64)
+        out[f"{key}_deaths"] = np.bincount(
+            seg_rows[inside], weights=deaths[acc_rows][inside], minlength=n
+        ).astype(np.int64)
+    valid_after = out["after_from"].notna() & out["after_to"].notna()
+    valid_after &= out["after_to"] >= out["after_from"]
+    after_days = ((out["after_to"] - out["after_from"]).dt.days + 1).where(valid_after)
+    out["after_days"] = after_days
+    out.loc[~valid_after, ["after", "after_deaths"]] = 0
+    out["after_per_year"] = out["after"] * (period_days / after_days)
+    before = out["before"].astype(np.float64).where(out["before"] > 0)
+    out["change_pct"] = (out["after_per_year"] - before) / before * 100.0
+    return out
+
+
+def _near(
+    segments: gpd.GeoDataFrame, accidents: gpd.GeoDataFrame, radius_m: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (segment row, accident row) of every pair within ``radius_m``."""
+    empty = np.zeros(0, np.int64)
+    if len(segments) == 0 or len(accidents) == 0:
+        return empty, empty
+    crs = joint_metric_crs({"accident_segments": segments, "accidents": accidents})
+    ga = to_crs_checked(segments, crs, layer="accident_segments").geometry.to_numpy()
+    gb = to_crs_checked(accidents, crs, layer="accidents").geometry.to_numpy()
+    ok = np.flatnonzero(~(shapely.is_missing(gb) | shapely.is_empty(gb)))
+    if len(ok) == 0:
+        return empty, empty
+    tree = shapely.STRtree(gb[ok])
+    present = np.flatnonzero(~(shapely.is_missing(ga) | shapely.is_empty(ga)))
+    ia, ib = tree.query(ga[present], predicate="dwithin", distance=float(radius_m))
+    return present[ia].astype(np.int64), ok[ib].astype(np.int64)

@@ -1,0 +1,319 @@
+"""The 事故多发路段 (accident black spots) menu of the window and what its commands do.
+
+:func:`install_blackspots` adds a submenu under 分析 (Analysis) through the window's action
+registry: import accident records, screen, the candidates table, the segment file (history)
+and status changes. :class:`BlackspotsController` holds the docks and the last screening.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QDockWidget, QWidget
+
+from gisdesk.analysis.blackspots.screening import ScreeningResult
+from gisdesk.core.editing import EditTransaction
+from gisdesk.core.layer import Layer
+from gisdesk.ui.actions import ActionSpec
+from gisdesk.ui.blackspots_import import AccidentImportWizard
+from gisdesk.ui.blackspots_lifecycle import (
+    SEGMENTS,
+    SegmentHistoryPanel,
+    StatusDialog,
+    blackspot_settings,
+    list_candidate,
+    store_blackspot_settings,
+)
+from gisdesk.ui.blackspots_screening import (
+    CANDIDATES_LAYER,
+    CandidatesPanel,
+    ScreeningDialog,
+    ScreeningRequest,
+    candidates_layer,
+    listed_overlaps,
+    run_screening,
+    screening_inputs,
+)
+from gisdesk.ui.i18n import tr
+from gisdesk.ui.workers import Task
+
+if TYPE_CHECKING:
+    from gisdesk.ui.main_window import MainWindow
+
+__all__ = ["BlackspotsController", "install_blackspots"]
+
+
+def install_blackspots(window: MainWindow) -> BlackspotsController:
+    """Add the black-spot submenu to the window's Analysis menu and return its controller."""
+    return BlackspotsController(window)
+
+
+class BlackspotsController(QObject):
+    """The black-spot commands of one window: import, screening, listing, status, history."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.result: ScreeningResult | None = None
+        self.request: ScreeningRequest | None = None
+        self.candidates_panel = CandidatesPanel(window)
+        self.candidates_panel.list_requested.connect(self.ask_list)
+        self.candidates_panel.zoom_requested.connect(self.zoom_to_candidate)
+        self.history_panel = SegmentHistoryPanel(window)
+        self.candidates_dock = self._dock(
+            "blackspot_candidates",
+            tr("事故多发路段候选", "Black-spot candidates"),
+            self.candidates_panel,
+            Qt.DockWidgetArea.BottomDockWidgetArea,
+        )
+        if "log" in window.docks:  # a wide table: beside the attribute table and the log
+            window.tabifyDockWidget(window.docks["log"], self.candidates_dock)
+        self.history_dock = self._dock(
+            "segment_history",
+            tr("路段整治档案", "Segment file"),
+            self.history_panel,
+            Qt.DockWidgetArea.RightDockWidgetArea,
+        )
+        self._project = window.project
+        # set_project selects a layer in the tree: the moment to follow a newly opened project
+        window.layer_tree.current_layer_changed.connect(self._project_maybe_changed)
+        registry = window.registry
+        menu = registry.menus["analysis"].addMenu(tr("事故多发路段", "Accident black spots"))
+        menu.setObjectName("menu_blackspots")
+        registry.menus["blackspots"] = menu
+        specs = [
+            ActionSpec(
+                "bs_import",
+                "导入事故记录…",
+                "Import accident records…",
+                "blackspots",
+                self.import_accidents,
+            ),
+            ActionSpec(
+                "bs_screen",
+                "事故多发路段筛查…",
+                "Screen for black spots…",
+                "blackspots",
+                self.ask_screening,
+            ),
+            ActionSpec(
+                "bs_status",
+                "整治状态流转…",
+                "Change segment status…",
+                "blackspots",
+                self.ask_status,
+            ),
+        ]
+        for spec in specs:
+            registry.add(spec)
+        menu.addSeparator()
+        menu.addAction(self.candidates_dock.toggleViewAction())
+        menu.addAction(self.history_dock.toggleViewAction())
+
+    def _dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self.window)
+        dock.setObjectName(f"dock_{name}")
+        dock.setWidget(widget)
+        self.window.addDockWidget(area, dock)
+        dock.hide()
+        return dock
+
+    def _project_maybe_changed(self, *_args: object) -> None:
+        if self.window.project is self._project:
+            return
+        self._project = self.window.project
+        self.result = None
+        self.request = None
+        self.candidates_panel.clear()
+        self.history_panel.refresh()
+
+    def _raise(self, dock: QDockWidget) -> None:
+        dock.show()
+        dock.raise_()
+
+    # --- import ------------------------------------------------------------------------
+
+    def open_import_wizard(self, path: Path | None = None) -> AccidentImportWizard | None:
+        """The import wizard on the current project (not yet shown)."""
+        if self.window.project is None:
+            return None
+        return AccidentImportWizard(self.window.project, self.window, path=path)
+
+    def add_imported(self, wizard: AccidentImportWizard) -> Layer | None:
+        """Add the layer a finished wizard built, and log what happened to the records."""
+        project = self.window.project
+        if wizard.layer is None or project is None:
+            return None
+        layer = wizard.layer
+        project.add_layer(layer)
+        self.window.log_message(
+            tr(
+                f"已导入事故记录到图层 {layer.name}：",
+                f"Accident records imported as {layer.name}: ",
+            )
+            + wizard.summary_text()
+        )
+        zh = self.window_language_zh()
+        for row in wizard.issues.itertuples():
+            self.window.log_message(
+                tr(f"  第 {row.row} 行：", f"  row {row.row}: ")
+                + str(row.issue_zh if zh else row.issue_en)
+            )
+        self.window.layer_tree.select_layer(layer.name)
+        return layer
+
+    @staticmethod
+    def window_language_zh() -> bool:
+        """Whether the interface speaks Chinese."""
+        return tr("zh", "en") == "zh"
+
+    def import_accidents(self, path: Path | None = None) -> Layer | None:
+        """Run the import wizard and add its layer."""
+        wizard = self.open_import_wizard(path)
+        if wizard is None:
+            return None
+        layer = self.add_imported(wizard) if wizard.exec() else None
+        wizard.deleteLater()
+        return layer
+
+    # --- screening ---------------------------------------------------------------------
+
+    def previous_request(self) -> ScreeningRequest | None:
+        """The screening last run on this project (from its settings)."""
+        if self.window.project is None:
+            return None
+        stored = blackspot_settings(self.window.project).get("screening")
+        return ScreeningRequest.from_dict(stored) if isinstance(stored, dict) else None
+
+    def ask_screening(self) -> None:
+        """Ask for the screening parameters and run it."""
+        if self.window.project is None:
+            return
+        dialog = ScreeningDialog(self.window.project, self.window, previous=self.previous_request())
+        if dialog.exec():
+            self.run_screening(dialog.request())
+        dialog.deleteLater()
+
+    def run_screening(self, request: ScreeningRequest, *, wait: bool = False) -> None:
+        """Screen in a worker (progress and cancel in the status bar); show the candidates."""
+        project = self.window.project
+        if project is None:
+            return
+        self.request = request
+        accidents, roads, towns = screening_inputs(project, request)
+
+        def done(result: ScreeningResult) -> None:
+            if self.window.project is project:
+                self.show_result(result)
+
+        self.window.start_task(
+            Task(run_screening, accidents, roads, towns, request),
+            done,
+            tr("事故多发路段筛查", "Black-spot screening"),
+            wait=wait,
+        )
+
+    def show_result(self, result: ScreeningResult) -> None:
+        """Show candidates in the table and on the map; remember the parameters."""
+        project = self.window.project
+        assert project is not None
+        self.result = result
+        segments = project.layer(SEGMENTS).data if SEGMENTS in project else None
+        listed = listed_overlaps(result.candidates, segments)
+        if CANDIDATES_LAYER in project:
+            project.remove_layer(CANDIDATES_LAYER)
+        project.add_layer(candidates_layer(result, listed))
+        self.candidates_panel.show_result(result, listed)
+        self._raise(self.candidates_dock)
+        if self.request is not None:
+            blackspot_settings(project)["screening"] = self.request.to_dict()
+            store_blackspot_settings(self.window)
+        self.window.log_message(self.candidates_panel.summary.text())
+
+    def zoom_to_candidate(self, row: int) -> None:
+        """Select a candidate on the map and zoom to it."""
+        project = self.window.project
+        if project is None or CANDIDATES_LAYER not in project:
+            return
+        project.layer(CANDIDATES_LAYER).set_selection([row])
+        self.window.canvas.zoom_to_selection(CANDIDATES_LAYER)
+
+    # --- listing and status ------------------------------------------------------------
+
+    def ask_list(self, row: int) -> int | None:
+        """List a candidate through the attribute form."""
+        return self.list_row(row)
+
+    def list_row(
+        self, row: int, values: dict[str, Any] | None = None, *, ask: Any = None
+    ) -> int | None:
+        """List the candidate at ``row``; return the new segment's feature id."""
+        result, project = self.result, self.window.project
+        if result is None or project is None:
+            return None
+        candidate = result.candidates.iloc[[row]]
+        c: Any = candidate.iloc[0]
+        settings: dict[str, Any] = dict(result.settings)
+        origin = {
+            "candidate_id": str(c["candidate_id"]),
+            "rank": int(c["rank"]),
+            "count": int(c["count"]),
+            "deaths": int(c["deaths"]),
+            "injuries": int(c["injuries"]),
+            "equivalent": float(c["equivalent"]),
+            "window_m": float(settings["window_m"]),
+            "step_m": float(settings["step_m"]),
+            "min_count": int(result.min_count),
+            "screened_on": dt.date.today().isoformat(),
+        }
+        fid = list_candidate(self.window, candidate, values, origin=origin, ask=ask)
+        if fid is None:
+            return None
+        layer = project.layer(SEGMENTS)
+        sid = str(layer.data["segment_id"].iloc[layer.row_of(fid)])
+        self.candidates_panel.mark_listed(row, sid)
+        if CANDIDATES_LAYER in project:
+            cand = project.layer(CANDIDATES_LAYER)
+            data = cand.data.copy()
+            data.loc[data.index[row], "listed"] = sid
+            data.loc[data.index[row], "is_listed"] = True
+            cand.set_data(data)
+        self.show_history(fid)
+        return fid
+
+    def selected_segment(self) -> int | None:
+        """The segment selected on the map, else the one shown in the segment file."""
+        project = self.window.project
+        if project is None or SEGMENTS not in project:
+            return None
+        layer = project.layer(SEGMENTS)
+        if len(layer.selection) == 1:
+            return layer.fid_at(int(layer.selection[0]))
+        return self.history_panel.current_fid()
+
+    def ask_status(self, fid: int | None = None) -> EditTransaction | None:
+        """Open the status dialog on a segment (default: the selected one)."""
+        fid = fid if fid is not None else self.selected_segment()
+        if fid is None:
+            self.window.status(
+                tr("请先选中一个事故多发路段。", "Select an accident-prone segment first.")
+            )
+            return None
+        dialog = StatusDialog(self.window, fid)
+        dialog.exec()
+        txn = dialog.transaction
+        dialog.deleteLater()
+        if txn is not None:
+            self.show_history(fid)
+        return txn
+
+    def show_history(self, fid: int | None = None) -> None:
+        """Show the segment file dock (on one segment)."""
+        if fid is not None:
+            self.history_panel.show_segment(fid)
+        else:
+            self.history_panel.refresh()
+        self._raise(self.history_dock)

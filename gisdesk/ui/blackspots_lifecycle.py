@@ -1,0 +1,828 @@
+"""Listing accident-prone segments (挂牌) and following them to rectification, in the window.
+
+Every change of a segment goes through the window's editor (``window.edits``), so it is
+validated against the ``accident_segments`` schema, written to the project file at once and
+journaled: the journal is the segment's history (who, when, before, after). What the
+journal cannot hold lives in the project settings under ``"blackspots"`` and is written
+into the project file together with the edit:
+
+* ``notes``: the reason or notes given with each status change, by journal transaction id;
+* ``listed_from``: the screening a listed segment came from (candidate, counts, window);
+* ``before_after``: the radius and period of the before/after accident counts.
+
+The lifecycle rules (one step at a time, dates not going backwards, a reason to go back)
+are those of :mod:`gisdesk.analysis.blackspots.lifecycle`, applied to the one segment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gisdesk.analysis.blackspots.lifecycle import (
+    STATUS_DATES,
+    STATUSES,
+    advance_status,
+    before_after_counts,
+    empty_history,
+    list_candidates,
+)
+from gisdesk.core.editing import GEOMETRY, EditTransaction, FeatureChange, row_values
+from gisdesk.core.errors import GisdeskError, InputError
+from gisdesk.core.layer import Layer
+from gisdesk.core.project import Project
+from gisdesk.ui.i18n import language, tr
+from gisdesk.ui.import_dialog import FrameModel, cell_text
+
+if TYPE_CHECKING:
+    from gisdesk.ui.main_window import MainWindow
+
+__all__ = [
+    "SEGMENTS",
+    "SETTINGS_KEY",
+    "STATUS_EN",
+    "SegmentHistoryPanel",
+    "StatusDialog",
+    "blackspot_settings",
+    "change_status",
+    "history_rows",
+    "list_candidate",
+    "listing_values",
+    "store_blackspot_settings",
+]
+
+SEGMENTS = "accident_segments"
+SETTINGS_KEY = "blackspots"
+STATUS_EN = dict(
+    zip(STATUSES, ("Survey", "Joint review", "Rectify", "Acceptance", "Closed"), strict=True)
+)
+_READ_ONLY = ("segment_id", "road", "from_km", "to_km", "status", *list(STATUS_DATES.values())[1:])
+_STEP_COLOURS = ("#67001f", "#d6604d", "#f4a582", "#92c5de", "#4393c3")
+
+
+def _status_text(status: object) -> str:
+    text = "" if status is None else str(status)
+    return text if language() == "zh" else STATUS_EN.get(text, text)
+
+
+def _plain(value: object) -> object:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return value
+
+
+# --- settings kept in the project ----------------------------------------------------------
+
+
+def blackspot_settings(project: Project) -> dict[str, Any]:
+    """The black-spot entry of the project settings (created empty when missing)."""
+    entry = project.settings.setdefault(SETTINGS_KEY, {})
+    if not isinstance(entry, dict):
+        entry = project.settings[SETTINGS_KEY] = {}
+    entry.setdefault("notes", {})
+    entry.setdefault("listed_from", {})
+    entry.setdefault("before_after", {"radius_m": 50.0, "period_days": 365})
+    return entry
+
+
+def store_blackspot_settings(window: MainWindow) -> None:
+    """Write the black-spot settings into the project file now (or mark them unsaved)."""
+    project = window.project
+    if project is None:
+        return
+    entry = blackspot_settings(project)
+    store = window.edits.store
+    if store is not None:
+        try:
+            store.update_setting(SETTINGS_KEY, entry)
+        except GisdeskError as exc:
+            window.report_error(tr("保存失败", "Not saved"), exc.message(language()))
+            window._mark_modified_now()
+            return
+        if not window._edits_saved():
+            window._mark_modified_now()
+    else:
+        window._mark_modified_now()
+    controller = getattr(window, "blackspots", None)
+    if controller is not None:  # the notes just stored belong in the segment file shown
+        controller.history_panel.refresh_details()
+
+
+# --- listing -----------------------------------------------------------------------------
+
+
+def _segments_layer(project: Project) -> Layer:
+    if SEGMENTS not in project:
+        from gisdesk.io.schemas import load_schemas
+        from gisdesk.io.styles import load_styles
+
+        schema = load_schemas()[SEGMENTS]
+        columns = {f.name: pd.Series(dtype=object) for f in schema.fields}
+        empty = gpd.GeoDataFrame(columns, geometry=gpd.GeoSeries([], crs=4490), crs=4490)
+        project.add_layer(
+            Layer(
+                SEGMENTS,
+                empty,
+                schema=schema,
+                style=load_styles().get(schema.style),
+                title=schema.title_zh if language() == "zh" else schema.title_en,
+            )
+        )
+    return project.layer(SEGMENTS)
+
+
+def listing_values(
+    project: Project,
+    candidate: gpd.GeoDataFrame,
+    *,
+    level: str = "区级",
+    listed_date: dt.date | None = None,
+    by: str = "",
+) -> dict[str, Any]:
+    """The attributes a candidate gets when listed (numbered after the existing segments)."""
+    segments = _segments_layer(project).data
+    listed, _history = list_candidates(
+        segments,
+        empty_history(),
+        candidate,
+        level=level,
+        listed_date=listed_date or dt.date.today(),
+        by=by,
+    )
+    row = listed.iloc[-1]
+    return {
+        str(k): _plain(v) for k, v in row.items() if k != listed.geometry.name and k in segments
+    }
+
+
+def list_candidate(
+    window: MainWindow,
+    candidate: gpd.GeoDataFrame,
+    values: dict[str, Any] | None = None,
+    *,
+    origin: dict[str, Any] | None = None,
+    ask: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None,
+) -> int | None:
+    """List one screening candidate as an accident-prone segment through the editor.
+
+    Parameters
+    ----------
+    window
+        The main window (its editor makes the change durable and undoable).
+    candidate
+        One row of the screening candidates (EPSG:4490).
+    values
+        Attributes to give (merged over the defaults); without them the attribute form
+        asks the user, starting from the defaults.
+    origin
+        What the screening said of the candidate, kept in the project settings.
+    ask
+        Replaces the form (tests, scripts): gets the defaults, returns values or None.
+
+    Returns
+    -------
+    int or None
+        The new feature's id; None when cancelled or refused (the user was told why).
+    """
+    project = window.project
+    if project is None or len(candidate) != 1:
+        return None
+    try:
+        layer = _segments_layer(project)
+        defaults = listing_values(project, candidate, by=window.edits.user_name())
+    except GisdeskError as exc:
+        window.report_error(tr("无法挂牌", "Cannot list"), exc.message(language()))
+        return None
+    if values is None:
+        if ask is None:
+            from gisdesk.ui.feature_form import new_feature_values
+
+            def ask(initial: dict[str, Any]) -> dict[str, Any] | None:
+                return new_feature_values(window, layer, initial, read_only=_READ_ONLY)
+
+        chosen = ask(defaults)
+        if chosen is None:
+            return None
+        values = {**defaults, **chosen}
+    else:
+        values = {**defaults, **values}
+    values.pop(GEOMETRY, None)
+    values["status"] = STATUSES[0]  # a new listing starts the loop, whatever was typed
+    sid = str(values["segment_id"])
+    geometry = candidate.to_crs(layer.data.crs or 4490).geometry.iloc[0]
+    fid = window.edits.add_feature(
+        SEGMENTS,
+        geometry,
+        values,
+        label=(f"挂牌 {sid}（{values.get('name', '')}）", f"List {sid} ({values.get('name', '')})"),
+    )
+    if fid is None:
+        return None
+    entry = blackspot_settings(project)
+    entry["listed_from"][sid] = {
+        **(origin or {}),
+        "listed_by": window.edits.user_name(),
+        "listed_at": dt.datetime.now().isoformat(timespec="seconds"),
+    }
+    store_blackspot_settings(window)
+    return fid
+
+
+# --- status changes ------------------------------------------------------------------------
+
+
+def _segment_frame(layer: Layer, fid: int) -> gpd.GeoDataFrame:
+    row = layer.row_of(fid)
+    return gpd.GeoDataFrame(layer.data.iloc[[row]].reset_index(drop=True), crs=layer.data.crs)
+
+
+def status_changes(
+    layer: Layer, fid: int, to: str, on: dt.date, reason: str | None
+) -> dict[str, Any]:
+    """The values a status step changes (status and step dates), checked by the lifecycle rules."""
+    frame = _segment_frame(layer, fid)
+    sid = str(frame["segment_id"].iloc[0])
+    for name in STATUS_DATES.values():
+        if name not in frame.columns:
+            frame[name] = pd.NaT
+    new, _history = advance_status(
+        frame, empty_history(), sid, to=to, on=on, by="", reason=reason or None
+    )
+    out: dict[str, Any] = {"status": to}
+    for name in STATUS_DATES.values():
+        before, after = _plain(frame[name].iloc[0]), _plain(new[name].iloc[0])
+        if before != after:
+            out[name] = after
+    return out
+
+
+def change_status(
+    window: MainWindow, fid: int, to: str, on: dt.date, reason: str | None = None
+) -> EditTransaction | None:
+    """Move a listed segment to another status through the editor; None when refused.
+
+    The lifecycle rules are checked first (the user sees why a step is refused); the
+    reason is kept with the edit in the project settings.
+    """
+    project = window.project
+    if project is None or SEGMENTS not in project:
+        return None
+    layer = project.layer(SEGMENTS)
+    try:
+        current = row_values(layer, layer.row_of(fid))
+        changes = status_changes(layer, fid, to, on, reason)
+    except GisdeskError as exc:
+        window.report_error(tr("无法流转状态", "Cannot change the status"), exc.message(language()))
+        return None
+    sid, was = str(current.get("segment_id")), str(current.get("status"))
+    txn = window.edits.update_feature(
+        SEGMENTS,
+        fid,
+        changes,
+        label=(
+            f"整治状态 {sid}：{was}→{to}",
+            f"Status {sid}: {STATUS_EN.get(was, was)} → {STATUS_EN.get(to, to)}",
+        ),
+    )
+    if txn is None:
+        return None
+    entry = blackspot_settings(project)
+    entry["notes"][str(txn.id)] = {
+        "segment_id": sid,
+        "from": was,
+        "to": to,
+        "on": on.isoformat(),
+        "reason": reason or "",
+        "by": txn.user,
+        "at": txn.at,
+    }
+    store_blackspot_settings(window)
+    return txn
+
+
+class StatusDialog(QDialog):
+    """Move a segment one step on (or back, with a reason), with the date and notes."""
+
+    def __init__(self, window: MainWindow, fid: int) -> None:
+        super().__init__(window)
+        self.setObjectName("status_dialog")
+        self.window_ = window
+        self.fid = fid
+        assert window.project is not None
+        layer = window.project.layer(SEGMENTS)
+        values = row_values(layer, layer.row_of(fid))
+        self.current = str(values.get("status"))
+        sid = values.get("segment_id")
+        self.setWindowTitle(tr(f"整治状态流转 — {sid}", f"Status — {sid}"))
+        here = STATUSES.index(self.current) if self.current in STATUSES else 0
+        self.target = QComboBox()
+        self.target.setObjectName("target_status")
+        if here + 1 < len(STATUSES):
+            nxt = STATUSES[here + 1]
+            self.target.addItem(tr(f"下一步：{nxt}", f"Next: {STATUS_EN[nxt]}"), nxt)
+        for back in reversed(STATUSES[:here]):
+            self.target.addItem(tr(f"退回：{back}", f"Back to: {STATUS_EN[back]}"), back)
+        last_date = None
+        for step in reversed(STATUSES[: here + 1]):
+            last_date = _plain(values.get(STATUS_DATES[step]))
+            if last_date is not None:
+                break
+        self.date = QDateEdit()
+        self.date.setObjectName("status_date")
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("yyyy-MM-dd")
+        self.date.setDate(QDate.currentDate())
+        self.notes = QPlainTextEdit()
+        self.notes.setObjectName("status_notes")
+        self.notes.setPlaceholderText(
+            tr("会商纪要、整改措施落实情况、验收意见；退回时必须写明原因。",
+               "Minutes, measures taken, acceptance remarks; a reason is required to go back.")
+        )  # fmt: skip
+        self.notes.setFixedHeight(90)
+        self.error = QLabel("")
+        self.error.setObjectName("dialog_error")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b2182b;")
+        form = QFormLayout(self)
+        form.addRow(tr("路段", "Segment"), QLabel(f"{sid}  {values.get('name') or ''}"))
+        last = f"（{last_date:%Y-%m-%d}）" if isinstance(last_date, dt.date | dt.datetime) else ""
+        form.addRow(tr("当前状态", "Current status"), QLabel(_status_text(self.current) + last))
+        form.addRow(tr("流转到", "Move to"), self.target)
+        form.addRow(tr("日期", "Date"), self.date)
+        form.addRow(tr("说明", "Notes"), self.notes)
+        form.addRow(self.error)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("确定", "OK"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("取消", "Cancel"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.transaction: EditTransaction | None = None
+        if self.target.count() == 0:
+            self.error.setText(tr("该路段已销号，无后续步骤。", "The segment is closed."))
+
+    def accept(self) -> None:
+        """Check the step by the lifecycle rules, then commit it; stay open when refused."""
+        to = self.target.currentData()
+        if to is None:
+            return
+        on: dt.date = self.date.date().toPython()  # type: ignore[assignment]
+        reason = self.notes.toPlainText().strip() or None
+        project = self.window_.project
+        assert project is not None
+        try:
+            status_changes(project.layer(SEGMENTS), self.fid, to, on, reason)
+        except InputError as exc:
+            self.error.setText(exc.message(language()))
+            return
+        self.transaction = change_status(self.window_, self.fid, to, on, reason)
+        if self.transaction is not None:
+            super().accept()
+
+
+# --- history -------------------------------------------------------------------------------
+
+
+def history_rows(window: MainWindow, fid: int) -> pd.DataFrame:
+    """One row per field a journaled edit changed on the segment, with the notes given."""
+    project, editor = window.project, window.edits.editor
+    columns = ["at", "user", "action", "field", "before", "after", "notes", "txn"]
+    if project is None or editor is None or SEGMENTS not in project:
+        return pd.DataFrame(columns=columns)
+    layer = project.layer(SEGMENTS)
+    notes = blackspot_settings(project)["notes"]
+    specs = layer.schema.field_index if layer.schema is not None else {}
+    rows = []
+    for txn, change in editor.history_of(SEGMENTS, fid):
+        note = notes.get(str(txn.id), {})
+        text = note.get("reason", "") if txn.action == "edit" else ""
+
+        def label(name: str) -> str:
+            spec = specs.get(name)
+            return spec.label(language()) if spec is not None else name
+
+        def show(value: object) -> str:
+            value = _plain(value)
+            if isinstance(value, dt.datetime) and value == dt.datetime(
+                value.year, value.month, value.day
+            ):
+                return value.strftime("%Y-%m-%d")
+            if isinstance(value, str) and value in STATUS_EN:
+                return _status_text(value)
+            return cell_text(value)
+
+        base = {"at": txn.at, "user": txn.user, "action": txn.label(language()), "txn": txn.id}
+        if change.op == "insert":
+            after = change.after or {}
+            rows.append(
+                {**base, "field": label("status"), "before": "", "after": show(after.get("status")),
+                 "notes": text or tr("挂牌", "listed")}
+            )  # fmt: skip
+            continue
+        if change.op == "delete":
+            rows.append({**base, "field": "", "before": "", "after": tr("已删除", "deleted"),
+                         "notes": text})  # fmt: skip
+            continue
+        before = change.before or {}
+        for name, value in (change.after or {}).items():
+            if name == GEOMETRY:
+                continue
+            rows.append(
+                {**base, "field": label(name), "before": show(before.get(name)),
+                 "after": show(value), "notes": text}
+            )  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _local(at: str) -> str:
+    try:
+        moment = dt.datetime.fromisoformat(at)
+    except ValueError:
+        return at
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+class SegmentHistoryPanel(QWidget):
+    """A listed segment's file: where it is in the loop, its journal, accidents before/after."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.setObjectName("segment_history_panel")
+        self.window_ = window
+        self._project: Project | None = None
+        self._unsubscribe: list[Callable[[], None]] = []
+        self.segment = QComboBox()
+        self.segment.setObjectName("segment_choice")
+        self.segment.currentIndexChanged.connect(lambda _i: self.refresh_details())
+        self.steps: list[QLabel] = []
+        steps_row = QHBoxLayout()
+        for i, status in enumerate(STATUSES):
+            label = QLabel("")
+            label.setObjectName(f"step_{i}")
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            label.setFrameShape(QFrame.Shape.StyledPanel)
+            label.setMinimumWidth(70)
+            self.steps.append(label)
+            steps_row.addWidget(label)
+            if i + 1 < len(STATUSES):
+                steps_row.addWidget(QLabel("→"))
+            label.setToolTip(_status_text(status))
+        self.info = QLabel("")
+        self.info.setObjectName("segment_info")
+        self.info.setWordWrap(True)
+        self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.counts = QLabel("")
+        self.counts.setObjectName("before_after")
+        self.counts.setWordWrap(True)
+        lines = self.counts.fontMetrics().lineSpacing()
+        self.counts.setMinimumHeight(3 * lines)
+        self.info.setMinimumHeight(5 * lines)
+        counts_box = QGroupBox(tr("整治前后事故", "Accidents before and after"))
+        QVBoxLayout(counts_box).addWidget(self.counts)
+        self.model = FrameModel(parent=self)
+        self.view = QTableView()
+        self.view.setObjectName("history_table")
+        self.view.setModel(self.model)
+        self.view.verticalHeader().hide()
+        self.status_button = QPushButton(tr("状态流转…", "Change status…"))
+        self.status_button.setObjectName("change_status")
+        self.status_button.clicked.connect(self.ask_status)
+        self.edit_button = QPushButton(tr("编辑属性…", "Edit attributes…"))
+        self.edit_button.clicked.connect(self.ask_edit)
+        self.zoom_button = QPushButton(tr("缩放到", "Zoom to"))
+        self.zoom_button.clicked.connect(self.zoom)
+        top = QHBoxLayout()
+        top.addWidget(QLabel(tr("路段", "Segment")))
+        top.addWidget(self.segment, 1)
+        buttons = QHBoxLayout()
+        for b in (self.status_button, self.edit_button, self.zoom_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(steps_row)
+        layout.addWidget(self.info)
+        layout.addWidget(counts_box)
+        layout.addWidget(
+            QLabel(tr("变更记录（项目文件中的编辑日志）", "Changes (the project's edit journal)"))
+        )
+        layout.addWidget(self.view, 1)
+        layout.addLayout(buttons)
+        window.edits.edited.connect(self._edited)
+        self.destroyed.connect(lambda *_: self._unsubscribe_all())
+        self.refresh()
+
+    # --- wiring ------------------------------------------------------------------------
+
+    def _unsubscribe_all(self) -> None:
+        for off in self._unsubscribe:
+            off()
+        self._unsubscribe = []
+
+    def detach(self) -> None:
+        """Stop following the window (its teardown)."""
+        self._unsubscribe_all()
+        with contextlib.suppress(RuntimeError, TypeError):  # already disconnected
+            self.window_.edits.edited.disconnect(self._edited)
+
+    def _edited(self, txn: object) -> None:
+        changes: tuple[FeatureChange, ...] = getattr(txn, "changes", ())
+        if any(c.layer == SEGMENTS for c in changes):
+            self.refresh()
+
+    def _layer_changed(self, layer: Layer, reason: str) -> None:
+        if layer.name != SEGMENTS:
+            return
+        if reason == "selection" and len(layer.selection) == 1:
+            self.show_segment(layer.fid_at(int(layer.selection[0])))
+        elif reason == "data" and not self.window_.edits.applying:
+            self.refresh()
+
+    def _follow(self, project: Project | None) -> None:
+        if project is self._project:
+            return
+        self._unsubscribe_all()
+        self._project = project
+        if project is not None:
+            self._unsubscribe.append(project.layer_changed.connect(self._layer_changed))
+            self._unsubscribe.append(project.layers_changed.connect(lambda *_: self.refresh()))
+
+    # --- content -----------------------------------------------------------------------
+
+    def current_fid(self) -> int | None:
+        """The segment shown."""
+        data = self.segment.currentData()
+        return int(data) if data is not None else None
+
+    def show_segment(self, fid: int) -> None:
+        """Show one segment's file."""
+        self.refresh()
+        index = self.segment.findData(fid)
+        if index >= 0:
+            self.segment.setCurrentIndex(index)
+
+    def refresh(self) -> None:
+        """Re-list the segments (keeping the one shown) and redraw its file."""
+        project = self.window_.project
+        self._follow(project)
+        keep = self.current_fid()
+        self.segment.blockSignals(True)
+        self.segment.clear()
+        if project is not None and SEGMENTS in project:
+            layer = project.layer(SEGMENTS)
+            data = layer.data
+            for row in range(len(data)):
+                sid = cell_text(data["segment_id"].iloc[row]) if "segment_id" in data else ""
+                name = cell_text(data["name"].iloc[row]) if "name" in data else ""
+                status = _status_text(data["status"].iloc[row]) if "status" in data else ""
+                self.segment.addItem(f"{sid}  {name}  [{status}]", layer.fid_at(row))
+        index = self.segment.findData(keep) if keep is not None else -1
+        self.segment.setCurrentIndex(index if index >= 0 else (0 if self.segment.count() else -1))
+        self.segment.blockSignals(False)
+        self.refresh_details()
+
+    def refresh_details(self) -> None:
+        """Redraw the steps, details, before/after counts and journal of the segment shown."""
+        project, fid = self.window_.project, self.current_fid()
+        enabled = project is not None and fid is not None and SEGMENTS in project
+        for b in (self.status_button, self.edit_button, self.zoom_button):
+            b.setEnabled(enabled)
+        if not enabled:
+            for label in self.steps:
+                label.setText("")
+            self.info.setText(tr("项目中没有挂牌路段。", "No listed segments in the project."))
+            self.counts.setText("")
+            self.model.set_frame(pd.DataFrame())
+            return
+        assert project is not None and fid is not None
+        layer = project.layer(SEGMENTS)
+        values = row_values(layer, layer.row_of(fid))
+        status = str(values.get("status"))
+        here = STATUSES.index(status) if status in STATUSES else -1
+        for i, (step, label) in enumerate(zip(STATUSES, self.steps, strict=True)):
+            when = _plain(values.get(STATUS_DATES[step]))
+            day = when.strftime("%Y-%m-%d") if isinstance(when, dt.date | dt.datetime) else "—"
+            label.setText(f"{_status_text(step)}\n{day}")
+            colour = _STEP_COLOURS[i]
+            if i == here:
+                label.setStyleSheet(
+                    f"background:{colour}; color:white; font-weight:bold; padding:3px;"
+                )
+            elif i < here:
+                label.setStyleSheet(f"color:{colour}; padding:3px;")
+            else:
+                label.setStyleSheet("color:#999; padding:3px;")
+        entry = blackspot_settings(project)
+        origin = entry["listed_from"].get(str(values.get("segment_id")), {})
+        where = (
+            f"{values.get('road') or ''} K{_km(values.get('from_km'))}–K{_km(values.get('to_km'))}"
+        )
+        town, level = values.get("town") or "", values.get("listed_level") or ""
+        lines = [
+            tr(f"{where}，{town}，{level}挂牌", f"{where}, {town}, listed at {level} level"),
+            tr("隐患：", "Hazard: ") + str(values.get("hazard") or "—"),
+            tr("措施：", "Measures: ") + str(values.get("measures") or "—"),
+            tr("责任单位：", "Responsible: ") + str(values.get("responsible_unit") or "—"),
+        ]
+        if origin:
+            lines.append(
+                tr(
+                    f"挂牌依据：{origin.get('candidate_id', '')} 筛查（窗口 "
+                    f"{_num(origin.get('window_m'))} 米）事故 {origin.get('count', '?')} 起、"
+                    f"死亡 {origin.get('deaths', '?')} 人、当量 {_num(origin.get('equivalent'))}",
+                    f"Listed from screening {origin.get('candidate_id', '')} (window "
+                    f"{_num(origin.get('window_m'))} m): {origin.get('count', '?')} accidents, "
+                    f"{origin.get('deaths', '?')} deaths, "
+                    f"equivalent {_num(origin.get('equivalent'))}",
+                )
+            )
+        self.info.setText("\n".join(lines))
+        self.counts.setText(self.before_after_text(project, layer, fid))
+        rows = history_rows(self.window_, fid)
+        if rows.empty:
+            rows = pd.DataFrame(
+                [
+                    {
+                        "at": "",
+                        "user": "",
+                        "action": "",
+                        "field": "",
+                        "before": "",
+                        "after": "",
+                        "notes": tr(
+                            "编辑日志中尚无此路段的变更；已有步骤的日期见上方流程。",
+                            "No change of this segment in the edit journal yet; the dates "
+                            "of its steps are shown above.",
+                        ),
+                    }
+                ]
+            )
+        frame = pd.DataFrame(
+            {
+                "at": [_local(a) for a in rows["at"]],
+                "user": rows["user"],
+                "action": rows["action"],
+                "field": rows["field"],
+                "before": rows["before"],
+                "after": rows["after"],
+                "notes": rows["notes"],
+            }
+        )
+        headers = [
+            tr("时间", "When"),
+            tr("操作人", "Who"),
+            tr("操作", "Action"),
+            tr("字段", "Field"),
+            tr("变更前", "Before"),
+            tr("变更后", "After"),
+            tr("说明", "Notes"),
+        ]
+        undo = {
+            i: QColor("#f0f0f0") for i, a in enumerate(rows["action"]) if "撤销" in a or "Undo" in a
+        }
+        self.model.set_frame(frame, headers, undo)
+        self.view.resizeColumnsToContents()
+        self.view.horizontalHeader().setStretchLastSection(True)
+
+    def before_after(self, project: Project, layer: Layer, fid: int) -> pd.Series | None:
+        """The before/after counts of the segment (None without an accidents layer)."""
+        entry = blackspot_settings(project)
+        screening = entry.get("screening", {})
+        name = screening.get("accidents") if isinstance(screening, dict) else None
+        name = name if name in project else ("accidents" if "accidents" in project else None)
+        if name is None:
+            return None
+        params = entry["before_after"]
+        table = before_after_counts(
+            _segment_frame(layer, fid),
+            project.layer(name).data,
+            radius_m=float(params.get("radius_m", 50.0)),
+            period_days=int(params.get("period_days", 365)),
+        )
+        return table.iloc[0]
+
+    def before_after_text(self, project: Project, layer: Layer, fid: int) -> str:
+        """The before/after counts as a sentence."""
+        try:
+            row = self.before_after(project, layer, fid)
+        except GisdeskError as exc:
+            return exc.message(language())
+        if row is None:
+            return tr("项目中没有事故图层。", "No accidents layer in the project.")
+        radius = blackspot_settings(project)["before_after"].get("radius_m", 50.0)
+        before = tr(
+            f"挂牌前一年（{_day(row['before_from'])} 至 {_day(row['before_to'])}）："
+            f"{row['before']} 起，死亡 {row['before_deaths']} 人。",
+            f"Year before listing ({_day(row['before_from'])} to {_day(row['before_to'])}): "
+            f"{row['before']} accidents, {row['before_deaths']} deaths.",
+        )
+        if pd.isna(row["after_from"]):
+            after = tr("尚未整改完成，无整改后数据。", "Not rectified yet: no after period.")
+        elif pd.isna(row["after_days"]):
+            after = tr(
+                f"整改完成于 {_day(row['after_from'])}，事故数据截至 {_day(row['after_to'])}，"
+                "尚无整改后的数据。",
+                f"Rectified on {_day(row['after_from'])}; the accident data end on "
+                f"{_day(row['after_to'])}: no after period yet.",
+            )
+        else:
+            change = (
+                tr(
+                    f"，较整治前 {row['change_pct']:+.0f}%",
+                    f", {row['change_pct']:+.0f}% on before",
+                )
+                if pd.notna(row["change_pct"])
+                else ""
+            )
+            after = tr(
+                f"整改后（{_day(row['after_from'])} 至 {_day(row['after_to'])}，"
+                f"{int(row['after_days'])} 天）：{row['after']} 起，死亡 {row['after_deaths']} 人，"
+                f"折合每年 {row['after_per_year']:.1f} 起{change}。",
+                f"After rectification ({_day(row['after_from'])} to {_day(row['after_to'])}, "
+                f"{int(row['after_days'])} days): {row['after']} accidents, "
+                f"{row['after_deaths']} deaths, {row['after_per_year']:.1f} a year{change}.",
+            )
+        scope = tr(f"（路段 {radius:g} 米以内）", f" (within {radius:g} m)")
+        return f"{before}\n{after}{scope}"
+
+    # --- actions -----------------------------------------------------------------------
+
+    def ask_status(self) -> EditTransaction | None:
+        """Open the status dialog on the segment shown."""
+        fid = self.current_fid()
+        if fid is None:
+            return None
+        dialog = StatusDialog(self.window_, fid)
+        dialog.exec()
+        txn = dialog.transaction
+        dialog.deleteLater()
+        return txn
+
+    def ask_edit(self) -> None:
+        """Edit the segment's descriptive fields in the attribute form."""
+        fid = self.current_fid()
+        if fid is None:
+            return
+        from gisdesk.ui.feature_form import edit_feature_attributes
+
+        edit_feature_attributes(self.window_, SEGMENTS, fid)
+
+    def zoom(self) -> None:
+        """Select the segment and show it on the map."""
+        project, fid = self.window_.project, self.current_fid()
+        if project is None or fid is None or SEGMENTS not in project:
+            return
+        layer = project.layer(SEGMENTS)
+        layer.set_selection([layer.row_of(fid)])
+        self.window_.canvas.zoom_to_selection(SEGMENTS)
+
+
+def _km(value: object) -> str:
+    try:
+        km = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "?"
+    whole = int(np.floor(km + 1e-9))
+    return f"{whole}+{round((km - whole) * 1000):03d}"
+
+
+def _num(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, int | float) else "?"
+
+
+def _day(value: Any) -> str:
+    return "—" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")

@@ -48,6 +48,8 @@ def run_app(
     if screenshot is not None:
         window.resize(*size)
     window.show()
+    if screenshot is None and window.offer_recovery():
+        project = None  # the recovered work comes first; the user can open others after
     if project is not None:
         window.open_path(project, wait=screenshot is not None)
     if screenshot is not None:

@@ -36,7 +36,12 @@ from gisdesk.render.viewport import NICE_SCALES, Viewport
 from gisdesk.ui.actions import ActionRegistry, ActionSpec
 from gisdesk.ui.attribute_table import AttributeTable, display_value
 from gisdesk.ui.canvas import CanvasTool, MapCanvas, MapTool
-from gisdesk.ui.editing import EditController, JournalCommand, writable_project_file
+from gisdesk.ui.editing import (
+    EditController,
+    JournalCommand,
+    recoverable_copies,
+    writable_project_file,
+)
 from gisdesk.ui.feature_form import edit_feature_attributes
 from gisdesk.ui.feature_history import show_feature_history
 from gisdesk.ui.i18n import language, set_language, settings, tr
@@ -378,6 +383,9 @@ class MainWindow(QMainWindow):
                 QKeySequence.StandardKey.Paste,
             ),
             ActionSpec("snap_settings", "捕捉设置…", "Snapping…", "edit", self.snap_settings),
+            ActionSpec(
+                "user_name", "编辑人员姓名…", "Editor name…", "settings", self.ask_user_name
+            ),
         ]
         for key, zh, en, tool, shortcut in tools:
             specs.append(
@@ -549,14 +557,14 @@ class MainWindow(QMainWindow):
 
     # --- project ------------------------------------------------------------------------
 
-    def set_project(self, project: Project | None) -> None:
-        """Show a project in every view."""
+    def set_project(self, project: Project | None, *, working_copy: Path | None = None) -> None:
+        """Show a project in every view (``working_copy``: where its edits are kept)."""
         for off in self._unsubscribe:
             off()
         self._unsubscribe = []
         self.project = project
         self.undo.clear()
-        self.edits.attach(project)
+        self.edits.attach(project, working_copy=working_copy)
         self.table.set_layer(None)
         self.results.clear()
         self.canvas.set_project(project)
@@ -657,11 +665,21 @@ class MainWindow(QMainWindow):
         if path:
             self.open_path(Path(path))
 
-    def open_path(self, path: Path, *, wait: bool = False) -> None:
-        """Open a project in a worker; report a bad file without closing the current one."""
+    def open_path(self, path: Path, *, wait: bool = False, recovered: bool = False) -> None:
+        """Open a project in a worker; report a bad file without closing the current one.
+
+        ``recovered`` opens a working copy left by a crashed session: its edits continue in
+        that copy and the project counts as unsaved until the user saves it somewhere.
+        """
         self.log_message(tr(f"正在打开 {path}", f"Opening {path}"))
 
         def done(project: Project) -> None:
+            if recovered:
+                project.path = None
+                self.set_project(project, working_copy=path)
+                self.modified = True
+                self._update_title()
+                return
             if not writable_project_file(path):
                 project.path = None  # a sample or read-only file: edits go to a working copy
                 self.log_message(
@@ -1113,6 +1131,56 @@ class MainWindow(QMainWindow):
                 tool._delete(layer, tool.row, tool.hover)
                 return
         digitize.delete_selected(self)
+
+    def offer_recovery(self) -> bool:
+        """Offer the newest working copy left by a crashed session; True if it is opened."""
+        copies = recoverable_copies()
+        if not copies:
+            return False
+        newest = copies[0]
+        answer = QMessageBox.question(
+            self,
+            tr("恢复未保存的工作", "Recover unsaved work"),
+            tr(
+                f"上次 gisdesk 未正常关闭，留下了尚未另存的项目工作副本（{newest.name}），"
+                "其中的编辑都已保存。是否打开它继续工作？\n"
+                "选“否”则保留该副本，下次启动时再询问；选“放弃”则删除它。",
+                f"gisdesk did not close normally last time and left a working copy of an "
+                f"unsaved project ({newest.name}) with all its edits. Open it and go on?\n"
+                "No keeps the copy and asks again next time; Discard deletes it.",
+            ),
+            QMessageBox.StandardButton.Yes
+            | QMessageBox.StandardButton.No
+            | QMessageBox.StandardButton.Discard,
+            QMessageBox.StandardButton.Yes,
+        )
+        if answer == QMessageBox.StandardButton.Discard:
+            for suffix in ("", "-journal"):
+                Path(str(newest) + suffix).unlink(missing_ok=True)
+            return False
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        self.open_path(newest, recovered=True)
+        return True
+
+    def ask_user_name(self) -> None:
+        """Set the name the audit trail records for this user's edits."""
+        from PySide6.QtWidgets import QInputDialog
+
+        current = EditController.user_name()
+        name, ok = QInputDialog.getText(
+            self,
+            tr("编辑人员", "Editor name"),
+            tr(
+                "编辑记录中使用的姓名（留空则用系统用户名）：",
+                "Name in the edit log (empty: OS user):",
+            ),
+            text=current,
+        )
+        if ok:
+            settings().setValue("edit/user_name", name.strip())
+            if self.edits.editor is not None:
+                self.edits.editor.user = EditController.user_name()
 
     def snap_settings(self) -> None:
         """Choose snapping layers and tolerance."""

@@ -26,6 +26,7 @@ from gisdesk.core.crs import STORAGE_CRS
 from gisdesk.core.errors import CRSError, InputError
 from gisdesk.io.crs_options import OFFSET_SYSTEMS, resolve_system, system_crs
 from gisdesk.io.encodings import EncodingChoice, shapefile_encoding
+from gisdesk.io.import_checks import check_features
 
 __all__ = [
     "MAX_VECTOR_BYTES",
@@ -66,7 +67,10 @@ class VectorImport:
     conversions
         What was done to the coordinates, for the layer metadata.
     warnings
-        Things the user should know (rows without geometry, ...), in English and Chinese.
+        Things the user should know (rows without geometry, ...), in English.
+    notes
+        The findings of the import checks (repairs, features outside the CRS's area of use,
+        duplicate ids) as (Chinese, English) pairs.
     """
 
     data: gpd.GeoDataFrame
@@ -75,6 +79,7 @@ class VectorImport:
     encoding: EncodingChoice | None = None
     conversions: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)
 
 
 _KML_BOILERPLATE = (
@@ -350,13 +355,15 @@ def import_vector(
             f"The coordinates of '{name}' cannot be transformed to CGCS2000 (outside the area "
             f"of {source_name}?).",
         )
+    checked = check_features(gdf, source_crs=source)
     return VectorImport(
-        data=gdf,
+        data=checked.data,
         layer=name,
         source_crs=source_name,
         encoding=choice,
-        conversions=conversions,
-        warnings=notes,
+        conversions=conversions + checked.records,
+        warnings=notes + [en for _zh, en in checked.notes],
+        notes=checked.notes,
     )
 
 

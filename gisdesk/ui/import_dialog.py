@@ -312,6 +312,7 @@ def import_file(path: str | Path, options: ImportOptions | None = None) -> Impor
                 f"CRS as the file declares: {_short_crs(result.source_crs)}.",
             )
         )
+    warnings += list(result.notes)  # repairs, out-of-area features, duplicate ids
     warnings += _geometry_notes(result.data)
     return ImportedFile(
         result.data,

@@ -34,7 +34,7 @@ from gisdesk.core.errors import InputError
 from gisdesk.core.events import Signal
 from gisdesk.core.layer import Layer
 from gisdesk.core.project import Project
-from gisdesk.core.schema import coerce_to_schema
+from gisdesk.core.schema import GEOMETRY_FAMILY, coerce_to_schema
 from gisdesk.core.validation import check_value
 
 __all__ = [
@@ -51,14 +51,6 @@ __all__ = [
 GEOMETRY = "geometry"
 Action = Literal["edit", "undo", "redo"]
 
-_FAMILY = {
-    "Point": "Point",
-    "MultiPoint": "Point",
-    "LineString": "LineString",
-    "MultiLineString": "LineString",
-    "Polygon": "Polygon",
-    "MultiPolygon": "Polygon",
-}
 _FAMILY_ZH = {"Point": "点", "LineString": "线", "Polygon": "面"}
 
 
@@ -161,7 +153,7 @@ def row_values(layer: Layer, row: int) -> dict[str, Any]:
 
 
 def _geometry_family(geom: BaseGeometry) -> str:
-    return _FAMILY.get(str(geom.geom_type), str(geom.geom_type))
+    return GEOMETRY_FAMILY.get(str(geom.geom_type), str(geom.geom_type))
 
 
 class Editor:
@@ -354,6 +346,38 @@ class Editor:
         self.commit(zh, en, [FeatureChange(layer, fid, None, after)])
         return fid
 
+    def update_change(
+        self, layer: str, fid: int, values: Mapping[str, Any]
+    ) -> tuple[FeatureChange, tuple[str, str]] | None:
+        """The change that sets ``values`` on a feature and its default label (None: no change)."""
+        target = self.project.layer(layer)
+        current = row_values(target, target.row_of(fid))
+        changed = {k: v for k, v in values.items() if not same_value(current.get(k), v)}
+        if not changed:
+            return None
+        before = {k: current.get(k) for k in changed}
+        geometry_only = set(changed) == {GEOMETRY}
+        label = (
+            f"修改{'几何' if geometry_only else '属性'}（{target.title} #{fid}）",
+            f"Edit {'geometry' if geometry_only else 'attributes'} ({target.title} #{fid})",
+        )
+        return FeatureChange(layer, fid, before, changed), label
+
+    def delete_changes(
+        self, layer: str, fids: Iterable[int]
+    ) -> tuple[list[FeatureChange], tuple[str, str]]:
+        """The changes that delete features, and their default label."""
+        target = self.project.layer(layer)
+        changes = [
+            FeatureChange(layer, int(fid), row_values(target, target.row_of(int(fid))), None)
+            for fid in fids
+        ]
+        n = len(changes)
+        return changes, (
+            f"删除 {n} 个要素（{target.title}）",
+            f"Delete {n} feature(s) ({target.title})",
+        )
+
     def update_feature(
         self,
         layer: str,
@@ -363,31 +387,19 @@ class Editor:
         label: tuple[str, str] | None = None,
     ) -> EditTransaction:
         """Change some values (attributes and/or :data:`GEOMETRY`) of one feature."""
-        target = self.project.layer(layer)
-        current = row_values(target, target.row_of(fid))
-        changed = {k: v for k, v in values.items() if not same_value(current.get(k), v)}
-        if not changed:
+        found = self.update_change(layer, fid, values)
+        if found is None:
             raise InputError("值没有变化。", "The values did not change.")
-        before = {k: current.get(k) for k in changed}
-        if label is None:
-            what = "几何" if set(changed) == {GEOMETRY} else "属性"
-            label = (
-                f"修改{what}（{target.title} #{fid}）",
-                f"Edit {'geometry' if what == '几何' else 'attributes'} ({target.title} #{fid})",
-            )
-        return self.commit(label[0], label[1], [FeatureChange(layer, fid, before, changed)])
+        change, default = found
+        zh, en = label or default
+        return self.commit(zh, en, [change])
 
     def delete_features(
         self, layer: str, fids: Iterable[int], *, label: tuple[str, str] | None = None
     ) -> EditTransaction:
         """Delete features (all in one undoable transaction)."""
-        target = self.project.layer(layer)
-        changes = [
-            FeatureChange(layer, int(fid), row_values(target, target.row_of(int(fid))), None)
-            for fid in fids
-        ]
-        n = len(changes)
-        zh, en = label or (f"删除 {n} 个要素（{target.title}）", f"Delete {n} feature(s)")
+        changes, default = self.delete_changes(layer, fids)
+        zh, en = label or default
         return self.commit(zh, en, changes)
 
     # --- checks -----------------------------------------------------------------------
@@ -430,7 +442,7 @@ class Editor:
         if not isinstance(geom, BaseGeometry) or geom.is_empty:
             raise InputError("几何为空，无法保存。", "The geometry is empty and cannot be saved.")
         if layer.schema is not None:
-            want = _FAMILY.get(layer.schema.geometry, layer.schema.geometry)
+            want = GEOMETRY_FAMILY.get(layer.schema.geometry, layer.schema.geometry)
             got = _geometry_family(geom)
             if want != got:
                 raise InputError(

@@ -43,15 +43,17 @@ class LayerMetadata:
     source_zh: str = ""
     source_en: str = ""
     conversions: list[str] = field(default_factory=list)  # e.g. "GCJ-02 -> CGCS2000"
+    stale: bool = False  # a derived result whose source layers were edited since it was made
 
     def to_dict(self) -> dict[str, Any]:
         """Return the metadata as plain data."""
-        return {
+        out = {
             "schematic": self.schematic,
             "source_zh": self.source_zh,
             "source_en": self.source_en,
             "conversions": list(self.conversions),
         }
+        return {**out, "stale": True} if self.stale else out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LayerMetadata:
@@ -61,6 +63,7 @@ class LayerMetadata:
             source_zh=str(data.get("source_zh", "")),
             source_en=str(data.get("source_en", "")),
             conversions=[str(c) for c in data.get("conversions", [])],
+            stale=bool(data.get("stale", False)),
         )
 
 

@@ -20,6 +20,7 @@ from gisdesk.core.errors import SchemaError
 
 __all__ = [
     "FIELD_TYPES",
+    "GEOMETRY_FAMILY",
     "GEOMETRY_TYPES",
     "DomainValue",
     "FieldSpec",
@@ -38,6 +39,15 @@ GEOMETRY_TYPES: tuple[str, ...] = (
     "Polygon",
     "MultiPolygon",
 )
+# single and multi types of one kind: what a layer of that kind may hold
+GEOMETRY_FAMILY: dict[str, str] = {
+    "Point": "Point",
+    "MultiPoint": "Point",
+    "LineString": "LineString",
+    "MultiLineString": "LineString",
+    "Polygon": "Polygon",
+    "MultiPolygon": "Polygon",
+}
 
 
 @dataclass(frozen=True)

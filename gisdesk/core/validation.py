@@ -13,7 +13,7 @@ from pyproj import CRS
 
 from gisdesk.core.crs import STORAGE_CRS
 from gisdesk.core.errors import InputError
-from gisdesk.core.schema import FieldSpec, LayerSchema, coerce_values
+from gisdesk.core.schema import GEOMETRY_FAMILY, FieldSpec, LayerSchema, coerce_values
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -21,15 +21,6 @@ if TYPE_CHECKING:
 __all__ = ["Issue", "ValidationReport", "check_value", "validate_layer"]
 
 Severity = Literal["error", "warning"]
-
-_FAMILY = {
-    "Point": "Point",
-    "MultiPoint": "Point",
-    "LineString": "LineString",
-    "MultiLineString": "LineString",
-    "Polygon": "Polygon",
-    "MultiPolygon": "Polygon",
-}
 
 
 @dataclass(frozen=True)
@@ -213,10 +204,10 @@ def _check_geometries(
         ],
         dtype=object,
     )
-    want = _FAMILY[schema.geometry]
+    want = GEOMETRY_FAMILY[schema.geometry]
     for row in np.flatnonzero(present):
         got = type_names[types[row]] if 0 <= types[row] < len(type_names) else "Unknown"
-        if _FAMILY.get(got) != want:
+        if GEOMETRY_FAMILY.get(got) != want:
             report.issues.append(
                 Issue(
                     "error",

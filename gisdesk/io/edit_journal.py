@@ -47,6 +47,7 @@ __all__ = [
     "decode_value",
     "encode_value",
     "gpkg_blob",
+    "pid_alive",
 ]
 
 JOURNAL_TABLE = "gisdesk_edits"
@@ -213,7 +214,8 @@ class _Table:
     columns: dict[str, str]  # name -> declared type (upper case)
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process of this machine is still running (True when the OS cannot tell)."""
     if pid == os.getpid():
         return True
     try:
@@ -266,7 +268,7 @@ class GpkgEditStore:
         ).fetchone()
         if row is not None:
             old = json.loads(row[0])
-            crashed = old.get("host") != socket.gethostname() or not _pid_alive(
+            crashed = old.get("host") != socket.gethostname() or not pid_alive(
                 int(old.get("pid", 0))
             )
             if crashed or int(old.get("pid", 0)) == os.getpid():

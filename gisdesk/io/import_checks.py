@@ -26,18 +26,12 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from gisdesk.core.schema import GEOMETRY_FAMILY
+
 __all__ = ["ImportCheck", "check_features"]
 
 _AREA_MARGIN_DEG = 0.5
 _ID_NAME = re.compile(r"^(id|fid_|objectid|code|uid)$|_id$|_code$|编号$|编码$|代码$", re.I)
-_FAMILY = {
-    "Point": "Point",
-    "MultiPoint": "Point",
-    "LineString": "LineString",
-    "MultiLineString": "LineString",
-    "Polygon": "Polygon",
-    "MultiPolygon": "Polygon",
-}
 
 
 @dataclass
@@ -57,10 +51,12 @@ def _rows(mask: np.ndarray, limit: int = 8) -> str:
 
 def _keep_family(geom: shapely.Geometry, family: str) -> shapely.Geometry:
     """The parts of a repaired geometry that are of the layer's kind, as one geometry."""
-    if _FAMILY.get(geom.geom_type) == family:
+    if GEOMETRY_FAMILY.get(geom.geom_type) == family:
         return geom
     parts = [
-        p for p in shapely.get_parts(shapely.get_parts(geom)) if _FAMILY.get(p.geom_type) == family
+        p
+        for p in shapely.get_parts(shapely.get_parts(geom))
+        if GEOMETRY_FAMILY.get(p.geom_type) == family
     ]
     if not parts:
         return shapely.from_wkt(f"{family.upper()} EMPTY")
@@ -81,7 +77,7 @@ def _repair(gdf: gpd.GeoDataFrame, check: ImportCheck) -> gpd.GeoDataFrame:
         r"\[.*\]", "", regex=True
     )
     common = "; ".join(f"{str(r).strip()} ×{n}" for r, n in reasons.value_counts().head(3).items())
-    kinds = [_FAMILY.get(str(g.geom_type), str(g.geom_type)) for g in geoms[invalid]]
+    kinds = [GEOMETRY_FAMILY.get(str(g.geom_type), str(g.geom_type)) for g in geoms[invalid]]
     repaired = shapely.make_valid(geoms[invalid])
     fixed = np.array(
         [_keep_family(g, k) for g, k in zip(repaired, kinds, strict=True)], dtype=object

@@ -35,7 +35,7 @@ from gisdesk.core.progress import CancelToken, ProgressCallback, check_cancel, r
 from gisdesk.core.project import Project
 from gisdesk.core.schema import coerce_to_schema
 from gisdesk.core.style import LayerStyle
-from gisdesk.io.edit_journal import copy_journal
+from gisdesk.io.edit_journal import copy_journal, pid_alive
 from gisdesk.io.schemas import load_schemas
 from gisdesk.io.styles import load_styles
 
@@ -242,23 +242,11 @@ def _fsync_path(path: Path, *, directory: bool = False) -> None:
         os.close(fd)
 
 
-def _pid_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True  # exists but not ours, or the platform cannot tell: leave it alone
-    return True
-
-
 def _remove_stale_temporaries(target: Path) -> None:
     """Delete half-written saves left beside ``target`` by processes that died mid-save."""
     for tmp in target.parent.glob(f".{target.name}.*.saving.gpkg"):
         parts = tmp.name[len(target.name) + 2 :].split(".")
-        if parts and parts[0].isdigit() and not _pid_alive(int(parts[0])):
+        if parts and parts[0].isdigit() and not pid_alive(int(parts[0])):
             tmp.unlink(missing_ok=True)
 
 

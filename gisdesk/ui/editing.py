@@ -32,17 +32,14 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from shapely.geometry.base import BaseGeometry
 
 from gisdesk.core.editing import (
-    GEOMETRY,
     Editor,
     EditTransaction,
     FeatureChange,
     default_user,
-    row_values,
-    same_value,
 )
 from gisdesk.core.errors import GisdeskError, InputError
 from gisdesk.core.project import Project
-from gisdesk.io.edit_journal import GpkgEditStore, RecoveryReport
+from gisdesk.io.edit_journal import GpkgEditStore, RecoveryReport, pid_alive
 from gisdesk.io.project_store import save_project
 from gisdesk.resources import sample_data_dir
 from gisdesk.ui.i18n import language, settings, tr
@@ -89,20 +86,10 @@ def recoverable_copies() -> list[Path]:
         if marker is None:
             continue
         pid = int(marker.get("pid", 0))
-        alive = marker.get("host") == socket.gethostname() and _alive(pid)
+        alive = marker.get("host") == socket.gethostname() and pid_alive(pid)
         if not alive:
             found.append(path)
     return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
 
 
 def writable_project_file(path: Path | None) -> bool:
@@ -374,42 +361,29 @@ class EditController(QObject):
         label: tuple[str, str] | None = None,
     ) -> EditTransaction | None:
         """Change values of one feature; None when refused or nothing changed."""
-        if self.editor is None or self.project is None:
+        if self.editor is None:
             return None
-        target = self.project.layer(layer)
         try:
-            current = row_values(target, target.row_of(fid))
+            found = self.editor.update_change(layer, fid, values)
         except GisdeskError as exc:
             self.failed.emit(tr("编辑未保存", "Edit not saved"), exc.message(language()))
             return None
-        changed = {k: v for k, v in values.items() if not same_value(current.get(k), v)}
-        if not changed:
+        if found is None:
             return None
-        before = {k: current.get(k) for k in changed}
-        if label is None:
-            geometry_only = set(changed) == {GEOMETRY}
-            label = (
-                f"修改{'几何' if geometry_only else '属性'}（{target.title} #{fid}）",
-                f"Edit {'geometry' if geometry_only else 'attributes'} ({target.title} #{fid})",
-            )
-        return self.commit(label, [FeatureChange(layer, fid, before, changed)])
+        change, default = found
+        return self.commit(label or default, [change])
 
     def delete_features(
         self, layer: str, fids: Iterable[int], *, label: tuple[str, str] | None = None
     ) -> EditTransaction | None:
         """Delete features in one undoable step."""
-        if self.project is None:
+        if self.editor is None:
             return None
-        target = self.project.layer(layer)
-        changes = [
-            FeatureChange(layer, int(f), row_values(target, target.row_of(int(f))), None)
-            for f in fids
-        ]
+        try:
+            changes, default = self.editor.delete_changes(layer, fids)
+        except GisdeskError as exc:
+            self.failed.emit(tr("编辑未保存", "Edit not saved"), exc.message(language()))
+            return None
         if not changes:
             return None
-        n = len(changes)
-        label = label or (
-            f"删除 {n} 个要素（{target.title}）",
-            f"Delete {n} feature(s) ({target.title})",
-        )
-        return self.commit(label, changes)
+        return self.commit(label or default, changes)

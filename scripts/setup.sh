@@ -10,6 +10,8 @@ APT_PACKAGES=(
   xvfb xauth                # a real X screen for GUI checks on a machine without a display
   poppler-utils             # pdftoppm/pdffonts: tests read exported plates back
   chromium                  # headless browser: tests open the offline web map
+  postgresql postgresql-15-postgis-3  # PostGIS server for tests/integration (scripts/postgis.sh)
+  python3-qgis qgis-providers  # QGIS 3.22: a test opens exported GeoPackages and their styles
   libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
   libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
   libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1

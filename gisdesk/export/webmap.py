@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gisdesk import resources
 from gisdesk.core.crs import METRIC_CRS, STORAGE_CRS
 from gisdesk.core.errors import InputError, ProjectError
 from gisdesk.core.progress import CancelToken, ProgressCallback, check_cancel, report
@@ -46,7 +47,7 @@ __all__ = [
     "inline_assets",
 ]
 
-ASSETS = Path(__file__).resolve().parent / "assets" / "leaflet"
+ASSETS = resources.leaflet_dir()
 DEFAULT_ROAD_CLASSES = ("国道", "省道", "县道")
 PX_PER_MM = 96 / 25.4
 _HEX = re.compile(r"^#([0-9a-fA-F]{6})([0-9a-fA-F]{2})?$")

@@ -10,6 +10,8 @@ from functools import cache
 
 from PySide6.QtGui import QFont, QFontDatabase, QFontMetricsF
 
+from gisdesk import resources
+
 __all__ = ["CJK_FAMILIES", "cjk_family", "cjk_font", "has_cjk_glyphs"]
 
 CJK_FAMILIES = (
@@ -26,8 +28,20 @@ CJK_FAMILIES = (
 
 
 @cache
+def _register_bundled_fonts() -> tuple[str, ...]:
+    # The installer bundle carries its CJK font instead of relying on the desktop having one.
+    families: list[str] = []
+    for path in resources.bundled_font_files():
+        font_id = QFontDatabase.addApplicationFont(str(path))
+        if font_id >= 0:
+            families.extend(QFontDatabase.applicationFontFamilies(font_id))
+    return tuple(families)
+
+
+@cache
 def cjk_family() -> str:
     """Return the first installed CJK font family (or Qt's default family if none is)."""
+    _register_bundled_fonts()
     installed = set(QFontDatabase.families())
     for family in CJK_FAMILIES:
         if family in installed:

@@ -38,6 +38,7 @@ __all__ = [
     "ServiceAreaDialog",
     "SitingDialog",
     "ZonesDialog",
+    "request_sources",
     "run_analysis",
 ]
 
@@ -66,6 +67,13 @@ class AnalysisResult:
     layers: list[Layer]
     summary: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    request: AnalysisRequest | None = None  # what made the layers (to re-run after edits)
+
+
+def request_sources(request: AnalysisRequest) -> list[str]:
+    """Return the names of the layers an analysis reads (its results follow their edits)."""
+    names = [*request.layers.values(), *request.options.get("targets", [])]
+    return [str(n) for n in dict.fromkeys(names) if n]
 
 
 def _layer_combo(
@@ -260,7 +268,27 @@ def run_analysis(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> AnalysisResult:
-    """Run an analysis on the project's layers (in a worker thread) and build result layers."""
+    """Run an analysis on the project's layers (in a worker thread) and build result layers.
+
+    Each result layer's metadata names its source layers; the result carries the request,
+    so the window can record it and refresh the layers when the sources are edited.
+    """
+    result = _run_analysis(project, request, progress=progress, cancel=cancel)
+    sources = "、".join(request_sources(request))
+    for layer in result.layers:
+        layer.metadata.source_zh = f"gisdesk 分析结果（源图层：{sources}）"
+        layer.metadata.source_en = f"gisdesk analysis (source layers: {sources})"
+    result.request = request
+    return result
+
+
+def _run_analysis(
+    project: Project,
+    request: AnalysisRequest,
+    *,
+    progress: ProgressCallback | None,
+    cancel: CancelToken | None,
+) -> AnalysisResult:
 
     def data(role: str) -> gpd.GeoDataFrame:
         return project.layer(request.layers[role]).data

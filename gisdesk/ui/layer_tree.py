@@ -113,7 +113,7 @@ class LayerTree(QTreeWidget):
             QTimer.singleShot(0, self.rebuild)
 
     def _layer_changed(self, layer: Layer, reason: str) -> None:
-        if reason == "style":
+        if reason in ("style", "stale"):
             self.schedule_rebuild()
         elif reason == "display":
             for item in self.layer_items():
@@ -165,7 +165,8 @@ class LayerTree(QTreeWidget):
             self.select_layer(current)
 
     def _add_layer_item(self, parent: QTreeWidget | QTreeWidgetItem, layer: Layer) -> None:
-        item = QTreeWidgetItem(parent, [layer.title])
+        stale = tr("（待更新）", " (out of date)") if layer.metadata.stale else ""
+        item = QTreeWidgetItem(parent, [layer.title + stale])
         item.setData(0, ROLE_LAYER, layer.name)
         item.setData(0, ROLE_KIND, "layer")
         item.setFlags(
@@ -178,6 +179,8 @@ class LayerTree(QTreeWidget):
         tip = f"{layer.name} · {len(layer)} " + tr("个要素", "features")
         if layer.metadata.schematic:
             tip += " · " + tr("示意数据", "schematic data")
+        if layer.metadata.stale:
+            tip += " · " + tr("源图层已修改，结果待更新", "sources edited since it was computed")
         if layer.opacity < 1.0:
             tip += f" · {tr('不透明度', 'opacity')} {layer.opacity:.0%}"
         item.setToolTip(0, tip)

@@ -523,6 +523,9 @@ class MainWindow(QMainWindow):
         from gisdesk.ui.road_stretch_tool import install_road_stretch
 
         install_road_stretch(self)  # 编辑 → 选取事故多发路段 (issue 8)
+        from gisdesk.ui.derived import install_derived
+
+        self.derived = install_derived(self)  # 派生结果跟随源图层更新 (issue 8)
         a["tool_pan"].setChecked(True)
         a[f"lang_{language()}"].setChecked(True)
         self.recent_menu = a.menus["project"].addMenu(tr("最近的项目", "Recent projects"))
@@ -1005,6 +1008,7 @@ class MainWindow(QMainWindow):
                 return  # the project was closed meanwhile
             for layer in result.layers:
                 project.add_layer(layer)
+            self.derived.record(request, result)  # its layers follow edits of the sources
             self.show_summary(result)
             for note in result.notes:
                 self.log_message(note)

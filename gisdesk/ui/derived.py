@@ -1,0 +1,445 @@
+"""Derived results follow their sources: zones, service areas and target statuses after edits.
+
+Every analysis run from the window is recorded in the project (``project.settings
+["derived_results"]``: kind, source layers, options and the result layers it made). When an
+accepted edit (or its undo/redo) changes a source layer, the result layers are marked stale
+(the layer tree shows “（待更新）”) and, with 设置 → 派生结果自动更新 on (the default),
+recomputed in a worker thread, never blocking further edits; with it off they wait for
+分析 → 更新派生结果. Refreshing replaces the result layers' data (their names, styles and
+places in the tree stay). Plan targets shown on the dashboard are re-evaluated the same way
+when a layer they read is edited.
+
+Station key zones are kept per station (:mod:`gisdesk.analysis.zone_updates`): when
+stations are added, moved or deleted only those stations' zones and members are computed
+again, so the zone layers and member counts follow a station placement at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from gisdesk.analysis.zone_updates import StationPart, assemble_zones, member_counts, station_parts
+from gisdesk.analysis.zones import CONTROL_LEVELS
+from gisdesk.core.editing import EditTransaction
+from gisdesk.core.layer import Layer
+from gisdesk.core.project import Project
+from gisdesk.ui.actions import ActionSpec
+from gisdesk.ui.analysis_dialogs import AnalysisRequest, AnalysisResult, request_sources
+from gisdesk.ui.i18n import settings, tr
+from gisdesk.ui.workers import Task, run_task
+
+if TYPE_CHECKING:
+    from gisdesk.ui.main_window import MainWindow
+
+__all__ = ["AUTO_SETTING", "SETTINGS_KEY", "DerivedResults", "install_derived"]
+
+SETTINGS_KEY = "derived_results"  # in project.settings: the records of analyses run
+AUTO_SETTING = "derived/auto_refresh"  # per user: refresh in the background (default on)
+DEBOUNCE_MS = 150  # a burst of edits refreshes once
+KIND_TITLES = {
+    "zones": ("重点区域", "Key zones"),
+    "service_areas": ("服务圈", "Service areas"),
+    "siting": ("选址", "Siting"),
+}
+
+
+def install_derived(window: MainWindow) -> DerivedResults:
+    """Create the window's derived-results manager with its menu entries."""
+    return DerivedResults(window)
+
+
+@dataclass
+class _Job:
+    """What a refresh of one record works from (taken in the GUI thread)."""
+
+    key: str
+    record: dict[str, Any]
+    version: int
+    changed_fids: set[int] | None  # stations to recompute; None = everything
+    inputs: dict[str, Layer] = field(default_factory=dict)
+
+
+class DerivedResults(QObject):
+    """Marks result layers stale after edits of their sources and refreshes them."""
+
+    refreshed = Signal(str)  # the record key (names of its result layers) after a refresh
+    targets_refreshed = Signal()
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.auto = str(settings().value(AUTO_SETTING, "true")).lower() != "false"
+        self._project: Project | None = None
+        self._versions: dict[str, int] = {}
+        self._changed_fids: dict[str, set[int] | None] = {}
+        self._parts: dict[str, dict[int, StationPart]] = {}  # zones kept per station (fid)
+        self._running: dict[str, Task] = {}
+        self._targets_task: Task | None = None
+        self._targets_version = 0
+        self.targets_stale = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DEBOUNCE_MS)
+        self._timer.timeout.connect(self.refresh)
+        window.edits.edited.connect(self._edited)
+        registry = window.registry
+        registry.add(
+            ActionSpec(
+                "refresh_derived",
+                "更新派生结果",
+                "Refresh derived results",
+                "analysis",
+                self.refresh,
+                "Ctrl+Shift+R",
+                tip_zh="重新计算源图层已修改的分析结果（重点区域、服务圈、目标评估）",
+                tip_en="Recompute the results whose source layers were edited",
+            )
+        )
+        auto = registry.add(
+            ActionSpec(
+                "derived_auto",
+                "派生结果自动更新",
+                "Refresh derived results automatically",
+                "settings",
+                lambda: self.set_auto(registry["derived_auto"].isChecked()),
+                checkable=True,
+                tip_zh="编辑源图层后在后台自动更新分析结果；关闭后需手动“更新派生结果”",
+                tip_en="Recompute results in the background after their sources are edited",
+            )
+        )
+        auto.setChecked(self.auto)
+
+    # --- records ----------------------------------------------------------------------
+
+    def _follow(self) -> Project | None:
+        """The window's project; forget what belonged to a previous one."""
+        project = self.window.project
+        if project is not self._project:
+            self._project = project
+            self._versions.clear()
+            self._changed_fids.clear()
+            self._parts.clear()
+            self._running.clear()
+            self._targets_task = None
+            self.targets_stale = False
+        return project
+
+    def records(self) -> list[dict[str, Any]]:
+        """The recorded analyses whose result layers are all still in the project."""
+        project = self._follow()
+        if project is None:
+            return []
+        found = project.settings.get(SETTINGS_KEY, [])
+        return [r for r in found if all(name in project for name in r.get("outputs", []))]
+
+    @staticmethod
+    def key(record: dict[str, Any]) -> str:
+        """The record's key: the names of its result layers."""
+        return "|".join(record["outputs"])
+
+    def record(self, request: AnalysisRequest, result: AnalysisResult) -> None:
+        """Remember which layers and options made an analysis's result layers."""
+        project = self._follow()
+        if project is None or not result.layers:
+            return
+        outputs = [layer.name for layer in result.layers]
+        entry = {
+            "kind": request.kind,
+            "layers": dict(request.layers),
+            "options": dict(request.options),
+            "sources": request_sources(request),
+            "outputs": outputs,
+        }
+        kept = [r for r in project.settings.get(SETTINGS_KEY, []) if r.get("outputs") != outputs]
+        project.settings[SETTINGS_KEY] = [*kept, entry]
+        key = self.key(entry)
+        self._versions[key] = 0
+        self._changed_fids.pop(key, None)
+        self._parts.pop(key, None)
+
+    def stale_layers(self) -> list[str]:
+        """Names of the result layers waiting for a refresh."""
+        project = self._follow()
+        if project is None:
+            return []
+        return [layer.name for layer in project if layer.metadata.stale]
+
+    # --- edits ------------------------------------------------------------------------
+
+    def _edited(self, txn: EditTransaction) -> None:
+        project = self._follow()
+        if project is None:
+            return
+        changed = txn.layers
+        marked = []
+        for record in self.records():
+            if not changed & set(record["sources"]) or changed & set(record["outputs"]):
+                continue
+            key = self.key(record)
+            self._versions[key] = self._versions.get(key, 0) + 1
+            self._note_changes(key, record, txn)
+            for name in record["outputs"]:
+                self._set_stale(project.layer(name), True)
+            marked.append(record)
+        evaluation = self.window.dashboard.evaluation
+        if evaluation is not None and changed & set(evaluation.layers.values()):
+            self._targets_version += 1
+            self.targets_stale = True
+            self.window.dashboard.summary.setText(
+                self.window.dashboard.summary.text().split(tr("（待更新）", " (out of date)"))[0]
+                + tr("（待更新）", " (out of date)")
+            )
+        if not marked and not self.targets_stale:
+            return
+        if self.auto:
+            self._timer.start()
+        else:
+            names = "、".join(
+                tr(*KIND_TITLES.get(r["kind"], (r["kind"], r["kind"]))) for r in marked
+            )
+            if self.targets_stale:
+                names = "、".join(n for n in (names, tr("规划目标", "plan targets")) if n)
+            note = tr(
+                f"{names}待更新（分析 → 更新派生结果）",
+                f"{names} out of date (Analysis → Refresh derived results)",
+            )
+            QTimer.singleShot(0, lambda: self._add_status(note))
+
+    def _add_status(self, note: str) -> None:
+        """Put a note after the edit's own status message (which the window shows next)."""
+        current = self.window.statusBar().currentMessage()
+        self.window.status(f"{current}；{note}" if current else note)
+
+    def _note_changes(self, key: str, record: dict[str, Any], txn: EditTransaction) -> None:
+        """Remember which stations changed (zones) or that everything must be recomputed."""
+        stations = record["layers"].get("stations")
+        fids = {c.fid for c in txn.changes if c.layer == stations}
+        others = {c.layer for c in txn.changes} - {stations}
+        pending = self._changed_fids.get(key, set())
+        if record["kind"] != "zones" or others or pending is None or key not in self._parts:
+            self._changed_fids[key] = None
+        else:
+            self._changed_fids[key] = pending | fids
+
+    def _set_stale(self, layer: Layer, stale: bool) -> None:
+        if layer.metadata.stale != stale:
+            layer.metadata.stale = stale
+            layer.changed.emit(layer, "stale")
+
+    # --- settings ---------------------------------------------------------------------
+
+    def set_auto(self, on: bool) -> None:
+        """Refresh in the background after edits (True) or only on request (False)."""
+        self.auto = bool(on)
+        settings().setValue(AUTO_SETTING, "true" if self.auto else "false")
+        action = self.window.registry["derived_auto"]
+        if action.isChecked() != self.auto:
+            action.setChecked(self.auto)
+        if self.auto and (self.stale_layers() or self.targets_stale):
+            self._timer.start()
+
+    # --- refreshing -------------------------------------------------------------------
+
+    def busy(self) -> bool:
+        """Whether a refresh is running or waiting to start."""
+        running = any(not t.done() for t in self._running.values())
+        targets = self._targets_task is not None and not self._targets_task.done()
+        return bool(self._running) or running or targets or self._timer.isActive()
+
+    def refresh(self) -> None:
+        """Recompute every stale result (each in a worker; edits go on meanwhile)."""
+        self._timer.stop()
+        project = self._follow()
+        if project is None:
+            return
+        for record in self.records():
+            key = self.key(record)
+            stale = any(project.layer(n).metadata.stale for n in record["outputs"])
+            if stale and key not in self._running:
+                self._start(project, record)
+        if self.targets_stale and self._targets_task is None:
+            self._start_targets(project)
+
+    def _start(self, project: Project, record: dict[str, Any]) -> None:
+        key = self.key(record)
+        job = _Job(
+            key,
+            record,
+            self._versions.get(key, 0),
+            self._changed_fids.pop(key, None),
+            {name: project.layer(name) for name in record["sources"] if name in project},
+        )
+        if record["kind"] == "zones":
+            stations = job.inputs[record["layers"]["stations"]]
+            parts = dict(self._parts.get(key, {}))
+            changed = job.changed_fids if key in self._parts else None
+            task = Task(
+                _zone_job,
+                stations.data,
+                stations.fids.copy(),
+                {n: job.inputs[n].data for n in record["options"].get("targets", [])},
+                record["options"],
+                parts,
+                changed,
+            )
+        else:
+            snapshot = Project(title=project.title)
+            for layer in job.inputs.values():
+                snapshot.add_layer(
+                    Layer(
+                        layer.name,
+                        layer.data,
+                        schema=layer.schema,
+                        title=layer.title,
+                        metadata=layer.metadata,
+                    )
+                )
+            request = AnalysisRequest(record["kind"], record["layers"], record["options"])
+            from gisdesk.ui.analysis_dialogs import run_analysis
+
+            task = Task(run_analysis, snapshot, request)
+        self._running[key] = task
+        task.signals.finished.connect(lambda result, j=job: self._finished(j, result))
+        task.signals.failed.connect(lambda message, _details, j=job: self._failed(j, message))
+        task.signals.cancelled.connect(lambda j=job: self._running.pop(j.key, None))
+        run_task(task)
+        self.window.status(
+            tr(
+                f"正在后台更新{tr(*KIND_TITLES.get(record['kind'], ('', '')))}…",
+                f"Refreshing {KIND_TITLES.get(record['kind'], ('', ''))[1]} in the background…",
+            )
+        )
+
+    def _failed(self, job: _Job, message: str) -> None:
+        self._running.pop(job.key, None)
+        self._changed_fids[job.key] = None
+        self.window.log_message(tr(f"派生结果更新失败：{message}", f"Refresh failed: {message}"))
+        self.window.status(tr("派生结果更新失败，详见日志。", "Refresh failed; see the log."))
+
+    def _finished(self, job: _Job, result: Any) -> None:
+        self._running.pop(job.key, None)
+        project = self.window.project
+        if project is not self._project or project is None:
+            return
+        record = job.record
+        if not all(name in project for name in record["outputs"]):
+            return
+        if record["kind"] == "zones":
+            parts, zones, members = result
+            self._parts[job.key] = parts  # valid for the stations as they were at the start
+            frames = [zones, members]
+        else:
+            frames = [layer.data for layer in result.layers]
+        if self._versions.get(job.key, 0) != job.version:
+            # edited again meanwhile: these results are already old; go again
+            if self.auto:
+                self._timer.start()
+            return
+        for name, frame in zip(record["outputs"], frames, strict=False):
+            layer = project.layer(name)
+            layer.set_data(frame.to_crs(layer.data.crs) if layer.data.crs is not None else frame)
+            self._set_stale(layer, False)
+        self._report(record, frames, result)
+        self.refreshed.emit(job.key)
+
+    def _report(self, record: dict[str, Any], frames: list[Any], result: Any) -> None:
+        title = tr(*KIND_TITLES.get(record["kind"], (record["kind"], record["kind"])))
+        if record["kind"] == "zones":
+            members = frames[1]
+            counts = member_counts(members)
+            totals = "，".join(f"{n} {int(v)}" for n, v in counts.sum(axis=0).items())
+            stations = len(frames[0])
+            self.window.show_summary(
+                AnalysisResult(
+                    tr("重点区域（已更新）", "Key zones (refreshed)"),
+                    [],
+                    counts,
+                    [
+                        tr(
+                            f"{stations} 个站点，区内要素 {len(members)} 个",
+                            f"{stations} stations, {len(members)} features inside",
+                        )
+                    ],
+                )
+            )
+            text = tr(
+                f"重点区域已更新：{stations} 个站点，区内要素 {len(members)} 个（{totals}）",
+                f"Key zones refreshed: {stations} stations, {len(members)} features inside",
+            )
+        else:
+            self.window.show_summary(result)
+            text = tr(f"派生结果已更新：{title}", f"Derived results refreshed: {title}")
+        self.window.status(text)
+        self.window.log_message(text)
+
+    # --- plan targets -----------------------------------------------------------------
+
+    def _start_targets(self, project: Project) -> None:
+        evaluation = self.window.dashboard.evaluation
+        if evaluation is None:
+            self.targets_stale = False
+            return
+        from gisdesk.analysis.targets import evaluate_targets
+
+        version = self._targets_version
+        task = Task(evaluate_targets, project, as_of=evaluation.as_of)
+        self._targets_task = task
+
+        def done(new: Any) -> None:
+            self._targets_task = None
+            if self.window.project is not project:
+                return
+            if version != self._targets_version:
+                if self.auto:
+                    self._timer.start()
+                return
+            self.targets_stale = False
+            self.window.dashboard.show_evaluation(new)
+            self.window.status(tr("规划目标已重新评估", "Plan targets re-evaluated"))
+            self.targets_refreshed.emit()
+
+        def failed(message: str, _details: str) -> None:
+            self._targets_task = None
+            self.window.log_message(tr(f"目标评估失败：{message}", f"Evaluation failed: {message}"))
+
+        task.signals.finished.connect(done)
+        task.signals.failed.connect(failed)
+        task.signals.cancelled.connect(lambda: setattr(self, "_targets_task", None))
+        run_task(task)
+
+
+def _zone_job(
+    stations: gpd.GeoDataFrame,
+    fids: np.ndarray,
+    targets: dict[str, gpd.GeoDataFrame],
+    options: dict[str, Any],
+    parts: dict[int, StationPart],
+    changed: set[int] | None,
+    *,
+    progress: Callable[[float, str], None] | None = None,
+    cancel: Any = None,
+) -> tuple[dict[int, StationPart], gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Recompute the zones of changed stations (all when ``changed`` is None); assemble."""
+    levels = CONTROL_LEVELS if options.get("control_only", True) else None
+    fresh = station_parts(
+        stations,
+        fids,
+        targets,
+        only=changed,
+        radius_m=float(options.get("radius_m", 3000.0)),
+        levels=levels,
+        progress=progress,
+        cancel=cancel,
+    )
+    kept = {} if changed is None else {k: v for k, v in parts.items() if k not in changed}
+    kept.update(fresh)
+    present = set(np.asarray(fids, dtype=np.int64).tolist())
+    kept = {k: v for k, v in kept.items() if k in present}
+    zones, members = assemble_zones(fids, kept)
+    return kept, zones, members

@@ -128,11 +128,13 @@ def test_window_opens_a_postgis_layer_and_a_second_desktop_sees_the_edit(window,
     store = window.postgis.store_of("roads_2")
     assert store is not None
 
-    # This desktop edits the shared layer through an editor on the window's project.
-    editor = Editor(window.project, store, user="窗口用户")
+    # This desktop edits the shared layer in the window: the edit goes to the server.
+    assert window.edits.editor.stores["roads_2"] is store
     fid = int(layer.fids[3])
     line = LineString([(121.3, 31.8), (121.31, 31.81)])
-    editor.update_feature("roads_2", fid, {"name": "共享路", GEOMETRY: line})
+    txn = window.edits.update_feature("roads_2", fid, {"name": "共享路", GEOMETRY: line})
+    assert txn is not None, window.log.toPlainText()
+    assert store.pending == []  # nothing waiting for a retry: the server took it
 
     # A second desktop (its own project and connection) reads it again and sees it.
     other = PostgisEditStore(profile_for("editor2", schema), password_for("editor2"))

@@ -26,6 +26,7 @@ import pandas as pd
 import shapely
 from scipy import sparse
 from scipy.sparse import csgraph
+from scipy.spatial import cKDTree
 
 from gisdesk.analysis._checks import check_geometry, joint_metric_crs, to_crs_checked
 from gisdesk.analysis.speeds import ModeSpeeds, edge_speeds, mode_speeds
@@ -38,13 +39,16 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ComponentsReport",
+    "PointGrid",
     "RoadNetwork",
+    "SegmentIndex",
     "build_network",
     "clear_network_cache",
     "network_components",
 ]
 
 _CACHE_SIZE = 4
+_RINGS = 8  # rings of cells searched around a point before the k-d tree takes over
 _CACHE: OrderedDict[str, RoadNetwork] = OrderedDict()
 _ATTRIBUTES = ("class", "oneway", "speed_kmh", "level")
 
@@ -95,6 +99,9 @@ class RoadNetwork:
     )
     _speeds: dict[tuple[Any, ...], np.ndarray] = field(default_factory=dict, repr=False)
     _parallel: np.ndarray | None = field(default=None, repr=False)
+    _segments: SegmentIndex | None = field(default=None, repr=False)
+    _node_grid: PointGrid | None = field(default=None, repr=False)
+    _reach: dict[tuple[Any, ...], float] = field(default_factory=dict, repr=False)
 
     @property
     def n_nodes(self) -> int:
@@ -165,23 +172,333 @@ class RoadNetwork:
         """Return the time in seconds to travel each whole edge by the mode."""
         return self.edge_length / (self.speeds(mode) / 3.6)
 
-    def graph(self, mode: str | ModeSpeeds) -> sparse.csr_array:
+    def graph(self, mode: str | ModeSpeeds, *, reverse: bool = False) -> sparse.csr_array:
         """Return the directed travel-time graph (seconds) of a mode, built once and kept.
 
-        Parallel edges keep the fastest; entry (i, j) is the time from node i to node j.
+        Parallel edges keep the fastest; entry (i, j) is the time from node i to node j, or
+        from j to i when ``reverse`` (the graph searched backwards, towards a target).
+        Indices are int32 where they fit, so scipy's Dijkstra uses them without a copy.
         """
         spec = mode_speeds(mode)
-        key = _spec_key(spec)
+        key = (*_spec_key(spec), bool(reverse))
         if key not in self._graphs:
             seconds = self.travel_seconds(spec)
             back = self.backward_open(spec)
             rows = np.concatenate([self.edge_u, self.edge_v[back]])
             cols = np.concatenate([self.edge_v, self.edge_u[back]])
+            if reverse:
+                rows, cols = cols, rows
             data = np.concatenate([seconds, seconds[back]])
             par = self.edge_parallel
             dup = np.concatenate([par, par[back]])
-            self._graphs[key] = min_csr(rows, cols, data, self.n_nodes, maybe_duplicate=dup)
+            g = min_csr(rows, cols, data, self.n_nodes, maybe_duplicate=dup)
+            if max(g.nnz, self.n_nodes) < np.iinfo(np.int32).max // 2:
+                g = sparse.csr_array(
+                    (g.data, g.indices.astype(np.int32), g.indptr.astype(np.int32)),
+                    shape=g.shape,
+                )
+            self._graphs[key] = g
         return self._graphs[key]
+
+    @property
+    def node_grid(self) -> PointGrid:
+        """The nodes in square cells of about 16 nodes each (built once)."""
+        if self._node_grid is None:
+            xy = self.node_xy if self.n_nodes else np.zeros((1, 2))
+            span = np.maximum(np.ptp(xy, axis=0), 1.0)
+            size = float(np.sqrt(span[0] * span[1] / max(1, xy.shape[0]) * 16.0))
+            self._node_grid = PointGrid.build(xy, size)
+        return self._node_grid
+
+    def reach_bound(self, mode: str | ModeSpeeds) -> tuple[float, float]:
+        """Return (speed, slack): no route of t seconds ends farther than speed * t + slack
+        (metres, straight line) from where it starts on the network.
+
+        ``speed`` is the fastest straight-line progress over any edge between its node
+        coordinates (at least the mode's top speed); ``slack`` the farthest an edge's line
+        ends from its node's coordinates (nodes merge vertices within the node tolerance).
+        """
+        spec = mode_speeds(mode)
+        key = _spec_key(spec)
+        if key not in self._reach and self.n_edges:
+            uv = self.node_xy[self.edge_v] - self.node_xy[self.edge_u]
+            chord = np.hypot(uv[:, 0], uv[:, 1])
+            progress = np.max(chord / self.travel_seconds(spec))
+            self._reach[key] = float(max(progress, np.max(self.speeds(spec)) / 3.6))
+        if ("slack",) not in self._reach and self.n_edges:
+            xy, _, _, ptr = self.vertices()
+            gap = (
+                np.concatenate([xy[ptr[:-1]], xy[ptr[1:] - 1]])
+                - self.node_xy[np.concatenate([self.edge_u, self.edge_v])]
+            )
+            self._reach[("slack",)] = float(np.hypot(gap[:, 0], gap[:, 1]).max())
+        return self._reach.get(key, 0.0), self._reach.get(("slack",), 0.0)
+
+    def segment_index(self) -> SegmentIndex:
+        """Return the straight segments of every edge with a k-d tree of points along them."""
+        if self._segments is None:
+            self._segments = SegmentIndex.build(self)
+        return self._segments
+
+
+@dataclass(frozen=True)
+class PointGrid:
+    """Points bucketed in square cells: the points near a place, without Python loops.
+
+    Cell (i, j) covers ``origin + size * ([i, i + 1) x [j, j + 1))``, key ``i * n_rows + j``;
+    ``border`` empty cells surround the points, so offsets up to it never wrap a row.
+    """
+
+    origin: np.ndarray
+    size: float
+    n_rows: int
+    border: int
+    cell_key: np.ndarray
+    cell_start: np.ndarray
+    order: np.ndarray
+
+    @classmethod
+    def build(cls, xy: np.ndarray, size: float, *, border: int = 1) -> PointGrid:
+        """Bucket (n, 2) points (at least one) in cells of ``size``."""
+        origin = np.array([xy[:, 0].min(), xy[:, 1].min()]) - border * size
+        ci = np.floor((xy[:, 0] - origin[0]) / size).astype(np.int64)
+        cj = np.floor((xy[:, 1] - origin[1]) / size).astype(np.int64)
+        n_rows = int(cj.max()) + border + 1
+        key = ci * n_rows + cj
+        order = np.argsort(key, kind="stable")
+        cell_key, cell_start = np.unique(key[order], return_index=True)
+        return cls(
+            origin, size, n_rows, border, cell_key, np.append(cell_start, order.shape[0]), order
+        )
+
+    def cells(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return the cell (i, j) of each place, as floats (they may lie off the grid)."""
+        return np.floor((x - self.origin[0]) / self.size), np.floor(
+            (y - self.origin[1]) / self.size
+        )
+
+    def gather(
+        self, owners: np.ndarray, key: np.ndarray, offsets: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return (owner, point) for every point in the cells ``key + offsets`` of each owner.
+
+        ``offsets`` is one row of key offsets for all owners, or one row per owner.
+        """
+        keys = (key[:, None] + np.atleast_2d(offsets)).ravel()
+        pos = np.minimum(np.searchsorted(self.cell_key, keys), self.cell_key.shape[0] - 1)
+        hit = self.cell_key[pos] == keys
+        lo = np.where(hit, self.cell_start[pos], 0)
+        cnt = np.where(hit, self.cell_start[pos + 1] - lo, 0)
+        idx = np.repeat(lo - np.cumsum(cnt) + cnt, cnt) + np.arange(int(cnt.sum()))
+        owner = np.repeat(owners, cnt.reshape(owners.shape[0], -1).sum(axis=1))
+        return owner, self.order[idx]
+
+    def within(self, xy: np.ndarray, radius: np.ndarray, n_points: int) -> np.ndarray | None:
+        """Return every point in a cell that meets a disc (a superset of the points within
+        ``radius`` of ``xy``), sorted; None if that would mean searching very many cells."""
+        if not xy.shape[0]:
+            return np.zeros(0, dtype=np.int64)
+        k = int(np.ceil(float(radius.max()) / self.size))
+        if xy.shape[0] * (2 * k + 1) ** 2 > 4 * self.cell_key.shape[0] + 10_000:
+            return None
+        ci, cj = self.cells(xy[:, 0], xy[:, 1])
+        d = np.arange(-k, k + 1)
+        di, dj = np.repeat(d, d.shape[0]), np.tile(d, d.shape[0])
+        # Distance from the point's cell to cell (di, dj), at least, per axis in cells.
+        gap = (np.maximum(np.abs(di) - 1, 0) ** 2 + np.maximum(np.abs(dj) - 1, 0) ** 2) ** 0.5
+        meets = gap[None, :] * self.size <= radius[:, None]
+        key = (ci * self.n_rows + cj).astype(np.int64)
+        offsets = np.where(meets, di * self.n_rows + dj, np.iinfo(np.int64).min // 2)
+        _, ids = self.gather(np.arange(xy.shape[0]), key, offsets)
+        mask = np.zeros(n_points, dtype=bool)
+        mask[ids] = True
+        return np.flatnonzero(mask)
+
+
+def _sample_grid(samples: np.ndarray, spacing: float) -> PointGrid:
+    """Bucket the samples in cells of a few samples each (at least ``spacing`` wide)."""
+    size = spacing
+    grid = PointGrid.build(samples, size, border=_RINGS)
+    for _ in range(3):  # dense short segments (city streets): fewer, larger cells
+        if samples.shape[0] >= 2 * grid.cell_key.shape[0]:
+            break
+        size *= 2.0
+        grid = PointGrid.build(samples, size, border=_RINGS)
+    return grid
+
+
+@dataclass(frozen=True)
+class SegmentIndex:
+    """Every straight segment of the edges, with sample points along them bucketed in square
+    cells and in a k-d tree: the segments near a point are those with a sample near it.
+
+    Attributes
+    ----------
+    start, delta
+        Segment start (x, y) and end - start, as columns.
+    len2
+        Squared segment length.
+    edge
+        Edge of each segment.
+    spacing
+        Every point of a segment is within ``spacing / 2`` of one of its samples (metres).
+    sample_segment
+        Segment of each sample.
+    tree
+        k-d tree of the samples.
+    grid
+        The samples in cells.
+    """
+
+    start: tuple[np.ndarray, np.ndarray]
+    delta: tuple[np.ndarray, np.ndarray]
+    len2: np.ndarray
+    edge: np.ndarray
+    spacing: float
+    sample_segment: np.ndarray
+    tree: cKDTree
+    grid: PointGrid
+
+    @classmethod
+    def build(cls, network: RoadNetwork) -> SegmentIndex:
+        """Build the index of a network's edges."""
+        xy, _, _, ptr = network.vertices()
+        counts = np.diff(ptr)
+        first = np.ones(xy.shape[0], dtype=bool)
+        first[ptr[1:] - 1] = False  # the last vertex of each edge starts no segment
+        rows = np.flatnonzero(first)
+        start = xy[rows]
+        delta = xy[rows + 1] - start
+        edge = np.repeat(np.arange(network.n_edges), counts - 1)
+        length = np.hypot(delta[:, 0], delta[:, 1])
+        # Samples are the midpoints of pieces of at most ``spacing``: a point of a segment
+        # is within spacing / 2 of one of its samples. Most segments get a single sample.
+        spacing = float(max(np.median(length) * 1.05, 1e-3)) if length.size else 1.0
+        steps = np.maximum(1, np.ceil(length / spacing)).astype(np.int64)
+        seg = np.repeat(np.arange(rows.shape[0]), steps)
+        j = np.arange(seg.shape[0]) - np.repeat(np.cumsum(steps) - steps, steps)
+        frac = (j + 0.5) / steps[seg]
+        samples = start[seg] + delta[seg] * frac[:, None]
+        if not samples.shape[0]:
+            samples = np.zeros((1, 2))
+            seg = np.zeros(1, dtype=np.int64)
+        return cls(
+            (np.ascontiguousarray(start[:, 0]), np.ascontiguousarray(start[:, 1])),
+            (np.ascontiguousarray(delta[:, 0]), np.ascontiguousarray(delta[:, 1])),
+            delta[:, 0] ** 2 + delta[:, 1] ** 2,
+            edge,
+            spacing,
+            seg,
+            cKDTree(samples),
+            _sample_grid(samples, spacing),
+        )
+
+    def distance(self, x: np.ndarray, y: np.ndarray, segment: np.ndarray) -> np.ndarray:
+        """Return the distance from each point (x, y) to its paired segment."""
+        # 1-d columns throughout: numpy is several times slower on (n, 2) rows.
+        rx = x - self.start[0][segment]
+        ry = y - self.start[1][segment]
+        dx = self.delta[0][segment]
+        dy = self.delta[1][segment]
+        len2 = self.len2[segment]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = np.clip((rx * dx + ry * dy) / len2, 0.0, 1.0)
+        t[~(len2 > 0)] = 0.0
+        ox = rx - dx * t
+        oy = ry - dy * t
+        return np.asarray(np.sqrt(ox * ox + oy * oy), dtype=np.float64)
+
+    def candidates(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return (point, edge) pairs that include every point's nearest edges.
+
+        The pairs are every edge whose segment distance is within rounding of the smallest
+        one; the caller measures those few exactly. Every segment within distance D of a
+        point has a sample within D + spacing / 2 of it; the nearest segment is no farther
+        than any segment found, so the search stops once that radius is covered.
+        """
+        n = xy.shape[0]
+        pairs, todo = self._from_cells(xy)
+        point_parts, seg_parts = [pairs[0]], [pairs[1]]
+        n_samples = self.sample_segment.shape[0]
+        k = 8
+        while todo.size:  # points far from the roads: the k-d tree, k nearest at a time
+            k = min(k, n_samples)
+            dd, ii = self.tree.query(xy[todo], k=k)
+            dd = dd.reshape(todo.shape[0], k)
+            seg = self.sample_segment[ii.reshape(todo.shape[0], k)]
+            px = np.repeat(xy[todo, 0], k)
+            py = np.repeat(xy[todo, 1], k)
+            dist = self.distance(px, py, seg.ravel()).reshape(-1, k)
+            best = dist.min(axis=1)
+            bound = best + self.spacing / 2.0 + 1e-6 * (1.0 + best)
+            # The k-th sample within the bound: there may be more, ask again with a larger k.
+            full = (dd[:, -1] <= bound) & (k < n_samples)
+            near = (dist <= (best * (1.0 + 1e-9) + 1e-6)[:, None]) & ~full[:, None]
+            r, c = np.nonzero(near)
+            point_parts.append(todo[r])
+            seg_parts.append(seg[r, c])
+            todo = todo[full]
+            k *= 4
+        p = np.concatenate(point_parts)
+        e = self.edge[np.concatenate(seg_parts)]
+        width = int(self.edge.max()) + 1 if self.edge.size else 1
+        pe = np.unique(p * width + e)
+        if pe.shape[0] and n:
+            return pe // width, pe % width
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+
+    def _from_cells(self, xy: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+        """Return the (point, segment) pairs found in rings of cells around each point and
+        the points the rings cannot settle (farther than about ``_RINGS`` cells).
+
+        After rings 0..r, every sample within r cells (r * cell size) of the point has been
+        seen; the point is settled once that covers best + spacing / 2.
+        """
+        n = xy.shape[0]
+        grid = self.grid
+        c = grid.size
+        x = np.ascontiguousarray(xy[:, 0])
+        y = np.ascontiguousarray(xy[:, 1])
+        ci, cj = grid.cells(x, y)
+        last_i = grid.cell_key[-1] // grid.n_rows
+        # The grid has a border of _RINGS empty cells: inside it no ring wraps around.
+        inside = (cj >= _RINGS) & (cj < grid.n_rows - _RINGS) & (ci >= _RINGS)
+        inside &= ci <= last_i + 1
+        active = np.flatnonzero(inside)
+        key = np.zeros(n, dtype=np.int64)
+        key[active] = ci[active].astype(np.int64) * grid.n_rows + cj[active].astype(np.int64)
+        best = np.full(n, np.inf)
+        settled = np.zeros(n, dtype=bool)
+        own: list[np.ndarray] = []
+        segs: list[np.ndarray] = []
+        dists: list[np.ndarray] = []
+        prev = -1
+        for r in (1, 2, 4, _RINGS):  # bands of rings (prev, r], wider as they go out
+            if not active.size:
+                break
+            d = np.arange(-r, r + 1)
+            di, dj = np.repeat(d, d.shape[0]), np.tile(d, d.shape[0])
+            band = np.maximum(np.abs(di), np.abs(dj)) > prev
+            di, dj = di[band], dj[band]
+            prev = r
+            owner, sample = grid.gather(active, key[active], di * grid.n_rows + dj)
+            seg = self.sample_segment[sample]
+            dist = self.distance(x[owner], y[owner], seg)
+            np.minimum.at(best, owner, dist)
+            own.append(owner)
+            segs.append(seg)
+            dists.append(dist)
+            reach = best[active] + self.spacing / 2.0 + 1e-6 * (1.0 + best[active])
+            done = reach + 1e-6 <= r * c
+            settled[active[done]] = True
+            active = active[~done]
+        if not own:
+            return (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)), np.arange(n)
+        owner = np.concatenate(own)
+        seg = np.concatenate(segs)
+        dist = np.concatenate(dists)
+        keep = settled[owner] & (dist <= best[owner] * (1.0 + 1e-9) + 1e-6)
+        return (owner[keep], seg[keep]), np.flatnonzero(~settled)
 
 
 def _spec_key(spec: ModeSpeeds) -> tuple[Any, ...]:

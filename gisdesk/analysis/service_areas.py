@@ -227,6 +227,8 @@ def service_areas(
     report(progress, 0.3, "计算到最近站点的时间")
     dxy = point_xy(demand, network.crs, layer="demand")
     fxy = point_xy(facilities, network.crs, layer="facilities")
+    # No limit_s here: villages beyond the limit are listed with their own time, and
+    # "too far" must stay apart from "unreachable" (inf).
     nearest, snapped = nearest_facility(
         network,
         dxy,

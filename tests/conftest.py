@@ -23,6 +23,7 @@ ALL_KINDS = (
     "sewage_districts",
     "rivers",
     "rental_factories",
+    "factory_footprints",
     "enterprises",
     "cameras",
     "persuasion_stations",

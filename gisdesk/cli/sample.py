@@ -29,6 +29,7 @@ SAMPLE_LAYER_ORDER: tuple[tuple[str, str], ...] = (
     ("cameras", "交通安全"),
     ("persuasion_stations", "交通安全"),
     ("enterprises", "大气环境"),
+    ("factory_footprints", "出租厂房"),
     ("rental_factories", "出租厂房"),
     ("villages", "基础地理"),
     ("service_points", "医保服务"),

@@ -10,7 +10,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
 from gisdesk.samplegen.facilities import KEY_ZONE_M, key_zone_centres
-from gisdesk.samplegen.geo import GeomArray
+from gisdesk.samplegen.geo import GeomArray, to_geographic, to_metric
 from gisdesk.samplegen.names import company_names, industry_words, person_names, syllable_pairs
 from gisdesk.samplegen.roads import COUNTY, RoadNetwork
 from gisdesk.samplegen.sites import (
@@ -22,7 +22,7 @@ from gisdesk.samplegen.sites import (
 )
 from gisdesk.samplegen.towns import TOWN_SPECS, Towns
 
-__all__ = ["build_enterprises", "build_rental_factories"]
+__all__ = ["build_enterprises", "build_factory_footprints", "build_rental_factories"]
 
 FloatArray = npt.NDArray[np.float64]
 Columns = dict[str, Any]
@@ -160,6 +160,35 @@ def build_rental_factories(
         "deadline": random_dates("2022-03-31", "2022-12-31", n, rng=rng).astype("datetime64[ms]"),
     }
     return columns, points
+
+
+def build_factory_footprints(
+    factories: Any, *, rng: np.random.Generator, share: float = 0.4
+) -> tuple[Columns, GeomArray]:
+    """Generate building footprints for a share of the rental factories.
+
+    Each is a rectangle of 30-90 m by 20-60 m, turned by a random angle, centred on its
+    factory's site; ``area_m2`` is its area in EPSG:4549.
+    """
+    n = len(factories)
+    chosen = np.flatnonzero(rng.random(n) < share)
+    sites = to_metric(np.asarray(factories.geometry.to_numpy(), dtype=object)[chosen])
+    width = rng.uniform(30.0, 90.0, len(chosen))
+    depth = rng.uniform(20.0, 60.0, len(chosen))
+    angle = rng.uniform(0.0, np.pi, len(chosen))
+    boxes = []
+    for site, w, d, a in zip(sites, width, depth, angle, strict=True):
+        corners = np.array([[-w, -d], [w, -d], [w, d], [-w, d]]) / 2.0
+        rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+        boxes.append(Polygon(corners @ rot.T + np.array([site.x, site.y])))
+    metric = np.array(boxes, dtype=object)
+    columns: Columns = {
+        "factory_id": factories["factory_id"].to_numpy()[chosen].tolist(),
+        "name": factories["name"].to_numpy()[chosen].tolist(),
+        "area_m2": np.round(shapely.area(metric), 1),
+    }
+    geoms = to_geographic(np.array([MultiPolygon([b]) for b in metric], dtype=object))
+    return columns, geoms
 
 
 _ENTERPRISE_KINDS = ("建筑工地", "工业企业", "加油站", "餐饮", "低效用地")

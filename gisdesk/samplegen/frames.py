@@ -32,6 +32,7 @@ LAYER_GEOMETRY: dict[str, str] = {
     "service_points": "Point",
     "sewage_districts": "MultiPolygon",
     "rental_factories": "Point",
+    "factory_footprints": "MultiPolygon",
     "enterprises": "Point",
     "cameras": "Point",
     "persuasion_stations": "Point",
@@ -143,6 +144,11 @@ LAYER_FIELDS: dict[str, tuple[tuple[str, FieldType, bool], ...]] = {
         ("status", "str", True),
         ("registered", "bool", False),
         ("deadline", "date", False),
+    ),
+    "factory_footprints": (
+        ("factory_id", "str", True),
+        ("name", "str", False),
+        ("area_m2", "float", False),
     ),
     "enterprises": (
         ("site_id", "str", True),

@@ -49,6 +49,7 @@ LAYER_IDS: tuple[str, ...] = (
     "service_points",
     "sewage_districts",
     "rental_factories",
+    "factory_footprints",
     "enterprises",
     "cameras",
     "persuasion_stations",
@@ -77,6 +78,7 @@ _STREAMS = {
     "enterprises": 11,
     "cameras": 12,
     "persuasion_stations": 13,
+    "factory_footprints": 14,
 }
 
 
@@ -206,6 +208,9 @@ def generate_haimen(*, scale: float = 1.0, seed: int = DEFAULT_SEED) -> dict[str
         "sewage_districts": lambda: (districts.columns, districts.geometry),
         "rental_factories": lambda: businesses.build_rental_factories(
             towns, roads, outline_m, rng=rng("rental_factories")
+        ),
+        "factory_footprints": lambda: businesses.build_factory_footprints(
+            layers["rental_factories"], rng=rng("factory_footprints")
         ),
         "enterprises": lambda: businesses.build_enterprises(
             towns, roads, outline_m, rng=rng("enterprises")

@@ -278,10 +278,14 @@ class AddFeatureTool(EditTool):
     def move(self, event: QMouseEvent) -> None:
         """Follow the cursor and report the length or area so far."""
         super().move(event)
-        current = self.window.current_layer()
-        found = geometry_family(current) if current is not None else None
+        found = self.sketch_family()
         if self.vertices and found:
             self._report(found)
+
+    def sketch_family(self) -> str | None:
+        """What the sketch draws: the current layer's geometry type."""
+        current = self.window.current_layer()
+        return geometry_family(current) if current is not None else None
 
     def sketch(self, *, with_cursor: bool = True) -> list[tuple[float, float]]:
         """The vertices placed so far (and the cursor as the next one)."""
@@ -347,8 +351,7 @@ class AddFeatureTool(EditTool):
 
     def paint(self, painter: QPainter) -> None:
         """The sketch, its measurement and the snap target."""
-        layer = self.window.current_layer()
-        family = geometry_family(layer) if layer is not None else None
+        family = self.sketch_family()
         pts = self.sketch()
         if pts:
             pix = self.canvas.viewport.to_pixels(np.array(pts))

@@ -340,6 +340,13 @@ class MainWindow(QMainWindow):
             ("move", "移动要素", "Move feature", None, "拖动当前图层的要素"),
             ("vertex", "编辑节点", "Edit vertices", "V", "拖动节点；双击线段加点；右键删点"),
             ("split", "打断线", "Split line", None, "在单击处把线分为两段"),
+            (
+                "factory",
+                "登记出租厂房（占地）",
+                "Register factory (footprint)",
+                None,
+                "画出厂房占地范围，填写厂房表单：同时登记厂房点位和占地面",
+            ),
         ]
         for key, zh, en, shortcut, tip in edit_tools:
             specs.append(
@@ -1096,12 +1103,14 @@ class MainWindow(QMainWindow):
     def set_edit_tool(self, key: str) -> None:
         """Choose an editing tool (add, move, vertex, split...) for the current layer."""
         from gisdesk.ui import digitize
+        from gisdesk.ui.factory_tool import FactoryFootprintTool
 
         factories: dict[str, Callable[[MainWindow], CanvasTool]] = {
             "add": digitize.AddFeatureTool,
             "move": digitize.MoveFeatureTool,
             "vertex": digitize.VertexTool,
             "split": digitize.SplitLineTool,
+            "factory": FactoryFootprintTool,
         }
         factories.update(self.extra_edit_tools)
         self.canvas.clear_measurement()

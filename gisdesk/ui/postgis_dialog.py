@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from gisdesk.core.editing import Editor
     from gisdesk.core.layer import Layer
     from gisdesk.io.postgis.store import PostgisEditStore
-    from gisdesk.io.postgis.tables import TableInfo
+    from gisdesk.io.postgis.tables import TableInfo, ViewLimit
     from gisdesk.ui.main_window import MainWindow
 
 __all__ = ["PostgisController", "PostgisDialog", "install_postgis"]
@@ -329,6 +329,9 @@ class PostgisController(QObject):
         super().__init__(window)
         self.window = window
         self.stores: list[PostgisEditStore] = []
+        # Tables with more rows than this open for the map view only (None: the default,
+        # gisdesk.io.postgis.tables.LARGE_TABLE_ROWS).
+        self.large_rows: int | None = None
         registry = window.registry
         for spec in (
             ActionSpec(
@@ -372,14 +375,45 @@ class PostgisController(QObject):
             return []
         return self.open_layers(dialog.profile(), dialog.password(), dialog.selected_tables())
 
-    def open_layers(
-        self, profile: ConnectionProfile, password: str | None, tables: list[str]
-    ) -> list[Layer]:
-        """Open tables of the profile's schema as layers of the current project."""
-        from gisdesk.io.postgis.store import PostgisEditStore
-        from gisdesk.io.postgis.tables import layer_name_for
+    def view_bbox(self) -> tuple[float, float, float, float] | None:
+        """The map view as an EPSG:4490 box, enlarged by half on each side (None: no view).
+
+        A window without layers has no view worth reading for: big tables then open whole.
+        """
+        from gisdesk.io.postgis.tables import view_bbox
 
         window = self.window
+        canvas = getattr(window, "canvas", None)
+        project = window.project
+        if canvas is None or project is None or len(project) == 0:
+            return None
+        try:
+            return view_bbox(canvas.viewport.extent, canvas.crs)
+        except GisdeskError:
+            return None
+
+    def open_layers(
+        self,
+        profile: ConnectionProfile,
+        password: str | None,
+        tables: list[str],
+        *,
+        large_rows: int | None = None,
+    ) -> list[Layer]:
+        """Open tables of the profile's schema as layers of the current project.
+
+        A table with more than ``large_rows`` rows (default :attr:`large_rows`) is read for
+        the current map view only; the user is told so, and the refresh command reads it
+        again for the view of the moment.
+        """
+        from gisdesk.io.postgis.store import PostgisEditStore
+        from gisdesk.io.postgis.tables import LARGE_TABLE_ROWS, layer_name_for
+
+        window = self.window
+        view = self.view_bbox()
+        limit_rows = large_rows if large_rows is not None else self.large_rows
+        if limit_rows is None:
+            limit_rows = LARGE_TABLE_ROWS
         if window.project is None:
             window.set_project(Project(title=tr("新项目", "New project")))
         project = window.project
@@ -388,9 +422,20 @@ class PostgisController(QObject):
         opened: list[Layer] = []
         try:
             for table in tables:
-                layer = store.open_layer(table, name=project.unique_name(layer_name_for(table)))
+                layer = store.open_layer(
+                    table,
+                    name=project.unique_name(layer_name_for(table)),
+                    view=view,
+                    large_rows=limit_rows,
+                )
                 project.add_layer(layer)
                 opened.append(layer)
+                limit = layer.view_limit
+                if limit is not None:
+                    text = self._partial_message(layer.name, limit, opened=True)
+                    window.log_message(text)
+                    window.status(text)
+                    continue
                 window.log_message(
                     tr(
                         f"已从 PostGIS 打开图层 {layer.name}（{len(layer)} 个要素，"
@@ -409,30 +454,67 @@ class PostgisController(QObject):
             editor = self._editor()
             stores = getattr(editor, "stores", None)
             if isinstance(stores, dict):  # the editor's per-layer stores
-                for layer in opened:
-                    stores[layer.name] = store
+                for done in opened:
+                    stores[done.name] = store
         else:
             store.close()
         return opened
 
+    @staticmethod
+    def _partial_message(name: str, limit: ViewLimit, *, opened: bool) -> str:
+        about_zh, about_en = ("", "") if limit.exact else ("约 ", "about ")
+        if opened:
+            return tr(
+                f"PostGIS 图层 {name} 数据量大（共{about_zh}{limit.total:,} 个要素），"
+                f"只读取了当前视图范围内的 {limit.loaded:,} 个要素"
+                f"（{limit.loaded:,} / {about_zh}{limit.total:,}）。"
+                "平移或缩放地图后，请用“刷新 PostGIS 图层”读取新视图范围内的要素。",
+                f"PostGIS layer {name} is large ({about_en}{limit.total:,} features): read "
+                f"only the {limit.loaded:,} features in the current view "
+                f"({limit.loaded:,} of {about_en}{limit.total:,}). After panning or zooming, "
+                "use Refresh PostGIS layers to read the features of the new view.",
+            )
+        return tr(
+            f"已按当前视图重新读取 PostGIS 图层 {name}：{limit.loaded:,} 个要素"
+            f"（共{about_zh}{limit.total:,} 个）。",
+            f"Read PostGIS layer {name} again for the current view: {limit.loaded:,} "
+            f"features (of {about_en}{limit.total:,}).",
+        )
+
     def refresh(self) -> None:
-        """Read every PostGIS layer again: colleagues' saved edits appear."""
+        """Read every PostGIS layer again: colleagues' saved edits appear.
+
+        Layers opened for a map view (big tables) are read for the current view, replacing
+        the features they held.
+        """
+        from gisdesk.io.postgis.tables import PostgisLayer
+
         project = self.window.project
         if project is None:
             return
+        view = self.view_bbox()
+        notes: list[str] = []
         for store in self.stores:
             for name in list(store.tables):
                 if name not in project:
                     continue
+                layer = project.layer(name)
                 try:
-                    store.refresh(project.layer(name))
+                    store.refresh(layer, view=view)
                 except GisdeskError as exc:
                     self.window.report_error(
                         tr("无法刷新 PostGIS 图层", "Cannot refresh the PostGIS layer"),
                         exc.message(language()),
                     )
                     return
-        self.window.log_message(tr("PostGIS 图层已刷新。", "PostGIS layers refreshed."))
+                limit = layer.view_limit if isinstance(layer, PostgisLayer) else None
+                if limit is not None:
+                    notes.append(self._partial_message(name, limit, opened=False))
+        for note in notes:
+            self.window.log_message(note)
+        done = tr("PostGIS 图层已刷新。", "PostGIS layers refreshed.")
+        self.window.log_message(done)
+        self.window.status(" ".join([done, *notes]))
 
     def retry(self) -> None:
         """Write the edits the server did not confirm, oldest first."""

@@ -37,10 +37,16 @@ from gisdesk.core.layer import Layer
 from gisdesk.io.postgis.profiles import ConnectionProfile, connect
 from gisdesk.io.postgis.tables import (
     AUDIT_TABLE,
+    LARGE_TABLE_ROWS,
     SRID,
+    PostgisLayer,
     TableInfo,
+    ViewLimit,
+    max_fid,
     open_layer,
+    row_count,
     select_rows,
+    table_info,
 )
 
 if TYPE_CHECKING:
@@ -90,6 +96,11 @@ def _plain_value(value: Any) -> Any:
     if isinstance(value, float) and np.isnan(value):
         return None
     return value
+
+
+def _box(bbox: Iterable[float]) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = (float(v) for v in bbox)
+    return (x0, y0, x1, y1)
 
 
 class PostgisEditStore:
@@ -160,9 +171,29 @@ class PostgisEditStore:
         *,
         name: str | None = None,
         bbox: tuple[float, float, float, float] | None = None,
-    ) -> Layer:
-        """Read a table of the schema as a layer this store keeps; remember row versions."""
-        layer, result = open_layer(self.connection, self.schema, table, name=name, bbox=bbox)
+        view: tuple[float, float, float, float] | None = None,
+        large_rows: int = LARGE_TABLE_ROWS,
+    ) -> PostgisLayer:
+        """Read a table of the schema as a layer this store keeps; remember row versions.
+
+        ``bbox`` (EPSG:4490) reads only the features meeting it. ``view`` (the map view as
+        an EPSG:4490 box, see :func:`~gisdesk.io.postgis.tables.view_bbox`) does so only
+        when the table is big, more than ``large_rows`` rows by the planner's estimate:
+        the layer then records the view limit (``layer.view_limit``) and :meth:`refresh`
+        reads it again for a view.
+        """
+        conn = self.connection
+        counted: tuple[int, bool] | None = None
+        if bbox is None and view is not None:
+            counted = row_count(conn, table_info(conn, self.schema, table))
+            if counted[0] > large_rows:
+                bbox = view
+            else:
+                counted = None  # small enough: read whole
+        layer, result = open_layer(conn, self.schema, table, name=name, bbox=bbox)
+        if counted is not None and bbox is not None:
+            total, exact = counted
+            layer.set_view_limit(ViewLimit(_box(bbox), len(layer), total, exact))
         self.tables[layer.name] = result.info
         self.versions[layer.name] = dict(
             zip(result.fids.tolist(), result.versions.tolist(), strict=True)
@@ -170,19 +201,39 @@ class PostgisEditStore:
         return layer
 
     def refresh(
-        self, layer: Layer, *, bbox: tuple[float, float, float, float] | None = None
+        self,
+        layer: Layer,
+        *,
+        bbox: tuple[float, float, float, float] | None = None,
+        view: tuple[float, float, float, float] | None = None,
     ) -> None:
-        """Read a layer again from the server: others' edits appear, versions are renewed."""
+        """Read a layer again from the server: others' edits appear, versions are renewed.
+
+        A view-limited layer (opened for a map view) is read for ``view`` when given, else
+        for the box it was read for; its data is replaced by the features meeting it. An
+        explicit ``bbox`` reads only the features meeting it (the layer then records it as
+        its view limit when it had one).
+        """
         info = self._info(layer.name)
         from gisdesk.io.postgis.tables import read_layer
 
-        result = read_layer(
-            self.connection, info.schema, info.table, bbox=bbox, layer_schema=layer.schema
-        )
+        limit = layer.view_limit if isinstance(layer, PostgisLayer) else None
+        if bbox is None and limit is not None:
+            bbox = view if view is not None else limit.bbox
+        conn = self.connection
+        result = read_layer(conn, info.schema, info.table, bbox=bbox, layer_schema=layer.schema)
         self.versions[layer.name] = dict(
             zip(result.fids.tolist(), result.versions.tolist(), strict=True)
         )
         layer.set_data(result.data, fids=result.fids)
+        if isinstance(layer, PostgisLayer):
+            if bbox is None:
+                layer.server_max_fid = int(result.fids.max()) if len(result.fids) else 0
+            else:
+                layer.server_max_fid = max_fid(conn, info)
+            if limit is not None and bbox is not None:
+                total, exact = row_count(conn, info)
+                layer.set_view_limit(ViewLimit(_box(bbox), len(layer), total, exact))
 
     def server_feature(self, layer: str, fid: int) -> dict[str, Any] | None:
         """The feature as the server has it now (values and geometry), or None if gone."""

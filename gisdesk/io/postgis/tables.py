@@ -47,23 +47,33 @@ if TYPE_CHECKING:
 __all__ = [
     "AUDIT_TABLE",
     "GEOM_COLUMN",
+    "LARGE_TABLE_ROWS",
     "LAYERS_TABLE",
     "SRID",
     "VERSION_COLUMN",
+    "PostgisLayer",
     "PostgisTable",
     "TableInfo",
+    "ViewLimit",
     "arrow_available",
     "ensure_workspace",
     "layer_name_for",
     "list_layers",
+    "max_fid",
     "open_layer",
     "publish_layer",
     "read_layer",
+    "row_count",
     "select_rows",
     "table_info",
+    "view_bbox",
 ]
 
 SRID = 4490
+# A table with more rows than this opens for the map view only (see PostgisEditStore).
+LARGE_TABLE_ROWS = 200_000
+# A view read takes the view enlarged by this share of its width/height on each side.
+VIEW_MARGIN = 0.5
 GEOM_COLUMN = "geom"
 VERSION_COLUMN = "gd_version"
 FID_COLUMN = "fid"
@@ -154,6 +164,96 @@ class PostgisTable:
     fids: np.ndarray  # int64
     versions: np.ndarray  # int64
     info: TableInfo
+
+
+@dataclass(frozen=True)
+class ViewLimit:
+    """A layer holding only the features meeting a box (a big table read for a map view)."""
+
+    bbox: tuple[float, float, float, float]  # EPSG:4490
+    loaded: int  # features read
+    total: int  # rows in the table (an estimate unless ``exact``)
+    exact: bool = False
+
+    def describe(self) -> tuple[str, str]:
+        """What the layer holds, in Chinese and English."""
+        about_zh, about_en = ("", "") if self.exact else ("约 ", "about ")
+        return (
+            f"仅含视图范围内的 {self.loaded:,} 个要素（全表{about_zh}{self.total:,} 个）",
+            (
+                f"only the {self.loaded:,} features in the view "
+                f"({about_en}{self.total:,} in the table)"
+            ),
+        )
+
+
+class PostgisLayer(Layer):
+    """A layer read from a PostGIS table.
+
+    ``view_limit`` says whether it holds the whole table (None) or only the features of a
+    map view. New feature ids continue after the largest id on the server when it was read,
+    so a feature added to a view-limited layer does not take the id of one left unread.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.view_limit: ViewLimit | None = None
+        self.server_max_fid = 0
+        self._source = (self.metadata.source_zh, self.metadata.source_en)
+
+    def next_fid(self) -> int:
+        """Return an id no feature of the layer, nor of its table when read, has yet."""
+        return max(super().next_fid(), self.server_max_fid + 1)
+
+    def set_view_limit(self, limit: ViewLimit | None) -> None:
+        """Record what part of the table the layer holds (also in its metadata source)."""
+        self.view_limit = limit
+        zh, en = self._source
+        if limit is not None:
+            note_zh, note_en = limit.describe()
+            zh = (
+                f"{zh}（PostGIS 按视图范围部分读取：{note_zh}）"
+                if zh
+                else f"PostGIS 按视图范围部分读取：{note_zh}"
+            )
+            en = (
+                f"{en} (PostGIS, read for the map view: {note_en})"
+                if en
+                else f"PostGIS, read for the map view: {note_en}"
+            )
+        self.metadata.source_zh = zh
+        self.metadata.source_en = en
+
+
+def view_bbox(
+    extent: tuple[float, float, float, float],
+    crs: Any,
+    *,
+    margin: float = VIEW_MARGIN,
+) -> tuple[float, float, float, float]:
+    """A map view's extent in ``crs`` as an EPSG:4490 box, enlarged by ``margin`` each side.
+
+    The corners and edges are transformed (densified), so a projected view's curved edges
+    stay inside the box; the box is then widened by ``margin`` of its width and height on
+    each side (so a little panning still finds features already read).
+    """
+    from gisdesk.core.crs import transformer
+
+    xmin, ymin, xmax, ymax = (float(v) for v in extent)
+    if STORAGE_CRS.equals(crs):
+        lon0, lat0, lon1, lat1 = xmin, ymin, xmax, ymax
+    else:
+        lon0, lat0, lon1, lat1 = transformer(crs, STORAGE_CRS).transform_bounds(
+            xmin, ymin, xmax, ymax, densify_pts=21
+        )
+    values = np.array([lon0, lat0, lon1, lat1], dtype=float)
+    if not np.all(np.isfinite(values)) or lon1 < lon0 or lat1 < lat0:
+        raise InputError(
+            "当前地图视图无法换算为 CGCS2000 经纬度范围。",
+            "The current map view cannot be converted to a CGCS2000 longitude/latitude box.",
+        )
+    dx, dy = (lon1 - lon0) * margin, (lat1 - lat0) * margin
+    return (lon0 - dx, lat0 - dy, lon1 + dx, lat1 + dy)
 
 
 def _qualified(schema: str, table: str) -> sql.Composed:
@@ -510,6 +610,37 @@ def table_info(conn: psycopg.Connection[Any], schema: str, table: str) -> TableI
     )
 
 
+def row_count(conn: psycopg.Connection[Any], info: TableInfo) -> tuple[int, bool]:
+    """How many rows a table has, cheaply: ``(count, exact)``.
+
+    The planner's estimate (``pg_class.reltuples`` scaled to the table's current size, as
+    the planner itself does) when the table was analysed; an exact ``count(*)`` when the
+    estimate is unknown (never analysed: ``reltuples`` -1, or 0 rows on 0 pages).
+    """
+    row = conn.execute(
+        "SELECT c.reltuples::float8, c.relpages::bigint, "
+        "pg_relation_size(c.oid) / current_setting('block_size')::bigint "
+        "FROM pg_class c WHERE c.oid = to_regclass(format('%%I.%%I', %s::text, %s::text))",
+        (info.schema, info.table),
+    ).fetchone()
+    if row is not None:
+        tuples, pages, now_pages = float(row[0]), int(row[1]), int(row[2])
+        if tuples >= 0 and pages > 0:
+            return round(tuples / pages * now_pages), False
+    exact = conn.execute(
+        sql.SQL("SELECT count(*) FROM {}").format(_qualified(info.schema, info.table))
+    ).fetchone()
+    return (int(exact[0]) if exact else 0), True
+
+
+def max_fid(conn: psycopg.Connection[Any], info: TableInfo) -> int:
+    """The largest feature id in a table (0 when empty); read from the primary key index."""
+    row = conn.execute(
+        sql.SQL("SELECT max(fid) FROM {}").format(_qualified(info.schema, info.table))
+    ).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
 def _frame_column(values: Sequence[Any], pg_type: str) -> Any:
     if pg_type in ("bigint", "integer", "smallint"):
         return pd.array(values, dtype="Int64")
@@ -803,8 +934,12 @@ def open_layer(
     *,
     name: str | None = None,
     bbox: tuple[float, float, float, float] | None = None,
-) -> tuple[Layer, PostgisTable]:
-    """Read a published table as a gisdesk layer with its type, style and metadata."""
+) -> tuple[PostgisLayer, PostgisTable]:
+    """Read a published table as a gisdesk layer with its type, style and metadata.
+
+    With ``bbox`` (EPSG:4490) only the features meeting it are read; the caller records
+    that on the layer (:meth:`PostgisLayer.set_view_limit`).
+    """
     from gisdesk.io.schemas import load_schemas
     from gisdesk.io.styles import load_styles
 
@@ -817,7 +952,7 @@ def open_layer(
     elif layer_schema is not None:
         style = load_styles().get(layer_schema.style)
     metadata = LayerMetadata.from_dict(info.metadata) if info.metadata else LayerMetadata()
-    layer = Layer(
+    layer = PostgisLayer(
         name or layer_name_for(table),
         result.data,
         schema=layer_schema,
@@ -826,4 +961,9 @@ def open_layer(
         metadata=metadata,
     )
     layer.fids = result.fids.copy()
+    layer.server_max_fid = max_fid(conn, info) if bbox is not None else _largest(result.fids)
     return layer, result
+
+
+def _largest(fids: np.ndarray) -> int:
+    return int(fids.max()) if len(fids) else 0

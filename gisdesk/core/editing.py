@@ -339,12 +339,19 @@ class Editor:
         label: tuple[str, str] | None = None,
     ) -> int:
         """Add one feature; return its new feature id."""
+        change, default = self.insert_change(layer, geometry, values)
+        zh, en = label or default
+        self.commit(zh, en, [change])
+        return change.fid
+
+    def insert_change(
+        self, layer: str, geometry: BaseGeometry, values: Mapping[str, Any] | None = None
+    ) -> tuple[FeatureChange, tuple[str, str]]:
+        """The change that adds a feature (with the next free id) and its default label."""
         target = self.project.layer(layer)
-        fid = target.next_fid()
         after = {**(values or {}), GEOMETRY: geometry}
-        zh, en = label or (f"添加要素（{target.title}）", f"Add feature ({target.title})")
-        self.commit(zh, en, [FeatureChange(layer, fid, None, after)])
-        return fid
+        label = (f"添加要素（{target.title}）", f"Add feature ({target.title})")
+        return FeatureChange(layer, target.next_fid(), None, after), label
 
     def update_change(
         self, layer: str, fid: int, values: Mapping[str, Any]

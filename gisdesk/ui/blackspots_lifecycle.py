@@ -55,6 +55,7 @@ from gisdesk.core.editing import GEOMETRY, EditTransaction, FeatureChange, row_v
 from gisdesk.core.errors import GisdeskError, InputError
 from gisdesk.core.layer import Layer
 from gisdesk.core.project import Project
+from gisdesk.ui.feature_history import local_time
 from gisdesk.ui.i18n import language, tr
 from gisdesk.ui.import_dialog import FrameModel, cell_text
 
@@ -466,16 +467,6 @@ def history_rows(window: MainWindow, fid: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def _local(at: str) -> str:
-    try:
-        moment = dt.datetime.fromisoformat(at)
-    except ValueError:
-        return at
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
-
-
 class SegmentHistoryPanel(QWidget):
     """A listed segment's file: where it is in the loop, its journal, accidents before/after."""
 
@@ -693,7 +684,7 @@ class SegmentHistoryPanel(QWidget):
             )
         frame = pd.DataFrame(
             {
-                "at": [_local(a) for a in rows["at"]],
+                "at": [local_time(a)[:16] for a in rows["at"]],
                 "user": rows["user"],
                 "action": rows["action"],
                 "field": rows["field"],

@@ -343,14 +343,15 @@ class EditController(QObject):
         label: tuple[str, str] | None = None,
     ) -> int | None:
         """Add a feature; return its id, or None when refused (the user was told why)."""
-        if self.project is None:
+        if self.editor is None:
             return None
-        target = self.project.layer(layer)
-        fid = target.next_fid()
-        after = {**(values or {}), "geometry": geometry}
-        label = label or (f"添加要素（{target.title}）", f"Add feature ({target.title})")
-        txn = self.commit(label, [FeatureChange(layer, fid, None, after)])
-        return fid if txn is not None else None
+        try:
+            change, default = self.editor.insert_change(layer, geometry, values)
+        except GisdeskError as exc:
+            self.failed.emit(tr("编辑未保存", "Edit not saved"), exc.message(language()))
+            return None
+        txn = self.commit(label or default, [change])
+        return change.fid if txn is not None else None
 
     def update_feature(
         self,

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import uuid
 
 import pytest
-from psycopg import sql
 from PySide6.QtCore import Qt
 from shapely.geometry import LineString
 
@@ -25,17 +23,6 @@ from tests.integration.conftest import (
 )
 
 needs_server = pytest.mark.skipif(SERVER_MISSING, reason=SKIP_REASON)
-
-
-@pytest.fixture
-def pg_schema():
-    """A fresh schema on the test server, dropped afterwards."""
-    if SERVER_MISSING:
-        pytest.skip(SKIP_REASON)
-    name = f"ui_{uuid.uuid4().hex[:10]}"
-    yield name
-    with connect(profile_for("admin"), password_for("admin"), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name)))
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 import numpy as np
 import pyproj
 import pytest
@@ -27,17 +25,6 @@ needs_server = pytest.mark.skipif(SERVER_MISSING, reason=SKIP_REASON)
 
 ROWS = 6000
 LIMIT = 1000  # the "big table" threshold for these tests
-
-
-@pytest.fixture
-def pg_schema():
-    """A fresh schema on the test server, dropped afterwards."""
-    if SERVER_MISSING:
-        pytest.skip(SKIP_REASON)
-    name = f"uiv_{uuid.uuid4().hex[:10]}"
-    yield name
-    with connect(profile_for("admin"), password_for("admin"), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name)))
 
 
 @pytest.fixture

@@ -100,8 +100,6 @@ class RoadNetwork:
     _speeds: dict[tuple[Any, ...], np.ndarray] = field(default_factory=dict, repr=False)
     _parallel: np.ndarray | None = field(default=None, repr=False)
     _segments: SegmentIndex | None = field(default=None, repr=False)
-    _node_grid: PointGrid | None = field(default=None, repr=False)
-    _reach: dict[tuple[Any, ...], float] = field(default_factory=dict, repr=False)
 
     @property
     def n_nodes(self) -> int:
@@ -200,40 +198,6 @@ class RoadNetwork:
             self._graphs[key] = g
         return self._graphs[key]
 
-    @property
-    def node_grid(self) -> PointGrid:
-        """The nodes in square cells of about 16 nodes each (built once)."""
-        if self._node_grid is None:
-            xy = self.node_xy if self.n_nodes else np.zeros((1, 2))
-            span = np.maximum(np.ptp(xy, axis=0), 1.0)
-            size = float(np.sqrt(span[0] * span[1] / max(1, xy.shape[0]) * 16.0))
-            self._node_grid = PointGrid.build(xy, size)
-        return self._node_grid
-
-    def reach_bound(self, mode: str | ModeSpeeds) -> tuple[float, float]:
-        """Return (speed, slack): no route of t seconds ends farther than speed * t + slack
-        (metres, straight line) from where it starts on the network.
-
-        ``speed`` is the fastest straight-line progress over any edge between its node
-        coordinates (at least the mode's top speed); ``slack`` the farthest an edge's line
-        ends from its node's coordinates (nodes merge vertices within the node tolerance).
-        """
-        spec = mode_speeds(mode)
-        key = _spec_key(spec)
-        if key not in self._reach and self.n_edges:
-            uv = self.node_xy[self.edge_v] - self.node_xy[self.edge_u]
-            chord = np.hypot(uv[:, 0], uv[:, 1])
-            progress = np.max(chord / self.travel_seconds(spec))
-            self._reach[key] = float(max(progress, np.max(self.speeds(spec)) / 3.6))
-        if ("slack",) not in self._reach and self.n_edges:
-            xy, _, _, ptr = self.vertices()
-            gap = (
-                np.concatenate([xy[ptr[:-1]], xy[ptr[1:] - 1]])
-                - self.node_xy[np.concatenate([self.edge_u, self.edge_v])]
-            )
-            self._reach[("slack",)] = float(np.hypot(gap[:, 0], gap[:, 1]).max())
-        return self._reach.get(key, 0.0), self._reach.get(("slack",), 0.0)
-
     def segment_index(self) -> SegmentIndex:
         """Return the straight segments of every edge with a k-d tree of points along them."""
         if self._segments is None:
@@ -292,27 +256,6 @@ class PointGrid:
         idx = np.repeat(lo - np.cumsum(cnt) + cnt, cnt) + np.arange(int(cnt.sum()))
         owner = np.repeat(owners, cnt.reshape(owners.shape[0], -1).sum(axis=1))
         return owner, self.order[idx]
-
-    def within(self, xy: np.ndarray, radius: np.ndarray, n_points: int) -> np.ndarray | None:
-        """Return every point in a cell that meets a disc (a superset of the points within
-        ``radius`` of ``xy``), sorted; None if that would mean searching very many cells."""
-        if not xy.shape[0]:
-            return np.zeros(0, dtype=np.int64)
-        k = int(np.ceil(float(radius.max()) / self.size))
-        if xy.shape[0] * (2 * k + 1) ** 2 > 4 * self.cell_key.shape[0] + 10_000:
-            return None
-        ci, cj = self.cells(xy[:, 0], xy[:, 1])
-        d = np.arange(-k, k + 1)
-        di, dj = np.repeat(d, d.shape[0]), np.tile(d, d.shape[0])
-        # Distance from the point's cell to cell (di, dj), at least, per axis in cells.
-        gap = (np.maximum(np.abs(di) - 1, 0) ** 2 + np.maximum(np.abs(dj) - 1, 0) ** 2) ** 0.5
-        meets = gap[None, :] * self.size <= radius[:, None]
-        key = (ci * self.n_rows + cj).astype(np.int64)
-        offsets = np.where(meets, di * self.n_rows + dj, np.iinfo(np.int64).min // 2)
-        _, ids = self.gather(np.arange(xy.shape[0]), key, offsets)
-        mask = np.zeros(n_points, dtype=bool)
-        mask[ids] = True
-        return np.flatnonzero(mask)
 
 
 def _sample_grid(samples: np.ndarray, spacing: float) -> PointGrid:

@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import shapely
 from scipy import sparse
-from scipy.sparse import csgraph
 
+from gisdesk.analysis.dijkstra import each_source_reach, nearest_source
 from gisdesk.analysis.network import min_csr
 from gisdesk.analysis.speeds import WALK_KMH, ModeSpeeds, mode_speeds
 from gisdesk.core.errors import InputError
@@ -51,7 +51,6 @@ __all__ = [
 Direction = Literal["to_facility", "from_facility"]
 DEFAULT_MAX_SNAP_M = 500.0
 _AT_NODE_M = 1e-6
-_GROUP = 32  # sources searched together on their shared subgraph
 
 
 @dataclass(frozen=True)
@@ -369,6 +368,9 @@ class NearestFacility:
         The routing graph with demand points first, then facilities.
     limit_s
         The search limit: times above it are inf. None = every time is computed.
+    searched
+        Network nodes the search settled: with a limit, exactly those within it (the search
+        touches nothing farther).
     """
 
     seconds: np.ndarray
@@ -377,6 +379,7 @@ class NearestFacility:
     node_facility: np.ndarray
     routing: RoutingGraph
     limit_s: float | None = None
+    searched: int = 0
 
 
 def _door_arcs(
@@ -418,128 +421,67 @@ def _door_arcs(
     return door[order], dst[order], wgt[order]
 
 
-def _with_rows(
-    indptr: np.ndarray,
-    indices: np.ndarray,
-    data: np.ndarray,
-    door: np.ndarray,
-    dst: np.ndarray,
-    wgt: np.ndarray,
-    n_doors: int,
-) -> sparse.csr_array:
-    """Return a CSR graph of the given rows plus one row per door (arcs sorted by door)."""
-    n = indptr.shape[0] - 1 + n_doors
-    nnz = int(indptr[-1]) + dst.shape[0]
-    idx = np.dtype(np.int32) if max(nnz, n) < np.iinfo(np.int32).max // 2 else np.dtype(np.int64)
-    full_ptr = np.empty(n + 1, dtype=idx)
-    full_ptr[: indptr.shape[0]] = indptr
-    full_ptr[indptr.shape[0] :] = indptr[-1] + np.cumsum(np.bincount(door, minlength=n_doors))
-    full_idx = np.concatenate([indices.astype(idx, copy=False), dst.astype(idx)])
-    return sparse.csr_array((np.concatenate([data, wgt]), full_idx, full_ptr), shape=(n, n))
-
-
-def _search_nodes(
-    network: RoadNetwork,
-    mode: ModeSpeeds,
-    xy: np.ndarray,
-    snap_m: np.ndarray,
-    access_s: np.ndarray,
-    limit_s: float,
-) -> np.ndarray | None:
-    """Return the network nodes a search within ``limit_s`` can reach, or None if most can.
-
-    A route of t seconds ends at most ``speed * t + slack`` metres (straight line) from its
-    start (:meth:`RoadNetwork.reach_bound`), so a node farther than ``snap_m + slack +
-    speed * (limit_s - access_s)`` from every facility (at ``xy``, ``snap_m`` from its snap
-    point) is beyond the limit: the search needs only the nodes inside those discs, as a
-    route within the limit never leaves them.
-    """
-    speed, slack = network.reach_bound(mode)
-    radius = (snap_m + slack + speed * (limit_s - access_s)) * (1.0 + 1e-9) + 1e-6
-    grid = network.node_grid
-    span = grid.cell_key[-1] // grid.n_rows * grid.size, grid.n_rows * grid.size
-    if float(np.sum(np.pi * radius**2)) > 0.5 * float(span[0] * span[1]):
-        return None
-    nodes = grid.within(xy, radius, network.n_nodes)
-    return None if nodes is None or nodes.shape[0] > 0.5 * network.n_nodes else nodes
-
-
 def _multi_source(
     rg: RoutingGraph,
     fac_points: np.ndarray,
-    snap_m: np.ndarray,
     *,
     reverse: bool,
     limit_s: float | None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return per network node the time to (or from) the nearest facility and its position
-    in ``fac_points`` (-1 none), by one multi-source Dijkstra from the facilities' doors."""
-    network = rg.network
-    n_net = network.n_nodes
-    base = network.graph(rg.mode, reverse=reverse)
-    seconds = np.full(n_net, np.inf)
-    nearest = np.full(n_net, -1, dtype=np.int64)
-    door, dst, wgt = _door_arcs(rg, fac_points, reverse=reverse)
-    access = rg.access_s[fac_points]
-    nodes = None
-    if limit_s is not None:
-        useful = np.flatnonzero(access <= limit_s)  # others reach nothing within the limit
-        nodes = _search_nodes(
-            network,
-            rg.mode,
-            rg.point_xy[fac_points[useful]],
-            snap_m[useful],
-            access[useful],
-            limit_s,
-        )
-    if nodes is None:  # the whole network, door rows appended to the cached arrays
-        graph = _with_rows(
-            base.indptr, base.indices, base.data, door, dst, wgt, fac_points.shape[0]
-        )
-        rows = np.arange(n_net)
-        sources = np.arange(fac_points.shape[0])
-    else:  # only the nodes that can be within the limit, renumbered 0..k-1
-        k = nodes.shape[0]
-        new = np.full(n_net, -1, dtype=np.int64)
-        new[nodes] = np.arange(k)
-        start = base.indptr[nodes].astype(np.int64)
-        count = base.indptr[nodes + 1] - start
-        arc = np.repeat(start - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
-        to = new[base.indices[arc]]
-        ok = to >= 0
-        row = np.repeat(np.arange(k), count)[ok]
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(row, minlength=k))])
-        door_new = np.full(fac_points.shape[0], -1, dtype=np.int64)
-        door_new[useful] = np.arange(useful.shape[0])
-        dst_new = new[dst]
-        keep = (door_new[door] >= 0) & (dst_new >= 0)
-        graph = _with_rows(
-            indptr,
-            to[ok],
-            base.data[arc][ok],
-            door_new[door][keep],
-            dst_new[keep],
-            wgt[keep],
-            useful.shape[0],
-        )
-        rows = nodes
-        sources = useful
-    n_rows = rows.shape[0]
-    if not sources.size:
-        return seconds, nearest
-    dist, _, src = csgraph.dijkstra(
-        graph,
-        directed=True,
-        indices=n_rows + np.arange(sources.shape[0]),
-        min_only=True,
-        return_predecessors=True,
-        limit=np.inf if limit_s is None else float(limit_s),
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Return per network node the time to (or from) the nearest facility, its position in
+    ``fac_points`` (-1 none) and the number of nodes searched, by one multi-source Dijkstra
+    on the cached graph started at the facilities' door arcs."""
+    base = rg.network.graph(rg.mode, reverse=reverse)
+    door, node, seconds = _door_arcs(rg, fac_points, reverse=reverse)
+    return nearest_source(
+        base.indptr, base.indices, base.data, node, seconds, door, limit_s=limit_s
     )
-    seconds[rows] = dist[:n_rows]
-    src = src[:n_rows]
-    found = src >= 0
-    nearest[rows[found]] = sources[src[found] - n_rows]
-    return seconds, nearest
+
+
+def _leaf_arcs(rg: RoutingGraph, *, reverse: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (network node, virtual node index, seconds): how each virtual node is timed
+    from its edge's end nodes. Towards a facility a point leaves forwards to ``v`` and
+    backwards (if open) to ``u``; outwards it is reached forwards from ``u`` and backwards
+    (if open) from ``v``."""
+    network = rg.network
+    ve, vs = rg.virtual_edge, rg.virtual_offset
+    mps = network.speeds(rg.mode)[ve] / 3.6
+    back = network.backward_open(rg.mode)[ve]
+    to_u = vs / mps
+    to_v = (network.edge_length[ve] - vs) / mps
+    vid = np.arange(ve.shape[0], dtype=np.int64)
+    free_u = back if reverse else np.ones(ve.shape[0], dtype=bool)
+    free_v = np.ones(ve.shape[0], dtype=bool) if reverse else back
+    node = np.concatenate([network.edge_u[ve][free_u], network.edge_v[ve][free_v]])
+    leaf = np.concatenate([vid[free_u], vid[free_v]])
+    return node, leaf, np.concatenate([to_u[free_u], to_v[free_v]])
+
+
+def _same_edge(
+    rg: RoutingGraph, fac_points: np.ndarray, *, reverse: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (virtual node index, facility position, seconds) for every virtual node timed
+    straight from a facility inside the same edge, without passing an end node."""
+    network = rg.network
+    ve, vs = rg.virtual_edge, rg.virtual_offset
+    fe, fs = rg.point_position(fac_points)
+    inner = np.flatnonzero(fe >= 0)
+    if not (inner.size and ve.size):
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0)
+    lo = np.searchsorted(ve, fe[inner], side="left")
+    hi = np.searchsorted(ve, fe[inner], side="right")
+    count = hi - lo
+    f = np.repeat(inner, count)
+    w = np.repeat(lo - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
+    sf, sw = fs[f], vs[w]
+    mps = network.speeds(rg.mode)[ve[w]] / 3.6
+    back = network.backward_open(rg.mode)[ve[w]]
+    # Towards the facility a facility ahead of the node (sf >= sw) is reached forwards;
+    # outwards a node ahead of the facility is. The other way needs the back direction.
+    ok = (sf >= sw if reverse else sw >= sf) | back
+    t = rg.access_s[fac_points[f]] + np.abs(sf - sw) / mps
+    return w[ok], f[ok], t[ok]
 
 
 def _virtual_times(
@@ -547,59 +489,27 @@ def _virtual_times(
     base_seconds: np.ndarray,
     base_facility: np.ndarray,
     fac_points: np.ndarray,
-    nd: int,
     *,
     reverse: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Time and nearest facility of every virtual node, from its edge's end nodes and the
-    facilities inside the same edge (exactly what a search of the split graph computes)."""
-    network = rg.network
-    ve, vs = rg.virtual_edge, rg.virtual_offset
-    nv = ve.shape[0]
-    mps = network.speeds(rg.mode)[ve] / 3.6
-    back = network.backward_open(rg.mode)[ve]
-    length = network.edge_length[ve]
-    u, v = network.edge_u[ve], network.edge_v[ve]
-    vid = np.arange(nv)
-    inf = np.full(nv, np.inf)
-    if reverse:  # towards the facility: leave forwards to v, backwards (if open) to u
-        via_v = base_seconds[v] + (length - vs) / mps
-        via_u = np.where(back, base_seconds[u] + vs / mps, inf)
-    else:  # from the facility: arrive forwards from u, backwards (if open) from v
-        via_u = base_seconds[u] + vs / mps
-        via_v = np.where(back, base_seconds[v] + (length - vs) / mps, inf)
-    nodes = [vid, vid]
-    times = [via_u, via_v]
-    facs = [base_facility[u], base_facility[v]]
-    # Facilities inside the same edge: every (virtual node, facility) pair on one edge.
-    fe, fs = rg.point_position(fac_points)
-    inner = np.flatnonzero(fe >= 0)
-    if inner.size and nv:
-        lo = np.searchsorted(ve, fe[inner], side="left")
-        hi = np.searchsorted(ve, fe[inner], side="right")
-        count = hi - lo
-        f = np.repeat(inner, count)
-        w = np.repeat(lo - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
-        sf, sw = fs[f], vs[w]
-        af = rg.access_s[fac_points[f]]
-        # Towards the facility a facility ahead of the node (sf >= sw) is reached forwards;
-        # outwards a node ahead of the facility is. The other way needs the back direction.
-        ok = (sf >= sw if reverse else sw >= sf) | back[w]
-        t = af + np.abs(sf - sw) / mps[w]
-        nodes.append(w[ok])
-        times.append(t[ok])
-        facs.append(fac_points[f[ok]] - nd)
-    node = np.concatenate(nodes)
-    time = np.concatenate(times)
-    fac = np.concatenate(facs)
-    order = np.lexsort((time, node))
+    """Time and nearest facility (position in ``fac_points``) of every virtual node, from
+    its edge's end nodes and the facilities inside the same edge (exactly what a search of
+    the split graph computes)."""
+    nv = rg.virtual_edge.shape[0]
+    node, leaf, extra = _leaf_arcs(rg, reverse=reverse)
+    same_w, same_f, same_t = _same_edge(rg, fac_points, reverse=reverse)
+    w = np.concatenate([leaf, same_w])
+    time = np.concatenate([base_seconds[node] + extra, same_t])
+    fac = np.concatenate([base_facility[node], same_f])
+    # The fastest per node; among equally fast, the lowest facility (as the search does).
+    order = np.lexsort((fac, time, w))
     first = np.ones(order.shape[0], dtype=bool)
-    first[1:] = node[order][1:] != node[order][:-1]
+    first[1:] = w[order][1:] != w[order][:-1]
     pick = order[first]
     out_t = np.full(nv, np.inf)
     out_f = np.full(nv, -1, dtype=np.int64)
-    out_t[node[pick]] = time[pick]
-    out_f[node[pick]] = fac[pick]
+    out_t[w[pick]] = time[pick]
+    out_f[w[pick]] = fac[pick]
     out_f[~np.isfinite(out_t)] = -1
     return out_t, out_f
 
@@ -645,14 +555,18 @@ def nearest_facility(
     reverse = direction == "to_facility"
     fac_points = nd + np.flatnonzero(snapped.on_network[nd:])
     base_seconds = np.full(n_net, np.inf)
-    base_facility = np.full(n_net, -1, dtype=np.int64)
+    which = np.full(n_net, -1, dtype=np.int64)
+    searched = 0
     if fac_points.size:
-        base_seconds, which = _multi_source(
-            rg, fac_points, snapped.distance_m[fac_points], reverse=reverse, limit_s=limit_s
+        base_seconds, which, searched = _multi_source(
+            rg, fac_points, reverse=reverse, limit_s=limit_s
         )
-        found = which >= 0
-        base_facility[found] = fac_points[which[found]] - nd
-    vt, vf = _virtual_times(rg, base_seconds, base_facility, fac_points, nd, reverse=reverse)
+    vt, vf = _virtual_times(rg, base_seconds, which, fac_points, reverse=reverse)
+    # Positions in fac_points -> facility indices (fac_points is sorted, so ties keep the
+    # lowest facility).
+    pos_to_fac = np.append(fac_points - nd, -1)
+    base_facility = pos_to_fac[which]
+    vf = pos_to_fac[vf]
     node_seconds = np.concatenate([base_seconds, vt])
     node_facility = np.concatenate([base_facility, vf])
     seconds = np.full(nd, np.inf)
@@ -675,6 +589,7 @@ def nearest_facility(
             node_facility,
             rg,
             None if limit_s is None else float(limit_s),
+            searched,
         ),
         snapped,
     )
@@ -707,37 +622,37 @@ def facility_reach(
         0 s is stored as an explicit zero.
     """
     pts = np.asarray(points, dtype=np.int64)
-    full, doors = rg.with_doors(pts, reverse=direction == "to_facility")
-    n = rg.n_nodes
-    # scipy's Dijkstra costs O(nodes) per source even with a limit. Sources are taken in
-    # spatial groups; one multi-source search per group finds the nodes within the limit
-    # of any of them (a path within the limit passes only such nodes), and the group's
-    # per-source searches run on that small subgraph.
-    xy = rg.point_xy[pts]
-    cell = max(1.0, float(np.ptp(xy, axis=0).max()) / 16.0) if pts.size else 1.0
-    order = np.lexsort((xy[:, 1], np.floor(xy[:, 0] / cell))) if pts.size else pts
-    rows: list[np.ndarray] = []
-    cols: list[np.ndarray] = []
-    vals: list[np.ndarray] = []
-    for start in range(0, pts.shape[0], _GROUP):
+    reverse = direction == "to_facility"
+    network = rg.network
+    base = network.graph(rg.mode, reverse=reverse)
+    # Each point's search starts at its door arcs on the cached graph; the virtual nodes
+    # (other points inside edges) are timed as leaves from their edge's end nodes, or
+    # straight from a point inside the same edge.
+    door, node, seconds = _door_arcs(rg, pts, reverse=reverse)
+    leaf_node, leaf, extra = _leaf_arcs(rg, reverse=reverse)
+    same_w, same_f, same_t = _same_edge(rg, pts, reverse=reverse)
+
+    def chunk(done: int, total: int) -> None:
         check_cancel(cancel)
-        report(progress, start / max(1, pts.shape[0]), "计算各站点可达范围")
-        group = order[start : start + _GROUP]
-        near = csgraph.dijkstra(
-            full, directed=True, indices=doors[group], min_only=True, limit=limit_s
-        )
-        keep = np.flatnonzero(np.isfinite(near))
-        where = np.full(full.shape[0], -1, dtype=np.int64)
-        where[keep] = np.arange(keep.shape[0])
-        sub = full[keep][:, keep]
-        is_node = keep < n
-        dist = csgraph.dijkstra(sub, directed=True, indices=where[doors[group]], limit=limit_s)
-        r, c = np.nonzero(np.isfinite(dist[:, is_node]))
-        rows.append(group[r])
-        cols.append(keep[is_node][c])
-        vals.append(dist[:, is_node][r, c])
+        report(progress, done / max(1, total), "计算各站点可达范围")
+
+    r, c, v = each_source_reach(
+        base.indptr,
+        base.indices,
+        base.data,
+        node,
+        seconds,
+        door,
+        pts.shape[0],
+        limit_s=float(limit_s),
+        leaf_node=leaf_node,
+        leaf_id=leaf,
+        leaf_extra=extra,
+        n_leaves=rg.virtual_edge.shape[0],
+        leaf_seed_id=same_w,
+        leaf_seed_time=same_t,
+        leaf_seed_src=same_f,
+        chunk=chunk,
+    )
     report(progress, 1.0, "可达范围完成")
-    r = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
-    c = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
-    v = np.concatenate(vals) if vals else np.zeros(0)
-    return sparse.csr_array((v, (r, c)), shape=(pts.shape[0], n))
+    return sparse.csr_array((v, (r, c)), shape=(pts.shape[0], rg.n_nodes))

@@ -11,15 +11,15 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
 from scipy.sparse import csgraph
 
-from gisdesk.analysis import routing
 from gisdesk.analysis.network import build_network
-from gisdesk.analysis.routing import nearest_facility, snap_points
+from gisdesk.analysis.routing import facility_reach, nearest_facility, snap_points
 from tests.analysis.networks import grid_roads, random_points
 
 X0, Y0 = 600_000.0, 3_530_000.0
@@ -105,34 +105,53 @@ def test_door_arcs_give_the_split_graph_times(seed, direction):
         assert np.all(res.node_facility[~reached] == -1)
 
 
-def _spy_search(monkeypatch) -> list[bool]:
-    """Record whether each limited search ran on the nodes near the facilities only."""
-    used: list[bool] = []
-    original = routing._search_nodes
-
-    def spy(*args, **kwargs):
-        nodes = original(*args, **kwargs)
-        used.append(nodes is not None)
-        return nodes
-
-    monkeypatch.setattr(routing, "_search_nodes", spy)
-    return used
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("direction", ["to_facility", "from_facility"])
+def test_each_facility_reach_matches_networkx_on_the_split_graph(seed, direction):
+    # Demand points inside the facilities' edges are virtual nodes: their times come from
+    # the edge's ends or straight from the facility; networkx searches the split graph.
+    roads = _with_extras(
+        grid_roads(10, 9, seed=seed, jitter=20.0, oneway_share=0.3, drop_share=0.1)
+    )
+    net = build_network(roads, cache=False)
+    dem, fac = _points(net, roads.to_crs(net.crs), seed, 2 + 2 * seed)
+    for mode, limit in (("walk", 600.0), ("ebike", 200.0), ("car", 90.0)):
+        res, snapped = nearest_facility(net, dem, fac, mode=mode, direction=direction)
+        rg = res.routing
+        pts = dem.shape[0] + np.flatnonzero(snapped.on_network[dem.shape[0] :])
+        reach = facility_reach(rg, pts, limit_s=limit, direction=direction)
+        graph, doors = rg.with_doors(pts, reverse=direction == "to_facility")
+        g = nx.DiGraph()
+        coo = graph.tocoo()
+        g.add_weighted_edges_from(
+            zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist(), strict=True)
+        )
+        reached = 0
+        for i, door in enumerate(doors.tolist()):
+            ref = nx.single_source_dijkstra_path_length(g, door, cutoff=limit)
+            ref = {k: t for k, t in ref.items() if k < rg.n_nodes}
+            row = reach[[i]].tocoo()
+            mine = dict(zip(row.col.tolist(), row.data.tolist(), strict=True))
+            assert set(mine) == set(ref)
+            worst = max((abs(mine[k] - ref[k]) for k in ref), default=0.0)
+            assert worst < 1e-9
+            reached += len(ref)
+        # The limits reach beyond the facilities' own edges but not the whole network.
+        assert 2 * len(pts) < reached < 0.8 * len(pts) * rg.n_nodes
 
 
 @pytest.mark.parametrize(
-    ("mode", "direction", "limit_s", "subgraph"),
+    ("mode", "direction", "limit_s"),
     [
-        ("walk", "to_facility", 150.0, True),
-        ("walk", "from_facility", 200.0, True),
-        ("walk", "to_facility", 300.0, False),
-        ("ebike", "to_facility", 45.0, True),
-        ("car", "from_facility", 120.0, False),
-        ("walk", "to_facility", 1200.0, False),
+        ("walk", "to_facility", 150.0),
+        ("walk", "from_facility", 200.0),
+        ("walk", "to_facility", 300.0),
+        ("ebike", "to_facility", 45.0),
+        ("car", "from_facility", 120.0),
+        ("walk", "to_facility", 1200.0),
     ],
 )
-def test_limit_gives_the_unlimited_result_cut_at_the_limit(
-    monkeypatch, mode, direction, limit_s, subgraph
-):
+def test_limit_gives_the_unlimited_result_cut_at_the_limit(mode, direction, limit_s):
     roads = grid_roads(40, 40, spacing=100.0, seed=4, jitter=10.0, oneway_share=0.2)
     net = build_network(roads, cache=False)
     metric = roads.to_crs(net.crs)
@@ -140,10 +159,12 @@ def test_limit_gives_the_unlimited_result_cut_at_the_limit(
     fac = _xy(random_points(metric, 6, seed=9, spread=0.0))
     dem = np.vstack([dem, fac + 20.0])
     full, _ = nearest_facility(net, dem, fac, mode=mode, direction=direction)
-    used = _spy_search(monkeypatch)
     cut, _ = nearest_facility(net, dem, fac, mode=mode, direction=direction, limit_s=limit_s)
-    assert used == [subgraph]
     assert cut.limit_s == limit_s
+    # The limited search settled exactly the network nodes within the limit, nothing more.
+    assert cut.searched == int(np.isfinite(cut.node_seconds[: net.n_nodes]).sum())
+    assert full.searched == int(np.isfinite(full.node_seconds[: net.n_nodes]).sum())
+    assert cut.searched < full.searched
     within = full.node_seconds <= limit_s
     assert 0 < within.sum() < within.shape[0]
     np.testing.assert_array_equal(cut.node_seconds, np.where(within, full.node_seconds, np.inf))
@@ -186,7 +207,7 @@ def test_demand_and_facility_on_one_one_way_edge(direction):
     assert walk.seconds == pytest.approx([legs + 400 / WALK, legs + 200 / WALK], rel=1e-12)
 
 
-def test_facility_inside_a_long_edge_with_a_limit(monkeypatch):
+def test_facility_inside_a_long_edge_with_a_limit():
     # One 4 km road, far from a large grid (so only the nodes near the facility are
     # searched): its end nodes are beyond a 5-minute walk, homes on the road are not all.
     grid = grid_roads(30, 30, spacing=100.0, seed=2)
@@ -195,9 +216,8 @@ def test_facility_inside_a_long_edge_with_a_limit(monkeypatch):
     net = build_network(roads, cache=False)
     fac = np.array([[X0 + 2000, Y0 + 5]])
     dem = np.array([[X0 + 2100, Y0], [X0 + 1500, Y0], [X0 + 3900, Y0], [X0 + 2000, Y0 + 5]])
-    used = _spy_search(monkeypatch)
     res, _ = nearest_facility(net, dem, fac, mode="walk", limit_s=300.0)
-    assert used == [True]
+    assert res.searched == 0  # both end nodes are beyond the limit: nothing to search
     assert res.seconds[0] == pytest.approx((5 + 100) / WALK, rel=1e-12)
     assert res.seconds[3] == pytest.approx(10 / WALK, rel=1e-12)
     assert np.isinf(res.seconds[[1, 2]]).all()

@@ -349,7 +349,7 @@ def main() -> None:
     ap.add_argument(
         "--pandana-max-edges",
         type=int,
-        default=150_000,
+        default=20_000,
         help="compare with pandana on networks up to this size (its contraction is slow)",
     )
     args = ap.parse_args()

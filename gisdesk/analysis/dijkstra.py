@@ -27,17 +27,9 @@ from typing import Any
 
 import numpy as np
 
+from gisdesk.analysis._jit import jit as _jit
+
 __all__ = ["each_source_reach", "nearest_source"]
-
-
-def _jit(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Compile with numba, cached on disk where the source lives in a writable place."""
-    import numba
-
-    try:
-        return numba.njit(cache=True, nogil=True)(fn)  # type: ignore[no-any-return]
-    except RuntimeError:  # no cache locator (e.g. a frozen bundle without sources)
-        return numba.njit(nogil=True)(fn)  # type: ignore[no-any-return]
 
 
 def _push(keys: Any, vals: Any, size: int, key: float, val: int) -> int:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,6 +30,7 @@ from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
 from gisdesk.analysis._checks import check_geometry, joint_metric_crs, to_crs_checked
+from gisdesk.analysis.segment_search import ring_candidates
 from gisdesk.analysis.speeds import ModeSpeeds, edge_speeds, mode_speeds
 from gisdesk.core.errors import InputError
 from gisdesk.core.progress import CancelToken, ProgressCallback, check_cancel, report
@@ -207,7 +209,7 @@ class RoadNetwork:
 
 @dataclass(frozen=True)
 class PointGrid:
-    """Points bucketed in square cells: the points near a place, without Python loops.
+    """Points bucketed in square cells (searched ring by ring in ``segment_search``).
 
     Cell (i, j) covers ``origin + size * ([i, i + 1) x [j, j + 1))``, key ``i * n_rows + j``;
     ``border`` empty cells surround the points, so offsets up to it never wrap a row.
@@ -234,28 +236,6 @@ class PointGrid:
         return cls(
             origin, size, n_rows, border, cell_key, np.append(cell_start, order.shape[0]), order
         )
-
-    def cells(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return the cell (i, j) of each place, as floats (they may lie off the grid)."""
-        return np.floor((x - self.origin[0]) / self.size), np.floor(
-            (y - self.origin[1]) / self.size
-        )
-
-    def gather(
-        self, owners: np.ndarray, key: np.ndarray, offsets: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Return (owner, point) for every point in the cells ``key + offsets`` of each owner.
-
-        ``offsets`` is one row of key offsets for all owners, or one row per owner.
-        """
-        keys = (key[:, None] + np.atleast_2d(offsets)).ravel()
-        pos = np.minimum(np.searchsorted(self.cell_key, keys), self.cell_key.shape[0] - 1)
-        hit = self.cell_key[pos] == keys
-        lo = np.where(hit, self.cell_start[pos], 0)
-        cnt = np.where(hit, self.cell_start[pos + 1] - lo, 0)
-        idx = np.repeat(lo - np.cumsum(cnt) + cnt, cnt) + np.arange(int(cnt.sum()))
-        owner = np.repeat(owners, cnt.reshape(owners.shape[0], -1).sum(axis=1))
-        return owner, self.order[idx]
 
 
 def _sample_grid(samples: np.ndarray, spacing: float) -> PointGrid:
@@ -390,58 +370,31 @@ class SegmentIndex:
             return pe // width, pe % width
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
 
+    @cached_property
+    def _cells(self) -> tuple[Any, ...]:
+        """The sample grid as the ring search reads it: every cell's first sample in one
+        dense array (no searching for a cell) and the samples' segments in cell order."""
+        g = self.grid
+        n_cols = int(g.cell_key[-1] // g.n_rows) + 1
+        counts = np.zeros(n_cols * g.n_rows, dtype=np.int64)
+        counts[g.cell_key] = np.diff(g.cell_start)
+        first = np.zeros(counts.shape[0] + 1, dtype=np.int64)
+        np.cumsum(counts, out=first[1:])
+        return (
+            float(g.origin[0]),
+            float(g.origin[1]),
+            float(g.size),
+            int(g.n_rows),
+            n_cols - 1,
+            first,
+            np.ascontiguousarray(self.sample_segment[g.order]),
+        )
+
     def _from_cells(self, xy: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
         """Return the (point, segment) pairs found in rings of cells around each point and
-        the points the rings cannot settle (farther than about ``_RINGS`` cells).
-
-        After rings 0..r, every sample within r cells (r * cell size) of the point has been
-        seen; the point is settled once that covers best + spacing / 2.
-        """
-        n = xy.shape[0]
-        grid = self.grid
-        c = grid.size
-        x = np.ascontiguousarray(xy[:, 0])
-        y = np.ascontiguousarray(xy[:, 1])
-        ci, cj = grid.cells(x, y)
-        last_i = grid.cell_key[-1] // grid.n_rows
-        # The grid has a border of _RINGS empty cells: inside it no ring wraps around.
-        inside = (cj >= _RINGS) & (cj < grid.n_rows - _RINGS) & (ci >= _RINGS)
-        inside &= ci <= last_i + 1
-        active = np.flatnonzero(inside)
-        key = np.zeros(n, dtype=np.int64)
-        key[active] = ci[active].astype(np.int64) * grid.n_rows + cj[active].astype(np.int64)
-        best = np.full(n, np.inf)
-        settled = np.zeros(n, dtype=bool)
-        own: list[np.ndarray] = []
-        segs: list[np.ndarray] = []
-        dists: list[np.ndarray] = []
-        prev = -1
-        for r in (1, 2, 4, _RINGS):  # bands of rings (prev, r], wider as they go out
-            if not active.size:
-                break
-            d = np.arange(-r, r + 1)
-            di, dj = np.repeat(d, d.shape[0]), np.tile(d, d.shape[0])
-            band = np.maximum(np.abs(di), np.abs(dj)) > prev
-            di, dj = di[band], dj[band]
-            prev = r
-            owner, sample = grid.gather(active, key[active], di * grid.n_rows + dj)
-            seg = self.sample_segment[sample]
-            dist = self.distance(x[owner], y[owner], seg)
-            np.minimum.at(best, owner, dist)
-            own.append(owner)
-            segs.append(seg)
-            dists.append(dist)
-            reach = best[active] + self.spacing / 2.0 + 1e-6 * (1.0 + best[active])
-            done = reach + 1e-6 <= r * c
-            settled[active[done]] = True
-            active = active[~done]
-        if not own:
-            return (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)), np.arange(n)
-        owner = np.concatenate(own)
-        seg = np.concatenate(segs)
-        dist = np.concatenate(dists)
-        keep = settled[owner] & (dist <= best[owner] * (1.0 + 1e-9) + 1e-6)
-        return (owner[keep], seg[keep]), np.flatnonzero(~settled)
+        the points the rings cannot settle (farther than about ``_RINGS`` cells)."""
+        segments = (self.start[0], self.start[1], self.delta[0], self.delta[1])
+        return ring_candidates(xy, self._cells, segments, self.spacing, _RINGS)
 
 
 def _spec_key(spec: ModeSpeeds) -> tuple[Any, ...]:

@@ -192,3 +192,15 @@ def run_validate_args(args: argparse.Namespace, *, lang: str = "zh") -> int:
 def run_sample_args(args: argparse.Namespace, *, lang: str = "zh") -> int:
     """Run ``gisdesk sample build`` from parsed arguments."""
     return run_sample_build(out=args.out, scale=args.scale, seed=args.seed, lang=lang)
+
+
+def run_warm_up(args: argparse.Namespace, *, lang: str = "zh") -> int:
+    """Compile (or load from the cache) the analysis kernels and say how long it took."""
+    from gisdesk.analysis.warmup import warm_up
+
+    seconds = warm_up()
+    if lang == "en":
+        print(f"analysis kernels ready ({seconds:.1f} s)")
+    else:
+        print(f"分析内核已就绪（{seconds:.1f} 秒）")
+    return 0

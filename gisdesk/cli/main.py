@@ -61,6 +61,10 @@ def _parser() -> argparse.ArgumentParser:
         help="保存窗口截图后退出 / save a window screenshot (PNG) and quit",
     )
 
+    sub.add_parser(
+        "warm-up",
+        help="预先编译分析内核（安装后运行一次） / compile the analysis kernels once, ahead",
+    )
     sample = sub.add_parser("sample", help="示例项目 / the Haimen sample project")
     sample_sub = sample.add_subparsers(dest="sample_command", metavar="ACTION", required=True)
     build = sample_sub.add_parser("build", help="生成示例项目 / build the sample project")
@@ -105,6 +109,7 @@ _RUNNERS: dict[str, tuple[str, str]] = {
     "info": ("gisdesk.cli.commands", "run_info_args"),
     "validate": ("gisdesk.cli.commands", "run_validate_args"),
     "sample": ("gisdesk.cli.commands", "run_sample_args"),
+    "warm-up": ("gisdesk.cli.commands", "run_warm_up"),
     "analyze": ("gisdesk.cli.analyze", "run_analyze"),
     "blackspots": ("gisdesk.cli.blackspots", "run_blackspots"),
     "import": ("gisdesk.cli.interchange", "run_interchange"),

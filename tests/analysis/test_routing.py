@@ -293,3 +293,13 @@ def test_reverse_graph_is_the_transpose():
     np.testing.assert_array_equal(backward.toarray(), forward.T.toarray())
     assert (forward.toarray() != forward.T.toarray()).any()  # one-way streets
     assert net.graph("car") is forward  # cached
+
+
+def test_warm_up_command_compiles_every_kernel(capsys):
+    from gisdesk.analysis import dijkstra, segment_search
+    from gisdesk.cli.main import main
+
+    assert main(["--lang", "en", "warm-up"]) == 0
+    assert "analysis kernels ready" in capsys.readouterr().out
+    for kernel in (dijkstra._nearest, dijkstra._each, segment_search._rings):
+        assert kernel.signatures, kernel

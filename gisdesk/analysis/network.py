@@ -30,7 +30,6 @@ from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
 from gisdesk.analysis._checks import check_geometry, joint_metric_crs, to_crs_checked
-from gisdesk.analysis.segment_search import ring_candidates
 from gisdesk.analysis.speeds import ModeSpeeds, edge_speeds, mode_speeds
 from gisdesk.core.errors import InputError
 from gisdesk.core.progress import CancelToken, ProgressCallback, check_cancel, report
@@ -393,6 +392,8 @@ class SegmentIndex:
     def _from_cells(self, xy: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
         """Return the (point, segment) pairs found in rings of cells around each point and
         the points the rings cannot settle (farther than about ``_RINGS`` cells)."""
+        from gisdesk.analysis.segment_search import ring_candidates  # numba, when needed
+
         segments = (self.start[0], self.start[1], self.delta[0], self.delta[1])
         return ring_candidates(xy, self._cells, segments, self.spacing, _RINGS)
 

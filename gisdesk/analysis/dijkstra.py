@@ -175,11 +175,12 @@ def _search_one(
         size = _pop(keys, vals, size)
         if d > dist[x]:
             continue
-        for k in range(leaf_ptr[x], leaf_ptr[x + 1]):
-            w = leaf_id[k]
-            t = d + leaf_extra[k]
-            if t <= limit and t < leaf[w]:
-                n_leaf = _mark(leaf, leaf_touched, n_leaf, w, t)
+        if leaf_ptr.shape[0] > x + 1:  # no leaves: an empty row pointer
+            for k in range(leaf_ptr[x], leaf_ptr[x + 1]):
+                w = leaf_id[k]
+                t = d + leaf_extra[k]
+                if t <= limit and t < leaf[w]:
+                    n_leaf = _mark(leaf, leaf_touched, n_leaf, w, t)
         for k in range(indptr[x], indptr[x + 1]):
             y = indices[k]
             t = d + data[k]
@@ -341,7 +342,8 @@ def each_source_reach(
         empty_i if leaf_id is None else np.asarray(leaf_id, dtype=np.int64),
         empty_f if leaf_extra is None else np.asarray(leaf_extra, dtype=np.float64),
     )
-    leaf_ptr = _ptr(lnode, n)
+    # Without leaves the row pointer is left empty (the search then skips leaves).
+    leaf_ptr = _ptr(lnode, n) if lnode.size else np.zeros(1, dtype=np.int64)
     lsrc = empty_i if leaf_seed_src is None else np.asarray(leaf_seed_src, dtype=np.int64)
     lsid, lstime = _sorted_by(
         lsrc,

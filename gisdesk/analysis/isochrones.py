@@ -6,9 +6,11 @@ slow part (see PITFALLS); :func:`area_polygons` offers two methods, measured in
 ``benchmarks/bench_service_areas.py``:
 
 ``"union"`` (default)
-    GEOS buffer of every piece and a cascaded union: exact to the buffer's arc segments
-    (8 a quarter circle). About 5 s for the merged 15-minute area of the Haimen sample
-    (24,000 reachable pieces); tiling the union or snapping it to a grid was not faster.
+    GEOS buffer of every piece and a union: exact to the buffer's arc segments (8 a
+    quarter circle). Large unions go in spatial tiles, unioned side by side in threads
+    (GEOS releases the GIL) and then merged pairwise, neighbours first: the same area as one
+    cascaded union, with progress and cancel between tiles. On the two shared cores here the
+    Haimen sample's merged area (20,000 buffers) took 2.6-3.3 s instead of 3.4-4.2 s.
 ``"raster"``
     Burn the reachable lines into a grid (cell ``frontage_m / 5`` by default), grow them by
     the frontage with a Euclidean distance transform and polygonise: no polygon union, but
@@ -18,6 +20,9 @@ slow part (see PITFALLS); :func:`area_polygons` offers two methods, measured in
 
 from __future__ import annotations
 
+import itertools
+import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -26,6 +31,7 @@ import shapely
 from scipy import sparse
 
 from gisdesk.core.errors import InputError
+from gisdesk.core.progress import CancelToken, ProgressCallback, check_cancel, report
 
 if TYPE_CHECKING:
     from gisdesk.analysis.network import RoadNetwork
@@ -38,11 +44,13 @@ __all__ = [
     "reachable_parts",
     "reachable_parts_by_source",
     "substrings",
+    "union_polygons",
 ]
 
 PolygonMethod = Literal["raster", "union"]
 DEFAULT_FRONTAGE_M = 50.0
 _MAX_CELLS = 25_000_000
+_TILED_UNION_MIN = 2_000  # fewer polygons: one cascaded union
 
 
 @dataclass(frozen=True)
@@ -223,6 +231,8 @@ def area_polygons(
     frontage_m: float = DEFAULT_FRONTAGE_M,
     method: PolygonMethod = "union",
     cell_m: float | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Buffer reachable lines by the frontage width and merge them, per group.
 
@@ -253,9 +263,18 @@ def area_polygons(
     bounds = np.searchsorted(inverse[order], np.arange(ids.shape[0] + 1))
     out = np.empty(ids.shape[0], dtype=object)
     for k in range(ids.shape[0]):
+        check_cancel(cancel)
         part = lines[order[bounds[k] : bounds[k + 1]]]
         if method == "union":
-            out[k] = shapely.union_all(shapely.buffer(part, frontage_m, quad_segs=8))
+            done = bounds[k] / max(1, len(lines))
+            share = (bounds[k + 1] - bounds[k]) / max(1, len(lines))
+            out[k] = union_polygons(
+                shapely.buffer(part, frontage_m, quad_segs=8),
+                progress=None
+                if progress is None
+                else lambda f, m, d=done, w=share: report(progress, d + w * f, m),
+                cancel=cancel,
+            )
         elif method == "raster":
             out[k] = _raster_area(part, frontage_m, cell_m or frontage_m / 5.0)
         else:
@@ -264,6 +283,60 @@ def area_polygons(
                 f"Unknown service-area polygon method '{method}' (raster or union).",
             )
     return ids, out
+
+
+def union_polygons(
+    polygons: np.ndarray,
+    *,
+    workers: int | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> shapely.Geometry:
+    """Return the union of polygons, in spatial tiles unioned in parallel, merged pairwise.
+
+    Tiles are quantiles of the polygons' centres in x and y, so each holds about the same
+    number; neighbouring tiles are merged first. Each thread works on its own polygons
+    (GEOS releases the GIL). Small inputs are one ``union_all``.
+    """
+    polys = np.asarray(polygons, dtype=object)
+    workers = workers or min(8, os.cpu_count() or 1)
+    if polys.shape[0] < _TILED_UNION_MIN or workers < 2:
+        return shapely.union_all(polys)
+    side = max(2, int(np.ceil(np.sqrt(2 * workers))))
+    box = shapely.bounds(polys)
+    cx = (box[:, 0] + box[:, 2]) / 2.0
+    cy = (box[:, 1] + box[:, 3]) / 2.0
+    inner = np.linspace(0.0, 1.0, side + 1)[1:-1]
+    col = np.searchsorted(np.quantile(cx, inner), cx)
+    row = np.searchsorted(np.quantile(cy, inner), cy)
+    tile = col * side + np.where(col % 2 == 0, row, side - 1 - row)  # a snake: neighbours
+    order = np.argsort(tile, kind="stable")
+    cuts = np.searchsorted(tile[order], np.arange(side * side + 1))
+    groups = [polys[order[a:b]] for a, b in itertools.pairwise(cuts) if b > a]
+    steps = count = len(groups)  # tile unions, then rounds of pairwise merges
+    while count > 1:
+        count = (count + 1) // 2
+        steps += count
+    done = 0
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
+        pending: list[Future[shapely.Geometry]] = [
+            pool.submit(shapely.union_all, g) for g in groups
+        ]
+        while True:
+            merged = []
+            for future in pending:
+                merged.append(future.result())
+                done += 1
+                check_cancel(cancel)
+                report(progress, done / steps, "合并服务区面")
+            if len(merged) == 1:
+                return merged[0]
+            pending = [
+                pool.submit(shapely.union_all, merged[i : i + 2]) for i in range(0, len(merged), 2)
+            ]
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _raster_area(lines: np.ndarray, frontage_m: float, cell: float) -> shapely.Geometry:

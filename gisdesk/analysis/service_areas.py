@@ -274,7 +274,13 @@ def service_areas(
             nearest.routing, nearest.node_seconds, limit_s=limit_s, direction=direction
         )
         lines = substrings(network, parts.edge, parts.start_m, parts.end_m)
-        _, geom = area_polygons(lines, frontage_m=frontage_m, method=polygon_method)
+        _, geom = area_polygons(
+            lines,
+            frontage_m=frontage_m,
+            method=polygon_method,
+            progress=None if progress is None else lambda f, m: report(progress, 0.5 + 0.4 * f, m),
+            cancel=cancel,
+        )
         frames.append(
             pd.DataFrame(
                 {
@@ -389,7 +395,9 @@ def _facility_areas(
     parts = reachable_parts_by_source(rg, reach, limit_s=limit_s, direction=direction)
     lines = substrings(network, parts.edge, parts.start_m, parts.end_m)
     check_cancel(cancel)
-    ids, geoms = area_polygons(lines, parts.source, frontage_m=frontage_m, method=method)
+    ids, geoms = area_polygons(
+        lines, parts.source, frontage_m=frontage_m, method=method, cancel=cancel
+    )
     km = np.bincount(parts.source, weights=parts.length_m, minlength=fac_points.shape[0])
     return pd.DataFrame(
         {

@@ -82,6 +82,20 @@ def fmt(ts: list[float]) -> str:
     return f"{med * 1000:9.1f} ms (±{(max(ts) - min(ts)) * 500:.1f})"
 
 
+def print_ratios(times: dict[str, list[float]], ours: str) -> None:
+    """Print gisdesk's (``ours``_*) and networkx's times of the three questions, and the ratio."""
+    for label, key in (
+        ("nearest facility within limit:", "limit"),
+        ("nearest facility, all times:   ", "all"),
+        ("each facility within limit:    ", "each"),
+    ):
+        ratio = statistics.median(times[f"nx_{key}"]) / statistics.median(times[f"{ours}_{key}"])
+        print(
+            f"      {label} gisdesk {fmt(times[f'{ours}_{key}'])}  networkx "
+            f"{fmt(times[f'nx_{key}'])}  ratio {ratio:5.1f}x"
+        )
+
+
 def nx_graph(rg: Any, doors: np.ndarray, fac_points: np.ndarray) -> nx.DiGraph:
     """The same routing graph (reversed, with door arcs) as a networkx graph."""
     src, dst, sec = rg.arcs(reverse=True)
@@ -233,34 +247,15 @@ def bench_facilities(
         },
         repeats,
     )
-    med = {k: statistics.median(v) for k, v in times.items()}
     n_all = len(all_nodes)
     print(
         f"   {nf:5d} facilities: {len(mine_nodes):,} of {n_all:,} reachable nodes within "
         f"{LIMIT_S:.0f} s (same sets as networkx; max |dt| {worst:.1e} s); per-facility "
         f"sets checked for {len(check)}"
     )
-    for label, key in (
-        ("nearest facility within limit:", "limit"),
-        ("nearest facility, all times:   ", "all"),
-        ("each facility within limit:    ", "each"),
-    ):
-        ratio = med[f"nx_{key}"] / med[f"ours_{key}"]
-        print(
-            f"      {label} gisdesk {fmt(times[f'ours_{key}'])}  networkx "
-            f"{fmt(times[f'nx_{key}'])}  ratio {ratio:5.1f}x"
-        )
+    print_ratios(times, "ours")
     print("      the search engines alone, on networkx's input (the graph with door nodes):")
-    for label, key in (
-        ("nearest facility within limit:", "limit"),
-        ("nearest facility, all times:   ", "all"),
-        ("each facility within limit:    ", "each"),
-    ):
-        ratio = med[f"nx_{key}"] / med[f"search_{key}"]
-        print(
-            f"      {label} gisdesk {fmt(times[f'search_{key}'])}  networkx "
-            f"{fmt(times[f'nx_{key}'])}  ratio {ratio:5.1f}x"
-        )
+    print_ratios(times, "search")
     print(
         f"      (snapping alone, inside gisdesk's times: {fmt(times['snap'])}; reachable "
         f"network pieces from the limited result, not timed above: {fmt(times['parts'])})"

@@ -37,10 +37,10 @@ def _segment_distance(px: float, py: float, s: int, segments: Any) -> float:
 
 
 @jit
-def _ring_count(i0: int, j0: int, r: int, n_rows: int, first: Any) -> int:
-    """Number of samples in ring ``r`` around cell (i0, j0)."""
-    n_cells = first.shape[0] - 1
-    total = 0
+def _ring_cells(i0: int, j0: int, r: int, n_rows: int, n_cells: int, out: Any) -> int:
+    """Write the keys of the cells in ring ``r`` around cell (i0, j0) that exist into
+    ``out`` (room for 8r + 1); return how many."""
+    count = 0
     for di in range(-r, r + 1):
         edge = abs(di) == r
         for dj in range(-r, r + 1):
@@ -48,42 +48,34 @@ def _ring_count(i0: int, j0: int, r: int, n_rows: int, first: Any) -> int:
                 continue
             key = (i0 + di) * n_rows + (j0 + dj)
             if 0 <= key < n_cells:
-                total += first[key + 1] - first[key]
-    return total
+                out[count] = key
+                count += 1
+    return count
 
 
 @jit
 def _scan_ring(
     px: float,
     py: float,
-    i0: int,
-    j0: int,
-    r: int,
+    cells: Any,
+    n_ring: int,
     grid: Any,
     segments: Any,
     seg_buf: Any,
     dist_buf: Any,
     m: int,
 ) -> int:
-    """Measure the segments sampled in ring ``r`` around cell (i0, j0) into the buffers
-    from position ``m`` (they must have room); return the new count."""
-    n_rows = grid[3]
+    """Measure the segments sampled in the ring's cells into the buffers from position
+    ``m`` (they must have room); return the new count."""
     first = grid[5]
     cell_segment = grid[6]
-    n_cells = first.shape[0] - 1
-    for di in range(-r, r + 1):
-        edge = abs(di) == r
-        for dj in range(-r, r + 1):
-            if not edge and abs(dj) != r:
-                continue
-            key = (i0 + di) * n_rows + (j0 + dj)
-            if key < 0 or key >= n_cells:
-                continue
-            for q in range(first[key], first[key + 1]):
-                s = cell_segment[q]
-                seg_buf[m] = s
-                dist_buf[m] = _segment_distance(px, py, s, segments)
-                m += 1
+    for c in range(n_ring):
+        key = cells[c]
+        for q in range(first[key], first[key + 1]):
+            s = cell_segment[q]
+            seg_buf[m] = s
+            dist_buf[m] = _segment_distance(px, py, s, segments)
+            m += 1
     return m
 
 
@@ -105,6 +97,7 @@ def _rings(
     n_todo = 0
     seg_buf = np.empty(256, dtype=np.int64)
     dist_buf = np.empty(256)
+    cells = np.empty(8 * rings + 1, dtype=np.int64)
     for p in range(n):
         ci = np.floor((x[p] - ox) / size)
         cj = np.floor((y[p] - oy) / size)
@@ -116,12 +109,15 @@ def _rings(
             i0 = int(ci)
             j0 = int(cj)
             for r in range(rings + 1):
-                need = m + _ring_count(i0, j0, r, n_rows, first)
+                n_ring = _ring_cells(i0, j0, r, n_rows, first.shape[0] - 1, cells)
+                need = m
+                for c in range(n_ring):
+                    need += first[cells[c] + 1] - first[cells[c]]
                 if need > seg_buf.shape[0]:
                     seg_buf = np.concatenate((seg_buf[:m], np.empty(2 * need, dtype=np.int64)))
                     dist_buf = np.concatenate((dist_buf[:m], np.empty(2 * need)))
                 start = m
-                m = _scan_ring(x[p], y[p], i0, j0, r, grid, segments, seg_buf, dist_buf, m)
+                m = _scan_ring(x[p], y[p], cells, n_ring, grid, segments, seg_buf, dist_buf, m)
                 for k in range(start, m):
                     best = min(best, dist_buf[k])
                 if best + half + 1e-6 * (1.0 + best) + 1e-6 <= r * size:

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from gisdesk.analysis._jit import grow_float, grow_int
 from gisdesk.analysis._jit import jit as _jit
 
 __all__ = ["each_source_reach", "nearest_source"]
@@ -191,13 +192,6 @@ def _search_one(
 
 
 @_jit
-def _grow(arr: Any, used: int, cap: int) -> Any:
-    out = np.empty(cap, dtype=arr.dtype)
-    out[:used] = arr[:used]
-    return out
-
-
-@_jit
 def _each(
     graph: Any,
     seeds: Any,
@@ -227,9 +221,9 @@ def _each(
         if need > out_cap:
             while out_cap < need:
                 out_cap *= 2
-            rows = _grow(rows, n_out, out_cap)
-            cols = _grow(cols, n_out, out_cap)
-            times = _grow(times, n_out, out_cap)
+            rows = grow_int(rows, n_out, out_cap)
+            cols = grow_int(cols, n_out, out_cap)
+            times = grow_float(times, n_out, out_cap)
         for j in range(n_touched):
             x = touched[j]
             rows[n_out] = s

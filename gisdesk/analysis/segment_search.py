@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from gisdesk.analysis._jit import jit
+from gisdesk.analysis._jit import grow_float, grow_int, jit
 
 __all__ = ["ring_candidates"]
 
@@ -114,8 +114,8 @@ def _rings(
                 for c in range(n_ring):
                     need += first[cells[c] + 1] - first[cells[c]]
                 if need > seg_buf.shape[0]:
-                    seg_buf = np.concatenate((seg_buf[:m], np.empty(2 * need, dtype=np.int64)))
-                    dist_buf = np.concatenate((dist_buf[:m], np.empty(2 * need)))
+                    seg_buf = grow_int(seg_buf, m, 2 * need)
+                    dist_buf = grow_float(dist_buf, m, 2 * need)
                 start = m
                 m = _scan_ring(x[p], y[p], cells, n_ring, grid, segments, seg_buf, dist_buf, m)
                 for k in range(start, m):
@@ -131,8 +131,8 @@ def _rings(
         for k in range(m):
             if dist_buf[k] <= bound:
                 if n_out == owner.shape[0]:
-                    owner = np.concatenate((owner, np.empty(n_out, dtype=np.int64)))
-                    near = np.concatenate((near, np.empty(n_out, dtype=np.int64)))
+                    owner = grow_int(owner, n_out, 2 * n_out)
+                    near = grow_int(near, n_out, 2 * n_out)
                 owner[n_out] = p
                 near[n_out] = seg_buf[k]
                 n_out += 1

@@ -9,6 +9,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from gisdesk.render.fonts import cjk_font
+from gisdesk.ui.app_icon import app_icon
 from gisdesk.ui.i18n import load_language
 
 __all__ = ["run_app"]
@@ -40,6 +41,8 @@ def run_app(
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("gisdesk")
     app.setOrganizationName("gisdesk")
+    app.setDesktopFileName("gisdesk")  # matches the installed gisdesk.desktop entry
+    app.setWindowIcon(app_icon())
     app.setFont(cjk_font(9.0))
     load_language()
     from gisdesk.ui.main_window import MainWindow

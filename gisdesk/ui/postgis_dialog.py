@@ -12,8 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -45,6 +44,7 @@ from gisdesk.io.postgis.profiles import (
 )
 from gisdesk.ui.actions import ActionSpec
 from gisdesk.ui.i18n import language, tr
+from gisdesk.ui.workers import Task, run_task
 
 if TYPE_CHECKING:
     from gisdesk.core.editing import Editor
@@ -59,6 +59,8 @@ __all__ = ["PostgisController", "PostgisDialog", "install_postgis"]
 class PostgisDialog(QDialog):
     """Profiles, connection fields, a test button and the layers of the schema."""
 
+    tested = Signal(bool)  # a connection test has answered (True: connected)
+
     def __init__(self, parent: QWidget | None = None, *, profiles_file: Path | None = None):
         super().__init__(parent)
         self.setWindowTitle(tr("连接 PostGIS", "Connect to PostGIS"))
@@ -66,6 +68,8 @@ class PostgisDialog(QDialog):
         self.profiles_file = profiles_file
         self.report: ConnectionReport | None = None
         self.tables_found: list[TableInfo] = []
+        self._probe_id = 0  # each test gets a number; only the latest one's answer shows
+        self._probe_task: Task | None = None
 
         self.profile_list = QListWidget()
         self.profile_list.setObjectName("profiles")
@@ -101,6 +105,11 @@ class PostgisDialog(QDialog):
         self.result_label = QLabel(tr("尚未连接。", "Not connected yet."))
         self.result_label.setObjectName("result")
         self.result_label.setWordWrap(True)
+        # Room for a server's error (up to four lines) without squeezing; selectable, so
+        # the user can copy it for whoever runs the server.
+        self.result_label.setMinimumHeight(self.result_label.fontMetrics().lineSpacing() * 4)
+        self.result_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.table_list = QListWidget()
         self.table_list.setObjectName("tables")
         self.table_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -266,28 +275,38 @@ class PostgisDialog(QDialog):
         self.result_label.setStyleSheet(f"color: {colour};")
         self.result_label.setText(text)
 
-    def test_connection(self) -> ConnectionReport | None:
-        """Connect once, show the result and list the schema's published layers."""
-        from gisdesk.io.postgis.store import describe_tables
-
+    def test_connection(self) -> None:
+        """Connect once in a worker thread (the dialog stays responsive), then show the
+        result and list the schema's published layers (:meth:`_tested`)."""
         try:
             profile = self.profile()
         except GisdeskError as exc:
             self._show(False, exc.message(language()))
-            return None
+            return
         self._fields_changed()
         self._show(True, tr("正在连接…", "Connecting…"))
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            report = check_connection(profile, self.password())
-            tables: list[TableInfo] = []
-            if report.ok:
-                try:
-                    tables = describe_tables(profile, self.password())
-                except GisdeskError as exc:
-                    report = ConnectionReport(False, exc.zh, exc.en)
-        finally:
-            QGuiApplication.restoreOverrideCursor()
+        self.test_button.setEnabled(False)
+        self._probe_id += 1
+        probe = self._probe_id
+        task = Task(_probe, profile, self.password(), pass_hooks=False)
+        task.signals.finished.connect(lambda result: self._tested(probe, profile, result))
+        task.signals.failed.connect(
+            lambda message, _details: self._tested(
+                probe, profile, (ConnectionReport(False, message, message), [])
+            )
+        )
+        self._probe_task = run_task(task)
+
+    def _tested(
+        self,
+        probe: int,
+        profile: ConnectionProfile,
+        result: tuple[ConnectionReport, list[TableInfo]],
+    ) -> None:
+        if probe != self._probe_id:  # an earlier test answering late
+            return
+        self.test_button.setEnabled(True)
+        report, tables = result
         self.report = report
         text = report.message(language())
         if report.ok:
@@ -303,7 +322,7 @@ class PostgisDialog(QDialog):
             item = QListWidgetItem(label)
             item.setData(Qt.ItemDataRole.UserRole, info.table)
             self.table_list.addItem(item)
-        return report
+        self.tested.emit(report.ok)
 
     def _selection_changed(self) -> None:
         self.ok_button.setEnabled(bool(self.report and self.report.ok and self.selected_tables()))
@@ -312,6 +331,22 @@ class PostgisDialog(QDialog):
         if self.report is None or not self.report.ok or not self.selected_tables():
             return
         self.accept()
+
+
+def _probe(
+    profile: ConnectionProfile, password: str | None
+) -> tuple[ConnectionReport, list[TableInfo]]:
+    """Connect, then list the published layers (in a worker thread)."""
+    from gisdesk.io.postgis.store import describe_tables
+
+    report = check_connection(profile, password)
+    tables: list[TableInfo] = []
+    if report.ok:
+        try:
+            tables = describe_tables(profile, password)
+        except GisdeskError as exc:
+            report = ConnectionReport(False, exc.zh, exc.en)
+    return report, tables
 
 
 # --- the window's commands ---------------------------------------------------------------

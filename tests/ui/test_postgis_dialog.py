@@ -68,7 +68,11 @@ def test_dialog_lists_saved_profiles_and_fills_the_fields(qtbot, tmp_path):
     # Nothing answers on port 1: the result says so, in Chinese by default.
     dialog.host_edit.setText("127.0.0.1")
     dialog.port_spin.setValue(1)
-    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(dialog.tested, timeout=20_000):  # the test runs in a worker
+        qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+        assert not dialog.test_button.isEnabled()
+        assert dialog.result_label.text() == "正在连接…"
+    assert dialog.test_button.isEnabled()
     assert "无法连接到 PostGIS 服务器" in dialog.result_label.text()
     assert dialog.table_list.count() == 0 and not dialog.ok_button.isEnabled()
 
@@ -79,12 +83,14 @@ def test_dialog_tests_the_connection_and_lists_layers(qtbot, tmp_path, published
     dialog = PostgisDialog(profiles_file=path)
     qtbot.addWidget(dialog)
     _fill(dialog, qtbot, "editor", published_roads, "wrong")
-    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(dialog.tested, timeout=20_000):
+        qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
     assert "用户名或密码不正确" in dialog.result_label.text()
     assert dialog.table_list.count() == 0
 
     dialog.password_edit.setText(password_for("editor"))
-    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(dialog.tested, timeout=20_000):
+        qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
     text = dialog.result_label.text()
     assert text.startswith("连接成功") and "PostGIS 3." in text and "权限：编辑" in text
     assert "1 个 gisdesk 图层" in text

@@ -81,6 +81,10 @@ class MainWindow(QMainWindow):
         self.edits = EditController(self.undo, self)
         self._quiet_undo = 0  # undo-stack moves of saved feature edits (not "unsaved")
         self.task: Task | None = None
+        self.task_label = ""
+        # Tasks asked for while another runs wait here and start in turn (saving during an
+        # analysis waits for it instead of cancelling it).
+        self._queued: list[Callable[[], None]] = []
         self._unsubscribe: list[Callable[[], None]] = []
         self.resize(1400, 900)
 
@@ -709,7 +713,9 @@ class MainWindow(QMainWindow):
                 )
             )
 
-        self.start_task(Task(open_project, path), done, tr("打开项目", "Opening"), wait=wait)
+        self.start_task(
+            Task(open_project, path), done, tr("打开项目", "Opening"), wait=wait, replace=True
+        )
 
     def save(self, *, wait: bool = False) -> bool:
         """Save to the project's file (asking where when it has none)."""
@@ -834,40 +840,91 @@ class MainWindow(QMainWindow):
         *,
         wait: bool = False,
         on_failed: Callable[[], None] | None = None,
+        replace: bool = False,
     ) -> None:
         """Run a task with the progress bar and cancel button; errors become messages.
 
-        ``on_failed`` runs when the task fails or is cancelled (e.g. to undo preparations).
+        One task runs at a time. A task asked for while another runs waits for it and then
+        starts; with ``replace`` (opening another project) the running task is cancelled and
+        the waiting ones are dropped instead. ``on_failed`` runs when the task fails or is
+        cancelled (e.g. to undo preparations). ``wait`` blocks, processing events, until the
+        task has ended.
         """
-        if self.task is not None:
-            self.task.cancel()
+        ended: list[bool] = []
+        if replace:
+            self._queued.clear()
+            if self.task is not None:
+                self.task.cancel()
+        elif self.task is not None:
+            self._queued.append(lambda: self._run_task(task, on_done, label, on_failed, ended))
+            self.log_message(
+                tr(
+                    f"{label}：等待“{self.task_label}”完成后开始",
+                    f"{label}: starts when '{self.task_label}' has finished",
+                )
+            )
+            if wait:
+                self._wait_for(ended)
+            return
+        self._run_task(task, on_done, label, on_failed, ended)
+        if wait:
+            self._wait_for(ended)
+
+    def _wait_for(self, ended: list[bool]) -> None:
+        import contextlib
+
+        from PySide6.QtCore import QCoreApplication
+
+        while not ended:
+            if self.task is not None:
+                with contextlib.suppress(TimeoutError):
+                    self.task.wait(0.02)
+            QCoreApplication.processEvents()
+
+    def _run_task(
+        self,
+        task: Task,
+        on_done: object,
+        label: str,
+        on_failed: Callable[[], None] | None,
+        ended: list[bool],
+    ) -> None:
         self.task = task
+        self.task_label = label
         self.progress.setValue(0)
         self.progress.setFormat(f"{label} %p%")
         self.progress.show()
         self.cancel_button.show()
 
         def finish() -> None:
-            self.progress.hide()
-            self.cancel_button.hide()
-            if self.task is task:
+            if self.task is task:  # not replaced by a task that took over the bar
                 self.task = None
+                self.progress.hide()
+                self.cancel_button.hide()
+            ended.append(True)
+
+        def next_task() -> None:
+            if self.task is None and self._queued:
+                self._queued.pop(0)()
 
         def failed(message: str, details: str) -> None:
             finish()
             if on_failed is not None:
                 on_failed()
             self.report_error(label, message, details)
+            next_task()
 
         def cancelled() -> None:
             finish()
             if on_failed is not None:
                 on_failed()
             self.log_message(tr(f"{label}已取消", f"{label} cancelled"))
+            next_task()
 
         def succeeded(result: object) -> None:
             finish()
             on_done(result)  # type: ignore[operator]
+            next_task()
 
         def progress(fraction: float, message: str) -> None:
             self.progress.setValue(int(fraction * 100))
@@ -878,15 +935,6 @@ class MainWindow(QMainWindow):
         task.signals.failed.connect(failed)
         task.signals.cancelled.connect(cancelled)
         run_task(task)
-        if wait:
-            import contextlib
-
-            from PySide6.QtCore import QCoreApplication
-
-            while self.task is task:
-                with contextlib.suppress(TimeoutError):
-                    task.wait(0.02)
-                QCoreApplication.processEvents()
 
     def cancel_task(self) -> None:
         """Cancel the running task."""
@@ -1368,6 +1416,7 @@ class MainWindow(QMainWindow):
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/state", self.saveState())
         self.canvas.shutdown()
+        self._queued.clear()
         if self.task is not None:
             self.task.cancel()
         self.edits.detach()

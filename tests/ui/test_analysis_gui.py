@@ -49,3 +49,27 @@ def test_zones_and_service_areas_from_the_window(window):
     assert window.results.topLevelItem(0).childCount() == 12  # one row per town
     assert window.canvas.wait_for_frame()
     assert window.canvas.last_stats.features["village_coverage"] == len(coverage)
+
+
+def test_saving_during_an_analysis_waits_for_it(window, tmp_path):
+    # Before, a second task cancelled the running one: saving during an analysis lost it.
+    window.run_analysis(
+        AnalysisRequest(
+            "service_areas",
+            {"roads": "roads", "facilities": "service_points", "demand": "villages"},
+            {"minutes": 15, "mode": "ebike", "speed_kmh": None},
+        )
+    )
+    analysis = window.task
+    assert analysis is not None and not analysis.done()
+    target = tmp_path / "during.gpkg"
+    assert window._save_to(target, wait=True)
+    log = window.log.toPlainText()
+    assert "等待“分析”完成后开始" in log
+    assert "分析已取消" not in log
+    assert window.project.layer("village_coverage") is not None  # the analysis finished
+    assert window.task is None and window.progress.isHidden()
+    from gisdesk.io.project_store import open_project
+
+    saved = open_project(target)
+    assert "village_coverage" in [layer.name for layer in saved]  # saved after it

@@ -135,7 +135,7 @@ class LabelSpec:
     bold: bool = False
     min_scale: float | None = None  # hide labels when zoomed out beyond 1:min_scale
     priority: int = 0  # higher is placed first when labels compete for space
-    repeat_px: float = 300.0  # lines: the same text is not repeated closer than this
+    repeat_px: float = 300.0  # lines: the same text no closer than this (px at 96 dpi)
 
 
 @dataclass(frozen=True)

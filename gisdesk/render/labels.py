@@ -93,6 +93,8 @@ class LabelPlacer:
         order = np.lexsort((idx, np.where(cls < 0, 1 << 20, cls)))
         idx = idx[order][:_MAX_CANDIDATES]
         px = self.viewport.to_pixels(layer.anchors[idx])
+        # repeat_px is screen pixels at 96 dpi: the same distance on paper at any resolution
+        repeat = spec.repeat_px * self.viewport.dpi / 96.0
         font = cjk_font(spec.size, bold=spec.bold)
         metrics = QFontMetricsF(font)
         halo = (
@@ -115,7 +117,7 @@ class LabelPlacer:
             if not (np.isfinite(x) and np.isfinite(y)):
                 continue
             text = str(layer.labels[i])
-            if layer.family == "line" and self._repeats(text, x, y, spec.repeat_px):
+            if layer.family == "line" and self._repeats(text, x, y, repeat):
                 continue
             w = metrics.horizontalAdvance(text)
             h = metrics.height()

@@ -250,6 +250,26 @@ def read_table(
     return _numbers_where_safe(df)
 
 
+def sheet_names(path: str | Path) -> list[str]:
+    """Return the sheets of an Excel workbook in order; [] for a CSV or an unreadable file.
+
+    Offices often keep notes or a summary on the first sheet and the records on another,
+    so the import wizard lets the user choose.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in (".xlsx", ".xls") or not path.is_file():
+        return []
+    if path.suffix.lower() == ".xlsx" and not zipfile.is_zipfile(path):
+        return []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with pd.ExcelFile(path) as book:
+                return [str(name) for name in book.sheet_names]
+    except Exception:  # damaged or unsupported: read_table will say why
+        return []
+
+
 def _read_excel(path: Path, *, sheet: str | int | None) -> pd.DataFrame:
     if path.suffix.lower() == ".xls":
         import importlib.util

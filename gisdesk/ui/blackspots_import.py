@@ -45,7 +45,7 @@ from gisdesk.io.accidents import AccidentImport, read_accidents, recognise_colum
 from gisdesk.io.crs_options import COORDINATE_SYSTEMS
 from gisdesk.io.schemas import load_schemas
 from gisdesk.io.styles import load_styles
-from gisdesk.io.tables import read_table
+from gisdesk.io.tables import read_table, sheet_names
 from gisdesk.ui.i18n import language, tr
 from gisdesk.ui.import_dialog import FrameModel, cell_text, warning_text
 
@@ -127,6 +127,9 @@ class _FilePage(QWizardPage):
         row = QHBoxLayout()
         row.addWidget(self.path, 1)
         row.addWidget(browse)
+        self.sheet = QComboBox()
+        self.sheet.setObjectName("sheet")
+        self.sheet.setEnabled(False)
         self.system = QComboBox()
         self.system.setObjectName("system")
         for key, (zh, en) in COORDINATE_SYSTEMS.items():
@@ -154,11 +157,21 @@ class _FilePage(QWizardPage):
         self.error.setStyleSheet("color: #b2182b;")
         form = QFormLayout(self)
         form.addRow(tr("文件", "File"), row)
+        form.addRow(tr("工作表", "Sheet"), self.sheet)
         form.addRow(tr("经纬度坐标系", "Lon/lat system"), self.system)
         form.addRow(tr("道路图层", "Road layer"), self.roads)
         form.addRow(note)
         form.addRow(self.error)
         self.path.textChanged.connect(lambda _t: self.completeChanged.emit())
+        self.path.textChanged.connect(self._list_sheets)
+
+    def _list_sheets(self, text: str) -> None:
+        """List an Excel workbook's sheets (the first one chosen); nothing for a CSV."""
+        self.sheet.clear()
+        names = sheet_names(Path(text.strip())) if text.strip() else []
+        for name in names:
+            self.sheet.addItem(name, name)
+        self.sheet.setEnabled(len(names) > 1)
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -178,7 +191,8 @@ class _FilePage(QWizardPage):
         """Read the table (errors stay on the page)."""
         self.error.setText("")
         try:
-            self.wiz.table = read_table(Path(self.path.text().strip()))
+            sheet = self.sheet.currentData() if self.sheet.count() else 0
+            self.wiz.table = read_table(Path(self.path.text().strip()), sheet=sheet)
         except GisdeskError as exc:
             self.error.setText(exc.message(language()))
             return False

@@ -177,3 +177,20 @@ def test_semicolon_and_tab_separated(tmp_path: Path) -> None:
         path.write_text(f"名称{sep}经度{sep}纬度\n甲{sep}121.2{sep}31.9\n", encoding="utf-8")
         df = read_table(path)
         assert list(df.columns) == ["名称", "经度", "纬度"]
+
+
+def test_sheet_names_lists_a_workbooks_sheets_and_nothing_for_others(tmp_path):
+    from gisdesk.io.tables import sheet_names
+
+    book = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(book) as writer:
+        for name in ("说明", "事故", "汇总"):
+            pd.DataFrame({"a": [1]}).to_excel(writer, sheet_name=name, index=False)
+    assert sheet_names(book) == ["说明", "事故", "汇总"]
+    assert read_table(book, sheet="事故")["a"].tolist() == [1]
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    assert sheet_names(broken) == []
+    assert sheet_names(tmp_path / "missing.xlsx") == []
+    (tmp_path / "t.csv").write_text("a\n1\n", encoding="utf-8")
+    assert sheet_names(tmp_path / "t.csv") == []

@@ -377,3 +377,32 @@ def test_menu_has_the_black_spot_commands(window):
     assert history.segment.currentText().startswith("HM-SG-01")
     assert history.steps[2].text() == "整改\n2022-04-12"
     assert "挂牌前一年（2021-01-28 至 2022-01-27）：31 起" in history.counts.text()
+
+
+def test_wizard_reads_the_chosen_sheet_of_a_workbook(window, tmp_path):
+    # Offices keep a notes sheet first and the records on another.
+    single = _police_table(window.project.layer("roads").data, tmp_path)
+    records = pd.read_excel(single, dtype=object)
+    book = tmp_path / "台账.xlsx"
+    with pd.ExcelWriter(book) as writer:
+        pd.DataFrame({"说明": ["2022 年事故台账", "来源：交警大队"]}).to_excel(
+            writer, sheet_name="说明", index=False
+        )
+        records.to_excel(writer, sheet_name="事故", index=False)
+    wizard = window.blackspots.open_import_wizard(book)
+    wizard.show()
+    page = wizard.file_page
+    assert [page.sheet.itemText(i) for i in range(page.sheet.count())] == ["说明", "事故"]
+    assert page.sheet.isEnabled() and page.sheet.currentText() == "说明"
+    page.sheet.setCurrentIndex(1)
+    wizard.next()
+    assert wizard.currentPage() is wizard.columns_page
+    assert len(wizard.table) == len(records)
+    assert "桩号" in [str(c) for c in wizard.table.columns]
+    wizard.close()
+    # A CSV has no sheets: the choice stays empty and off.
+    csv = tmp_path / "records.csv"
+    records.to_csv(csv, index=False)
+    wizard = window.blackspots.open_import_wizard(csv)
+    assert wizard.file_page.sheet.count() == 0 and not wizard.file_page.sheet.isEnabled()
+    wizard.close()

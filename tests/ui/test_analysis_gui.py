@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from gisdesk.ui.analysis_dialogs import AnalysisRequest, ServiceAreaDialog, ZonesDialog
 
+SERVICE_AREAS = AnalysisRequest(  # the sample's 15-minute e-bike question
+    "service_areas",
+    {"roads": "roads", "facilities": "service_points", "demand": "villages"},
+    {"minutes": 15, "mode": "ebike", "speed_kmh": None},
+)
+
 
 def test_dialog_defaults_are_the_plan_defaults(window):
     zones = ZonesDialog(window.project, window).request()
@@ -25,14 +31,7 @@ def test_zones_and_service_areas_from_the_window(window):
     }
     assert (members.data["distance_m"] <= 3000).all()
     assert window.results.topLevelItem(0).text(0) == "重点区域"
-    window.run_analysis(
-        AnalysisRequest(
-            "service_areas",
-            {"roads": "roads", "facilities": "service_points", "demand": "villages"},
-            {"minutes": 15, "mode": "ebike", "speed_kmh": None},
-        ),
-        wait=True,
-    )
+    window.run_analysis(SERVICE_AREAS, wait=True)
     coverage = window.project.layer("village_coverage").data
     from gisdesk.analysis.service_areas import service_areas
 
@@ -53,13 +52,7 @@ def test_zones_and_service_areas_from_the_window(window):
 
 def test_saving_during_an_analysis_waits_for_it(window, tmp_path):
     # Before, a second task cancelled the running one: saving during an analysis lost it.
-    window.run_analysis(
-        AnalysisRequest(
-            "service_areas",
-            {"roads": "roads", "facilities": "service_points", "demand": "villages"},
-            {"minutes": 15, "mode": "ebike", "speed_kmh": None},
-        )
-    )
+    window.run_analysis(SERVICE_AREAS)
     analysis = window.task
     assert analysis is not None and not analysis.done()
     target = tmp_path / "during.gpkg"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the gisdesk desktop bundle and run it headless against the source checkout:
-# set-up (scripts/setup.sh, then PyInstaller through the `installer` extra), then
+# set-up (scripts/setup.sh, which installs PyInstaller with everything else from the lock), then
 # installer/smoke_test.py, which builds, unpacks, runs, measures and compares.
 # Arguments go to smoke_test.py (e.g. --skip-build to reuse dist/gisdesk).
 set -euo pipefail
@@ -13,10 +13,6 @@ if ! command -v desktop-file-validate >/dev/null 2>&1 && command -v apt-get >/de
   { $SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive \
       $SUDO apt-get install -y -q --no-install-recommends desktop-file-utils; } >/dev/null 2>&1 ||
     echo "smoke_test: desktop-file-utils not installed; .desktop entries will not be validated"
-fi
-if ! .venv/bin/python -c "import PyInstaller" 2>/dev/null; then
-  echo "smoke_test: installing PyInstaller (gisdesk[installer])"
-  .venv/bin/python -m pip install -q -e ".[installer]"
 fi
 export QT_QPA_PLATFORM=offscreen
 exec .venv/bin/python installer/smoke_test.py "$@"

@@ -8,6 +8,7 @@ from PySide6.QtCore import QSize
 from PySide6.QtGui import QImage
 
 from gisdesk.ui.app_icon import ICON_SIZES, app_icon, draw_icon
+from tests.images import assert_images_match
 
 INSTALLER_PNG = Path(__file__).resolve().parents[2] / "installer" / "gisdesk.png"
 
@@ -25,5 +26,5 @@ def test_icon_has_every_size_and_a_red_pin(qapp):
 def test_installer_icon_is_the_same_drawing(qapp):
     shipped = QImage(str(INSTALLER_PNG)).convertToFormat(QImage.Format.Format_ARGB32)
     drawn = draw_icon(256)
-    assert shipped.size() == drawn.size()
-    assert shipped == drawn
+    # the same drawing up to anti-aliasing, which differs between CPUs (tests/images.py)
+    assert_images_match(shipped, drawn)

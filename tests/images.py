@@ -72,6 +72,7 @@ def assert_images_match(
     diff = compare_images(a, b, channel_tolerance=channel_tolerance)
     assert diff.share <= max_share, (
         f"{diff.different} of {diff.total} pixels ({diff.share:.3%}) differ by more than "
-        f"{channel_tolerance} levels (allowed {max_share:.3%}); largest change {diff.max_channel_diff}"
+        f"{channel_tolerance} levels (allowed {max_share:.3%}); "
+        f"largest change {diff.max_channel_diff}"
     )
     return diff

@@ -10,7 +10,24 @@ from PySide6.QtWidgets import QMainWindow, QMenu, QStyle, QToolBar
 
 from gisdesk.ui.i18n import tr
 
-__all__ = ["ActionRegistry", "ActionSpec"]
+__all__ = ["ActionRegistry", "ActionSpec", "key_sequences"]
+
+
+Shortcut = str | QKeySequence.StandardKey
+
+
+def key_sequences(shortcut: Shortcut | tuple[Shortcut, ...]) -> list[QKeySequence]:
+    """Return every key sequence of ``shortcut``, without repeats, in the order given."""
+    keys = shortcut if isinstance(shortcut, tuple) else (shortcut,)
+    sequences: list[QKeySequence] = []
+    for key in keys:
+        found = (
+            QKeySequence.keyBindings(key)
+            if isinstance(key, QKeySequence.StandardKey)
+            else [QKeySequence(key)]
+        )
+        sequences.extend(s for s in found if not s.isEmpty() and s not in sequences)
+    return sequences
 
 
 @dataclass(frozen=True)
@@ -22,7 +39,8 @@ class ActionSpec:
     en: str
     menu: str  # menu id
     callback: Callable[[], object]
-    shortcut: str | QKeySequence.StandardKey | None = None
+    # one key or several; a standard key brings all of the platform's bindings for it
+    shortcut: Shortcut | tuple[Shortcut, ...] | None = None
     icon: QStyle.StandardPixmap | None = None
     toolbar: str | None = None
     checkable: bool = False
@@ -63,7 +81,7 @@ class ActionRegistry:
         if spec.icon is not None:
             action.setIcon(self.window.style().standardIcon(spec.icon))
         if spec.shortcut is not None:
-            action.setShortcut(QKeySequence(spec.shortcut))
+            action.setShortcuts(key_sequences(spec.shortcut))
         tip = tr(spec.tip_zh, spec.tip_en) or action.text().replace("&", "")
         action.setStatusTip(tip)
         action.setToolTip(tip)

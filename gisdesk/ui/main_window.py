@@ -252,7 +252,7 @@ class MainWindow(QMainWindow):
                 "Redo",
                 "edit",
                 self.undo.redo,
-                QKeySequence.StandardKey.Redo,
+                (QKeySequence.StandardKey.Redo, "Ctrl+Y"),  # Ctrl+Shift+Z and Ctrl+Y everywhere
                 SP.SP_ArrowForward,
                 "项目",
             ),

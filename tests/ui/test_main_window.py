@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMessageBox
 
 from gisdesk.io.project_store import open_project
@@ -249,3 +250,27 @@ def test_copy_of_sample_is_untouched(sample_path, tmp_path):
     copy = tmp_path / "copy.gpkg"
     shutil.copy(sample_path, copy)
     assert open_project(copy).layer("towns").data.shape[0] == 12
+
+
+def test_redo_answers_ctrl_y_and_ctrl_shift_z(window, qtbot, monkeypatch):
+    from PySide6.QtGui import QKeySequence
+    from PySide6.QtTest import QTest
+
+    redo = window.findChild(QAction, "action_redo")
+    keys = {s.toString(QKeySequence.SequenceFormat.PortableText) for s in redo.shortcuts()}
+    assert {"Ctrl+Y", "Ctrl+Shift+Z"} <= keys
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: None)
+    window.show_table("villages")
+    model = window.table.model
+    index = model.index(0, model.columns.index("households"))
+    row = int(model.rows[0])
+    before = int(window.project.layer("villages").data["households"].iloc[row])
+    assert model.setData(index, "4321")
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    ctrl, shift = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
+    for key, modifiers in ((Qt.Key.Key_Y, ctrl), (Qt.Key.Key_Z, ctrl | shift)):
+        QTest.keyClick(window, Qt.Key.Key_Z, ctrl)  # undo
+        assert int(window.project.layer("villages").data["households"].iloc[row]) == before
+        QTest.keyClick(window, key, modifiers)  # redo
+        assert int(window.project.layer("villages").data["households"].iloc[row]) == 4321

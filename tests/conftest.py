@@ -9,6 +9,24 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+
+def _hypothesis_profiles() -> None:
+    """Property tests never time examples (no wall clock in tests); CI runs them derandomised.
+
+    A developer's run explores new examples each time; CI (``CI=true``) draws the same
+    examples on every machine, so a red run is reproducible and not a roll of the dice.
+    """
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile(
+        "gisdesk", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+    )
+    settings.register_profile("ci", parent=settings.get_profile("gisdesk"), derandomize=True)
+    settings.load_profile("ci" if os.environ.get("CI") else "gisdesk")
+
+
+_hypothesis_profiles()
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # The layer types the foundation issue asks for: the sample and the schemas must have them all.

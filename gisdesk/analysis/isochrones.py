@@ -51,6 +51,9 @@ PolygonMethod = Literal["raster", "union"]
 DEFAULT_FRONTAGE_M = 50.0
 _MAX_CELLS = 25_000_000
 _TILED_UNION_MIN = 2_000  # fewer polygons: one cascaded union
+# Tiles per side: fixed, not derived from the number of CPUs, so the merged polygon is the
+# same on every machine; the threads only decide how many tiles are unioned at once.
+_TILE_SIDE = 3
 
 
 @dataclass(frozen=True)
@@ -285,6 +288,14 @@ def area_polygons(
     return ids, out
 
 
+def _usable_cpus() -> int:
+    """Return the CPUs this process may run on (its affinity, not the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def union_polygons(
     polygons: np.ndarray,
     *,
@@ -296,13 +307,14 @@ def union_polygons(
 
     Tiles are quantiles of the polygons' centres in x and y, so each holds about the same
     number; neighbouring tiles are merged first. Each thread works on its own polygons
-    (GEOS releases the GIL). Small inputs are one ``union_all``.
+    (GEOS releases the GIL). Small inputs are one ``union_all``. The tiles do not depend on
+    ``workers`` (by default the CPUs this process may use), so neither does the result.
     """
     polys = np.asarray(polygons, dtype=object)
-    workers = workers or min(8, os.cpu_count() or 1)
-    if polys.shape[0] < _TILED_UNION_MIN or workers < 2:
+    workers = workers or min(8, _usable_cpus())
+    if polys.shape[0] < _TILED_UNION_MIN:
         return shapely.union_all(polys)
-    side = max(2, int(np.ceil(np.sqrt(2 * workers))))
+    side = _TILE_SIDE
     box = shapely.bounds(polys)
     cx = (box[:, 0] + box[:, 2]) / 2.0
     cy = (box[:, 1] + box[:, 3]) / 2.0

@@ -32,6 +32,12 @@ def test_tiled_union_is_the_same_area_as_one_union(workers):
     assert seen[-1] == pytest.approx(1.0)
 
 
+def test_tiled_union_is_the_same_whatever_the_number_of_threads():
+    polys = _buffers(2_500, seed=11)
+    one, two, five = (union_polygons(polys, workers=w) for w in (1, 2, 5))
+    assert shapely.to_wkb(one) == shapely.to_wkb(two) == shapely.to_wkb(five)
+
+
 def test_small_inputs_are_one_union():
     polys = _buffers(50, seed=9)
     assert union_polygons(polys).equals(shapely.union_all(polys))

@@ -39,26 +39,33 @@ def _edit(rng, step, layer, edits, state):  # type: ignore[no-untyped-def]
         fid = layer.next_fid()
         x, y = round(121.1 + rng.random() * 0.3, 6), round(31.8 + rng.random() * 0.2, 6)
         new[fid] = [f"厂{step}", x, y]
-        print("TRY", json.dumps(new), flush=True)
+        _say("TRY", new)
         values = {**FACTORY, "name": f"厂{step}"}
         assert edits.add_feature("rental_factories", shapely.Point(x, y), values) == fid
     elif choice < 0.7:
         fid = rng.choice(sorted(state))
         new[fid][0] = f"改{step}"
-        print("TRY", json.dumps(new), flush=True)
+        _say("TRY", new)
         assert edits.update_feature("rental_factories", fid, {"name": f"改{step}"})
     elif choice < 0.85:
         fid = rng.choice(sorted(state))
         new[fid][1:] = [round(new[fid][1] + 0.001, 6), round(new[fid][2] + 0.001, 6)]
-        print("TRY", json.dumps(new), flush=True)
+        _say("TRY", new)
         geom = shapely.Point(new[fid][1], new[fid][2])
         assert edits.update_feature("rental_factories", fid, {"geometry": geom})
     else:
         fid = rng.choice(sorted(state))
         del new[fid]
-        print("TRY", json.dumps(new), flush=True)
+        _say("TRY", new)
         assert edits.delete_features("rental_factories", [fid])
     return new
+
+
+def _say(kind: str, state: object = None) -> None:
+    """Write one whole line in one write: a kill cannot leave half a message behind."""
+    text = kind if state is None else f"{kind} {json.dumps(state)}"
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
 
 
 def main() -> int:
@@ -78,18 +85,18 @@ def main() -> int:
     state: dict[int, list[object]] = {}
     done: list[dict[int, list[object]]] = []  # states before each undoable step
     undone: list[dict[int, list[object]]] = []
-    print("READY", flush=True)
+    _say("READY")
     step = 0
     while True:
         step += 1
         roll = rng.random()
         if roll < 0.1 and done:  # undo
-            print("TRY", json.dumps(done[-1]), flush=True)
+            _say("TRY", done[-1])
             window.undo.undo()
             undone.append(state)
             state = done.pop()
         elif roll < 0.15 and undone:  # redo
-            print("TRY", json.dumps(undone[-1]), flush=True)
+            _say("TRY", undone[-1])
             window.undo.redo()
             done.append(state)
             state = undone.pop()
@@ -98,7 +105,7 @@ def main() -> int:
             done.append(state)
             undone.clear()
             state = new
-        print("ACK", json.dumps(state), flush=True)
+        _say("ACK", state)
         app.processEvents()
 
 

@@ -97,7 +97,9 @@ def _run_and_kill(
     errors.seek(0)
     assert proc.returncode == -signal.SIGKILL, errors.read()
     errors.close()
-    for line in out.splitlines():  # what it managed to say before dying
+    # what it managed to say before dying; a last line without its newline was cut by the
+    # kill mid-message, so it said nothing
+    for line in out.split("\n")[:-1]:
         transcript.append(line)
         kind, _, payload = line.partition(" ")
         if kind == "TRY":

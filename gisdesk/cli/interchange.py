@@ -76,6 +76,7 @@ class ImportedData:
     layer_type: str | None = None
     conversions: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (zh, en), e.g. encodings
 
 
 def import_osm_roads(path: str | Path) -> ImportedData:
@@ -154,7 +155,9 @@ def import_file(
     crs
         What the coordinates are (required for tables and files without a CRS).
     encoding
-        Shapefile attribute encoding, overriding the .cpg and detection.
+        Text encoding of a Shapefile's attributes, a CSV, GeoJSON or KML: followed even
+        where the bytes contradict it (a warning then shows a value read both ways); without
+        it, a .cpg or other statement the bytes plainly contradict is overruled.
     x, y
         Coordinate columns of a table (default: guessed from the headers).
     sheet
@@ -174,6 +177,7 @@ def import_file(
         guess_coordinate_columns,
         read_coordinate_table,
         read_table,
+        text_table_encoding,
     )
     from gisdesk.io.vector_import import import_vector
 
@@ -188,7 +192,9 @@ def import_file(
                 "A coordinate table needs its coordinate system: --crs gcj02 (Amap, Tencent), "
                 "bd09 (Baidu), wgs84 (GPS), cgcs2000 or epsg:4549 (metres).",
             )
-        df = read_table(path, sheet=sheet)
+        df = read_table(path, sheet=sheet, encoding=encoding)
+        choice = text_table_encoding(path, encoding=encoding)
+        mismatch = None if choice is None else choice.warning()
         gx, gy = guess_coordinate_columns(df)
         x, y = x or gx, y or gy
         if x is None or y is None:
@@ -198,17 +204,21 @@ def import_file(
                 "Name them with --x and --y.",
             )
         gdf, conversions = read_coordinate_table(df, x=x, y=y, system=crs, swap_xy=swap_xy)
+        encoding_record = [] if choice is None else [choice.describe("en")]
         return ImportedData(
             data=gdf,
             source=path.name,
-            conversions=[f"points from columns {x}/{y}", *conversions],
+            conversions=[*encoding_record, f"points from columns {x}/{y}", *conversions],
+            warnings=[] if mismatch is None else [mismatch],
         )
     result = import_vector(path, layer=layer, encoding=encoding, crs=crs)
+    mismatch = None if result.encoding is None else result.encoding.warning()
     return ImportedData(
         data=result.data,
         source=f"{path.name}:{result.layer}",
         conversions=result.conversions,
-        notes=result.warnings,
+        notes=[en for en in result.warnings if mismatch is None or en != mismatch[1]],
+        warnings=[] if mismatch is None else [mismatch],
     )
 
 
@@ -300,7 +310,12 @@ def add_interchange_parsers(sub: Any) -> None:
         default=None,
         help="坐标系 / coordinate system: gcj02|bd09|wgs84|cgcs2000|epsg:4549|EPSG code",
     )
-    imp.add_argument("--encoding", default=None, help="Shapefile 文字编码 / encoding (e.g. gbk)")
+    imp.add_argument(
+        "--encoding",
+        default=None,
+        help="文字编码（Shapefile、CSV、GeoJSON、KML），即使与内容不符也照此读取并警告 / "
+        "text encoding (e.g. gbk), followed even where the bytes disagree, with a warning",
+    )
     imp.add_argument("--x", default=None, help="经度/X 列 / longitude or X column")
     imp.add_argument("--y", default=None, help="纬度/Y 列 / latitude or Y column")
     imp.add_argument("--sheet", default=None, help="Excel 工作表 / sheet")
@@ -366,6 +381,8 @@ def run_import(args: argparse.Namespace, *, lang: str = "zh") -> int:
         if zh
         else f"Imported layer '{layer.name}': {len(layer)} features"
     )
+    for zh_text, en_text in imported.warnings:
+        print(f"  ! 警告：{zh_text}" if zh else f"  ! Warning: {en_text}")
     for line in [*imported.conversions, *imported.notes]:
         print(f"  - {line}")
     return 0

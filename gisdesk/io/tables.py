@@ -26,7 +26,7 @@ from gisdesk.core import offsets
 from gisdesk.core.crs import STORAGE_CRS
 from gisdesk.core.errors import CRSError, InputError
 from gisdesk.io.crs_options import COORDINATE_SYSTEMS, resolve_system
-from gisdesk.io.encodings import EncodingChoice, normalise_encoding
+from gisdesk.io.encodings import EncodingChoice, detect_text_encoding, normalise_encoding
 
 __all__ = [
     "MAX_TABLE_BYTES",
@@ -58,6 +58,7 @@ _CHINA_LAT = (3.0, 54.0)
 _GK_X = (100_000.0, 900_000.0)
 _GK_Y = (300_000.0, 6_000_000.0)
 _MAX_ROWS_LISTED = 10
+_HEAD_BYTES = 4 * 1024 * 1024  # what the encoding is weighed on
 
 
 def _too_big(path: Path, size: int, limit: int) -> InputError:
@@ -88,9 +89,10 @@ def _decode(path: Path, raw: bytes) -> str:
             f"{path.name} is not a text table (it holds binary data). If it is an Excel file, "
             "give it the .xlsx extension.",
         )
-    for encoding in ("utf-8-sig", "gb18030"):
+    fits = detect_text_encoding(raw[:_HEAD_BYTES], truncated=len(raw) > _HEAD_BYTES).encoding
+    for encoding in dict.fromkeys((fits, "UTF-8", "GB18030")):
         try:
-            return raw.decode(encoding)
+            return raw.decode("utf-8-sig" if encoding == "UTF-8" else encoding)
         except UnicodeDecodeError:
             continue
     raise InputError(
@@ -105,34 +107,33 @@ def _decode_as(path: Path, raw: bytes, encoding: str) -> str:
     try:
         return raw.decode("utf-8-sig" if codec == "UTF-8" else codec)
     except UnicodeDecodeError:
+        fits = detect_text_encoding(raw[:_HEAD_BYTES], truncated=len(raw) > _HEAD_BYTES).encoding
+        hint_zh = f"内容看起来是 {fits}，" if fits != codec else ""
+        hint_en = f"the bytes look like {fits}; " if fits != codec else ""
         raise InputError(
-            f"{path.name} 不能按 {codec} 读取（有不属于该编码的字节）。请换一种编码。",
-            f"{path.name} cannot be read as {codec} (it holds bytes outside that encoding). "
-            "Choose another encoding.",
+            f"{path.name} 不能按 {codec} 读取（有不属于该编码的字节）。{hint_zh}请换一种编码。",
+            f"{path.name} cannot be read as {codec} (it holds bytes outside that encoding); "
+            f"{hint_en}choose another encoding.",
         ) from None
 
 
-def text_table_encoding(path: str | Path) -> EncodingChoice | None:
-    """Return the encoding a CSV/text table would be read with, and why; None for Excel.
+def text_table_encoding(path: str | Path, *, encoding: str | None = None) -> EncodingChoice | None:
+    """Return the encoding a CSV/text table is read with, and why; None for Excel.
 
-    UTF-8 (with or without BOM) when the bytes decode as UTF-8, UTF-16 with a BOM,
-    otherwise GB18030 (a superset of GBK); the same rule :func:`read_table` follows.
+    With nothing stated: UTF-16 or UTF-8 by a byte-order mark, else the likelier of UTF-8
+    and GB18030 (a superset of GBK) by :func:`gisdesk.io.encodings.weigh_encodings`, the
+    rule :func:`read_table` follows. A user's ``encoding`` is followed; when the bytes
+    plainly contradict it, the choice's ``conflict`` and ``warning()`` say so.
     """
     path = Path(path)
     if path.suffix.lower() not in (".csv", ".txt"):
         return None
+    declared = normalise_encoding(encoding) if encoding else None
     with path.open("rb") as fh:
-        raw = fh.read(4 * 1024 * 1024)
-    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return EncodingChoice("UTF-16", "detected")
-    if raw.isascii():
-        return EncodingChoice("UTF-8", "default")
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(raw) - 4:  # not just a character cut at the sample's end
-            return EncodingChoice("GB18030", "detected")
-    return EncodingChoice("UTF-8", "detected")
+        raw = fh.read(_HEAD_BYTES + 1)
+    return detect_text_encoding(
+        raw[:_HEAD_BYTES], declared=declared, source="argument", truncated=len(raw) > _HEAD_BYTES
+    )
 
 
 def preview_text_table(path: str | Path, encoding: str, *, rows: int = 10) -> pd.DataFrame:

@@ -8,8 +8,12 @@ it listed in ``conversions`` (for :attr:`gisdesk.core.layer.LayerMetadata.conver
 
 from __future__ import annotations
 
+import contextlib
+import re
+import tempfile
 import warnings
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +29,13 @@ from gisdesk.core import offsets
 from gisdesk.core.crs import STORAGE_CRS
 from gisdesk.core.errors import CRSError, InputError
 from gisdesk.io.crs_options import OFFSET_SYSTEMS, resolve_system, system_crs
-from gisdesk.io.encodings import EncodingChoice, shapefile_encoding
+from gisdesk.io.encodings import (
+    DeclaredSource,
+    EncodingChoice,
+    detect_text_encoding,
+    normalise_encoding,
+    shapefile_encoding,
+)
 from gisdesk.io.import_checks import check_features
 
 __all__ = [
@@ -63,14 +73,16 @@ class VectorImport:
     source_crs
         The CRS of the data as found or stated (a name such as "GCJ02" or an EPSG/WKT).
     encoding
-        The Shapefile text encoding used and why; None for other formats.
+        The text encoding used and why: a Shapefile's attributes, or a GeoJSON/KML file
+        that is not plain UTF-8; None otherwise.
     conversions
         What was done to the coordinates, for the layer metadata.
     warnings
         Things the user should know (rows without geometry, ...), in English.
     notes
-        The findings of the import checks (repairs, features outside the CRS's area of use,
-        duplicate ids) as (Chinese, English) pairs.
+        A stated text encoding the bytes contradict, and the findings of the import checks
+        (repairs, features outside the CRS's area of use, duplicate ids), as (Chinese,
+        English) pairs.
     """
 
     data: gpd.GeoDataFrame
@@ -116,6 +128,69 @@ def _drop_kml_boilerplate(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             ):
                 empty.append(col)
     return gdf.drop(columns=empty)
+
+
+_TEXT_VECTORS = (".geojson", ".json", ".kml")
+_XML_DECLARATION = re.compile(
+    rb"""^(\xef\xbb\xbf)?(\s*<\?xml[^>]*?encoding\s*=\s*["'])([^"']+)(["'])"""
+)
+_HEAD_BYTES = 4 * 1024 * 1024
+
+
+def text_vector_encoding(path: Path, encoding: str | None = None) -> EncodingChoice | None:
+    """Return the encoding of a GeoJSON or KML file's text; None for other formats.
+
+    GeoJSON is UTF-8 by its standard and KML by its XML declaration (UTF-8 when it names
+    none); GDAL reads no other (a GBK GeoJSON fails, a GB2312 KML is refused). The bytes
+    are weighed against that, or against the user's ``encoding``, as for Shapefiles.
+    """
+    suffix = path.suffix.lower()
+    if suffix not in _TEXT_VECTORS:
+        return None
+    with path.open("rb") as fh:
+        head = fh.read(_HEAD_BYTES + 1)
+    source: DeclaredSource
+    if encoding:
+        declared, source = normalise_encoding(encoding), "argument"
+    elif suffix == ".kml" and (match := _XML_DECLARATION.match(head[:200])):
+        try:
+            declared, source = normalise_encoding(match.group(3).decode("ascii")), "xml"
+        except (InputError, UnicodeDecodeError):
+            declared, source = "UTF-8", "xml"
+    else:
+        declared, source = "UTF-8", "format"  # GeoJSON's rule; XML's default
+    return detect_text_encoding(
+        head[:_HEAD_BYTES],
+        declared=declared,
+        source=source,
+        truncated=len(head) > _HEAD_BYTES,
+    )
+
+
+@contextlib.contextmanager
+def _readable_copy(path: Path, choice: EncodingChoice | None) -> Iterator[Path]:
+    """Yield the file itself, or a UTF-8 copy of a GeoJSON/KML file in another encoding."""
+    if choice is None or choice.encoding.upper() in ("UTF-8", "UTF-8-SIG"):
+        yield path
+        return
+    raw = path.read_bytes()
+    try:
+        text = raw.decode(choice.encoding)
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path.name} 不能按 {choice.encoding} 完整读取（第 {exc.start} 字节起不属于该编码），"
+            "文件可能混用了多种编码。请在其他软件中另存为 UTF-8。",
+            f"{path.name} cannot be read as {choice.encoding} throughout (the bytes from "
+            f"offset {exc.start} do not belong to it); it may mix encodings. Save it as UTF-8 "
+            "in another program.",
+        ) from None
+    data = text.encode("utf-8")
+    if path.suffix.lower() == ".kml":
+        data = _XML_DECLARATION.sub(rb"\2UTF-8\4", data, count=1)
+    with tempfile.TemporaryDirectory(prefix="gisdesk-import-") as folder:
+        copy = Path(folder) / path.name
+        copy.write_bytes(data)
+        yield copy
 
 
 def _cannot_read(path: Path, detail: object) -> InputError:
@@ -188,7 +263,10 @@ def list_layers(path: str | Path, *, max_bytes: int = MAX_VECTOR_BYTES) -> list[
     InputError
         When the file is missing, empty, too large or unreadable.
     """
-    return [name for name, _geometry in _layers(Path(path), max_bytes=max_bytes)]
+    path = Path(path)
+    _check_file(path, max_bytes=max_bytes)
+    with _readable_copy(path, text_vector_encoding(path)) as readable:
+        return [name for name, _geometry in _layers(readable, max_bytes=max_bytes)]
 
 
 def _layers(path: Path, *, max_bytes: int) -> list[tuple[str, str | None]]:
@@ -329,9 +407,17 @@ def import_vector(
     path = Path(path)
     _check_file(path, max_bytes=max_bytes)
     system = resolve_system(crs) if isinstance(crs, str) else crs
-    name, index = _layer_name(path, layer, max_bytes=max_bytes)
-    choice = shapefile_encoding(path, encoding=encoding)
-    gdf = _read(path, index, choice.encoding if choice else None)
+    text_choice = text_vector_encoding(path, encoding)
+    if text_choice is not None:  # GeoJSON / KML: GDAL reads UTF-8; others are converted
+        with _readable_copy(path, text_choice) as readable:
+            name, index = _layer_name(readable, layer, max_bytes=max_bytes)
+            gdf = _read(readable, index, None)
+        plain = text_choice.encoding == "UTF-8" and text_choice.source in ("format", "xml")
+        choice = None if plain else text_choice  # plain UTF-8 as the format says: no record
+    else:
+        name, index = _layer_name(path, layer, max_bytes=max_bytes)
+        choice = shapefile_encoding(path, encoding=encoding)
+        gdf = _read(path, index, choice.encoding if choice else None)
     if len(gdf) == 0:
         raise InputError(
             f"{path.name} 的图层“{name}”中没有要素。",
@@ -356,14 +442,17 @@ def import_vector(
             f"of {source_name}?).",
         )
     checked = check_features(gdf, source_crs=source)
+    # a stated encoding the bytes contradict: said first, it explains any odd text
+    mismatch = None if choice is None else choice.warning()
+    found = ([mismatch] if mismatch is not None else []) + checked.notes
     return VectorImport(
         data=checked.data,
         layer=name,
         source_crs=source_name,
         encoding=choice,
         conversions=conversions + checked.records,
-        warnings=notes + [en for _zh, en in checked.notes],
-        notes=checked.notes,
+        warnings=notes + [en for _zh, en in found],
+        notes=found,
     )
 
 

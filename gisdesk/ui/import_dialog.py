@@ -2,7 +2,10 @@
 
 The dialog shows the text encoding gisdesk found for a Shapefile or CSV (from the .cpg, or
 detected from the bytes) and lets the user pick another with a live preview of the first
-rows, so a GBK file without a .cpg reads as Chinese and a wrong guess can be corrected. It
+rows, so a GBK file without a .cpg reads as Chinese and a wrong guess can be corrected.
+When a stated encoding (the .cpg, the .dbf language id, GeoJSON's UTF-8 rule, or the
+user's own pick) and the bytes disagree, the first rows are shown side by side under both,
+with a button for each; the user's pick is what is imported. It
 asks for the coordinate system where the file states none (and offers GCJ-02 / BD-09 for
 numbers copied from web maps), and lists every warning of the import (conversions,
 features without geometry, CRS assumptions) before the layer is added.
@@ -34,6 +37,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -47,8 +51,8 @@ from gisdesk.io.crs_options import COORDINATE_SYSTEMS
 from gisdesk.io.encodings import (
     ENCODING_OPTIONS,
     EncodingChoice,
-    normalise_encoding,
     preview_dbf,
+    preview_text_values,
     shapefile_encoding,
 )
 from gisdesk.io.schemas import load_schemas
@@ -61,7 +65,7 @@ from gisdesk.io.tables import (
     read_table,
     text_table_encoding,
 )
-from gisdesk.io.vector_import import import_vector, list_layers
+from gisdesk.io.vector_import import import_vector, list_layers, text_vector_encoding
 from gisdesk.ui.i18n import language, tr
 
 __all__ = [
@@ -216,14 +220,27 @@ def _is_table(path: Path) -> bool:
     return path.suffix.lower() in TABLE_SUFFIXES
 
 
-def detected_encoding(path: Path) -> EncodingChoice | None:
-    """The encoding a Shapefile or CSV would be read with by default (None: not relevant)."""
+def detected_encoding(path: Path, encoding: str | None = None) -> EncodingChoice | None:
+    """The encoding a file's text would be read with (None: not relevant).
+
+    Without ``encoding``, what the file states weighed against its bytes; with it, the
+    user's pick weighed against them (followed, with ``conflict`` set when they disagree).
+    A GeoJSON or KML file counts only when it is not plain UTF-8.
+    """
     suffix = path.suffix.lower()
     if suffix in _SHAPEFILE_SUFFIXES:
-        return shapefile_encoding(path)
+        return shapefile_encoding(path, encoding=encoding)
     if suffix in _TEXT_SUFFIXES:
-        return text_table_encoding(path)
-    return None
+        return text_table_encoding(path, encoding=encoding)
+    try:
+        choice = text_vector_encoding(path, encoding)
+    except OSError:
+        return None
+    if choice is None or (
+        encoding is None and choice.conflict is None and choice.encoding == "UTF-8"
+    ):
+        return None
+    return choice
 
 
 def _geometry_notes(gdf: gpd.GeoDataFrame) -> list[tuple[str, str]]:
@@ -279,14 +296,12 @@ def import_file(path: str | Path, options: ImportOptions | None = None) -> Impor
             raise InputError("未找到坐标列，请指定。", "No coordinate columns found; choose them.")
         system = opts.system or "CGCS2000"
         gdf, conversions = read_coordinate_table(df, x=x, y=y, system=system)
-        choice = (
-            EncodingChoice(normalise_encoding(opts.encoding), "argument")
-            if opts.encoding
-            else text_table_encoding(path)
-        )
-        warnings = [
+        choice = text_table_encoding(path, encoding=opts.encoding)
+        mismatch = None if choice is None else choice.warning()
+        warnings = [] if mismatch is None else [mismatch]
+        warnings.append(
             (f"由“{x}”“{y}”两列生成点，坐标系按 {system}。", f"Points from {x}/{y} as {system}.")
-        ]
+        )
         if system == "CGCS2000" and opts.system is None:
             warnings.append(
                 (
@@ -455,7 +470,10 @@ class ImportDialog(QDialog):
         if self.layer_row_visible:
             form.addRow(tr("文件中的图层", "Layer in the file"), self.layer_combo)
 
-        self.detected = detected_encoding(self.path)
+        try:
+            self.detected = detected_encoding(self.path)
+        except GisdeskError:
+            self.detected = None
         self.encoding = QComboBox()
         self.encoding.setObjectName("encoding")
         self.encoding.setEditable(True)
@@ -517,7 +535,47 @@ class ImportDialog(QDialog):
         form.addRow(tr("图层类型", "Layer type"), self.layer_type)
         form.addRow(tr("图层名称", "Layer name"), self.name)
 
-        preview_box = QGroupBox(tr("前几行预览", "First rows"))
+        # the first rows under the stated and the detected encoding, when they disagree
+        self.compare_box = QGroupBox(
+            tr("文字编码不一致：请对照选择", "Encodings disagree: compare")
+        )
+        self.compare_box.setObjectName("encoding_compare")
+        self.compare_note = QLabel("")
+        self.compare_note.setObjectName("compare_note")
+        self.compare_note.setWordWrap(True)
+        self.compare_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.declared_model = FrameModel(parent=self)
+        self.detected_model = FrameModel(parent=self)
+        self.declared_title = QLabel("")
+        self.detected_title = QLabel("")
+        self.use_declared = QPushButton("")
+        self.use_detected = QPushButton("")
+        self.compare_encodings: tuple[str, str] | None = None  # (declared, detected)
+        sides = QHBoxLayout()
+        for key, title, model, button in (
+            ("declared", self.declared_title, self.declared_model, self.use_declared),
+            ("detected", self.detected_title, self.detected_model, self.use_detected),
+        ):
+            title.setObjectName(f"{key}_title")
+            title.setTextFormat(Qt.TextFormat.PlainText)
+            title.setWordWrap(True)
+            view = QTableView()
+            view.setObjectName(f"{key}_preview")
+            view.setModel(model)
+            view.verticalHeader().setDefaultSectionSize(22)
+            button.setObjectName(f"use_{key}")
+            button.clicked.connect(lambda _c=False, k=key: self._use_compared(k))
+            column = QVBoxLayout()
+            column.addWidget(title)
+            column.addWidget(view)
+            column.addWidget(button)
+            sides.addLayout(column)
+        compare_lay = QVBoxLayout(self.compare_box)
+        compare_lay.addWidget(self.compare_note)
+        compare_lay.addLayout(sides)
+        self.compare_box.setVisible(False)
+
+        self.preview_box = preview_box = QGroupBox(tr("前几行预览", "First rows"))
         self.preview_model = FrameModel(parent=self)
         self.preview = QTableView()
         self.preview.setObjectName("preview")
@@ -544,6 +602,7 @@ class ImportDialog(QDialog):
 
         main = QVBoxLayout(self)
         main.addLayout(form)
+        main.addWidget(self.compare_box, 3)
         main.addWidget(preview_box, 3)
         main.addWidget(warn_box, 2)
         main.addWidget(self.buttons)
@@ -552,6 +611,8 @@ class ImportDialog(QDialog):
             self._fill_columns()
         self.refresh_preview()
         self.refresh_import()
+        if self.compare_box.isVisibleTo(self):
+            self.resize(900, 820)  # room for the two readings side by side
         self.encoding.currentTextChanged.connect(self._encoding_changed)
         for combo in (self.layer_combo, self.x_column, self.y_column, self.system, self.crs):
             combo.currentIndexChanged.connect(lambda _i: self._timer.start())
@@ -606,12 +667,18 @@ class ImportDialog(QDialog):
 
     def preview_frame(self) -> pd.DataFrame:
         """The first rows as the current encoding reads them."""
+        return self.preview_as(self.encoding.currentText().strip() or "UTF-8")
+
+    def preview_as(self, encoding: str) -> pd.DataFrame:
+        """The first rows as ``encoding`` reads them."""
         suffix = self.path.suffix.lower()
-        chosen = self.encoding.currentText().strip() or "UTF-8"
+        chosen = encoding
         if suffix in _SHAPEFILE_SUFFIXES and self.has_encoding:
             return preview_dbf(self.path, chosen, rows=PREVIEW_ROWS)
         if suffix in _TEXT_SUFFIXES:
             return preview_text_table(self.path, chosen, rows=PREVIEW_ROWS)
+        if self.has_encoding:  # GeoJSON / KML that is not plain UTF-8: its text values
+            return preview_text_values(self.path, chosen, rows=PREVIEW_ROWS)
         if _is_table(self.path):
             return read_table(self.path).head(PREVIEW_ROWS)
         if self.imported is not None:
@@ -620,13 +687,76 @@ class ImportDialog(QDialog):
         return pd.DataFrame()
 
     def refresh_preview(self) -> None:
-        """Re-read the first rows with the chosen encoding."""
+        """Re-read the first rows with the chosen encoding (and both disagreeing ones)."""
         try:
             frame = self.preview_frame()
         except GisdeskError as exc:
             frame = pd.DataFrame({tr("无法预览", "No preview"): [exc.message(language())]})
         self.preview_model.set_frame(frame)
         self.preview.resizeColumnsToContents()
+        self.refresh_comparison()
+
+    def current_encoding(self) -> EncodingChoice | None:
+        """How the chosen encoding stands against the bytes (None: no encoding to choose)."""
+        if not self.has_encoding or self.detected is None:
+            return None
+        chosen = self.encoding.currentText().strip()
+        if not chosen or chosen.upper() == self.detected.encoding.upper():
+            return self.detected
+        try:
+            return detected_encoding(self.path, chosen)
+        except GisdeskError:  # an encoding name Python does not know: the preview says so
+            return None
+
+    def refresh_comparison(self) -> None:
+        """Show the first rows under the stated and the detected encoding when they disagree.
+
+        The stated one is the user's pick when the bytes contradict it, else what the file
+        states (.cpg, language id, format). The chosen one is marked; it is what is imported.
+        """
+        current = self.current_encoding()
+        conflict = None if current is None else current.conflict
+        if conflict is None and self.detected is not None:
+            conflict = self.detected.conflict
+        self.compare_encodings = None
+        if conflict is None:
+            self.compare_box.setVisible(False)
+            self.preview_box.setVisible(True)
+            return
+        declared, detected = conflict.declared, conflict.detected
+        self.compare_encodings = (declared, detected)
+        lang = language()
+        chosen = (self.encoding.currentText().strip() or "").upper()
+        mark = tr("（当前选择，将按此导入）", " (chosen: will be imported)")
+        self.declared_title.setText(
+            conflict.stated(lang) + (mark if chosen == declared.upper() else "")
+        )
+        self.detected_title.setText(
+            tr(f"按内容检测为 {detected}", f"The bytes fit {detected}")
+            + (mark if chosen == detected.upper() else "")
+        )
+        self.use_declared.setText(tr(f"按 {declared} 导入", f"Use {declared}"))
+        self.use_detected.setText(tr(f"按 {detected} 导入", f"Use {detected}"))
+        self.use_declared.setEnabled(chosen != declared.upper())
+        self.use_detected.setEnabled(chosen != detected.upper())
+        source = current if current is not None and current.conflict is conflict else self.detected
+        pair = source.warning() if source is not None else None
+        self.compare_note.setText("" if pair is None else (pair[0] if lang == "zh" else pair[1]))
+        for model, encoding in ((self.declared_model, declared), (self.detected_model, detected)):
+            try:
+                frame = self.preview_as(encoding)
+            except GisdeskError as exc:
+                frame = pd.DataFrame({tr("无法预览", "No preview"): [exc.message(lang)]})
+            model.set_frame(frame)
+        self.compare_box.setVisible(True)
+        # the chosen reading is one of the two: the single preview would only repeat it
+        self.preview_box.setVisible(chosen not in (declared.upper(), detected.upper()))
+
+    def _use_compared(self, which: str) -> None:
+        if self.compare_encodings is None:
+            return
+        declared, detected = self.compare_encodings
+        self.encoding.setCurrentText(declared if which == "declared" else detected)
 
     def refresh_import(self) -> None:
         """Read the file with the current options and list what happened (or what is wrong)."""

@@ -130,15 +130,28 @@ def _drop_kml_boilerplate(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf.drop(columns=empty)
 
 
-_TEXT_VECTORS = (".geojson", ".json", ".kml")
+_TEXT_VECTORS = (".geojson", ".json", ".kml", ".kmz")
 _XML_DECLARATION = re.compile(
     rb"""^(\xef\xbb\xbf)?(\s*<\?xml[^>]*?encoding\s*=\s*["'])([^"']+)(["'])"""
 )
 _HEAD_BYTES = 4 * 1024 * 1024
 
 
+def _text_bytes(path: Path, limit: int | None = None) -> bytes:
+    """The text of a GeoJSON/KML file, or of the main KML inside a KMZ (first ``limit`` bytes)."""
+    if path.suffix.lower() == ".kmz":
+        with zipfile.ZipFile(path) as zf:
+            kmls = [n for n in zf.namelist() if n.lower().endswith(".kml")]
+            if not kmls:
+                return b""
+            with zf.open("doc.kml" if "doc.kml" in kmls else kmls[0]) as fh:
+                return fh.read(-1 if limit is None else limit)
+    with path.open("rb") as fh:
+        return fh.read(-1 if limit is None else limit)
+
+
 def text_vector_encoding(path: Path, encoding: str | None = None) -> EncodingChoice | None:
-    """Return the encoding of a GeoJSON or KML file's text; None for other formats.
+    """Return the encoding of a GeoJSON or KML/KMZ file's text; None for other formats.
 
     GeoJSON is UTF-8 by its standard and KML by its XML declaration (UTF-8 when it names
     none); GDAL reads no other (a GBK GeoJSON fails, a GB2312 KML is refused). The bytes
@@ -147,12 +160,14 @@ def text_vector_encoding(path: Path, encoding: str | None = None) -> EncodingCho
     suffix = path.suffix.lower()
     if suffix not in _TEXT_VECTORS:
         return None
-    with path.open("rb") as fh:
-        head = fh.read(_HEAD_BYTES + 1)
+    try:
+        head = _text_bytes(path, _HEAD_BYTES + 1)
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return None  # the reader says what is wrong with the file
     source: DeclaredSource
     if encoding:
         declared, source = normalise_encoding(encoding), "argument"
-    elif suffix == ".kml" and (match := _XML_DECLARATION.match(head[:200])):
+    elif suffix in (".kml", ".kmz") and (match := _XML_DECLARATION.match(head[:200])):
         try:
             declared, source = normalise_encoding(match.group(3).decode("ascii")), "xml"
         except (InputError, UnicodeDecodeError):
@@ -169,11 +184,11 @@ def text_vector_encoding(path: Path, encoding: str | None = None) -> EncodingCho
 
 @contextlib.contextmanager
 def _readable_copy(path: Path, choice: EncodingChoice | None) -> Iterator[Path]:
-    """Yield the file itself, or a UTF-8 copy of a GeoJSON/KML file in another encoding."""
+    """Yield the file itself, or a UTF-8 copy of a GeoJSON/KML/KMZ file in another encoding."""
     if choice is None or choice.encoding.upper() in ("UTF-8", "UTF-8-SIG"):
         yield path
         return
-    raw = path.read_bytes()
+    raw = _text_bytes(path)
     try:
         text = raw.decode(choice.encoding)
     except UnicodeDecodeError as exc:
@@ -185,10 +200,12 @@ def _readable_copy(path: Path, choice: EncodingChoice | None) -> Iterator[Path]:
             "in another program.",
         ) from None
     data = text.encode("utf-8")
-    if path.suffix.lower() == ".kml":
+    if path.suffix.lower() in (".kml", ".kmz"):
         data = _XML_DECLARATION.sub(rb"\2UTF-8\4", data, count=1)
     with tempfile.TemporaryDirectory(prefix="gisdesk-import-") as folder:
-        copy = Path(folder) / path.name
+        # a KMZ's KML is read on its own: the archive's other files are icons and images
+        name = path.name if path.suffix.lower() != ".kmz" else f"{path.stem}.kml"
+        copy = Path(folder) / name
         copy.write_bytes(data)
         yield copy
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -294,6 +295,12 @@ def test_kml_in_gb2312_and_kml_with_a_lying_declaration(tmp_path: Path) -> None:
     result = import_vector(lying)
     assert list(result.data["Name"]) == ["海门街道"]
     assert "XML 声明为 UTF-8" in result.notes[0][0]
+    kmz = tmp_path / "gb2312.kmz"
+    with zipfile.ZipFile(kmz, "w") as zf:
+        zf.writestr("doc.kml", _KML.replace("{enc}", "GB2312").encode("gbk"))
+    result = import_vector(kmz)
+    assert list(result.data["Name"]) == ["海门街道"]
+    assert list(result.data["description"]) == ["三星镇村委会"]
 
 
 # --- the command line -------------------------------------------------------------------------

@@ -212,7 +212,11 @@ def import_notes(imported: ImportedFile, lang: str | None = None) -> list[str]:
     lang = lang or language()
     lines = [zh if lang == "zh" else en for zh, en in imported.warnings]
     # the encoding record is already among the (bilingual) warnings
-    records = [c for c in imported.conversions if not c.startswith("Attribute text encoding")]
+    records = [
+        c
+        for c in imported.conversions
+        if not c.startswith(("Attribute text encoding", "Text encoding"))
+    ]
     return lines + [warning_text(c, lang) for c in records]
 
 

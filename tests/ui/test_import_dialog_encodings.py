@@ -121,3 +121,6 @@ def test_gbk_geojson_shows_its_text_under_both(qtbot, tmp_path: Path) -> None:
     assert "海门街道" in _first_column(dialog.detected_model)
     assert all("\ufffd" in v for v in _first_column(dialog.declared_model))
     assert dialog.imported is not None and list(dialog.imported.data["名称"]) == ["海门街道"]
+    lines = _lines(dialog)
+    assert "文字编码：GB18030（按文件内容检测；文件格式规定为 UTF-8，与内容不符）" in lines
+    assert not any(line.startswith("Text encoding") for line in lines)  # said once, in Chinese

@@ -34,6 +34,12 @@ def add_webmap_parser(sub: Any) -> None:
         default=10.0,
         help="线、面简化容差（米）/ simplification tolerance (m); 0 keeps every vertex",
     )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="超过 20 万个要素或约 40 MB 也写出（浏览器可能难以打开）/ write the map even above "
+        "200,000 features or about 40 MB (a browser may struggle to open it)",
+    )
 
 
 def run_webmap(args: argparse.Namespace, *, lang: str = "zh") -> int:
@@ -65,6 +71,7 @@ def run_webmap(args: argparse.Namespace, *, lang: str = "zh") -> int:
         title=args.title,
         road_classes=None if args.all_roads else DEFAULT_ROAD_CLASSES,
         simplify_m=args.simplify,
+        force=args.force,
     )
     total = sum(info.layers.values())
     size = f"{info.bytes / 1e6:.1f} MB"

@@ -3,7 +3,8 @@
 Modules: :mod:`~gisdesk.export.templates` (page layouts), :mod:`~gisdesk.export.spec`
 (what a plate shows), :mod:`~gisdesk.export.plate` (painting a plate on any paint device),
 :mod:`~gisdesk.export.output` (PDF, PNG, SVG files), :mod:`~gisdesk.export.atlas` (one
-plate per town), :mod:`~gisdesk.export.webmap` (folium HTML that works offline).
+plate per town), :mod:`~gisdesk.export.webmap` (Leaflet HTML that works offline, the
+project's text carried as JSON data).
 
-Nothing is imported here, so ``import gisdesk.export`` stays free of Qt and folium.
+Nothing is imported here, so ``import gisdesk.export`` stays free of Qt.
 """

@@ -1,4 +1,4 @@
-"""Offline web maps: no CDN references, escaped attributes, thinned layers, a real render."""
+"""Offline web maps: no CDN references, data as JSON, thinned layers, a real render."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 from gisdesk.export.webmap import DEFAULT_ROAD_CLASSES, build_webmap, export_webmap
 
 from .conftest import need_tool
+from .webpage import chromium_dump, page_data, probe_page
 
 EXTERNAL = re.compile(r"""<(script|link)\b[^>]*\b(src|href)=["']?(https?:)?//""", re.IGNORECASE)
 LAYERS = ("towns", "rivers", "roads", "district", "villages", "service_points")
@@ -25,11 +26,15 @@ def sample_map(sample_project, tmp_path_factory):
 
 
 def test_web_map_has_no_external_scripts_or_styles(sample_map):
-    info, page = sample_map
+    _info, page = sample_map
     assert not EXTERNAL.search(page)
     assert "Leaflet 1.9.4" in page and "L.map(" in page
-    assert any("jquery" in url for url in info.dropped_links)
     assert "url(images/" not in page  # Leaflet's images are inlined as data URIs
+    assert "jquery" not in page.lower() and "bootstrap" not in page.lower()
+    # only the page's own scripts may run, and nothing may be fetched
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page).group(1)
+    assert "default-src 'none'" in policy
+    assert policy.count("'sha256-") == 4 and "unsafe-inline" not in policy
 
 
 def test_web_map_is_small_and_thinned(sample_map, sample_project):
@@ -37,8 +42,9 @@ def test_web_map_is_small_and_thinned(sample_map, sample_project):
     assert info.bytes < 3_000_000
     roads = sample_project.layer("roads").data
     assert info.layers["roads"] == int(roads["class"].isin(DEFAULT_ROAD_CLASSES).sum())
-    _m, counts = build_webmap(sample_project, layers=("roads",), road_classes=None)
-    assert counts["roads"] == len(roads)
+    assert build_webmap(sample_project, layers=("roads",), road_classes=None).layers == {
+        "roads": len(roads)
+    }
 
 
 def test_web_map_carries_chinese_labels_legend_and_schematic_badge(sample_map, sample_project):
@@ -50,16 +56,15 @@ def test_web_map_carries_chinese_labels_legend_and_schematic_badge(sample_map, s
     assert "L.control.layers(" in page
 
 
-def test_attribute_values_are_escaped(tiny_project, tmp_path):
+def test_attribute_values_are_data_not_markup(tiny_project, tmp_path):
     out = tmp_path / "tiny.html"
     export_webmap(tiny_project, out)
     page = out.read_text(encoding="utf-8")
     assert "<script>alert(1)" not in page
-    # the data sits in JSON with \uXXXX escapes; undo those to read the strings
-    decoded = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), page)
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in decoded
-    assert "<script>alert(1)" not in decoded
-    assert "点&amp;二" in decoded
+    assert page.count("<script") == 3  # Leaflet, the JSON data, the page's own script
+    points = next(layer for layer in page_data(page)["layers"] if layer["name"] == "points")
+    names = [row[points["fields"].index("name")] for row in points["values"]]
+    assert names == ["<script>alert(1)</script>", "点&二"]  # the literal text, not escaped
 
 
 def test_web_map_rejects_wrong_suffix(tiny_project, tmp_path):
@@ -105,42 +110,22 @@ def test_web_map_renders_offline_in_chromium(sample_project, tmp_path):
 
 
 def test_popup_shows_markup_as_text_in_chromium(tiny_project, tmp_path):
-    exe = need_tool("chromium")
     out = tmp_path / "tiny.html"
     export_webmap(tiny_project, out, layers=("points",))
-    page = out.read_text(encoding="utf-8")
-    layer = re.search(r"var (geo_json_\w+) = L\.geoJson", page).group(1)
-    probe = (
-        "<script>setTimeout(function(){"
-        f"{layer}.openPopup();"
-        "var c=document.querySelector('.leaflet-popup-content');"
-        "console.log('POPUP|'+c.querySelectorAll('script').length+'|'"
-        "+c.innerText.replace(/\\s+/g,' '));},300);</script></html>"
-    )
-    probed = tmp_path / "probe.html"
-    probed.write_text(page.replace("</html>", probe), encoding="utf-8")
-    run = subprocess.run(
-        [
-            exe,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--host-resolver-rules=MAP * ~NOTFOUND",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--enable-logging=stderr",
-            "--v=0",
-            "--virtual-time-budget=3000",
-            f"--screenshot={tmp_path / 'probe.png'}",
-            probed.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    line = next((ln for ln in run.stderr.splitlines() if "POPUP|" in ln), None)
-    assert line is not None, run.stderr[-2000:]
-    scripts, text = line.split("POPUP|", 1)[1].rstrip('"').split("|", 1)
-    assert scripts == "0"  # no script element was made from the attribute
-    assert "<script>alert(1)</script>" in text  # it reads as plain text
+    result = probe_page(out, tmp_path)
+    assert [row["cells"] for row in result["popups"]] == [
+        ["name", "<script>alert(1)</script>", "value", "1.5"],
+        ["name", "点&二", "value", "2"],
+    ]
+    assert result["tooltips"] == ["<script>alert(1)</script>", "点&二"]
+    assert result["foreign"] == []  # no element was made from the attribute
+    assert result["title"] == result["title_later"] == "测试项目"
+
+
+def test_the_page_as_written_runs_under_its_policy(tiny_project, tmp_path):
+    out = tmp_path / "tiny.html"
+    export_webmap(tiny_project, out)
+    dom = chromium_dump(out, tmp_path)
+    assert "leaflet-control-layers-overlays" in dom  # the page's script ran and built the map
+    assert '<div class="gd-title">测试项目</div>' in dom
+    assert "<title>测试项目</title>" in dom

@@ -35,6 +35,7 @@ from gisdesk.core.crs import STORAGE_CRS, require_crs
 from gisdesk.core.errors import GisdeskError, InputError
 from gisdesk.core.schema import coerce_to_schema
 from gisdesk.io.qml import style_to_qml
+from gisdesk.io.spreadsheet import write_sheets
 
 if TYPE_CHECKING:
     from gisdesk.core.layer import Layer
@@ -428,7 +429,7 @@ def export_table(layer: Layer, path: str | Path, *, language: str = "zh") -> Exp
             if suffix == ".csv":
                 table.to_csv(tmp, index=False, encoding="utf-8-sig")
             else:
-                table.to_excel(tmp, index=False, sheet_name=layer.name[:31], engine="openpyxl")
+                write_sheets(tmp, {layer.name: table})  # text stays text, never a formula
             tmp.replace(path)
         except Exception as exc:  # openpyxl/OS errors: report one
             raise _write_error(path, exc) from exc

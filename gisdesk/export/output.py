@@ -7,6 +7,7 @@ so a cancelled or failed export never leaves half a file under the name asked fo
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -226,7 +227,24 @@ def _render_svg(
     gen.setResolution(unit)
     gen.setTitle(title)
     gen.setDescription("gisdesk 专题图")
-    return render_plate(project, spec, gen, data=data, progress=progress, cancel=cancel)
+    layout = render_plate(project, spec, gen, data=data, progress=progress, cancel=cancel)
+    del gen  # closes the file
+    _make_xml_safe(path)
+    return layout
+
+
+# Characters XML 1.0 cannot carry at all (not even as &#x1;). QSvgGenerator escapes & < >
+# but writes these raw: one control character in a title made the whole SVG ill-formed
+# (an XML parser refuses the file); they are shown as U+FFFD instead.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _make_xml_safe(path: Path) -> None:
+    """Replace characters XML cannot hold in a written SVG file."""
+    text = path.read_text(encoding="utf-8", errors="surrogateescape")
+    safe = _XML_ILLEGAL.sub("\ufffd", text)
+    if safe != text:
+        path.write_text(safe, encoding="utf-8", errors="surrogateescape")
 
 
 def export_pages(

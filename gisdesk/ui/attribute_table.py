@@ -24,9 +24,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -40,6 +38,8 @@ from gisdesk.core.expressions import evaluate_filter
 from gisdesk.core.layer import Layer
 from gisdesk.core.schema import FieldSpec
 from gisdesk.core.validation import check_value as core_check_value
+from gisdesk.io.spreadsheet import write_sheets
+from gisdesk.ui import plain_text
 from gisdesk.ui.i18n import language, tr
 
 __all__ = ["AttributeTable", "LayerTableModel", "check_value", "display_value"]
@@ -270,8 +270,7 @@ class LayerTableModel(QAbstractTableModel):
         for col in df.columns:
             if str(df[col].dtype).startswith("datetime"):
                 df[col] = df[col].dt.date
-        df.to_excel(path, index=False, sheet_name=self.layer.title[:31])
-        return path
+        return write_sheets(path, {self.layer.title: df})  # text stays text, never a formula
 
 
 class DomainDelegate(QStyledItemDelegate):
@@ -332,7 +331,7 @@ class AttributeTable(QWidget):
         self.model: LayerTableModel | None = None
         self._off_layer: Any = None
         self._syncing = False
-        self.title = QLabel(tr("未选择图层", "No layer"))
+        self.title = plain_text.plain_label(tr("未选择图层", "No layer"))  # shows the layer's title
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText(
             tr(
@@ -389,7 +388,7 @@ class AttributeTable(QWidget):
 
     def _rejected(self, text: str) -> None:
         self.message.emit(text)
-        QMessageBox.warning(self, tr("输入无效", "Invalid value"), text)
+        plain_text.warning(self, tr("输入无效", "Invalid value"), text)
 
     def _apply_filter(self) -> None:
         if self.model is None:
@@ -398,7 +397,7 @@ class AttributeTable(QWidget):
             self.model.set_filter(self.filter_edit.text())
         except GisdeskError as exc:
             self.message.emit(exc.message(language()))
-            QMessageBox.warning(self, tr("筛选条件无效", "Invalid filter"), exc.message(language()))
+            plain_text.warning(self, tr("筛选条件无效", "Invalid filter"), exc.message(language()))
             return
         self._sync_from_layer()
 
@@ -408,7 +407,7 @@ class AttributeTable(QWidget):
         try:
             mask = evaluate_filter(self.filter_edit.text() or "True", self.model.layer.data)
         except GisdeskError as exc:
-            QMessageBox.warning(self, tr("筛选条件无效", "Invalid filter"), exc.message(language()))
+            plain_text.warning(self, tr("筛选条件无效", "Invalid filter"), exc.message(language()))
             return
         self.model.layer.set_selection(np.flatnonzero(mask))
         self.message.emit(tr(f"已选择 {int(mask.sum())} 个要素", f"{int(mask.sum())} selected"))

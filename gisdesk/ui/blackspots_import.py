@@ -46,6 +46,7 @@ from gisdesk.io.crs_options import COORDINATE_SYSTEMS
 from gisdesk.io.schemas import load_schemas
 from gisdesk.io.styles import load_styles
 from gisdesk.io.tables import read_table, sheet_names
+from gisdesk.ui import plain_text
 from gisdesk.ui.i18n import language, tr
 from gisdesk.ui.import_dialog import FrameModel, cell_text, warning_text
 
@@ -151,7 +152,7 @@ class _FilePage(QWizardPage):
             )
         )
         note.setWordWrap(True)
-        self.error = QLabel("")
+        self.error = plain_text.plain_label("")  # messages quote the data
         self.error.setObjectName("page_error")
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #b2182b;")
@@ -232,7 +233,7 @@ class _ColumnsPage(QWizardPage):
         self.preview_model = FrameModel(parent=self)
         self.preview = QTableView()
         self.preview.setModel(self.preview_model)
-        self.error = QLabel("")
+        self.error = plain_text.plain_label("")  # messages quote the data
         self.error.setObjectName("page_error")
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #b2182b;")
@@ -292,7 +293,7 @@ class _ResultPage(QWizardPage):
                 "never dropped; the layer is added only with “Add to project”.",
             )
         )
-        self.summary = QLabel("")
+        self.summary = plain_text.plain_label("")
         self.summary.setObjectName("import_summary")
         self.summary.setWordWrap(True)
         self.issues_model = FrameModel(parent=self)
@@ -307,7 +308,7 @@ class _ResultPage(QWizardPage):
         self.records.verticalHeader().hide()
         self.name = QLineEdit()
         self.name.setObjectName("layer_name")
-        self.error = QLabel("")
+        self.error = plain_text.plain_label("")  # messages quote the data
         self.error.setObjectName("page_error")
         self.error.setStyleSheet("color: #b2182b;")
         form = QFormLayout()

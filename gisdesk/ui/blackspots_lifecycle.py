@@ -55,6 +55,7 @@ from gisdesk.core.editing import GEOMETRY, EditTransaction, FeatureChange, row_v
 from gisdesk.core.errors import GisdeskError, InputError
 from gisdesk.core.layer import Layer
 from gisdesk.core.project import Project
+from gisdesk.ui import plain_text
 from gisdesk.ui.feature_history import local_time
 from gisdesk.ui.i18n import language, tr
 from gisdesk.ui.import_dialog import FrameModel, cell_text
@@ -344,7 +345,7 @@ class StatusDialog(QDialog):
         values = row_values(layer, layer.row_of(fid))
         self.current = str(values.get("status"))
         sid = values.get("segment_id")
-        self.setWindowTitle(tr(f"整治状态流转 — {sid}", f"Status — {sid}"))
+        self.setWindowTitle(plain_text.window_title(tr(f"整治状态流转 — {sid}", f"Status — {sid}")))
         here = STATUSES.index(self.current) if self.current in STATUSES else 0
         self.target = QComboBox()
         self.target.setObjectName("target_status")
@@ -370,12 +371,14 @@ class StatusDialog(QDialog):
                "Minutes, measures taken, acceptance remarks; a reason is required to go back.")
         )  # fmt: skip
         self.notes.setFixedHeight(90)
-        self.error = QLabel("")
+        self.error = plain_text.plain_label("")  # messages quote the data
         self.error.setObjectName("dialog_error")
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #b2182b;")
         form = QFormLayout(self)
-        form.addRow(tr("路段", "Segment"), QLabel(f"{sid}  {values.get('name') or ''}"))
+        form.addRow(
+            tr("路段", "Segment"), plain_text.plain_label(f"{sid}  {values.get('name') or ''}")
+        )
         last = f"（{last_date:%Y-%m-%d}）" if isinstance(last_date, dt.date | dt.datetime) else ""
         form.addRow(tr("当前状态", "Current status"), QLabel(_status_text(self.current) + last))
         form.addRow(tr("流转到", "Move to"), self.target)
@@ -492,11 +495,11 @@ class SegmentHistoryPanel(QWidget):
             if i + 1 < len(STATUSES):
                 steps_row.addWidget(QLabel("→"))
             label.setToolTip(_status_text(status))
-        self.info = QLabel("")
+        self.info = plain_text.plain_label("")  # the segment's values
         self.info.setObjectName("segment_info")
         self.info.setWordWrap(True)
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.counts = QLabel("")
+        self.counts = plain_text.plain_label("")
         self.counts.setObjectName("before_after")
         self.counts.setWordWrap(True)
         lines = self.counts.fontMetrics().lineSpacing()

@@ -46,6 +46,7 @@ from gisdesk.core.errors import GisdeskError
 from gisdesk.core.layer import Layer
 from gisdesk.core.schema import FieldSpec, LayerSchema
 from gisdesk.core.validation import check_value
+from gisdesk.ui import plain_text
 from gisdesk.ui.i18n import language, tr
 
 if TYPE_CHECKING:
@@ -285,14 +286,18 @@ class FeatureForm(QDialog):
         self._read_only = set(read_only)
         self.setStyleSheet(_STYLE)
         if fid is None:
-            self.setWindowTitle(tr(f"新建要素 — {title}", f"New feature — {title}"))
+            self.setWindowTitle(
+                plain_text.window_title(tr(f"新建要素 — {title}", f"New feature — {title}"))
+            )
         else:
             self.setWindowTitle(
-                tr(f"编辑属性 — {title} #{fid}", f"Edit attributes — {title} #{fid}")
+                plain_text.window_title(
+                    tr(f"编辑属性 — {title} #{fid}", f"Edit attributes — {title} #{fid}")
+                )
             )
 
         outer = QVBoxLayout(self)
-        heading = QLabel(
+        heading = plain_text.plain_label(
             tr(f"{title}：要素 #{fid}", f"{title}: feature #{fid}")
             if fid is not None
             else tr(f"{title}：新要素", f"{title}: new feature")
@@ -315,12 +320,13 @@ class FeatureForm(QDialog):
         grid.setVerticalSpacing(2)
         for i, spec in enumerate(self.specs):
             label = QLabel(self._label_text(spec))
+            label.setTextFormat(Qt.TextFormat.RichText)  # escaped label + a red star
             label.setObjectName(f"label_{spec.name}")
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             editor = self._make_editor(spec)
             editor.setObjectName(f"field_{spec.name}")
             label.setBuddy(editor if not isinstance(editor, _DateField) else editor.date)
-            error = QLabel("")
+            error = plain_text.plain_label("")  # messages quote the value
             error.setObjectName(f"error_{spec.name}")
             error.setProperty("role", "error")
             error.setWordWrap(True)
@@ -370,7 +376,8 @@ class FeatureForm(QDialog):
 
     @staticmethod
     def _label_text(spec: FieldSpec) -> str:
-        text = html.escape(spec.label(language()))
+        # rich text (for the star), the label escaped; "&&" shows one "&" beside a buddy
+        text = html.escape(plain_text.menu_text(spec.label(language())), quote=False)
         return f'{text} <span style="color:{_ERROR_COLOUR}">*</span>' if spec.required else text
 
     def _make_editor(self, spec: FieldSpec) -> QWidget:

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHeaderView,
-    QLabel,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -35,6 +34,7 @@ from gisdesk.core.editing import GEOMETRY, EditTransaction, FeatureChange
 from gisdesk.core.errors import GisdeskError
 from gisdesk.core.layer import Layer
 from gisdesk.core.schema import FieldSpec
+from gisdesk.ui import plain_text
 from gisdesk.ui.attribute_table import display_value
 from gisdesk.ui.i18n import language, tr
 
@@ -242,10 +242,12 @@ class FeatureHistoryDialog(QDialog):
         self.layer = layer
         self.fid = fid
         self.setWindowTitle(
-            tr(f"要素历史 — {layer.title} #{fid}", f"Feature history — {layer.title} #{fid}")
+            plain_text.window_title(
+                tr(f"要素历史 — {layer.title} #{fid}", f"Feature history — {layer.title} #{fid}")
+            )
         )
         layout = QVBoxLayout(self)
-        self.heading = QLabel("")
+        self.heading = plain_text.plain_label("")  # names the layer
         self.heading.setObjectName("history_heading")
         self.heading.setWordWrap(True)
         layout.addWidget(self.heading)
@@ -292,8 +294,8 @@ class FeatureHistoryDialog(QDialog):
                 head.setFont(column, font)
             for label_text, before, after in _field_rows(self.layer, change):
                 item = QTreeWidgetItem(head, ["", "", "", label_text, before, after])
-                item.setToolTip(4, before)
-                item.setToolTip(5, after)
+                item.setToolTip(4, plain_text.auto_text(before))
+                item.setToolTip(5, plain_text.auto_text(after))
             head.setExpanded(True)
         for column in range(4):
             self.tree.resizeColumnToContents(column)

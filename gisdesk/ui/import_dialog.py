@@ -66,6 +66,7 @@ from gisdesk.io.tables import (
     text_table_encoding,
 )
 from gisdesk.io.vector_import import import_vector, list_layers, text_vector_encoding
+from gisdesk.ui import plain_text
 from gisdesk.ui.i18n import language, tr
 
 __all__ = [
@@ -452,7 +453,11 @@ class ImportDialog(QDialog):
         self.project = project
         self.imported: ImportedFile | None = None
         self.error: str | None = None
-        self.setWindowTitle(tr(f"添加图层：{self.path.name}", f"Add layer: {self.path.name}"))
+        self.setWindowTitle(
+            plain_text.window_title(
+                tr(f"添加图层：{self.path.name}", f"Add layer: {self.path.name}")
+            )
+        )
         self.resize(760, 620)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -461,7 +466,7 @@ class ImportDialog(QDialog):
         is_table = _is_table(self.path)
 
         form = QFormLayout()
-        form.addRow(tr("文件", "File"), QLabel(str(self.path)))
+        form.addRow(tr("文件", "File"), plain_text.plain_label(str(self.path)))
         self.layer_combo = QComboBox()
         self.layer_combo.setObjectName("layer_combo")
         if not is_table:
@@ -482,7 +487,7 @@ class ImportDialog(QDialog):
         self.encoding.setObjectName("encoding")
         self.encoding.setEditable(True)
         self.encoding.addItems(list(ENCODING_OPTIONS))
-        self.encoding_note = QLabel("")
+        self.encoding_note = plain_text.plain_label("")  # quotes sample values
         self.encoding_note.setObjectName("encoding_note")
         self.encoding_note.setWordWrap(True)
         self.has_encoding = self.detected is not None

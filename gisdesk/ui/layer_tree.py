@@ -22,6 +22,7 @@ from gisdesk.core.style import Symbol
 from gisdesk.render.paths import geometry_path, marker_path
 from gisdesk.render.prepared import geometry_family
 from gisdesk.render.symbols import symbol_brush, symbol_pen
+from gisdesk.ui import plain_text
 from gisdesk.ui.i18n import language, tr
 
 __all__ = ["LayerTree", "symbol_icon"]
@@ -183,7 +184,7 @@ class LayerTree(QTreeWidget):
             tip += " · " + tr("源图层已修改，结果待更新", "sources edited since it was computed")
         if layer.opacity < 1.0:
             tip += f" · {tr('不透明度', 'opacity')} {layer.opacity:.0%}"
-        item.setToolTip(0, tip)
+        item.setToolTip(0, plain_text.auto_text(tip))
         style = layer.style
         family = (
             geometry_family(np.asarray(layer.data.geometry.values[:50], dtype=object))

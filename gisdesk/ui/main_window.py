@@ -7,7 +7,7 @@ import traceback
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShowEvent, QUndoStack
@@ -33,6 +33,7 @@ from gisdesk.core.layer import Layer
 from gisdesk.core.project import Project
 from gisdesk.io.project_store import open_project, save_project
 from gisdesk.render.viewport import NICE_SCALES, Viewport
+from gisdesk.ui import plain_text
 from gisdesk.ui.actions import ActionRegistry, ActionSpec
 from gisdesk.ui.attribute_table import AttributeTable, display_value
 from gisdesk.ui.canvas import CanvasTool, MapCanvas, MapTool
@@ -616,12 +617,12 @@ class MainWindow(QMainWindow):
 
     def _edit_failed(self, title: str, message: str) -> None:
         self.status(message)
-        QMessageBox.warning(self, title, message)
+        plain_text.warning(self, title, message)
 
     def _work_recovered(self, message: str) -> None:
         self.log_message(message)
         QTimer.singleShot(
-            0, lambda: QMessageBox.information(self, tr("已恢复编辑", "Edits recovered"), message)
+            0, lambda: plain_text.information(self, tr("已恢复编辑", "Edits recovered"), message)
         )
 
     def _edited(self, txn: object) -> None:
@@ -642,13 +643,13 @@ class MainWindow(QMainWindow):
         name = self.project.title if self.project else tr("无项目", "no project")
         path = f" — {self.project.path}" if self.project and self.project.path else ""
         star = "*" if self.modified else ""
-        self.setWindowTitle(f"{star}{name}{path} — gisdesk")
+        self.setWindowTitle(plain_text.window_title(f"{star}{name}{path} — gisdesk"))
 
     def confirm_discard(self) -> bool:
         """Ask before dropping unsaved changes; return True when it is fine to go on."""
         if not self.modified or self.project is None:
             return True
-        answer = QMessageBox.question(
+        answer = plain_text.question(
             self,
             tr("未保存的修改", "Unsaved changes"),
             tr(
@@ -966,23 +967,44 @@ class MainWindow(QMainWindow):
         if path:
             self.export_webmap(Path(path))
 
-    def export_webmap(self, path: Path, *, wait: bool = False) -> None:
-        """Write the visible layers as a self-contained HTML map (works offline)."""
-        from gisdesk.export.webmap import export_webmap
+    def export_webmap(self, path: Path, *, wait: bool = False, force: bool = False) -> None:
+        """Write the visible layers as a self-contained HTML map (works offline).
+
+        A map too big for a browser is not written: the window shows the same message as
+        ``gisdesk webmap`` and offers to write it anyway (``force``).
+        """
+        from gisdesk.export.webmap import WebMapTooLargeError, export_webmap
 
         if self.project is None:
             return
-        layers = [layer.name for layer in self.project if layer.visible]
+        project = self.project
+        layers = [layer.name for layer in project if layer.visible]
 
-        def done(_info: object) -> None:
-            self.log_message(tr(f"已导出网页地图 {path}", f"Web map written to {path}"))
+        def run(**hooks: Any) -> object:
+            try:
+                return export_webmap(
+                    project, path, layers=layers, title=project.title, force=force, **hooks
+                )
+            except WebMapTooLargeError as exc:
+                return exc  # asked about in the GUI thread, in done()
 
-        self.start_task(
-            Task(export_webmap, self.project, path, layers=layers, title=self.project.title),
-            done,
-            tr("导出网页地图", "Exporting web map"),
-            wait=wait,
-        )
+        def done(result: object) -> None:
+            if not isinstance(result, WebMapTooLargeError):
+                self.log_message(tr(f"已导出网页地图 {path}", f"Web map written to {path}"))
+                return
+            message = result.message(language())
+            self.log_message(message)
+            answer = plain_text.question(
+                self,
+                tr("网页地图过大", "Web map too large"),
+                message + "\n\n" + tr("仍要写出吗？", "Write it anyway?"),
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            if answer == QMessageBox.StandardButton.Yes and self.project is project:
+                self.export_webmap(path, wait=wait, force=True)
+
+        self.start_task(Task(run), done, tr("导出网页地图", "Exporting web map"), wait=wait)
 
     # --- plan targets -----------------------------------------------------------------
 
@@ -1130,7 +1152,7 @@ class MainWindow(QMainWindow):
         layer = self.current_layer()
         if layer is None or self.project is None:
             return
-        answer = QMessageBox.question(
+        answer = plain_text.question(
             self,
             tr("移除图层", "Remove layer"),
             tr(
@@ -1199,7 +1221,7 @@ class MainWindow(QMainWindow):
         if not copies:
             return False
         newest = copies[0]
-        answer = QMessageBox.question(
+        answer = plain_text.question(
             self,
             tr("恢复未保存的工作", "Recover unsaved work"),
             tr(
@@ -1336,7 +1358,10 @@ class MainWindow(QMainWindow):
         self.log_message(f"{title}：{message}")
         if details:
             self.log.appendPlainText(details)
-        box = QMessageBox(QMessageBox.Icon.Warning, title, message, parent=self)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, plain_text.window_title(title), message, parent=self
+        )
+        box.setTextFormat(Qt.TextFormat.PlainText)  # the message may quote data
         if details:
             box.setDetailedText(details)
         box.setObjectName("error_box")
@@ -1359,7 +1384,7 @@ class MainWindow(QMainWindow):
     def _refresh_recent(self) -> None:
         self.recent_menu.clear()
         for p in self._recent():
-            self.recent_menu.addAction(p, partial(self._open_recent, Path(p)))
+            self.recent_menu.addAction(plain_text.menu_text(p), partial(self._open_recent, Path(p)))
 
     @staticmethod
     def _recent() -> list[str]:

@@ -37,6 +37,7 @@ from gisdesk.core.errors import GisdeskError
 from gisdesk.core.project import Project
 from gisdesk.export.spec import PlateSpec
 from gisdesk.export.templates import TEMPLATES, PlateTemplate
+from gisdesk.ui import plain_text
 from gisdesk.ui.i18n import language, tr
 from gisdesk.ui.workers import Task, run_task
 
@@ -260,8 +261,10 @@ class PlateDesigner(QDialog):
         try:
             self.template = replace(self.template, items=items)
         except GisdeskError as exc:  # off the page or empty: keep the item where it was
-            self.preview.setToolTip(exc.message(language()))
-            self.setWindowTitle(tr("制图出版 — ", "Map plate — ") + exc.message(language()))
+            self.preview.setToolTip(plain_text.auto_text(exc.message(language())))
+            self.setWindowTitle(
+                plain_text.window_title(tr("制图出版 — ", "Map plate — ") + exc.message(language()))
+            )
             self._item_chosen()
             return
         self.schedule_preview()
@@ -357,7 +360,9 @@ class PlateDesigner(QDialog):
     def _run(self, task: Task, label: str, path: Path, *, wait: bool) -> None:
         def done(_result: object) -> None:
             self.setWindowTitle(
-                tr(f"制图出版 — 已导出 {path.name}", f"Map plate — exported {path.name}")
+                plain_text.window_title(
+                    tr(f"制图出版 — 已导出 {path.name}", f"Map plate — exported {path.name}")
+                )
             )
 
         if self.start_task is not None:

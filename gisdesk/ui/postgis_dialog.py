@@ -42,6 +42,7 @@ from gisdesk.io.postgis.profiles import (
     remembered_password,
     save_profiles,
 )
+from gisdesk.ui import plain_text
 from gisdesk.ui.actions import ActionSpec
 from gisdesk.ui.i18n import language, tr
 from gisdesk.ui.workers import Task, run_task
@@ -102,7 +103,7 @@ class PostgisDialog(QDialog):
             )
         self.test_button = QPushButton(tr("测试连接", "Test connection"))
         self.test_button.setObjectName("test_connection")
-        self.result_label = QLabel(tr("尚未连接。", "Not connected yet."))
+        self.result_label = plain_text.plain_label(tr("尚未连接。", "Not connected yet."))
         self.result_label.setObjectName("result")
         self.result_label.setWordWrap(True)
         # Room for a server's error (up to four lines) without squeezing; selectable, so

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
-    QMessageBox,
     QPushButton,
     QSpinBox,
     QWidget,
@@ -23,6 +22,7 @@ from gisdesk.core.errors import GisdeskError
 from gisdesk.core.layer import Layer
 from gisdesk.core.style import LabelSpec, LayerStyle, StyleClass, Symbol
 from gisdesk.render.prepared import geometry_family
+from gisdesk.ui import plain_text
 from gisdesk.ui.i18n import language, tr
 
 __all__ = ["SetStyle", "StyleDialog"]
@@ -65,7 +65,9 @@ class StyleDialog(QDialog):
         super().__init__(parent)
         self.layer = layer
         self.undo = undo
-        self.setWindowTitle(tr(f"样式 — {layer.title}", f"Style — {layer.title}"))
+        self.setWindowTitle(
+            plain_text.window_title(tr(f"样式 — {layer.title}", f"Style — {layer.title}"))
+        )
         style = layer.style
         import numpy as np
 
@@ -225,7 +227,7 @@ class StyleDialog(QDialog):
         try:
             style = self.build_style()
         except GisdeskError as exc:
-            QMessageBox.warning(
+            plain_text.warning(
                 self, tr("无法应用样式", "Cannot apply style"), exc.message(language())
             )
             return False

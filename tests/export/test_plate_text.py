@@ -144,11 +144,13 @@ def test_svg_with_control_characters_is_valid_xml(tmp_path):
     assert _squash("控制\ufffd字符\ufffd<b>&") in _svg_text(tmp_path / "p.svg")
 
 
-def test_nothing_in_plates_parses_text_as_markup():
-    """The plate and map painters draw strings with QPainter only: no rich-text engine."""
+def test_nothing_in_plates_or_web_maps_parses_text_as_markup():
+    """Plates and the map painter draw strings with QPainter only (no rich-text engine);
+    web maps use no template engine."""
     forbidden = re.compile(
         r"QTextDocument|QTextEdit|QTextBrowser|QStaticText|QLabel|setHtml|RichText|"
-        r"mightBeRichText|TextShowMnemonic|jinja|\bTemplate\("
+        r"mightBeRichText|TextShowMnemonic|\bTemplate\("
+        r"|\b(?:import|from) (?:folium|jinja2|branca)\b"
     )
     for package in ("export", "render"):
         for path in sorted((ROOT / "gisdesk" / package).glob("*.py")):

@@ -12,7 +12,9 @@ __all__ = [
     "ConflictError",
     "GisdeskError",
     "InputError",
+    "ProjectBusyError",
     "ProjectError",
+    "ProjectReadOnlyError",
     "SchemaError",
     "StyleError",
 ]
@@ -54,6 +56,21 @@ class StyleError(InputError):
 
 class ProjectError(GisdeskError):
     """A project file that cannot be opened or saved."""
+
+
+class ProjectReadOnlyError(ProjectError):
+    """A project file (or its folder) this user may not write: it is left as it is."""
+
+
+class ProjectBusyError(ProjectError):
+    """Another program (or window) is writing the project; ``holder`` says who, if known.
+
+    ``holder`` has the keys ``user``, ``host``, ``pid``, ``since`` and ``purpose``.
+    """
+
+    def __init__(self, zh: str, en: str, *, holder: dict[str, object] | None = None) -> None:
+        super().__init__(zh, en)
+        self.holder = holder
 
 
 class ConflictError(GisdeskError):

@@ -345,21 +345,20 @@ def run_interchange(args: argparse.Namespace, *, lang: str = "zh") -> int:
 
 def run_import(args: argparse.Namespace, *, lang: str = "zh") -> int:
     """Run ``gisdesk import`` and return the exit code."""
+    from gisdesk.cli.writing import locked_project
     from gisdesk.core.errors import ProjectError
     from gisdesk.core.project import Project
+    from gisdesk.io.project_lock import check_writable
     from gisdesk.io.project_store import open_project, save_project
 
     zh = lang == "zh"
     project_path: Path = args.project
-    if project_path.exists() or not args.create:
-        if not project_path.exists():
-            raise ProjectError(
-                f"项目文件不存在：{project_path}（新建请加 --create）",
-                f"The project file does not exist: {project_path} (add --create to create it)",
-            )
-        project = open_project(project_path)
-    else:
-        project = Project(title=project_path.stem, path=project_path)
+    if not project_path.exists() and not args.create:
+        raise ProjectError(
+            f"项目文件不存在：{project_path}（新建请加 --create）",
+            f"The project file does not exist: {project_path} (add --create to create it)",
+        )
+    check_writable(project_path)  # a read-only project is refused before any work
     sheet: str | int | None = args.sheet
     if isinstance(sheet, str) and sheet.isdigit():
         sheet = int(sheet)
@@ -373,9 +372,15 @@ def run_import(args: argparse.Namespace, *, lang: str = "zh") -> int:
         sheet=sheet if sheet is not None else 0,
         swap_xy=args.swap_xy,
     )
-    layer = layer_from_import(imported, project, name=args.name, layer_type=args.layer_type)
-    project.add_layer(layer)
-    save_project(project, project_path)
+    # the project is read and written under its lock: no other writer comes in between
+    with locked_project(project_path, purpose="import", lang=lang) as lock:
+        if project_path.exists():
+            project = open_project(project_path)
+        else:
+            project = Project(title=project_path.stem, path=project_path)
+        layer = layer_from_import(imported, project, name=args.name, layer_type=args.layer_type)
+        project.add_layer(layer)
+        save_project(project, project_path, lock=lock)
     print(
         f"已导入图层“{layer.name}”：{len(layer)} 个要素"
         if zh

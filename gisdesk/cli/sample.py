@@ -83,4 +83,5 @@ def build_sample_project(
             )
         )
     report(progress, 0.6, "写入项目文件")
-    return save_project(project, out, timestamp=SAMPLE_TIMESTAMP)
+    # a new file (not written into the old one), so a rebuild gives the same bytes
+    return save_project(project, out, timestamp=SAMPLE_TIMESTAMP, fresh_file=True)

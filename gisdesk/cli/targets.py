@@ -100,7 +100,7 @@ def run_targets(args: argparse.Namespace, *, lang: str = "zh") -> int:
         project_targets,
         record_evaluation,
     )
-    from gisdesk.io.project_store import open_project, save_project
+    from gisdesk.io.project_store import open_project
     from gisdesk.io.schemas import load_schemas
 
     zh = lang == "zh"
@@ -120,8 +120,9 @@ def run_targets(args: argparse.Namespace, *, lang: str = "zh") -> int:
         return EXIT_IO
     evaluation = evaluate_targets(project, targets, as_of=as_of, schemas=load_schemas())
     if args.record:
-        record_evaluation(project, evaluation, datetime.now().replace(microsecond=0))
-        save_project(project)
+        when = datetime.now().replace(microsecond=0)
+        record_evaluation(project, evaluation, when)
+        _record_in_file(args.project, evaluation, when, lang)
     if args.format == "json":
         _emit(evaluation.to_json(), args.out, zh)
     elif args.format == "xlsx":
@@ -138,6 +139,26 @@ def run_targets(args: argparse.Namespace, *, lang: str = "zh") -> int:
         _emit(_table_text(evaluation, lang=lang, layout=args.layout), args.out, zh)
     missed = evaluation.summary()["missed"]
     return EXIT_MISSED if args.fail_on_missed and missed else EXIT_OK
+
+
+def _record_in_file(path: Path, evaluation: TargetEvaluation, when: datetime, lang: str) -> None:
+    """Add the snapshot to the history in the file, under the project's lock.
+
+    The history is read from the file inside the write, so snapshots others recorded
+    since this command opened the project are kept.
+    """
+    from gisdesk.analysis.targets import record_evaluation
+    from gisdesk.cli.writing import locked_project
+    from gisdesk.core.project import Project
+    from gisdesk.io.project_store import update_settings
+
+    def change(settings: dict[str, Any]) -> None:
+        current = Project()
+        current.settings = settings
+        record_evaluation(current, evaluation, when)
+
+    with locked_project(path, purpose="record", lang=lang) as lock:
+        update_settings(path, change, lock=lock)
 
 
 def _emit(text: str, out: Path | None, zh: bool) -> None:

@@ -103,8 +103,12 @@ class EditTransaction:
 class EditStore(Protocol):
     """Where accepted edits go. ``apply`` returns only once the transaction is durable."""
 
-    def apply(self, txn: EditTransaction) -> None:
-        """Write the transaction atomically, or raise a GisdeskError and write nothing."""
+    def apply(self, txn: EditTransaction) -> EditTransaction | None:
+        """Write the transaction atomically, or raise a GisdeskError and write nothing.
+
+        A store that numbers transactions or new features itself returns the transaction
+        as stored; the editor then applies and records that one (None: stored as given).
+        """
 
     def transactions(self) -> list[EditTransaction]:
         """All transactions the store has recorded, oldest first."""
@@ -283,8 +287,9 @@ class Editor:
         )
         store = self._store_for(txn)
         if store is not None:
-            store.apply(txn)  # durable before memory changes; raises and nothing changes
-        self._next_id += 1
+            stored = store.apply(txn)  # durable before memory changes; raises, nothing changes
+            txn = stored if stored is not None else txn
+        self._next_id = max(self._next_id, txn.id) + 1
         self._apply_memory(txn.changes)
         self._record(txn)
         self.applied.emit(txn)
@@ -341,8 +346,8 @@ class Editor:
         """Add one feature; return its new feature id."""
         change, default = self.insert_change(layer, geometry, values)
         zh, en = label or default
-        self.commit(zh, en, [change])
-        return change.fid
+        txn = self.commit(zh, en, [change])
+        return txn.changes[0].fid  # the id the store gave it
 
     def insert_change(
         self, layer: str, geometry: BaseGeometry, values: Mapping[str, Any] | None = None

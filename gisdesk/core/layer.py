@@ -103,6 +103,9 @@ class Layer:
         self.revision = 0  # bumped on every data change, so caches know when to rebuild
         # Feature ids (the GeoPackage fid), aligned with the rows: stable across edits.
         self.fids: np.ndarray = _default_fids(len(data))
+        # The highest id the layer has ever used (features deleted since, or ids its file
+        # used before): new features get ids above it, so an id is never reused.
+        self.fid_floor = 0
         self.selection: np.ndarray = np.empty(0, dtype=np.intp)  # row positions, sorted
         self.changed = Signal()
 
@@ -126,6 +129,8 @@ class Layer:
             fids = np.asarray(fids, dtype=np.int64)
             if len(fids) != len(data):
                 raise ValueError("fids must have one id per row")
+            if len(self.fids):
+                self.fid_floor = max(self.fid_floor, int(self.fids.max()))
             self.fids = fids
         elif len(data) != len(self.fids):
             self.fids = _default_fids(len(data))
@@ -150,8 +155,9 @@ class Layer:
         return int(self.fids[row])
 
     def next_fid(self) -> int:
-        """Return an id no feature of the layer has yet."""
-        return int(self.fids.max()) + 1 if len(self.fids) else 1
+        """Return an id no feature of the layer has, nor had before (see ``fid_floor``)."""
+        highest = int(self.fids.max()) if len(self.fids) else 0
+        return max(highest, self.fid_floor) + 1
 
     def set_selection(self, rows: Iterable[int] | np.ndarray) -> None:
         """Select features by row position (replacing the selection) and tell the views."""

@@ -28,7 +28,7 @@ import socket
 import sqlite3
 import struct
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,8 @@ from pyproj import CRS, Transformer
 from shapely.geometry.base import BaseGeometry
 
 from gisdesk.core.editing import GEOMETRY, EditTransaction, FeatureChange
-from gisdesk.core.errors import ProjectError
+from gisdesk.core.errors import GisdeskError, ProjectError
+from gisdesk.io.project_lock import ProjectLock
 
 __all__ = [
     "JOURNAL_TABLE",
@@ -47,7 +48,9 @@ __all__ = [
     "decode_value",
     "encode_value",
     "gpkg_blob",
+    "note_rolled_back",
     "pid_alive",
+    "read_transactions",
 ]
 
 JOURNAL_TABLE = "gisdesk_edits"
@@ -214,6 +217,22 @@ class _Table:
     columns: dict[str, str]  # name -> declared type (upper case)
 
 
+_ROLLED_BACK: set[str] = set()
+
+
+def note_rolled_back(path: str | os.PathLike[str]) -> None:
+    """Record that opening rolled back a write a crash cut off (for the recovery report)."""
+    _ROLLED_BACK.add(os.path.realpath(path))
+
+
+def _take_rolled_back(path: Path) -> bool:
+    real = os.path.realpath(path)
+    if real in _ROLLED_BACK:
+        _ROLLED_BACK.discard(real)
+        return True
+    return False
+
+
 def pid_alive(pid: int) -> bool:
     """Whether a process of this machine is still running (True when the OS cannot tell)."""
     if pid == os.getpid():
@@ -232,28 +251,41 @@ def _quote(name: str) -> str:
 
 
 class GpkgEditStore:
-    """Writes edit transactions into a project GeoPackage as they are accepted."""
+    """Writes edit transactions into a project GeoPackage as they are accepted.
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    Creating the store and reading from it write nothing: the journal table, the session
+    marker and the rows go into the file with the first edit, in that edit's transaction.
+    Every write holds the project's lock: ``lock`` when the caller holds it (the window
+    holds its project's lock while the project is open), otherwise the store takes the
+    lock at its first write and keeps it until :meth:`close`.
+
+    New feature ids and transaction numbers are taken inside the write transaction, above
+    everything the file has used (its rows, the table's AUTOINCREMENT counter and its
+    journal), so ids never collide and are never reused, whatever another program wrote
+    since the layer was read; :meth:`apply` returns the transaction as stored.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, lock: ProjectLock | None = None) -> None:
         self.path = Path(path)
         journal = self.path.with_name(self.path.name + "-journal")
         self.rolled_back = journal.exists() and journal.stat().st_size > 0
+        self.rolled_back = _take_rolled_back(self.path) or self.rolled_back
         try:
             con = sqlite3.connect(self.path, isolation_level=None, timeout=10)
             con.execute("PRAGMA synchronous=FULL")
             con.execute("SELECT count(*) FROM sqlite_master").fetchone()  # rolls back a hot journal
             _register_functions(con)
-            con.execute(_JOURNAL_SQL)
-            con.execute(
-                "CREATE TABLE IF NOT EXISTS gisdesk_project "
-                "(key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)"
-            )
         except sqlite3.DatabaseError as exc:
             raise ProjectError(
                 f"无法打开项目文件 {self.path.name} 进行编辑（{exc}）。",
                 f"Cannot open the project file {self.path.name} for editing ({exc}).",
             ) from None
         self._con = con
+        self._lock = lock
+        self._own_lock: ProjectLock | None = None
+        self._closed = False
+        self._user = ""
+        self._marker: dict[str, Any] | None = None  # this session's marker, once written
         self._tables: dict[str, _Table] = {}
         self._transformers: dict[tuple[str, int], Transformer] = {}
         self.layer_crs: dict[str, CRS] = {}
@@ -261,58 +293,64 @@ class GpkgEditStore:
     # --- sessions ---------------------------------------------------------------------
 
     def begin_session(self, user: str) -> RecoveryReport | None:
-        """Mark the file as being edited; report a crashed earlier session, if any."""
-        report = None
+        """Start a session (its marker is written with its first edit); report a crash.
+
+        A marker left by another process that no longer runs (or by anyone, when this
+        store holds the project's lock: the lock admits one writer) means that session
+        ended in a crash; the report says what it had saved, and the marker is removed.
+        """
+        self._user = user
+        if not self._has_table("gisdesk_project"):
+            return None
         row = self._con.execute(
             "SELECT value FROM gisdesk_project WHERE key=?", (_SESSION_KEY,)
         ).fetchone()
-        if row is not None:
-            old = json.loads(row[0])
-            crashed = old.get("host") != socket.gethostname() or not pid_alive(
-                int(old.get("pid", 0))
-            )
-            if crashed or int(old.get("pid", 0)) == os.getpid():
-                since = int(old.get("since", 0))
-                last = self._con.execute(
-                    f"SELECT label_zh, label_en, at FROM {JOURNAL_TABLE} WHERE txn >= ? "
-                    "ORDER BY txn DESC LIMIT 1",
-                    (since,),
-                ).fetchone()
-                count = self._con.execute(
-                    f"SELECT count(DISTINCT txn) FROM {JOURNAL_TABLE} WHERE txn >= ?", (since,)
-                ).fetchone()[0]
-                if int(old.get("pid", 0)) != os.getpid():
-                    report = RecoveryReport(
-                        user=str(old.get("user", "")),
-                        host=str(old.get("host", "")),
-                        started=str(old.get("started", "")),
-                        transactions=int(count),
-                        last_label_zh=last[0] if last else "",
-                        last_label_en=last[1] if last else "",
-                        last_at=last[2] if last else "",
-                        rolled_back=self.rolled_back,
-                    )
-        next_txn = self._con.execute(
-            f"SELECT coalesce(max(txn), 0) + 1 FROM {JOURNAL_TABLE}"
-        ).fetchone()[0]
-        marker = {
-            "pid": os.getpid(),
-            "host": socket.gethostname(),
-            "user": user,
-            "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "since": int(next_txn),
-        }
-        with self._transaction():
+        if row is None:
+            return None
+        old = json.loads(row[0])
+        pid = int(old.get("pid", 0))
+        if pid == os.getpid():
+            return None
+        crashed = (
+            self._holds_lock() or old.get("host") != socket.gethostname() or not pid_alive(pid)
+        )
+        if not crashed:
+            return None
+        since = int(old.get("since", 0))
+        last = count = None
+        if self._has_table(JOURNAL_TABLE):
+            last = self._con.execute(
+                f"SELECT label_zh, label_en, at FROM {JOURNAL_TABLE} WHERE txn >= ? "
+                "ORDER BY txn DESC LIMIT 1",
+                (since,),
+            ).fetchone()
+            count = self._con.execute(
+                f"SELECT count(DISTINCT txn) FROM {JOURNAL_TABLE} WHERE txn >= ?", (since,)
+            ).fetchone()[0]
+        report = RecoveryReport(
+            user=str(old.get("user", "")),
+            host=str(old.get("host", "")),
+            started=str(old.get("started", "")),
+            transactions=int(count or 0),
+            last_label_zh=last[0] if last else "",
+            last_label_en=last[1] if last else "",
+            last_at=last[2] if last else "",
+            rolled_back=self.rolled_back,
+        )
+        # the crashed session is over: its marker goes, so the next opening is quiet
+        with contextlib.suppress(GisdeskError, sqlite3.Error), self._writing(marker=False):
             self._con.execute(
-                "INSERT OR REPLACE INTO gisdesk_project (key, value) VALUES (?, ?)",
-                (_SESSION_KEY, json.dumps(marker, ensure_ascii=False)),
+                "DELETE FROM gisdesk_project WHERE key=? AND value=?", (_SESSION_KEY, row[0])
             )
         return report
 
     def end_session(self) -> None:
-        """Remove this session's marker (a clean close)."""
-        with self._transaction():
+        """Remove this session's marker (a clean close); nothing to do if it never edited."""
+        if self._marker is None or self._closed:
+            return
+        with self._writing(marker=False):
             self._con.execute("DELETE FROM gisdesk_project WHERE key=?", (_SESSION_KEY,))
+        self._marker = None
 
     def update_setting(self, name: str, value: Any) -> None:
         """Write one entry of the project settings into the file at once.
@@ -322,7 +360,7 @@ class GpkgEditStore:
         as the edit itself.
         """
         try:
-            with self._transaction():
+            with self._writing():
                 row = self._con.execute(
                     "SELECT value FROM gisdesk_project WHERE key='settings'"
                 ).fetchone()
@@ -335,10 +373,10 @@ class GpkgEditStore:
                     (json.dumps(settings, ensure_ascii=False, sort_keys=True),),
                 )
         except sqlite3.Error as exc:
-            raise ProjectError(
-                f"项目设置未能写入项目文件（{exc}）。请检查磁盘空间和文件权限。",
-                f"The project settings could not be written to the project file ({exc}). "
-                "Check disk space and file permissions.",
+            raise _write_error(
+                exc,
+                "项目设置未能写入项目文件",
+                "The project settings could not be written to the project file",
             ) from None
 
     # --- EditStore --------------------------------------------------------------------
@@ -353,24 +391,29 @@ class GpkgEditStore:
             is not None
         )
 
-    def apply(self, txn: EditTransaction) -> None:
-        """Write the transaction's rows and journal entries in one SQLite transaction."""
+    def apply(self, txn: EditTransaction) -> EditTransaction:
+        """Write the transaction's rows and journal entries in one SQLite transaction.
+
+        Returns the transaction as stored: its number and the ids of new features are
+        taken here, inside the write (see the class documentation).
+        """
         try:
-            with self._transaction():
-                for seq, change in enumerate(txn.changes):
-                    self._write_change(change)
+            with self._writing():
+                stored = self._allocate(txn)
+                for seq, change in enumerate(stored.changes):
+                    self._write_change(change, restore=stored.action != "edit")
                     self._con.execute(
                         f"INSERT INTO {JOURNAL_TABLE} ({_JOURNAL_COLUMNS}) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (
-                            txn.id,
+                            stored.id,
                             seq,
-                            txn.at,
-                            txn.user,
-                            txn.action,
-                            txn.target,
-                            txn.label_zh,
-                            txn.label_en,
+                            stored.at,
+                            stored.user,
+                            stored.action,
+                            stored.target,
+                            stored.label_zh,
+                            stored.label_en,
                             change.layer,
                             change.fid,
                             change.op,
@@ -379,44 +422,143 @@ class GpkgEditStore:
                         ),
                     )
         except sqlite3.Error as exc:
-            raise ProjectError(
-                f"编辑未能写入项目文件，已取消（{exc}）。请检查磁盘空间和文件权限。",
-                f"The edit could not be written to the project file and was cancelled "
-                f"({exc}). Check disk space and file permissions.",
+            raise _write_error(
+                exc,
+                "编辑未能写入项目文件，已取消",
+                "The edit could not be written to the project file and was cancelled",
             ) from None
+        return stored
 
     def transactions(self) -> list[EditTransaction]:
         """Every recorded transaction, oldest first."""
+        if not self._has_table(JOURNAL_TABLE):
+            return []
         rows = self._con.execute(
             f"SELECT {_JOURNAL_COLUMNS} FROM {JOURNAL_TABLE} ORDER BY txn, seq"
         ).fetchall()
-        out: list[EditTransaction] = []
-        current: list[Any] = []
-        for row in rows:
-            if current and current[-1][0] != row[0]:
-                out.append(_transaction_from_rows(current))
-                current = []
-            current.append(row)
-        if current:
-            out.append(_transaction_from_rows(current))
-        return out
+        return _group_transactions(rows)
+
+    def fid_floor(self, layer: str) -> int:
+        """The highest feature id the layer's table or the journal has ever used."""
+        return self._fid_floor(layer)
 
     def close(self) -> None:
-        """Close the connection (the file stays as it is)."""
+        """Close the connection (the file stays as it is) and give up a lock it took."""
+        self._closed = True
         with contextlib.suppress(sqlite3.Error):
             self._con.close()
+        if self._own_lock is not None:
+            self._own_lock.release()
+            self._own_lock = None
 
     # --- internals --------------------------------------------------------------------
 
+    def _has_table(self, name: str) -> bool:
+        return (
+            self._con.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)
+            ).fetchone()
+            is not None
+        )
+
+    def _holds_lock(self) -> bool:
+        return (self._lock is not None and self._lock.held) or self._own_lock is not None
+
+    def _hold_lock(self) -> None:
+        if self._closed:
+            raise ProjectError(
+                f"编辑未能写入项目文件 {self.path.name}：编辑存储已关闭。",
+                f"The edit could not be written to the project file {self.path.name}: the "
+                "edit store is closed.",
+            )
+        if self._lock is not None:
+            if not self._lock.held:
+                raise ProjectError(
+                    f"编辑未能写入项目文件 {self.path.name}：已不再持有项目锁。",
+                    f"The edit could not be written to the project file {self.path.name}: "
+                    "the project's lock is no longer held.",
+                )
+            return
+        if self._own_lock is None:
+            self._own_lock = ProjectLock(self.path).acquire(purpose="edit", user=self._user or None)
+
     @contextlib.contextmanager
-    def _transaction(self) -> Iterator[None]:
+    def _writing(self, *, marker: bool = True) -> Iterator[None]:
+        """One write transaction, under the lock, with the journal table and the marker."""
+        self._hold_lock()
         self._con.execute("BEGIN IMMEDIATE")
+        written = None
         try:
+            self._con.execute(_JOURNAL_SQL)
+            self._con.execute(
+                "CREATE TABLE IF NOT EXISTS gisdesk_project "
+                "(key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)"
+            )
+            if marker and self._marker is None:
+                written = self._write_marker()
             yield
         except BaseException:
             self._con.execute("ROLLBACK")
             raise
         self._con.execute("COMMIT")
+        if written is not None:
+            self._marker = written
+
+    def _write_marker(self) -> dict[str, Any]:
+        next_txn = self._con.execute(
+            f"SELECT coalesce(max(txn), 0) + 1 FROM {JOURNAL_TABLE}"
+        ).fetchone()[0]
+        marker = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "user": self._user,
+            "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "since": int(next_txn),
+        }
+        self._con.execute(
+            "INSERT OR REPLACE INTO gisdesk_project (key, value) VALUES (?, ?)",
+            (_SESSION_KEY, json.dumps(marker, ensure_ascii=False)),
+        )
+        return marker
+
+    def _fid_floor(self, layer: str) -> int:
+        table = self._table(layer)
+        name, fid_col = _quote(table.name), _quote(table.fid_col)
+        highest = int(
+            self._con.execute(f"SELECT coalesce(max({fid_col}), 0) FROM {name}").fetchone()[0]
+        )
+        with contextlib.suppress(sqlite3.OperationalError):  # no AUTOINCREMENT table in the file
+            row = self._con.execute(
+                "SELECT seq FROM sqlite_sequence WHERE name=?", (table.name,)
+            ).fetchone()
+            if row is not None and row[0] is not None:
+                highest = max(highest, int(row[0]))
+        if self._has_table(JOURNAL_TABLE):
+            row = self._con.execute(
+                f"SELECT max(fid) FROM {JOURNAL_TABLE} WHERE layer=?", (layer,)
+            ).fetchone()
+            if row is not None and row[0] is not None:
+                highest = max(highest, int(row[0]))
+        return highest
+
+    def _allocate(self, txn: EditTransaction) -> EditTransaction:
+        """The transaction with its number and new feature ids taken from the file."""
+        last = self._con.execute(f"SELECT coalesce(max(txn), 0) FROM {JOURNAL_TABLE}").fetchone()[0]
+        number = txn.id if txn.id > int(last) else int(last) + 1
+        if txn.action != "edit":  # undo and redo restore the very features they name
+            return replace(txn, id=number)
+        floors: dict[str, int] = {}
+        changes = []
+        for change in txn.changes:
+            if change.op != "insert":
+                changes.append(change)
+                continue
+            if change.layer not in floors:
+                floors[change.layer] = self._fid_floor(change.layer)
+            fid = max(change.fid, floors[change.layer] + 1)
+            floors[change.layer] = fid
+            changes.append(replace(change, fid=fid))
+        return replace(txn, id=number, changes=tuple(changes))
 
     def _table(self, name: str) -> _Table:
         if name in self._tables:
@@ -483,7 +625,7 @@ class GpkgEditStore:
             row[column] = self._sql_value(table, column, value)
         return row
 
-    def _write_change(self, change: FeatureChange) -> None:
+    def _write_change(self, change: FeatureChange, *, restore: bool) -> None:
         table = self._table(change.layer)
         name, fid_col = _quote(table.name), _quote(table.fid_col)
         if change.after is None:
@@ -491,8 +633,18 @@ class GpkgEditStore:
             return
         row = self._row(table, change.after)
         if change.before is None:
-            # idempotent: a retried insert replaces the row it wrote before
-            self._con.execute(f"DELETE FROM {name} WHERE {fid_col}=?", (change.fid,))
+            taken = self._con.execute(
+                f"SELECT 1 FROM {name} WHERE {fid_col}=?", (change.fid,)
+            ).fetchone()
+            if taken is not None:  # only a restore can meet this: ids are never reused
+                what = "撤销/重做要恢复的" if restore else "新"
+                raise ProjectError(
+                    f"{what}要素编号 {change.fid}（图层“{table.name}”）在项目文件中已被占用，"
+                    "编辑已取消，文件未改动。请重新打开项目。",
+                    f"Feature id {change.fid} of layer '{table.name}' is already taken in the "
+                    "project file; the edit was cancelled and the file is unchanged. Reopen "
+                    "the project.",
+                )
             cols = [table.fid_col, *row]
             self._con.execute(
                 f"INSERT INTO {name} ({', '.join(_quote(c) for c in cols)}) "
@@ -506,9 +658,43 @@ class GpkgEditStore:
                 f"UPDATE {name} SET {assignments} WHERE {fid_col}=?", (*row.values(), change.fid)
             )
             if cur.rowcount != 1:
-                raise sqlite3.IntegrityError(
-                    f"feature {change.fid} of {table.name} is not in the file"
+                raise ProjectError(
+                    f"要素 {change.fid}（图层“{table.name}”）已不在项目文件中，编辑已取消。"
+                    "请重新打开项目。",
+                    f"Feature {change.fid} of layer '{table.name}' is no longer in the project "
+                    "file; the edit was cancelled. Reopen the project.",
                 )
+
+
+_SQLITE_FULL = 13
+_SQLITE_READONLY = 8
+_SQLITE_BUSY = 5
+_SQLITE_CONSTRAINT = 19
+
+
+def _write_error(exc: sqlite3.Error, zh: str, en: str) -> ProjectError:
+    """A ProjectError saying why SQLite refused a write, in words for the user."""
+    code = int(getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
+    if code == _SQLITE_FULL:
+        why = (
+            "磁盘已满，文件未改动。请腾出空间后重试",
+            "the disk is full; the file is unchanged. Free some space and try again",
+        )
+    elif code == _SQLITE_READONLY:
+        why = ("文件或所在文件夹只读", "the file or its folder is read-only")
+    elif code == _SQLITE_BUSY:
+        why = (
+            "另一个程序正在写入该文件，请稍后再试",
+            "another program is writing the file; try again in a moment",
+        )
+    elif code == _SQLITE_CONSTRAINT:
+        why = (
+            f"与文件中的数据冲突（{exc}），文件未改动。请重新打开项目",
+            f"it conflicts with data in the file ({exc}); the file is unchanged; reopen it",
+        )
+    else:
+        why = (f"{exc}。请检查磁盘空间和文件权限", f"{exc}. Check disk space and file permissions")
+    return ProjectError(f"{zh}：{why[0]}。", f"{en}: {why[1]}.")
 
 
 def _transform_xy(transformer: Transformer, xy: Any) -> Any:
@@ -530,6 +716,36 @@ def _transaction_from_rows(rows: list[Any]) -> EditTransaction:
         label_en=first[7],
         changes=tuple(FeatureChange(r[8], int(r[9]), _load(r[11]), _load(r[12])) for r in rows),
     )
+
+
+def read_transactions(path: str | os.PathLike[str]) -> list[EditTransaction]:
+    """Every transaction in a project file's journal, read without writing anything."""
+    con = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)
+    try:
+        has = con.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (JOURNAL_TABLE,)
+        ).fetchone()
+        if has is None:
+            return []
+        rows = con.execute(
+            f"SELECT {_JOURNAL_COLUMNS} FROM {JOURNAL_TABLE} ORDER BY txn, seq"
+        ).fetchall()
+    finally:
+        con.close()
+    return _group_transactions(rows)
+
+
+def _group_transactions(rows: list[Any]) -> list[EditTransaction]:
+    out: list[EditTransaction] = []
+    current: list[Any] = []
+    for row in rows:
+        if current and current[-1][0] != row[0]:
+            out.append(_transaction_from_rows(current))
+            current = []
+        current.append(row)
+    if current:
+        out.append(_transaction_from_rows(current))
+    return out
 
 
 def copy_journal(con: sqlite3.Connection, source: Path) -> None:

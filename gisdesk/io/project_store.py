@@ -7,10 +7,21 @@ tables beside them (unregistered in ``gpkg_contents``, so other GIS programs ign
 ``gisdesk_layers``   one row per layer: drawing position, layer type, title, visibility,
                      opacity, group, style (JSON) and metadata (JSON, incl. 示意数据 flag).
 
-A save writes a complete new file beside the target, flushes it to disk and renames it over
-the target in one step (``os.replace``), so a crash or a kill at any moment leaves either the
-old or the new project, never a mixture. A GeoPackage without gisdesk tables opens too: each
-vector table becomes a layer, typed by its name when it matches a layer schema.
+A save writes a complete new file beside the target and flushes it to disk. A new project
+file is then renamed into place (``os.replace``). An existing project is never swapped for
+another file: the new content goes into it in one SQLite transaction (the backup API copies
+the new file's pages into the project under SQLite's rollback journal), so the project keeps
+its permissions, owner and links, programs reading it see the old or the new content, and
+a crash or a kill at any moment leaves either the old or the new project, never a mixture.
+Every save holds the project's lock (:mod:`gisdesk.io.project_lock`) and refuses a project
+this user may not write.
+
+Opening reads only (SQLite read-only connections): the file keeps its bytes and its time.
+The one exception is a write that a crash cut off: SQLite's hot journal must be rolled back
+before anyone can read the file, and opening does that (under the lock) when it may write.
+
+A GeoPackage without gisdesk tables opens too: each vector table becomes a layer, typed by
+its name when it matches a layer schema.
 """
 
 from __future__ import annotations
@@ -20,7 +31,7 @@ import json
 import os
 import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,14 +46,28 @@ from gisdesk.core.progress import CancelToken, ProgressCallback, check_cancel, r
 from gisdesk.core.project import Project
 from gisdesk.core.schema import coerce_to_schema
 from gisdesk.core.style import LayerStyle
-from gisdesk.io.edit_journal import copy_journal, pid_alive
+from gisdesk.io.edit_journal import copy_journal, note_rolled_back, pid_alive
+from gisdesk.io.project_lock import (
+    ProjectLock,
+    check_writable,
+    default_timeout,
+    held_here,
+    read_only_reason,
+)
 from gisdesk.io.schemas import load_schemas
 from gisdesk.io.styles import load_styles
 
 if TYPE_CHECKING:
     from gisdesk.core.schema import LayerSchema
 
-__all__ = ["FORMAT_VERSION", "open_project", "read_project_layer", "save_project"]
+__all__ = [
+    "FORMAT_VERSION",
+    "open_project",
+    "read_project_layer",
+    "recover_interrupted_write",
+    "save_project",
+    "update_settings",
+]
 
 FORMAT_VERSION = 1
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -82,6 +107,65 @@ def _connect_ro(path: Path) -> Iterator[sqlite3.Connection]:
         yield con
     finally:
         con.close()
+
+
+_SQLITE_READONLY_ROLLBACK = 776  # a read-only connection met a hot journal
+
+
+def _needs_rollback(exc: sqlite3.Error) -> bool:
+    return getattr(exc, "sqlite_errorcode", None) == _SQLITE_READONLY_ROLLBACK
+
+
+def recover_interrupted_write(path: str | os.PathLike[str]) -> bool:
+    """Roll back a write a crash cut off (SQLite's hot journal); True if there was one.
+
+    Reading a file with a hot journal is impossible until the journal is played back,
+    which writes the old pages back into the file. That happens here, under the project's
+    lock, and only when this user may write the project.
+
+    Raises
+    ------
+    ProjectError
+        The journal must be rolled back but this user may not write the project, or
+        another writer holds it longer than the lock timeout.
+    """
+    path = Path(path)
+    try:
+        with _connect_ro(path) as con:
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return False
+    except sqlite3.Error as exc:
+        if not _needs_rollback(exc):
+            return False  # not a hot journal: reading reports what is wrong
+    reason = read_only_reason(path)
+    if reason is not None:
+        raise ProjectError(
+            f"项目文件 {path.name} 上次写入时被中断（旁边有 {path.name}-journal），需要先恢复"
+            f"才能读取，而恢复要写入文件。{reason[0]}请让有写权限的用户打开一次。",
+            f"A write to the project file {path.name} was cut off (see {path.name}-journal "
+            f"beside it); reading it needs a recovery, which writes the file. {reason[1]} "
+            "Ask a user who may write it to open it once.",
+        )
+    own = None if held_here(path) is not None else ProjectLock(path)
+    if own is not None:
+        own.acquire(timeout=default_timeout(), purpose="recover")
+    try:
+        con = sqlite3.connect(path, timeout=30)
+        try:
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()  # plays it back
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        raise ProjectError(
+            f"项目文件 {path.name} 上次写入时被中断，恢复失败（{exc}）。请使用备份。",
+            f"A write to the project file {path.name} was cut off and recovering it failed "
+            f"({exc}). Use a backup.",
+        ) from None
+    finally:
+        if own is not None:
+            own.release()
+    note_rolled_back(path)
+    return True
 
 
 def _read_gisdesk_tables(
@@ -170,6 +254,7 @@ def open_project(
     """
     path = Path(path)
     _check_file(path)
+    recover_interrupted_write(path)
     settings, rows, features = _read_gisdesk_tables(path)
     schemas = load_schemas()
     styles = load_styles()
@@ -341,8 +426,11 @@ def save_project(
     journal_from: Path | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    lock: ProjectLock | None = None,
+    lock_timeout: float | None = None,
+    fresh_file: bool = False,
 ) -> Path:
-    """Save the project atomically to ``path`` (default: where it was opened from).
+    """Save the project to ``path`` (default: where it was opened from), all or nothing.
 
     Parameters
     ----------
@@ -356,11 +444,27 @@ def save_project(
     journal_from
         The GeoPackage whose edit journal (undo history and audit trail) the saved file
         carries on; default: the project's current file, if it has one.
+    lock
+        The target's lock, when the caller holds it already (the window holds its
+        project's lock while the project is open); otherwise the save takes it.
+    lock_timeout
+        Seconds to wait for another writer's lock (default
+        :func:`~gisdesk.io.project_lock.default_timeout`).
+    fresh_file
+        Replace an existing target by a new file (renamed into place, its permission bits
+        kept) instead of writing into it: for rebuilding the sample byte for byte.
 
     Returns
     -------
     Path
         The saved file.
+
+    Raises
+    ------
+    ProjectReadOnlyError
+        This user may not write the target or its folder; nothing was written.
+    ProjectBusyError
+        Another writer holds the target's lock; nothing was written.
     """
     target = Path(path) if path is not None else project.path
     if target is None:
@@ -371,6 +475,45 @@ def save_project(
             f"保存位置的文件夹不存在：{target.parent}",
             f"The folder to save into does not exist: {target.parent}",
         )
+    own: ProjectLock | None = None
+    if lock is None:
+        own = ProjectLock(target).acquire(
+            timeout=default_timeout() if lock_timeout is None else lock_timeout, purpose="save"
+        )
+    elif not lock.held or not lock.covers(target):
+        raise ProjectError(
+            "内部错误：保存时未持有该项目的锁。",
+            "Internal error: saving without holding the project's lock.",
+        )
+    else:
+        check_writable(target)
+    try:
+        _save_locked(project, target, timestamp, journal_from, progress, cancel, fresh_file)
+    finally:
+        if own is not None:
+            own.release()
+    project.path = target
+    report(progress, 1.0, "已保存")
+    return target
+
+
+def _is_sqlite(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(len(_SQLITE_MAGIC)) == _SQLITE_MAGIC
+    except OSError:
+        return False
+
+
+def _save_locked(
+    project: Project,
+    target: Path,
+    timestamp: str | None,
+    journal_from: Path | None,
+    progress: ProgressCallback | None,
+    cancel: CancelToken | None,
+    fresh_file: bool,
+) -> None:
     _remove_stale_temporaries(target)
     if journal_from is None and project.path is not None and Path(project.path).is_file():
         journal_from = Path(project.path)
@@ -399,7 +542,15 @@ def save_project(
         check_cancel(cancel)
         _write_state(tmp, project, journal_from)
         _fsync_path(tmp)
-        tmp.replace(target)
+        check_cancel(cancel)
+        if target.exists() and _is_sqlite(target) and not fresh_file:
+            _write_into(tmp, target)
+            tmp.unlink()
+        else:
+            if target.exists():  # a new file in place of an old one keeps its permissions
+                with contextlib.suppress(OSError):
+                    tmp.chmod(target.stat().st_mode & 0o7777)
+            tmp.replace(target)
         _fsync_path(target.parent, directory=True)
     except GisdeskError:
         tmp.unlink(missing_ok=True)
@@ -412,9 +563,94 @@ def save_project(
         ) from exc
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
-    project.path = target
-    report(progress, 1.0, "已保存")
-    return target
+
+
+def _write_into(source: Path, target: Path) -> None:
+    """Make ``target`` a page-for-page copy of ``source`` in one SQLite transaction.
+
+    The backup API writes the target under its rollback journal (``synchronous=FULL``): a
+    kill or power cut part-way leaves a hot journal that the next opening rolls back, so
+    the target is the old or the new project. Readers of the target wait for the commit.
+    """
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    try:
+        dst = sqlite3.connect(target, timeout=60)
+        try:
+            mode = dst.execute("PRAGMA journal_mode").fetchone()[0]
+            if str(mode).lower() == "wal":  # a page-size change needs a rollback journal
+                dst.execute("PRAGMA journal_mode=DELETE")
+            dst.execute("PRAGMA synchronous=FULL")
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+
+
+def update_settings(
+    path: str | os.PathLike[str],
+    change: Callable[[dict[str, Any]], None],
+    *,
+    lock: ProjectLock | None = None,
+    lock_timeout: float | None = None,
+) -> dict[str, Any]:
+    """Change the project settings kept in the file, in one SQLite transaction.
+
+    ``change`` gets the settings as the file has them at that moment (under the lock, so
+    nobody else changes them meanwhile) and edits the dict in place; the result is
+    written back and returned. Nothing else in the file changes.
+    """
+    path = Path(path)
+    _check_file(path)
+    own: ProjectLock | None = None
+    if lock is None:
+        own = ProjectLock(path).acquire(
+            timeout=default_timeout() if lock_timeout is None else lock_timeout, purpose="save"
+        )
+    elif not lock.held or not lock.covers(path):
+        raise ProjectError(
+            "内部错误：写入时未持有该项目的锁。",
+            "Internal error: writing without holding the project's lock.",
+        )
+    else:
+        check_writable(path)
+    try:
+        con = sqlite3.connect(path, isolation_level=None, timeout=30)
+        try:
+            con.execute("PRAGMA synchronous=FULL")
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                con.execute(
+                    "CREATE TABLE IF NOT EXISTS gisdesk_project "
+                    "(key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)"
+                )
+                row = con.execute(
+                    "SELECT value FROM gisdesk_project WHERE key='settings'"
+                ).fetchone()
+                settings = json.loads(row[0]) if row is not None else {}
+                if not isinstance(settings, dict):
+                    settings = {}
+                change(settings)
+                con.execute(
+                    "INSERT OR REPLACE INTO gisdesk_project (key, value) VALUES ('settings', ?)",
+                    (json.dumps(settings, ensure_ascii=False, sort_keys=True),),
+                )
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        raise ProjectError(
+            f"项目设置未能写入 {path.name}，文件未改动（{exc}）。",
+            f"The project settings could not be written to {path.name}; the file is "
+            f"unchanged ({exc}).",
+        ) from None
+    finally:
+        if own is not None:
+            own.release()
+    return settings
 
 
 def _create_empty_gpkg(path: Path) -> None:

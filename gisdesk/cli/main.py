@@ -135,6 +135,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     module, function = _RUNNERS[args.command]
     runner = getattr(importlib.import_module(module), function)
     try:
+        from gisdesk.cli.outputs import check_outputs
+
+        check_outputs(args)  # no command writes its result over one of its inputs
         return int(runner(args, lang=lang))
     except Cancelled:
         return 130

@@ -1,0 +1,90 @@
+"""A result never replaces its input: output paths checked against the files read.
+
+``gisdesk analyze zones P.gpkg --out P.gpkg`` would write the result over the project it
+reads. :func:`refuse_overwriting` stops that before any work: an output is refused when it
+is the same file as an input by real path or by identity (device and inode, which catches
+symbolic links, hard links, ``..`` and other spellings of one file), and also when it is
+one of the files SQLite and gisdesk keep beside a project (``-journal``, ``-wal``,
+``-shm``, ``.lock``), whose loss would damage the project as surely.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from gisdesk.core.errors import InputError
+
+__all__ = ["PROJECT_SIDECARS", "refuse_overwriting", "same_file"]
+
+PROJECT_SIDECARS = ("-journal", "-wal", "-shm", ".lock")
+"""Files kept beside a project file ``P``: ``P-journal``, ``P-wal``, ``P-shm``, ``P.lock``."""
+
+
+def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Whether two paths name one existing file (symbolic and hard links included)."""
+    try:
+        return Path(a).samefile(b)
+    except OSError:  # either does not exist (yet)
+        return False
+
+
+def _norm(path: str | os.PathLike[str]) -> str:
+    return os.path.normcase(os.path.realpath(path))
+
+
+def _how(out: Path, existing: Path) -> tuple[str, str]:
+    if out.is_symlink():
+        return "（符号链接指向它）", " (a symbolic link to it)"
+    if _norm(out) != _norm(existing):
+        return "（硬链接到同一文件）", " (a hard link to the same file)"
+    return "", ""
+
+
+def refuse_overwriting(
+    outputs: Iterable[str | os.PathLike[str]],
+    inputs: Iterable[str | os.PathLike[str]],
+    *,
+    project: str | os.PathLike[str] | None = None,
+) -> None:
+    """Raise an :class:`InputError` if writing any output would replace an input.
+
+    Parameters
+    ----------
+    outputs
+        Every file the command is going to write (side files such as a JSON summary too).
+    inputs
+        Every existing file the command reads.
+    project
+        The project file among the inputs (named as such in the message); its sidecar
+        files are protected as well.
+    """
+    ins = [Path(p) for p in inputs]
+    if project is not None:
+        ins.insert(0, Path(project))
+    for out_path in outputs:
+        out = Path(out_path)
+        for inp in ins:
+            is_project = project is not None and same_file(inp, project)
+            what_zh, what_en = (
+                ("项目文件", "the project file") if is_project else ("输入文件", "the input file")
+            )
+            if same_file(out, inp):
+                how_zh, how_en = _how(out, inp)
+                raise InputError(
+                    f"输出文件 {out} 就是{what_zh} {inp}{how_zh}，写出结果会把它覆盖掉。"
+                    "请换一个输出文件名。",
+                    f"The output file {out} is {what_en} {inp}{how_en}; writing the result "
+                    "would replace it. Choose another output file.",
+                )
+            if is_project and inp.exists():
+                for suffix in PROJECT_SIDECARS:
+                    if _norm(out) == _norm(str(os.path.realpath(inp)) + suffix):
+                        raise InputError(
+                            f"输出文件 {out} 是项目文件 {inp} 旁边的 {suffix} 文件，"
+                            "覆盖它会损坏项目。请换一个输出文件名。",
+                            f"The output file {out} is the {suffix} file kept beside the "
+                            f"project file {inp}; replacing it would damage the project. "
+                            "Choose another output file.",
+                        )

@@ -10,10 +10,15 @@ from it, so undo survives saving and closing.
 
 Where edits go:
 
-* a project file the user can write: straight into it;
-* a project without a file, a bundled sample or a read-only file: into a working copy in
-  the recovery folder, created at the first edit; "Save as" moves the work to the chosen
-  file. A working copy left by a crashed session is offered again at the next start.
+* a project file the user can write: straight into it. The controller holds the project's
+  lock (:mod:`gisdesk.io.project_lock`) from opening to closing, so no other program or
+  window writes the file meanwhile; opening writes nothing into the file;
+* a project without a file or the bundled sample: into a working copy in the recovery
+  folder, created at the first edit; "Save as" moves the work to the chosen file. A
+  working copy left by a crashed session is offered again at the next start;
+* a file this user may not write, or one another program or window is writing: nowhere.
+  The project opens read-only (:attr:`EditController.read_only` says why) and every edit
+  is refused with that reason; "Save as" to a file of one's own makes it editable.
 """
 
 from __future__ import annotations
@@ -37,9 +42,10 @@ from gisdesk.core.editing import (
     FeatureChange,
     default_user,
 )
-from gisdesk.core.errors import GisdeskError, InputError
+from gisdesk.core.errors import GisdeskError, InputError, ProjectError
 from gisdesk.core.project import Project
-from gisdesk.io.edit_journal import GpkgEditStore, RecoveryReport, pid_alive
+from gisdesk.io.edit_journal import GpkgEditStore, RecoveryReport, pid_alive, read_transactions
+from gisdesk.io.project_lock import ProjectLock, read_only_reason
 from gisdesk.io.project_store import save_project
 from gisdesk.resources import sample_data_dir
 from gisdesk.ui.i18n import language, settings, tr
@@ -47,6 +53,7 @@ from gisdesk.ui.i18n import language, settings, tr
 __all__ = [
     "EditController",
     "JournalCommand",
+    "is_bundled_sample",
     "recoverable_copies",
     "recovery_dir",
     "writable_project_file",
@@ -78,6 +85,17 @@ def _marker(path: Path) -> dict[str, Any] | None:
     return None if row is None else dict(json.loads(row[0]))
 
 
+def _in_use(path: Path) -> bool:
+    """Whether a running program holds the file's lock."""
+    lock = ProjectLock(path)
+    try:
+        lock.acquire(timeout=0, purpose="recover")
+    except GisdeskError:
+        return True
+    lock.release()
+    return False
+
+
 def recoverable_copies() -> list[Path]:
     """Working copies whose session ended in a crash (newest first)."""
     found = []
@@ -87,19 +105,25 @@ def recoverable_copies() -> list[Path]:
             continue
         pid = int(marker.get("pid", 0))
         alive = marker.get("host") == socket.gethostname() and pid_alive(pid)
-        if not alive:
+        if not alive and not _in_use(path):
             found.append(path)
     return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
 
 
-def writable_project_file(path: Path | None) -> bool:
-    """Whether edits may go straight into this file (not a bundled sample, not read-only)."""
-    if path is None or not path.is_file():
+def is_bundled_sample(path: Path | None) -> bool:
+    """Whether the file is (inside) the bundled sample data: edited in a working copy."""
+    if path is None:
         return False
     with contextlib.suppress(OSError, ValueError):
-        if path.resolve().is_relative_to(sample_data_dir().resolve()):
-            return False
-    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+        return path.resolve().is_relative_to(sample_data_dir().resolve())
+    return False
+
+
+def writable_project_file(path: Path | None) -> bool:
+    """Whether edits may go straight into this file (not a bundled sample, not read-only)."""
+    if path is None or not path.is_file() or is_bundled_sample(path):
+        return False
+    return read_only_reason(path) is None
 
 
 class JournalCommand(QUndoCommand):
@@ -138,6 +162,8 @@ class EditController(QObject):
         self.editor: Editor | None = None
         self.store: GpkgEditStore | None = None
         self.working_copy: Path | None = None  # where edits go when the project has no file
+        self.lock: ProjectLock | None = None  # held while the file edits go to is open
+        self.read_only: tuple[str, str] | None = None  # why edits are refused (zh, en)
         self.applying = False  # True while an accepted edit changes layers (not "unsaved")
         self.saving = False
 
@@ -150,7 +176,11 @@ class EditController(QObject):
         return str(configured) if configured else default_user()
 
     def attach(self, project: Project | None, *, working_copy: Path | None = None) -> None:
-        """Start editing a project (close the previous one's store cleanly)."""
+        """Start editing a project (close the previous one's store cleanly).
+
+        A project file is locked for this window while it is open; one this user may not
+        write, or one another program holds, opens read-only (:attr:`read_only`).
+        """
         self.detach()
         self.project = project
         if project is None:
@@ -160,9 +190,24 @@ class EditController(QObject):
         target = working_copy if working_copy is not None else project.path
         if working_copy is not None:
             self.working_copy = working_copy
-        if writable_project_file(target):
-            assert target is not None
-            self._open_store(target, report=True)
+        if target is None or (working_copy is None and is_bundled_sample(target)):
+            return  # edits go to a working copy made at the first edit
+        if not target.is_file():
+            return
+        reason = read_only_reason(target)
+        lock = ProjectLock(target)
+        if reason is None:
+            try:
+                lock.acquire(timeout=0, purpose="edit", user=self.editor.user)
+            except GisdeskError as exc:
+                reason = (exc.zh, exc.en)
+        if reason is not None:
+            self.read_only = reason
+            with contextlib.suppress(GisdeskError, sqlite3.Error):
+                self.editor.load_history(read_transactions(target))  # for feature histories
+            return
+        self.lock = lock
+        self._open_store(target, report=True)
 
     def detach(self, *, keep_copy: bool = False) -> None:
         """Close the store, marking a clean end; drop the working copy unless asked to keep it."""
@@ -171,16 +216,27 @@ class EditController(QObject):
                 self.store.end_session()
             self.store.close()
             self.store = None
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
         if self.working_copy is not None and not keep_copy:
             for suffix in ("", "-journal"):
                 Path(str(self.working_copy) + suffix).unlink(missing_ok=True)
         self.working_copy = None
+        self.read_only = None
         self.editor = None
         self.project = None
 
+    def read_only_message(self, lang: str | None = None) -> str:
+        """Why this project's edits are refused ("" when they are not)."""
+        if self.read_only is None:
+            return ""
+        zh, en = self.read_only
+        return zh if (lang or language()) == "zh" else en
+
     def _open_store(self, path: Path, *, report: bool) -> None:
         assert self.editor is not None
-        store = GpkgEditStore(path)
+        store = GpkgEditStore(path, lock=self.lock)
         recovery: RecoveryReport | None = store.begin_session(self.editor.user)
         self.store = store
         self.editor.store = store
@@ -222,13 +278,31 @@ class EditController(QObject):
         project = self.project
         stem = "".join(ch for ch in project.title if ch.isalnum()) or "project"
         copy = recovery_dir() / f"{stem}-{os.getpid()}-{id(project) & 0xFFFF:04x}.gpkg"
+        lock = ProjectLock(copy).acquire(timeout=0, purpose="edit", user=self.editor.user)
         path, title = project.path, project.title
         try:
-            save_project(project, copy)
+            save_project(project, copy, lock=lock)
+        except BaseException:
+            lock.release()
+            raise
         finally:
             project.path, project.title = path, title
         self.working_copy = copy
+        self.lock = lock
         self._open_store(copy, report=False)
+
+    def lock_for_save(self, path: Path) -> ProjectLock:
+        """The lock a save to ``path`` holds: this window's, or a new one taken now.
+
+        Raises
+        ------
+        ProjectError
+            ``path`` may not be written, or another program holds it.
+        """
+        if self.lock is not None and self.lock.held and self.lock.covers(path):
+            return self.lock
+        user = self.editor.user if self.editor is not None else self.user_name()
+        return ProjectLock(path).acquire(timeout=0, purpose="save", user=user)
 
     def suspend_for_save(self) -> None:
         """Close the store while a full save rewrites the file (edits wait until resumed)."""
@@ -239,9 +313,21 @@ class EditController(QObject):
             if self.editor is not None:
                 self.editor.store = None
 
-    def resume_after_save(self, saved: Path | None) -> None:
-        """Reopen the store on the saved file (or the previous one if the save failed)."""
+    def resume_after_save(self, saved: Path | None, lock: ProjectLock | None = None) -> None:
+        """Reopen the store on the saved file (or the previous one if the save failed).
+
+        ``lock`` is the lock the save held (:meth:`lock_for_save`): after a save to
+        another file it becomes this window's lock, and the old file's is given up.
+        """
         self.saving = False
+        if lock is not None and lock is not self.lock:
+            if saved is None or self.editor is None:
+                lock.release()
+            else:
+                if self.lock is not None:
+                    self.lock.release()
+                self.lock = lock
+                self.read_only = None  # the project now lives in a file of the user's own
         if self.editor is None:
             return
         target = saved or self.working_copy or (self.project.path if self.project else None)
@@ -249,9 +335,8 @@ class EditController(QObject):
             for suffix in ("", "-journal"):
                 Path(str(self.working_copy) + suffix).unlink(missing_ok=True)
             self.working_copy = None
-        if writable_project_file(target) or (target is not None and target == self.working_copy):
-            assert target is not None
-            self.store = GpkgEditStore(target)
+        if target is not None and self.lock is not None and self.lock.covers(target):
+            self.store = GpkgEditStore(target, lock=self.lock)
             self.store.begin_session(self.editor.user)
             self.editor.store = self.store
             for layer in self.project or []:
@@ -293,6 +378,13 @@ class EditController(QObject):
                 "正在保存项目，请稍候再编辑。",
                 "The project is being saved; edit again in a moment.",
             )
+        remote = self.editor.stores if self.editor is not None else {}
+        if self.read_only is not None and any(c.layer not in remote for c in changes):
+            zh, en = self.read_only
+            raise ProjectError(
+                f"项目以只读方式打开，不能编辑：{zh}",
+                f"The project is open read-only and cannot be edited: {en}",
+            )
         self._ensure_store()
         if self.store is not None:
             remote = self.editor.stores if self.editor is not None else {}
@@ -313,7 +405,7 @@ class EditController(QObject):
         saved: Path | None = None
         path, title = self.project.path, self.project.title
         try:
-            saved = save_project(self.project, target, journal_from=source)
+            saved = save_project(self.project, target, journal_from=source, lock=self.lock)
         finally:
             if self.working_copy is not None:
                 self.project.path, self.project.title = path, title
@@ -351,7 +443,7 @@ class EditController(QObject):
             self.failed.emit(tr("编辑未保存", "Edit not saved"), exc.message(language()))
             return None
         txn = self.commit(label or default, [change])
-        return change.fid if txn is not None else None
+        return txn.changes[0].fid if txn is not None else None  # the id the file gave it
 
     def update_feature(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import time
 import traceback
 from collections.abc import Callable
@@ -40,8 +41,8 @@ from gisdesk.ui.canvas import CanvasTool, MapCanvas, MapTool
 from gisdesk.ui.editing import (
     EditController,
     JournalCommand,
+    is_bundled_sample,
     recoverable_copies,
-    writable_project_file,
 )
 from gisdesk.ui.feature_form import edit_feature_attributes
 from gisdesk.ui.feature_history import show_feature_history
@@ -166,6 +167,9 @@ class MainWindow(QMainWindow):
         self.scale_box.setMinimumWidth(130)
         self.scale_box.addItems([f"1:{s:,}" for s in NICE_SCALES])
         self.crs_label = QLabel("")
+        self.read_only_label = QLabel(tr("只读", "Read-only"))  # why: in its tooltip
+        self.read_only_label.setObjectName("read_only")
+        self.read_only_label.hide()
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(180)
         self.progress.setRange(0, 100)
@@ -179,6 +183,7 @@ class MainWindow(QMainWindow):
             QLabel(tr("比例尺", "Scale")),
             self.scale_box,
             self.crs_label,
+            self.read_only_label,
             self.progress,
             self.cancel_button,
         ]
@@ -642,8 +647,22 @@ class MainWindow(QMainWindow):
     def _update_title(self) -> None:
         name = self.project.title if self.project else tr("无项目", "no project")
         path = f" — {self.project.path}" if self.project and self.project.path else ""
+        if self.edits.read_only is not None:  # why: in the status bar's 只读 tooltip
+            path += tr("（只读）", " (read-only)")
+        self._show_read_only()
         star = "*" if self.modified else ""
         self.setWindowTitle(plain_text.window_title(f"{star}{name}{path} — gisdesk"))
+
+    def _show_read_only(self) -> None:
+        """Show 只读 in the status bar while edits are refused, the reason as its tooltip."""
+        reason = self.edits.read_only_message()
+        self.read_only_label.setVisible(bool(reason))
+        # always rich text, escaped: a file name in the reason is shown as it is
+        self.read_only_label.setToolTip(
+            f'<p style="white-space:pre-wrap">{html.escape(reason, quote=False)}</p>'
+            if reason
+            else ""
+        )
 
     def confirm_discard(self) -> bool:
         """Ask before dropping unsaved changes; return True when it is fine to go on."""
@@ -695,17 +714,19 @@ class MainWindow(QMainWindow):
                 self.modified = True
                 self._update_title()
                 return
-            if not writable_project_file(path):
-                project.path = None  # a sample or read-only file: edits go to a working copy
+            if is_bundled_sample(path):
+                project.path = None  # the bundled sample: edits go to a working copy
                 self.log_message(
                     tr(
-                        f"{path.name} 是示例或只读文件：编辑保存在工作副本中，"
+                        f"{path.name} 是示例文件：编辑保存在工作副本中，"
                         "请用“另存为”保存到自己的文件。",
-                        f"{path.name} is a sample or read-only file: edits are kept in a "
+                        f"{path.name} is the sample file: edits are kept in a "
                         "working copy; use Save As to keep them in a file of your own.",
                     )
                 )
             self.set_project(project)
+            if self.edits.read_only is not None:
+                self.log_message(tr("只读：", "Read-only: ") + self.edits.read_only_message())
             self._remember_recent(path)
             self.log_message(
                 tr(
@@ -722,8 +743,8 @@ class MainWindow(QMainWindow):
         """Save to the project's file (asking where when it has none)."""
         if self.project is None:
             return False
-        if self.project.path is None:
-            return self.save_as(wait=wait)
+        if self.project.path is None or self.edits.read_only is not None:
+            return self.save_as(wait=wait)  # a read-only file stays as it is
         return self._save_to(self.project.path, wait=wait)
 
     def save_as(self, *, wait: bool = False) -> bool:
@@ -746,8 +767,14 @@ class MainWindow(QMainWindow):
         project = self.project
         ok: list[bool] = []
 
+        try:  # this window's lock, or the target's taken now: one writer at a time
+            lock = self.edits.lock_for_save(path)
+        except GisdeskError as exc:
+            self.report_error(tr("无法保存", "Cannot save"), exc.message(language()))
+            return False
+
         def done(saved: Path) -> None:
-            self.edits.resume_after_save(saved)
+            self.edits.resume_after_save(saved, lock)
             self.modified = False
             self.undo.setClean()
             self._remember_recent(saved)
@@ -758,11 +785,11 @@ class MainWindow(QMainWindow):
         journal = self.edits.journal_source()
         self.edits.suspend_for_save()
         self.start_task(
-            Task(save_project, project, path, journal_from=journal),
+            Task(save_project, project, path, journal_from=journal, lock=lock),
             done,
             tr("保存项目", "Saving"),
             wait=wait,
-            on_failed=lambda: self.edits.resume_after_save(None),
+            on_failed=lambda: self.edits.resume_after_save(None, lock),
         )
         return bool(ok) if wait else True
 

@@ -22,6 +22,8 @@ def _crash(window) -> Path:
     )
     store.close()
     window.edits.store = None
+    window.edits.lock.release()  # the system releases a killed process's lock
+    window.edits.lock = None
     window.edits.working_copy = None  # a dead process deletes nothing
     return path
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Tracebacks of errors the tests provoke go to a log of the run, not the user's log folder
+# (gisdesk.io.logs); commands the tests start inherit it.
+os.environ.setdefault("GISDESK_LOG_DIR", tempfile.mkdtemp(prefix="gisdesk-test-logs-"))
 
 
 def _hypothesis_profiles() -> None:

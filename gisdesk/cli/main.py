@@ -1,7 +1,8 @@
 """The ``gisdesk`` command: project info, validation, sample building.
 
 Exit codes: 0 success; 1 the data has errors (validate); 2 wrong usage; 3 a file could not be
-opened or written; 130 cancelled.
+opened or written; 70 an internal error of gisdesk (the traceback is in the log file, see
+:mod:`gisdesk.io.logs`); 130 cancelled.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
 EXIT_IO = 3
+EXIT_INTERNAL = 70  # a fault of gisdesk itself (BSD sysexits EX_SOFTWARE); details in the log
 
 
 def _lang(args: argparse.Namespace) -> str:
@@ -142,8 +144,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Cancelled:
         return 130
     except InputError as exc:
+        _log(args, exc, expected=True)
         print(exc.message(lang), file=sys.stderr)
         return EXIT_USAGE
     except GisdeskError as exc:
+        _log(args, exc, expected=True)
         print(exc.message(lang), file=sys.stderr)
         return EXIT_IO
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a fault of gisdesk: a short message here, the traceback logged
+        zh, en = _internal_error(args, exc)
+        print(zh if lang == "zh" else en, file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _log(args: argparse.Namespace, exc: BaseException, *, expected: bool) -> Path | None:
+    from gisdesk.io.logs import log_exception
+
+    return log_exception(f"gisdesk {args.command}", exc, expected=expected)
+
+
+def _internal_error(args: argparse.Namespace, exc: BaseException) -> tuple[str, str]:
+    """Log an unexpected exception; return the (zh, en) message for the user."""
+    from gisdesk.io.logs import where_logged
+
+    where_zh, where_en = where_logged(_log(args, exc, expected=False))
+    what = f"{type(exc).__name__}: {exc}"
+    if len(what) > 300:
+        what = what[:299] + "…"
+    zh = (
+        f"gisdesk 内部错误（{what}）。这是 gisdesk 的问题，不是您的操作造成的。"
+        f"{where_zh}。请把该文件发给维护人员。"
+    )
+    en = (
+        f"Internal error in gisdesk ({what}). This is a fault of gisdesk, not of what you did. "
+        f"{where_en}. Please send that file to the maintainers."
+    )
+    return zh, en

@@ -8,16 +8,34 @@ that resolution keeps labels their intended size and free of overlaps on every o
 
 from __future__ import annotations
 
+import os
+import sys
+
 from PySide6.QtGui import QGuiApplication
 
-__all__ = ["ensure_gui_app", "layout_dpi"]
+__all__ = ["ensure_gui_app", "headless", "layout_dpi"]
 
 _APP: list[QGuiApplication] = []  # keeps an application created here alive
+
+
+def headless() -> bool:
+    """Whether Qt has no screen to talk to: Linux/BSD without X11 or Wayland, no platform set.
+
+    Qt would abort the whole process there (no traceback, no message of ours); plates do
+    not need a screen, so exports then draw offscreen.
+    """
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return False
+    if sys.platform.startswith(("win", "darwin")):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def ensure_gui_app() -> None:
     """Create a QGuiApplication if the process has none (fonts and painting need one)."""
     if QGuiApplication.instance() is None:
+        if headless():
+            os.environ["QT_QPA_PLATFORM"] = "offscreen"
         _APP.append(QGuiApplication(["gisdesk-export"]))
 
 

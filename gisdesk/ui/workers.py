@@ -8,7 +8,6 @@ thread reach the GUI thread queued, as with any cross-thread Qt signal.
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -17,8 +16,35 @@ from PySide6.QtCore import QObject, Signal
 
 from gisdesk.core.errors import Cancelled, GisdeskError
 from gisdesk.core.progress import CancelToken
+from gisdesk.io.logs import log_exception, where_logged
+from gisdesk.ui.i18n import language, tr
 
-__all__ = ["Task", "TaskSignals", "executor", "run_task"]
+__all__ = ["Task", "TaskSignals", "executor", "run_task", "unexpected_error"]
+
+
+def _context(fn: Callable[..., Any]) -> str:
+    return f"task {getattr(fn, '__qualname__', None) or getattr(fn, '__name__', repr(fn))}"
+
+
+def unexpected_error(context: str, exc: BaseException) -> tuple[str, str]:
+    """Log an unexpected exception with its traceback; return (message, details) for a dialog.
+
+    The message names the error in one line; the details say where the log file is. Neither
+    holds a Python traceback: that is for maintainers, in the log.
+    """
+    where_zh, where_en = where_logged(log_exception(context, exc))
+    what = f"{type(exc).__name__}: {exc}"
+    if len(what) > 300:
+        what = what[:299] + "…"
+    message = tr(
+        f"gisdesk 内部错误：{what}\n这是 gisdesk 的问题，不是您的操作造成的。",
+        f"Internal error in gisdesk: {what}\nThis is a fault of gisdesk, not of what you did.",
+    )
+    details = tr(
+        f"{where_zh}\n请把该文件发给维护人员。",
+        f"{where_en}\nPlease send that file to the maintainers.",
+    )
+    return message, details
 
 
 class TaskSignals(QObject):
@@ -43,6 +69,7 @@ class Task:
         self.cancel_token = CancelToken()
         self.signals = TaskSignals()
         self.future: Future[None] | None = None
+        self.error: BaseException | None = None  # what made the task fail, if it failed
 
     def cancel(self) -> None:
         """Ask the task to stop at its next check."""
@@ -67,10 +94,14 @@ class Task:
             result = self.fn(*self.args, **kwargs)
         except Cancelled:
             self.signals.cancelled.emit()
-        except GisdeskError as exc:
-            self.signals.failed.emit(str(exc), traceback.format_exc())
-        except Exception as exc:
-            self.signals.failed.emit(f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        except GisdeskError as exc:  # bad input: its message says what to fix
+            self.error = exc
+            log_exception(_context(self.fn), exc, expected=True)
+            self.signals.failed.emit(exc.message(language()), "")
+        except Exception as exc:  # a fault of gisdesk: the traceback goes to the log only
+            self.error = exc
+            message, details = unexpected_error(_context(self.fn), exc)
+            self.signals.failed.emit(message, details)
         else:
             if self.cancel_token.cancelled:
                 self.signals.cancelled.emit()

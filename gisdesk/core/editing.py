@@ -35,7 +35,13 @@ from gisdesk.core.events import Signal
 from gisdesk.core.layer import Layer
 from gisdesk.core.project import Project
 from gisdesk.core.schema import GEOMETRY_FAMILY, coerce_to_schema
-from gisdesk.core.validation import check_value
+from gisdesk.core.validation import (
+    ProjectArea,
+    check_feature_geometry,
+    check_finite_geometry,
+    check_value,
+    project_area,
+)
 
 __all__ = [
     "GEOMETRY",
@@ -272,7 +278,9 @@ class Editor:
         GisdeskError
             When the store cannot write the transaction; nothing changed.
         """
-        checked = tuple(self._check(c) for c in changes)
+        # undo/redo put back geometries the file already had: only new ones meet the area rule
+        area = project_area(self.project) if action == "edit" else None
+        checked = tuple(self._check(c, area=area, where=action == "edit") for c in changes)
         if not checked:
             raise InputError("没有要保存的更改。", "There are no changes to save.")
         txn = EditTransaction(
@@ -416,7 +424,9 @@ class Editor:
 
     # --- checks -----------------------------------------------------------------------
 
-    def _check(self, change: FeatureChange) -> FeatureChange:
+    def _check(
+        self, change: FeatureChange, *, area: ProjectArea | None = None, where: bool = True
+    ) -> FeatureChange:
         layer = self.project.layer(change.layer)
         if change.after is None:
             layer.row_of(change.fid)  # must exist
@@ -432,7 +442,7 @@ class Editor:
         columns = set(layer.data.columns) - {layer.data.geometry.name}
         for key, value in list(after.items()):
             if key == GEOMETRY:
-                after[key] = self._check_geometry(layer, value)
+                after[key] = self._check_geometry(layer, value, area=area, where=where)
                 continue
             if key not in columns and (layer.schema is None or key not in layer.schema.field_index):
                 raise InputError(
@@ -450,7 +460,14 @@ class Editor:
                         after[spec.name] = _plain(check_value(spec, None))
         return replace(change, after=after)
 
-    def _check_geometry(self, layer: Layer, geom: object) -> BaseGeometry:
+    def _check_geometry(
+        self, layer: Layer, geom: object, *, area: ProjectArea | None = None, where: bool = True
+    ) -> BaseGeometry:
+        """Check a geometry for the layer: type, validity and, with ``where``, coordinates.
+
+        ``where``: every coordinate a finite number inside ``area`` (the project's area of
+        use, :func:`~gisdesk.core.validation.project_area`; None: valid lon/lat only).
+        """
         if not isinstance(geom, BaseGeometry) or geom.is_empty:
             raise InputError("几何为空，无法保存。", "The geometry is empty and cannot be saved.")
         if layer.schema is not None:
@@ -464,6 +481,8 @@ class Editor:
                 )
             if layer.schema.geometry == "MultiPolygon" and geom.geom_type == "Polygon":
                 geom = shapely.MultiPolygon([geom])
+        if where:
+            check_finite_geometry(geom)  # before validity: GEOS calls inf "invalid coordinate"
         if not shapely.is_valid(geom):
             reason = shapely.is_valid_reason(geom)
             raise InputError(
@@ -471,6 +490,8 @@ class Editor:
                 f"The geometry is not valid ({reason}), e.g. a polygon crossing itself. "
                 "Fix it and save again.",
             )
+        if where:
+            check_feature_geometry(geom, layer.data.crs, area)
         return geom
 
     # --- applying to memory -----------------------------------------------------------

@@ -251,8 +251,10 @@ def coerce_values(values: pd.Series, ftype: FieldType) -> pd.Series:
     if ftype == "str":
         return values.astype("string").astype(object).where(values.notna(), None)
     if ftype == "int":
-        numeric = pd.to_numeric(values, errors="coerce")
-        whole = numeric.where(np.isclose(numeric, np.round(numeric)) | numeric.isna())
+        numeric = pd.to_numeric(values, errors="coerce").astype("float64")
+        # inf, nan text and numbers beyond int64 are not whole numbers a field can hold
+        fits = np.isfinite(numeric) & (numeric.abs() < _INT64_LIMIT)
+        whole = numeric.where(fits & np.isclose(numeric, np.round(numeric)))
         return whole.round().astype("Int64")
     if ftype == "float":
         return pd.to_numeric(values, errors="coerce").astype("float64")
@@ -260,6 +262,9 @@ def coerce_values(values: pd.Series, ftype: FieldType) -> pd.Series:
         return values.map(_to_bool, na_action="ignore").astype("boolean")
     dates = pd.to_datetime(values, errors="coerce")
     return dates.dt.normalize().astype("datetime64[ms]")
+
+
+_INT64_LIMIT = 2.0**63
 
 
 _TRUE = {"1", "true", "t", "yes", "y", "是", "对", "√"}

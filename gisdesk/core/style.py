@@ -40,6 +40,7 @@ CLASSIFICATION_METHODS: tuple[str, ...] = (
     "quantile",
     "natural_breaks",
 )
+MAX_SYMBOL_MM = 100.0  # a marker or line 10 cm wide on paper: beyond it, a typing slip
 _COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
 
 
@@ -94,10 +95,16 @@ class Symbol:
                 f"线型“{sym.dash}”不存在（{where}）。",
                 f"Unknown dash '{sym.dash}' ({where}); use one of {', '.join(DASHES)}.",
             )
-        if not 0.0 <= sym.opacity <= 1.0 or sym.size < 0 or sym.stroke_width < 0:
+        if (
+            not 0.0 <= sym.opacity <= 1.0
+            or not 0.0 <= sym.size <= MAX_SYMBOL_MM
+            or not 0.0 <= sym.stroke_width <= MAX_SYMBOL_MM
+        ):  # NaN and inf fail these comparisons too
             raise StyleError(
-                f"不透明度须在 0 到 1 之间，尺寸和线宽不能为负（{where}）。",
-                f"Opacity must lie in [0, 1] and sizes be non-negative ({where}).",
+                f"不透明度须在 0 到 1 之间，尺寸和线宽须在 0 到 {MAX_SYMBOL_MM:g} 毫米之间"
+                f"（{where}）。",
+                f"Opacity must lie in [0, 1], sizes and widths in [0, {MAX_SYMBOL_MM:g}] mm "
+                f"({where}).",
             )
         return sym
 

@@ -11,14 +11,28 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from gisdesk.core.crs import STORAGE_CRS
+from gisdesk.core.crs import STORAGE_CRS, transformer
 from gisdesk.core.errors import InputError
 from gisdesk.core.schema import GEOMETRY_FAMILY, FieldSpec, LayerSchema, coerce_values
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    from shapely.geometry.base import BaseGeometry
 
-__all__ = ["Issue", "ValidationReport", "check_value", "validate_layer"]
+    from gisdesk.core.project import Project
+
+__all__ = [
+    "AREA_MARGIN_DEG",
+    "WORLD",
+    "Issue",
+    "ProjectArea",
+    "ValidationReport",
+    "check_feature_geometry",
+    "check_finite_geometry",
+    "check_value",
+    "project_area",
+    "validate_layer",
+]
 
 Severity = Literal["error", "warning"]
 
@@ -90,12 +104,172 @@ class ValidationReport:
         )
 
 
+@dataclass(frozen=True)
+class ProjectArea:
+    """Where a project's features may lie: a longitude/latitude box (CGCS2000, EPSG:4490)."""
+
+    west: float
+    south: float
+    east: float
+    north: float
+    source_zh: str
+    source_en: str
+
+    def describe(self, language: str = "zh") -> str:
+        """Return the box and where it comes from, for messages."""
+        box = (
+            f"经度 {self.west:.2f}–{self.east:.2f}，纬度 {self.south:.2f}–{self.north:.2f}"
+            if language == "zh"
+            else f"longitude {self.west:.2f} to {self.east:.2f}, latitude {self.south:.2f} "
+            f"to {self.north:.2f}"
+        )
+        return f"{self.source_zh}：{box}" if language == "zh" else f"{self.source_en}: {box}"
+
+    def contains(self, bounds: np.ndarray) -> np.ndarray:
+        """Return, per (xmin, ymin, xmax, ymax) row in lon/lat, whether it lies inside."""
+        b = np.asarray(bounds, dtype=np.float64).reshape(-1, 4)
+        with np.errstate(invalid="ignore"):
+            return np.asarray(
+                np.isfinite(b).all(axis=1)
+                & (b[:, 0] >= self.west)
+                & (b[:, 2] <= self.east)
+                & (b[:, 1] >= self.south)
+                & (b[:, 3] <= self.north),
+                dtype=bool,
+            )
+
+
+WORLD = ProjectArea(-180.0, -90.0, 180.0, 90.0, "经纬度的有效范围", "valid longitudes/latitudes")
+"""The area of a project that has no district or town layer to derive one from."""
+
+AREA_MARGIN_DEG = 0.1
+"""How far (degrees, about 10 km at Haimen) features may lie outside the district's bounds."""
+
+
+def project_area(project: Project) -> ProjectArea | None:
+    """Return the project's area of use: its district (else towns) layer's bounds + 0.1°.
+
+    Derived from the project itself rather than from EPSG:4549's area of use, which spans
+    three degrees of longitude and all of China's latitudes (a typing slip of a degree would
+    pass) and which Haimen's east coast already leaves. None when the project has no
+    district or town features (then only valid longitudes and latitudes are required).
+    """
+    for kind in ("district", "towns"):
+        for layer in project.layers_of_kind(kind):
+            bounds = _lonlat_bounds(
+                np.asarray(layer.data.geometry.values, dtype=object), layer.data.crs
+            )
+            bounds = bounds[np.isfinite(bounds).all(axis=1)]
+            if not len(bounds):
+                continue
+            m = AREA_MARGIN_DEG
+            return ProjectArea(
+                float(bounds[:, 0].min()) - m,
+                float(bounds[:, 1].min()) - m,
+                float(bounds[:, 2].max()) + m,
+                float(bounds[:, 3].max()) + m,
+                f"项目范围（图层“{layer.title}”的范围外扩 {m:g}°，约 10 千米）",
+                f"the project's area ({layer.name} bounds widened by {m:g} degrees, about 10 km)",
+            )
+    return None
+
+
+def _lonlat_bounds(geoms: np.ndarray, crs: object) -> np.ndarray:
+    """Return each geometry's (xmin, ymin, xmax, ymax) in lon/lat; NaN rows for empty ones.
+
+    A layer in a projected CRS has the four corners of each box transformed (enough to tell
+    a feature in the district from one on another continent); without a CRS the numbers
+    are taken as they are.
+    """
+    with np.errstate(invalid="ignore"):
+        b = np.asarray(shapely.bounds(geoms), dtype=np.float64).reshape(-1, 4)
+    if crs is None or not len(b):
+        return b
+    src = CRS.from_user_input(crs)
+    if src.is_geographic:
+        return b
+    t = transformer(src, STORAGE_CRS)
+    xs = np.concatenate([b[:, 0], b[:, 0], b[:, 2], b[:, 2]])
+    ys = np.concatenate([b[:, 1], b[:, 3], b[:, 1], b[:, 3]])
+    lon, lat = (np.asarray(v, dtype=np.float64).reshape(4, -1) for v in t.transform(xs, ys))
+    with np.errstate(invalid="ignore"):
+        return np.column_stack([lon.min(axis=0), lat.min(axis=0), lon.max(axis=0), lat.max(axis=0)])
+
+
+def _finite_coordinates(geoms: np.ndarray) -> np.ndarray:
+    """Return whether every coordinate of each geometry is a finite number (z too)."""
+    coords, index = shapely.get_coordinates(geoms, include_z=True, return_index=True)
+    bad = ~np.isfinite(coords[:, :2]).all(axis=1)
+    if coords.shape[1] > 2:  # a missing z is NaN in 2-D geometries: only inf counts there
+        bad |= np.isinf(coords[:, 2])
+    ok = np.ones(len(geoms), dtype=bool)
+    ok[np.unique(index[bad])] = False
+    return ok
+
+
+def _where_text(bounds: np.ndarray, language: str) -> str:
+    xmin, ymin, xmax, ymax = (float(v) for v in bounds)
+    if xmin == xmax and ymin == ymax:
+        return (
+            f"经度 {xmin:.4f}、纬度 {ymin:.4f}"
+            if language == "zh"
+            else f"longitude {xmin:.4f}, latitude {ymin:.4f}"
+        )
+    return (
+        f"经度 {xmin:.4f}–{xmax:.4f}、纬度 {ymin:.4f}–{ymax:.4f}"
+        if language == "zh"
+        else f"longitude {xmin:.4f} to {xmax:.4f}, latitude {ymin:.4f} to {ymax:.4f}"
+    )
+
+
+def _outside_texts(bounds: np.ndarray, area: ProjectArea) -> tuple[str, str]:
+    zh = (
+        f"坐标（{_where_text(bounds, 'zh')}）超出{area.describe('zh')}。"
+        "请检查是否经纬度颠倒、坐标系选错或输入有误。"
+    )
+    en = (
+        f"The coordinates ({_where_text(bounds, 'en')}) lie outside {area.describe('en')}. "
+        "Check for swapped longitude/latitude, a wrong coordinate system or a typing slip."
+    )
+    return zh, en
+
+
+_NOT_FINITE = (
+    "几何含无效坐标（无穷大或非数值），请重绘或删除该要素。",
+    "The geometry has coordinates that are not finite numbers (inf or NaN); redraw or delete it.",
+)
+
+
+def check_finite_geometry(geom: BaseGeometry) -> None:
+    """Raise an :class:`InputError` when a coordinate of the geometry is inf or NaN."""
+    if not _finite_coordinates(np.array([geom], dtype=object))[0]:
+        raise InputError(*_NOT_FINITE)
+
+
+def check_feature_geometry(geom: BaseGeometry, crs: object, area: ProjectArea | None) -> None:
+    """Raise an :class:`InputError` when one geometry has non-finite or out-of-area coordinates.
+
+    The editor calls it for every drawn, moved or pasted geometry; ``area`` is the project's
+    (:func:`project_area`), or None for valid longitudes/latitudes only.
+    """
+    check_finite_geometry(geom)
+    geoms = np.array([geom], dtype=object)
+    geographic = crs is None or CRS.from_user_input(crs).is_geographic
+    use = area or (WORLD if geographic else None)
+    if use is None:
+        return
+    bounds = _lonlat_bounds(geoms, crs)
+    if not use.contains(bounds)[0]:
+        raise InputError(*_outside_texts(bounds[0], use))
+
+
 def validate_layer(
     gdf: gpd.GeoDataFrame,
     schema: LayerSchema,
     *,
     layer: str | None = None,
     storage_crs: CRS | None = STORAGE_CRS,
+    area: ProjectArea | None = None,
 ) -> ValidationReport:
     """Check attributes, geometries and CRS of a layer against its schema.
 
@@ -109,6 +283,10 @@ def validate_layer(
         The name used in messages (defaults to the schema id).
     storage_crs
         The CRS the layer must be in, or None to accept any declared CRS.
+    area
+        Where the features must lie (:func:`project_area`); None requires only valid
+        longitudes and latitudes (for a layer in a geographic CRS). Coordinates must be
+        finite numbers in any case.
     """
     name = layer or schema.id
     report = ValidationReport(layer=name)
@@ -140,6 +318,7 @@ def validate_layer(
             )
         )
     _check_geometries(gdf, schema, name, report)
+    _check_coordinates(gdf, name, report, area)
     for spec in schema.fields:
         if spec.name not in gdf.columns:
             if spec.required:
@@ -236,6 +415,28 @@ def _check_geometries(
             )
 
 
+def _check_coordinates(
+    gdf: gpd.GeoDataFrame, name: str, report: ValidationReport, area: ProjectArea | None
+) -> None:
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    finite = _finite_coordinates(geoms)
+    for row in np.flatnonzero(present & ~finite):
+        report.issues.append(
+            Issue("error", name, int(row), None, "geometry-coordinates", *_NOT_FINITE)
+        )
+    geographic = gdf.crs is None or CRS.from_user_input(gdf.crs).is_geographic
+    use = area or (WORLD if geographic else None)
+    check = np.flatnonzero(present & finite)
+    if use is None or not len(check):
+        return
+    bounds = _lonlat_bounds(geoms[check], gdf.crs)
+    outside = ~use.contains(bounds)
+    for row, box in zip(check[outside], bounds[outside], strict=True):
+        zh, en = _outside_texts(box, use)
+        report.issues.append(Issue("error", name, int(row), None, "geometry-outside", zh, en))
+
+
 def _check_field(
     raw: pd.Series, values: pd.Series, spec: FieldSpec, name: str, report: ValidationReport
 ) -> None:
@@ -271,6 +472,22 @@ def _check_field(
             )
         )
     present = ~values.isna().to_numpy()
+    if spec.type == "float":
+        numbers = values.astype("float64").to_numpy()
+        infinite = present & np.isinf(numbers)
+        for row in np.flatnonzero(infinite):
+            add(
+                Issue(
+                    "error",
+                    name,
+                    int(row),
+                    spec.name,
+                    "not-finite",
+                    f"数值 {numbers[row]:g} 不是有限数值（{spec.label_zh}）。",
+                    f"Value {numbers[row]:g} is not a finite number ({spec.label_en}).",
+                )
+            )
+        present = present & ~infinite
     if spec.domain:
         allowed = set(spec.domain_values)
         outside = present & ~values.map(lambda v: v in allowed, na_action="ignore").fillna(
@@ -384,6 +601,11 @@ def check_value(spec: FieldSpec | None, value: object) -> object:
         )
     if spec.type in ("int", "float"):
         number = float(result)  # type: ignore[arg-type]
+        if not np.isfinite(number):
+            raise InputError(
+                f"“{spec.label_zh}”须为有限数值（收到 {value}）。",
+                f"'{spec.label_en}' must be a finite number (got {value}).",
+            )
         if spec.min is not None and number < spec.min:
             raise InputError(
                 f"“{spec.label_zh}”不能小于 {spec.min:g}。",

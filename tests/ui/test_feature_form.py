@@ -205,7 +205,7 @@ def test_station_form_for_a_new_feature(window, qtbot):
         assert form.editors["town"].text() == "海门街道"  # given by the calling tool
         level = form.editors["level"]
         assert level.currentIndex() == -1 and level.placeholderText() == "请选择…"
-        assert "≥ 0" in form.editors["zone_radius_m"].placeholderText()
+        assert "0 – 50000" in form.editors["zone_radius_m"].placeholderText()  # schema range
         assert "重点区域半径（m）" in form.labels["zone_radius_m"].text()
         qtbot.mouseClick(_ok(form), Qt.MouseButton.LeftButton)
         assert form.isVisible()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 import unicodedata
@@ -26,7 +27,10 @@ __all__ = [
     "run_sample_build",
     "run_validate",
     "run_validate_args",
+    "warn_load_problems",
 ]
+
+MAX_SAMPLE_SCALE = 20.0  # a road network about 20 times as dense as the sample's
 
 
 def _width(text: str) -> int:
@@ -56,18 +60,38 @@ def _crs_text(crs: object) -> str:
 
 
 def _reports(project_path: Path) -> tuple[Project, list[ValidationReport]]:
+    from gisdesk.core.validation import project_area
+
     project = open_project(project_path)
+    area = project_area(project)
     reports = []
     for layer in project:
         if layer.schema is None:
             continue
-        reports.append(validate_layer(layer.data, layer.schema, layer=layer.name))
+        reports.append(validate_layer(layer.data, layer.schema, layer=layer.name, area=area))
     return project, reports
+
+
+def _with_load_problems(project: Project, reports: list[ValidationReport]) -> None:
+    """Add what could not be read when opening (damaged settings, styles) to the reports."""
+    by_layer = {r.layer: r for r in reports}
+    for issue in project.load_problems:
+        if issue.layer not in by_layer:
+            by_layer[issue.layer] = ValidationReport(layer=issue.layer)
+            reports.insert(0, by_layer[issue.layer])
+        by_layer[issue.layer].issues.append(issue)
+
+
+def warn_load_problems(project: Project, *, lang: str = "zh") -> None:
+    """Print on stderr what could not be read when the project was opened (and was replaced)."""
+    for issue in project.load_problems:
+        print(("警告：" if lang == "zh" else "Warning: ") + issue.message(lang), file=sys.stderr)
 
 
 def run_info(path: Path, *, lang: str = "zh") -> int:
     """Print the project's layers with feature counts, CRS and schema status."""
     project, reports = _reports(path)
+    warn_load_problems(project, lang=lang)
     by_name = {r.layer: r for r in reports}
     zh = lang == "zh"
     rows = []
@@ -111,7 +135,15 @@ def run_info(path: Path, *, lang: str = "zh") -> int:
 
 def run_validate(path: Path, *, lang: str = "zh", limit: int = 20, csv: Path | None = None) -> int:
     """Check every layer against its schema; print issues; return 1 if any error."""
-    _project, reports = _reports(path)
+    if limit < 0:
+        from gisdesk.core.errors import InputError
+
+        raise InputError(
+            f"--limit 须为 0（全部）或正整数（收到 {limit}）。",
+            f"--limit must be 0 (all) or a positive number (got {limit}).",
+        )
+    project, reports = _reports(path)
+    _with_load_problems(project, reports)
     zh = lang == "zh"
     n_errors = sum(len(r.errors) for r in reports)
     n_warnings = sum(len(r.warnings) for r in reports)
@@ -157,8 +189,12 @@ def run_sample_build(*, out: Path | None, scale: float, seed: int | None, lang: 
     from gisdesk.cli.sample import SAMPLE_SEED, build_sample_project
     from gisdesk.core.errors import InputError
 
-    if scale <= 0:
-        raise InputError("规模系数必须大于 0。", "The size factor must be greater than 0.")
+    if not (math.isfinite(scale) and 0 < scale <= MAX_SAMPLE_SCALE):
+        raise InputError(
+            f"规模系数须为大于 0 且不大于 {MAX_SAMPLE_SCALE:g} 的数值（收到 {scale:g}）。",
+            f"The size factor must be a number above 0 and at most {MAX_SAMPLE_SCALE:g} "
+            f"(got {scale:g}).",
+        )
     target = out or resources.sample_project_path()
     start = time.perf_counter()
 

@@ -116,13 +116,16 @@ def _template(args: argparse.Namespace) -> Any:
     return data
 
 
-def _open(path: Path) -> Project:
+def _open(path: Path, lang: str = "zh") -> Project:
+    from gisdesk.cli.commands import warn_load_problems
     from gisdesk.core.errors import ProjectError
     from gisdesk.io.project_store import open_project
 
     if not path.is_file():
         raise ProjectError(f"文件不存在：{path}", f"The file does not exist: {path}")
-    return open_project(path)
+    project = open_project(path)
+    warn_load_problems(project, lang=lang)  # damaged settings or styles: said, not fatal
+    return project
 
 
 def _service_circle(project: Project, args: argparse.Namespace, zh: bool) -> ServiceCircle:
@@ -179,7 +182,7 @@ def run_plate(args: argparse.Namespace, *, lang: str = "zh") -> int:
 
     zh = lang == "zh"
     plate_format(args.out)  # wrong extension: usage error before any work
-    project = _open(args.project)
+    project = _open(args.project, lang)
     spec = _base_spec(project, args)
     stats = args.stats
     if args.atlas is not None:

@@ -44,6 +44,7 @@ def add_webmap_parser(sub: Any) -> None:
 
 def run_webmap(args: argparse.Namespace, *, lang: str = "zh") -> int:
     """Write the web map and return the exit code."""
+    from gisdesk.cli.commands import warn_load_problems
     from gisdesk.core.errors import InputError, ProjectError
     from gisdesk.export.webmap import DEFAULT_ROAD_CLASSES, export_webmap
     from gisdesk.io.project_store import open_project
@@ -61,6 +62,7 @@ def run_webmap(args: argparse.Namespace, *, lang: str = "zh") -> int:
             f"文件不存在：{args.project}", f"The file does not exist: {args.project}"
         )
     project = open_project(args.project)
+    warn_load_problems(project, lang=lang)  # damaged settings or styles: said, not fatal
     layers = None
     if args.layers:
         layers = [t.strip() for t in args.layers.replace("，", ",").split(",") if t.strip()]

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gisdesk.core.errors import InputError
 from gisdesk.core.events import Signal
 from gisdesk.core.layer import Layer
+
+if TYPE_CHECKING:
+    from gisdesk.core.validation import Issue
 
 __all__ = ["Project"]
 
@@ -24,6 +27,9 @@ class Project:
         self.title = title
         self.path = path
         self.settings: dict[str, Any] = {}
+        # What could not be read when the file was opened (damaged settings or styles) and
+        # was replaced by defaults; validate reports these, the window and commands warn.
+        self.load_problems: list[Issue] = []
         self._layers: list[Layer] = []
         self._unsubscribe: dict[str, Any] = {}
         self.layers_changed = Signal()

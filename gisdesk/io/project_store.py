@@ -41,11 +41,10 @@ import pyogrio
 
 from gisdesk.core.crs import STORAGE_CRS, require_crs
 from gisdesk.core.errors import GisdeskError, ProjectError
-from gisdesk.core.layer import Layer, LayerMetadata
+from gisdesk.core.layer import Layer
 from gisdesk.core.progress import CancelToken, ProgressCallback, check_cancel, report
 from gisdesk.core.project import Project
 from gisdesk.core.schema import coerce_to_schema
-from gisdesk.core.style import LayerStyle
 from gisdesk.io.edit_journal import copy_journal, note_rolled_back, pid_alive
 from gisdesk.io.project_lock import (
     ProjectLock,
@@ -54,6 +53,7 @@ from gisdesk.io.project_lock import (
     held_here,
     read_only_reason,
 )
+from gisdesk.io.project_state import parse_metadata, parse_opacity, parse_settings, parse_style
 from gisdesk.io.schemas import load_schemas
 from gisdesk.io.styles import load_styles
 
@@ -192,10 +192,8 @@ def _read_gisdesk_tables(
             ]
             settings: dict[str, Any] = {}
             if "gisdesk_project" in tables:
-                settings = {
-                    k: json.loads(v)
-                    for k, v in con.execute("SELECT key, value FROM gisdesk_project")
-                }
+                # JSON text, decoded by open_project (a damaged entry is reported, not fatal)
+                settings = dict(con.execute("SELECT key, value FROM gisdesk_project"))
             rows = None
             if "gisdesk_layers" in tables:
                 cur = con.execute(
@@ -255,7 +253,8 @@ def open_project(
     path = Path(path)
     _check_file(path)
     recover_interrupted_write(path)
-    settings, rows, features = _read_gisdesk_tables(path)
+    raw_settings, rows, features = _read_gisdesk_tables(path)
+    settings, problems = parse_settings(raw_settings)
     schemas = load_schemas()
     styles = load_styles()
     version = settings.get("format_version", FORMAT_VERSION)
@@ -268,6 +267,7 @@ def open_project(
         rows = [{"name": n, "kind": n if n in schemas else None} for n in features]
     project = Project(title=str(settings.get("title", path.stem)), path=path)
     project.settings = dict(settings.get("settings", {}))
+    project.load_problems = problems
     missing = [r["name"] for r in rows if r["name"] not in features]
     if missing:
         raise ProjectError(
@@ -281,18 +281,16 @@ def open_project(
         kind = row.get("kind")
         schema = schemas.get(kind) if kind else None
         gdf, fids = _read_layer(path, row["name"], schema)
-        style = None
-        if row.get("style"):
-            style = LayerStyle.from_dict(
-                json.loads(row["style"]), source=f"{path.name}:{row['name']}"
-            )
-        elif schema is not None and schema.style in styles:
-            style = styles[schema.style]
-        metadata = (
-            LayerMetadata.from_dict(json.loads(row["metadata"]))
-            if row.get("metadata")
-            else LayerMetadata()
+        default = styles.get(schema.style) if schema is not None else None
+        style, style_problem = parse_style(
+            row.get("style"),
+            layer=row["name"],
+            source=f"{path.name}:{row['name']}",
+            fallback=default,
         )
+        metadata, metadata_problem = parse_metadata(row.get("metadata"), layer=row["name"])
+        opacity, opacity_problem = parse_opacity(row.get("opacity"), layer=row["name"])
+        problems += [p for p in (style_problem, metadata_problem, opacity_problem) if p]
         project.add_layer(
             Layer(
                 row["name"],
@@ -301,7 +299,7 @@ def open_project(
                 style=style,
                 title=row.get("title") or None,
                 visible=bool(row.get("visible", True)),
-                opacity=float(row.get("opacity", 1.0)),
+                opacity=opacity,
                 group=str(row.get("grp") or ""),
                 metadata=metadata,
             )

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from gisdesk.core.errors import GisdeskError, ProjectError
+from gisdesk.io.logs import log_exception
 from gisdesk.render.fonts import cjk_font
 from gisdesk.ui.app_icon import app_icon
-from gisdesk.ui.i18n import load_language
+from gisdesk.ui.i18n import language, load_language, tr
+from gisdesk.ui.workers import unexpected_error
+
+if TYPE_CHECKING:
+    from gisdesk.ui.main_window import MainWindow
 
 __all__ = ["run_app"]
 
@@ -50,12 +59,56 @@ def run_app(
     window = MainWindow()
     if screenshot is not None:
         window.resize(*size)
+    previous_hook = sys.excepthook
+    sys.excepthook = _excepthook(window)
+    try:
+        return _run_window(app, window, project, screenshot)
+    finally:
+        sys.excepthook = previous_hook
+
+
+def _excepthook(window: MainWindow) -> Callable[..., None]:
+    """An exception no code caught (in a slot, say): log the traceback, show a short message."""
+
+    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        if not isinstance(exc, Exception):  # KeyboardInterrupt, SystemExit: Python's way
+            sys.__excepthook__(kind, exc, tb)
+            return
+        if exc.__traceback__ is None:
+            exc = exc.with_traceback(tb)
+        if isinstance(exc, GisdeskError):
+            log_exception("window", exc, expected=True)
+            message, details = exc.message(language()), ""
+        else:
+            message, details = unexpected_error("window", exc)
+        window.report_error(tr("出错了", "Something went wrong"), message, details)
+
+    return hook
+
+
+def _run_window(
+    app: QApplication, window: MainWindow, project: Path | None, screenshot: Path | None
+) -> int:
     window.show()
     if screenshot is None and window.offer_recovery():
         project = None  # the recovered work comes first; the user can open others after
     if project is not None:
+        before = window.project
         window.open_path(project, wait=screenshot is not None)
+        if screenshot is not None and window.project is before:
+            # Opening failed (the window showed why): no screenshot of an empty window.
+            window.modified = False
+            window.close()
+            error = getattr(window, "last_failure", None)
+            if isinstance(error, GisdeskError):
+                raise error
+            raise ProjectError(
+                f"无法打开 {project}：{getattr(window, 'last_error', '')}",
+                f"Cannot open {project}: {getattr(window, 'last_error', '')}",
+            )
     if screenshot is not None:
+        for issue in window.project.load_problems if window.project is not None else []:
+            print(tr("警告：", "Warning: ") + issue.message(language()), file=sys.stderr)
         window.canvas.wait_for_frame()
         layer = window.project.layer(window.project.layers[-1].name) if window.project else None
         if layer is not None:

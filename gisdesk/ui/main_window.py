@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import time
-import traceback
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -50,7 +49,7 @@ from gisdesk.ui.i18n import language, set_language, settings, tr
 from gisdesk.ui.layer_tree import LayerTree
 from gisdesk.ui.snapping import Snapper
 from gisdesk.ui.style_dialog import StyleDialog
-from gisdesk.ui.workers import Task, run_task
+from gisdesk.ui.workers import Task, run_task, unexpected_error
 
 if TYPE_CHECKING:
     from gisdesk.ui.analysis_dialogs import AnalysisRequest, AnalysisResult
@@ -713,6 +712,7 @@ class MainWindow(QMainWindow):
                 self.set_project(project, working_copy=path)
                 self.modified = True
                 self._update_title()
+                self._warn_load_problems(project)
                 return
             if is_bundled_sample(path):
                 project.path = None  # the bundled sample: edits go to a working copy
@@ -734,9 +734,20 @@ class MainWindow(QMainWindow):
                     f"Opened {path.name}: {len(project)} layers",
                 )
             )
+            self._warn_load_problems(project)
 
         self.start_task(
             Task(open_project, path), done, tr("打开项目", "Opening"), wait=wait, replace=True
+        )
+
+    def _warn_load_problems(self, project: Project) -> None:
+        """Say which parts of the file could not be read and were replaced by defaults."""
+        if not project.load_problems:
+            return
+        lines = [issue.message(language()) for issue in project.load_problems]
+        self.report_error(
+            tr("项目部分内容无法读取", "Parts of the project could not be read"),
+            "\n".join(lines),
         )
 
     def save(self, *, wait: bool = False) -> bool:
@@ -843,9 +854,8 @@ class MainWindow(QMainWindow):
             self.report_error(tr("无法添加图层", "Cannot add the layer"), exc.message(language()))
             return None
         except Exception as exc:
-            self.report_error(
-                tr("无法添加图层", "Cannot add the layer"), str(exc), traceback.format_exc()
-            )
+            message, details = unexpected_error("add layer", exc)  # traceback to the log
+            self.report_error(tr("无法添加图层", "Cannot add the layer"), message, details)
             return None
         self.log_message(
             tr(
@@ -936,6 +946,7 @@ class MainWindow(QMainWindow):
                 self._queued.pop(0)()
 
         def failed(message: str, details: str) -> None:
+            self.last_failure = task.error  # the exception itself, for callers that wait
             finish()
             if on_failed is not None:
                 on_failed()

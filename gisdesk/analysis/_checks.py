@@ -17,7 +17,14 @@ if TYPE_CHECKING:
 
     import geopandas as gpd
 
-__all__ = ["check_geometry", "joint_metric_crs", "point_xy", "to_crs_checked"]
+__all__ = [
+    "check_geometry",
+    "check_not_empty",
+    "check_number",
+    "joint_metric_crs",
+    "point_xy",
+    "to_crs_checked",
+]
 
 _SHOWN = 10
 
@@ -102,3 +109,80 @@ def point_xy(gdf: gpd.GeoDataFrame, crs: CRS, *, layer: str) -> np.ndarray:
     check_geometry(gdf, layer=layer, allowed={"Point"})
     metric = to_crs_checked(gdf, crs, layer=layer)
     return np.asarray(shapely.get_coordinates(metric.geometry.to_numpy()), dtype=np.float64)
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() and abs(value) >= 10_000 else f"{value:g}"
+
+
+def check_number(
+    value: object,
+    *,
+    what_zh: str,
+    what_en: str,
+    low: float,
+    high: float,
+    unit_zh: str = "",
+    unit_en: str = "",
+    low_open: bool = False,
+    integer: bool = False,
+) -> float:
+    """Return ``value`` as a float if it is a finite number within its range, else raise.
+
+    The range is ``[low, high]`` (``(low, high]`` with ``low_open``); the message names the
+    parameter, the range with its unit and the value received, so the window and the
+    command line say the same thing.
+    """
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        number = float("nan")
+    if isinstance(value, bool):
+        number = float("nan")
+    ok = (
+        np.isfinite(number)
+        and (number > low if low_open else number >= low)
+        and number <= high
+        and (not integer or number.is_integer())
+    )
+    if ok:
+        return number
+    u_zh = f" {unit_zh}" if unit_zh else ""
+    u_en = f" {unit_en}" if unit_en else ""
+    lo, hi = _fmt(low), _fmt(high)
+    kind_zh = "整数" if integer else "数值"
+    kind_en = "whole number" if integer else "finite number"
+    low_zh = f"大于 {lo}{u_zh}" if low_open else f"不小于 {lo}{u_zh}"
+    low_en = f"above {lo}{u_en}" if low_open else f"at least {lo}{u_en}"
+    gap = "" if unit_zh else " "  # "不小于 100 且", but "不小于 100 米且"
+    got = str(value) if not isinstance(value, float) else f"{value:g}"
+    raise InputError(
+        f"{what_zh}须为{low_zh}{gap}且不大于 {hi}{u_zh}{gap}的{kind_zh}（收到 {got}）。",
+        f"{what_en} must be a {kind_en} {low_en} and at most {hi}{u_en} (got {got}).",
+    )
+
+
+def check_not_empty(
+    gdf: gpd.GeoDataFrame,
+    *,
+    what_zh: str,
+    what_en: str,
+    needed_zh: str,
+    needed_en: str,
+    layer: str | None = None,
+) -> None:
+    """Raise an :class:`InputError` when a layer the analysis needs has no features.
+
+    An empty layer would give a result that looks like a finding (0 of 250 villages
+    covered) when it only says the layer is empty. ``what_zh``/``what_en`` name the layer's
+    role (服务点 / service points), ``layer`` its name where known.
+    """
+    if len(gdf) > 0:
+        return
+    name_zh = f"“{layer}”" if layer else ""
+    name_en = f" '{layer}'" if layer else ""
+    raise InputError(
+        f"{what_zh}图层{name_zh}没有要素，无法{needed_zh}。请先添加或导入要素，或选择另一个图层。",
+        f"The {what_en} layer{name_en} has no features, so {needed_en} cannot be computed. "
+        "Add or import features first, or choose another layer.",
+    )

@@ -18,7 +18,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gisdesk.analysis._checks import check_geometry, joint_metric_crs, point_xy
+from gisdesk.analysis._checks import (
+    check_geometry,
+    check_not_empty,
+    check_number,
+    joint_metric_crs,
+    point_xy,
+)
 from gisdesk.analysis.isochrones import (
     DEFAULT_FRONTAGE_M,
     PolygonMethod,
@@ -45,14 +51,25 @@ if TYPE_CHECKING:
     from pyproj import CRS
 
 __all__ = [
+    "MAX_MINUTES",
     "ServiceAreaResult",
     "TravelTimeGrid",
+    "check_raster_cell",
+    "check_travel_inputs",
     "coverage_summary",
     "service_areas",
     "travel_time_grid",
 ]
 
 Polygons = Literal["merged", "per_facility", "both", "none"]
+MAX_MINUTES = 240.0
+"""Longest time limit accepted (4 hours): a service circle of a county, not of a journey."""
+MAX_SNAP_M = 10_000.0
+MAX_FRONTAGE_M = 1_000.0
+MAX_WALK_KMH = 20.0
+CELL_M_RANGE = (10.0, 5_000.0)
+"""Cell sizes of the travel-time raster: 10 m to 5 km."""
+MAX_CELLS = 50_000_000
 STATUS_COVERED = "covered"
 STATUS_TOO_FAR = "too_far"
 STATUS_UNREACHABLE = "unreachable"
@@ -159,6 +176,73 @@ def coverage_summary(
     return by_town, district
 
 
+def check_travel_inputs(
+    roads: gpd.GeoDataFrame | RoadNetwork,
+    facilities: gpd.GeoDataFrame,
+    demand: gpd.GeoDataFrame,
+    *,
+    minutes: float,
+    max_snap_m: float,
+    walk_kmh: float,
+    needed_zh: str = "计算服务圈",
+    needed_en: str = "service areas",
+) -> float:
+    """Check the inputs every network analysis shares; return the time limit as a float.
+
+    Raises an :class:`InputError` for an empty road, facility or demand layer and for a
+    time limit, access distance or walking speed that is not finite or out of its range.
+    """
+    minutes = check_number(
+        minutes,
+        what_zh="时间限值",
+        what_en="The time limit",
+        low=0.0,
+        high=MAX_MINUTES,
+        unit_zh="分钟",
+        unit_en="minutes",
+        low_open=True,
+    )
+    check_number(
+        max_snap_m,
+        what_zh="最大接入距离",
+        what_en="The maximum access distance",
+        low=0.0,
+        high=MAX_SNAP_M,
+        unit_zh="米",
+        unit_en="m",
+        low_open=True,
+    )
+    check_number(
+        walk_kmh,
+        what_zh="步行速度",
+        what_en="The walking speed",
+        low=0.0,
+        high=MAX_WALK_KMH,
+        unit_zh="千米/小时",
+        unit_en="km/h",
+        low_open=True,
+    )
+    if not isinstance(roads, RoadNetwork):
+        check_not_empty(
+            roads, what_zh="道路", what_en="road", needed_zh=needed_zh, needed_en=needed_en
+        )
+    check_not_empty(
+        facilities,
+        what_zh="服务点",
+        what_en="facility",
+        needed_zh=needed_zh,
+        needed_en=needed_en,
+    )
+    check_not_empty(
+        demand,
+        what_zh="需求点（村）",
+        what_en="demand (village)",
+        needed_zh=needed_zh,
+        needed_en=needed_en,
+    )
+    return minutes
+
+
 def service_areas(
     roads: gpd.GeoDataFrame | RoadNetwork,
     facilities: gpd.GeoDataFrame,
@@ -214,8 +298,19 @@ def service_areas(
     ServiceAreaResult
         Tables and layers (EPSG:4490).
     """
-    if not minutes > 0:
-        raise InputError("时间限值必须大于 0 分钟。", "The time limit must be above 0 minutes.")
+    minutes = check_travel_inputs(
+        roads, facilities, demand, minutes=minutes, max_snap_m=max_snap_m, walk_kmh=walk_kmh
+    )
+    check_number(
+        frontage_m,
+        what_zh="临街宽度",
+        what_en="The frontage width",
+        low=0.0,
+        high=MAX_FRONTAGE_M,
+        unit_zh="米",
+        unit_en="m",
+        low_open=True,
+    )
     spec = mode_speeds(mode, speed_kmh=speed_kmh)
     check_geometry(facilities, layer="facilities", allowed={"Point"})
     check_geometry(demand, layer="demand", allowed={"Point"})
@@ -431,6 +526,19 @@ class TravelTimeGrid:
     crs: CRS
 
 
+def check_raster_cell(cell_m: float) -> float:
+    """Return the travel-time raster's cell size if it is within :data:`CELL_M_RANGE`."""
+    return check_number(
+        cell_m,
+        what_zh="栅格单元大小",
+        what_en="The raster cell size",
+        low=CELL_M_RANGE[0],
+        high=CELL_M_RANGE[1],
+        unit_zh="米",
+        unit_en="m",
+    )
+
+
 def travel_time_grid(
     result: ServiceAreaResult,
     *,
@@ -447,6 +555,7 @@ def travel_time_grid(
     from affine import Affine
     from scipy.spatial import cKDTree
 
+    cell_m = check_raster_cell(cell_m)
     network = result.network
     rg = result.nearest.routing
     direction = result.params["direction"]
@@ -478,6 +587,13 @@ def travel_time_grid(
     y1 = np.ceil(maxy / cell_m) * cell_m
     width = int(np.ceil((maxx - x0) / cell_m))
     height = int(np.ceil((y1 - miny) / cell_m))
+    if width * height > MAX_CELLS:
+        raise InputError(
+            f"栅格单元 {cell_m:g} 米时需 {width} × {height} 个单元，超过上限 {MAX_CELLS:,}；"
+            "请用更大的单元。",
+            f"A {cell_m:g} m cell needs {width} x {height} cells, above the limit of "
+            f"{MAX_CELLS:,}; use a larger cell.",
+        )
     cx = x0 + (np.arange(width) + 0.5) * cell_m
     cy = y1 - (np.arange(height) + 0.5) * cell_m
     gx, gy = np.meshgrid(cx, cy)

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from gisdesk.analysis._checks import check_geometry, point_xy
+from gisdesk.analysis._checks import check_geometry, check_number, point_xy
 from gisdesk.analysis.routing import (
     DEFAULT_MAX_SNAP_M,
     Direction,
@@ -33,7 +33,7 @@ from gisdesk.analysis.routing import (
     routing_graph,
     snap_points,
 )
-from gisdesk.analysis.service_areas import _network
+from gisdesk.analysis.service_areas import _network, check_travel_inputs
 from gisdesk.analysis.speeds import WALK_KMH, ModeSpeeds, mode_speeds
 from gisdesk.core.crs import STORAGE_CRS
 from gisdesk.core.errors import GisdeskError, InputError
@@ -165,6 +165,9 @@ def _milp(
     if time_limit is not None:
         options["time_limit"] = time_limit
     return milp(c, constraints=cons, integrality=integrality, bounds=Bounds(0, 1), options=options)
+
+
+MAX_NEW_SITES = 10_000
 
 
 def _required(n_total: int, share: float) -> int:
@@ -417,6 +420,31 @@ def default_candidates(demand: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -
     return demand
 
 
+def _check_goal(k: int | None, target_share: float | None) -> int | None:
+    """Check the number of new sites, or else the share to cover; return ``k``."""
+    if k is not None:
+        return int(
+            check_number(
+                k,
+                what_zh="新增站点数",
+                what_en="The number of new sites",
+                low=0,
+                high=MAX_NEW_SITES,
+                integer=True,
+            )
+        )
+    if target_share is not None:
+        check_number(
+            target_share,
+            what_zh="需覆盖的比例（1 表示 100%）",
+            what_en="The share to cover (1 means 100%)",
+            low=0.0,
+            high=1.0,
+            low_open=True,
+        )
+    return None
+
+
 def site_facilities(
     roads: gpd.GeoDataFrame | RoadNetwork,
     facilities: gpd.GeoDataFrame,
@@ -454,6 +482,17 @@ def site_facilities(
     solver
         "auto", "milp" or "greedy".
     """
+    limit_s = 60.0 * check_travel_inputs(
+        roads,
+        facilities,
+        demand,
+        minutes=minutes,
+        max_snap_m=max_snap_m,
+        walk_kmh=walk_kmh,
+        needed_zh="选址",
+        needed_en="sites",
+    )
+    k = _check_goal(k, target_share)
     spec = mode_speeds(mode, speed_kmh=speed_kmh)
     for name, gdf in (("facilities", facilities), ("demand", demand), ("candidates", candidates)):
         check_geometry(gdf, layer=name, allowed={"Point"})
@@ -463,7 +502,6 @@ def site_facilities(
         progress=None,
         cancel=cancel,
     )
-    limit_s = float(minutes) * 60.0
     dxy = point_xy(demand, network.crs, layer="demand")
     fxy = point_xy(facilities, network.crs, layer="facilities")
     cxy = point_xy(candidates, network.crs, layer="candidates")

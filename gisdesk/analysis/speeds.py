@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from gisdesk.analysis._checks import check_number
 from gisdesk.core.errors import InputError
 
 if TYPE_CHECKING:
@@ -72,6 +73,10 @@ class ModeSpeeds:
                 f"road_speed 只能是 wins、caps 或 ignored，而不是“{self.road_speed}”。",
                 f"road_speed must be 'wins', 'caps' or 'ignored', not '{self.road_speed}'.",
             )
+
+
+MAX_SPEED_KMH = 150.0
+"""Fastest speed accepted for a mode: above any road speed limit in China (120 km/h)."""
 
 
 def _uniform(kmh: float) -> Mapping[str, float]:
@@ -130,6 +135,16 @@ def mode_speeds(
         spec = lookup[mode]
     if speed_kmh is None:
         return spec
+    speed_kmh = check_number(
+        speed_kmh,
+        what_zh="统一车速",
+        what_en="The speed",
+        low=0.0,
+        high=MAX_SPEED_KMH,
+        unit_zh="千米/小时",
+        unit_en="km/h",
+        low_open=True,
+    )
     road_speed = "caps" if spec.road_speed == "wins" else spec.road_speed
     return ModeSpeeds(
         spec.mode, _uniform(float(speed_kmh)), float(speed_kmh), road_speed, spec.oneway

@@ -18,7 +18,13 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from gisdesk.analysis._checks import check_geometry, joint_metric_crs, to_crs_checked
+from gisdesk.analysis._checks import (
+    check_geometry,
+    check_not_empty,
+    check_number,
+    joint_metric_crs,
+    to_crs_checked,
+)
 from gisdesk.core.crs import STORAGE_CRS, require_crs, transformer
 from gisdesk.core.errors import InputError
 from gisdesk.core.progress import CancelToken, ProgressCallback, check_cancel, report
@@ -28,7 +34,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONTROL_LEVELS",
+    "MAX_RADIUS_M",
     "buffer_zones",
+    "check_zone_inputs",
     "station_zones",
     "zone_members",
 ]
@@ -36,6 +44,8 @@ __all__ = [
 CONTROL_LEVELS = ("国控", "省控")
 """Station levels whose 3 km surroundings are key zones (海政办发〔2022〕36号, AIR-4)."""
 DEFAULT_RADIUS_M = 3000.0
+MAX_RADIUS_M = 50_000.0
+"""Largest zone radius accepted (50 km: the whole district around one station)."""
 QUAD_SEGS = 64  # 256-gon: the drawn circle is within 0.02% (0.6 m at 3 km) of the true one
 
 
@@ -179,6 +189,66 @@ def _control_mask(
     return np.asarray(stations[level_field].isin(list(levels)).to_numpy(), dtype=bool)
 
 
+def _check_radius(radius_m: float | None) -> float | None:
+    if radius_m is None:
+        return None
+    return check_number(
+        radius_m,
+        what_zh="重点区域半径",
+        what_en="The zone radius",
+        low=0.0,
+        high=MAX_RADIUS_M,
+        unit_zh="米",
+        unit_en="m",
+        low_open=True,
+    )
+
+
+def check_zone_inputs(
+    stations: gpd.GeoDataFrame,
+    targets: Mapping[str, gpd.GeoDataFrame],
+    *,
+    levels: Sequence[str] | None = CONTROL_LEVELS,
+    level_field: str = "level",
+    stations_layer: str | None = None,
+) -> None:
+    """Refuse inputs that would make key zones say nothing: the window and the CLI call it.
+
+    An empty station layer, no station of the wanted levels, or an empty layer to list
+    members of raise an :class:`InputError` naming the layer (and the levels present).
+    """
+    needed_zh, needed_en = "划定重点区域", "key zones"
+    check_not_empty(
+        stations,
+        what_zh="监测站点",
+        what_en="station",
+        needed_zh=needed_zh,
+        needed_en=needed_en,
+        layer=stations_layer,
+    )
+    if not _control_mask(stations, levels, level_field).any():
+        assert levels is not None
+        present = sorted({str(v) for v in stations[level_field].dropna()})
+        want = "、".join(levels)
+        found = "、".join(present) or "无"
+        raise InputError(
+            f"站点图层中没有级别为 {want} 的站点（现有级别：{found}），无法划定重点区域。"
+            "请检查“级别”字段，或选择全部级别。",
+            f"The station layer has no station of level {', '.join(levels)} (levels present: "
+            f"{', '.join(present) or 'none'}), so there are no key zones. Check the 'level' "
+            "field, or take every level.",
+        )
+    for name, gdf in targets.items():
+        check_not_empty(
+            gdf,
+            what_zh="统计",
+            what_en="member",
+            needed_zh="统计区内要素",
+            needed_en="zone members",
+            layer=name,
+        )
+
+
 def station_zones(
     stations: gpd.GeoDataFrame,
     *,
@@ -204,6 +274,7 @@ def station_zones(
     dissolve, clip_to
         As for :func:`buffer_zones`.
     """
+    radius_m = _check_radius(radius_m)
     check_geometry(stations, layer="stations", allowed={"Point"})
     chosen = stations[_control_mask(stations, levels, level_field)]
     return buffer_zones(
@@ -291,6 +362,7 @@ def zone_members(
         in that layer), ``kind``, ``name``, ``distance_m`` and the feature's geometry
         (EPSG:4490), sorted by station, layer and distance.
     """
+    radius_m = _check_radius(radius_m)
     check_geometry(stations, layer="stations", allowed={"Point"})
     mask = _control_mask(stations, levels, level_field)
     chosen = stations[mask]

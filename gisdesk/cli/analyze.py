@@ -125,8 +125,9 @@ def _network_options(p: argparse.ArgumentParser) -> None:
 class _Source:
     """Resolve LAYER arguments against PROJECT, reading each layer once."""
 
-    def __init__(self, project: Path) -> None:
+    def __init__(self, project: Path, lang: str = "zh") -> None:
         self.project = project
+        self.lang = lang
         self._project_layers: dict[str, gpd.GeoDataFrame] | None = None
 
     def names(self) -> list[str]:
@@ -141,9 +142,11 @@ class _Source:
 
     def _layers(self) -> dict[str, gpd.GeoDataFrame]:
         if self._project_layers is None:
+            from gisdesk.cli.commands import warn_load_problems
             from gisdesk.io.project_store import open_project
 
             project = open_project(self.project)
+            warn_load_problems(project, lang=self.lang)  # damaged settings or styles: warn only
             self._project_layers = {layer.name: layer.data for layer in project}
         return self._project_layers
 
@@ -260,10 +263,10 @@ def _progress(fraction: float, message: str) -> None:
 
 
 def _zones(args: argparse.Namespace, lang: str) -> int:
-    from gisdesk.analysis.zones import station_zones, zone_members
+    from gisdesk.analysis.zones import check_zone_inputs, station_zones, zone_members
 
     zh = lang == "zh"
-    src = _Source(args.project)
+    src = _Source(args.project, lang)
     stations = src.get(args.stations)
     levels = None if args.levels.strip().lower() == "all" else args.levels.split(",")
     present = src.names()
@@ -271,6 +274,7 @@ def _zones(args: argparse.Namespace, lang: str) -> int:
     if wanted is None:
         wanted = [n for n in ("enterprises", "rental_factories", "villages") if n in present]
     targets = {Path(t.rpartition(":")[2] or t).stem: src.get(t) for t in wanted}
+    check_zone_inputs(stations, targets, levels=levels, stations_layer=args.stations)
     radius = None if args.radius_field else args.radius
     zones = station_zones(
         stations,
@@ -314,8 +318,8 @@ def _zones(args: argparse.Namespace, lang: str) -> int:
     return EXIT_OK
 
 
-def _network_layers(args: argparse.Namespace) -> tuple[Any, Any, Any, _Source]:
-    src = _Source(args.project)
+def _network_layers(args: argparse.Namespace, lang: str) -> tuple[Any, Any, Any, _Source]:
+    src = _Source(args.project, lang)
     return src.get(args.roads), src.get(args.facilities), src.get(args.demand), src
 
 
@@ -324,7 +328,11 @@ def _service_areas(args: argparse.Namespace, lang: str) -> int:
     from gisdesk.io.rasters import write_geotiff
 
     zh = lang == "zh"
-    roads, facilities, demand, _ = _network_layers(args)
+    if args.raster is not None:
+        from gisdesk.analysis.service_areas import check_raster_cell
+
+        check_raster_cell(args.raster)  # before the analysis, not after it
+    roads, facilities, demand, _ = _network_layers(args, lang)
     polygons: Literal["both", "merged"] = "both" if args.per_facility else "merged"
     result = service_areas(
         roads,
@@ -341,7 +349,7 @@ def _service_areas(args: argparse.Namespace, lang: str) -> int:
         progress=_progress,
     )
     raster_path = None
-    if args.raster:
+    if args.raster is not None:  # 0 is a wrong cell size, not "no raster"
         raster_path = args.out.with_suffix(".tif")
         grid = travel_time_grid(result, cell_m=args.raster)
         write_geotiff(
@@ -437,7 +445,7 @@ def _siting(args: argparse.Namespace, lang: str) -> int:
     from gisdesk.analysis.siting import default_candidates, site_facilities
 
     zh = lang == "zh"
-    roads, facilities, demand, src = _network_layers(args)
+    roads, facilities, demand, src = _network_layers(args, lang)
     candidates = (
         src.get(args.candidates) if args.candidates else default_candidates(demand, facilities)
     )

@@ -11,6 +11,7 @@ cameras: a gap over the limit); 2 wrong usage or input; 3 a file could not be re
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -91,7 +92,7 @@ def _weights(text: str) -> tuple[float, float, float]:
         parts = tuple(float(v) for v in text.split(","))
     except ValueError:
         parts = ()
-    if len(parts) != 3 or min(parts) < 0:
+    if len(parts) != 3 or not all(math.isfinite(p) and p >= 0 for p in parts):
         raise InputError(
             f"权重应为三个非负数，如 10,3,1，而不是“{text}”。",
             f"Weights must be three non-negative numbers like 10,3,1, not '{text}'.",
@@ -116,9 +117,21 @@ def _screen(args: argparse.Namespace, lang: str) -> int:
 
     from gisdesk.analysis.blackspots.screening import SeverityWeights, screen_accidents
     from gisdesk.cli.analyze import _Source, _write
+    from gisdesk.core.errors import InputError
 
     fatal, injury, prop = _weights(args.weights)
-    source = _Source(args.project)
+    if args.top < 0:
+        raise InputError("--top 不能为负。", "--top cannot be negative.")
+    if (args.density or args.raster is not None) and args.out is None:
+        raise InputError(
+            "--density 和 --raster 的结果写入 --out 文件，请同时给出 --out。",
+            "--density and --raster write into the --out file: give --out as well.",
+        )
+    if args.raster is not None:
+        from gisdesk.analysis.blackspots.density import check_raster_cell
+
+        check_raster_cell(args.raster)  # before the screening, not after it
+    source = _Source(args.project, lang)
     accidents, read_issues = _accidents(args, source)
     roads = source.get(args.roads)
     towns = source.get(args.towns) if args.towns in source.names() else None
@@ -175,12 +188,12 @@ def _screen(args: argparse.Namespace, lang: str) -> int:
         layers["accidents_matched"] = result.accidents[keep]
         if not issues.empty:
             layers["issues"] = issues.astype({"value": "string"})
-        if args.density or args.raster:
+        if args.density or args.raster is not None:
             from gisdesk.analysis.blackspots.density import density_raster, network_density
 
             lixels = network_density(result.accidents, roads)
             layers["density"] = lixels
-            if args.raster:
+            if args.raster is not None:
                 from gisdesk.io.rasters import write_geotiff
 
                 ras = density_raster(lixels, cell_m=args.raster)
@@ -211,7 +224,7 @@ def _cameras(args: argparse.Namespace, lang: str) -> int:
     from gisdesk.analysis.blackspots.cameras import camera_gaps
     from gisdesk.cli.analyze import _Source, _write
 
-    source = _Source(args.project)
+    source = _Source(args.project, lang)
     gaps = camera_gaps(source.get(args.cameras), source.get(args.roads), max_gap_km=args.max_gap_km)
     shown = gaps[gaps["exceeds"] & (args.include_ends | ~gaps["at_end"])]
     print(

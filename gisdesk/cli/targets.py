@@ -6,8 +6,10 @@ across (√ met, ○ on track, △ at risk, × missed, - no data), then the othe
 roads, station zones, sewage districts) and the targets no layer can measure, with what they
 need.
 
-Exit codes: 0 done; 1 with ``--fail-on-missed`` when a target is missed; 2 wrong usage;
-3 a file (project, targets file, output) could not be read or written.
+Exit codes: 0 done; 1 a layer the targets use has no features (the evaluation is still
+printed, evaluated as if there were none, and a warning names the layers), or with
+``--fail-on-missed`` a target is missed; 2 wrong usage; 3 a file (project, targets file,
+output) could not be read or written.
 """
 
 from __future__ import annotations
@@ -100,6 +102,7 @@ def run_targets(args: argparse.Namespace, *, lang: str = "zh") -> int:
         project_targets,
         record_evaluation,
     )
+    from gisdesk.cli.commands import warn_load_problems
     from gisdesk.io.project_store import open_project
     from gisdesk.io.schemas import load_schemas
 
@@ -109,6 +112,7 @@ def run_targets(args: argparse.Namespace, *, lang: str = "zh") -> int:
         return EXIT_USAGE
     as_of = args.as_of or date.today()
     project = open_project(args.project)
+    warn_load_problems(project, lang=lang)  # damaged settings or styles: said, not fatal
     try:
         targets = (
             load_targets(args.targets)
@@ -138,7 +142,27 @@ def run_targets(args: argparse.Namespace, *, lang: str = "zh") -> int:
     else:
         _emit(_table_text(evaluation, lang=lang, layout=args.layout), args.out, zh)
     missed = evaluation.summary()["missed"]
+    if _empty_layers(project, evaluation, lang):
+        return EXIT_MISSED  # the data lacks something the targets need
     return EXIT_MISSED if args.fail_on_missed and missed else EXIT_OK
+
+
+def _empty_layers(project: Any, evaluation: TargetEvaluation, lang: str) -> list[str]:
+    """Warn (stderr) about layers the targets use that have no features; return their names."""
+    names = sorted(
+        {n for n in evaluation.layers.values() if n in project and not len(project.layer(n))}
+    )
+    if names:
+        print(
+            f"警告：图层 {'、'.join(names)} 没有要素。依赖它们的目标按“一个也没有”评估"
+            "（如 0 个服务点），结果可能只说明数据未录入；请补充数据后重新评估。"
+            if lang == "zh"
+            else f"Warning: layer(s) {', '.join(names)} have no features. The targets that use "
+            "them are evaluated as if there were none (e.g. 0 service points), which may only "
+            "mean the data was never entered; add it and evaluate again.",
+            file=sys.stderr,
+        )
+    return names
 
 
 def _record_in_file(path: Path, evaluation: TargetEvaluation, when: datetime, lang: str) -> None:

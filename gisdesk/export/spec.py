@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
+from gisdesk.core.errors import InputError
 from gisdesk.export.templates import PlateTemplate, get_template
 
 if TYPE_CHECKING:
@@ -42,6 +43,12 @@ class ExtraLayer:
     layer: Layer
     above: str | None = None
     replaces: str | None = None
+
+
+SCALE_RANGE = (100.0, 100_000_000.0)
+"""Scale denominators accepted: 1:100 (a building) to 1:100,000,000 (a continent)."""
+MAX_EXTENT_M = 40_000_000.0
+"""Largest extent coordinate accepted in metres (about the Earth's circumference)."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +121,36 @@ class PlateSpec:
     schematic: bool | None = None
     labels: bool = True
     auto_place: bool = True
+
+    def __post_init__(self) -> None:
+        from gisdesk.analysis._checks import check_number
+
+        if self.scale is not None:
+            check_number(
+                self.scale,
+                what_zh="比例尺分母",
+                what_en="The scale denominator",
+                low=SCALE_RANGE[0],
+                high=SCALE_RANGE[1],
+            )
+        if self.extent is not None:
+            xmin, ymin, xmax, ymax = self.extent
+            for value in self.extent:
+                check_number(
+                    value,
+                    what_zh="范围坐标",
+                    what_en="An extent coordinate",
+                    low=-MAX_EXTENT_M,
+                    high=MAX_EXTENT_M,
+                    unit_zh="米",
+                    unit_en="m",
+                )
+            if not (xmax - xmin >= 1.0 and ymax - ymin >= 1.0):
+                raise InputError(
+                    "范围无效：须 xmax 比 xmin、ymax 比 ymin 至少大 1 米。",
+                    "The extent is empty: xmax must exceed xmin, and ymax exceed ymin, by at "
+                    "least 1 m.",
+                )
 
     def with_options(self, **changes: Any) -> PlateSpec:
         """Return a copy with some fields changed (``template`` may be a name)."""

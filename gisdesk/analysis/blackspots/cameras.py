@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gisdesk.analysis._checks import check_not_empty, check_number
 from gisdesk.analysis.blackspots.referencing import (
     locate_points,
     road_measures,
@@ -37,6 +38,8 @@ ALL_KINDS = "全部"
 """Kind label of the combined gaps (video cameras and checkpoints together)."""
 
 VIDEO = "视频监控"
+MAX_GAP_KM = 200.0
+"""Longest gap limit accepted (the district's longest trunk road is well under 200 km)."""
 
 
 def camera_gaps(
@@ -72,6 +75,34 @@ def camera_gaps(
         ``from_km``, ``to_km``, ``gap_km``, ``at_end`` and ``exceeds``, sorted by road,
         kind and stake.
     """
+    check_number(
+        max_gap_km,
+        what_zh="最大间距",
+        what_en="The longest allowed gap",
+        low=0.0,
+        high=MAX_GAP_KM,
+        unit_zh="千米",
+        unit_en="km",
+        low_open=True,
+    )
+    check_number(
+        snap_m,
+        what_zh="投影距离",
+        what_en="The snapping distance",
+        low=0.0,
+        high=5_000.0,
+        unit_zh="米",
+        unit_en="m",
+        low_open=True,
+    )
+    for gdf, what_zh, what_en in ((cameras, "监控卡口", "camera"), (roads, "道路", "road")):
+        check_not_empty(
+            gdf,
+            what_zh=what_zh,
+            what_en=what_en,
+            needed_zh="检查监控间距",
+            needed_en="camera gaps",
+        )
     require_crs(cameras, layer="cameras")
     if "kind" not in cameras.columns:
         raise InputError("监控图层缺少“类型”（kind）字段。", "The cameras layer has no 'kind'.")

@@ -24,6 +24,7 @@ import shapely
 from scipy import sparse
 from scipy.sparse import csgraph
 
+from gisdesk.analysis._checks import check_not_empty, check_number
 from gisdesk.analysis.network import RoadNetwork, build_network
 from gisdesk.core.crs import require_crs
 from gisdesk.core.errors import InputError
@@ -33,8 +34,11 @@ if TYPE_CHECKING:
     from affine import Affine
     from pyproj import CRS
 
-__all__ = ["DensityRaster", "density_raster", "network_density"]
+__all__ = ["DensityRaster", "check_raster_cell", "density_raster", "network_density"]
 
+CELL_M_RANGE = (5.0, 5_000.0)
+"""Cell sizes of the density raster: 5 m to 5 km."""
+MAX_CELLS = 50_000_000
 _BLOCK_CELLS = 20_000_000  # distance-matrix entries per Dijkstra block (~160 MB)
 
 
@@ -72,8 +76,29 @@ def network_density(
         One line per lixel (network CRS): ``edge`` (network edge), ``length_m``, ``mass``
         (accidents, summing to the weights' total) and ``density_per_km``.
     """
-    if bandwidth_m <= 0 or lixel_m <= 0:
-        raise InputError("带宽和分段长度必须大于 0。", "Bandwidth and lixel length must be > 0.")
+    check_number(
+        bandwidth_m,
+        what_zh="核密度带宽",
+        what_en="The kernel bandwidth",
+        low=0.0,
+        high=10_000.0,
+        unit_zh="米",
+        unit_en="m",
+        low_open=True,
+    )
+    check_number(
+        lixel_m,
+        what_zh="分段长度",
+        what_en="The lixel length",
+        low=1.0,
+        high=5_000.0,
+        unit_zh="米",
+        unit_en="m",
+    )
+    if not isinstance(roads, RoadNetwork):
+        check_not_empty(
+            roads, what_zh="道路", what_en="road", needed_zh="计算核密度", needed_en="density"
+        )
     net = roads if isinstance(roads, RoadNetwork) else build_network(roads)
     require_crs(accidents, layer="accidents")
     report(progress, 0.0, "切分路段")
@@ -162,6 +187,19 @@ class DensityRaster:
     crs: CRS
 
 
+def check_raster_cell(cell_m: float) -> float:
+    """Return the density raster's cell size if it is within :data:`CELL_M_RANGE`."""
+    return check_number(
+        cell_m,
+        what_zh="栅格单元大小",
+        what_en="The raster cell size",
+        low=CELL_M_RANGE[0],
+        high=CELL_M_RANGE[1],
+        unit_zh="米",
+        unit_en="m",
+    )
+
+
 def density_raster(lixels: gpd.GeoDataFrame, *, cell_m: float = 100.0) -> DensityRaster:
     """Rasterise lixel densities: each cell takes the highest density of the lixels in it.
 
@@ -179,6 +217,7 @@ def density_raster(lixels: gpd.GeoDataFrame, *, cell_m: float = 100.0) -> Densit
     """
     from affine import Affine
 
+    cell_m = check_raster_cell(cell_m)
     crs = require_crs(lixels, layer="density")
     mid = shapely.line_interpolate_point(lixels.geometry.to_numpy(), 0.5, normalized=True)
     xy = shapely.get_coordinates(mid)
@@ -188,7 +227,15 @@ def density_raster(lixels: gpd.GeoDataFrame, *, cell_m: float = 100.0) -> Densit
     y1 = np.ceil(xy[:, 1].max() / cell_m) * cell_m + cell_m
     col = ((xy[:, 0] - x0) // cell_m).astype(np.int64)
     row = ((y1 - xy[:, 1]) // cell_m).astype(np.int64)
-    grid = np.full((int(row.max()) + 1, int(col.max()) + 1), -np.inf)
+    shape = (int(row.max()) + 1, int(col.max()) + 1)
+    if shape[0] * shape[1] > MAX_CELLS:
+        raise InputError(
+            f"栅格单元 {cell_m:g} 米时需 {shape[1]} × {shape[0]} 个单元，超过上限 {MAX_CELLS:,}；"
+            "请用更大的单元。",
+            f"A {cell_m:g} m cell needs {shape[1]} x {shape[0]} cells, above the limit of "
+            f"{MAX_CELLS:,}; use a larger cell.",
+        )
+    grid = np.full(shape, -np.inf)
     np.maximum.at(grid, (row, col), lixels["density_per_km"].to_numpy(dtype=np.float64))
     grid[~np.isfinite(grid)] = np.nan
     return DensityRaster(grid.astype(np.float32), Affine(cell_m, 0, x0, 0, -cell_m, y1), crs)

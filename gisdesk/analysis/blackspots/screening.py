@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gisdesk.analysis._checks import check_not_empty, check_number
 from gisdesk.analysis.blackspots.matching import locate_accidents
 from gisdesk.analysis.blackspots.referencing import RoadMeasures, road_measures, road_substring
 from gisdesk.analysis.blackspots.windows import merge_windows, window_sums
@@ -43,6 +44,11 @@ __all__ = [
     "equivalent_accidents",
     "screen_accidents",
 ]
+
+
+WINDOW_M_RANGE = (50.0, 10_000.0)
+"""Window lengths accepted: 50 m to 10 km (the usual window is 500 m)."""
+MIN_STEP_M = 5.0
 
 
 @dataclass(frozen=True)
@@ -161,11 +167,72 @@ def screen_accidents(
     ScreeningResult
         Ranked candidates, all windows, matched accidents and the threshold used.
     """
-    if window_m <= 0 or step_m <= 0 or step_m > window_m:
-        raise InputError(
-            "窗口长度和步长必须大于 0，且步长不大于窗口长度。",
-            "Window and step must be positive, and the step no longer than the window.",
+    window_m = check_number(
+        window_m,
+        what_zh="窗口长度",
+        what_en="The window length",
+        low=WINDOW_M_RANGE[0],
+        high=WINDOW_M_RANGE[1],
+        unit_zh="米",
+        unit_en="m",
+    )
+    step_m = check_number(
+        step_m,
+        what_zh="步长（不超过窗口长度）",
+        what_en="The step (no longer than the window)",
+        low=MIN_STEP_M,
+        high=window_m,
+        unit_zh="米",
+        unit_en="m",
+    )
+    check_number(
+        alpha,
+        what_zh="显著性水平",
+        what_en="The significance level",
+        low=0.0,
+        high=0.5,
+        low_open=True,
+    )
+    if min_count is not None:
+        min_count = int(
+            check_number(
+                min_count,
+                what_zh="窗口最少事故数",
+                what_en="The window threshold",
+                low=1,
+                high=100_000,
+                unit_zh="起",
+                unit_en="accidents",
+                integer=True,
+            )
         )
+    check_number(
+        min_equivalent,
+        what_zh="当量事故数下限",
+        what_en="The equivalent-accident floor",
+        low=0.0,
+        high=1e6,
+    )
+    for what_zh, what_en, w in (
+        ("死亡事故权重", "The fatal weight", weights.fatal),
+        ("受伤事故权重", "The injury weight", weights.injury),
+        ("财损事故权重", "The property-damage weight", weights.property),
+    ):
+        check_number(w, what_zh=what_zh, what_en=what_en, low=0.0, high=1000.0)
+    check_not_empty(
+        accidents,
+        what_zh="事故",
+        what_en="accident",
+        needed_zh="筛查事故多发路段",
+        needed_en="accident-prone segments",
+    )
+    check_not_empty(
+        roads,
+        what_zh="道路",
+        what_en="road",
+        needed_zh="筛查事故多发路段",
+        needed_en="accident-prone segments",
+    )
     report(progress, 0.0, "准备路网桩号")
     measures = road_measures(roads, crs=crs)
     if len(measures.roads) == 0:

@@ -199,7 +199,9 @@ def share_by_town(
         More gap features per unit: (mask, reason_zh, reason_en), e.g. features without
         data or features to flag.
     """
-    counted = np.ones(len(meets), dtype=bool) if counted is None else counted
+    # as bool: a list comprehension over no features gives a float array
+    meets = np.asarray(meets, dtype=bool)
+    counted = np.ones(len(meets), dtype=bool) if counted is None else np.asarray(counted, bool)
     ok = meets & counted
     bad = ~meets & counted
     notes = notes or {}

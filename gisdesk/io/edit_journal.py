@@ -39,6 +39,7 @@ from shapely.geometry.base import BaseGeometry
 from gisdesk.core.editing import GEOMETRY, EditTransaction, FeatureChange
 from gisdesk.core.errors import GisdeskError, ProjectError
 from gisdesk.io.project_lock import ProjectLock
+from gisdesk.io.project_state import stored_settings
 
 __all__ = [
     "JOURNAL_TABLE",
@@ -364,9 +365,7 @@ class GpkgEditStore:
                 row = self._con.execute(
                     "SELECT value FROM gisdesk_project WHERE key='settings'"
                 ).fetchone()
-                settings = json.loads(row[0]) if row is not None else {}
-                if not isinstance(settings, dict):
-                    settings = {}
+                settings = stored_settings(None if row is None else row[0])
                 settings[name] = value
                 self._con.execute(
                     "INSERT OR REPLACE INTO gisdesk_project (key, value) VALUES ('settings', ?)",

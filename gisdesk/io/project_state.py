@@ -27,6 +27,7 @@ __all__ = [
     "parse_opacity",
     "parse_settings",
     "parse_style",
+    "stored_settings",
 ]
 
 PROJECT_ENTRY = "项目设置"
@@ -148,3 +149,18 @@ def parse_opacity(value: object, *, layer: str) -> tuple[float, Issue | None]:
         f"图层不透明度“{value}”无效（应在 0 到 1 之间），已设为 1。",
         f"The layer's opacity '{value}' is not valid (0 to 1 expected); it was set to 1.",
     )
+
+
+def stored_settings(text: str | None) -> dict[str, Any]:
+    """Decode the ``settings`` entry for a write that changes one setting in the file.
+
+    Damaged or of the wrong kind, it counts as empty: the write then replaces it, as a full
+    save does (opening the project has already said it was damaged).
+    """
+    if text is None:
+        return {}
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}

@@ -53,7 +53,13 @@ from gisdesk.io.project_lock import (
     held_here,
     read_only_reason,
 )
-from gisdesk.io.project_state import parse_metadata, parse_opacity, parse_settings, parse_style
+from gisdesk.io.project_state import (
+    parse_metadata,
+    parse_opacity,
+    parse_settings,
+    parse_style,
+    stored_settings,
+)
 from gisdesk.io.schemas import load_schemas
 from gisdesk.io.styles import load_styles
 
@@ -625,9 +631,7 @@ def update_settings(
                 row = con.execute(
                     "SELECT value FROM gisdesk_project WHERE key='settings'"
                 ).fetchone()
-                settings = json.loads(row[0]) if row is not None else {}
-                if not isinstance(settings, dict):
-                    settings = {}
+                settings = stored_settings(None if row is None else row[0])
                 change(settings)
                 con.execute(
                     "INSERT OR REPLACE INTO gisdesk_project (key, value) VALUES ('settings', ?)",

@@ -295,12 +295,20 @@ def _run_analysis(
 
     opts = request.options
     if request.kind == "zones":
-        from gisdesk.analysis.zones import CONTROL_LEVELS, station_zones, zone_members
+        from gisdesk.analysis.zones import (
+            CONTROL_LEVELS,
+            check_zone_inputs,
+            station_zones,
+            zone_members,
+        )
 
         levels = CONTROL_LEVELS if opts["control_only"] else None
         stations = data("stations")
-        zones = station_zones(stations, radius_m=opts["radius_m"], levels=levels)
         targets = {name: project.layer(name).data for name in opts["targets"]}
+        check_zone_inputs(
+            stations, targets, levels=levels, stations_layer=request.layers["stations"]
+        )
+        zones = station_zones(stations, radius_m=opts["radius_m"], levels=levels)
         members = zone_members(
             stations,
             targets,

@@ -82,7 +82,12 @@ def _marker(path: Path) -> dict[str, Any] | None:
             con.close()
     except sqlite3.Error:
         return None
-    return None if row is None else dict(json.loads(row[0]))
+    if row is None:
+        return None
+    try:
+        return dict(json.loads(row[0]))
+    except (TypeError, ValueError):  # a damaged marker: not a session to recover
+        return None
 
 
 def _in_use(path: Path) -> bool:

@@ -409,3 +409,11 @@ def test_input_errors_are_logged_without_reaching_the_screen(capsys, tmp_path, m
     assert code == EXIT_IO and "nothing.gpkg" in err
     text = (tmp_path / "logs" / "gisdesk.log").read_text(encoding="utf-8")
     assert "WARNING" in text and "ProjectError" in text and "Traceback" in text
+
+
+def test_recording_targets_replaces_damaged_settings(capsys, tmp_path, sample_path):
+    path = damage_settings(sample_path, tmp_path / "record.gpkg")
+    code, _, err = run(capsys, "targets", str(path), "--as-of", "2022-12-31", "--record")
+    assert code == 0 and "“settings”已损坏" in err  # said when opened, replaced by the write
+    code, out, _ = run(capsys, "validate", str(path))
+    assert code == 0 and "项目设置" not in out

@@ -106,3 +106,12 @@ def test_damaged_state_never_reaches_json_dumps_as_text(tmp_path, sample_path):
     finally:
         con.close()
     assert isinstance(json.loads(style), dict)
+
+
+def test_stored_settings_for_a_one_setting_write():
+    from gisdesk.io.project_state import stored_settings
+
+    assert stored_settings(None) == {}
+    assert stored_settings('{"a": 1}') == {"a": 1}
+    assert stored_settings('{"a": ') == {}
+    assert stored_settings("[1]") == {}

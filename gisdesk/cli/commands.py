@@ -209,7 +209,27 @@ def run_sample_build(*, out: Path | None, scale: float, seed: int | None, lang: 
 
 
 def run_open(args: argparse.Namespace, *, lang: str = "zh") -> int:
-    """Open the desktop window (``gisdesk open``)."""
+    """Open the desktop window (``gisdesk open``).
+
+    Without a screen (no X11 or Wayland display, no ``QT_QPA_PLATFORM``), ``--screenshot``
+    draws offscreen and a plain ``open`` is refused with a message; Qt itself would abort
+    the process without one.
+    """
+    import os
+
+    from gisdesk.core.errors import InputError
+    from gisdesk.export._qt import headless
+
+    if headless():
+        if args.screenshot is None:
+            raise InputError(
+                "没有可用的显示器（未设置 DISPLAY 或 WAYLAND_DISPLAY），无法打开窗口。"
+                "请在桌面环境中运行，或用 --screenshot 保存窗口截图。",
+                "There is no display (neither DISPLAY nor WAYLAND_DISPLAY is set), so the "
+                "window cannot open. Run it on a desktop, or save a picture of the window "
+                "with --screenshot.",
+            )
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from gisdesk.ui.app import run_app
 
     return run_app(args.project, screenshot=args.screenshot)

@@ -44,6 +44,7 @@ def add_webmap_parser(sub: Any) -> None:
 
 def run_webmap(args: argparse.Namespace, *, lang: str = "zh") -> int:
     """Write the web map and return the exit code."""
+    from gisdesk.analysis._checks import check_number
     from gisdesk.cli.commands import warn_load_problems
     from gisdesk.core.errors import InputError, ProjectError
     from gisdesk.export.webmap import DEFAULT_ROAD_CLASSES, export_webmap
@@ -55,8 +56,15 @@ def run_webmap(args: argparse.Namespace, *, lang: str = "zh") -> int:
             f"网页地图须保存为 .html 文件（收到“{args.out.name}”）。",
             f"A web map is saved as an .html file (got '{args.out.name}').",
         )
-    if args.simplify < 0:
-        raise InputError("简化容差不能为负。", "The simplification tolerance cannot be negative.")
+    check_number(
+        args.simplify,
+        what_zh="简化容差",
+        what_en="The simplification tolerance",
+        low=0.0,
+        high=1000.0,
+        unit_zh="米",
+        unit_en="m",
+    )
     if not args.project.is_file():
         raise ProjectError(
             f"文件不存在：{args.project}", f"The file does not exist: {args.project}"

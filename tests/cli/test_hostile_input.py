@@ -417,3 +417,29 @@ def test_recording_targets_replaces_damaged_settings(capsys, tmp_path, sample_pa
     assert code == 0 and "“settings”已损坏" in err  # said when opened, replaced by the write
     code, out, _ = run(capsys, "validate", str(path))
     assert code == 0 and "项目设置" not in out
+
+
+def _no_display(tmp_path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.pop("QT_QPA_PLATFORM", None)
+    env["GISDESK_LOG_DIR"] = str(tmp_path)
+    return env
+
+
+@pytest.mark.skipif(sys.platform.startswith(("win", "darwin")), reason="X11/Wayland only")
+def test_without_a_display_open_says_so_and_plates_still_draw(tmp_path, sample_path):
+    env = _no_display(tmp_path)
+    done = _gisdesk("open", str(sample_path), env=env)
+    assert done.returncode == EXIT_USAGE  # Qt would abort the process (134) here
+    assert "没有可用的显示器" in done.stderr and "Traceback" not in done.stderr
+    png = tmp_path / "plate.png"
+    done = _gisdesk("plate", str(sample_path), "--out", str(png), "--dpi", "50", env=env)
+    assert done.returncode == 0, done.stderr
+    assert png.stat().st_size > 0
+
+
+def test_webmap_refuses_a_non_finite_simplification(capsys, tmp_path, sample_path):
+    out = tmp_path / "w.html"
+    code, _, err = run(capsys, "webmap", str(sample_path), "--out", str(out), "--simplify", "inf")
+    assert code == EXIT_USAGE and "简化容差" in err and "simplification tolerance" in err
+    assert not out.exists()

@@ -427,8 +427,20 @@ class AttributeTable(QWidget):
             "Excel (*.xlsx)",
         )
         if path:
-            self.model.export_excel(Path(path))
-            self.message.emit(tr(f"已导出到 {path}", f"Exported to {path}"))
+            self.export_excel(Path(path))
+
+    def export_excel(self, path: Path) -> bool:
+        """Write the table as shown to ``path``; never over the open project."""
+        from gisdesk.ui.output_paths import refuse_project_output
+
+        if self.model is None:
+            return False
+        project = self.edits.project if self.edits is not None else None
+        if refuse_project_output(self, project, path):
+            return False
+        self.model.export_excel(path)
+        self.message.emit(tr(f"已导出到 {path}", f"Exported to {path}"))
+        return True
 
     def _view_selection_changed(self, *_args: object) -> None:
         if self._syncing or self.model is None:

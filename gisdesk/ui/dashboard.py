@@ -248,7 +248,9 @@ class TargetDashboard(QWidget):
         path, _ = QFileDialog.getSaveFileName(
             self, tr("导出目标评估", "Export targets"), "目标评估.xlsx", "Excel (*.xlsx)"
         )
-        if path:
+        from gisdesk.ui.output_paths import refuse_project_output
+
+        if path and not refuse_project_output(self, self.project, Path(path)):
             self.export(Path(path))
             self.message.emit(tr(f"已导出到 {path}", f"Exported to {path}"))
 

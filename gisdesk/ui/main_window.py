@@ -47,6 +47,7 @@ from gisdesk.ui.feature_form import edit_feature_attributes
 from gisdesk.ui.feature_history import show_feature_history
 from gisdesk.ui.i18n import language, set_language, settings, tr
 from gisdesk.ui.layer_tree import LayerTree
+from gisdesk.ui.output_paths import refuse_project_output
 from gisdesk.ui.snapping import Snapper
 from gisdesk.ui.style_dialog import StyleDialog
 from gisdesk.ui.workers import Task, run_task, unexpected_error
@@ -1013,7 +1014,7 @@ class MainWindow(QMainWindow):
         """
         from gisdesk.export.webmap import WebMapTooLargeError, export_webmap
 
-        if self.project is None:
+        if self.project is None or refuse_project_output(self, self.project, path):
             return
         project = self.project
         layers = [layer.name for layer in project if layer.visible]

@@ -321,7 +321,10 @@ class PlateDesigner(QDialog):
     def export(self, path: Path, *, dpi: float = 300, wait: bool = False) -> None:
         """Export the plate in a worker (through the main window's progress bar if any)."""
         from gisdesk.export.output import export_plate
+        from gisdesk.ui.output_paths import refuse_project_output
 
+        if refuse_project_output(self, self.project, path):
+            return
         task = Task(export_plate, self.project, self.spec(), path, dpi=dpi)
         self._run(task, tr("导出专题图", "Exporting plate"), path, wait=wait)
 

@@ -15,13 +15,13 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gisdesk.cli.exit_codes import EXIT_OK, EXIT_PROBLEMS
+
 if TYPE_CHECKING:
     import geopandas as gpd
 
 __all__ = ["add_blackspots_parser", "run_blackspots"]
 
-EXIT_OK = 0
-EXIT_PROBLEMS = 1
 _TABLES = {".csv", ".txt", ".xlsx", ".xls"}
 
 

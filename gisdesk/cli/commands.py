@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 from pyproj import CRS
 
-from gisdesk.cli.main import EXIT_INVALID, EXIT_OK
+from gisdesk.cli.exit_codes import EXIT_INVALID, EXIT_OK
 from gisdesk.core.project import Project
 from gisdesk.core.validation import ValidationReport, validate_layer
 from gisdesk.io.project_store import open_project
@@ -259,4 +259,4 @@ def run_warm_up(args: argparse.Namespace, *, lang: str = "zh") -> int:
         print(f"analysis kernels ready ({seconds:.1f} s)")
     else:
         print(f"分析内核已就绪（{seconds:.1f} 秒）")
-    return 0
+    return EXIT_OK

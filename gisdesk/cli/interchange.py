@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gisdesk.cli.exit_codes import EXIT_OK
+
 if TYPE_CHECKING:
     import geopandas as gpd
 
@@ -390,7 +392,7 @@ def run_import(args: argparse.Namespace, *, lang: str = "zh") -> int:
         print(f"  ! 警告：{zh_text}" if zh else f"  ! Warning: {en_text}")
     for line in [*imported.conversions, *imported.notes]:
         print(f"  - {line}")
-    return 0
+    return EXIT_OK
 
 
 def run_export(args: argparse.Namespace, *, lang: str = "zh") -> int:
@@ -407,4 +409,4 @@ def run_export(args: argparse.Namespace, *, lang: str = "zh") -> int:
         print(f"  {old} -> {new}")
     for note in result.notes:
         print(f"  - {note}")
-    return 0
+    return EXIT_OK

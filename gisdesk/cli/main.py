@@ -1,8 +1,7 @@
 """The ``gisdesk`` command: project info, validation, sample building.
 
-Exit codes: 0 success; 1 the data has errors (validate); 2 wrong usage; 3 a file could not be
-opened or written; 70 an internal error of gisdesk (the traceback is in the log file, see
-:mod:`gisdesk.io.logs`); 130 cancelled.
+Exit codes: see :mod:`gisdesk.cli.exit_codes` (0 success; 1 the data has errors; 2 wrong usage;
+3 a file could not be opened or written; 70 an internal error of gisdesk; 130 cancelled).
 """
 
 from __future__ import annotations
@@ -14,14 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gisdesk import __version__
+from gisdesk.cli.exit_codes import EXIT_CANCELLED, EXIT_INTERNAL, EXIT_IO, EXIT_USAGE
 
 __all__ = ["main"]
-
-EXIT_OK = 0
-EXIT_INVALID = 1
-EXIT_USAGE = 2
-EXIT_IO = 3
-EXIT_INTERNAL = 70  # a fault of gisdesk itself (BSD sysexits EX_SOFTWARE); details in the log
 
 
 def _lang(args: argparse.Namespace) -> str:
@@ -142,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         check_outputs(args)  # no command writes its result over one of its inputs
         return int(runner(args, lang=lang))
     except Cancelled:
-        return 130
+        return EXIT_CANCELLED
     except InputError as exc:
         _log(args, exc, expected=True)
         print(exc.message(lang), file=sys.stderr)
@@ -152,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc.message(lang), file=sys.stderr)
         return EXIT_IO
     except KeyboardInterrupt:
-        return 130
+        return EXIT_CANCELLED
     except Exception as exc:  # a fault of gisdesk: a short message here, the traceback logged
         zh, en = _internal_error(args, exc)
         print(zh if lang == "zh" else en, file=sys.stderr)

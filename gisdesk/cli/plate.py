@@ -11,14 +11,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gisdesk.cli.exit_codes import EXIT_OK
+
 if TYPE_CHECKING:
     from gisdesk.core.project import Project
     from gisdesk.export.coverage import ServiceCircle
     from gisdesk.export.spec import PlateSpec
 
 __all__ = ["add_plate_parser", "run_plate"]
-
-EXIT_OK = 0
 
 
 def add_plate_parser(sub: Any) -> None:

@@ -20,17 +20,14 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gisdesk.cli.exit_codes import EXIT_IO, EXIT_MISSED, EXIT_OK, EXIT_USAGE
+
 if TYPE_CHECKING:
     import pandas as pd
 
     from gisdesk.analysis.targets import TargetEvaluation
 
 __all__ = ["add_targets_parser", "run_targets"]
-
-EXIT_OK = 0
-EXIT_MISSED = 1
-EXIT_USAGE = 2
-EXIT_IO = 3
 
 
 def _as_of(text: str) -> date:

@@ -9,9 +9,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_webmap_parser", "run_webmap"]
+from gisdesk.cli.exit_codes import EXIT_OK
 
-EXIT_OK = 0
+__all__ = ["add_webmap_parser", "run_webmap"]
 
 
 def add_webmap_parser(sub: Any) -> None:

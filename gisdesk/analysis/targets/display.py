@@ -21,7 +21,7 @@ from gisdesk.analysis.targets.status import format_value, symbol
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from gisdesk.analysis.targets.evaluate import TargetEvaluation
+    from gisdesk.analysis.targets.evaluation import TargetEvaluation
     from gisdesk.core.project import Project
 
 __all__ = [

@@ -20,7 +20,7 @@ import pandas as pd
 from gisdesk.core.errors import InputError
 
 if TYPE_CHECKING:
-    from gisdesk.analysis.targets.evaluate import TargetEvaluation
+    from gisdesk.analysis.targets.evaluation import TargetEvaluation
     from gisdesk.core.project import Project
 
 __all__ = [

@@ -11,7 +11,7 @@ from gisdesk.core.events import Signal
 from gisdesk.core.layer import Layer
 
 if TYPE_CHECKING:
-    from gisdesk.core.validation import Issue
+    from gisdesk.core.issues import Issue
 
 __all__ = ["Project"]
 

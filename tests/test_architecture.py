@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -83,3 +84,46 @@ def test_only_ui_imports_qtwidgets():
             if any(n.startswith("PySide6.QtWidgets") for n in names):
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_no_import_cycles():
+    """No module reaches itself through imports (function-level and typing imports count)."""
+    from tests.import_cycles import import_cycles
+
+    cycles = import_cycles("gisdesk")
+    assert cycles == [], "import cycles:\n" + "\n".join(" <-> ".join(c) for c in cycles)
+
+
+def test_cycle_finder_lists_each_cycle():
+    from tests.import_cycles import strongly_connected
+
+    edges = {"a": ["b"], "b": ["c", "d"], "c": ["a"], "d": ["e"], "e": ["d"], "f": ["a"]}
+    assert strongly_connected(edges) == [["a", "b", "c"], ["d", "e"]]
+    assert strongly_connected({"a": ["b"], "b": ["c"]}) == []
+
+
+@pytest.mark.parametrize(
+    ("module", "line"),
+    [
+        ("core/events.py", "import gisdesk.core.project"),  # project -> events
+        ("cli/exit_codes.py", "def _f():\n    from gisdesk.cli import main"),  # main -> exit_codes
+    ],
+)
+def test_a_new_cycle_is_caught(tmp_path, module, line):
+    copy = tmp_path / "repo"
+    copy.mkdir()
+    shutil.copytree(
+        ROOT / "gisdesk", copy / "gisdesk", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    target = copy / "gisdesk" / module
+    target.write_text(target.read_text(encoding="utf-8") + f"\n{line}  # noqa\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "import_cycles.py")],
+        env={**os.environ, "PYTHONPATH": str(copy)},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    importer = "gisdesk." + module.removesuffix(".py").replace("/", ".")
+    assert any(importer in cycle for cycle in json.loads(result.stdout)), result.stdout

@@ -38,15 +38,16 @@ from gisdesk.ui.blackspots_screening import (
     screening_inputs,
 )
 from gisdesk.ui.i18n import tr
+from gisdesk.ui.window_api import window_widget
 from gisdesk.ui.workers import Task
 
 if TYPE_CHECKING:
-    from gisdesk.ui.main_window import MainWindow
+    from gisdesk.ui.window_api import WindowApi
 
 __all__ = ["BlackspotsController", "install_blackspots"]
 
 
-def install_blackspots(window: MainWindow) -> BlackspotsController:
+def install_blackspots(window: WindowApi) -> BlackspotsController:
     """Add the black-spot submenu to the window's Analysis menu and return its controller."""
     return BlackspotsController(window)
 
@@ -54,12 +55,12 @@ def install_blackspots(window: MainWindow) -> BlackspotsController:
 class BlackspotsController(QObject):
     """The black-spot commands of one window: import, screening, listing, status, history."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: WindowApi) -> None:
+        super().__init__(window_widget(window))
         self.window = window
         self.result: ScreeningResult | None = None
         self.request: ScreeningRequest | None = None
-        self.candidates_panel = CandidatesPanel(window)
+        self.candidates_panel = CandidatesPanel(window_widget(window))
         self.candidates_panel.list_requested.connect(self.ask_list)
         self.candidates_panel.zoom_requested.connect(self.zoom_to_candidate)
         self.history_panel = SegmentHistoryPanel(window)
@@ -114,7 +115,7 @@ class BlackspotsController(QObject):
         menu.addAction(self.history_dock.toggleViewAction())
 
     def _dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
-        dock = QDockWidget(title, self.window)
+        dock = QDockWidget(title, window_widget(self.window))
         dock.setObjectName(f"dock_{name}")
         dock.setWidget(widget)
         self.window.addDockWidget(area, dock)
@@ -140,7 +141,7 @@ class BlackspotsController(QObject):
         """The import wizard on the current project (not yet shown)."""
         if self.window.project is None:
             return None
-        return AccidentImportWizard(self.window.project, self.window, path=path)
+        return AccidentImportWizard(self.window.project, window_widget(self.window), path=path)
 
     def add_imported(self, wizard: AccidentImportWizard) -> Layer | None:
         """Add the layer a finished wizard built, and log what happened to the records."""
@@ -192,7 +193,9 @@ class BlackspotsController(QObject):
         """Ask for the screening parameters and run it."""
         if self.window.project is None:
             return
-        dialog = ScreeningDialog(self.window.project, self.window, previous=self.previous_request())
+        dialog = ScreeningDialog(
+            self.window.project, window_widget(self.window), previous=self.previous_request()
+        )
         if dialog.exec():
             self.run_screening(dialog.request())
         dialog.deleteLater()

@@ -59,9 +59,10 @@ from gisdesk.ui import plain_text
 from gisdesk.ui.feature_history import local_time
 from gisdesk.ui.i18n import language, tr
 from gisdesk.ui.import_dialog import FrameModel, cell_text
+from gisdesk.ui.window_api import window_widget
 
 if TYPE_CHECKING:
-    from gisdesk.ui.main_window import MainWindow
+    from gisdesk.ui.window_api import WindowApi
 
 __all__ = [
     "SEGMENTS",
@@ -117,7 +118,7 @@ def blackspot_settings(project: Project) -> dict[str, Any]:
     return entry
 
 
-def store_blackspot_settings(window: MainWindow) -> None:
+def store_blackspot_settings(window: WindowApi) -> None:
     """Write the black-spot settings into the project file now (or mark them unsaved)."""
     project = window.project
     if project is None:
@@ -188,7 +189,7 @@ def listing_values(
 
 
 def list_candidate(
-    window: MainWindow,
+    window: WindowApi,
     candidate: gpd.GeoDataFrame,
     values: dict[str, Any] | None = None,
     *,
@@ -289,7 +290,7 @@ def status_changes(
 
 
 def change_status(
-    window: MainWindow, fid: int, to: str, on: dt.date, reason: str | None = None
+    window: WindowApi, fid: int, to: str, on: dt.date, reason: str | None = None
 ) -> EditTransaction | None:
     """Move a listed segment to another status through the editor; None when refused.
 
@@ -335,8 +336,8 @@ def change_status(
 class StatusDialog(QDialog):
     """Move a segment one step on (or back, with a reason), with the date and notes."""
 
-    def __init__(self, window: MainWindow, fid: int) -> None:
-        super().__init__(window)
+    def __init__(self, window: WindowApi, fid: int) -> None:
+        super().__init__(window_widget(window))
         self.setObjectName("status_dialog")
         self.window_ = window
         self.fid = fid
@@ -419,7 +420,7 @@ class StatusDialog(QDialog):
 # --- history -------------------------------------------------------------------------------
 
 
-def history_rows(window: MainWindow, fid: int) -> pd.DataFrame:
+def history_rows(window: WindowApi, fid: int) -> pd.DataFrame:
     """One row per field a journaled edit changed on the segment, with the notes given."""
     project, editor = window.project, window.edits.editor
     columns = ["at", "user", "action", "field", "before", "after", "notes", "txn"]
@@ -473,8 +474,8 @@ def history_rows(window: MainWindow, fid: int) -> pd.DataFrame:
 class SegmentHistoryPanel(QWidget):
     """A listed segment's file: where it is in the loop, its journal, accidents before/after."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: WindowApi) -> None:
+        super().__init__(window_widget(window))
         self.setObjectName("segment_history_panel")
         self.window_ = window
         self._project: Project | None = None

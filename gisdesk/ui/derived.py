@@ -32,10 +32,11 @@ from gisdesk.core.project import Project
 from gisdesk.ui.actions import ActionSpec
 from gisdesk.ui.analysis_dialogs import AnalysisRequest, AnalysisResult, request_sources
 from gisdesk.ui.i18n import settings, tr
+from gisdesk.ui.window_api import window_widget
 from gisdesk.ui.workers import Task, run_task
 
 if TYPE_CHECKING:
-    from gisdesk.ui.main_window import MainWindow
+    from gisdesk.ui.window_api import WindowApi
 
 __all__ = ["AUTO_SETTING", "SETTINGS_KEY", "DerivedResults", "install_derived"]
 
@@ -49,7 +50,7 @@ KIND_TITLES = {
 }
 
 
-def install_derived(window: MainWindow) -> DerivedResults:
+def install_derived(window: WindowApi) -> DerivedResults:
     """Create the window's derived-results manager with its menu entries."""
     return DerivedResults(window)
 
@@ -71,8 +72,8 @@ class DerivedResults(QObject):
     refreshed = Signal(str)  # the record key (names of its result layers) after a refresh
     targets_refreshed = Signal()
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: WindowApi) -> None:
+        super().__init__(window_widget(window))
         self.window = window
         self.auto = str(settings().value(AUTO_SETTING, "true")).lower() != "false"
         self._project: Project | None = None

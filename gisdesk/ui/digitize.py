@@ -48,9 +48,10 @@ from gisdesk.core.layer import Layer
 from gisdesk.ui.canvas import CanvasTool, MapCanvas
 from gisdesk.ui.i18n import language, tr
 from gisdesk.ui.snapping import Snapper, SnapResult
+from gisdesk.ui.window_api import window_widget
 
 if TYPE_CHECKING:
-    from gisdesk.ui.main_window import MainWindow
+    from gisdesk.ui.window_api import WindowApi
 
 __all__ = [
     "AddFeatureTool",
@@ -124,7 +125,7 @@ def _fmt_area(m2: float) -> str:
 class EditTool(CanvasTool):
     """Shared parts of the editing tools: the layer, snapping, drawing the snap marker."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: WindowApi) -> None:
         super().__init__(window.canvas)
         self.window = window
         self.snapper: Snapper = window.snapper
@@ -221,7 +222,7 @@ class AddFeatureTool(EditTool):
 
     name_zh, name_en = "添加要素", "Add feature"
 
-    def __init__(self, window: MainWindow, values: ValuesProvider | None = None) -> None:
+    def __init__(self, window: WindowApi, values: ValuesProvider | None = None) -> None:
         super().__init__(window)
         self.vertices: list[tuple[float, float]] = []
         self.values = values or window.feature_values
@@ -377,7 +378,7 @@ class MoveFeatureTool(EditTool):
 
     name_zh, name_en = "移动要素", "Move feature"
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: WindowApi) -> None:
         super().__init__(window)
         self.row: int | None = None
         self.start: tuple[float, float] | None = None
@@ -441,7 +442,7 @@ class VertexTool(EditTool):
 
     name_zh, name_en = "编辑节点", "Edit vertices"
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: WindowApi) -> None:
         super().__init__(window)
         self.row: int | None = None  # the feature whose vertices are shown
         self.vertex: int | None = None  # the vertex being dragged
@@ -605,7 +606,7 @@ class SplitLineTool(EditTool):
 
 
 def split_feature(
-    window: MainWindow, layer: Layer, row: int, first: BaseGeometry, second: BaseGeometry
+    window: WindowApi, layer: Layer, row: int, first: BaseGeometry, second: BaseGeometry
 ) -> None:
     """Store a split: the feature keeps the first piece, a copy takes the second (one step)."""
     canvas = window.canvas
@@ -625,7 +626,7 @@ def split_feature(
 # --- actions on the selection -------------------------------------------------------------
 
 
-def delete_selected(window: MainWindow) -> None:
+def delete_selected(window: WindowApi) -> None:
     """Delete the selected features of the current layer (one undoable step)."""
     layer = window.current_layer()
     if layer is None or len(layer.selection) == 0:
@@ -635,7 +636,7 @@ def delete_selected(window: MainWindow) -> None:
     window.edits.delete_features(layer.name, fids)
 
 
-def copy_selected(window: MainWindow) -> int:
+def copy_selected(window: WindowApi) -> int:
     """Copy the selected features of the current layer; return how many."""
     layer = window.current_layer()
     if layer is None or len(layer.selection) == 0:
@@ -647,7 +648,7 @@ def copy_selected(window: MainWindow) -> int:
     return len(rows)
 
 
-def paste_features(window: MainWindow) -> int:
+def paste_features(window: WindowApi) -> int:
     """Paste copied features into the current layer (same geometry type); return how many."""
     clip = getattr(window, "feature_clipboard", None)
     layer = window.current_layer()
@@ -683,8 +684,8 @@ def paste_features(window: MainWindow) -> int:
 class SnapSettingsDialog(QDialog):
     """Choose whether to snap, the tolerance in pixels and the layers snapped to."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: WindowApi) -> None:
+        super().__init__(window_widget(window))
         self.setWindowTitle(tr("捕捉设置", "Snapping"))
         self.snapper = window.snapper
         self.enabled = QCheckBox(tr("启用捕捉（节点优先，其次线段）", "Snap (vertices first)"))

@@ -25,7 +25,7 @@ from gisdesk.ui.digitize import AddFeatureTool, to_layer
 from gisdesk.ui.i18n import language, tr
 
 if TYPE_CHECKING:
-    from gisdesk.ui.main_window import MainWindow
+    from gisdesk.ui.window_api import WindowApi
 
 __all__ = ["FactoryFootprintTool", "footprint_layer"]
 
@@ -33,7 +33,7 @@ FACTORIES = "rental_factories"
 FOOTPRINTS = "factory_footprints"
 
 
-def footprint_layer(window: MainWindow) -> Layer:
+def footprint_layer(window: WindowApi) -> Layer:
     """The project's footprint layer, added (empty, styled) when it is missing."""
     project = window.project
     assert project is not None

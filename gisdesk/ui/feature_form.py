@@ -48,9 +48,10 @@ from gisdesk.core.schema import FieldSpec, LayerSchema
 from gisdesk.core.validation import check_value
 from gisdesk.ui import plain_text
 from gisdesk.ui.i18n import language, tr
+from gisdesk.ui.window_api import window_widget
 
 if TYPE_CHECKING:
-    from gisdesk.ui.main_window import MainWindow
+    from gisdesk.ui.window_api import WindowApi
 
 __all__ = [
     "FeatureForm",
@@ -582,7 +583,7 @@ class FeatureForm(QDialog):
 # --- window helpers ----------------------------------------------------------------------
 
 
-def selected_feature(window: MainWindow) -> tuple[Layer, int] | None:
+def selected_feature(window: WindowApi) -> tuple[Layer, int] | None:
     """The one selected feature of the current layer (layer, fid); tells the user otherwise."""
     layer = window.current_layer()
     if layer is None:
@@ -599,7 +600,7 @@ def selected_feature(window: MainWindow) -> tuple[Layer, int] | None:
     return layer, layer.fid_at(int(layer.selection[0]))
 
 
-def attribute_form(window: MainWindow, layer_name: str, fid: int) -> FeatureForm:
+def attribute_form(window: WindowApi, layer_name: str, fid: int) -> FeatureForm:
     """A form on an existing feature that commits the changed fields when accepted."""
     assert window.project is not None
     layer = window.project.layer(layer_name)
@@ -630,13 +631,13 @@ def attribute_form(window: MainWindow, layer_name: str, fid: int) -> FeatureForm
         title=layer.title,
         fid=fid,
         on_accept=commit,
-        parent=window,
+        parent=window_widget(window),
     )
     return form
 
 
 def edit_feature_attributes(
-    window: MainWindow, layer_name: str | None = None, fid: int | None = None
+    window: WindowApi, layer_name: str | None = None, fid: int | None = None
 ) -> EditTransaction | None:
     """Edit one feature's attributes in a form (default: the selected one); return the edit.
 
@@ -662,7 +663,7 @@ def edit_feature_attributes(
 
 
 def new_feature_values(
-    window: MainWindow,
+    window: WindowApi,
     layer: Layer | str,
     initial: Mapping[str, Any] | None = None,
     *,
@@ -681,7 +682,7 @@ def new_feature_values(
         initial,
         title=layer.title,
         read_only=read_only,
-        parent=window,
+        parent=window_widget(window),
     )
     accepted = form.exec() == QDialog.DialogCode.Accepted
     values = form.values() if accepted else None

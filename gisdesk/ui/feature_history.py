@@ -37,10 +37,11 @@ from gisdesk.core.schema import FieldSpec
 from gisdesk.ui import plain_text
 from gisdesk.ui.attribute_table import display_value
 from gisdesk.ui.i18n import language, tr
+from gisdesk.ui.window_api import window_widget
 
 if TYPE_CHECKING:
     from gisdesk.ui.editing import EditController
-    from gisdesk.ui.main_window import MainWindow
+    from gisdesk.ui.window_api import WindowApi
 
 __all__ = [
     "FeatureHistoryDialog",
@@ -343,7 +344,7 @@ class FeatureHistoryDialog(QDialog):
 
 
 def show_feature_history(
-    window: MainWindow, layer_name: str | None = None, fid: int | None = None
+    window: WindowApi, layer_name: str | None = None, fid: int | None = None
 ) -> FeatureHistoryDialog | None:
     """Open the history of a feature (default: the one selected in the current layer)."""
     from gisdesk.ui.feature_form import selected_feature
@@ -357,7 +358,7 @@ def show_feature_history(
         layer, fid = target
     else:
         layer = window.project.layer(layer_name)
-    dialog = FeatureHistoryDialog(window.edits, layer, fid, window)
+    dialog = FeatureHistoryDialog(window.edits, layer, fid, window_widget(window))
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
     dialog.raise_()

@@ -45,6 +45,7 @@ from gisdesk.io.postgis.profiles import (
 from gisdesk.ui import plain_text
 from gisdesk.ui.actions import ActionSpec
 from gisdesk.ui.i18n import language, tr
+from gisdesk.ui.window_api import window_widget
 from gisdesk.ui.workers import Task, run_task
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
     from gisdesk.core.layer import Layer
     from gisdesk.io.postgis.store import PostgisEditStore
     from gisdesk.io.postgis.tables import TableInfo, ViewLimit
-    from gisdesk.ui.main_window import MainWindow
+    from gisdesk.ui.window_api import WindowApi
 
 __all__ = ["PostgisController", "PostgisDialog", "install_postgis"]
 
@@ -353,7 +354,7 @@ def _probe(
 # --- the window's commands ---------------------------------------------------------------
 
 
-def install_postgis(window: MainWindow) -> PostgisController:
+def install_postgis(window: WindowApi) -> PostgisController:
     """Add the PostGIS commands to the window's Project menu and return their controller."""
     return PostgisController(window)
 
@@ -361,8 +362,8 @@ def install_postgis(window: MainWindow) -> PostgisController:
 class PostgisController(QObject):
     """The PostGIS commands of one window and the stores of the layers opened through them."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: WindowApi) -> None:
+        super().__init__(window_widget(window))
         self.window = window
         self.stores: list[PostgisEditStore] = []
         # Tables with more rows than this open for the map view only (None: the default,
@@ -406,7 +407,7 @@ class PostgisController(QObject):
 
     def ask_open(self) -> list[Layer]:
         """Show the dialog and open the chosen layers."""
-        dialog = PostgisDialog(self.window)
+        dialog = PostgisDialog(window_widget(self.window))
         if not dialog.exec():
             return []
         return self.open_layers(dialog.profile(), dialog.password(), dialog.selected_tables())

@@ -32,7 +32,7 @@ from gisdesk.ui.digitize import EditTool
 from gisdesk.ui.i18n import language, tr
 
 if TYPE_CHECKING:
-    from gisdesk.ui.main_window import MainWindow
+    from gisdesk.ui.window_api import WindowApi
 
 __all__ = ["RoadStretchTool", "install_road_stretch"]
 
@@ -43,7 +43,7 @@ _PATH = QColor(230, 0, 126, 200)
 _END = QColor("#e6007e")
 
 
-def install_road_stretch(window: MainWindow) -> None:
+def install_road_stretch(window: WindowApi) -> None:
     """Register the tool with the window and add its entry to the Edit menu."""
     window.extra_edit_tools["road_stretch"] = RoadStretchTool
     window.registry.add(
@@ -81,7 +81,7 @@ class RoadStretchTool(EditTool):
 
     name_zh, name_en = "选取事故多发路段", "Pick a road stretch"
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: WindowApi) -> None:
         super().__init__(window)
         self.start: NetworkPosition | None = None
         self.preview: RoadStretch | None = None

@@ -14,16 +14,19 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QDockWidget, QWidget
 
+from gisdesk.analysis.blackspots.listing import (
+    SEGMENTS,
+    screening_settings,
+    store_screening_settings,
+)
 from gisdesk.analysis.blackspots.screening import ScreeningResult
 from gisdesk.core.editing import EditTransaction
 from gisdesk.core.layer import Layer
 from gisdesk.ui.actions import ActionSpec
 from gisdesk.ui.blackspots_import import AccidentImportWizard
 from gisdesk.ui.blackspots_lifecycle import (
-    SEGMENTS,
     SegmentHistoryPanel,
     StatusDialog,
-    blackspot_settings,
     list_candidate,
     store_blackspot_settings,
 )
@@ -186,8 +189,8 @@ class BlackspotsController(QObject):
         """The screening last run on this project (from its settings)."""
         if self.window.project is None:
             return None
-        stored = blackspot_settings(self.window.project).get("screening")
-        return ScreeningRequest.from_dict(stored) if isinstance(stored, dict) else None
+        stored = screening_settings(self.window.project)
+        return ScreeningRequest.from_dict(stored) if stored is not None else None
 
     def ask_screening(self) -> None:
         """Ask for the screening parameters and run it."""
@@ -232,7 +235,7 @@ class BlackspotsController(QObject):
         self.candidates_panel.show_result(result, listed)
         self._raise(self.candidates_dock)
         if self.request is not None:
-            blackspot_settings(project)["screening"] = self.request.to_dict()
+            store_screening_settings(project, self.request.to_dict())
             store_blackspot_settings(self.window)
         self.window.log_message(self.candidates_panel.summary.text())
 

@@ -10,8 +10,10 @@ into the project file together with the edit:
 * ``listed_from``: the screening a listed segment came from (candidate, counts, window);
 * ``before_after``: the radius and period of the before/after accident counts.
 
-The lifecycle rules (one step at a time, dates not going backwards, a reason to go back)
-are those of :mod:`gisdesk.analysis.blackspots.lifecycle`, applied to the one segment.
+The lifecycle rules (one step at a time, dates not going backwards, a reason to go back),
+the steps offered and the settings entry are those of
+:mod:`gisdesk.analysis.blackspots.listing` (Qt-free); this module holds the widgets and
+writes through the window's editor.
 """
 
 from __future__ import annotations
@@ -43,18 +45,28 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gisdesk.analysis.blackspots.lifecycle import (
-    STATUS_DATES,
-    STATUSES,
-    advance_status,
-    before_after_counts,
-    empty_history,
-    list_candidates,
+from gisdesk.analysis.blackspots.lifecycle import STATUS_DATES, STATUSES, before_after_counts
+from gisdesk.analysis.blackspots.listing import (
+    SEGMENTS,
+    SETTINGS_KEY,
+    STATUS_EN,
+    allowed_steps,
+    before_after_settings,
+    blackspot_settings,
+    listing_attributes,
+    listing_origin,
+    record_listing_origin,
+    record_status_note,
+    screening_settings,
+    status_changes,
+    status_label,
+    status_notes,
 )
 from gisdesk.core.editing import GEOMETRY, EditTransaction, FeatureChange, row_values
 from gisdesk.core.errors import GisdeskError, InputError
 from gisdesk.core.layer import Layer
 from gisdesk.core.project import Project
+from gisdesk.core.values import plain_value
 from gisdesk.ui import plain_text
 from gisdesk.ui.feature_history import local_time
 from gisdesk.ui.i18n import language, tr
@@ -78,44 +90,19 @@ __all__ = [
     "store_blackspot_settings",
 ]
 
-SEGMENTS = "accident_segments"
-SETTINGS_KEY = "blackspots"
-STATUS_EN = dict(
-    zip(STATUSES, ("Survey", "Joint review", "Rectify", "Acceptance", "Closed"), strict=True)
-)
 _READ_ONLY = ("segment_id", "road", "from_km", "to_km", "status", *list(STATUS_DATES.values())[1:])
 _STEP_COLOURS = ("#67001f", "#d6604d", "#f4a582", "#92c5de", "#4393c3")
 
 
 def _status_text(status: object) -> str:
-    text = "" if status is None else str(status)
-    return text if language() == "zh" else STATUS_EN.get(text, text)
+    return status_label(status, language())
 
 
 def _plain(value: object) -> object:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and np.isnan(value):
-        return None
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    return value
+    return plain_value(value, finite=False)
 
 
 # --- settings kept in the project ----------------------------------------------------------
-
-
-def blackspot_settings(project: Project) -> dict[str, Any]:
-    """The black-spot entry of the project settings (created empty when missing)."""
-    entry = project.settings.setdefault(SETTINGS_KEY, {})
-    if not isinstance(entry, dict):
-        entry = project.settings[SETTINGS_KEY] = {}
-    entry.setdefault("notes", {})
-    entry.setdefault("listed_from", {})
-    entry.setdefault("before_after", {"radius_m": 50.0, "period_days": 365})
-    return entry
 
 
 def store_blackspot_settings(window: WindowApi) -> None:
@@ -173,19 +160,13 @@ def listing_values(
     by: str = "",
 ) -> dict[str, Any]:
     """The attributes a candidate gets when listed (numbered after the existing segments)."""
-    segments = _segments_layer(project).data
-    listed, _history = list_candidates(
-        segments,
-        empty_history(),
+    return listing_attributes(
+        _segments_layer(project).data,
         candidate,
         level=level,
         listed_date=listed_date or dt.date.today(),
         by=by,
     )
-    row = listed.iloc[-1]
-    return {
-        str(k): _plain(v) for k, v in row.items() if k != listed.geometry.name and k in segments
-    }
 
 
 def list_candidate(
@@ -251,12 +232,13 @@ def list_candidate(
     )
     if fid is None:
         return None
-    entry = blackspot_settings(project)
-    entry["listed_from"][sid] = {
-        **(origin or {}),
-        "listed_by": window.edits.user_name(),
-        "listed_at": dt.datetime.now().isoformat(timespec="seconds"),
-    }
+    record_listing_origin(
+        project,
+        sid,
+        origin,
+        by=window.edits.user_name(),
+        at=dt.datetime.now().isoformat(timespec="seconds"),
+    )
     store_blackspot_settings(window)
     return fid
 
@@ -267,26 +249,6 @@ def list_candidate(
 def _segment_frame(layer: Layer, fid: int) -> gpd.GeoDataFrame:
     row = layer.row_of(fid)
     return gpd.GeoDataFrame(layer.data.iloc[[row]].reset_index(drop=True), crs=layer.data.crs)
-
-
-def status_changes(
-    layer: Layer, fid: int, to: str, on: dt.date, reason: str | None
-) -> dict[str, Any]:
-    """The values a status step changes (status and step dates), checked by the lifecycle rules."""
-    frame = _segment_frame(layer, fid)
-    sid = str(frame["segment_id"].iloc[0])
-    for name in STATUS_DATES.values():
-        if name not in frame.columns:
-            frame[name] = pd.NaT
-    new, _history = advance_status(
-        frame, empty_history(), sid, to=to, on=on, by="", reason=reason or None
-    )
-    out: dict[str, Any] = {"status": to}
-    for name in STATUS_DATES.values():
-        before, after = _plain(frame[name].iloc[0]), _plain(new[name].iloc[0])
-        if before != after:
-            out[name] = after
-    return out
 
 
 def change_status(
@@ -319,16 +281,17 @@ def change_status(
     )
     if txn is None:
         return None
-    entry = blackspot_settings(project)
-    entry["notes"][str(txn.id)] = {
-        "segment_id": sid,
-        "from": was,
-        "to": to,
-        "on": on.isoformat(),
-        "reason": reason or "",
-        "by": txn.user,
-        "at": txn.at,
-    }
+    record_status_note(
+        project,
+        txn.id,
+        segment_id=sid,
+        was=was,
+        to=to,
+        on=on,
+        reason=reason,
+        by=txn.user,
+        at=txn.at,
+    )
     store_blackspot_settings(window)
     return txn
 
@@ -348,12 +311,13 @@ class StatusDialog(QDialog):
         sid = values.get("segment_id")
         self.setWindowTitle(plain_text.window_title(tr(f"整治状态流转 — {sid}", f"Status — {sid}")))
         here = STATUSES.index(self.current) if self.current in STATUSES else 0
+        steps = allowed_steps(self.current)
         self.target = QComboBox()
         self.target.setObjectName("target_status")
-        if here + 1 < len(STATUSES):
-            nxt = STATUSES[here + 1]
+        if steps.next is not None:
+            nxt = steps.next
             self.target.addItem(tr(f"下一步：{nxt}", f"Next: {STATUS_EN[nxt]}"), nxt)
-        for back in reversed(STATUSES[:here]):
+        for back in steps.back:
             self.target.addItem(tr(f"退回：{back}", f"Back to: {STATUS_EN[back]}"), back)
         last_date = None
         for step in reversed(STATUSES[: here + 1]):
@@ -427,7 +391,7 @@ def history_rows(window: WindowApi, fid: int) -> pd.DataFrame:
     if project is None or editor is None or SEGMENTS not in project:
         return pd.DataFrame(columns=columns)
     layer = project.layer(SEGMENTS)
-    notes = blackspot_settings(project)["notes"]
+    notes = status_notes(project)
     specs = layer.schema.field_index if layer.schema is not None else {}
     rows = []
     for txn, change in editor.history_of(SEGMENTS, fid):
@@ -641,8 +605,7 @@ class SegmentHistoryPanel(QWidget):
                 label.setStyleSheet(f"color:{colour}; padding:3px;")
             else:
                 label.setStyleSheet("color:#999; padding:3px;")
-        entry = blackspot_settings(project)
-        origin = entry["listed_from"].get(str(values.get("segment_id")), {})
+        origin = listing_origin(project, values.get("segment_id"))
         where = (
             f"{values.get('road') or ''} K{_km(values.get('from_km'))}–K{_km(values.get('to_km'))}"
         )
@@ -715,18 +678,17 @@ class SegmentHistoryPanel(QWidget):
 
     def before_after(self, project: Project, layer: Layer, fid: int) -> pd.Series | None:
         """The before/after counts of the segment (None without an accidents layer)."""
-        entry = blackspot_settings(project)
-        screening = entry.get("screening", {})
-        name = screening.get("accidents") if isinstance(screening, dict) else None
+        screening = screening_settings(project) or {}
+        name = screening.get("accidents")
         name = name if name in project else ("accidents" if "accidents" in project else None)
         if name is None:
             return None
-        params = entry["before_after"]
+        params = before_after_settings(project)
         table = before_after_counts(
             _segment_frame(layer, fid),
             project.layer(name).data,
-            radius_m=float(params.get("radius_m", 50.0)),
-            period_days=int(params.get("period_days", 365)),
+            radius_m=params.radius_m,
+            period_days=params.period_days,
         )
         return table.iloc[0]
 
@@ -738,7 +700,7 @@ class SegmentHistoryPanel(QWidget):
             return exc.message(language())
         if row is None:
             return tr("项目中没有事故图层。", "No accidents layer in the project.")
-        radius = blackspot_settings(project)["before_after"].get("radius_m", 50.0)
+        radius = before_after_settings(project).radius_m
         before = tr(
             f"挂牌前一年（{_day(row['before_from'])} 至 {_day(row['before_to'])}）："
             f"{row['before']} 起，死亡 {row['before_deaths']} 人。",

@@ -12,6 +12,7 @@ import pandas as pd
 from gisdesk.core.errors import StyleError
 from gisdesk.core.schema import FieldSpec
 from gisdesk.core.style import LabelSpec, LayerStyle, StyleClass, Symbol
+from gisdesk.core.values import plain_value
 
 __all__ = [
     "QUALITATIVE",
@@ -224,7 +225,7 @@ def categorized_style(
                 symbol=symbol,
                 label_zh=zh,
                 label_en=en,
-                value=value.item() if hasattr(value, "item") else value,
+                value=plain_value(value, finite=False),
             )
         )
     default = replace(

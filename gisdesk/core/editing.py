@@ -42,6 +42,7 @@ from gisdesk.core.validation import (
     check_value,
     project_area,
 )
+from gisdesk.core.values import plain_value
 
 __all__ = [
     "GEOMETRY",
@@ -132,25 +133,6 @@ def _utc_now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
-def _plain(value: Any) -> Any:
-    """A cell value as a plain Python value (None for missing)."""
-    if isinstance(value, BaseGeometry):
-        return value
-    if value is None or value is pd.NaT or value is pd.NA:
-        return None
-    if isinstance(value, float | np.floating) and np.isnan(value):
-        return None
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    return value
-
-
 def row_values(layer: Layer, row: int) -> dict[str, Any]:
     """All values of one feature (attributes and geometry) as plain Python values."""
     data = layer.data
@@ -158,7 +140,7 @@ def row_values(layer: Layer, row: int) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for column in data.columns:
         value = data[column].iloc[row]
-        values[GEOMETRY if column == geom_col else str(column)] = _plain(value)
+        values[GEOMETRY if column == geom_col else str(column)] = plain_value(value, finite=False)
     return values
 
 
@@ -450,14 +432,16 @@ class Editor:
                     f"Layer '{layer.title}' has no field '{key}'.",
                 )
             spec = layer.schema.field_index.get(key) if layer.schema else None
-            after[key] = _plain(check_value(spec, value)) if spec is not None else _plain(value)
+            after[key] = plain_value(
+                check_value(spec, value) if spec is not None else value, finite=False
+            )
         if change.before is None:
             if GEOMETRY not in after:
                 raise InputError("新要素缺少几何。", "The new feature has no geometry.")
             if layer.schema is not None:  # every required field of a new feature
                 for spec in layer.schema.fields:
                     if spec.name not in after:
-                        after[spec.name] = _plain(check_value(spec, None))
+                        after[spec.name] = plain_value(check_value(spec, None), finite=False)
         return replace(change, after=after)
 
     def _check_geometry(
@@ -508,7 +492,7 @@ def same_value(a: Any, b: Any) -> bool:
     """Whether two cell values (or geometries) are the same for editing purposes."""
     if isinstance(a, BaseGeometry) or isinstance(b, BaseGeometry):
         return isinstance(a, BaseGeometry) and isinstance(b, BaseGeometry) and a.equals_exact(b, 0)
-    a, b = _plain(a), _plain(b)
+    a, b = plain_value(a, finite=False), plain_value(b, finite=False)
     return bool(a == b) if a is not None and b is not None else a is b
 
 

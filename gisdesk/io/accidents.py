@@ -25,6 +25,7 @@ import pandas as pd
 from gisdesk.core import offsets
 from gisdesk.core.crs import STORAGE_CRS, transformer
 from gisdesk.core.errors import CRSError, InputError
+from gisdesk.core.values import plain_value
 from gisdesk.io.files import COORDINATE_SYSTEMS, guess_coordinate_columns, read_table
 
 __all__ = [
@@ -274,9 +275,9 @@ def read_accidents(
 
 
 def _plain(value: object) -> object:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    return value if isinstance(value, int | float | str) else str(value)
+    """A source cell as an issue's value: a number or text, None when missing."""
+    value = plain_value(value, finite=False)
+    return value if value is None or isinstance(value, int | float | str) else str(value)
 
 
 def _points(

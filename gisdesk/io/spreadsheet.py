@@ -20,7 +20,6 @@ gisdesk goes through :func:`put`:
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import unicodedata
@@ -29,8 +28,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
+
+from gisdesk.core.values import plain_value
 
 __all__ = ["FORMULA_START", "cell_value", "put", "sheet_title", "write_sheets"]
 
@@ -49,15 +49,10 @@ def _ooxml_escape(match: re.Match[str]) -> str:
 
 
 def cell_value(value: Any) -> Any:
-    """Return a value openpyxl can write: NaN/NaT as None, numpy scalars as Python."""
-    if value is None or value is pd.NaT or value is pd.NA:
+    """Return a value openpyxl can write: NaN/NaT/inf as None, numpy scalars as Python."""
+    value = plain_value(value)
+    if value is None:
         return None
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        value = value.to_pydatetime()
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.replace(tzinfo=None)
     if isinstance(value, bool | int | float | date | str):

@@ -98,10 +98,6 @@ def _status_text(status: object) -> str:
     return status_label(status, language())
 
 
-def _plain(value: object) -> object:
-    return plain_value(value, finite=False)
-
-
 # --- settings kept in the project ----------------------------------------------------------
 
 
@@ -321,7 +317,7 @@ class StatusDialog(QDialog):
             self.target.addItem(tr(f"退回：{back}", f"Back to: {STATUS_EN[back]}"), back)
         last_date = None
         for step in reversed(STATUSES[: here + 1]):
-            last_date = _plain(values.get(STATUS_DATES[step]))
+            last_date = plain_value(values.get(STATUS_DATES[step]), finite=False)
             if last_date is not None:
                 break
         self.date = QDateEdit()
@@ -403,7 +399,7 @@ def history_rows(window: WindowApi, fid: int) -> pd.DataFrame:
             return spec.label(language()) if spec is not None else name
 
         def show(value: object) -> str:
-            value = _plain(value)
+            value = plain_value(value, finite=False)
             if isinstance(value, dt.datetime) and value == dt.datetime(
                 value.year, value.month, value.day
             ):
@@ -593,7 +589,7 @@ class SegmentHistoryPanel(QWidget):
         status = str(values.get("status"))
         here = STATUSES.index(status) if status in STATUSES else -1
         for i, (step, label) in enumerate(zip(STATUSES, self.steps, strict=True)):
-            when = _plain(values.get(STATUS_DATES[step]))
+            when = plain_value(values.get(STATUS_DATES[step]), finite=False)
             day = when.strftime("%Y-%m-%d") if isinstance(when, dt.date | dt.datetime) else "—"
             label.setText(f"{_status_text(step)}\n{day}")
             colour = _STEP_COLOURS[i]

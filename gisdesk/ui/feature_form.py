@@ -46,6 +46,7 @@ from gisdesk.core.errors import GisdeskError
 from gisdesk.core.layer import Layer
 from gisdesk.core.schema import FieldSpec, LayerSchema
 from gisdesk.core.validation import check_value
+from gisdesk.core.values import plain_value
 from gisdesk.ui import plain_text
 from gisdesk.ui.i18n import language, tr
 from gisdesk.ui.window_api import window_widget
@@ -456,8 +457,7 @@ class FeatureForm(QDialog):
         editor = self.editors[spec.name]
         if isinstance(editor, QComboBox):
             wanted = None if _missing(value) else value
-            if isinstance(wanted, np.bool_ | np.integer):
-                wanted = wanted.item()
+            wanted = plain_value(wanted, finite=False)
             pos = -1 if wanted is None else editor.findData(wanted)
             if pos < 0 and wanted is not None:  # a value outside the list: show it, flag it
                 editor.addItem(tr(f"{wanted}（不在允许值内）", f"{wanted} (not allowed)"), wanted)

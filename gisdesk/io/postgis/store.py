@@ -24,7 +24,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import psycopg
 import shapely
 from psycopg import errors as pg_errors
@@ -34,6 +33,7 @@ from shapely.geometry.base import BaseGeometry
 from gisdesk.core.editing import GEOMETRY, EditTransaction, FeatureChange
 from gisdesk.core.errors import ConflictError, GisdeskError, InputError
 from gisdesk.core.layer import Layer
+from gisdesk.core.values import plain_value
 from gisdesk.io.postgis.profiles import ConnectionProfile, connect
 from gisdesk.io.postgis.tables import (
     AUDIT_TABLE,
@@ -86,16 +86,6 @@ class _RowConflict(Exception):  # noqa: N818 - internal signal, turned into Conf
         super().__init__(reason)
         self.change = change
         self.reason = reason
-
-
-def _plain_value(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if value is not None and value.__class__.__name__ in ("NaTType", "NAType"):
-        return None
-    if isinstance(value, float) and np.isnan(value):
-        return None
-    return value
 
 
 def _box(bbox: Iterable[float]) -> tuple[float, float, float, float]:
@@ -242,7 +232,7 @@ class PostgisEditStore:
         if len(got.fids) == 0:
             return None
         row = got.data.iloc[0]
-        values = {str(c): _plain_value(row[c]) for c in info.column_names}
+        values = {str(c): plain_value(row[c], finite=False) for c in info.column_names}
         values[GEOMETRY] = got.data.geometry.iloc[0]
         values["gd_version"] = int(got.versions[0])
         return values
@@ -439,7 +429,7 @@ class PostgisEditStore:
                 )
             columns.append(sql.Identifier(key))
             placeholders.append(sql.Placeholder())
-            params.append(_plain_value(value))
+            params.append(plain_value(value, finite=False))
         return columns, placeholders, params
 
     def _write_change(

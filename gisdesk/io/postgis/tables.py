@@ -38,6 +38,7 @@ from gisdesk.core.errors import CRSError, GisdeskError, InputError
 from gisdesk.core.layer import Layer, LayerMetadata
 from gisdesk.core.schema import coerce_to_schema
 from gisdesk.core.style import LayerStyle
+from gisdesk.core.values import plain_value
 
 if TYPE_CHECKING:
     import psycopg
@@ -379,8 +380,7 @@ def _python_column(values: pd.Series, pg_type: str) -> list[Any]:
         return [None if pd.isna(v) else v.to_pydatetime() for v in values]
     if pg_type == "text":
         return [None if _missing(v) else str(v) for v in values.astype(object)]
-    out = [None if _missing(v) else v for v in values.astype(object)]
-    return [v.item() if isinstance(v, np.generic) else v for v in out]
+    return [None if _missing(v) else plain_value(v, finite=False) for v in values.astype(object)]
 
 
 def _missing(value: Any) -> bool:

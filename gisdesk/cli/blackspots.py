@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gisdesk.cli.exit_codes import EXIT_OK, EXIT_PROBLEMS
+from gisdesk.core.i18n import tr
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -81,10 +82,6 @@ def run_blackspots(args: argparse.Namespace, *, lang: str = "zh") -> int:
     return _cameras(args, lang)
 
 
-def _t(lang: str, zh: str, en: str) -> str:
-    return zh if lang == "zh" else en
-
-
 def _weights(text: str) -> tuple[float, float, float]:
     from gisdesk.core.errors import InputError
 
@@ -148,20 +145,20 @@ def _screen(args: argparse.Namespace, lang: str) -> int:
     issues = pd.concat([read_issues, result.issues], ignore_index=True)
     cand = result.candidates
     print(
-        _t(
-            lang,
+        tr(
             f"窗口 {args.window:.0f} 米、步长 {args.step:.0f} 米；参与筛查事故 "
             f"{result.screened} 起；窗口阈值 {result.min_count} 起"
             f"（均匀分布期望 {result.expected_per_window:.2f} 起）；候选路段 {len(cand)} 处。",
             f"Window {args.window:.0f} m, step {args.step:.0f} m; {result.screened} accidents "
             f"screened; threshold {result.min_count} per window (even spread "
             f"{result.expected_per_window:.2f}); {len(cand)} candidate segments.",
+            lang,
         )
     )
-    header = _t(
-        lang,
+    header = tr(
         "排名  路段                          镇街      事故  死亡  受伤  当量  镇内排名",
         "rank  segment                       town    count deaths inj. equiv town-rank",
+        lang,
     )
     print(header)
     for row in cand.head(args.top).itertuples():
@@ -171,16 +168,16 @@ def _screen(args: argparse.Namespace, lang: str) -> int:
         )
     quality = result.accidents["match_quality"].value_counts().to_dict()
     print(
-        _t(lang, "匹配质量：", "Match quality: ")
+        tr("匹配质量：", "Match quality: ", lang)
         + "，".join(f"{k} {v}" for k, v in quality.items())
     )
     for row in issues.head(args.top).itertuples():
         print(
-            f"  {_t(lang, '第 ', 'row ')}{row.row}{_t(lang, ' 行：', ': ')}"
-            f"{row.issue_zh if lang == 'zh' else row.issue_en}"
+            f"  {tr('第 ', 'row ', lang)}{row.row}{tr(' 行：', ': ', lang)}"
+            f"{tr(row.issue_zh, row.issue_en, lang)}"
         )
     if len(issues) > args.top:
-        print(_t(lang, f"  ……共 {len(issues)} 条问题", f"  ... {len(issues)} issues in all"))
+        print(tr(f"  ……共 {len(issues)} 条问题", f"  ... {len(issues)} issues in all", lang))
     if args.out is not None:
         layers: dict[str, Any] = {"candidates": cand}
         layers["windows"] = result.windows[result.windows["flagged"]]
@@ -204,7 +201,7 @@ def _screen(args: argparse.Namespace, lang: str) -> int:
                     crs=ras.crs,
                     description="accidents per km of road",
                 )
-                print(_t(lang, f"热力图：{tif}", f"Heat map: {tif}"))
+                print(tr(f"热力图：{tif}", f"Heat map: {tif}", lang))
         summary = {
             "window_m": args.window,
             "step_m": args.step,
@@ -214,7 +211,7 @@ def _screen(args: argparse.Namespace, lang: str) -> int:
             "issues": len(issues),
         }
         _write(args.out, layers, summary)
-        print(_t(lang, f"结果已写入 {args.out}", f"Results written to {args.out}"))
+        print(tr(f"结果已写入 {args.out}", f"Results written to {args.out}", lang))
     unplaced = (result.accidents["match_quality"] == "unmatched").any()
     bad = bool(unplaced) or ("valid" in result.accidents and not result.accidents["valid"].all())
     return EXIT_PROBLEMS if bad else EXIT_OK
@@ -228,23 +225,21 @@ def _cameras(args: argparse.Namespace, lang: str) -> int:
     gaps = camera_gaps(source.get(args.cameras), source.get(args.roads), max_gap_km=args.max_gap_km)
     shown = gaps[gaps["exceeds"] & (args.include_ends | ~gaps["at_end"])]
     print(
-        _t(
-            lang,
+        tr(
             f"国省道监控/卡口间距检查（上限 {args.max_gap_km:g} 千米）：超限 {len(shown)} 处。",
             f"Camera / checkpoint spacing on national and provincial roads (limit "
             f"{args.max_gap_km:g} km): {len(shown)} gaps over the limit.",
+            lang,
         )
     )
     for row in shown.itertuples():
-        kind = (
-            row.kind
-            if lang == "zh"
-            else {"视频监控": "video", "卡口": "checkpoint"}.get(row.kind, "combined")
+        kind = tr(
+            row.kind, {"视频监控": "video", "卡口": "checkpoint"}.get(row.kind, "combined"), lang
         )
-        end = _t(lang, "（路段端头）", " (road end)") if row.at_end else ""
+        end = tr("（路段端头）", " (road end)", lang) if row.at_end else ""
         print(
             f"  {row.road} {kind}: K{row.from_km:.3f} – K{row.to_km:.3f}  "
-            f"{row.gap_km:.1f} {_t(lang, '千米', 'km')}{end}"
+            f"{row.gap_km:.1f} {tr('千米', 'km', lang)}{end}"
         )
     if args.out is not None:
         _write(args.out, {"camera_gaps": gaps}, {"max_gap_km": args.max_gap_km, "over": len(shown)})

@@ -14,6 +14,7 @@ import pandas as pd
 from pyproj import CRS
 
 from gisdesk.cli.exit_codes import EXIT_INVALID, EXIT_OK
+from gisdesk.core.i18n import tr
 from gisdesk.core.project import Project
 from gisdesk.core.validation import ValidationReport, validate_layer
 from gisdesk.io.project_store import open_project
@@ -85,7 +86,7 @@ def _with_load_problems(project: Project, reports: list[ValidationReport]) -> No
 def warn_load_problems(project: Project, *, lang: str = "zh") -> None:
     """Print on stderr what could not be read when the project was opened (and was replaced)."""
     for issue in project.load_problems:
-        print(("警告：" if lang == "zh" else "Warning: ") + issue.message(lang), file=sys.stderr)
+        print(tr("警告：", "Warning: ", lang) + issue.message(lang), file=sys.stderr)
 
 
 def run_info(path: Path, *, lang: str = "zh") -> int:
@@ -93,24 +94,20 @@ def run_info(path: Path, *, lang: str = "zh") -> int:
     project, reports = _reports(path)
     warn_load_problems(project, lang=lang)
     by_name = {r.layer: r for r in reports}
-    zh = lang == "zh"
     rows = []
     for layer in reversed(project.layers):  # top of the drawing order first, as in a layer tree
         rep = by_name.get(layer.name)
         if rep is None:
-            status = "无图层定义" if zh else "no schema"
+            status = tr("无图层定义", "no schema", lang)
         elif rep.ok:
-            status = ("通过" if zh else "ok") + (
-                f"（{len(rep.warnings)} 提示）"
-                if zh and rep.warnings
-                else f" ({len(rep.warnings)} warnings)"
-                if rep.warnings
-                else ""
-            )
+            status = tr("通过", "ok", lang)
+            if rep.warnings:
+                n = len(rep.warnings)
+                status += tr(f"（{n} 提示）", f" ({n} warnings)", lang)
         else:
-            status = f"{len(rep.errors)} 个错误" if zh else f"{len(rep.errors)} errors"
+            status = tr(f"{len(rep.errors)} 个错误", f"{len(rep.errors)} errors", lang)
         geom = ",".join(sorted(set(layer.data.geom_type.dropna()))) or "-"
-        title = layer.title if zh else (layer.schema.title_en if layer.schema else layer.name)
+        title = tr(layer.title, layer.schema.title_en if layer.schema else layer.name, lang)
         rows.append(
             [
                 layer.name,
@@ -120,15 +117,23 @@ def run_info(path: Path, *, lang: str = "zh") -> int:
                 len(layer),
                 _crs_text(layer.data.crs),
                 status,
-                ("示意数据" if zh else "schematic") if layer.metadata.schematic else "",
+                tr("示意数据", "schematic", lang) if layer.metadata.schematic else "",
             ]
         )
-    headers = (
-        ["图层", "名称", "类型", "几何", "要素数", "坐标系", "图层定义检查", "备注"]
-        if zh
-        else ["layer", "title", "type", "geometry", "features", "CRS", "schema", "note"]
-    )
-    print(f"{'项目' if zh else 'Project'}: {project.title}  ({path})")
+    headers = [
+        tr(zh_h, en_h, lang)
+        for zh_h, en_h in (
+            ("图层", "layer"),
+            ("名称", "title"),
+            ("类型", "type"),
+            ("几何", "geometry"),
+            ("要素数", "features"),
+            ("坐标系", "CRS"),
+            ("图层定义检查", "schema"),
+            ("备注", "note"),
+        )
+    ]
+    print(f"{tr('项目', 'Project', lang)}: {project.title}  ({path})")
     print(format_table(headers, rows))
     return EXIT_OK
 
@@ -144,7 +149,6 @@ def run_validate(path: Path, *, lang: str = "zh", limit: int = 20, csv: Path | N
         )
     project, reports = _reports(path)
     _with_load_problems(project, reports)
-    zh = lang == "zh"
     n_errors = sum(len(r.errors) for r in reports)
     n_warnings = sum(len(r.warnings) for r in reports)
     for rep in reports:
@@ -154,10 +158,10 @@ def run_validate(path: Path, *, lang: str = "zh", limit: int = 20, csv: Path | N
         mark = "✗" if rep.errors else "!"
         print(
             f"{mark} {rep.layer}: "
-            + (
-                f"{len(rep.errors)} 个错误，{len(rep.warnings)} 个提示"
-                if zh
-                else f"{len(rep.errors)} errors, {len(rep.warnings)} warnings"
+            + tr(
+                f"{len(rep.errors)} 个错误，{len(rep.warnings)} 个提示",
+                f"{len(rep.errors)} errors, {len(rep.warnings)} warnings",
+                lang,
             )
         )
         shown = rep.errors + rep.warnings
@@ -166,18 +170,20 @@ def run_validate(path: Path, *, lang: str = "zh", limit: int = 20, csv: Path | N
         if limit and len(shown) > limit:
             more = len(shown) - limit
             print(
-                f"    ……另有 {more} 条（使用 --limit 0 显示全部）"
-                if zh
-                else f"    ... {more} more (use --limit 0 to show all)"
+                tr(
+                    f"    ……另有 {more} 条（使用 --limit 0 显示全部）",
+                    f"    ... {more} more (use --limit 0 to show all)",
+                    lang,
+                )
             )
     if csv is not None:
         frames = [r.to_frame() for r in reports]
         table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         table.to_csv(csv, index=False, encoding="utf-8-sig")  # BOM: Excel/WPS read it as UTF-8
-    summary = (
-        f"共 {n_errors} 个错误，{n_warnings} 个提示。"
-        if zh
-        else f"{n_errors} errors, {n_warnings} warnings."
+    summary = tr(
+        f"共 {n_errors} 个错误，{n_warnings} 个提示。",
+        f"{n_errors} errors, {n_warnings} warnings.",
+        lang,
     )
     print(summary, file=sys.stderr if n_errors else sys.stdout)
     return EXIT_INVALID if n_errors else EXIT_OK
@@ -204,7 +210,7 @@ def run_sample_build(*, out: Path | None, scale: float, seed: int | None, lang: 
     path = build_sample_project(target, scale=scale, seed=seed or SAMPLE_SEED, progress=progress)
     seconds = time.perf_counter() - start
     size_mb = path.stat().st_size / 1e6
-    print(f"{'已生成' if lang == 'zh' else 'Built'} {path} ({size_mb:.1f} MB, {seconds:.1f} s)")
+    print(f"{tr('已生成', 'Built', lang)} {path} ({size_mb:.1f} MB, {seconds:.1f} s)")
     return EXIT_OK
 
 
@@ -255,8 +261,7 @@ def run_warm_up(args: argparse.Namespace, *, lang: str = "zh") -> int:
     from gisdesk.analysis.warmup import warm_up
 
     seconds = warm_up()
-    if lang == "en":
-        print(f"analysis kernels ready ({seconds:.1f} s)")
-    else:
-        print(f"分析内核已就绪（{seconds:.1f} 秒）")
+    print(
+        tr(f"分析内核已就绪（{seconds:.1f} 秒）", f"analysis kernels ready ({seconds:.1f} s)", lang)
+    )
     return EXIT_OK

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gisdesk.cli.exit_codes import EXIT_OK
+from gisdesk.core.i18n import tr
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -353,7 +354,6 @@ def run_import(args: argparse.Namespace, *, lang: str = "zh") -> int:
     from gisdesk.io.project_lock import check_writable
     from gisdesk.io.project_store import open_project, save_project
 
-    zh = lang == "zh"
     project_path: Path = args.project
     if not project_path.exists() and not args.create:
         raise ProjectError(
@@ -384,12 +384,14 @@ def run_import(args: argparse.Namespace, *, lang: str = "zh") -> int:
         project.add_layer(layer)
         save_project(project, project_path, lock=lock)
     print(
-        f"已导入图层“{layer.name}”：{len(layer)} 个要素"
-        if zh
-        else f"Imported layer '{layer.name}': {len(layer)} features"
+        tr(
+            f"已导入图层“{layer.name}”：{len(layer)} 个要素",
+            f"Imported layer '{layer.name}': {len(layer)} features",
+            lang,
+        )
     )
     for zh_text, en_text in imported.warnings:
-        print(f"  ! 警告：{zh_text}" if zh else f"  ! Warning: {en_text}")
+        print(tr(f"  ! 警告：{zh_text}", f"  ! Warning: {en_text}", lang))
     for line in [*imported.conversions, *imported.notes]:
         print(f"  - {line}")
     return EXIT_OK
@@ -400,11 +402,10 @@ def run_export(args: argparse.Namespace, *, lang: str = "zh") -> int:
     from gisdesk.io.project_store import open_project
     from gisdesk.io.vector_export import export_layer
 
-    zh = lang == "zh"
     project = open_project(args.project)
     layer = project.layer(args.layer)
     result = export_layer(layer, args.out, format=args.format, language=lang)
-    print(f"已导出：{result.path}" if zh else f"Exported: {result.path}")
+    print(tr(f"已导出：{result.path}", f"Exported: {result.path}", lang))
     for old, new in result.field_names.items():
         print(f"  {old} -> {new}")
     for note in result.notes:

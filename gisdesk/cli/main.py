@@ -126,6 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     from gisdesk.core.errors import Cancelled, GisdeskError, InputError
+    from gisdesk.core.i18n import tr
 
     lang = _lang(args)
     module, function = _RUNNERS[args.command]
@@ -149,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CANCELLED
     except Exception as exc:  # a fault of gisdesk: a short message here, the traceback logged
         zh, en = _internal_error(args, exc)
-        print(zh if lang == "zh" else en, file=sys.stderr)
+        print(tr(zh, en, lang), file=sys.stderr)
         return EXIT_INTERNAL
 
 

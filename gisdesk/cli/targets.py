@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gisdesk.cli.exit_codes import EXIT_IO, EXIT_MISSED, EXIT_OK, EXIT_USAGE
+from gisdesk.core.i18n import tr
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -103,9 +104,8 @@ def run_targets(args: argparse.Namespace, *, lang: str = "zh") -> int:
     from gisdesk.io.project_store import open_project
     from gisdesk.io.schemas import load_schemas
 
-    zh = lang == "zh"
     if args.format == "xlsx" and args.out is None:
-        print("xlsx 格式需要 --out 文件" if zh else "--format xlsx needs --out", file=sys.stderr)
+        print(tr("xlsx 格式需要 --out 文件", "--format xlsx needs --out", lang), file=sys.stderr)
         return EXIT_USAGE
     as_of = args.as_of or date.today()
     project = open_project(args.project)
@@ -125,7 +125,7 @@ def run_targets(args: argparse.Namespace, *, lang: str = "zh") -> int:
         record_evaluation(project, evaluation, when)
         _record_in_file(args.project, evaluation, when, lang)
     if args.format == "json":
-        _emit(evaluation.to_json(), args.out, zh)
+        _emit(evaluation.to_json(), args.out, lang)
     elif args.format == "xlsx":
         from gisdesk.analysis.targets import status_fills, workbook_sheets
         from gisdesk.io.targets import write_targets_xlsx
@@ -134,10 +134,10 @@ def run_targets(args: argparse.Namespace, *, lang: str = "zh") -> int:
             evaluation, history=history_frame(project), lang=lang, title=project.title
         )
         path = write_targets_xlsx(args.out, sheets, fills=status_fills(lang))
-        print(f"{'已写出' if zh else 'Written'} {path}")
-        print(_headline(evaluation, zh))
+        print(f"{tr('已写出', 'Written', lang)} {path}")
+        print(_headline(evaluation, lang))
     else:
-        _emit(_table_text(evaluation, lang=lang, layout=args.layout), args.out, zh)
+        _emit(_table_text(evaluation, lang=lang, layout=args.layout), args.out, lang)
     missed = evaluation.summary()["missed"]
     if _empty_layers(project, evaluation, lang):
         return EXIT_MISSED  # the data lacks something the targets need
@@ -151,12 +151,14 @@ def _empty_layers(project: Any, evaluation: TargetEvaluation, lang: str) -> list
     )
     if names:
         print(
-            f"警告：图层 {'、'.join(names)} 没有要素。依赖它们的目标按“一个也没有”评估"
-            "（如 0 个服务点），结果可能只说明数据未录入；请补充数据后重新评估。"
-            if lang == "zh"
-            else f"Warning: layer(s) {', '.join(names)} have no features. The targets that use "
-            "them are evaluated as if there were none (e.g. 0 service points), which may only "
-            "mean the data was never entered; add it and evaluate again.",
+            tr(
+                f"警告：图层 {'、'.join(names)} 没有要素。依赖它们的目标按“一个也没有”评估"
+                "（如 0 个服务点），结果可能只说明数据未录入；请补充数据后重新评估。",
+                f"Warning: layer(s) {', '.join(names)} have no features. The targets that use "
+                "them are evaluated as if there were none (e.g. 0 service points), which may "
+                "only mean the data was never entered; add it and evaluate again.",
+                lang,
+            ),
             file=sys.stderr,
         )
     return names
@@ -182,7 +184,7 @@ def _record_in_file(path: Path, evaluation: TargetEvaluation, when: datetime, la
         update_settings(path, change, lock=lock)
 
 
-def _emit(text: str, out: Path | None, zh: bool) -> None:
+def _emit(text: str, out: Path | None, lang: str) -> None:
     if out is None:
         print(text)
         return
@@ -192,19 +194,20 @@ def _emit(text: str, out: Path | None, zh: bool) -> None:
         out.write_text(text + "\n", encoding="utf-8")
     except OSError as exc:
         raise ProjectError(f"无法写入 {out}：{exc}", f"Cannot write {out}: {exc}") from None
-    print(f"{'已写出' if zh else 'Written'} {out}", file=sys.stderr)
+    print(f"{tr('已写出', 'Written', lang)} {out}", file=sys.stderr)
 
 
-def _headline(evaluation: TargetEvaluation, zh: bool) -> str:
+def _headline(evaluation: TargetEvaluation, lang: str) -> str:
     from gisdesk.analysis.targets import STATUSES, status_label
 
     s = evaluation.summary()
-    lang = "zh" if zh else "en"
-    parts = ("，" if zh else ", ").join(f"{status_label(k, lang)} {s[k]}" for k in STATUSES)
+    parts = tr("，", ", ", lang).join(f"{status_label(k, lang)} {s[k]}" for k in STATUSES)
     n = len(evaluation.targets)
-    if zh:
-        return f"规划目标评估（截至 {evaluation.as_of}）：{n} 项目标，{parts}"
-    return f"Plan targets as of {evaluation.as_of}: {n} targets, {parts}"
+    return tr(
+        f"规划目标评估（截至 {evaluation.as_of}）：{n} 项目标，{parts}",
+        f"Plan targets as of {evaluation.as_of}: {n} targets, {parts}",
+        lang,
+    )
 
 
 def _format(frame: pd.DataFrame) -> str:
@@ -218,10 +221,9 @@ def _table_text(evaluation: TargetEvaluation, *, lang: str, layout: str) -> str:
     from gisdesk.analysis.targets import STATUS_SYMBOLS, status_label, wide_frame
     from gisdesk.analysis.targets.model import format_value
 
-    zh = lang == "zh"
-    sep = "：" if zh else ": "
+    sep = tr("：", ": ", lang)
     table = evaluation.table
-    lines = [_headline(evaluation, zh), ""]
+    lines = [_headline(evaluation, lang), ""]
     no_data = set(evaluation.target_status().query("status == 'no_data'")["target_id"])
     measured = [t for t in evaluation.targets if t.id not in no_data]
     if layout == "wide":
@@ -233,20 +235,20 @@ def _table_text(evaluation: TargetEvaluation, *, lang: str, layout: str) -> str:
             ~table["unit_type"].isin(["district", "town"]) & ~table["target_id"].isin(no_data)
         ]
         if len(rest):
-            lines.append("分项（路段、道路、重点区域、污水片区）：" if zh else "Other units:")
+            lines.append(tr("分项（路段、道路、重点区域、污水片区）：", "Other units:", lang))
     else:
         rest = table[~table["target_id"].isin(no_data)]
-    explanation = "explanation_zh" if zh else "explanation_en"
+    explanation = tr("explanation_zh", "explanation_en", lang)
     for r in rest.to_dict("records"):
         value = format_value(float(r["value"]), str(r["value_unit"]))
         mark = STATUS_SYMBOLS.get(str(r["status"]), "?")
-        unit = r["unit"] if zh or r["unit"] != "全区" else "district"
+        unit = tr(r["unit"], "district" if r["unit"] == "全区" else r["unit"], lang)
         lines.append(f"  {mark} {r['target_id']} {unit}{sep}{value} — {r[explanation]}")
     if no_data:
-        lines += ["", "无数据（需补充的数据）：" if zh else "No data (what is needed):"]
+        lines += ["", tr("无数据（需补充的数据）：", "No data (what is needed):", lang)]
         for t in evaluation.targets:
             if t.id in no_data:
                 why = str(table.loc[table["target_id"] == t.id, explanation].iloc[0])
                 why = why.removeprefix("无数据：").removeprefix("no data: ")
-                lines.append(f"  - {t.id} {t.title('zh' if zh else 'en')}{sep}{why}")
+                lines.append(f"  - {t.id} {t.title(lang)}{sep}{why}")
     return "\n".join(lines)

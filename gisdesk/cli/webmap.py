@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from gisdesk.cli.exit_codes import EXIT_OK
+from gisdesk.core.i18n import tr
 
 __all__ = ["add_webmap_parser", "run_webmap"]
 
@@ -50,7 +51,6 @@ def run_webmap(args: argparse.Namespace, *, lang: str = "zh") -> int:
     from gisdesk.export.webmap import DEFAULT_ROAD_CLASSES, export_webmap
     from gisdesk.io.project_store import open_project
 
-    zh = lang == "zh"
     if args.out.suffix.lower() not in (".html", ".htm"):
         raise InputError(
             f"网页地图须保存为 .html 文件（收到“{args.out.name}”）。",
@@ -86,8 +86,10 @@ def run_webmap(args: argparse.Namespace, *, lang: str = "zh") -> int:
     total = sum(info.layers.values())
     size = f"{info.bytes / 1e6:.1f} MB"
     print(
-        f"已写出 {info.path}（{len(info.layers)} 个图层，{total} 个要素，{size}）"
-        if zh
-        else f"Written {info.path} ({len(info.layers)} layers, {total} features, {size})"
+        tr(
+            f"已写出 {info.path}（{len(info.layers)} 个图层，{total} 个要素，{size}）",
+            f"Written {info.path} ({len(info.layers)} layers, {total} features, {size})",
+            lang,
+        )
     )
     return EXIT_OK

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from gisdesk.core.i18n import tr
 from gisdesk.io.project_lock import LockHolder, ProjectLock, default_timeout, lock_project
 
 __all__ = ["locked_project"]
@@ -28,12 +29,19 @@ def locked_project(
 
     def waiting(holder: LockHolder | None) -> None:
         who = holder.describe(name, lang) if holder is not None else None
-        if lang == "zh":
-            text = who or f"项目 {name} 正被另一个程序写入"
-            print(f"{text}；等待其结束（最多 {timeout:g} 秒）……", file=sys.stderr)
-        else:
-            text = who or f"Another program is writing the project {name}"
-            print(f"{text}; waiting for it (up to {timeout:g} s)...", file=sys.stderr)
+        text = who or tr(
+            f"项目 {name} 正被另一个程序写入",
+            f"Another program is writing the project {name}",
+            lang,
+        )
+        print(
+            tr(
+                f"{text}；等待其结束（最多 {timeout:g} 秒）……",
+                f"{text}; waiting for it (up to {timeout:g} s)...",
+                lang,
+            ),
+            file=sys.stderr,
+        )
 
     with lock_project(path, purpose=purpose, timeout=timeout, on_wait=waiting) as lock:
         yield lock

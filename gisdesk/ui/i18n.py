@@ -1,12 +1,17 @@
-"""Interface language: Chinese by default, English on request, remembered in QSettings."""
+"""Interface language: Chinese by default, English on request, remembered in QSettings.
+
+The language itself and ``tr`` are :mod:`gisdesk.core.i18n`'s (shared with the command line);
+this module adds the window's part: remembering the choice in the user's settings.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings
 
-__all__ = ["language", "set_language", "settings", "tr"]
+from gisdesk.core import i18n as _core
+from gisdesk.core.i18n import language, tr
 
-_LANGUAGE = "zh"
+__all__ = ["language", "load_language", "set_language", "settings", "tr"]
 
 
 def settings() -> QSettings:
@@ -18,26 +23,15 @@ def settings() -> QSettings:
     return QSettings(QSettings.defaultFormat(), QSettings.Scope.UserScope, "gisdesk", "gisdesk")
 
 
-def language() -> str:
-    """Return the interface language ("zh" or "en")."""
-    return _LANGUAGE
-
-
 def set_language(lang: str, *, remember: bool = True) -> None:
     """Switch the interface language (takes full effect on the next start)."""
-    global _LANGUAGE  # noqa: PLW0603 - one process-wide interface language
-    _LANGUAGE = "en" if lang.startswith("en") else "zh"
+    chosen = _core.set_language(lang)
     if remember:
-        settings().setValue("language", _LANGUAGE)
+        settings().setValue("language", chosen)
 
 
 def load_language() -> str:
     """Read the remembered language (default Chinese)."""
     value = settings().value("language", "zh")
     set_language(str(value), remember=False)
-    return _LANGUAGE
-
-
-def tr(zh: str, en: str) -> str:
-    """Return the text in the interface language."""
-    return zh if _LANGUAGE == "zh" else en
+    return language()

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gisdesk.cli.exit_codes import EXIT_OK
+from gisdesk.core.i18n import tr
 
 if TYPE_CHECKING:
     from gisdesk.core.project import Project
@@ -128,13 +129,15 @@ def _open(path: Path, lang: str = "zh") -> Project:
     return project
 
 
-def _service_circle(project: Project, args: argparse.Namespace, zh: bool) -> ServiceCircle:
+def _service_circle(project: Project, args: argparse.Namespace, lang: str) -> ServiceCircle:
     from gisdesk.export.coverage import ServiceCircle
 
     print(
-        f"计算 {args.minutes:g} 分钟服务圈……"
-        if zh
-        else f"Computing the {args.minutes:g}-minute service circle...",
+        tr(
+            f"计算 {args.minutes:g} 分钟服务圈……",
+            f"Computing the {args.minutes:g}-minute service circle...",
+            lang,
+        ),
         file=sys.stderr,
     )
     return ServiceCircle(project, minutes=args.minutes, mode=args.mode)
@@ -142,10 +145,11 @@ def _service_circle(project: Project, args: argparse.Namespace, zh: bool) -> Ser
 
 def _base_spec(project: Project, args: argparse.Namespace) -> PlateSpec:
     from gisdesk.export.spec import PlateSpec
+    from gisdesk.export.templates import project_templates
 
     template = _template(args)
-    saved = project.settings.get("plate_templates", {})
-    if isinstance(template, str) and isinstance(saved, dict) and template in saved:
+    saved = project_templates(project)
+    if isinstance(template, str) and template in saved:
         template = saved[template]  # a user template saved in the project by the designer
     return PlateSpec.create(
         template,
@@ -180,7 +184,6 @@ def run_plate(args: argparse.Namespace, *, lang: str = "zh") -> int:
     from gisdesk.export.decorations import format_scale
     from gisdesk.export.output import export_plate, plate_format
 
-    zh = lang == "zh"
     plate_format(args.out)  # wrong extension: usage error before any work
     project = _open(args.project, lang)
     spec = _base_spec(project, args)
@@ -190,7 +193,7 @@ def run_plate(args: argparse.Namespace, *, lang: str = "zh") -> int:
         if stats == "coverage" or (
             stats == "auto" and all(n in project for n in ("roads", "service_points", "villages"))
         ):
-            content = _service_circle(project, args, zh)
+            content = _service_circle(project, args, lang)
         files = export_atlas(
             project,
             spec,
@@ -203,10 +206,10 @@ def run_plate(args: argparse.Namespace, *, lang: str = "zh") -> int:
             progress=_pages_progress(),
         )
         for f in files:
-            print(f"{'已写出' if zh else 'Written'} {f}")
+            print(f"{tr('已写出', 'Written', lang)} {f}")
         return EXIT_OK
     if stats == "coverage":
-        sc = _service_circle(project, args, zh)
+        sc = _service_circle(project, args, lang)
         spec = spec.with_options(
             table=sc.town_table(),
             table_title=f"各镇（街道）{sc.label}覆盖情况",
@@ -216,14 +219,18 @@ def run_plate(args: argparse.Namespace, *, lang: str = "zh") -> int:
         )
     layout = export_plate(project, spec, args.out, dpi=args.dpi)
     print(
-        f"已写出 {args.out}（{spec.template.name}，比例尺 {format_scale(layout.scale)}）"
-        if zh
-        else f"Written {args.out} ({spec.template.name}, scale {format_scale(layout.scale)})"
+        tr(
+            f"已写出 {args.out}（{spec.template.name}，比例尺 {format_scale(layout.scale)}）",
+            f"Written {args.out} ({spec.template.name}, scale {format_scale(layout.scale)})",
+            lang,
+        )
     )
     if layout.schematic:
         print(
-            "注意：图中含示意数据，已加注“示意数据，非正式成果”。"
-            if zh
-            else "Note: the plate shows schematic data and is labelled as such."
+            tr(
+                "注意：图中含示意数据，已加注“示意数据，非正式成果”。",
+                "Note: the plate shows schematic data and is labelled as such.",
+                lang,
+            )
         )
     return EXIT_OK

@@ -9,16 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gisdesk.core.errors import InputError
 
+if TYPE_CHECKING:
+    from gisdesk.core.project import Project
+
 __all__ = [
     "ITEM_NAMES",
+    "SETTINGS_KEY",
     "TEMPLATES",
     "PlateTemplate",
     "get_template",
+    "project_templates",
+    "store_project_template",
 ]
+
+SETTINGS_KEY = "plate_templates"
+"""Key of ``project.settings`` holding the user's templates (name -> template as plain data)."""
 
 RectMM = tuple[float, float, float, float]
 
@@ -240,3 +249,23 @@ def get_template(template: str | PlateTemplate | Mapping[str, Any]) -> PlateTemp
         f"没有名为“{template}”的模板。可用模板：{names}",
         f"No template named '{template}'. Templates: {', '.join(TEMPLATES)}",
     )
+
+
+def project_templates(project: Project) -> dict[str, dict[str, Any]]:
+    """Return the user templates saved in a project: name -> :meth:`PlateTemplate.to_dict`.
+
+    A damaged entry (not a mapping of mappings) gives no templates, or only the readable ones.
+    """
+    saved = project.settings.get(SETTINGS_KEY, {})
+    if not isinstance(saved, Mapping):
+        return {}
+    return {str(k): dict(v) for k, v in saved.items() if isinstance(v, Mapping)}
+
+
+def store_project_template(project: Project, name: str, template: PlateTemplate) -> None:
+    """Save a template in the project under ``name`` (replacing one of that name)."""
+    from dataclasses import replace
+
+    templates = project_templates(project)
+    templates[name] = replace(template, name=name).to_dict()
+    project.settings[SETTINGS_KEY] = templates

@@ -36,7 +36,12 @@ from PySide6.QtWidgets import (
 from gisdesk.core.errors import GisdeskError
 from gisdesk.core.project import Project
 from gisdesk.export.spec import PlateSpec
-from gisdesk.export.templates import TEMPLATES, PlateTemplate
+from gisdesk.export.templates import (
+    TEMPLATES,
+    PlateTemplate,
+    project_templates,
+    store_project_template,
+)
 from gisdesk.ui import plain_text
 from gisdesk.ui.i18n import language, tr
 from gisdesk.ui.workers import Task, run_task
@@ -205,15 +210,11 @@ class PlateDesigner(QDialog):
 
     def saved_templates(self) -> dict[str, dict[str, Any]]:
         """Return the user templates saved in the project (name -> template as plain data)."""
-        saved = self.project.settings.get("plate_templates", {})
-        return dict(saved) if isinstance(saved, dict) else {}
+        return project_templates(self.project)
 
     def save_template(self, name: str) -> None:
         """Save the current layout as a named template in the project (saved with it)."""
-        data = replace(self.template, name=name).to_dict()
-        templates = self.saved_templates()
-        templates[name] = data
-        self.project.settings["plate_templates"] = templates
+        store_project_template(self.project, name, self.template)
         if self.template_box.findData(name) < 0:
             self.template_box.addItem(tr(f"{name}（项目模板）", f"{name} (project)"), name)
         if self.on_modified is not None:

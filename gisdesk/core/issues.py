@@ -49,6 +49,33 @@ class ValidationReport:
     layer: str
     issues: list[Issue] = field(default_factory=list)
 
+    def add(
+        self,
+        severity: Severity,
+        code: str,
+        zh: str,
+        en: str,
+        *,
+        row: int | None = None,
+        field: str | None = None,
+    ) -> Issue:
+        """Record an issue of this layer (``row`` 0-based, None for the whole layer)."""
+        issue = Issue(severity, self.layer, row, field, code, zh, en)
+        self.issues.append(issue)
+        return issue
+
+    def error(
+        self, code: str, zh: str, en: str, *, row: int | None = None, field: str | None = None
+    ) -> Issue:
+        """Record a problem that makes the layer unusable until fixed."""
+        return self.add("error", code, zh, en, row=row, field=field)
+
+    def warning(
+        self, code: str, zh: str, en: str, *, row: int | None = None, field: str | None = None
+    ) -> Issue:
+        """Record a problem worth a look that does not block use."""
+        return self.add("warning", code, zh, en, row=row, field=field)
+
     @property
     def errors(self) -> list[Issue]:
         """Issues that make the layer unusable until fixed."""

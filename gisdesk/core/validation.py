@@ -222,83 +222,53 @@ def validate_layer(
     """
     name = layer or schema.id
     report = ValidationReport(layer=name)
-    add = report.issues.append
     if gdf.crs is None:
-        add(
-            Issue(
-                "error",
-                name,
-                None,
-                None,
-                "crs-missing",
-                "图层没有坐标系，请在导入时指明。",
-                "The layer has no coordinate reference system; state it when importing.",
-            )
+        report.error(
+            "crs-missing",
+            "图层没有坐标系，请在导入时指明。",
+            "The layer has no coordinate reference system; state it when importing.",
         )
     elif storage_crs is not None and not CRS.from_user_input(gdf.crs).equals(storage_crs):
-        add(
-            Issue(
-                "error",
-                name,
-                None,
-                None,
-                "crs-not-storage",
-                f"图层坐标系为 {CRS.from_user_input(gdf.crs).to_string()}，项目要求 "
-                f"{storage_crs.to_string()}（CGCS2000）。",
-                f"The layer is in {CRS.from_user_input(gdf.crs).to_string()}; projects store "
-                f"{storage_crs.to_string()} (CGCS2000).",
-            )
+        report.error(
+            "crs-not-storage",
+            f"图层坐标系为 {CRS.from_user_input(gdf.crs).to_string()}，项目要求 "
+            f"{storage_crs.to_string()}（CGCS2000）。",
+            f"The layer is in {CRS.from_user_input(gdf.crs).to_string()}; projects store "
+            f"{storage_crs.to_string()} (CGCS2000).",
         )
-    _check_geometries(gdf, schema, name, report)
-    _check_coordinates(gdf, name, report, area)
+    _check_geometries(gdf, schema, report)
+    _check_coordinates(gdf, report, area)
     for spec in schema.fields:
         if spec.name not in gdf.columns:
             if spec.required:
-                add(
-                    Issue(
-                        "error",
-                        name,
-                        None,
-                        spec.name,
-                        "field-missing",
-                        f"缺少必填字段（{spec.label_zh}）。",
-                        f"Required field is missing ({spec.label_en}).",
-                    )
+                report.error(
+                    "field-missing",
+                    f"缺少必填字段（{spec.label_zh}）。",
+                    f"Required field is missing ({spec.label_en}).",
+                    field=spec.name,
                 )
             else:
-                add(
-                    Issue(
-                        "warning",
-                        name,
-                        None,
-                        spec.name,
-                        "field-missing",
-                        f"缺少字段（{spec.label_zh}），相关分析将无法使用。",
-                        f"Field is missing ({spec.label_en}); analyses that need it will say so.",
-                    )
+                report.warning(
+                    "field-missing",
+                    f"缺少字段（{spec.label_zh}），相关分析将无法使用。",
+                    f"Field is missing ({spec.label_en}); analyses that need it will say so.",
+                    field=spec.name,
                 )
             continue
-        _check_field(gdf[spec.name], coerce_values(gdf[spec.name], spec.type), spec, name, report)
+        _check_field(gdf[spec.name], coerce_values(gdf[spec.name], spec.type), spec, report)
     return report
 
 
-def _check_geometries(
-    gdf: gpd.GeoDataFrame, schema: LayerSchema, name: str, report: ValidationReport
-) -> None:
+def _check_geometries(gdf: gpd.GeoDataFrame, schema: LayerSchema, report: ValidationReport) -> None:
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     missing = shapely.is_missing(geoms)
     empty = ~missing & shapely.is_empty(geoms)
     for row in np.flatnonzero(missing | empty):
-        report.issues.append(
-            Issue(
-                "error",
-                name,
-                int(row),
-                None,
-                "geometry-empty",
-                "几何为空，请补绘或删除该要素。",
-                "The geometry is empty; draw it or delete the feature.",
-            )
+        report.error(
+            "geometry-empty",
+            "几何为空，请补绘或删除该要素。",
+            "The geometry is empty; draw it or delete the feature.",
+            row=int(row),
         )
     present = ~(missing | empty)
     types = shapely.get_type_id(geoms)
@@ -319,44 +289,32 @@ def _check_geometries(
     for row in np.flatnonzero(present):
         got = type_names[types[row]] if 0 <= types[row] < len(type_names) else "Unknown"
         if GEOMETRY_FAMILY.get(got) != want:
-            report.issues.append(
-                Issue(
-                    "error",
-                    name,
-                    int(row),
-                    None,
-                    "geometry-type",
-                    f"几何类型为 {got}，该图层要求 {schema.geometry}。",
-                    f"The geometry is a {got}; this layer holds {schema.geometry}.",
-                )
+            report.error(
+                "geometry-type",
+                f"几何类型为 {got}，该图层要求 {schema.geometry}。",
+                f"The geometry is a {got}; this layer holds {schema.geometry}.",
+                row=int(row),
             )
     invalid = present & ~shapely.is_valid(geoms)
     if invalid.any():
         reasons = shapely.is_valid_reason(geoms[invalid])
         for row, reason in zip(np.flatnonzero(invalid), reasons, strict=True):
-            report.issues.append(
-                Issue(
-                    "error",
-                    name,
-                    int(row),
-                    None,
-                    "geometry-invalid",
-                    f"几何无效（{reason}），可用“修复几何”处理。",
-                    f"The geometry is invalid ({reason}); use 'repair geometry' to fix it.",
-                )
+            report.error(
+                "geometry-invalid",
+                f"几何无效（{reason}），可用“修复几何”处理。",
+                f"The geometry is invalid ({reason}); use 'repair geometry' to fix it.",
+                row=int(row),
             )
 
 
 def _check_coordinates(
-    gdf: gpd.GeoDataFrame, name: str, report: ValidationReport, area: ProjectArea | None
+    gdf: gpd.GeoDataFrame, report: ValidationReport, area: ProjectArea | None
 ) -> None:
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     finite = _finite_coordinates(geoms)
     for row in np.flatnonzero(present & ~finite):
-        report.issues.append(
-            Issue("error", name, int(row), None, "geometry-coordinates", *_NOT_FINITE)
-        )
+        report.error("geometry-coordinates", *_NOT_FINITE, row=int(row))
     geographic = gdf.crs is None or CRS.from_user_input(gdf.crs).is_geographic
     use = area or (WORLD if geographic else None)
     check = np.flatnonzero(present & finite)
@@ -366,58 +324,45 @@ def _check_coordinates(
     outside = ~use.contains(bounds)
     for row, box in zip(check[outside], bounds[outside], strict=True):
         zh, en = _outside_texts(box, use)
-        report.issues.append(Issue("error", name, int(row), None, "geometry-outside", zh, en))
+        report.error("geometry-outside", zh, en, row=int(row))
 
 
 def _check_field(
-    raw: pd.Series, values: pd.Series, spec: FieldSpec, name: str, report: ValidationReport
+    raw: pd.Series, values: pd.Series, spec: FieldSpec, report: ValidationReport
 ) -> None:
-    add = report.issues.append
     raw_missing = raw.isna().to_numpy() | (raw.astype("string").str.strip() == "").fillna(
         False
     ).to_numpy(dtype=bool)
     if spec.required:
         for row in np.flatnonzero(raw_missing):
-            add(
-                Issue(
-                    "error",
-                    name,
-                    int(row),
-                    spec.name,
-                    "required",
-                    f"必填项（{spec.label_zh}）为空。",
-                    f"Required value ({spec.label_en}) is empty.",
-                )
+            report.error(
+                "required",
+                f"必填项（{spec.label_zh}）为空。",
+                f"Required value ({spec.label_en}) is empty.",
+                row=int(row),
+                field=spec.name,
             )
     unconvertible = ~raw_missing & values.isna().to_numpy()
     type_zh = {"str": "文本", "int": "整数", "float": "数值", "bool": "是/否", "date": "日期"}
     for row in np.flatnonzero(unconvertible):
-        add(
-            Issue(
-                "error",
-                name,
-                int(row),
-                spec.name,
-                "type",
-                f"“{_short(raw.iloc[row])}”不是有效的{type_zh[spec.type]}。",
-                f"'{_short(raw.iloc[row])}' is not a valid {spec.type}.",
-            )
+        report.error(
+            "type",
+            f"“{_short(raw.iloc[row])}”不是有效的{type_zh[spec.type]}。",
+            f"'{_short(raw.iloc[row])}' is not a valid {spec.type}.",
+            row=int(row),
+            field=spec.name,
         )
     present = ~values.isna().to_numpy()
     if spec.type == "float":
         numbers = values.astype("float64").to_numpy()
         infinite = present & np.isinf(numbers)
         for row in np.flatnonzero(infinite):
-            add(
-                Issue(
-                    "error",
-                    name,
-                    int(row),
-                    spec.name,
-                    "not-finite",
-                    f"数值 {numbers[row]:g} 不是有限数值（{spec.label_zh}）。",
-                    f"Value {numbers[row]:g} is not a finite number ({spec.label_en}).",
-                )
+            report.error(
+                "not-finite",
+                f"数值 {numbers[row]:g} 不是有限数值（{spec.label_zh}）。",
+                f"Value {numbers[row]:g} is not a finite number ({spec.label_en}).",
+                row=int(row),
+                field=spec.name,
             )
         present = present & ~infinite
     if spec.domain:
@@ -427,16 +372,12 @@ def _check_field(
         ).to_numpy(dtype=bool)
         options = "、".join(str(v) for v in spec.domain_values)
         for row in np.flatnonzero(outside):
-            add(
-                Issue(
-                    "error",
-                    name,
-                    int(row),
-                    spec.name,
-                    "domain",
-                    f"“{_short(values.iloc[row])}”不在允许值内（{options}）。",
-                    f"'{_short(values.iloc[row])}' is not one of: {options}.",
-                )
+            report.error(
+                "domain",
+                f"“{_short(values.iloc[row])}”不在允许值内（{options}）。",
+                f"'{_short(values.iloc[row])}' is not one of: {options}.",
+                row=int(row),
+                field=spec.name,
             )
     if spec.type in ("int", "float") and (spec.min is not None or spec.max is not None):
         numbers = values.astype("float64").to_numpy()
@@ -444,33 +385,24 @@ def _check_field(
         high = present & (numbers > spec.max) if spec.max is not None else np.zeros_like(present)
         unit = spec.unit or ""
         for row in np.flatnonzero(low | high):
-            add(
-                Issue(
-                    "error",
-                    name,
-                    int(row),
-                    spec.name,
-                    "range",
-                    f"数值 {numbers[row]:g}{unit} 超出范围 [{_bound(spec.min)}, "
-                    f"{_bound(spec.max)}]。",
-                    f"Value {numbers[row]:g} {unit} is outside [{_bound(spec.min)}, "
-                    f"{_bound(spec.max)}].",
-                )
+            report.error(
+                "range",
+                f"数值 {numbers[row]:g}{unit} 超出范围 [{_bound(spec.min)}, {_bound(spec.max)}]。",
+                f"Value {numbers[row]:g} {unit} is outside [{_bound(spec.min)}, "
+                f"{_bound(spec.max)}].",
+                row=int(row),
+                field=spec.name,
             )
     if spec.pattern is not None and spec.type == "str":
         regex = re.compile(spec.pattern)
         for row in np.flatnonzero(present):
             if not regex.fullmatch(str(values.iloc[row])):
-                add(
-                    Issue(
-                        "error",
-                        name,
-                        int(row),
-                        spec.name,
-                        "pattern",
-                        f"“{_short(values.iloc[row])}”格式不正确。",
-                        f"'{_short(values.iloc[row])}' does not match the expected format.",
-                    )
+                report.error(
+                    "pattern",
+                    f"“{_short(values.iloc[row])}”格式不正确。",
+                    f"'{_short(values.iloc[row])}' does not match the expected format.",
+                    row=int(row),
+                    field=spec.name,
                 )
 
 

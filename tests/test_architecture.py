@@ -41,6 +41,9 @@ def test_import_contracts_hold():
         ("io/schemas.py", "from PySide6 import QtGui"),
         ("analysis/classify.py", "import gisdesk.ui"),
         ("core/project.py", "import gisdesk.io.project_store"),
+        ("tasks/base.py", "import PySide6.QtCore"),  # tasks are Qt-free
+        ("tasks/zones.py", "import gisdesk.ui"),  # tasks sit below the window
+        ("analysis/zones.py", "import gisdesk.tasks"),  # and above the analyses
     ],
 )
 def test_a_wrong_import_breaks_the_contract(tmp_path, module, line):
@@ -60,7 +63,8 @@ def test_a_wrong_import_breaks_the_contract(tmp_path, module, line):
 def test_importing_the_model_does_not_load_qt():
     code = (
         "import sys, gisdesk.core.project, gisdesk.io.project_store, gisdesk.analysis.classify, "
-        "gisdesk.cli.main; print(sorted(m for m in sys.modules if m.startswith('PySide6')))"
+        "gisdesk.tasks, gisdesk.cli.main; "
+        "print(sorted(m for m in sys.modules if m.startswith('PySide6')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -51,17 +51,25 @@ if TYPE_CHECKING:
     from pyproj import CRS
 
 __all__ = [
+    "DEFAULT_MINUTES",
+    "DEFAULT_MODE",
     "MAX_MINUTES",
     "ServiceAreaResult",
     "TravelTimeGrid",
+    "check_frontage",
     "check_raster_cell",
     "check_travel_inputs",
+    "check_travel_params",
     "coverage_summary",
     "service_areas",
     "travel_time_grid",
 ]
 
 Polygons = Literal["merged", "per_facility", "both", "none"]
+DEFAULT_MINUTES = 15.0
+"""The time limit of the medical-insurance service circle (海政办发〔2022〕30号)."""
+DEFAULT_MODE = "ebike"
+"""The plan names no travel mode; the e-bike is how villagers mostly get about."""
 MAX_MINUTES = 240.0
 """Longest time limit accepted (4 hours): a service circle of a county, not of a journey."""
 MAX_SNAP_M = 10_000.0
@@ -176,21 +184,10 @@ def coverage_summary(
     return by_town, district
 
 
-def check_travel_inputs(
-    roads: gpd.GeoDataFrame | RoadNetwork,
-    facilities: gpd.GeoDataFrame,
-    demand: gpd.GeoDataFrame,
-    *,
-    minutes: float,
-    max_snap_m: float,
-    walk_kmh: float,
-    needed_zh: str = "计算服务圈",
-    needed_en: str = "service areas",
-) -> float:
-    """Check the inputs every network analysis shares; return the time limit as a float.
+def check_travel_params(*, minutes: float, max_snap_m: float, walk_kmh: float) -> float:
+    """Check the time limit, access distance and walking speed; return the time limit.
 
-    Raises an :class:`InputError` for an empty road, facility or demand layer and for a
-    time limit, access distance or walking speed that is not finite or out of its range.
+    The same check (and message) for the window, the command line and the tasks' validate().
     """
     minutes = check_number(
         minutes,
@@ -222,6 +219,40 @@ def check_travel_inputs(
         unit_en="km/h",
         low_open=True,
     )
+    return minutes
+
+
+def check_frontage(frontage_m: float) -> float:
+    """Check the width the reachable network is buffered by."""
+    return check_number(
+        frontage_m,
+        what_zh="临街宽度",
+        what_en="The frontage width",
+        low=0.0,
+        high=MAX_FRONTAGE_M,
+        unit_zh="米",
+        unit_en="m",
+        low_open=True,
+    )
+
+
+def check_travel_inputs(
+    roads: gpd.GeoDataFrame | RoadNetwork,
+    facilities: gpd.GeoDataFrame,
+    demand: gpd.GeoDataFrame,
+    *,
+    minutes: float,
+    max_snap_m: float,
+    walk_kmh: float,
+    needed_zh: str = "计算服务圈",
+    needed_en: str = "service areas",
+) -> float:
+    """Check the inputs every network analysis shares; return the time limit as a float.
+
+    Raises an :class:`InputError` for an empty road, facility or demand layer and for a
+    time limit, access distance or walking speed that is not finite or out of its range.
+    """
+    minutes = check_travel_params(minutes=minutes, max_snap_m=max_snap_m, walk_kmh=walk_kmh)
     if not isinstance(roads, RoadNetwork):
         check_not_empty(
             roads, what_zh="道路", what_en="road", needed_zh=needed_zh, needed_en=needed_en
@@ -248,8 +279,8 @@ def service_areas(
     facilities: gpd.GeoDataFrame,
     demand: gpd.GeoDataFrame,
     *,
-    minutes: float = 15.0,
-    mode: str | ModeSpeeds = "ebike",
+    minutes: float = DEFAULT_MINUTES,
+    mode: str | ModeSpeeds = DEFAULT_MODE,
     speed_kmh: float | None = None,
     direction: Direction = "to_facility",
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
@@ -301,16 +332,7 @@ def service_areas(
     minutes = check_travel_inputs(
         roads, facilities, demand, minutes=minutes, max_snap_m=max_snap_m, walk_kmh=walk_kmh
     )
-    check_number(
-        frontage_m,
-        what_zh="临街宽度",
-        what_en="The frontage width",
-        low=0.0,
-        high=MAX_FRONTAGE_M,
-        unit_zh="米",
-        unit_en="m",
-        low_open=True,
-    )
+    check_frontage(frontage_m)
     spec = mode_speeds(mode, speed_kmh=speed_kmh)
     check_geometry(facilities, layer="facilities", allowed={"Point"})
     check_geometry(demand, layer="demand", allowed={"Point"})

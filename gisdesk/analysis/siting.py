@@ -3,19 +3,22 @@
 Existing service points stay; candidates (e.g. villages without a point) may be added.
 
 * Set covering (LSCP): the fewest new sites so that a required share of villages is within
-  the time limit (0.8 = MED-5, 2023; 1.0 = MED-6, 2024; 海政办发〔2022〕30号); among
+  the time limit (e.g. 0.8 = MED-5, 2023; 1.0 = MED-6, 2024; 海政办发〔2022〕30号); among
   equally few, the most people covered.
 * Maximal covering (MCLP): the most people covered by ``k`` new sites.
 
 Both are solved to proven optimum with ``scipy.optimize.milp`` (HiGHS). Very large cases can
 use the greedy heuristic; its gap to the LP-relaxation bound is reported. Every solution is
 re-checked: the chosen sites must be candidates on the network, and coverage is recomputed
-independently with a fresh multi-source Dijkstra from the existing plus chosen sites.
+independently with a fresh multi-source Dijkstra from the existing plus chosen sites. The
+result is judged against the village-coverage targets of the plan-targets file (their
+thresholds and years are read from it, see :func:`coverage_targets`).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -33,7 +36,12 @@ from gisdesk.analysis.routing import (
     routing_graph,
     snap_points,
 )
-from gisdesk.analysis.service_areas import _network, check_travel_inputs
+from gisdesk.analysis.service_areas import (
+    DEFAULT_MINUTES,
+    DEFAULT_MODE,
+    _network,
+    check_travel_inputs,
+)
 from gisdesk.analysis.speeds import WALK_KMH, ModeSpeeds, mode_speeds
 from gisdesk.core.crs import STORAGE_CRS
 from gisdesk.core.errors import GisdeskError, InputError
@@ -41,12 +49,16 @@ from gisdesk.core.progress import CancelToken, ProgressCallback, check_cancel, r
 
 if TYPE_CHECKING:
     from gisdesk.analysis.network import RoadNetwork
+    from gisdesk.analysis.targets.model import Target
 
 __all__ = [
-    "PLAN_TARGETS",
+    "COVERAGE_METRIC",
     "CoverSolution",
+    "CoverageTarget",
     "SitingResult",
+    "check_goal",
     "coverage_matrix",
+    "coverage_targets",
     "default_candidates",
     "maximal_covering",
     "set_covering",
@@ -54,12 +66,40 @@ __all__ = [
 ]
 
 Solver = Literal["auto", "milp", "greedy"]
-PLAN_TARGETS = (
-    ("MED-5", 0.8, 2023, "80% 村（社区）有15分钟服务圈服务点"),
-    ("MED-6", 1.0, 2024, "100% 村（社区）有15分钟服务圈服务点"),
-)
-"""Targets of 海政办发〔2022〕30号 checked after siting: (id, share of villages, year, text)."""
+COVERAGE_METRIC = "villages_within_minutes"
+"""The metric of the plan targets a siting is checked against (MED-5, MED-6 in Haimen's file)."""
 _AUTO_MILP_NNZ = 2_000_000
+
+
+@dataclass(frozen=True)
+class CoverageTarget:
+    """A plan target on the share of villages within the time limit, as siting checks it."""
+
+    id: str
+    share: float  # 0-1
+    year: int | None
+    text_zh: str
+    text_en: str
+
+
+def coverage_targets(targets: Sequence[Target] | None = None) -> tuple[CoverageTarget, ...]:
+    """Return the village-coverage targets among plan targets (default: the targets file).
+
+    A target counts when its metric is :data:`COVERAGE_METRIC` and it has a threshold; a
+    threshold in ``%`` is a percentage (80 -> 0.8), otherwise a share.
+    """
+    if targets is None:
+        from gisdesk.analysis.targets.registry import default_targets
+
+        targets = default_targets()
+    found = []
+    for t in targets:
+        if t.metric != COVERAGE_METRIC or t.threshold is None:
+            continue
+        share = t.threshold / 100.0 if t.unit == "%" else float(t.threshold)
+        year = t.deadline.year if t.deadline is not None else None
+        found.append(CoverageTarget(t.id, share, year, t.title_zh, t.title_en))
+    return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -420,7 +460,7 @@ def default_candidates(demand: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame) -
     return demand
 
 
-def _check_goal(k: int | None, target_share: float | None) -> int | None:
+def check_goal(k: int | None, target_share: float | None) -> int | None:
     """Check the number of new sites, or else the share to cover; return ``k``."""
     if k is not None:
         return int(
@@ -445,17 +485,50 @@ def _check_goal(k: int | None, target_share: float | None) -> int | None:
     return None
 
 
+def _judge(
+    checked: Sequence[CoverageTarget], existing: np.ndarray, covered_after: np.ndarray
+) -> pd.DataFrame:
+    """Return each target's required share, the shares before and after, met or not."""
+    n = existing.shape[0]
+    return pd.DataFrame(
+        [
+            {
+                "target": t.id,
+                "year": t.year,
+                "text": t.text_zh,
+                "required_share": t.share,
+                "share_before": float(existing.mean()) if n else 0.0,
+                "share_after": float(covered_after.mean()) if n else 0.0,
+                "met_before": bool(existing.sum() >= _required(n, t.share)),
+                "met_after": bool(covered_after.sum() >= _required(n, t.share)),
+            }
+            for t in checked
+        ],
+        columns=[
+            "target",
+            "year",
+            "text",
+            "required_share",
+            "share_before",
+            "share_after",
+            "met_before",
+            "met_after",
+        ],
+    )
+
+
 def site_facilities(
     roads: gpd.GeoDataFrame | RoadNetwork,
     facilities: gpd.GeoDataFrame,
     demand: gpd.GeoDataFrame,
     candidates: gpd.GeoDataFrame,
     *,
-    minutes: float = 15.0,
-    mode: str | ModeSpeeds = "ebike",
+    minutes: float = DEFAULT_MINUTES,
+    mode: str | ModeSpeeds = DEFAULT_MODE,
     speed_kmh: float | None = None,
     target_share: float | None = 1.0,
     k: int | None = None,
+    plan_targets: Sequence[CoverageTarget] | None = None,
     population_field: str | None = "population",
     direction: Direction = "to_facility",
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
@@ -481,6 +554,9 @@ def site_facilities(
         Weight for maximal covering and for the tie-break of set covering.
     solver
         "auto", "milp" or "greedy".
+    plan_targets
+        The plan targets to judge the result by (default: :func:`coverage_targets` of the
+        targets file shipped with gisdesk).
     """
     limit_s = 60.0 * check_travel_inputs(
         roads,
@@ -492,7 +568,7 @@ def site_facilities(
         needed_zh="选址",
         needed_en="sites",
     )
-    k = _check_goal(k, target_share)
+    k = check_goal(k, target_share)
     spec = mode_speeds(mode, speed_kmh=speed_kmh)
     for name, gdf in (("facilities", facilities), ("demand", demand), ("candidates", candidates)):
         check_geometry(gdf, layer=name, allowed={"Point"})
@@ -572,22 +648,8 @@ def site_facilities(
         chosen["covers_population"] = [float(weights[x].sum()) for x in newly]
     coverable = existing | (np.diff(cover.indptr) > 0)
     uncoverable = villages[~coverable].copy()
-    n = len(villages)
-    targets = pd.DataFrame(
-        [
-            {
-                "target": tid,
-                "year": year,
-                "text": text,
-                "required_share": share,
-                "share_before": float(existing.mean()) if n else 0.0,
-                "share_after": float(covered_after.mean()) if n else 0.0,
-                "met_before": bool(existing.sum() >= _required(n, share)),
-                "met_after": bool(covered_after.sum() >= _required(n, share)),
-            }
-            for tid, share, year, text in PLAN_TARGETS
-        ]
-    )
+    checked = coverage_targets() if plan_targets is None else tuple(plan_targets)
+    targets = _judge(checked, existing, covered_after)
     report(progress, 1.0, "完成")
     return SitingResult(
         chosen=chosen,

@@ -36,6 +36,7 @@ __all__ = [
     "CONTROL_LEVELS",
     "MAX_RADIUS_M",
     "buffer_zones",
+    "check_radius",
     "check_zone_inputs",
     "station_zones",
     "zone_members",
@@ -189,7 +190,8 @@ def _control_mask(
     return np.asarray(stations[level_field].isin(list(levels)).to_numpy(), dtype=bool)
 
 
-def _check_radius(radius_m: float | None) -> float | None:
+def check_radius(radius_m: float | None) -> float | None:
+    """Return the zone radius if it is a finite number of metres within range (None passes)."""
     if radius_m is None:
         return None
     return check_number(
@@ -274,7 +276,7 @@ def station_zones(
     dissolve, clip_to
         As for :func:`buffer_zones`.
     """
-    radius_m = _check_radius(radius_m)
+    radius_m = check_radius(radius_m)
     check_geometry(stations, layer="stations", allowed={"Point"})
     chosen = stations[_control_mask(stations, levels, level_field)]
     return buffer_zones(
@@ -362,7 +364,7 @@ def zone_members(
         in that layer), ``kind``, ``name``, ``distance_m`` and the feature's geometry
         (EPSG:4490), sorted by station, layer and distance.
     """
-    radius_m = _check_radius(radius_m)
+    radius_m = check_radius(radius_m)
     check_geometry(stations, layer="stations", allowed={"Point"})
     mask = _control_mask(stations, levels, level_field)
     chosen = stations[mask]

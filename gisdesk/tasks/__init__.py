@@ -1,0 +1,94 @@
+"""Tasks: one definition per job users run, under both the window and the command line.
+
+Qt-free, between ``ui``/``cli`` and ``export``/``analysis``/``io``. Each task module has a
+frozen ``Request`` holding its defaults, ``Request.validate()`` giving the bilingual message
+for a bad value, and ``run(source, request, progress=None, cancel=None) -> Result``
+(:mod:`gisdesk.tasks.base`). The registry below runs any request by its kind, so results
+recorded in a project re-run from their records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from gisdesk.core.errors import InputError
+from gisdesk.tasks import service_areas, siting, zones
+from gisdesk.tasks.base import LayerSource, ProjectSource, Request, Result
+
+if TYPE_CHECKING:
+    from gisdesk.core.progress import CancelToken, ProgressCallback
+
+__all__ = [
+    "TASKS",
+    "LayerSource",
+    "ProjectSource",
+    "Request",
+    "Result",
+    "TaskSpec",
+    "request_from_record",
+    "run_request",
+    "task_for",
+]
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """A registered task: its kind, title, request type and run function."""
+
+    kind: str
+    title_zh: str
+    title_en: str
+    request_type: Any
+    run: Callable[..., Result]
+
+    def title(self, lang: str = "zh") -> str:
+        """Return the task's title in a language."""
+        return self.title_en if lang == "en" else self.title_zh
+
+
+TASKS: dict[str, TaskSpec] = {
+    spec.kind: spec
+    for spec in (
+        TaskSpec(zones.KIND, "重点区域", "Key zones", zones.ZonesRequest, zones.run),
+        TaskSpec(
+            service_areas.KIND,
+            "服务圈",
+            "Service areas",
+            service_areas.ServiceAreasRequest,
+            service_areas.run,
+        ),
+        TaskSpec(siting.KIND, "选址", "Siting", siting.SitingRequest, siting.run),
+    )
+}
+"""The tasks by kind (the ``kind`` of their Request)."""
+
+
+def task_for(kind: str) -> TaskSpec:
+    """Return the task of a kind; an InputError names the kinds there are."""
+    try:
+        return TASKS[kind]
+    except KeyError:
+        known = ", ".join(TASKS)
+        raise InputError(
+            f"未知的分析“{kind}”。可选：{known}。", f"Unknown analysis '{kind}'. Known: {known}."
+        ) from None
+
+
+def run_request(
+    source: LayerSource,
+    request: Request,
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> Result:
+    """Run a request with the task of its kind."""
+    return task_for(request.kind).run(source, request, progress, cancel)
+
+
+def request_from_record(record: Mapping[str, Any]) -> Request:
+    """Rebuild a request from its plain-data record (``Request.to_record()``)."""
+    spec = task_for(str(record.get("kind", "")))
+    built: Request = spec.request_type.from_record(record)
+    return built

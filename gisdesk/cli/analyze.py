@@ -14,21 +14,39 @@ import argparse
 import json
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-__all__ = ["add_analyze_parser", "run_analyze"]
+    from gisdesk.analysis.targets.model import Target
+    from gisdesk.core.project import Project
+    from gisdesk.tasks.base import FieldInfo, Request, Result
+
+from gisdesk.core.i18n import tr
+
+__all__ = [
+    "REQUESTS",
+    "add_analyze_parser",
+    "run_analyze",
+    "service_areas_request",
+    "siting_request",
+    "zones_request",
+]
 
 EXIT_OK = 0
 EXIT_TARGET_UNREACHABLE = 1
 
 
 def add_analyze_parser(sub: Any) -> None:
-    """Register ``analyze`` and its actions on the main parser's subparsers."""
+    """Register ``analyze`` and its actions on the main parser's subparsers.
+
+    An option left out takes the default of the task's Request (:mod:`gisdesk.tasks`), the
+    one place the defaults are stated (the window's dialogs start from the same).
+    """
     analyze = sub.add_parser("analyze", help="空间分析 / spatial analyses")
     actions = analyze.add_subparsers(dest="analyze_command", metavar="ACTION", required=True)
 
@@ -36,7 +54,7 @@ def add_analyze_parser(sub: Any) -> None:
         "zones", help="国控/省控站点 3 千米重点区域 / 3 km key zones around control stations"
     )
     _common(zones)
-    zones.add_argument("--stations", default="monitoring_stations", help="站点图层 / stations")
+    zones.add_argument("--stations", default=None, help="站点图层 / stations")
     zones.add_argument(
         "--targets",
         nargs="*",
@@ -44,14 +62,15 @@ def add_analyze_parser(sub: Any) -> None:
         help="统计的图层 / layers to list members of (default: enterprises rental_factories "
         "villages, those present)",
     )
-    zones.add_argument("--radius", type=float, default=3000.0, help="半径（米）/ radius (m)")
+    zones.add_argument("--radius", type=float, default=None, help="半径（米）/ radius (m)")
     zones.add_argument(
         "--radius-field", default=None, help="按字段取半径 / per-station radius field"
     )
     zones.add_argument(
         "--levels",
-        default="国控,省控",
-        help="站点级别，逗号分隔；all 为全部 / station levels, comma-separated, or 'all'",
+        default=None,
+        help="站点级别，逗号分隔；all 为全部 / station levels, comma-separated, or 'all' "
+        "(default: 国控,省控)",
     )
     zones.add_argument("--clip", default=None, help="按此面图层裁剪 / clip zones to (e.g. towns)")
 
@@ -61,9 +80,9 @@ def add_analyze_parser(sub: Any) -> None:
     areas.add_argument(
         "--per-facility", action="store_true", help="另生成各站点服务区 / also per facility"
     )
-    areas.add_argument("--frontage", type=float, default=50.0, help="临街宽度（米）/ buffer (m)")
+    areas.add_argument("--frontage", type=float, default=None, help="临街宽度（米）/ buffer (m)")
     areas.add_argument(
-        "--polygon-method", choices=["union", "raster"], default="union", help=argparse.SUPPRESS
+        "--polygon-method", choices=["union", "raster"], default=None, help=argparse.SUPPRESS
     )
     areas.add_argument(
         "--raster",
@@ -85,14 +104,21 @@ def add_analyze_parser(sub: Any) -> None:
     goal.add_argument(
         "--target-share",
         type=float,
-        default=1.0,
-        help="需覆盖的村比例 / share of villages to cover (1.0 = MED-6, 0.8 = MED-5)",
+        default=None,
+        help="需覆盖的村比例 / share of villages to cover (default 1.0 = every village)",
     )
     goal.add_argument(
         "--k", type=int, default=None, help="新增站点数（最大覆盖）/ new sites (max covering)"
     )
     siting.add_argument(
-        "--solver", choices=["auto", "milp", "greedy"], default="auto", help="求解 / solver"
+        "--solver", choices=["auto", "milp", "greedy"], default=None, help="求解 / solver"
+    )
+    siting.add_argument(
+        "--targets-file",
+        type=Path,
+        default=None,
+        help="规划目标文件（核对 MED-5/6 等）/ plan-targets file the result is judged by "
+        "(default: the project's targets, else the shipped file)",
     )
 
 
@@ -102,19 +128,19 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _network_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--roads", default="roads", help="道路图层 / road layer")
-    p.add_argument("--facilities", default="service_points", help="站点图层 / facilities")
-    p.add_argument("--demand", default="villages", help="需求点图层 / demand points")
-    p.add_argument("--minutes", type=float, default=15.0, help="时间（分钟）/ time limit")
+    p.add_argument("--roads", default=None, help="道路图层 / road layer")
+    p.add_argument("--facilities", default=None, help="站点图层 / facilities")
+    p.add_argument("--demand", default=None, help="需求点图层 / demand points")
+    p.add_argument("--minutes", type=float, default=None, help="时间（分钟）/ time limit")
     p.add_argument(
-        "--mode", choices=["walk", "bike", "ebike", "car"], default="ebike", help="出行方式 / mode"
+        "--mode", choices=["walk", "bike", "ebike", "car"], default=None, help="出行方式 / mode"
     )
     p.add_argument("--speed-kmh", type=float, default=None, help="统一车速 / one speed (km/h)")
-    p.add_argument("--max-snap", type=float, default=500.0, help="最大接入距离（米）/ max snap (m)")
+    p.add_argument("--max-snap", type=float, default=None, help="最大接入距离（米）/ max snap (m)")
     p.add_argument(
         "--direction",
         choices=["to_facility", "from_facility"],
-        default="to_facility",
+        default=None,
         help=argparse.SUPPRESS,
     )
 
@@ -123,32 +149,42 @@ def _network_options(p: argparse.ArgumentParser) -> None:
 
 
 class _Source:
-    """Resolve LAYER arguments against PROJECT, reading each layer once."""
+    """Resolve LAYER arguments against PROJECT, reading each layer once.
+
+    A :class:`gisdesk.tasks.base.LayerSource`: a LAYER names a layer of PROJECT, or is a
+    path of its own (``PATH`` or ``PATH:layer``).
+    """
 
     def __init__(self, project: Path, lang: str = "zh") -> None:
         self.project = project
         self.lang = lang
-        self._project_layers: dict[str, gpd.GeoDataFrame] | None = None
+        self._project: Project | None = None
 
     def names(self) -> list[str]:
         if self._is_project():
-            return list(self._layers())
+            return [layer.name for layer in self._opened()]
         import pyogrio
 
+        if not self.project.exists():
+            _read(self.project, None)  # the message that says the file does not exist
         return [str(n) for n in pyogrio.list_layers(self.project)[:, 0]]
 
     def _is_project(self) -> bool:
         return self.project.suffix.lower() == ".gpkg"
 
-    def _layers(self) -> dict[str, gpd.GeoDataFrame]:
-        if self._project_layers is None:
+    def _opened(self) -> Project:
+        if self._project is None:
             from gisdesk.cli.commands import warn_load_problems
             from gisdesk.io.project_store import open_project
 
             project = open_project(self.project)
             warn_load_problems(project, lang=self.lang)  # damaged settings or styles: warn only
-            self._project_layers = {layer.name: layer.data for layer in project}
-        return self._project_layers
+            self._project = project
+        return self._project
+
+    def _own_file(self, spec: str) -> bool:
+        path, _, _ = spec.rpartition(":")
+        return bool(path and Path(path).is_file()) or Path(spec).is_file()
 
     def get(self, spec: str) -> gpd.GeoDataFrame:
         path, _, layer = spec.rpartition(":")
@@ -157,18 +193,48 @@ class _Source:
         if Path(spec).is_file():
             return _read(Path(spec), None)
         if self._is_project():
-            layers = self._layers()
-            if spec not in layers:
+            project = self._opened()
+            if spec not in project:
                 from gisdesk.core.errors import InputError
 
-                names = "、".join(layers) or "无"
+                names = [layer.name for layer in project]
                 raise InputError(
-                    f"项目中没有图层“{spec}”，也没有这个文件。现有图层：{names}",
+                    f"项目中没有图层“{spec}”，也没有这个文件。现有图层：{'、'.join(names) or '无'}",
                     f"The project has no layer '{spec}' and no such file exists. "
-                    f"Layers: {', '.join(layers)}",
+                    f"Layers: {', '.join(names)}",
                 )
-            return layers[spec]
+            return project.layer(spec).data
         return _read(self.project, spec)
+
+    def key(self, spec: str) -> str:
+        """Return the layer's short name: a project layer's name, a file's layer or stem."""
+        if not self._own_file(spec) and self._is_project():
+            return spec
+        return Path(spec.rpartition(":")[2] or spec).stem
+
+    def title(self, spec: str) -> str:
+        """Return a project layer's title, else the layer's short name."""
+        if not self._own_file(spec) and self._is_project() and spec in self._opened():
+            return self._opened().layer(spec).title
+        return self.key(spec)
+
+    def fields(self, spec: str) -> dict[str, FieldInfo]:
+        """Return column labels from the layer's schema (by its name for a file's layer)."""
+        from gisdesk.tasks.base import schema_fields
+
+        if not self._own_file(spec) and self._is_project() and spec in self._opened():
+            return schema_fields(self._opened().layer(spec).schema)
+        from gisdesk.io.schemas import load_schemas
+
+        return schema_fields(load_schemas().get(self.key(spec)))
+
+    def plan_targets(self) -> list[Target] | None:
+        """Return the targets imported into PROJECT (None for a plain vector file)."""
+        if not self._is_project():
+            return None
+        from gisdesk.analysis.targets.registry import project_targets
+
+        return project_targets(self._opened())
 
 
 def _read(path: Path, layer: str | None) -> gpd.GeoDataFrame:
@@ -188,21 +254,11 @@ def _read(path: Path, layer: str | None) -> gpd.GeoDataFrame:
         raise ProjectError(f"无法读取 {path}：{exc}", f"Cannot read {path}: {exc}") from None
 
 
-def _finite(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return the frame with inf replaced by missing values (GIS programs read them as null)."""
-    import numpy as np
-
-    out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype.kind == "f":
-            out[col] = out[col].where(np.isfinite(out[col].to_numpy()), np.nan)
-    return out
-
-
 def _write(out: Path, layers: dict[str, pd.DataFrame], summary: dict[str, Any]) -> Path:
     import pyogrio
 
     from gisdesk.core.errors import ProjectError
+    from gisdesk.tasks.base import finite_frame
 
     if not out.parent.is_dir():
         raise ProjectError(
@@ -211,7 +267,7 @@ def _write(out: Path, layers: dict[str, pd.DataFrame], summary: dict[str, Any]) 
     try:
         out.unlink(missing_ok=True)
         for name, frame in layers.items():
-            pyogrio.write_dataframe(_finite(frame), out, layer=name, driver="GPKG")
+            pyogrio.write_dataframe(finite_frame(frame), out, layer=name, driver="GPKG")
         summary_path = out.with_suffix(".json")
         summary_path.write_text(
             json.dumps(_jsonable(summary), ensure_ascii=False, indent=2), encoding="utf-8"
@@ -233,301 +289,190 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    cols = [c for c in frame.columns if c != "geometry"]
-    return [_jsonable(dict(zip(cols, row, strict=True))) for row in frame[cols].to_numpy()]
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%" if math.isfinite(x) else "-"
-
-
 # --- actions -----------------------------------------------------------------------------------
+
+
+def _given(args: argparse.Namespace, **names: str) -> dict[str, Any]:
+    """Return Request fields -> option values the user gave (the rest keep their defaults)."""
+    values = {field: getattr(args, option, None) for field, option in names.items()}
+    return {k: v for k, v in values.items() if v is not None}
+
+
+_NETWORK = {
+    "roads": "roads",
+    "facilities": "facilities",
+    "demand": "demand",
+    "minutes": "minutes",
+    "mode": "mode",
+    "speed_kmh": "speed_kmh",
+    "max_snap_m": "max_snap",
+    "direction": "direction",
+}
+
+
+def zones_request(args: argparse.Namespace, source: LayerSourceLike) -> Request:
+    """Return the :class:`~gisdesk.tasks.zones.ZonesRequest` the options describe."""
+    from gisdesk.tasks.zones import ZonesRequest, default_targets
+
+    given = _given(args, stations="stations", radius_m="radius", radius_field="radius_field")
+    given["targets"] = tuple(
+        args.targets if args.targets is not None else default_targets(source.names())
+    )
+    if args.radius_field:
+        given["radius_m"] = None  # each station's own radius
+    if args.levels is not None:
+        wanted = args.levels.strip()
+        given["levels"] = None if wanted.lower() == "all" else tuple(wanted.split(","))
+    if args.clip:
+        given["clip"] = args.clip
+    return ZonesRequest(**given)
+
+
+def service_areas_request(args: argparse.Namespace, source: LayerSourceLike) -> Request:
+    """Return the :class:`~gisdesk.tasks.service_areas.ServiceAreasRequest` of the options."""
+    from gisdesk.tasks.service_areas import ServiceAreasRequest
+
+    given = _given(
+        args,
+        **_NETWORK,
+        frontage_m="frontage",
+        polygon_method="polygon_method",
+        raster_cell_m="raster",
+    )
+    return ServiceAreasRequest(per_facility=bool(args.per_facility), **given)
+
+
+def siting_request(args: argparse.Namespace, source: LayerSourceLike) -> Request:
+    """Return the :class:`~gisdesk.tasks.siting.SitingRequest` the options describe."""
+    from gisdesk.tasks.siting import SitingRequest
+
+    given = _given(
+        args, **_NETWORK, candidates="candidates", target_share="target_share", solver="solver"
+    )
+    if args.k is not None:  # maximal covering instead of a share
+        given |= {"k": args.k, "target_share": None}
+    if args.targets_file is not None:
+        given["targets_file"] = str(args.targets_file)
+    return SitingRequest(**given)
+
+
+class LayerSourceLike(Protocol):
+    """What building a request needs of the source: the layer names present."""
+
+    def names(self) -> list[str]: ...
+
+
+REQUESTS: dict[str, Callable[[argparse.Namespace, LayerSourceLike], Request]] = {
+    "zones": zones_request,
+    "service-areas": service_areas_request,
+    "siting": siting_request,
+}
+"""The form of each action: options -> the task's Request (the dialogs build the same)."""
 
 
 def run_analyze(args: argparse.Namespace, *, lang: str = "zh") -> int:
     """Run one ``analyze`` action and return the exit code."""
     from gisdesk.core.errors import InputError
+    from gisdesk.tasks import run_request
 
-    if args.analyze_command == "zones":
-        return _zones(args, lang)
-    if args.analyze_command == "service-areas":
-        return _service_areas(args, lang)
-    if args.analyze_command == "siting":
-        return _siting(args, lang)
-    raise InputError("未知的分析。", f"Unknown analysis '{args.analyze_command}'.")
+    build = REQUESTS.get(args.analyze_command)
+    if build is None:
+        raise InputError("未知的分析。", f"Unknown analysis '{args.analyze_command}'.")
+    source = _Source(args.project, lang)
+    request = build(args, source)
+    request.validate()  # before any layer is read
+    result = run_request(source, request, progress=_progress)
+    path, raster = _save(args.out, result)
+    _print(result, lang)
+    written = ", ".join(str(p) for p in (args.out, path, raster) if p is not None)
+    print(f"{tr('已写出', 'Written', lang)} {written}")
+    return EXIT_OK if result.ok else EXIT_TARGET_UNREACHABLE
 
 
 def _progress(fraction: float, message: str) -> None:
     print(f"[{fraction:4.0%}] {message}", file=sys.stderr)
 
 
-def _zones(args: argparse.Namespace, lang: str) -> int:
-    from gisdesk.analysis.zones import check_zone_inputs, station_zones, zone_members
+def _save(out: Path, result: Result) -> tuple[Path, Path | None]:
+    """Write the result's layers, its travel-time grid (if any) and the JSON summary."""
+    raster = None
+    grid = result.extras.get("travel_time_grid")
+    if grid is not None:
+        from gisdesk.io.rasters import write_geotiff
 
-    zh = lang == "zh"
-    src = _Source(args.project, lang)
-    stations = src.get(args.stations)
-    levels = None if args.levels.strip().lower() == "all" else args.levels.split(",")
-    present = src.names()
-    wanted = args.targets
-    if wanted is None:
-        wanted = [n for n in ("enterprises", "rental_factories", "villages") if n in present]
-    targets = {Path(t.rpartition(":")[2] or t).stem: src.get(t) for t in wanted}
-    check_zone_inputs(stations, targets, levels=levels, stations_layer=args.stations)
-    radius = None if args.radius_field else args.radius
-    zones = station_zones(
-        stations,
-        radius_m=radius,
-        radius_field=args.radius_field,
-        levels=levels,
-        clip_to=src.get(args.clip) if args.clip else None,
-    )
-    members = zone_members(
-        stations, targets, radius_m=radius, radius_field=args.radius_field, levels=levels
-    )
-    import pandas as pd
-
-    counts = pd.crosstab(members["station_name"], members["layer"]) if len(members) else None
-    stations_out = []
-    for name in zones.get("name", []):
-        row = counts.loc[name].to_dict() if counts is not None and name in counts.index else {}
-        stations_out.append({"station": name, "members": {k: int(v) for k, v in row.items()}})
-    summary = {
-        "analysis": "zones",
-        "radius_m": radius,
-        "radius_field": args.radius_field,
-        "levels": levels,
-        "stations": stations_out,
-        "members_total": len(members),
-    }
-    path = _write(args.out, {"zones": zones, "members": members}, summary)
-    print(
-        f"重点区域：{len(zones)} 个站点，半径 {radius or args.radius_field} 米"
-        if zh
-        else f"Key zones: {len(zones)} stations, radius {radius or args.radius_field} m"
-    )
-    for item in stations_out:
-        parts = (
-            "，".join(f"{k} {v}" for k, v in item["members"].items())
-            if zh
-            else ", ".join(f"{k} {v}" for k, v in item["members"].items())
-        )
-        print(f"  {item['station']}: {parts or '-'}")
-    print(f"{'已写出' if zh else 'Written'} {args.out}, {path}")
-    return EXIT_OK
-
-
-def _network_layers(args: argparse.Namespace, lang: str) -> tuple[Any, Any, Any, _Source]:
-    src = _Source(args.project, lang)
-    return src.get(args.roads), src.get(args.facilities), src.get(args.demand), src
-
-
-def _service_areas(args: argparse.Namespace, lang: str) -> int:
-    from gisdesk.analysis.service_areas import service_areas, travel_time_grid
-    from gisdesk.io.rasters import write_geotiff
-
-    zh = lang == "zh"
-    if args.raster is not None:
-        from gisdesk.analysis.service_areas import check_raster_cell
-
-        check_raster_cell(args.raster)  # before the analysis, not after it
-    roads, facilities, demand, _ = _network_layers(args, lang)
-    polygons: Literal["both", "merged"] = "both" if args.per_facility else "merged"
-    result = service_areas(
-        roads,
-        facilities,
-        demand,
-        minutes=args.minutes,
-        mode=args.mode,
-        speed_kmh=args.speed_kmh,
-        direction=args.direction,
-        max_snap_m=args.max_snap,
-        polygons=polygons,
-        frontage_m=args.frontage,
-        polygon_method=args.polygon_method,
-        progress=_progress,
-    )
-    raster_path = None
-    if args.raster is not None:  # 0 is a wrong cell size, not "no raster"
-        raster_path = args.out.with_suffix(".tif")
-        grid = travel_time_grid(result, cell_m=args.raster)
+        raster = out.with_suffix(".tif")
         write_geotiff(
-            raster_path,
+            raster,
             grid.minutes,
             transform=grid.transform,
             crs=grid.crs,
             description="travel time to nearest facility (minutes)",
         )
-    d = result.district.iloc[0].to_dict()
-    uncovered = result.uncovered
     summary = {
-        "analysis": "service-areas",
-        "params": result.params,
-        "district": d,
-        "by_town": _records(result.by_town),
-        "uncovered": _records(
-            uncovered[
-                [
-                    c
-                    for c in ("code", "name", "town", "minutes", "status", "snap_m")
-                    if c in uncovered
-                ]
-            ]
-        ),
-        "off_network": _records(result.off_network),
-        "network": {"nodes": result.network.n_nodes, "edges": result.network.n_edges},
-        "raster": str(raster_path) if raster_path else None,
-    }
-    path = _write(
-        args.out,
-        {
-            "demand": result.demand,
-            "uncovered": uncovered,
-            "off_network": result.off_network,
-            "areas": result.areas,
-            "by_town": result.by_town,
+        **result.details,
+        "title": {"zh": result.title_zh, "en": result.title_en},
+        "request": result.request.to_record(),
+        "sources": [{"layer": name, "title": title} for name, title in result.sources],
+        "summary_table": {
+            "headers_zh": result.summary.headers("zh"),
+            "headers_en": result.summary.headers("en"),
+            "keys": [c.key for c in result.summary.columns],
+            "rows": result.summary.records(),
         },
-        summary,
-    )
+        "totals": [
+            {"key": f.key, "zh": f.zh, "en": f.en, "value": f.value} for f in result.district
+        ],
+        "notes": [{"zh": n.zh, "en": n.en} for n in result.notes],
+        "layers": {
+            layer.file_name: {
+                "title_zh": layer.title_zh,
+                "title_en": layer.title_en,
+                "fields": {
+                    f.name: {
+                        "zh": f.zh,
+                        "en": f.en,
+                        "unit": f.unit,
+                        **({"codes": {k: [zh, en] for k, zh, en in f.codes}} if f.codes else {}),
+                    }
+                    for f in layer.fields
+                },
+            }
+            for layer in result.layers
+        },
+    }
+    if result.kind == "service_areas":
+        summary["raster"] = str(raster) if raster else None
+    path = _write(out, {layer.file_name: layer.data for layer in result.layers}, summary)
+    return path, raster
+
+
+def _print(result: Result, lang: str) -> None:
+    """Print the result: headline, the summary table, notes, and what needs attention."""
     from gisdesk.cli.commands import format_table
+    from gisdesk.tasks.base import format_value
 
-    mins = f"{args.minutes:g}"
-    print(
-        f"{mins} 分钟服务圈（{args.mode}）：{int(d['villages_within'])}/{int(d['villages'])} 个村"
-        f"（{_pct(d['village_share'])}）"
-        if zh
-        else f"{mins}-minute service areas ({args.mode}): {int(d['villages_within'])}/"
-        f"{int(d['villages'])} villages ({_pct(d['village_share'])})"
-    )
-    if "population_share" in d:
-        print(
-            f"  人口覆盖 {_pct(d['population_share'])}，户数覆盖 {_pct(d['household_share'])}"
-            if zh
-            else f"  population {_pct(d['population_share'])}, households "
-            f"{_pct(d['household_share'])}"
-        )
-    rows = [
-        [r["town"], int(r["villages"]), int(r["villages_within"]), _pct(r["village_share"])]
-        for r in result.by_town.to_dict("records")
-    ]
-    print(
-        format_table(
-            ["镇（街道）", "村数", "覆盖", "比例"]
-            if zh
-            else ["town", "villages", "within", "share"],
-            rows,
-        )
-    )
-    if len(uncovered):
-        print(f"未覆盖 {len(uncovered)} 个：" if zh else f"{len(uncovered)} not covered:")
-        for r in uncovered.head(20).to_dict("records"):
-            t = r["minutes"]
+    sep = "，" if lang == "zh" else ", "
+    totals = sep.join(f.show(lang) for f in result.district)
+    print(f"{result.title(lang)}{'：' if lang == 'zh' else ': '}{totals}")
+    if result.summary.rows:
+        print(format_table(result.summary.headers(lang), result.summary.formatted(lang)))
+    for note in result.notes:
+        print(note.show(lang))
+    if result.kind == "service_areas":
+        uncovered = result.details["uncovered"]
+        if uncovered:
+            print(tr(f"未覆盖 {len(uncovered)} 个：", f"{len(uncovered)} not covered:", lang))
+        for r in uncovered[:20]:
+            label = r["status_zh"] if lang == "zh" else r["status_en"]
+            minutes = r["minutes"]
+            time = "" if minutes is None or math.isnan(minutes) else f"{minutes:.1f} "
+            unit = tr("分钟", "min", lang) if time else ""
+            shown = tr(f"（{label}）", f" ({label})", lang)
+            print(f"  {r.get('town', '')} {r.get('name', '')}: {time}{unit}{shown}")
+    if result.kind == "siting":
+        for r in result.details["chosen"]:
+            gain = format_value(r["covers_villages"], "count")
             print(
-                f"  {r.get('town', '')} {r.get('name', '')}: {'不可达' if zh else 'unreachable'}"
-                if not math.isfinite(t)
-                else f"  {r.get('town', '')} {r.get('name', '')}: {t:.1f} min ({r['status']})"
+                f"  {r['order']}. {r.get('town', '')} {r.get('name', '')}"
+                + tr(f"（新覆盖 {gain} 个村）", f" (+{gain} villages)", lang)
             )
-    if len(result.off_network):
-        print(
-            f"离路网过远 {len(result.off_network)} 个"
-            if zh
-            else f"{len(result.off_network)} points off the network"
-        )
-    print(
-        f"{'已写出' if zh else 'Written'} {args.out}, {path}"
-        + (f", {raster_path}" if raster_path else "")
-    )
-    return EXIT_OK
-
-
-def _siting(args: argparse.Namespace, lang: str) -> int:
-    from gisdesk.analysis.siting import default_candidates, site_facilities
-
-    zh = lang == "zh"
-    roads, facilities, demand, src = _network_layers(args, lang)
-    candidates = (
-        src.get(args.candidates) if args.candidates else default_candidates(demand, facilities)
-    )
-    result = site_facilities(
-        roads,
-        facilities,
-        demand,
-        candidates,
-        minutes=args.minutes,
-        mode=args.mode,
-        speed_kmh=args.speed_kmh,
-        target_share=None if args.k is not None else args.target_share,
-        k=args.k,
-        direction=args.direction,
-        max_snap_m=args.max_snap,
-        solver=args.solver,
-        progress=_progress,
-    )
-    sol = result.solution
-    summary = {
-        "analysis": "siting",
-        "params": result.params,
-        "candidates": len(candidates),
-        "chosen": _records(result.chosen),
-        "share_before": result.share_before,
-        "share_after": result.share_after,
-        "targets": _records(result.targets),
-        "solution": {
-            "method": sol.method,
-            "objective": sol.objective,
-            "bound": sol.bound,
-            "gap": sol.gap,
-            "optimal": sol.optimal,
-            "feasible": sol.feasible,
-        },
-        "uncoverable": _records(
-            result.uncoverable[[c for c in ("code", "name", "town") if c in result.uncoverable]]
-        ),
-        "checks": result.checks,
-    }
-    path = _write(
-        args.out,
-        {
-            "chosen": result.chosen,
-            "villages": result.villages,
-            "uncoverable": result.uncoverable,
-            "targets": result.targets,
-        },
-        summary,
-    )
-    n = len(result.chosen)
-    proof = (
-        ("已证明最优" if zh else "proven optimal")
-        if sol.optimal
-        else (f"差距 {_pct(sol.gap)}" if zh else f"gap {_pct(sol.gap)}")
-    )
-    print(
-        f"新增 {n} 个服务点（{sol.method}，{proof}）：覆盖 {_pct(result.share_before)} → "
-        f"{_pct(result.share_after)}"
-        if zh
-        else f"{n} new service points ({sol.method}, {proof}): coverage "
-        f"{_pct(result.share_before)} -> {_pct(result.share_after)}"
-    )
-    for r in result.chosen.to_dict("records"):
-        print(f"  {r['order']}. {r.get('town', '')} {r.get('name', '')} (+{r['covers_villages']})")
-    for r in result.targets.to_dict("records"):
-        met = (
-            ("达标" if r["met_after"] else "未达标")
-            if zh
-            else ("met" if r["met_after"] else "not met")
-        )
-        arrow = "→" if zh else "->"
-        print(
-            f"  {r['target']} ({r['year']}, {_pct(r['required_share'])}): "
-            f"{_pct(r['share_before'])} {arrow} {_pct(r['share_after'])} {met}"
-        )
-    if not sol.feasible:
-        print(
-            f"有 {len(result.uncoverable)} 个村任何候选点都无法在时限内覆盖。"
-            if zh
-            else f"{len(result.uncoverable)} villages cannot be covered by any candidate.",
-            file=sys.stderr,
-        )
-    print(f"{'已写出' if zh else 'Written'} {args.out}, {path}")
-    return EXIT_OK if sol.feasible else EXIT_TARGET_UNREACHABLE

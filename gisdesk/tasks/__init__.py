@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from gisdesk.core.errors import InputError
+from gisdesk.core.i18n import tr
 from gisdesk.tasks import service_areas, siting, zones
 from gisdesk.tasks.base import LayerSource, ProjectSource, Request, Result
 
@@ -43,9 +44,9 @@ class TaskSpec:
     request_type: Any
     run: Callable[..., Result]
 
-    def title(self, lang: str = "zh") -> str:
-        """Return the task's title in a language."""
-        return self.title_en if lang == "en" else self.title_zh
+    def title(self, lang: str | None = None) -> str:
+        """Return the task's title in a language (default: the interface language)."""
+        return tr(self.title_zh, self.title_en, lang)
 
 
 TASKS: dict[str, TaskSpec] = {

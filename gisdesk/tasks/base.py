@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
+from gisdesk.core.i18n import language, normalise_language, tr
+
 if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
@@ -44,7 +46,6 @@ __all__ = [
     "request_fields",
     "request_options",
     "schema_fields",
-    "text",
 ]
 
 ValueKind = Literal["text", "count", "share", "number"]
@@ -52,16 +53,15 @@ UNITS_EN = {"米": "m", "千米": "km", "分钟": "min", "人": "people", "户":
 """English for the units results use (a unit not listed reads the same in both)."""
 
 
-def _with_unit(label: str, unit: str, lang: str) -> str:
-    if lang == "en":
+def _is_en(lang: str | None) -> bool:
+    return normalise_language(lang or language()) == "en"
+
+
+def _with_unit(label: str, unit: str, lang: str | None) -> str:
+    if _is_en(lang):
         unit = UNITS_EN.get(unit, unit)
         return f"{label} ({unit})" if unit else label
     return f"{label}（{unit}）" if unit else label
-
-
-def text(zh: str, en: str, lang: str) -> str:
-    """Return the Chinese or the English text."""
-    return en if lang == "en" else zh
 
 
 def format_value(value: object, kind: ValueKind = "text", unit: str = "") -> str:
@@ -92,24 +92,24 @@ def format_value(value: object, kind: ValueKind = "text", unit: str = "") -> str
 class FieldInfo:
     """One column of a result layer: its name, Chinese and English label, unit and values.
 
-    ``values`` labels coded values (e.g. ``("too_far", "超出时间", "Too far")``).
+    ``codes`` labels coded values (e.g. ``("too_far", "超出时间", "Too far")``).
     """
 
     name: str
     zh: str
     en: str
     unit: str = ""
-    values: tuple[tuple[str, str, str], ...] = ()
+    codes: tuple[tuple[str, str, str], ...] = ()
 
-    def label(self, lang: str = "zh") -> str:
+    def label(self, lang: str | None = None) -> str:
         """Return the label with its unit, e.g. ``距离（米）`` / ``Distance (m)``."""
-        return _with_unit(text(self.zh, self.en, lang), self.unit, lang)
+        return _with_unit(tr(self.zh, self.en, lang), self.unit, lang)
 
-    def value_label(self, value: object, lang: str = "zh") -> str:
+    def value_label(self, value: object, lang: str | None = None) -> str:
         """Return the label of a coded value (the value itself when it has none)."""
-        for key, zh, en in self.values:
+        for key, zh, en in self.codes:
             if key == value:
-                return text(zh, en, lang)
+                return tr(zh, en, lang)
         return "" if value is None else str(value)
 
 
@@ -170,9 +170,9 @@ class Column:
     kind: ValueKind = "text"
     unit: str = ""
 
-    def header(self, lang: str = "zh") -> str:
+    def header(self, lang: str | None = None) -> str:
         """Return the header (with the unit of a ``number`` column)."""
-        return _with_unit(text(self.zh, self.en, lang), self.unit, lang)
+        return _with_unit(tr(self.zh, self.en, lang), self.unit, lang)
 
 
 @dataclass(frozen=True)
@@ -182,11 +182,11 @@ class SummaryTable:
     columns: tuple[Column, ...]
     rows: tuple[dict[str, Any], ...]
 
-    def headers(self, lang: str = "zh") -> list[str]:
+    def headers(self, lang: str | None = None) -> list[str]:
         """Return the column headers."""
         return [c.header(lang) for c in self.columns]
 
-    def formatted(self, lang: str = "zh") -> list[list[str]]:
+    def formatted(self, lang: str | None = None) -> list[list[str]]:
         """Return the rows as text, each value through :func:`format_value`."""
         return [[format_value(row.get(c.key), c.kind) for c in self.columns] for row in self.rows]
 
@@ -208,10 +208,10 @@ class Figure:
     kind: ValueKind = "count"
     unit: str = ""
 
-    def show(self, lang: str = "zh") -> str:
+    def show(self, lang: str | None = None) -> str:
         """Return ``label value``, e.g. ``村覆盖率 92.8%``."""
-        unit = UNITS_EN.get(self.unit, self.unit) if lang == "en" else self.unit
-        return f"{text(self.zh, self.en, lang)} {format_value(self.value, self.kind, unit)}"
+        unit = UNITS_EN.get(self.unit, self.unit) if _is_en(lang) else self.unit
+        return f"{tr(self.zh, self.en, lang)} {format_value(self.value, self.kind, unit)}"
 
 
 @dataclass(frozen=True)
@@ -221,9 +221,9 @@ class Note:
     zh: str
     en: str
 
-    def show(self, lang: str = "zh") -> str:
+    def show(self, lang: str | None = None) -> str:
         """Return the note in a language."""
-        return text(self.zh, self.en, lang)
+        return tr(self.zh, self.en, lang)
 
 
 @dataclass
@@ -244,11 +244,11 @@ class ResultLayer:
     style: LayerStyle | None = None
     shown: bool = True
 
-    def title(self, lang: str = "zh") -> str:
+    def title(self, lang: str | None = None) -> str:
         """Return the title in a language."""
-        return text(self.title_zh, self.title_en, lang)
+        return tr(self.title_zh, self.title_en, lang)
 
-    def labels(self, lang: str = "zh") -> dict[str, str]:
+    def labels(self, lang: str | None = None) -> dict[str, str]:
         """Return column name -> label with unit."""
         return {f.name: f.label(lang) for f in self.fields}
 
@@ -287,14 +287,14 @@ class Result:
     ok: bool = True  # False: the result does not meet what was asked (e.g. share unreachable)
     extras: dict[str, Any] = field(default_factory=dict)  # e.g. the travel-time grid
 
-    def title(self, lang: str = "zh") -> str:
+    def title(self, lang: str | None = None) -> str:
         """Return the title in a language."""
-        return text(self.title_zh, self.title_en, lang)
+        return tr(self.title_zh, self.title_en, lang)
 
-    def citation(self, lang: str = "zh") -> str:
+    def citation(self, lang: str | None = None) -> str:
         """Return where the result comes from, for a layer's metadata or a plate."""
         names = [name for name, _ in self.sources]
-        if lang == "en":
+        if _is_en(lang):
             return f"gisdesk analysis (source layers: {', '.join(names)})"
         return f"gisdesk 分析结果（源图层：{'、'.join(names)}）"
 

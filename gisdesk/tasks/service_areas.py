@@ -17,6 +17,7 @@ from gisdesk.analysis.isochrones import DEFAULT_FRONTAGE_M
 from gisdesk.analysis.routing import DEFAULT_MAX_SNAP_M
 from gisdesk.analysis.service_areas import DEFAULT_MINUTES, DEFAULT_MODE
 from gisdesk.core.errors import InputError
+from gisdesk.core.i18n import tr
 from gisdesk.core.style import LayerStyle, StyleClass, Symbol
 from gisdesk.tasks.base import (
     Column,
@@ -76,11 +77,11 @@ COVERAGE_COLUMNS: tuple[tuple[str, str, str, ValueKind], ...] = (
 """The coverage figures of a town or the district: key, headers, how shown."""
 
 
-def mode_label(mode: str, lang: str = "zh") -> str:
+def mode_label(mode: str, lang: str | None = None) -> str:
     """Return a travel mode's label (the key itself when unknown)."""
     for key, zh, en in MODES:
         if key == mode:
-            return en if lang == "en" else zh
+            return tr(zh, en, lang)
     return mode
 
 
@@ -182,7 +183,7 @@ DEMAND_FIELDS = (
 )
 AREA_FIELDS = (
     FieldInfo("facility", "站点序号（-1 为合并）", "Point row (-1 = merged)"),
-    FieldInfo("kind", "类型", "Kind", values=(("merged", "合并", "Merged"),)),
+    FieldInfo("kind", "类型", "Kind", codes=(("merged", "合并", "Merged"),)),
     FieldInfo("network_km", "可达路网长度", "Reachable network", "千米"),
 )
 OFF_FIELDS = (
@@ -239,7 +240,7 @@ def run(
     minutes = float(request.minutes)
     labels = source.fields(request.demand)
     statuses = status_labels(minutes)
-    status_field = FieldInfo("status", "状态", "Status", values=statuses)
+    status_field = FieldInfo("status", "状态", "Status", codes=statuses)
     demand_fields = (*DEMAND_FIELDS, status_field)
     area_symbol = Symbol(fill="#1a985033", stroke="#1a9850", stroke_width=0.3)
     area_style = LayerStyle("single", (StyleClass(area_symbol, "", ""),), symbol=area_symbol)
@@ -254,11 +255,11 @@ def run(
     uncovered = found.uncovered
     notes = [
         Note(
-            f"{m} 分钟服务圈（{mode_label(request.mode)}）：覆盖村 "
+            f"{m} 分钟服务圈（{mode_label(request.mode, 'zh')}）：覆盖村 "
             f"{format_value(d.get('villages_within'), 'count')}/"
             f"{format_value(d.get('villages'), 'count')}"
             f"（{format_value(d.get('village_share'), 'share')}）",
-            f"{m}-minute service areas ({mode_label(request.mode, 'en')}): villages within "
+            f"{m}-minute service areas ({request.mode}): villages within "
             f"{format_value(d.get('villages_within'), 'count')}/"
             f"{format_value(d.get('villages'), 'count')} "
             f"({format_value(d.get('village_share'), 'share')})",
@@ -273,7 +274,8 @@ def run(
         )
     keep = [c for c in ("code", "name", "town", "minutes", "status", "snap_m") if c in uncovered]
     listed = finite_frame(uncovered[keep]).assign(
-        status_label=[label.get(s, (s, s))[0] for s in uncovered["status"]]
+        status_zh=[label.get(s, (s, s))[0] for s in uncovered["status"]],
+        status_en=[label.get(s, (s, s))[1] for s in uncovered["status"]],
     )
     extras: dict[str, Any] = {}
     if request.raster_cell_m is not None:

@@ -260,7 +260,7 @@ def run(
                 f"{len(found.uncoverable)} villages cannot be covered by any candidate.",
             )
         )
-    mode = mode_label(found.params.get("mode", request.mode))
+    mode = mode_label(found.params.get("mode", request.mode), "zh")
     m = f"{float(request.minutes):g}"
     layers = [
         ResultLayer(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from gisdesk.analysis.zones import CONTROL_LEVELS, DEFAULT_RADIUS_M
 from gisdesk.core.errors import InputError
+from gisdesk.core.i18n import tr
 from gisdesk.core.style import LayerStyle, StyleClass, Symbol
 from gisdesk.tasks.base import (
     Column,
@@ -138,12 +139,12 @@ class ZonesRequest:
             clip=layers.get("clip"),
         )
 
-    def title(self, lang: str = "zh") -> str:
+    def title(self, lang: str | None = None) -> str:
         """Return the zones' layer title, which states the radius."""
         if self.radius_m is None:
-            return "重点区域（按站点半径）" if lang != "en" else "Key zones (station radii)"
+            return tr("重点区域（按站点半径）", "Key zones (station radii)", lang)
         km = f"{self.radius_m / 1000.0:g}"
-        return f"重点区域（{km} 千米）" if lang != "en" else f"Key zones ({km} km)"
+        return tr(f"重点区域（{km} 千米）", f"Key zones ({km} km)", lang)
 
 
 def zones_summary(
@@ -235,7 +236,7 @@ def run(
     )
     zone_style, member_style = _styles(list(titles), titles)
     layer_values = tuple((k, t, k) for k, t in titles.items())
-    member_fields = (*MEMBER_FIELDS, FieldInfo("layer", "图层", "Layer", values=layer_values))
+    member_fields = (*MEMBER_FIELDS, FieldInfo("layer", "图层", "Layer", codes=layer_values))
     summary = zones_summary(zones, members, titles)
     return Result(
         kind=KIND,

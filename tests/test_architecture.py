@@ -44,6 +44,8 @@ def test_import_contracts_hold():
         ("tasks/base.py", "import PySide6.QtCore"),  # tasks are Qt-free
         ("tasks/zones.py", "import gisdesk.ui"),  # tasks sit below the window
         ("analysis/zones.py", "import gisdesk.tasks"),  # and above the analyses
+        ("ui/analysis_dialogs.py", "import gisdesk.analysis.siting"),  # forms use tasks
+        ("cli/analyze.py", "from gisdesk.analysis import service_areas"),
     ],
 )
 def test_a_wrong_import_breaks_the_contract(tmp_path, module, line):

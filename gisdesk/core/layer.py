@@ -44,16 +44,27 @@ class LayerMetadata:
     source_en: str = ""
     conversions: list[str] = field(default_factory=list)  # e.g. "GCJ-02 -> CGCS2000"
     stale: bool = False  # a derived result whose source layers were edited since it was made
+    # column -> (Chinese, English) label with unit, for layers without a schema (results)
+    field_labels: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the metadata as plain data."""
-        out = {
+        out: dict[str, Any] = {
             "schematic": self.schematic,
             "source_zh": self.source_zh,
             "source_en": self.source_en,
             "conversions": list(self.conversions),
         }
+        if self.field_labels:
+            out["field_labels"] = {k: list(v) for k, v in self.field_labels.items()}
         return {**out, "stale": True} if self.stale else out
+
+    def field_label(self, column: str, language: str = "zh") -> str | None:
+        """Return a column's label in a language, or None when it has none."""
+        found = self.field_labels.get(column)
+        if found is None:
+            return None
+        return found[1] if language == "en" else found[0]
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LayerMetadata:
@@ -64,6 +75,11 @@ class LayerMetadata:
             source_en=str(data.get("source_en", "")),
             conversions=[str(c) for c in data.get("conversions", [])],
             stale=bool(data.get("stale", False)),
+            field_labels={
+                str(k): (str(v[0]), str(v[1]))
+                for k, v in dict(data.get("field_labels") or {}).items()
+                if isinstance(v, list | tuple) and len(v) == 2
+            },
         )
 
 

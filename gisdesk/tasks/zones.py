@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from gisdesk.core.progress import CancelToken, ProgressCallback
 
 __all__ = [
+    "CONTROL_LEVELS",
     "DEFAULT_TARGETS",
     "KIND",
     "ZonesRequest",

@@ -183,7 +183,10 @@ class LayerTableModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Vertical:
             return str(int(self.rows[section]) + 1)
         spec = self.spec(section)
-        return spec.label(language()) if spec else self.columns[section]
+        if spec is not None:
+            return spec.label(language())
+        name = self.columns[section]
+        return self.layer.metadata.field_label(name, language()) or name
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
         base = super().flags(index)

@@ -25,12 +25,13 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from gisdesk.analysis.zone_updates import StationPart, assemble_zones, member_counts, station_parts
-from gisdesk.analysis.zones import CONTROL_LEVELS
 from gisdesk.core.editing import EditTransaction
 from gisdesk.core.layer import Layer
 from gisdesk.core.project import Project
+from gisdesk.tasks import TASKS, Request, request_from_record
+from gisdesk.tasks.zones import CONTROL_LEVELS, zones_summary
 from gisdesk.ui.actions import ActionSpec
-from gisdesk.ui.analysis_dialogs import AnalysisRequest, AnalysisResult, request_sources
+from gisdesk.ui.analysis_dialogs import AnalysisResult, request_sources
 from gisdesk.ui.i18n import settings, tr
 from gisdesk.ui.window_api import window_widget
 from gisdesk.ui.workers import Task, run_task
@@ -43,11 +44,12 @@ __all__ = ["AUTO_SETTING", "SETTINGS_KEY", "DerivedResults", "install_derived"]
 SETTINGS_KEY = "derived_results"  # in project.settings: the records of analyses run
 AUTO_SETTING = "derived/auto_refresh"  # per user: refresh in the background (default on)
 DEBOUNCE_MS = 150  # a burst of edits refreshes once
-KIND_TITLES = {
-    "zones": ("重点区域", "Key zones"),
-    "service_areas": ("服务圈", "Service areas"),
-    "siting": ("选址", "Siting"),
-}
+
+
+def _title(kind: str, lang: str | None = None) -> str:
+    """The title of an analysis kind (from the task registry)."""
+    spec = TASKS.get(kind)
+    return spec.title(lang) if spec is not None else kind
 
 
 def install_derived(window: WindowApi) -> DerivedResults:
@@ -144,16 +146,14 @@ class DerivedResults(QObject):
         """The record's key: the names of its result layers."""
         return "|".join(record["outputs"])
 
-    def record(self, request: AnalysisRequest, result: AnalysisResult) -> None:
+    def record(self, request: Request, result: AnalysisResult) -> None:
         """Remember which layers and options made an analysis's result layers."""
         project = self._follow()
         if project is None or not result.layers:
             return
         outputs = [layer.name for layer in result.layers]
         entry = {
-            "kind": request.kind,
-            "layers": dict(request.layers),
-            "options": dict(request.options),
+            **request.to_record(),  # kind, layers, options: re-run with request_from_record
             "sources": request_sources(request),
             "outputs": outputs,
         }
@@ -201,9 +201,7 @@ class DerivedResults(QObject):
         if self.auto:
             self._timer.start()
         else:
-            names = "、".join(
-                tr(*KIND_TITLES.get(r["kind"], (r["kind"], r["kind"]))) for r in marked
-            )
+            names = "、".join(_title(r["kind"]) for r in marked)
             if self.targets_stale:
                 names = "、".join(n for n in (names, tr("规划目标", "plan targets")) if n)
             note = tr(
@@ -301,7 +299,7 @@ class DerivedResults(QObject):
                         metadata=layer.metadata,
                     )
                 )
-            request = AnalysisRequest(record["kind"], record["layers"], record["options"])
+            request = request_from_record(record)
             from gisdesk.ui.analysis_dialogs import run_analysis
 
             task = Task(run_analysis, snapshot, request)
@@ -312,8 +310,8 @@ class DerivedResults(QObject):
         run_task(task)
         self.window.status(
             tr(
-                f"正在后台更新{tr(*KIND_TITLES.get(record['kind'], ('', '')))}…",
-                f"Refreshing {KIND_TITLES.get(record['kind'], ('', ''))[1]} in the background…",
+                f"正在后台更新{_title(record['kind'], 'zh')}…",
+                f"Refreshing {_title(record['kind'], 'en')} in the background…",
             )
         )
 
@@ -350,17 +348,23 @@ class DerivedResults(QObject):
         self.refreshed.emit(job.key)
 
     def _report(self, record: dict[str, Any], frames: list[Any], result: Any) -> None:
-        title = tr(*KIND_TITLES.get(record["kind"], (record["kind"], record["kind"])))
+        title = _title(record["kind"])
         if record["kind"] == "zones":
-            members = frames[1]
-            counts = member_counts(members)
-            totals = "，".join(f"{n} {int(v)}" for n, v in counts.sum(axis=0).items())
-            stations = len(frames[0])
+            zones, members = frames[0], frames[1]
+            project = self.window.project
+            titles = {
+                name: project.layer(name).title if project and name in project else name
+                for name in record["options"].get("targets", [])
+            }
+            summary = zones_summary(zones, members, titles)
+            counts = member_counts(members).sum(axis=0)
+            totals = "，".join(f"{titles.get(n, n)} {int(v)}" for n, v in counts.items())
+            stations = len(zones)
             self.window.show_summary(
                 AnalysisResult(
                     tr("重点区域（已更新）", "Key zones (refreshed)"),
                     [],
-                    counts,
+                    summary,
                     [
                         tr(
                             f"{stations} 个站点，区内要素 {len(members)} 个",
@@ -427,7 +431,10 @@ def _zone_job(
     cancel: Any = None,
 ) -> tuple[dict[int, StationPart], gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Recompute the zones of changed stations (all when ``changed`` is None); assemble."""
-    levels = CONTROL_LEVELS if options.get("control_only", True) else None
+    if "levels" in options:  # recorded by the tasks' ZonesRequest
+        levels = None if options["levels"] is None else tuple(options["levels"])
+    else:  # recorded by an earlier version of the window
+        levels = CONTROL_LEVELS if options.get("control_only", True) else None
     fresh = station_parts(
         stations,
         fids,

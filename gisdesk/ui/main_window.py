@@ -53,7 +53,8 @@ from gisdesk.ui.style_dialog import StyleDialog
 from gisdesk.ui.workers import Task, run_task, unexpected_error
 
 if TYPE_CHECKING:
-    from gisdesk.ui.analysis_dialogs import AnalysisRequest, AnalysisResult
+    from gisdesk.tasks import Request
+    from gisdesk.ui.analysis_dialogs import AnalysisResult
 
 __all__ = ["MainWindow"]
 
@@ -1110,9 +1111,12 @@ class MainWindow(QMainWindow):
         if dialog.exec():
             self.run_analysis(dialog.request())
 
-    def run_analysis(self, request: AnalysisRequest, *, wait: bool = False) -> None:
-        """Run an analysis in a worker; add its layers and show its summary."""
-        from gisdesk.ui.analysis_dialogs import run_analysis
+    def run_analysis(self, request: Request, *, wait: bool = False) -> None:
+        """Run an analysis in a worker; add its layers and show its summary.
+
+        The layers of an earlier run of the same analysis are replaced, not stacked.
+        """
+        from gisdesk.ui.analysis_dialogs import place_layers, run_analysis
 
         if self.project is None:
             return
@@ -1122,8 +1126,13 @@ class MainWindow(QMainWindow):
         def done(result: AnalysisResult) -> None:
             if self.project is not project:
                 return  # the project was closed meanwhile
-            for layer in result.layers:
-                project.add_layer(layer)
+            earlier = {
+                name
+                for record in self.derived.records()
+                if record.get("kind") == request.kind
+                for name in record.get("outputs", [])
+            }
+            place_layers(project, result.layers, earlier)
             self.derived.record(request, result)  # its layers follow edits of the sources
             self.show_summary(result)
             for note in result.notes:
@@ -1140,16 +1149,19 @@ class MainWindow(QMainWindow):
             self.run_analysis(request)
 
     def show_summary(self, result: AnalysisResult) -> None:
-        """List an analysis summary table in the results dock."""
+        """List an analysis summary table in the results dock (Chinese headers, units).
+
+        One row per town (or station) under the title; its children are the columns, each
+        value through the tasks' formatter (whole counts, percentages).
+        """
         self.results.clear()
-        head = QTreeWidgetItem(self.results, [result.title, "; ".join(result.notes)])
+        head = QTreeWidgetItem(self.results, [result.title, "；".join(result.notes)])
         table = result.summary
-        for index, row in table.iterrows():
-            item = QTreeWidgetItem(
-                head, [str(index) if not isinstance(index, int) else str(row.iloc[0]), ""]
-            )
-            for column, value in row.items():
-                QTreeWidgetItem(item, [str(column), display_value(value)])
+        headers = table.headers()
+        for row in table.formatted():
+            item = QTreeWidgetItem(head, [row[0], ""])
+            for header, value in zip(headers[1:], row[1:], strict=True):
+                QTreeWidgetItem(item, [header, value])
         head.setExpanded(True)
         self.docks["results"].show()
         self.docks["results"].raise_()

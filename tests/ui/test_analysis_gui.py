@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-from gisdesk.ui.analysis_dialogs import AnalysisRequest, ServiceAreaDialog, ZonesDialog
+import re
 
-SERVICE_AREAS = AnalysisRequest(  # the sample's 15-minute e-bike question
-    "service_areas",
-    {"roads": "roads", "facilities": "service_points", "demand": "villages"},
-    {"minutes": 15, "mode": "ebike", "speed_kmh": None},
-)
+from PySide6.QtCore import Qt
+
+from gisdesk.tasks.service_areas import ServiceAreasRequest
+from gisdesk.ui.analysis_dialogs import ServiceAreaDialog, ZonesDialog
+
+SERVICE_AREAS = ServiceAreasRequest()  # the sample's 15-minute e-bike question
 
 
 def test_dialog_defaults_are_the_plan_defaults(window):
     zones = ZonesDialog(window.project, window).request()
-    assert zones.layers == {"stations": "monitoring_stations"}
-    assert zones.options["radius_m"] == 3000 and zones.options["control_only"]
-    assert set(zones.options["targets"]) == {"enterprises", "rental_factories", "villages"}
+    assert zones.stations == "monitoring_stations"
+    assert zones.radius_m == 3000 and zones.levels == ("国控", "省控")
+    assert set(zones.targets) == {"enterprises", "rental_factories", "villages"}
     sa = ServiceAreaDialog(window.project, window).request()
-    assert sa.layers == {"roads": "roads", "facilities": "service_points", "demand": "villages"}
-    assert sa.options["minutes"] == 15 and sa.options["mode"] == "ebike"
+    assert (sa.roads, sa.facilities, sa.demand) == ("roads", "service_points", "villages")
+    assert sa.minutes == 15 and sa.mode == "ebike"
 
 
 def test_zones_and_service_areas_from_the_window(window):
@@ -66,3 +67,49 @@ def test_saving_during_an_analysis_waits_for_it(window, tmp_path):
 
     saved = open_project(target)
     assert "village_coverage" in [layer.name for layer in saved]  # saved after it
+
+
+def test_a_second_run_replaces_the_first_and_the_dock_speaks_chinese(window):
+    from gisdesk.ui.attribute_table import LayerTableModel
+
+    before = len(window.project.layers)
+    window.run_analysis(SERVICE_AREAS, wait=True)
+    names = [layer.name for layer in window.project]
+    assert len(window.project.layers) == before + 2  # the area and the villages
+    window.project.move_layer("service_area", 0)  # the user puts it at the bottom
+    window.run_analysis(ServiceAreasRequest(minutes=20), wait=True)
+    assert [layer.name for layer in window.project] != names  # moved, and not stacked:
+    assert len(window.project.layers) == before + 2
+    assert sorted(layer.name for layer in window.project) == sorted(names)
+    assert window.project.layers[0].name == "service_area"  # replaced where it was
+    assert window.project.layer("service_area").title == "20分钟服务圈"
+    coverage = window.project.layer("village_coverage")
+    assert {c.value: c.label_zh for c in coverage.style.classes}["covered"] == "20 分钟内"
+    records = window.project.settings["derived_results"]
+    assert [r["outputs"] for r in records] == [["service_area", "village_coverage"]]
+    assert records[0]["options"]["minutes"] == 20
+
+    head = window.results.topLevelItem(0)
+    assert head.text(0) == "服务圈" and "覆盖村数" in head.text(1)
+    row = head.child(0)
+    cells = {row.child(i).text(0): row.child(i).text(1) for i in range(row.childCount())}
+    assert "villages_within" not in cells and "village_share" not in cells
+    assert cells["村覆盖率"].endswith("%") and "." not in cells["村数"]
+    assert ".0/" not in head.text(1)  # counts are whole: 232/250, not 232.0/250.0
+    assert not re.search(r"(?<![\d.])0\.\d+(?![\d%])", head.text(1))  # no 0-1 fractions
+
+    model = LayerTableModel(coverage)
+    headers = [model.headerData(i, Qt.Orientation.Horizontal) for i in range(model.columnCount())]
+    model.close()
+    assert "到最近站点时间（分钟）" in headers and "状态" in headers
+    assert "minutes" not in headers and "snap_m" not in headers
+
+
+def test_a_user_layer_with_a_result_name_is_kept(window):
+    from gisdesk.core.layer import Layer
+
+    villages = window.project.layer("villages")
+    window.project.add_layer(Layer("service_area", villages.data, title="我的图层"))
+    window.run_analysis(SERVICE_AREAS, wait=True)
+    assert window.project.layer("service_area").title == "我的图层"
+    assert window.project.layer("service_area_2").title == "15分钟服务圈"

@@ -15,8 +15,9 @@ import shapely
 from PySide6.QtWidgets import QMessageBox
 
 from gisdesk.analysis.zones import station_zones, zone_members
+from gisdesk.tasks.service_areas import ServiceAreasRequest
 from gisdesk.ui import derived as derived_module
-from gisdesk.ui.analysis_dialogs import AnalysisRequest, ZonesDialog
+from gisdesk.ui.analysis_dialogs import ZonesDialog
 from gisdesk.ui.derived import AUTO_SETTING, SETTINGS_KEY
 from gisdesk.ui.i18n import settings
 from gisdesk.ui.layer_tree import ROLE_LAYER
@@ -176,11 +177,7 @@ def test_service_areas_refresh_in_the_background_without_blocking_edits(win, qtb
     from gisdesk.analysis.service_areas import service_areas
 
     window = win
-    request = AnalysisRequest(
-        "service_areas",
-        {"roads": "roads", "facilities": "service_points", "demand": "villages"},
-        {"minutes": 15, "mode": "ebike", "speed_kmh": None},
-    )
+    request = ServiceAreasRequest()
     window.run_analysis(request, wait=True)
     assert "village_coverage" in window.project, window.log.toPlainText()
     coverage = window.project.layer("village_coverage")

@@ -196,23 +196,17 @@ def test_feature_form_explains_an_infinite_number_next_to_the_field(window, qtbo
 
 
 def test_analyses_from_the_window_refuse_what_the_cli_refuses(window, log_dir):
-    from gisdesk.ui.analysis_dialogs import AnalysisRequest, ZonesDialog
+    from gisdesk.tasks.service_areas import ServiceAreasRequest
+    from gisdesk.ui.analysis_dialogs import ZonesDialog
 
-    window.run_analysis(
-        AnalysisRequest(
-            "service_areas",
-            {"roads": "roads", "facilities": "service_points", "demand": "villages"},
-            {"minutes": math.inf, "mode": "ebike", "speed_kmh": None},
-        ),
-        wait=True,
-    )
+    window.run_analysis(ServiceAreasRequest(minutes=math.inf), wait=True)
     box = _error_box(window)
     assert box.text() == "时间限值须为大于 0 分钟且不大于 240 分钟的数值（收到 inf）。"
     assert box.detailedText() == "" and "village_coverage" not in window.project
     _close_boxes(window)
 
     request = ZonesDialog(window.project, window).request()
-    assert request.layers == {"stations": "monitoring_stations"}
+    assert request.stations == "monitoring_stations"
     stations = window.project.layer("monitoring_stations")
     stations.set_data(stations.data.iloc[:0], fids=stations.fids[:0])
     window.run_analysis(request, wait=True)

@@ -15,6 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from gisdesk.analysis.service_areas import DEFAULT_MINUTES, DEFAULT_MODE
 from gisdesk.core.layer import Layer, LayerMetadata
 from gisdesk.core.style import LabelSpec, LayerStyle, StyleClass, Symbol
 from gisdesk.export.spec import ExtraLayer
@@ -76,8 +77,8 @@ class ServiceCircle:
         self,
         project: Project,
         *,
-        minutes: float = 15.0,
-        mode: str = "ebike",
+        minutes: float = DEFAULT_MINUTES,
+        mode: str = DEFAULT_MODE,
         roads: str = "roads",
         facilities: str = "service_points",
         demand: str = "villages",

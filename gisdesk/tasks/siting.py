@@ -43,6 +43,8 @@ __all__ = ["KIND", "SOLVERS", "SitingRequest", "run"]
 
 KIND = "siting"
 SOLVERS = ("auto", "milp", "greedy")
+METHODS_ZH = {"milp": "整数规划", "greedy": "贪心算法"}
+"""How the sites were chosen, as the Chinese output says it."""
 
 CHOSEN_FIELDS = (
     FieldInfo("order", "建议顺序", "Order"),
@@ -237,7 +239,8 @@ def run(
     proof_en = "proven optimal" if sol.optimal else f"gap {format_value(sol.gap, 'share')}"
     notes = [
         Note(
-            f"建议新增 {n} 个服务点（{sol.method}，{proof_zh}）：覆盖 {before} → {after}",
+            f"建议新增 {n} 个服务点（{METHODS_ZH.get(sol.method, sol.method)}，{proof_zh}）："
+            f"覆盖 {before} → {after}",
             f"{n} new service points ({sol.method}, {proof_en}): coverage {before} -> {after}",
         )
     ]

@@ -110,7 +110,8 @@ def test_siting_in_both_languages(sample_path, tmp_path, capsys, lang):
     assert main(argv) == 0
     text = capsys.readouterr().out
     if lang == "zh":
-        assert "建议新增 2 个服务点" in text and "MED-5（2023，要求 80.0%）" in text
+        assert "建议新增 2 个服务点（整数规划，已证明最优）" in text
+        assert "MED-5（2023，要求 80.0%）" in text and "milp" not in text
     else:
         assert "2 new service points" in text and "MED-5 (2023, required 80.0%)" in text
     assert "share_before" not in text

@@ -289,6 +289,8 @@ class DerivedResults(QObject):
             )
         else:
             snapshot = Project(title=project.title)
+            # the plan targets imported into the project judge a siting as in the first run
+            snapshot.settings = dict(project.settings)
             for layer in job.inputs.values():
                 snapshot.add_layer(
                     Layer(

@@ -113,3 +113,25 @@ def test_a_user_layer_with_a_result_name_is_kept(window):
     window.run_analysis(SERVICE_AREAS, wait=True)
     assert window.project.layer("service_area").title == "我的图层"
     assert window.project.layer("service_area_2").title == "15分钟服务圈"
+
+
+def test_a_refreshed_siting_is_judged_by_the_projects_targets(window, qtbot, tmp_path):
+    from gisdesk.analysis.targets import default_targets_path, import_targets, load_targets
+    from gisdesk.tasks.siting import SitingRequest
+
+    text = default_targets_path().read_text(encoding="utf-8")
+    start = text.index('id = "MED-5"')
+    at = text.index("threshold = 80", start)
+    changed = tmp_path / "targets.toml"
+    changed.write_text(text[:at] + "threshold = 99" + text[at + 14 :], encoding="utf-8")
+    import_targets(window.project, load_targets(changed))
+    window.run_analysis(SitingRequest(target_share=None, k=1), wait=True)
+    assert "MED-5（2023，要求 99.0%）" in window.results.topLevelItem(0).text(1)
+    sites = window.project.layer("proposed_sites")
+    villages = window.project.layer("villages")
+    required = [f.name for f in villages.schema.fields if f.required] if villages.schema else []
+    values = {k: villages.data.iloc[0][k] for k in required} | {"name": "新村"}
+    window.edits.add_feature("villages", villages.data.geometry.iloc[0], values)
+    assert sites.metadata.stale
+    qtbot.waitUntil(lambda: not sites.metadata.stale and not window.derived.busy(), timeout=90000)
+    assert "MED-5（2023，要求 99.0%）" in window.results.topLevelItem(0).text(1)

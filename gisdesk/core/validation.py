@@ -17,6 +17,8 @@ from gisdesk.core.issues import Issue, ValidationReport
 from gisdesk.core.schema import GEOMETRY_FAMILY, FieldSpec, LayerSchema, coerce_values
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import geopandas as gpd
     from shapely.geometry.base import BaseGeometry
 
@@ -263,13 +265,15 @@ def _check_geometries(gdf: gpd.GeoDataFrame, schema: LayerSchema, report: Valida
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     missing = shapely.is_missing(geoms)
     empty = ~missing & shapely.is_empty(geoms)
-    for row in np.flatnonzero(missing | empty):
-        report.error(
-            "geometry-empty",
+    _row_errors(
+        report,
+        "geometry-empty",
+        missing | empty,
+        lambda row: (
             "几何为空，请补绘或删除该要素。",
             "The geometry is empty; draw it or delete the feature.",
-            row=int(row),
-        )
+        ),
+    )
     present = ~(missing | empty)
     types = shapely.get_type_id(geoms)
     type_names = np.array(
@@ -327,43 +331,59 @@ def _check_coordinates(
         report.error("geometry-outside", zh, en, row=int(row))
 
 
+def _row_errors(
+    report: ValidationReport,
+    code: str,
+    mask: np.ndarray,
+    texts: Callable[[int], tuple[str, str]],
+    *,
+    field: str | None = None,
+) -> None:
+    """Record one error per row where ``mask`` holds, worded by ``texts(row)`` (zh, en)."""
+    for row in np.flatnonzero(mask):
+        report.error(code, *texts(int(row)), row=int(row), field=field)
+
+
 def _check_field(
     raw: pd.Series, values: pd.Series, spec: FieldSpec, report: ValidationReport
 ) -> None:
+    def errors(code: str, mask: np.ndarray, texts: Callable[[int], tuple[str, str]]) -> None:
+        _row_errors(report, code, mask, texts, field=spec.name)
+
     raw_missing = raw.isna().to_numpy() | (raw.astype("string").str.strip() == "").fillna(
         False
     ).to_numpy(dtype=bool)
     if spec.required:
-        for row in np.flatnonzero(raw_missing):
-            report.error(
-                "required",
+        errors(
+            "required",
+            raw_missing,
+            lambda row: (
                 f"必填项（{spec.label_zh}）为空。",
                 f"Required value ({spec.label_en}) is empty.",
-                row=int(row),
-                field=spec.name,
-            )
+            ),
+        )
     unconvertible = ~raw_missing & values.isna().to_numpy()
     type_zh = {"str": "文本", "int": "整数", "float": "数值", "bool": "是/否", "date": "日期"}
-    for row in np.flatnonzero(unconvertible):
-        report.error(
-            "type",
+    errors(
+        "type",
+        unconvertible,
+        lambda row: (
             f"“{_short(raw.iloc[row])}”不是有效的{type_zh[spec.type]}。",
             f"'{_short(raw.iloc[row])}' is not a valid {spec.type}.",
-            row=int(row),
-            field=spec.name,
-        )
+        ),
+    )
     present = ~values.isna().to_numpy()
     if spec.type == "float":
-        numbers = values.astype("float64").to_numpy()
-        infinite = present & np.isinf(numbers)
-        for row in np.flatnonzero(infinite):
-            report.error(
-                "not-finite",
-                f"数值 {numbers[row]:g} 不是有限数值（{spec.label_zh}）。",
-                f"Value {numbers[row]:g} is not a finite number ({spec.label_en}).",
-                row=int(row),
-                field=spec.name,
-            )
+        floats = values.astype("float64").to_numpy()
+        infinite = present & np.isinf(floats)
+        errors(
+            "not-finite",
+            infinite,
+            lambda row: (
+                f"数值 {floats[row]:g} 不是有限数值（{spec.label_zh}）。",
+                f"Value {floats[row]:g} is not a finite number ({spec.label_en}).",
+            ),
+        )
         present = present & ~infinite
     if spec.domain:
         allowed = set(spec.domain_values)
@@ -371,39 +391,41 @@ def _check_field(
             True
         ).to_numpy(dtype=bool)
         options = "、".join(str(v) for v in spec.domain_values)
-        for row in np.flatnonzero(outside):
-            report.error(
-                "domain",
+        errors(
+            "domain",
+            outside,
+            lambda row: (
                 f"“{_short(values.iloc[row])}”不在允许值内（{options}）。",
                 f"'{_short(values.iloc[row])}' is not one of: {options}.",
-                row=int(row),
-                field=spec.name,
-            )
+            ),
+        )
     if spec.type in ("int", "float") and (spec.min is not None or spec.max is not None):
         numbers = values.astype("float64").to_numpy()
         low = present & (numbers < spec.min) if spec.min is not None else np.zeros_like(present)
         high = present & (numbers > spec.max) if spec.max is not None else np.zeros_like(present)
         unit = spec.unit or ""
-        for row in np.flatnonzero(low | high):
-            report.error(
-                "range",
-                f"数值 {numbers[row]:g}{unit} 超出范围 [{_bound(spec.min)}, {_bound(spec.max)}]。",
-                f"Value {numbers[row]:g} {unit} is outside [{_bound(spec.min)}, "
-                f"{_bound(spec.max)}].",
-                row=int(row),
-                field=spec.name,
-            )
+        span = f"[{_bound(spec.min)}, {_bound(spec.max)}]"
+        errors(
+            "range",
+            low | high,
+            lambda row: (
+                f"数值 {numbers[row]:g}{unit} 超出范围 {span}。",
+                f"Value {numbers[row]:g} {unit} is outside {span}.",
+            ),
+        )
     if spec.pattern is not None and spec.type == "str":
         regex = re.compile(spec.pattern)
-        for row in np.flatnonzero(present):
-            if not regex.fullmatch(str(values.iloc[row])):
-                report.error(
-                    "pattern",
-                    f"“{_short(values.iloc[row])}”格式不正确。",
-                    f"'{_short(values.iloc[row])}' does not match the expected format.",
-                    row=int(row),
-                    field=spec.name,
-                )
+        mismatch = present & np.array(
+            [regex.fullmatch(str(v)) is None for v in values.to_numpy(dtype=object)], dtype=bool
+        )
+        errors(
+            "pattern",
+            mismatch,
+            lambda row: (
+                f"“{_short(values.iloc[row])}”格式不正确。",
+                f"'{_short(values.iloc[row])}' does not match the expected format.",
+            ),
+        )
 
 
 def _bound(value: float | None) -> str:

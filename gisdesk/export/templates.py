@@ -146,87 +146,46 @@ class PlateTemplate:
         )
 
 
-def _a3_landscape() -> PlateTemplate:
-    return PlateTemplate(
-        "A3-landscape",
-        (420.0, 297.0),
-        (10.0, 10.0, 10.0, 10.0),
-        {
-            "title": (14.0, 13.0, 392.0, 21.0),
-            "badge": (332.0, 16.0, 72.0, 13.0),
-            "map": (14.0, 37.0, 284.0, 246.0),
-            "scalebar": (26.0, 255.0, 80.0, 18.0),
-            "north": (274.0, 49.0, 14.0, 21.0),
-            "inset": (304.0, 37.0, 102.0, 70.0),
-            "legend": (304.0, 111.0, 102.0, 88.0),
-            "table": (304.0, 203.0, 102.0, 52.0),
-            "notes": (304.0, 259.0, 102.0, 24.0),
-        },
-    )
+_PAGES: tuple[tuple[str, tuple[float, float], float, float], ...] = (
+    # name, page (width, height), margin on every side, font scale
+    ("A3-landscape", (420.0, 297.0), 10.0, 1.0),
+    ("A3-portrait", (297.0, 420.0), 10.0, 1.0),
+    ("A4-landscape", (297.0, 210.0), 8.0, 0.78),
+    ("A4-portrait", (210.0, 297.0), 8.0, 0.78),
+)
+
+# Item -> its rectangle on each page of _PAGES, in that order.
+_RECTS: dict[str, tuple[RectMM, RectMM, RectMM, RectMM]] = {
+    "title": ((14, 13, 392, 21), (14, 13, 269, 21), (11, 10, 275, 16), (11, 10, 188, 16)),
+    "badge": ((332, 16, 72, 13), (211, 16, 70, 13), (236, 12.5, 48, 11), (151, 12.5, 46, 11)),
+    "map": ((14, 37, 284, 246), (14, 37, 269, 262), (11, 28, 200, 171), (11, 28, 188, 178)),
+    "scalebar": ((26, 255, 80, 18), (26, 271, 80, 18), (20, 178, 62, 14), (20, 185, 62, 14)),
+    "north": ((274, 49, 14, 21), (259, 49, 14, 21), (192, 37, 11, 16), (180, 37, 11, 16)),
+    "inset": ((304, 37, 102, 70), (213, 303, 70, 60), (215, 28, 71, 53), (147, 210, 52, 42)),
+    "legend": ((304, 111, 102, 88), (14, 303, 104, 103), (215, 84, 71, 60), (11, 210, 64, 76)),
+    "table": ((304, 203, 102, 52), (122, 303, 87, 103), (215, 147, 71, 32), (79, 210, 64, 76)),
+    "notes": ((304, 259, 102, 24), (213, 367, 70, 39), (215, 182, 71, 17), (147, 255, 52, 31)),
+}
+
+# The order of a page's items (the designer lists them so): landscape pages stack the panels
+# right of the map (inset, legend, table, notes), portrait pages set them in a row under it
+# (legend, table, then the inset over the notes).
+_LANDSCAPE_ORDER = ITEM_NAMES
+_PORTRAIT_ORDER = (*ITEM_NAMES[:5], "legend", "table", "inset", "notes")
 
 
-def _a3_portrait() -> PlateTemplate:
-    return PlateTemplate(
-        "A3-portrait",
-        (297.0, 420.0),
-        (10.0, 10.0, 10.0, 10.0),
-        {
-            "title": (14.0, 13.0, 269.0, 21.0),
-            "badge": (211.0, 16.0, 70.0, 13.0),
-            "map": (14.0, 37.0, 269.0, 262.0),
-            "scalebar": (26.0, 271.0, 80.0, 18.0),
-            "north": (259.0, 49.0, 14.0, 21.0),
-            "legend": (14.0, 303.0, 104.0, 103.0),
-            "table": (122.0, 303.0, 87.0, 103.0),
-            "inset": (213.0, 303.0, 70.0, 60.0),
-            "notes": (213.0, 367.0, 70.0, 39.0),
-        },
-        flex="legend",
-    )
-
-
-def _a4_landscape() -> PlateTemplate:
-    return PlateTemplate(
-        "A4-landscape",
-        (297.0, 210.0),
-        (8.0, 8.0, 8.0, 8.0),
-        {
-            "title": (11.0, 10.0, 275.0, 16.0),
-            "badge": (236.0, 12.5, 48.0, 11.0),
-            "map": (11.0, 28.0, 200.0, 171.0),
-            "scalebar": (20.0, 178.0, 62.0, 14.0),
-            "north": (192.0, 37.0, 11.0, 16.0),
-            "inset": (215.0, 28.0, 71.0, 53.0),
-            "legend": (215.0, 84.0, 71.0, 60.0),
-            "table": (215.0, 147.0, 71.0, 32.0),
-            "notes": (215.0, 182.0, 71.0, 17.0),
-        },
-        font_scale=0.78,
-    )
-
-
-def _a4_portrait() -> PlateTemplate:
-    return PlateTemplate(
-        "A4-portrait",
-        (210.0, 297.0),
-        (8.0, 8.0, 8.0, 8.0),
-        {
-            "title": (11.0, 10.0, 188.0, 16.0),
-            "badge": (151.0, 12.5, 46.0, 11.0),
-            "map": (11.0, 28.0, 188.0, 178.0),
-            "scalebar": (20.0, 185.0, 62.0, 14.0),
-            "north": (180.0, 37.0, 11.0, 16.0),
-            "legend": (11.0, 210.0, 64.0, 76.0),
-            "table": (79.0, 210.0, 64.0, 76.0),
-            "inset": (147.0, 210.0, 52.0, 42.0),
-            "notes": (147.0, 255.0, 52.0, 31.0),
-        },
-        font_scale=0.78,
-    )
+def _built_in(column: int) -> PlateTemplate:
+    name, page, margin, font_scale = _PAGES[column]
+    order = _LANDSCAPE_ORDER if page[0] > page[1] else _PORTRAIT_ORDER
+    items: dict[str, RectMM] = {}
+    for key in order:
+        x, y, w, h = _RECTS[key][column]
+        items[key] = (float(x), float(y), float(w), float(h))
+    return PlateTemplate(name, page, (margin,) * 4, items, font_scale=font_scale)
 
 
 TEMPLATES: dict[str, PlateTemplate] = {
-    t.name: t for t in (_a3_landscape(), _a3_portrait(), _a4_landscape(), _a4_portrait())
+    t.name: t for t in (_built_in(column) for column in range(len(_PAGES)))
 }
 """The built-in templates: A4 and A3, portrait and landscape."""
 

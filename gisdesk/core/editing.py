@@ -32,6 +32,7 @@ from shapely.geometry.base import BaseGeometry
 
 from gisdesk.core.errors import InputError
 from gisdesk.core.events import Signal
+from gisdesk.core.i18n import tr
 from gisdesk.core.layer import Layer
 from gisdesk.core.project import Project
 from gisdesk.core.schema import GEOMETRY_FAMILY, coerce_to_schema
@@ -99,7 +100,7 @@ class EditTransaction:
 
     def label(self, language: str = "zh") -> str:
         """The action's name in the given language."""
-        return self.label_zh if language == "zh" else self.label_en
+        return tr(self.label_zh, self.label_en, language)
 
     @property
     def layers(self) -> set[str]:

@@ -6,6 +6,8 @@ a terminal shows something useful whichever language the reader works in.
 
 from __future__ import annotations
 
+from gisdesk.core.i18n import tr
+
 __all__ = [
     "CRSError",
     "Cancelled",
@@ -30,7 +32,7 @@ class GisdeskError(Exception):
 
     def message(self, language: str = "zh") -> str:
         """Return the message in the given language ("zh" or "en")."""
-        return self.zh if language == "zh" else self.en
+        return tr(self.zh, self.en, language)
 
     def __str__(self) -> str:
         if self.zh == self.en:

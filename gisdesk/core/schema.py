@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from gisdesk.core.errors import SchemaError
+from gisdesk.core.i18n import tr
 
 __all__ = [
     "FIELD_TYPES",
@@ -60,7 +61,7 @@ class DomainValue:
 
     def label(self, language: str = "zh") -> str:
         """Return the label in the given language."""
-        return self.zh if language == "zh" else self.en
+        return tr(self.zh, self.en, language)
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class FieldSpec:
 
     def label(self, language: str = "zh") -> str:
         """Return the column label in the given language, with its unit."""
-        text = self.label_zh if language == "zh" else self.label_en
+        text = tr(self.label_zh, self.label_en, language)
         return (
             f"{text}（{self.unit}）"
             if self.unit and language == "zh"
@@ -119,7 +120,7 @@ class LayerSchema:
 
     def title(self, language: str = "zh") -> str:
         """Return the layer type's title in the given language."""
-        return self.title_zh if language == "zh" else self.title_en
+        return tr(self.title_zh, self.title_en, language)
 
     @property
     def field_names(self) -> list[str]:

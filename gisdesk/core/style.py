@@ -19,6 +19,7 @@ import pandas as pd
 
 from gisdesk.core.errors import StyleError
 from gisdesk.core.expressions import evaluate_filter, parse_filter
+from gisdesk.core.i18n import tr
 
 __all__ = [
     "CLASSIFICATION_METHODS",
@@ -127,7 +128,7 @@ class StyleClass:
 
     def label(self, language: str = "zh") -> str:
         """Return the legend label in the given language."""
-        return self.label_zh if language == "zh" else self.label_en
+        return tr(self.label_zh, self.label_en, language)
 
 
 @dataclass(frozen=True)

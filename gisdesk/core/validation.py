@@ -13,6 +13,7 @@ from pyproj import CRS
 
 from gisdesk.core.crs import STORAGE_CRS, transformer
 from gisdesk.core.errors import InputError
+from gisdesk.core.i18n import tr
 from gisdesk.core.issues import Issue, ValidationReport
 from gisdesk.core.schema import GEOMETRY_FAMILY, FieldSpec, LayerSchema, coerce_values
 
@@ -51,13 +52,13 @@ class ProjectArea:
 
     def describe(self, language: str = "zh") -> str:
         """Return the box and where it comes from, for messages."""
-        box = (
-            f"经度 {self.west:.2f}–{self.east:.2f}，纬度 {self.south:.2f}–{self.north:.2f}"
-            if language == "zh"
-            else f"longitude {self.west:.2f} to {self.east:.2f}, latitude {self.south:.2f} "
-            f"to {self.north:.2f}"
+        box = tr(
+            f"经度 {self.west:.2f}–{self.east:.2f}，纬度 {self.south:.2f}–{self.north:.2f}",
+            f"longitude {self.west:.2f} to {self.east:.2f}, latitude {self.south:.2f} "
+            f"to {self.north:.2f}",
+            language,
         )
-        return f"{self.source_zh}：{box}" if language == "zh" else f"{self.source_en}: {box}"
+        return tr(f"{self.source_zh}：{box}", f"{self.source_en}: {box}", language)
 
     def contains(self, bounds: np.ndarray) -> np.ndarray:
         """Return, per (xmin, ymin, xmax, ymax) row in lon/lat, whether it lies inside."""

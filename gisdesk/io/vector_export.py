@@ -33,6 +33,7 @@ import pyogrio
 from gisdesk import __version__
 from gisdesk.core.crs import STORAGE_CRS, require_crs
 from gisdesk.core.errors import GisdeskError, InputError
+from gisdesk.core.i18n import tr
 from gisdesk.core.schema import coerce_to_schema
 from gisdesk.io.qml import style_to_qml
 from gisdesk.io.spreadsheet import write_sheets
@@ -389,8 +390,8 @@ def attribute_table(layer: Layer, *, language: str = "zh") -> pd.DataFrame:
     gdf = _prepared(layer)
     table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     if len(gdf) and set(gdf.geom_type.dropna()) == {"Point"}:
-        table["经度" if language == "zh" else "lon"] = gdf.geometry.x.round(7)
-        table["纬度" if language == "zh" else "lat"] = gdf.geometry.y.round(7)
+        table[tr("经度", "lon", language)] = gdf.geometry.x.round(7)
+        table[tr("纬度", "lat", language)] = gdf.geometry.y.round(7)
     if layer.schema is not None:
         labels = {f.name: f.label(language) for f in layer.schema.fields if f.name in table.columns}
         taken = set(table.columns) - set(labels)

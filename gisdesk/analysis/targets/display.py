@@ -17,6 +17,7 @@ from gisdesk.analysis.targets.history import HISTORY_COLUMNS
 from gisdesk.analysis.targets.metrics._common import DISTRICT_ZH
 from gisdesk.analysis.targets.result import UNIT_DISTRICT, UNIT_TOWN
 from gisdesk.analysis.targets.status import format_value, symbol
+from gisdesk.core.i18n import tr
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -153,7 +154,7 @@ def column_labels(lang: str = "zh") -> dict[str, str]:
 
 def status_label(status: str, lang: str = "zh") -> str:
     """Return a status's label in the given language."""
-    return STATUS_LABELS["zh" if lang == "zh" else "en"].get(status, status)
+    return STATUS_LABELS[_lang(lang)].get(status, status)
 
 
 def status_fills(lang: str = "zh") -> dict[str, str]:
@@ -200,16 +201,16 @@ def display_frame(
     """
     lg = _lang(lang)
     out = table.copy()
-    out["title"] = out["title_zh" if lg == "zh" else "title_en"]
-    out["explanation"] = out["explanation_zh" if lg == "zh" else "explanation_en"]
+    out["title"] = out[f"title_{lg}"]
+    out["explanation"] = out[f"explanation_{lg}"]
     out["status"] = [status_label(str(s), lg) for s in out["status"]]
     out["unit_type"] = [UNIT_TYPE_LABELS[lg].get(str(u), str(u)) for u in out["unit_type"]]
     out["comparison"] = [symbol(str(c)) for c in out["comparison"]]
     if lg != "zh":
         out["unit"] = ["district" if u == DISTRICT_ZH else u for u in out["unit"]]
     labels = column_labels(lg)
-    labels["title"] = labels["title_zh"] if lg == "zh" else labels["title_en"]
-    labels["explanation"] = labels["explanation_zh"] if lg == "zh" else labels["explanation_en"]
+    labels["title"] = labels[f"title_{lg}"]
+    labels["explanation"] = labels[f"explanation_{lg}"]
     return out[list(columns)].rename(columns=labels)
 
 
@@ -236,7 +237,7 @@ def wide_frame(evaluation: TargetEvaluation, *, lang: str = "zh") -> pd.DataFram
     for t in table.loc[table["unit_type"] == UNIT_TOWN, "unit"]:
         if t not in towns:
             towns.append(str(t))
-    district = DISTRICT_ZH if lg == "zh" else "district"
+    district = tr(DISTRICT_ZH, "district", lg)
     records = []
     for t in evaluation.targets:
         mine = table[
@@ -257,7 +258,7 @@ def wide_frame(evaluation: TargetEvaluation, *, lang: str = "zh") -> pd.DataFram
     return frame.rename(
         columns={
             "target_id": labels["target_id"],
-            "title": labels["title_zh"] if lg == "zh" else labels["title_en"],
+            "title": labels[f"title_{lg}"],
             "requirement": labels["requirement"],
         }
     )
@@ -315,38 +316,37 @@ def workbook_sheets(
     """
     lg = _lang(lang)
     labels = column_labels(lg)
-    zh = lg == "zh"
     overall = evaluation.target_status()
-    overall["title"] = overall["title_zh" if zh else "title_en"]
+    overall["title"] = overall[f"title_{lg}"]
     overall["status"] = [status_label(str(s), lg) for s in overall["status"]]
     overall = overall[
         ["target_id", "title", "source", "department", "requirement", "deadline", "status"]
-    ].rename(columns={**labels, "title": labels["title_zh" if zh else "title_en"]})
+    ].rename(columns={**labels, "title": labels[f"title_{lg}"]})
     gaps = evaluation.gaps.copy()
-    gaps["reason"] = gaps["reason_zh" if zh else "reason_en"]
+    gaps["reason"] = gaps[f"reason_{lg}"]
     gaps = gaps[["target_id", "unit", "layer", "row", "label", "reason"]].rename(
-        columns={**labels, "reason": labels["reason_zh" if zh else "reason_en"]}
+        columns={**labels, "reason": labels[f"reason_{lg}"]}
     )
     sheets: dict[str, pd.DataFrame] = {
-        ("分镇总览" if zh else "Overview by town"): wide_frame(evaluation, lang=lg),
-        ("目标清单" if zh else "Targets"): overall,
-        ("评估明细" if zh else "Evaluation"): display_frame(evaluation.table, lang=lg),
-        ("差距要素" if zh else "Gap features"): gaps,
+        tr("分镇总览", "Overview by town", lg): wide_frame(evaluation, lang=lg),
+        tr("目标清单", "Targets", lg): overall,
+        tr("评估明细", "Evaluation", lg): display_frame(evaluation.table, lang=lg),
+        tr("差距要素", "Gap features", lg): gaps,
     }
     if history is not None:
         h = history.copy()
         h["status"] = [status_label(str(s), lg) for s in h["status"]]
-        sheets["历史" if zh else "History"] = h.rename(columns=labels)
+        sheets[tr("历史", "History", lg)] = h.rename(columns=labels)
     legend = "；".join(f"{STATUS_SYMBOLS[s]} {status_label(s, lg)}" for s in STATUS_SYMBOLS)
     summary = evaluation.summary()
     info = [
-        ("标题" if zh else "Title", title or ("规划目标评估" if zh else "Plan target evaluation")),
-        ("评估日期" if zh else "As of", evaluation.as_of.isoformat()),
-        ("图例" if zh else "Legend", legend),
+        (tr("标题", "Title", lg), title or tr("规划目标评估", "Plan target evaluation", lg)),
+        (tr("评估日期", "As of", lg), evaluation.as_of.isoformat()),
+        (tr("图例", "Legend", lg), legend),
         *((status_label(s, lg), str(n)) for s, n in summary.items()),
-        ("图层" if zh else "Layers", "、".join(f"{k}={v}" for k, v in evaluation.layers.items())),
+        (tr("图层", "Layers", lg), "、".join(f"{k}={v}" for k, v in evaluation.layers.items())),
     ]
-    sheets["说明" if zh else "Notes"] = pd.DataFrame(
-        info, columns=["项目" if zh else "Item", "内容" if zh else "Value"]
+    sheets[tr("说明", "Notes", lg)] = pd.DataFrame(
+        info, columns=[tr("项目", "Item", lg), tr("内容", "Value", lg)]
     )
     return sheets

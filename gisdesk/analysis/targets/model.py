@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from gisdesk.core.i18n import tr
+
 __all__ = [
     "COMPARISONS",
     "NO_METRIC",
@@ -165,11 +167,11 @@ class Target:
 
     def title(self, language: str = "zh") -> str:
         """Return the short title in the given language."""
-        return self.title_zh if language == "zh" else self.title_en
+        return tr(self.title_zh, self.title_en, language)
 
     def description(self, language: str = "zh") -> str:
         """Return the description in the given language."""
-        return self.description_zh if language == "zh" else self.description_en
+        return tr(self.description_zh, self.description_en, language)
 
     def requirement(self) -> str:
         """Return the requirement as text, e.g. ``≥ 80.0%`` or ``< 100 人``."""

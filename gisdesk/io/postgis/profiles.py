@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gisdesk.core.errors import GisdeskError, InputError
+from gisdesk.core.i18n import tr
 
 if TYPE_CHECKING:
     import psycopg
@@ -250,7 +251,7 @@ class ConnectionReport:
 
     def message(self, language: str = "zh") -> str:
         """The result in the given language."""
-        return self.message_zh if language == "zh" else self.message_en
+        return tr(self.message_zh, self.message_en, language)
 
 
 def check_connection(profile: ConnectionProfile, password: str | None = None) -> ConnectionReport:

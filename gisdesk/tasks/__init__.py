@@ -15,7 +15,16 @@ from typing import TYPE_CHECKING, Any
 
 from gisdesk.core.errors import InputError
 from gisdesk.core.i18n import tr
-from gisdesk.tasks import service_areas, siting, zones
+from gisdesk.tasks import (
+    blackspots,
+    camera_gaps,
+    exports,
+    imports,
+    service_areas,
+    siting,
+    targets,
+    zones,
+)
 from gisdesk.tasks.base import LayerSource, ProjectSource, Request, Result
 
 if TYPE_CHECKING:
@@ -61,6 +70,23 @@ TASKS: dict[str, TaskSpec] = {
             service_areas.run,
         ),
         TaskSpec(siting.KIND, "选址", "Siting", siting.SitingRequest, siting.run),
+        TaskSpec(
+            blackspots.KIND,
+            "事故多发路段筛查",
+            "Black-spot screening",
+            blackspots.ScreeningRequest,
+            blackspots.run,
+        ),
+        TaskSpec(
+            camera_gaps.KIND,
+            "监控卡口间距",
+            "Camera gaps",
+            camera_gaps.CameraGapsRequest,
+            camera_gaps.run,
+        ),
+        TaskSpec(imports.KIND, "导入", "Import", imports.ImportRequest, imports.run),
+        TaskSpec(exports.KIND, "导出", "Export", exports.ExportRequest, exports.run),
+        TaskSpec(targets.KIND, "规划目标评估", "Plan targets", targets.TargetsRequest, targets.run),
     )
 }
 """The tasks by kind (the ``kind`` of their Request)."""

@@ -10,10 +10,10 @@ import pytest
 import shapely
 
 from gisdesk.analysis.service_areas import service_areas
-from gisdesk.cli.interchange import import_osm_roads, layer_from_import
 from gisdesk.core.errors import InputError
 from gisdesk.core.project import Project
 from gisdesk.core.validation import validate_layer
+from gisdesk.tasks.imports import ImportRequest, build_layer, read_osm_roads
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,7 @@ def helsinki() -> Path:
 
 @pytest.fixture(scope="module")
 def roads(helsinki: Path) -> gpd.GeoDataFrame:
-    return import_osm_roads(helsinki).data
+    return read_osm_roads(helsinki).data
 
 
 def test_roads_layer_follows_schema(helsinki: Path, roads: gpd.GeoDataFrame) -> None:
@@ -38,7 +38,7 @@ def test_roads_layer_follows_schema(helsinki: Path, roads: gpd.GeoDataFrame) -> 
     assert roads["speed_kmh"].between(5, 120).all()
     assert roads["oneway"].any()
     assert set(roads.geom_type) == {"LineString"}
-    layer = layer_from_import(import_osm_roads(helsinki), Project())
+    layer = build_layer(Project(), ImportRequest(path=str(helsinki)), read_osm_roads(helsinki))
     assert layer.name == "roads"
     assert layer.style is not None
     assert any("HIGHWAY_CLASS" in c for c in layer.metadata.conversions)
@@ -82,4 +82,4 @@ def test_broken_osm_file(tmp_path: Path) -> None:
     path = tmp_path / "bad.osm.pbf"
     path.write_bytes(b"\x00\x00\x00\x0dnot a pbf at all" * 20)
     with pytest.raises(InputError):
-        import_osm_roads(path)
+        read_osm_roads(path)

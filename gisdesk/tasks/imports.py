@@ -1,0 +1,553 @@
+"""Import: a file (vector, coordinate table or OpenStreetMap extract) into a project layer.
+
+The one definition of what ``gisdesk import`` and the window's add-layer dialog do:
+:class:`ImportRequest` holds what the user states (file, layer inside it, layer name and
+type, text encoding, coordinate system, coordinate columns, sheet), :func:`read_file`
+reads the file into EPSG:4490 with everything the user should know, :func:`build_layer`
+makes the project layer (typed and styled by its schema) and :func:`run` does both for a
+project and returns a :class:`~gisdesk.tasks.base.Result` whose layer is the new layer and
+whose notes say what was read, converted, repaired and which encoding was chosen and why.
+
+OpenStreetMap roads
+-------------------
+Ways become a ``roads`` layer through :func:`gisdesk.analysis.osm.roads_from_osm` (``highway``
+-> class: motorway/trunk 国道, primary 省道, secondary 县道, tertiary 乡道, everything
+routable below 村道; ``_link`` ways take their road's class; ``oneway=-1`` reversed). Where
+``maxspeed`` is missing, ``speed_kmh`` is the default of :data:`OSM_DEFAULT_SPEEDS` by
+``highway`` value; ``lanes`` comes from the ``lanes`` tag.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from gisdesk.core.errors import InputError
+from gisdesk.core.i18n import language, normalise_language, tr
+from gisdesk.tasks.base import (
+    Figure,
+    LayerSource,
+    Note,
+    ProjectSource,
+    Result,
+    ResultLayer,
+    SummaryTable,
+    field_infos,
+    schema_fields,
+)
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from gisdesk.core.layer import Layer
+    from gisdesk.core.progress import CancelToken, ProgressCallback
+    from gisdesk.core.project import Project
+    from gisdesk.core.style import LayerStyle
+    from gisdesk.io.encodings import EncodingChoice
+
+__all__ = [
+    "KIND",
+    "OSM_DEFAULT_SPEEDS",
+    "ImportRequest",
+    "ImportedFile",
+    "build_layer",
+    "import_notes",
+    "imported_layer",
+    "layer_type_for",
+    "read_file",
+    "run",
+    "warning_text",
+]
+
+KIND = "import"
+
+OSM_DEFAULT_SPEEDS: dict[str, float] = {
+    "motorway": 100.0,
+    "trunk": 80.0,
+    "primary": 60.0,
+    "secondary": 50.0,
+    "tertiary": 40.0,
+    "unclassified": 30.0,
+    "residential": 30.0,
+    "road": 30.0,
+    "service": 20.0,
+    "living_street": 10.0,
+    "track": 15.0,
+    "cycleway": 15.0,
+    "pedestrian": 5.0,
+    "footway": 5.0,
+    "path": 5.0,
+    "steps": 5.0,
+}
+"""km/h by OSM ``highway`` value (``_link`` dropped) where a way has no ``maxspeed``."""
+
+_LANES = re.compile(r'"lanes"=>"(\d+)"')
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    """What to import and how to read it (every option None: as the file states).
+
+    ``crs`` is what the coordinates are: required for a coordinate table (``GCJ02`` for
+    Amap/Tencent numbers, ``BD09`` for Baidu, ``WGS84``, ``CGCS2000``, ``EPSG:4549`` or an
+    EPSG code), and overrides a vector file's own statement. ``encoding`` is followed even
+    where the bytes contradict it (the notes then show one value read both ways).
+    ``layer_type`` (a schema id) types and styles the layer; ``name`` is the layer's name in
+    the project (default: the type, else the file's name, made unique).
+    """
+
+    kind: ClassVar[str] = KIND
+    path: str = ""
+    layer: str | None = None
+    name: str | None = None
+    layer_type: str | None = None
+    encoding: str | None = None
+    crs: str | None = None
+    x: str | None = None
+    y: str | None = None
+    sheet: str | int = 0
+    swap_xy: bool = False
+
+    def validate(self) -> None:
+        """Raise an :class:`InputError` (Chinese and English) for a bad option."""
+        import codecs
+
+        from gisdesk.core.layer import check_layer_name
+        from gisdesk.io.crs_options import resolve_system
+        from gisdesk.io.schemas import load_schemas
+
+        if not self.path:
+            raise InputError("请指明要导入的文件。", "Name the file to import.")
+        if self.name is not None:
+            check_layer_name(self.name)
+        if self.layer_type is not None:
+            schemas = load_schemas()
+            if self.layer_type not in schemas:
+                raise InputError(
+                    f"未知图层类型“{self.layer_type}”。可用：{'、'.join(sorted(schemas))}",
+                    f"Unknown layer type '{self.layer_type}'. Available: "
+                    f"{', '.join(sorted(schemas))}",
+                )
+        if self.encoding is not None:
+            try:
+                codecs.lookup(self.encoding)
+            except LookupError:
+                raise InputError(
+                    f"未知的文字编码“{self.encoding}”（可用如 UTF-8、GBK、GB18030）。",
+                    f"Unknown text encoding '{self.encoding}' (e.g. UTF-8, GBK, GB18030).",
+                ) from None
+        if self.crs is not None:
+            resolve_system(self.crs)  # a CRSError names what is accepted
+
+    def sources(self) -> list[str]:
+        """Return the project layers the import reads: none (it reads a file)."""
+        return []
+
+    def to_record(self) -> dict[str, Any]:
+        """Return the request as plain data (kind, layers, options)."""
+        from gisdesk.tasks.base import request_options
+
+        return {"kind": KIND, "layers": {}, "options": request_options(self, ())}
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> ImportRequest:
+        """Build the request from :meth:`to_record`'s data."""
+        from gisdesk.tasks.base import request_fields
+
+        return cls(**request_fields(cls, record))
+
+
+def normalise_crs(text: str | None) -> str | None:
+    """Return the key of a named coordinate system (``gcj02`` -> ``GCJ02``), else the text."""
+    if text is None:
+        return None
+    from gisdesk.io.crs_options import resolve_system
+
+    try:
+        resolved = resolve_system(text)
+    except InputError:  # CRSError is an InputError: validate() says what is wrong
+        return text
+    return resolved if isinstance(resolved, str) else text
+
+
+def layer_type_for(path: str | Path, layer: str | None = None) -> str | None:
+    """Return the layer type the file's name (or layer's) matches (``roads.shp``: ``roads``)."""
+    from gisdesk.io.schemas import load_schemas
+
+    base = (layer or Path(path).stem)[:50]
+    return base if base in load_schemas() else None
+
+
+@dataclass
+class ImportedFile:
+    """Features read from a file, in EPSG:4490, with what was done and what to know.
+
+    ``conversions`` are English records kept on the layer; ``warnings`` are (Chinese,
+    English) pairs shown to the user; ``layer_type`` is set when the reader knows it
+    (OpenStreetMap roads).
+    """
+
+    data: gpd.GeoDataFrame
+    source: str
+    encoding: EncodingChoice | None = None
+    conversions: list[str] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    layer_type: str | None = None
+
+
+def _geometry_notes(gdf: gpd.GeoDataFrame) -> list[tuple[str, str]]:
+    import numpy as np
+    import shapely
+
+    notes: list[tuple[str, str]] = []
+    geoms = np.asarray(gdf.geometry.to_numpy(), dtype=object)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if missing.any():
+        n = int(missing.sum())
+        notes.append(
+            (
+                f"{n} 个要素没有几何（保留在属性表中，地图上不显示）。",
+                f"{n} features have no geometry (kept in the table, not drawn).",
+            )
+        )
+    invalid = ~missing & ~shapely.is_valid(geoms)
+    if invalid.any():
+        n = int(invalid.sum())
+        zh = f"{n} 个几何无效（如面自相交），请用 gisdesk validate 检查。"
+        en = f"{n} geometries are invalid (e.g. self-crossing polygons); check them with "
+        notes.append((zh, en + "gisdesk validate."))
+    kinds = {str(t).replace("Multi", "") for t in gdf.geom_type.dropna().unique()}
+    if len(kinds) > 1:
+        notes.append(
+            (
+                f"几何类型混合：{'、'.join(sorted(kinds))}。",
+                f"Mixed geometry types: {', '.join(sorted(kinds))}.",
+            )
+        )
+    return notes
+
+
+def _encoding_notes(choice: EncodingChoice | None) -> list[tuple[str, str]]:
+    """The encoding chosen and why (and, when stated and bytes disagree, both readings)."""
+    if choice is None:
+        return []
+    notes = [(choice.describe("zh"), choice.describe("en"))]
+    mismatch = choice.warning()
+    return notes if mismatch is None else [*notes, mismatch]
+
+
+def read_osm_roads(path: Path) -> ImportedFile:
+    """Read an OSM extract's routable ways into a ``roads`` layer in EPSG:4490.
+
+    Raises
+    ------
+    InputError
+        The extract cannot be read or holds no routable ways.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from gisdesk.analysis.osm import HIGHWAY_CLASS, roads_from_osm
+    from gisdesk.core.crs import STORAGE_CRS
+    from gisdesk.io.osm_extract import read_osm_lines
+
+    lines = read_osm_lines(path)
+    lines = lines[lines.geom_type == "LineString"].reset_index(drop=True)
+    roads = roads_from_osm(lines)
+    if len(roads) == 0:
+        raise InputError(
+            f"OSM 文件 {path.name} 中没有可通行的道路。",
+            f"The OSM file {path.name} holds no routable roads.",
+        )
+    # the same selection roads_from_osm made, to carry highway and lanes along
+    highway = lines["highway"].astype(object).fillna("").str.replace("_link", "", regex=False)
+    keep = highway.isin(list(HIGHWAY_CLASS)).to_numpy()
+    kept_highway = highway[keep].to_numpy()
+    other = lines.get("other_tags", pd.Series([None] * len(lines)))[keep]
+    defaults = np.array([OSM_DEFAULT_SPEEDS.get(h, 30.0) for h in kept_highway])
+    speeds = roads["speed_kmh"].to_numpy(dtype=np.float64)
+    speeds = np.clip(np.where(np.isfinite(speeds) & (speeds > 0), speeds, defaults), 5.0, 120.0)
+    lanes = [
+        int(m.group(1)) if isinstance(t, str) and (m := _LANES.search(t)) else None for t in other
+    ]
+    roads = roads.assign(
+        speed_kmh=speeds,
+        lanes=pd.array([v if v is None or 1 <= v <= 12 else None for v in lanes], dtype="Int64"),
+        level=np.clip(roads["level"].to_numpy(), -2, 3),
+    ).to_crs(STORAGE_CRS)
+    kept, total = int(keep.sum()), len(lines)
+    return ImportedFile(
+        data=roads,
+        source=path.name,
+        layer_type="roads",
+        conversions=[
+            "OpenStreetMap highway -> class (gisdesk.analysis.osm.HIGHWAY_CLASS)",
+            "missing maxspeed -> speed by highway (gisdesk.tasks.imports.OSM_DEFAULT_SPEEDS)",
+            "WGS84 (EPSG:4326) -> CGCS2000 (EPSG:4490), no shift",
+        ],
+        warnings=[(f"{total} 条线中 {kept} 条为可通行道路。", f"{kept} of {total} ways are roads")],
+    )
+
+
+def _read_table_file(path: Path, request: ImportRequest) -> ImportedFile:
+    from gisdesk.io.tables import (
+        guess_coordinate_columns,
+        read_coordinate_table,
+        read_table,
+        text_table_encoding,
+    )
+
+    if request.crs is None:
+        raise InputError(
+            "导入坐标表须指明坐标系：gcj02（高德、腾讯）、bd09（百度）、wgs84（GPS）、"
+            "cgcs2000 或 epsg:4549（米制）。",
+            "A coordinate table needs its coordinate system: gcj02 (Amap, Tencent), "
+            "bd09 (Baidu), wgs84 (GPS), cgcs2000 or epsg:4549 (metres).",
+        )
+    df = read_table(path, sheet=request.sheet, encoding=request.encoding)
+    gx, gy = guess_coordinate_columns(df)
+    x, y = request.x or gx, request.y or gy
+    if x is None or y is None:
+        headers = [str(c) for c in df.columns]
+        raise InputError(
+            f"找不到坐标列（表头：{'、'.join(headers)}）。请指明经度/X 列和纬度/Y 列。",
+            f"No coordinate columns found (headers: {', '.join(headers)}). Name the "
+            "longitude/X and latitude/Y columns.",
+        )
+    gdf, conversions = read_coordinate_table(
+        df, x=x, y=y, system=request.crs, swap_xy=request.swap_xy
+    )
+    choice = text_table_encoding(path, encoding=request.encoding)
+    records = [] if choice is None else [choice.describe("en")]
+    skipped = len(df) - len(gdf)
+    notes = _encoding_notes(choice)
+    notes.append((f"读取 {len(df)} 行。", f"{len(df)} rows read."))
+    if skipped > 0:
+        notes.append((f"{skipped} 行未导入。", f"{skipped} rows not imported."))
+    return ImportedFile(
+        gdf,
+        path.name,
+        choice,
+        [*records, f"points from columns {x}/{y}", *conversions],
+        notes + _geometry_notes(gdf),
+    )
+
+
+def _short_crs(text: str) -> str:
+    from pyproj import CRS
+
+    try:
+        crs = CRS.from_user_input(text)
+    except Exception:  # any text pyproj refuses is shown as it is
+        return text[:80]
+    code = crs.to_epsg()
+    return f"{crs.name}（EPSG:{code}）" if code else crs.name
+
+
+def read_file(request: ImportRequest) -> ImportedFile:
+    """Read the request's file into EPSG:4490, choosing the reader by its name.
+
+    Raises
+    ------
+    InputError, CRSError
+        Anything wrong with the file or the options, explained for the user.
+    """
+    from gisdesk.io.osm_extract import is_osm_file
+    from gisdesk.io.tables import TABLE_SUFFIXES
+    from gisdesk.io.vector_import import import_vector
+
+    path = Path(request.path)
+    if is_osm_file(path):
+        return read_osm_roads(path)
+    if path.suffix.lower() in TABLE_SUFFIXES:
+        return _read_table_file(path, request)
+    result = import_vector(path, layer=request.layer, encoding=request.encoding, crs=request.crs)
+    # the encoding, its mismatch and the import checks' findings come as result.notes
+    warnings = [] if result.encoding is None else [_encoding_notes(result.encoding)[0]]
+    warnings.append((f"读取 {len(result.data)} 个要素。", f"{len(result.data)} features read."))
+    if request.crs is None:
+        shown = _short_crs(result.source_crs)
+        warnings.append((f"坐标系按文件声明：{shown}。", f"CRS as the file declares: {shown}."))
+    warnings += list(result.notes)  # mismatch, repairs, out-of-area features, duplicate ids
+    warnings += _geometry_notes(result.data)
+    return ImportedFile(
+        result.data,
+        f"{path.name}:{result.layer}",
+        result.encoding,
+        list(result.conversions),
+        warnings,
+    )
+
+
+def _default_style(data: gpd.GeoDataFrame, name: str) -> LayerStyle:
+    from gisdesk.core.style import LayerStyle, StyleClass, Symbol
+
+    kinds = [str(t) for t in data.geom_type.dropna().unique()]
+    family = "point"
+    if any("Polygon" in k for k in kinds):
+        family = "polygon"
+    elif any("LineString" in k for k in kinds):
+        family = "line"
+    symbol = {
+        "point": Symbol(fill="#e6550d", stroke="#ffffff", size=2.0),
+        "line": Symbol(fill=None, stroke="#e6550d", stroke_width=0.5),
+    }.get(family, Symbol(fill="#e6550d55", stroke="#a63603", stroke_width=0.4))
+    return LayerStyle(kind="single", classes=(StyleClass(symbol, name, name),), symbol=symbol)
+
+
+def build_layer(project: Project, request: ImportRequest, imported: ImportedFile) -> Layer:
+    """Make the project layer (typed and styled by its schema when one applies).
+
+    Raises
+    ------
+    InputError
+        Unknown layer type, geometries that do not fit it, or a name already in the project.
+    """
+    import geopandas as gpd
+
+    from gisdesk.analysis.classify import classify_style
+    from gisdesk.core.layer import Layer, LayerMetadata, check_layer_name
+    from gisdesk.core.schema import coerce_to_schema
+    from gisdesk.io.schemas import load_schemas
+    from gisdesk.io.styles import load_styles
+
+    kind = request.layer_type or imported.layer_type
+    schema = None
+    data = imported.data
+    if kind is not None:
+        schemas = load_schemas()
+        if kind not in schemas:
+            raise InputError(
+                f"未知图层类型“{kind}”。可用：{'、'.join(sorted(schemas))}",
+                f"Unknown layer type '{kind}'. Available: {', '.join(sorted(schemas))}",
+            )
+        schema = schemas[kind]
+        want = schema.geometry.replace("Multi", "")
+        found = {str(t).replace("Multi", "") for t in data.geom_type.dropna().unique()}
+        if found - {want}:
+            raise InputError(
+                f"图层类型“{schema.title_zh}”要求{want}几何，"
+                f"但文件中有 {'、'.join(sorted(found))}。",
+                f"Layer type '{schema.title_en}' needs {want} geometries; the file has "
+                f"{', '.join(sorted(found))}.",
+            )
+        data = gpd.GeoDataFrame(
+            coerce_to_schema(data, schema), geometry=data.geometry.name, crs=data.crs
+        )
+    if request.name is not None:
+        check_layer_name(request.name)
+        if request.name in project:
+            raise InputError(
+                f"项目中已有图层“{request.name}”，请换一个名称。",
+                f"The project already has a layer '{request.name}'; choose another name.",
+            )
+        name = request.name
+    else:
+        stem = re.sub(r"[^\w\u4e00-\u9fff-]+", "_", Path(request.path).stem)
+        base = (request.layer or kind or stem or "imported")[:50]
+        name = project.unique_name(check_layer_name(base))
+    style = load_styles().get(schema.style) if schema is not None else None
+    if style is not None:
+        style = classify_style(style, data)
+    elif schema is None:
+        style = _default_style(data, name)
+    return Layer(
+        name,
+        gpd.GeoDataFrame(data),
+        schema=schema,
+        style=style,
+        title=tr(schema.title_zh, schema.title_en) if schema is not None else name,
+        metadata=LayerMetadata(
+            source_zh=f"导入自 {imported.source}",
+            source_en=f"imported from {imported.source}",
+            conversions=list(imported.conversions),
+        ),
+    )
+
+
+_CONVERSION_ZH = (
+    ("GCJ-02 -> CGCS2000", "已把 GCJ-02（高德/腾讯）坐标纠偏转换为 CGCS2000"),
+    ("BD-09 -> CGCS2000", "已把 BD-09（百度）坐标纠偏转换为 CGCS2000"),
+    ("WGS84 = CGCS2000", "WGS84 与 CGCS2000 相差仅厘米级，未做平移"),
+    ("CRS stated as", "坐标系按指定"),
+    ("columns swapped", "导入时交换了经纬度两列"),
+    ("points from columns", "由坐标列生成点"),
+    ("-> CGCS2000 (EPSG:4490)", "坐标已转换到 CGCS2000（EPSG:4490）"),
+)
+
+
+def warning_text(text: str, lang: str | None = None) -> str:
+    """A conversion record (English, as stored on the layer) explained in a language."""
+    if normalise_language(lang or language()) != "zh":
+        return text
+    for key, zh in _CONVERSION_ZH:
+        if key in text:
+            return f"{zh}：{text}"
+    return text
+
+
+def import_notes(imported: ImportedFile) -> tuple[Note, ...]:
+    """The warnings and conversions of an import as notes (for the dialog, log and CLI)."""
+    # the encoding record is already among the (bilingual) warnings
+    records = [
+        Note(warning_text(record, "zh"), record)
+        for record in imported.conversions
+        if not record.startswith(("Attribute text encoding", "Text encoding"))
+    ]
+    return tuple([Note(zh, en) for zh, en in imported.warnings] + records)
+
+
+def imported_layer(result: Result) -> Layer:
+    """Return the project layer an import's result made (to add to the project)."""
+    layer: Layer = result.extras["layer"]
+    return layer
+
+
+def run(
+    source: LayerSource,
+    request: ImportRequest,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> Result:
+    """Read the request's file and build its layer for the source's project.
+
+    The project itself is not changed: the caller adds :func:`imported_layer` (the window
+    in its own thread, the command line under the project's lock).
+    """
+    from gisdesk.core.progress import check_cancel, report
+    from gisdesk.core.project import Project
+
+    request.validate()
+    project = source.project if isinstance(source, ProjectSource) else Project()
+    report(progress, 0.0, tr("读取文件", "Reading the file"))
+    imported = read_file(request)
+    check_cancel(cancel)
+    report(progress, 0.8, tr("建立图层", "Building the layer"))
+    layer = build_layer(project, request, imported)
+    labels = schema_fields(layer.schema)
+    shown = ResultLayer(
+        name=layer.name,
+        file_name=layer.name,
+        title_zh=layer.schema.title_zh if layer.schema is not None else layer.name,
+        title_en=layer.schema.title_en if layer.schema is not None else layer.name,
+        data=layer.data,
+        fields=field_infos(layer.data, (), labels),
+        style=layer.style,
+    )
+    report(progress, 1.0, tr("完成", "Done"))
+    return Result(
+        kind=KIND,
+        title_zh=f"导入 {imported.source}",
+        title_en=f"Import {imported.source}",
+        request=request,
+        sources=(),
+        layers=[shown],
+        summary=SummaryTable((), ()),
+        district=(Figure("features", "要素数", "Features", len(layer)),),
+        notes=import_notes(imported),
+        details={"source": imported.source, "conversions": list(imported.conversions)},
+        extras={"layer": layer, "imported": imported},
+    )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -85,6 +87,55 @@ def sample_project(sample_path: Path):
     from gisdesk.io.project_store import open_project
 
     return open_project(sample_path)
+
+
+SMALL_LAYERS = ("towns", "rental_factories", "villages")
+"""The layers of ``small_project``: enough to edit, import and record targets, quick to save."""
+
+
+@pytest.fixture(scope="session")
+def small_sample(
+    tmp_path_factory: pytest.TempPathFactory, sample_path: Path
+) -> Callable[..., Path]:
+    """Return ``save(layers=SMALL_LAYERS) -> path``: the sample project with only those layers.
+
+    Each set of layers is saved once per run and shared: copy the file before changing it
+    (``project_file`` does).
+    """
+    saved: dict[tuple[str, ...], Path] = {}
+
+    def save(layers: Sequence[str] = SMALL_LAYERS) -> Path:
+        from gisdesk.io.project_store import open_project, save_project
+
+        key = tuple(sorted(layers))
+        if key not in saved:
+            project = open_project(sample_path)
+            for layer in project.layers:
+                if layer.name not in key:
+                    project.remove_layer(layer.name)
+            path = tmp_path_factory.mktemp("small") / "small.gpkg"
+            save_project(project, path)
+            saved[key] = path
+        return saved[key]
+
+    return save
+
+
+@pytest.fixture
+def small_project(small_sample: Callable[..., Path]) -> Path:
+    """The sample with towns, rental factories and villages only (shared: copy it to change it).
+
+    A test module needing other layers overrides this fixture with ``small_sample(layers)``.
+    """
+    return small_sample()
+
+
+@pytest.fixture
+def project_file(small_project: Path, tmp_path: Path) -> Path:
+    """The test's own copy of ``small_project``, to open, edit and save."""
+    path = tmp_path / "p.gpkg"
+    shutil.copy(small_project, path)
+    return path
 
 
 @pytest.fixture(scope="session")

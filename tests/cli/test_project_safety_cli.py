@@ -23,28 +23,7 @@ import shapely
 
 from gisdesk.cli.main import main
 from gisdesk.io.project_lock import ProjectLock, lock_path_for
-from gisdesk.io.project_store import open_project, save_project
-from gisdesk.resources import sample_project_path
-
-SMALL = ["towns", "rental_factories", "villages"]
-
-
-@pytest.fixture(scope="module")
-def small_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    project = open_project(sample_project_path())
-    for layer in project.layers:
-        if layer.name not in SMALL:
-            project.remove_layer(layer.name)
-    path = tmp_path_factory.mktemp("cli-safety") / "small.gpkg"
-    save_project(project, path)
-    return path
-
-
-@pytest.fixture
-def project_file(small_project: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "p.gpkg"
-    shutil.copy(small_project, path)
-    return path
+from gisdesk.io.project_store import open_project
 
 
 @pytest.fixture

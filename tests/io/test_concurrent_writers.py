@@ -22,23 +22,11 @@ import pytest
 import shapely
 
 from gisdesk.io.project_lock import lock_path_for
-from gisdesk.io.project_store import open_project, save_project
-from gisdesk.resources import sample_project_path
+from gisdesk.io.project_store import open_project
+from tests.conftest import SMALL_LAYERS as SMALL
 
 EDITOR = Path(__file__).with_name("concurrent_editor.py")
-SMALL = ["towns", "rental_factories", "villages"]
 PATIENT, IMPATIENT, EXPORTS, EDITS = 6, 2, 2, 12
-
-
-@pytest.fixture(scope="module")
-def small_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    project = open_project(sample_project_path())
-    for layer in project.layers:
-        if layer.name not in SMALL:
-            project.remove_layer(layer.name)
-    path = tmp_path_factory.mktemp("concurrent") / "small.gpkg"
-    save_project(project, path)
-    return path
 
 
 def _points(folder: Path, i: int) -> Path:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -15,7 +14,6 @@ from gisdesk.core.editing import GEOMETRY, Editor
 from gisdesk.core.errors import InputError, ProjectError
 from gisdesk.io.edit_journal import GpkgEditStore, gpkg_blob
 from gisdesk.io.project_store import open_project, save_project
-from gisdesk.resources import sample_project_path as sample_project
 
 FACTORY = {
     "factory_id": "HM-CF-9001",
@@ -29,23 +27,10 @@ FACTORY = {
 SMALL = ["towns", "rental_factories", "monitoring_stations", "accident_segments", "villages"]
 
 
-@pytest.fixture(scope="module")
-def small_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A project with a few sample layers (fast to open and save)."""
-    project = open_project(sample_project())
-    for layer in project.layers:
-        if layer.name not in SMALL:
-            project.remove_layer(layer.name)
-    path = tmp_path_factory.mktemp("edit") / "small.gpkg"
-    save_project(project, path)
-    return path
-
-
 @pytest.fixture
-def project_file(small_project: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "p.gpkg"
-    shutil.copy(small_project, path)
-    return path
+def small_project(small_sample) -> Path:
+    """A project with a few sample layers (fast to open and save)."""
+    return small_sample(SMALL)
 
 
 def _stored(path: Path, layer: str, fid: int) -> dict[str, object] | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -22,9 +21,7 @@ from gisdesk.core.errors import ProjectBusyError, ProjectError, ProjectReadOnlyE
 from gisdesk.io.edit_journal import GpkgEditStore
 from gisdesk.io.project_lock import ProjectLock, lock_path_for
 from gisdesk.io.project_store import open_project, save_project, update_settings
-from gisdesk.resources import sample_project_path
 
-SMALL = ["towns", "rental_factories", "villages"]
 FACTORY = {
     "factory_id": "HM-CF-S",
     "name": "安全测试厂",
@@ -34,24 +31,6 @@ FACTORY = {
     "category": "提升",
     "status": "未整改",
 }
-
-
-@pytest.fixture(scope="module")
-def small_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    project = open_project(sample_project_path())
-    for layer in project.layers:
-        if layer.name not in SMALL:
-            project.remove_layer(layer.name)
-    path = tmp_path_factory.mktemp("safety") / "small.gpkg"
-    save_project(project, path)
-    return path
-
-
-@pytest.fixture
-def project_file(small_project: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "p.gpkg"
-    shutil.copy(small_project, path)
-    return path
 
 
 def _state(path: Path) -> tuple[str, int, int]:

@@ -10,6 +10,8 @@ CGCS2000 and WGS84 differ by a few centimetres, so the functions treat them as o
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import numpy.typing as npt
 
@@ -90,10 +92,24 @@ def gcj02_to_wgs84(
     converges to about 1e-10 degrees (0.01 mm) in a handful of steps.
     """
     g_lon, g_lat = _as_arrays(lon, lat)
-    w_lon, w_lat = g_lon.copy(), g_lat.copy()
+    return _invert(
+        wgs84_to_gcj02, (g_lon, g_lat), (g_lon.copy(), g_lat.copy()), tolerance_deg, max_iter
+    )
+
+
+def _invert(
+    forward: Callable[[FloatArray, FloatArray], tuple[FloatArray, FloatArray]],
+    target: tuple[FloatArray, FloatArray],
+    start: tuple[FloatArray, FloatArray],
+    tolerance_deg: float,
+    max_iter: int,
+) -> tuple[FloatArray, FloatArray]:
+    """Return where ``forward`` lands on ``target``: ``w <- w - (forward(w) - target)``."""
+    t_lon, t_lat = target
+    w_lon, w_lat = start
     for _ in range(max_iter):
-        f_lon, f_lat = wgs84_to_gcj02(w_lon, w_lat)
-        e_lon, e_lat = f_lon - g_lon, f_lat - g_lat
+        f_lon, f_lat = forward(w_lon, w_lat)
+        e_lon, e_lat = f_lon - t_lon, f_lat - t_lat
         w_lon, w_lat = w_lon - e_lon, w_lat - e_lat
         if (
             e_lon.size == 0
@@ -124,17 +140,8 @@ def bd09_to_gcj02(
     y = by - 0.006
     z = np.sqrt(x * x + y * y) - 0.00002 * np.sin(y * _X_PI)
     theta = np.arctan2(y, x) - 0.000003 * np.cos(x * _X_PI)
-    g_lon, g_lat = z * np.cos(theta), z * np.sin(theta)
-    for _ in range(max_iter):
-        f_lon, f_lat = gcj02_to_bd09(g_lon, g_lat)
-        e_lon, e_lat = f_lon - bx, f_lat - by
-        g_lon, g_lat = g_lon - e_lon, g_lat - e_lat
-        if (
-            e_lon.size == 0
-            or max(np.nanmax(np.abs(e_lon)), np.nanmax(np.abs(e_lat))) < tolerance_deg
-        ):
-            break
-    return g_lon, g_lat
+    start = (z * np.cos(theta), z * np.sin(theta))
+    return _invert(gcj02_to_bd09, (bx, by), start, tolerance_deg, max_iter)
 
 
 def wgs84_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:

@@ -26,6 +26,7 @@ from gisdesk.analysis.targets.model import (
     Target,
 )
 from gisdesk.core.errors import InputError
+from gisdesk.core.i18n import tr
 
 if TYPE_CHECKING:
     from gisdesk.core.project import Project
@@ -99,26 +100,18 @@ class Problem:
 
     def message(self, language: str = "zh", *, source: str = "") -> str:
         """Return the problem as one line naming where it is."""
-        where: list[str] = []
-        if language == "zh":
-            if source:
-                where.append(source)
-            if self.line:
-                where.append(f"第 {self.line} 行")
-            if self.target:
-                where.append(f"目标 {self.target}")
-            if self.field:
-                where.append(f"字段 {self.field}")
-            return f"{'，'.join(where)}：{self.zh}" if where else self.zh
-        if source:
-            where.append(source)
-        if self.line:
-            where.append(f"line {self.line}")
-        if self.target:
-            where.append(f"target {self.target}")
-        if self.field:
-            where.append(f"field {self.field}")
-        return f"{', '.join(where)}: {self.en}" if where else self.en
+        where = [source] if source else []
+        for value, zh, en in (
+            (self.line, "第 {} 行", "line {}"),
+            (self.target, "目标 {}", "target {}"),
+            (self.field, "字段 {}", "field {}"),
+        ):
+            if value:
+                where.append(tr(zh, en, language).format(value))
+        text = tr(self.zh, self.en, language)
+        if not where:
+            return text
+        return tr("，", ", ", language).join(where) + tr("：", ": ", language) + text
 
 
 class TargetsFileError(InputError):

@@ -11,7 +11,6 @@ Exit codes: 0 done; 1 (siting) the required share cannot be reached with the can
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from collections.abc import Callable
@@ -19,13 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    import geopandas as gpd
-    import pandas as pd
+    from gisdesk.tasks.base import Request, Result
 
-    from gisdesk.analysis.targets.model import Target
-    from gisdesk.core.project import Project
-    from gisdesk.tasks.base import FieldInfo, Request, Result
-
+from gisdesk.cli.results import CommandSource as _Source
+from gisdesk.cli.results import print_result, save_result
 from gisdesk.core.i18n import tr
 
 __all__ = [
@@ -143,150 +139,6 @@ def _network_options(p: argparse.ArgumentParser) -> None:
         default=None,
         help=argparse.SUPPRESS,
     )
-
-
-# --- reading and writing ---------------------------------------------------------------------
-
-
-class _Source:
-    """Resolve LAYER arguments against PROJECT, reading each layer once.
-
-    A :class:`gisdesk.tasks.base.LayerSource`: a LAYER names a layer of PROJECT, or is a
-    path of its own (``PATH`` or ``PATH:layer``).
-    """
-
-    def __init__(self, project: Path, lang: str = "zh") -> None:
-        self.project = project
-        self.lang = lang
-        self._project: Project | None = None
-
-    def names(self) -> list[str]:
-        if self._is_project():
-            return [layer.name for layer in self._opened()]
-        import pyogrio
-
-        if not self.project.exists():
-            _read(self.project, None)  # the message that says the file does not exist
-        return [str(n) for n in pyogrio.list_layers(self.project)[:, 0]]
-
-    def _is_project(self) -> bool:
-        return self.project.suffix.lower() == ".gpkg"
-
-    def _opened(self) -> Project:
-        if self._project is None:
-            from gisdesk.cli.commands import warn_load_problems
-            from gisdesk.io.project_store import open_project
-
-            project = open_project(self.project)
-            warn_load_problems(project, lang=self.lang)  # damaged settings or styles: warn only
-            self._project = project
-        return self._project
-
-    def _own_file(self, spec: str) -> bool:
-        path, _, _ = spec.rpartition(":")
-        return bool(path and Path(path).is_file()) or Path(spec).is_file()
-
-    def get(self, spec: str) -> gpd.GeoDataFrame:
-        path, _, layer = spec.rpartition(":")
-        if path and Path(path).is_file():
-            return _read(Path(path), layer)
-        if Path(spec).is_file():
-            return _read(Path(spec), None)
-        if self._is_project():
-            project = self._opened()
-            if spec not in project:
-                from gisdesk.core.errors import InputError
-
-                names = [layer.name for layer in project]
-                raise InputError(
-                    f"项目中没有图层“{spec}”，也没有这个文件。现有图层：{'、'.join(names) or '无'}",
-                    f"The project has no layer '{spec}' and no such file exists. "
-                    f"Layers: {', '.join(names)}",
-                )
-            return project.layer(spec).data
-        return _read(self.project, spec)
-
-    def key(self, spec: str) -> str:
-        """Return the layer's short name: a project layer's name, a file's layer or stem."""
-        if not self._own_file(spec) and self._is_project():
-            return spec
-        return Path(spec.rpartition(":")[2] or spec).stem
-
-    def title(self, spec: str) -> str:
-        """Return a project layer's title, else the layer's short name."""
-        if not self._own_file(spec) and self._is_project() and spec in self._opened():
-            return self._opened().layer(spec).title
-        return self.key(spec)
-
-    def fields(self, spec: str) -> dict[str, FieldInfo]:
-        """Return column labels from the layer's schema (by its name for a file's layer)."""
-        from gisdesk.tasks.base import schema_fields
-
-        if not self._own_file(spec) and self._is_project() and spec in self._opened():
-            return schema_fields(self._opened().layer(spec).schema)
-        from gisdesk.io.schemas import load_schemas
-
-        return schema_fields(load_schemas().get(self.key(spec)))
-
-    def plan_targets(self) -> list[Target] | None:
-        """Return the targets imported into PROJECT (None for a plain vector file)."""
-        if not self._is_project():
-            return None
-        from gisdesk.analysis.targets.registry import project_targets
-
-        return project_targets(self._opened())
-
-
-def _read(path: Path, layer: str | None) -> gpd.GeoDataFrame:
-    import pyogrio
-
-    from gisdesk.core.errors import InputError, ProjectError
-
-    if not path.exists():
-        raise ProjectError(f"文件不存在：{path}", f"The file does not exist: {path}")
-    try:
-        return pyogrio.read_dataframe(path, layer=layer or None)
-    except pyogrio.errors.DataLayerError as exc:
-        raise InputError(
-            f"{path.name} 中没有图层“{layer}”：{exc}", f"{path.name} has no layer '{layer}': {exc}"
-        ) from None
-    except Exception as exc:
-        raise ProjectError(f"无法读取 {path}：{exc}", f"Cannot read {path}: {exc}") from None
-
-
-def _write(out: Path, layers: dict[str, pd.DataFrame], summary: dict[str, Any]) -> Path:
-    import pyogrio
-
-    from gisdesk.core.errors import ProjectError
-    from gisdesk.tasks.base import finite_frame
-
-    if not out.parent.is_dir():
-        raise ProjectError(
-            f"输出文件夹不存在：{out.parent}", f"The output folder does not exist: {out.parent}"
-        )
-    try:
-        out.unlink(missing_ok=True)
-        for name, frame in layers.items():
-            pyogrio.write_dataframe(finite_frame(frame), out, layer=name, driver="GPKG")
-        summary_path = out.with_suffix(".json")
-        summary_path.write_text(
-            json.dumps(_jsonable(summary), ensure_ascii=False, indent=2), encoding="utf-8"
-        )
-    except OSError as exc:
-        raise ProjectError(f"无法写入 {out}：{exc}", f"Cannot write {out}: {exc}") from None
-    return summary_path
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 # --- actions -----------------------------------------------------------------------------------
@@ -408,56 +260,15 @@ def _save(out: Path, result: Result) -> tuple[Path, Path | None]:
             crs=grid.crs,
             description="travel time to nearest facility (minutes)",
         )
-    summary = {
-        **result.details,
-        "title": {"zh": result.title_zh, "en": result.title_en},
-        "request": result.request.to_record(),
-        "sources": [{"layer": name, "title": title} for name, title in result.sources],
-        "summary_table": {
-            "headers_zh": result.summary.headers("zh"),
-            "headers_en": result.summary.headers("en"),
-            "keys": [c.key for c in result.summary.columns],
-            "rows": result.summary.records(),
-        },
-        "totals": [
-            {"key": f.key, "zh": f.zh, "en": f.en, "value": f.value} for f in result.district
-        ],
-        "notes": [{"zh": n.zh, "en": n.en} for n in result.notes],
-        "layers": {
-            layer.file_name: {
-                "title_zh": layer.title_zh,
-                "title_en": layer.title_en,
-                "fields": {
-                    f.name: {
-                        "zh": f.zh,
-                        "en": f.en,
-                        "unit": f.unit,
-                        **({"codes": {k: [zh, en] for k, zh, en in f.codes}} if f.codes else {}),
-                    }
-                    for f in layer.fields
-                },
-            }
-            for layer in result.layers
-        },
-    }
-    if result.kind == "service_areas":
-        summary["raster"] = str(raster) if raster else None
-    path = _write(out, {layer.file_name: layer.data for layer in result.layers}, summary)
-    return path, raster
+    extra = {"raster": str(raster) if raster else None} if result.kind == "service_areas" else {}
+    return save_result(out, result, extra), raster
 
 
 def _print(result: Result, lang: str) -> None:
     """Print the result: headline, the summary table, notes, and what needs attention."""
-    from gisdesk.cli.commands import format_table
     from gisdesk.tasks.base import format_value
 
-    sep = "，" if lang == "zh" else ", "
-    totals = sep.join(f.show(lang) for f in result.district)
-    print(f"{result.title(lang)}{'：' if lang == 'zh' else ': '}{totals}")
-    if result.summary.rows:
-        print(format_table(result.summary.headers(lang), result.summary.formatted(lang)))
-    for note in result.notes:
-        print(note.show(lang))
+    print_result(result, lang)
     if result.kind == "service_areas":
         uncovered = result.details["uncovered"]
         if uncovered:

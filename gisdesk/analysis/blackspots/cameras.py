@@ -25,6 +25,8 @@ from gisdesk.core.errors import InputError
 
 __all__ = [
     "ALL_KINDS",
+    "DEFAULT_MAX_GAP_KM",
+    "KINDS",
     "TRUNK_CLASSES",
     "camera_gaps",
     "persuasion_coverage",
@@ -38,6 +40,10 @@ ALL_KINDS = "全部"
 """Kind label of the combined gaps (video cameras and checkpoints together)."""
 
 VIDEO = "视频监控"
+KINDS = (VIDEO, "卡口")
+"""Device kinds whose gaps are measured one by one (video cameras, checkpoints)."""
+DEFAULT_MAX_GAP_KM = 10.0
+"""ROAD-6's longest allowed gap between consecutive devices (km)."""
 MAX_GAP_KM = 200.0
 """Longest gap limit accepted (the district's longest trunk road is well under 200 km)."""
 
@@ -46,9 +52,9 @@ def camera_gaps(
     cameras: gpd.GeoDataFrame,
     roads: gpd.GeoDataFrame,
     *,
-    max_gap_km: float = 10.0,
+    max_gap_km: float = DEFAULT_MAX_GAP_KM,
     classes: tuple[str, ...] = TRUNK_CLASSES,
-    kinds: tuple[str, ...] = ("视频监控", "卡口"),
+    kinds: tuple[str, ...] = KINDS,
     snap_m: float = 100.0,
 ) -> gpd.GeoDataFrame:
     """Measure the gaps between consecutive cameras along each trunk road.

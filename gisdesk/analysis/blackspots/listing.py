@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from gisdesk.analysis.blackspots.lifecycle import (
@@ -56,6 +57,7 @@ __all__ = [
     "allowed_steps",
     "before_after_settings",
     "blackspot_settings",
+    "listed_overlaps",
     "listing_attributes",
     "listing_origin",
     "record_listing_origin",
@@ -185,6 +187,28 @@ def listing_attributes(
         for k, v in row.items()
         if k != listed.geometry.name and k in segments
     }
+
+
+def listed_overlaps(candidates: pd.DataFrame, segments: pd.DataFrame | None) -> list[str]:
+    """Return, per candidate, the listed segments of its road whose km ranges overlap it.
+
+    Each entry joins the segments' ids with 、 (empty when none overlaps).
+    """
+    out = [""] * len(candidates)
+    if segments is None or len(segments) == 0 or len(candidates) == 0:
+        return out
+    if not {"road", "from_km", "to_km", "segment_id"} <= set(segments.columns):
+        return out
+    s_road = segments["road"].astype(str).to_numpy()
+    s_from = pd.to_numeric(segments["from_km"], errors="coerce").to_numpy(np.float64)
+    s_to = pd.to_numeric(segments["to_km"], errors="coerce").to_numpy(np.float64)
+    s_id = segments["segment_id"].astype(str).to_numpy()
+    for i, (road, a, b) in enumerate(
+        zip(candidates["road"], candidates["from_km"], candidates["to_km"], strict=True)
+    ):
+        hit = (s_road == str(road)) & (s_from < float(b)) & (s_to > float(a))
+        out[i] = "、".join(s_id[hit])
+    return out
 
 
 # --- the project's settings entry -------------------------------------------------------------

@@ -38,8 +38,14 @@ if TYPE_CHECKING:
     from pyproj import CRS
 
 __all__ = [
+    "DEFAULT_ALPHA",
+    "DEFAULT_QUALITIES",
+    "DEFAULT_STEP_M",
+    "DEFAULT_WINDOW_M",
     "ScreeningResult",
     "SeverityWeights",
+    "accidents_in_period",
+    "check_screening_parameters",
     "critical_count",
     "equivalent_accidents",
     "screen_accidents",
@@ -49,6 +55,16 @@ __all__ = [
 WINDOW_M_RANGE = (50.0, 10_000.0)
 """Window lengths accepted: 50 m to 10 km (the usual window is 500 m)."""
 MIN_STEP_M = 5.0
+DEFAULT_WINDOW_M = 500.0
+"""The usual window length (m)."""
+DEFAULT_STEP_M = 100.0
+"""The usual step (m)."""
+DEFAULT_ALPHA = 0.01
+"""Chance that evenly spread accidents flag any window (the automatic threshold's level)."""
+DEFAULT_QUALITIES = ("good", "fair")
+"""Match qualities screened by default (ambiguous matches are left out)."""
+MAX_YEARS = 100.0
+"""Longest period of records accepted for per-year figures."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +74,10 @@ class SeverityWeights:
     fatal: float = 10.0
     injury: float = 3.0
     property: float = 1.0
+
+    def as_tuple(self) -> tuple[float, float, float]:
+        """Return the weights as (fatal, injury, property)."""
+        return (self.fatal, self.injury, self.property)
 
 
 @dataclass
@@ -111,61 +131,20 @@ def critical_count(expected: float, tests: float, *, alpha: float = 0.01) -> int
     return int(poisson.isf(q, max(expected, 1e-12))) + 1
 
 
-def screen_accidents(
-    accidents: gpd.GeoDataFrame,
-    roads: gpd.GeoDataFrame,
+def check_screening_parameters(
     *,
-    window_m: float = 500.0,
-    step_m: float = 100.0,
-    weights: SeverityWeights = SeverityWeights(),
-    min_count: int | None = None,
-    min_equivalent: float = 0.0,
-    alpha: float = 0.01,
-    qualities: tuple[str, ...] = ("good", "fair"),
-    towns: gpd.GeoDataFrame | None = None,
-    exposure_field: str | None = None,
+    window_m: float,
+    step_m: float,
+    alpha: float,
+    min_count: int | None,
+    min_equivalent: float,
+    weights: SeverityWeights,
     years: float | None = None,
-    crs: CRS | None = None,
-    progress: ProgressCallback | None = None,
-    cancel: CancelToken | None = None,
-) -> ScreeningResult:
-    """Screen roads for accident-prone segments with sliding windows.
+) -> tuple[float, float, int | None]:
+    """Check the screening's parameters; return window, step and threshold as numbers.
 
-    Parameters
-    ----------
-    accidents
-        Accident points (or records with ``road`` + ``stake_km``), with ``deaths`` and
-        ``injuries``. Records already matched (``match_quality`` present) are used as is.
-    roads
-        Road layer with ``name``, ``from_km`` and ``to_km`` stakes.
-    window_m, step_m
-        Window length and step in metres (default 500 m / 100 m).
-    weights
-        Severity weights of the equivalent accident number (default 10 / 3 / 1).
-    min_count
-        Accidents a window needs to be flagged; default the Poisson critical count.
-    min_equivalent
-        Equivalent accidents a window also needs (default 0: no floor).
-    alpha
-        Chance that evenly spread accidents flag any window, for the default threshold.
-    qualities
-        Match qualities that enter the screening (ambiguous matches are left out).
-    towns
-        Town polygons with ``name``: each candidate gets the town of its middle.
-    exposure_field
-        Road field with traffic (vehicles per day, e.g. AADT) for accident rates per
-        million vehicle-km.
-    years
-        Years the accidents cover, for rates; default the span of their ``date`` field.
-    crs
-        Metric CRS; default EPSG:4549 (or a UTM zone outside its area of use).
-    progress, cancel
-        Progress and cancel hooks.
-
-    Returns
-    -------
-    ScreeningResult
-        Ranked candidates, all windows, matched accidents and the threshold used.
+    Raises an :class:`~gisdesk.core.errors.InputError` that states the allowed range, in
+    Chinese and English, for a value out of range or not finite.
     """
     window_m = check_number(
         window_m,
@@ -219,6 +198,115 @@ def screen_accidents(
         ("财损事故权重", "The property-damage weight", weights.property),
     ):
         check_number(w, what_zh=what_zh, what_en=what_en, low=0.0, high=1000.0)
+    if years is not None:
+        check_number(
+            years,
+            what_zh="事故记录覆盖的年数",
+            what_en="The years the records cover",
+            low=0.0,
+            high=MAX_YEARS,
+            unit_zh="年",
+            unit_en="years",
+            low_open=True,
+        )
+    return window_m, step_m, min_count
+
+
+def accidents_in_period(
+    accidents: gpd.GeoDataFrame, date_from: str | None, date_to: str | None
+) -> tuple[gpd.GeoDataFrame, float | None]:
+    """Return the accidents dated within a period (ISO dates, both ends included) and its years.
+
+    Without either date every record is kept; records whose ``date`` is missing or unreadable
+    fall outside any period. The years (days / 365.25) are given when both ends are, for
+    per-year counts and rates; else None (the records' own span counts).
+    """
+    if not (date_from or date_to):
+        return accidents, None
+    dates = (
+        accidents["date"]
+        if "date" in accidents.columns
+        else pd.Series(pd.NaT, index=accidents.index)
+    )
+    when = pd.to_datetime(dates, errors="coerce")
+    keep = np.ones(len(accidents), dtype=bool)
+    if date_from:
+        keep &= (when >= pd.Timestamp(date_from)).to_numpy()
+    if date_to:
+        keep &= (when <= pd.Timestamp(date_to)).to_numpy()
+    years = None
+    if date_from and date_to:
+        span = pd.Timestamp(date_to) - pd.Timestamp(date_from)
+        years = max(span.days + 1, 1) / 365.25
+    return accidents.loc[keep], years
+
+
+def screen_accidents(
+    accidents: gpd.GeoDataFrame,
+    roads: gpd.GeoDataFrame,
+    *,
+    window_m: float = DEFAULT_WINDOW_M,
+    step_m: float = DEFAULT_STEP_M,
+    weights: SeverityWeights = SeverityWeights(),
+    min_count: int | None = None,
+    min_equivalent: float = 0.0,
+    alpha: float = DEFAULT_ALPHA,
+    qualities: tuple[str, ...] = DEFAULT_QUALITIES,
+    towns: gpd.GeoDataFrame | None = None,
+    exposure_field: str | None = None,
+    years: float | None = None,
+    crs: CRS | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> ScreeningResult:
+    """Screen roads for accident-prone segments with sliding windows.
+
+    Parameters
+    ----------
+    accidents
+        Accident points (or records with ``road`` + ``stake_km``), with ``deaths`` and
+        ``injuries``. Records already matched (``match_quality`` present) are used as is.
+    roads
+        Road layer with ``name``, ``from_km`` and ``to_km`` stakes.
+    window_m, step_m
+        Window length and step in metres (default 500 m / 100 m).
+    weights
+        Severity weights of the equivalent accident number (default 10 / 3 / 1).
+    min_count
+        Accidents a window needs to be flagged; default the Poisson critical count.
+    min_equivalent
+        Equivalent accidents a window also needs (default 0: no floor).
+    alpha
+        Chance that evenly spread accidents flag any window, for the default threshold.
+    qualities
+        Match qualities that enter the screening (ambiguous matches are left out).
+    towns
+        Town polygons with ``name``: each candidate gets the town of its middle.
+    exposure_field
+        Road field with traffic (vehicles per day, e.g. AADT) for accident rates per
+        million vehicle-km.
+    years
+        Years the accidents cover, for counts per year (``per_year``) and rates; default the
+        span of their ``date`` field in whole years (at least 1).
+    crs
+        Metric CRS; default EPSG:4549 (or a UTM zone outside its area of use).
+    progress, cancel
+        Progress and cancel hooks.
+
+    Returns
+    -------
+    ScreeningResult
+        Ranked candidates, all windows, matched accidents and the threshold used.
+    """
+    window_m, step_m, min_count = check_screening_parameters(
+        window_m=window_m,
+        step_m=step_m,
+        alpha=alpha,
+        min_count=min_count,
+        min_equivalent=min_equivalent,
+        weights=weights,
+        years=years,
+    )
     check_not_empty(
         accidents,
         what_zh="事故",
@@ -286,6 +374,7 @@ def screen_accidents(
     )
     check_cancel(cancel)
     report(progress, 0.7, "合并候选路段")
+    span = years if years is not None else _years(located.loc[use])
     seg_road, seg_from, seg_to = merge_windows(
         sums.road[flagged], sums.start_km[flagged], sums.end_km[flagged]
     )
@@ -300,7 +389,7 @@ def screen_accidents(
         towns=towns,
         roads=roads,
         exposure_field=exposure_field,
-        years=years if years is not None else _years(located.loc[use]),
+        years=span,
     )
     report(progress, 1.0, "筛查完成")
     return ScreeningResult(
@@ -317,6 +406,7 @@ def screen_accidents(
             "weights": (weights.fatal, weights.injury, weights.property),
             "alpha": alpha,
             "min_equivalent": min_equivalent,
+            "years": span,
         },
     )
 
@@ -373,6 +463,7 @@ def _candidates(
         cs = np.concatenate([[0.0], np.cumsum(np.asarray(v)[order])])
         frame[name] = cs[hi] - cs[lo]
     frame["length_km"] = frame["to_km"] - frame["from_km"]
+    frame["per_year"] = frame["count"] / years
     geoms = np.array(
         [
             road_substring(measures, int(r), float(a), float(b))

@@ -24,7 +24,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
 import pandas as pd
@@ -129,6 +129,13 @@ def _staging(path: Path) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _write_quietly(gdf: gpd.GeoDataFrame, path: Path, **options: Any) -> None:
+    """Write a layer with pyogrio, GDAL's warnings silenced (the export reports what matters)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pyogrio.write_dataframe(gdf, path, **options)
+
+
 def _prepared(layer: Layer) -> gpd.GeoDataFrame:
     gdf = layer.data
     crs = require_crs(gdf, layer=layer.name)
@@ -192,17 +199,15 @@ def export_geopackage(
             for layer in layers:
                 gdf = _prepared(layer)
                 geometry_type = _geometry_type(layer, gdf)
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    pyogrio.write_dataframe(
-                        gdf,
-                        tmp,
-                        layer=layer.name,
-                        driver="GPKG",
-                        geometry_type=geometry_type,
-                        promote_to_multi=geometry_type.startswith("Multi"),
-                        layer_options={"SPATIAL_INDEX": "YES", "FID": "fid"},
-                    )
+                _write_quietly(
+                    gdf,
+                    tmp,
+                    layer=layer.name,
+                    driver="GPKG",
+                    geometry_type=geometry_type,
+                    promote_to_multi=geometry_type.startswith("Multi"),
+                    layer_options={"SPATIAL_INDEX": "YES", "FID": "fid"},
+                )
                 style_geometry = _style_geometry(layer, gdf)
                 if styles and layer.style is not None and style_geometry is not None:
                     qml = style_to_qml(layer.style, geometry_type=style_geometry)
@@ -340,16 +345,14 @@ def export_shapefile(layer: Layer, path: str | Path) -> ExportResult:
     with _staging(path) as tmpdir:
         tmp = tmpdir / path.name
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                pyogrio.write_dataframe(
-                    gdf,
-                    tmp,
-                    driver="ESRI Shapefile",
-                    encoding="UTF-8",
-                    geometry_type=geometry_type,
-                    promote_to_multi=geometry_type.startswith("Multi"),
-                )
+            _write_quietly(
+                gdf,
+                tmp,
+                driver="ESRI Shapefile",
+                encoding="UTF-8",
+                geometry_type=geometry_type,
+                promote_to_multi=geometry_type.startswith("Multi"),
+            )
             cpg = tmp.with_suffix(".cpg")
             if not cpg.exists():
                 cpg.write_text("UTF-8", encoding="ascii")
@@ -374,11 +377,7 @@ def export_geojson(layer: Layer, path: str | Path) -> ExportResult:
     with _staging(path) as tmpdir:
         tmp = tmpdir / path.name
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                pyogrio.write_dataframe(
-                    gdf, tmp, driver="GeoJSON", layer_options={"RFC7946": "YES"}
-                )
+            _write_quietly(gdf, tmp, driver="GeoJSON", layer_options={"RFC7946": "YES"})
             tmp.replace(path)
         except Exception as exc:  # GDAL raises many kinds; report one
             raise _write_error(path, exc) from exc

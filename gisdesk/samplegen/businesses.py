@@ -9,8 +9,9 @@ import numpy.typing as npt
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
+from gisdesk.samplegen.arrays import Columns, FloatArray, GeomArray
 from gisdesk.samplegen.facilities import KEY_ZONE_M, key_zone_centres
-from gisdesk.samplegen.geo import GeomArray, to_geographic, to_metric
+from gisdesk.samplegen.geo import to_geographic, to_metric
 from gisdesk.samplegen.names import company_names, industry_words, person_names, syllable_pairs
 from gisdesk.samplegen.roads import COUNTY, RoadNetwork
 from gisdesk.samplegen.sites import (
@@ -23,9 +24,6 @@ from gisdesk.samplegen.sites import (
 from gisdesk.samplegen.towns import TOWN_SPECS, Towns
 
 __all__ = ["build_enterprises", "build_factory_footprints", "build_rental_factories"]
-
-FloatArray = npt.NDArray[np.float64]
-Columns = dict[str, Any]
 
 
 # Industrial areas: (town, radius m, factories).

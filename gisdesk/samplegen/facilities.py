@@ -7,13 +7,11 @@ service station, villages beyond a 15-minute reach, sites inside the stations' k
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
-import numpy.typing as npt
 import shapely
 
-from gisdesk.samplegen.geo import GeomArray, lonlat_to_metric
+from gisdesk.samplegen.arrays import Columns, FloatArray, GeomArray, IntArray
+from gisdesk.samplegen.geo import lonlat_to_metric
 from gisdesk.samplegen.sites import (
     random_dates,
     to_points,
@@ -31,9 +29,6 @@ __all__ = [
     "unserved_villages",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-Columns = dict[str, Any]
 
 # Real national control stations (national station list 2022; WGS84 taken as CGCS2000).
 NATIONAL_STATIONS: tuple[tuple[str, str, float, float], ...] = (

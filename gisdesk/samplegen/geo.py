@@ -16,11 +16,12 @@ import numpy.typing as npt
 import pyproj
 import shapely
 
+from gisdesk.samplegen.arrays import FloatArray
+
 __all__ = [
     "GEOGRAPHIC_EPSG",
     "METRIC_EPSG",
     "STORE_DECIMALS",
-    "GeomArray",
     "lonlat_to_metric",
     "metric_to_lonlat",
     "to_geographic",
@@ -30,9 +31,6 @@ __all__ = [
 GEOGRAPHIC_EPSG = 4490
 METRIC_EPSG = 4549
 STORE_DECIMALS = 7
-
-GeomArray = npt.NDArray[np.object_]
-FloatArray = npt.NDArray[np.float64]
 
 
 @cache

@@ -19,6 +19,7 @@ import numpy.typing as npt
 import shapely
 from shapely.geometry import MultiLineString, MultiPolygon, Polygon
 
+from gisdesk.samplegen.arrays import BoolArray, FloatArray, IntArray
 from gisdesk.samplegen.geo import lonlat_to_metric
 
 __all__ = [
@@ -37,9 +38,6 @@ __all__ = [
     "urban_zones",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 
 ROAD_CLASSES: tuple[str, ...] = ("国道", "省道", "县道", "乡道", "村道")
 NATIONAL, PROVINCIAL, COUNTY, TOWNSHIP, VILLAGE = range(5)

@@ -14,7 +14,8 @@ import numpy.typing as npt
 import shapely
 from shapely.geometry import LineString, MultiPolygon, Polygon
 
-from gisdesk.samplegen.geo import GeomArray, lonlat_to_metric
+from gisdesk.samplegen.arrays import GeomArray
+from gisdesk.samplegen.geo import lonlat_to_metric
 from gisdesk.samplegen.grid import GridFrame
 from gisdesk.samplegen.names import syllable_pairs
 

@@ -26,7 +26,8 @@ from scipy.sparse.csgraph import connected_components
 from shapely.geometry import LineString, MultiPolygon, Polygon
 from shapely.ops import substring
 
-from gisdesk.samplegen.geo import GeomArray, lonlat_to_metric, to_geographic, to_metric
+from gisdesk.samplegen.arrays import BoolArray, FloatArray, GeomArray, IntArray
+from gisdesk.samplegen.geo import lonlat_to_metric, to_geographic, to_metric
 from gisdesk.samplegen.grid import (
     ALONG_V,
     COUNTY,
@@ -59,9 +60,6 @@ __all__ = [
     "build_roads",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 
 _LANES = np.array([4, 4, 2, 2, 1], dtype=np.int64)
 _SPEED = np.array([80.0, 70.0, 60.0, 40.0, 30.0])

@@ -8,21 +8,17 @@ town. Village treatment shares follow the districts' progress.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
-from gisdesk.samplegen.geo import GeomArray, to_geographic
+from gisdesk.samplegen.arrays import Columns, FloatArray, GeomArray
+from gisdesk.samplegen.geo import to_geographic
 from gisdesk.samplegen.sites import random_dates
 from gisdesk.samplegen.towns import Towns, Villages
 
 __all__ = ["SEWAGE_PLAN", "SewagePlan", "SewageResult", "build_sewage_districts"]
-
-FloatArray = npt.NDArray[np.float64]
-Columns = dict[str, Any]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ import numpy.typing as npt
 import shapely
 from shapely.geometry import LineString, MultiPolygon, Polygon
 
-from gisdesk.samplegen.geo import GeomArray, to_geographic
+from gisdesk.samplegen.arrays import DateArray, FloatArray, GeomArray, IntArray
+from gisdesk.samplegen.geo import to_geographic
 from gisdesk.samplegen.roads import RoadNetwork
 from gisdesk.samplegen.towns import Towns
 
@@ -21,10 +22,6 @@ __all__ = [
     "to_points",
     "town_index_of",
 ]
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-DateArray = npt.NDArray[np.datetime64]
 
 
 def town_index_of(points_geo: GeomArray, towns: Towns) -> IntArray:

@@ -13,17 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
-from gisdesk.samplegen.geo import GeomArray, lonlat_to_metric, to_geographic, to_metric
+from gisdesk.samplegen.arrays import FloatArray, GeomArray, IntArray
+from gisdesk.samplegen.geo import lonlat_to_metric, to_geographic, to_metric
 from gisdesk.samplegen.names import village_names
 
 __all__ = ["TOWN_SPECS", "TownSpec", "Towns", "Villages", "build_towns", "build_villages"]
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)

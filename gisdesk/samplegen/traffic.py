@@ -8,13 +8,13 @@ purpose, so the plan's year-on-year targets have both outcomes in the sample.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import shapely
 
-from gisdesk.samplegen.geo import GeomArray, to_geographic
+from gisdesk.samplegen.arrays import Columns, FloatArray, GeomArray, IntArray
+from gisdesk.samplegen.geo import to_geographic
 from gisdesk.samplegen.roads import PROVINCIAL, RoadNetwork
 from gisdesk.samplegen.sites import (
     points_at_stakes,
@@ -35,9 +35,6 @@ __all__ = [
     "build_persuasion_stations",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-Columns = dict[str, Any]
 
 YEARS = (2020, 2021, 2022)
 

@@ -51,13 +51,18 @@ if TYPE_CHECKING:
 __all__ = [
     "KIND",
     "OSM_DEFAULT_SPEEDS",
+    "SHAPEFILE_SUFFIXES",
+    "TEXT_SUFFIXES",
     "ImportRequest",
     "ImportedFile",
     "build_layer",
+    "detected_encoding",
     "import_notes",
     "imported_layer",
     "layer_type_for",
+    "normalise_crs",
     "read_file",
+    "read_osm_roads",
     "run",
     "warning_text",
 ]
@@ -171,6 +176,39 @@ def normalise_crs(text: str | None) -> str | None:
     except InputError:  # CRSError is an InputError: validate() says what is wrong
         return text
     return resolved if isinstance(resolved, str) else text
+
+
+SHAPEFILE_SUFFIXES = (".shp", ".dbf", ".zip")
+"""Files whose text encoding is the .dbf's."""
+TEXT_SUFFIXES = (".csv", ".txt")
+"""Text tables (an encoding to choose)."""
+
+
+def detected_encoding(path: Path, encoding: str | None = None) -> EncodingChoice | None:
+    """The encoding a file's text would be read with (None: not relevant).
+
+    Without ``encoding``, what the file states weighed against its bytes; with it, the
+    user's pick weighed against them (followed, with ``conflict`` set when they disagree).
+    A GeoJSON or KML file counts only when it is not plain UTF-8.
+    """
+    from gisdesk.io.encodings import shapefile_encoding
+    from gisdesk.io.tables import text_table_encoding
+    from gisdesk.io.vector_import import text_vector_encoding
+
+    suffix = path.suffix.lower()
+    if suffix in SHAPEFILE_SUFFIXES:
+        return shapefile_encoding(path, encoding=encoding)
+    if suffix in TEXT_SUFFIXES:
+        return text_table_encoding(path, encoding=encoding)
+    try:
+        choice = text_vector_encoding(path, encoding)
+    except OSError:
+        return None
+    if choice is None or (
+        encoding is None and choice.conflict is None and choice.encoding == "UTF-8"
+    ):
+        return None
+    return choice
 
 
 def layer_type_for(path: str | Path, layer: str | None = None) -> str | None:
@@ -331,7 +369,7 @@ def _read_table_file(path: Path, request: ImportRequest) -> ImportedFile:
         gdf,
         path.name,
         choice,
-        [*records, f"points from columns {x}/{y}", *conversions],
+        [*conversions, f"points from columns {x}/{y}", *records],  # the shift first
         notes + _geometry_notes(gdf),
     )
 
@@ -367,7 +405,6 @@ def read_file(request: ImportRequest) -> ImportedFile:
     result = import_vector(path, layer=request.layer, encoding=request.encoding, crs=request.crs)
     # the encoding, its mismatch and the import checks' findings come as result.notes
     warnings = [] if result.encoding is None else [_encoding_notes(result.encoding)[0]]
-    warnings.append((f"读取 {len(result.data)} 个要素。", f"{len(result.data)} features read."))
     if request.crs is None:
         shown = _short_crs(result.source_crs)
         warnings.append((f"坐标系按文件声明：{shown}。", f"CRS as the file declares: {shown}."))

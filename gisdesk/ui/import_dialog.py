@@ -10,20 +10,20 @@ asks for the coordinate system where the file states none (and offers GCJ-02 / B
 numbers copied from web maps), and lists every warning of the import (conversions,
 features without geometry, CRS assumptions) before the layer is added.
 
-The reading itself is :func:`import_file` (no Qt), so the window's non-interactive
-``add_layer_from`` and the dialog import the same way.
+The dialog is a form for :class:`~gisdesk.tasks.imports.ImportRequest`: :meth:`ImportDialog.request`
+is what the window runs (in its worker, through the task registry), the same request
+``gisdesk import`` builds from its arguments. The reading is the task's
+(:func:`~gisdesk.tasks.imports.read_file`, no Qt); the dialog only previews it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
@@ -43,44 +43,39 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gisdesk.core.errors import GisdeskError, InputError
-from gisdesk.core.layer import Layer, LayerMetadata, check_layer_name
+from gisdesk.core.errors import GisdeskError
 from gisdesk.core.project import Project
-from gisdesk.core.schema import coerce_to_schema
 from gisdesk.io.crs_options import COORDINATE_SYSTEMS
 from gisdesk.io.encodings import (
     ENCODING_OPTIONS,
     EncodingChoice,
     preview_dbf,
     preview_text_values,
-    shapefile_encoding,
 )
 from gisdesk.io.schemas import load_schemas
-from gisdesk.io.styles import load_styles
 from gisdesk.io.tables import (
     TABLE_SUFFIXES,
     guess_coordinate_columns,
     preview_text_table,
-    read_coordinate_table,
     read_table,
-    text_table_encoding,
 )
-from gisdesk.io.vector_import import import_vector, list_layers, text_vector_encoding
+from gisdesk.io.vector_import import list_layers
+from gisdesk.tasks.imports import (
+    SHAPEFILE_SUFFIXES,
+    TEXT_SUFFIXES,
+    ImportedFile,
+    ImportRequest,
+    build_layer,
+    detected_encoding,
+    import_notes,
+    layer_type_for,
+    read_file,
+    warning_text,
+)
 from gisdesk.ui import plain_text
 from gisdesk.ui.i18n import language, tr
 
-__all__ = [
-    "FILE_FILTER",
-    "FrameModel",
-    "ImportDialog",
-    "ImportOptions",
-    "ImportedFile",
-    "build_layer",
-    "import_file",
-    "import_notes",
-    "layer_from_file",
-    "warning_text",
-]
+__all__ = ["FILE_FILTER", "FrameModel", "ImportDialog", "cell_text", "warning_text"]
 
 FILE_FILTER = ";;".join(
     [
@@ -95,8 +90,6 @@ FILE_FILTER = ";;".join(
     ]
 )
 
-_SHAPEFILE_SUFFIXES = (".shp", ".dbf", ".zip")
-_TEXT_SUFFIXES = (".csv", ".txt")
 PREVIEW_ROWS = 10
 
 
@@ -162,285 +155,8 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-@dataclass
-class ImportOptions:
-    """How to read a file: what the user chose in the dialog (or a caller stated)."""
-
-    layer: str | None = None  # layer inside a GeoPackage / KML
-    encoding: str | None = None  # Shapefile / CSV text encoding; None = .cpg or detected
-    crs: str | None = None  # vector files: None = as the file declares
-    x: str | None = None  # tables: coordinate columns and their system
-    y: str | None = None
-    system: str | None = None
-    layer_type: str | None = None  # schema id; None = by the file name if one matches
-    name: str | None = None  # layer name in the project
-
-
-@dataclass
-class ImportedFile:
-    """Features read from a file, in EPSG:4490, with what was done and what to know."""
-
-    data: gpd.GeoDataFrame
-    source: str
-    encoding: EncodingChoice | None = None
-    conversions: list[str] = field(default_factory=list)
-    warnings: list[tuple[str, str]] = field(default_factory=list)  # (zh, en)
-
-
-_CONVERSION_ZH = (
-    ("GCJ-02 -> CGCS2000", "已把 GCJ-02（高德/腾讯）坐标纠偏转换为 CGCS2000"),
-    ("BD-09 -> CGCS2000", "已把 BD-09（百度）坐标纠偏转换为 CGCS2000"),
-    ("WGS84 = CGCS2000", "WGS84 与 CGCS2000 相差仅厘米级，未做平移"),
-    ("CRS stated as", "坐标系按指定"),
-    ("columns swapped", "导入时交换了经纬度两列"),
-    ("points from columns", "由坐标列生成点"),
-    ("-> CGCS2000 (EPSG:4490)", "坐标已转换到 CGCS2000（EPSG:4490）"),
-)
-
-
-def warning_text(text: str, lang: str | None = None) -> str:
-    """A conversion record (English, as stored on the layer) explained in the UI language."""
-    if (lang or language()) != "zh":
-        return text
-    for key, zh in _CONVERSION_ZH:
-        if key in text:
-            return f"{zh}：{text}"
-    return text
-
-
-def import_notes(imported: ImportedFile, lang: str | None = None) -> list[str]:
-    """The notes and conversions of an import, in the UI language (for the dialog and log)."""
-    lang = lang or language()
-    lines = [zh if lang == "zh" else en for zh, en in imported.warnings]
-    # the encoding record is already among the (bilingual) warnings
-    records = [
-        c
-        for c in imported.conversions
-        if not c.startswith(("Attribute text encoding", "Text encoding"))
-    ]
-    return lines + [warning_text(c, lang) for c in records]
-
-
 def _is_table(path: Path) -> bool:
     return path.suffix.lower() in TABLE_SUFFIXES
-
-
-def detected_encoding(path: Path, encoding: str | None = None) -> EncodingChoice | None:
-    """The encoding a file's text would be read with (None: not relevant).
-
-    Without ``encoding``, what the file states weighed against its bytes; with it, the
-    user's pick weighed against them (followed, with ``conflict`` set when they disagree).
-    A GeoJSON or KML file counts only when it is not plain UTF-8.
-    """
-    suffix = path.suffix.lower()
-    if suffix in _SHAPEFILE_SUFFIXES:
-        return shapefile_encoding(path, encoding=encoding)
-    if suffix in _TEXT_SUFFIXES:
-        return text_table_encoding(path, encoding=encoding)
-    try:
-        choice = text_vector_encoding(path, encoding)
-    except OSError:
-        return None
-    if choice is None or (
-        encoding is None and choice.conflict is None and choice.encoding == "UTF-8"
-    ):
-        return None
-    return choice
-
-
-def _geometry_notes(gdf: gpd.GeoDataFrame) -> list[tuple[str, str]]:
-    notes: list[tuple[str, str]] = []
-    geoms = np.asarray(gdf.geometry.to_numpy(), dtype=object)
-    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    if missing.any():
-        notes.append(
-            (
-                f"{int(missing.sum())} 个要素没有几何（保留在属性表中，地图上不显示）。",
-                f"{int(missing.sum())} features have no geometry (kept in the table, not drawn).",
-            )
-        )
-    invalid = ~missing & ~shapely.is_valid(geoms)
-    if invalid.any():
-        notes.append(
-            (
-                f"{int(invalid.sum())} 个几何无效（如面自相交），请用 gisdesk validate 检查。",
-                (
-                    f"{int(invalid.sum())} geometries are invalid (e.g. self-crossing "
-                    "polygons); check them with gisdesk validate."
-                ),
-            )
-        )
-    kinds = {str(t).replace("Multi", "") for t in gdf.geom_type.dropna().unique()}
-    if len(kinds) > 1:
-        notes.append(
-            (
-                f"几何类型混合：{'、'.join(sorted(kinds))}。",
-                f"Mixed geometry types: {', '.join(sorted(kinds))}.",
-            )
-        )
-    return notes
-
-
-def import_file(path: str | Path, options: ImportOptions | None = None) -> ImportedFile:
-    """Read a vector file or a coordinate table into EPSG:4490 as the options say.
-
-    Raises
-    ------
-    InputError, CRSError
-        Anything wrong with the file or the options, explained for the user.
-    """
-    path = Path(path)
-    opts = options or ImportOptions()
-    if _is_table(path):
-        df = read_table(path, encoding=opts.encoding)
-        x, y = opts.x, opts.y
-        if x is None or y is None:
-            gx, gy = guess_coordinate_columns(df)
-            x, y = x or gx, y or gy
-        if x is None or y is None:
-            raise InputError("未找到坐标列，请指定。", "No coordinate columns found; choose them.")
-        system = opts.system or "CGCS2000"
-        gdf, conversions = read_coordinate_table(df, x=x, y=y, system=system)
-        choice = text_table_encoding(path, encoding=opts.encoding)
-        mismatch = None if choice is None else choice.warning()
-        warnings = [] if mismatch is None else [mismatch]
-        warnings.append(
-            (f"由“{x}”“{y}”两列生成点，坐标系按 {system}。", f"Points from {x}/{y} as {system}.")
-        )
-        if system == "CGCS2000" and opts.system is None:
-            warnings.append(
-                (
-                    "未指明坐标系，按 CGCS2000 经纬度处理。",
-                    "No coordinate system stated: read as CGCS2000 lon/lat.",
-                )
-            )
-        return ImportedFile(
-            gdf,
-            path.name,
-            choice,
-            conversions,
-            warnings + _geometry_notes(gdf),
-        )
-    result = import_vector(path, layer=opts.layer, encoding=opts.encoding, crs=opts.crs)
-    warnings = []
-    if result.encoding is not None:
-        warnings.append((result.encoding.describe("zh"), result.encoding.describe("en")))
-    if opts.crs is None:
-        warnings.append(
-            (
-                f"坐标系按文件声明：{_short_crs(result.source_crs)}。",
-                f"CRS as the file declares: {_short_crs(result.source_crs)}.",
-            )
-        )
-    warnings += list(result.notes)  # repairs, out-of-area features, duplicate ids
-    warnings += _geometry_notes(result.data)
-    return ImportedFile(
-        result.data,
-        f"{path.name}:{result.layer}",
-        result.encoding,
-        list(result.conversions),
-        warnings,
-    )
-
-
-def _short_crs(text: str) -> str:
-    from pyproj import CRS
-
-    try:
-        crs = CRS.from_user_input(text)
-    except Exception:  # any text pyproj refuses is shown as it is
-        return text[:80]
-    code = crs.to_epsg()
-    return f"{crs.name}（EPSG:{code}）" if code else crs.name
-
-
-def build_layer(
-    project: Project, path: Path, imported: ImportedFile, options: ImportOptions | None = None
-) -> Layer:
-    """Make a project layer (typed and styled by its schema when one applies)."""
-    opts = options or ImportOptions()
-    schemas = load_schemas()
-    base = (opts.layer or path.stem)[:50]
-    kind = opts.layer_type if opts.layer_type is not None else (base if base in schemas else None)
-    schema = schemas.get(kind) if kind else None
-    data = imported.data
-    if kind and schema is None:
-        raise InputError(f"未知图层类型“{kind}”。", f"Unknown layer type '{kind}'.")
-    if schema is not None:
-        want = schema.geometry.replace("Multi", "")
-        found = {str(t).replace("Multi", "") for t in data.geom_type.dropna().unique()}
-        if found - {want}:
-            raise InputError(
-                f"图层类型“{schema.title_zh}”要求{want}几何，"
-                f"但文件中有 {'、'.join(sorted(found))}。",
-                f"Layer type '{schema.title_en}' needs {want} geometries; the file has "
-                f"{', '.join(sorted(found))}.",
-            )
-        data = gpd.GeoDataFrame(
-            coerce_to_schema(data, schema), geometry=data.geometry.name, crs=data.crs
-        )
-    if opts.name:
-        check_layer_name(opts.name)
-        if opts.name in project:
-            raise InputError(
-                f"项目中已有图层“{opts.name}”，请换一个名称。",
-                f"The project already has a layer '{opts.name}'; choose another name.",
-            )
-        name = opts.name
-    else:
-        name = project.unique_name(check_layer_name(base or "imported"))
-    style = None
-    if schema is not None:
-        style = load_styles().get(schema.style)
-        from gisdesk.analysis.classify import classify_style
-
-        if style is not None:
-            style = classify_style(style, data)
-    else:
-        from gisdesk.core.style import LayerStyle, StyleClass, Symbol
-        from gisdesk.render.prepared import geometry_family
-
-        family = geometry_family(np.asarray(data.geometry.to_numpy()[:100], dtype=object))
-        symbol = {
-            "point": Symbol(fill="#e6550d", stroke="#ffffff", size=2.0),
-            "line": Symbol(fill=None, stroke="#e6550d", stroke_width=0.5),
-        }.get(family, Symbol(fill="#e6550d55", stroke="#a63603", stroke_width=0.4))
-        style = LayerStyle(kind="single", classes=(StyleClass(symbol, name, name),), symbol=symbol)
-    return Layer(
-        name,
-        gpd.GeoDataFrame(data),
-        schema=schema,
-        style=style,
-        title=schema.title_zh
-        if schema and language() == "zh"
-        else (schema.title_en if schema else name),
-        metadata=LayerMetadata(
-            source_zh=f"导入自 {imported.source}",
-            source_en=f"imported from {imported.source}",
-            conversions=list(imported.conversions),
-        ),
-    )
-
-
-def layer_from_file(
-    project: Project,
-    path: Path,
-    *,
-    layer: str | None = None,
-    table_choice: tuple[str, str, str] | None = None,
-) -> Layer:
-    """Read a file into a new layer of the project (named uniquely, typed by its name).
-
-    ``table_choice`` is (x column, y column, coordinate system) for CSV/Excel tables.
-    Raises :class:`~gisdesk.core.errors.InputError` with a message for the user.
-    """
-    options = ImportOptions(layer=layer)
-    if table_choice is not None:
-        options.x, options.y, options.system = table_choice
-    imported = import_file(path, options)
-    new = build_layer(project, path, imported, options)
-    project.add_layer(new)
-    return new
 
 
 class ImportDialog(QDialog):
@@ -505,12 +221,12 @@ class ImportDialog(QDialog):
         self.y_column = QComboBox()
         self.system = QComboBox()
         for key, (zh, en) in COORDINATE_SYSTEMS.items():
-            self.system.addItem(zh if language() == "zh" else en, key)
+            self.system.addItem(tr(zh, en), key)
         self.crs = QComboBox()
         self.crs.setObjectName("crs")
         self.crs.addItem(tr("按文件声明", "As the file declares"), None)
         for key, (zh, en) in COORDINATE_SYSTEMS.items():
-            self.crs.addItem(zh if language() == "zh" else en, key)
+            self.crs.addItem(tr(zh, en), key)
         if is_table:
             form.addRow(tr("经度 / X 列", "Longitude / X column"), self.x_column)
             form.addRow(tr("纬度 / Y 列", "Latitude / Y column"), self.y_column)
@@ -533,12 +249,11 @@ class ImportDialog(QDialog):
         self.layer_type.addItem(tr("（不套用图层类型）", "(no layer type)"), "")
         schemas = load_schemas()
         for key, schema in sorted(schemas.items()):
-            self.layer_type.addItem(
-                f"{schema.title_zh if language() == 'zh' else schema.title_en}（{key}）", key
-            )
+            self.layer_type.addItem(f"{tr(schema.title_zh, schema.title_en)}（{key}）", key)
         stem = self.path.stem[:50]
-        if stem in schemas:
-            self.layer_type.setCurrentIndex(self.layer_type.findData(stem))
+        guessed = layer_type_for(self.path)
+        if guessed is not None:
+            self.layer_type.setCurrentIndex(self.layer_type.findData(guessed))
         self.name = QLineEdit(project.unique_name(stem or "imported"))
         self.name.setObjectName("layer_name")
         form.addRow(tr("图层类型", "Layer type"), self.layer_type)
@@ -627,27 +342,28 @@ class ImportDialog(QDialog):
             combo.currentIndexChanged.connect(lambda _i: self._timer.start())
         self.layer_type.currentIndexChanged.connect(lambda _i: self._timer.start())
 
-    # --- options ----------------------------------------------------------------------
+    # --- the request --------------------------------------------------------------------
 
-    def options(self) -> ImportOptions:
-        """The choices made in the dialog."""
-        opts = ImportOptions(
-            layer=self.layer_combo.currentText() or None,
-            layer_type=self.layer_type.currentData() or "",
-            name=self.name.text().strip() or None,
-        )
+    def request(self) -> ImportRequest:
+        """The import the dialog states (what the window runs, as ``gisdesk import`` would)."""
+        encoding = None
         if self.has_encoding and self.detected is not None:
             chosen = self.encoding.currentText().strip()
             # the detected one: let the reader find it again and say where it came from
             if chosen and chosen.upper() != self.detected.encoding.upper():
-                opts.encoding = chosen
-        if _is_table(self.path):
-            opts.x = self.x_column.currentText() or None
-            opts.y = self.y_column.currentText() or None
-            opts.system = self.system.currentData()
-        else:
-            opts.crs = self.crs.currentData()
-        return opts
+                encoding = chosen
+        table = _is_table(self.path)
+        return ImportRequest(
+            path=str(self.path),
+            # a file of one layer: that layer, as the command line reads it without --layer
+            layer=(self.layer_combo.currentText() or None) if self.layer_row_visible else None,
+            name=self.name.text().strip() or None,
+            layer_type=self.layer_type.currentData() or None,
+            encoding=encoding,
+            crs=self.system.currentData() if table else self.crs.currentData(),
+            x=(self.x_column.currentText() or None) if table else None,
+            y=(self.y_column.currentText() or None) if table else None,
+        )
 
     def _encoding_changed(self, _text: str) -> None:
         self.refresh_preview()
@@ -657,7 +373,7 @@ class ImportDialog(QDialog):
 
     def _fill_columns(self) -> None:
         try:
-            df = read_table(self.path, encoding=self.options().encoding)
+            df = read_table(self.path, encoding=self.request().encoding)
         except GisdeskError:
             return
         columns = [str(c) for c in df.columns]
@@ -682,9 +398,9 @@ class ImportDialog(QDialog):
         """The first rows as ``encoding`` reads them."""
         suffix = self.path.suffix.lower()
         chosen = encoding
-        if suffix in _SHAPEFILE_SUFFIXES and self.has_encoding:
+        if suffix in SHAPEFILE_SUFFIXES and self.has_encoding:
             return preview_dbf(self.path, chosen, rows=PREVIEW_ROWS)
-        if suffix in _TEXT_SUFFIXES:
+        if suffix in TEXT_SUFFIXES:
             return preview_text_table(self.path, chosen, rows=PREVIEW_ROWS)
         if self.has_encoding:  # GeoJSON / KML that is not plain UTF-8: its text values
             return preview_text_values(self.path, chosen, rows=PREVIEW_ROWS)
@@ -768,13 +484,14 @@ class ImportDialog(QDialog):
         self.encoding.setCurrentText(declared if which == "declared" else detected)
 
     def refresh_import(self) -> None:
-        """Read the file with the current options and list what happened (or what is wrong)."""
+        """Read the file as the request says and list what happened (or what is wrong)."""
         self._timer.stop()
-        opts = self.options()
+        request = self.request()
         self.imported, self.error = None, None
         try:
-            self.imported = import_file(self.path, opts)
-            build_layer(Project(), self.path, self.imported, _without_name(opts))
+            self.imported = read_file(request)
+            # the layer type must fit; the name is checked against the project when added
+            build_layer(Project(), replace(request, name=None), self.imported)
         except GisdeskError as exc:
             self.error = exc.message(language())
             self.imported = None
@@ -794,7 +511,8 @@ class ImportDialog(QDialog):
         assert self.imported is not None
         lang = language()
         n = len(self.imported.data)
-        return [tr(f"共 {n} 个要素", f"{n} features"), *import_notes(self.imported, lang)]
+        notes = [note.show(lang) for note in import_notes(self.imported)]
+        return [tr(f"共 {n} 个要素", f"{n} features"), *notes]
 
     def _show_warnings(self) -> None:
         self.warnings.clear()
@@ -811,9 +529,3 @@ class ImportDialog(QDialog):
         if self.imported is None:
             return
         super().accept()
-
-
-def _without_name(options: ImportOptions) -> ImportOptions:
-    from dataclasses import replace
-
-    return replace(options, name=None)

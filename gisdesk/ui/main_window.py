@@ -830,45 +830,54 @@ class MainWindow(QMainWindow):
         the encoding, coordinate system, first rows and warnings before anything is added.
         """
         from gisdesk.io.tables import TABLE_SUFFIXES
-        from gisdesk.ui.import_dialog import (
-            ImportDialog,
-            ImportOptions,
-            build_layer,
-            import_file,
-            import_notes,
-        )
+        from gisdesk.tasks import ProjectSource, Result, run_request
+        from gisdesk.tasks.imports import ImportRequest, imported_layer, layer_type_for
+        from gisdesk.ui.import_dialog import ImportDialog
 
         assert self.project is not None
+        project = self.project
+        title = tr("无法添加图层", "Cannot add the layer")
         try:
             if ask or (path.suffix.lower() in TABLE_SUFFIXES and table_choice is None):
-                dialog = ImportDialog(path, self.project, self)
+                dialog = ImportDialog(path, project, self)
                 if not dialog.exec() or dialog.imported is None:
                     return None
-                options, imported = dialog.options(), dialog.imported
+                request = dialog.request()
             else:
-                options = ImportOptions(layer=layer)
-                if table_choice is not None:
-                    options.x, options.y, options.system = table_choice
-                imported = import_file(path, options)
-            new = build_layer(self.project, path, imported, options)
-            self.project.add_layer(new)
+                x, y, crs = table_choice if table_choice is not None else (None, None, None)
+                kind = layer_type_for(path, layer)
+                request = ImportRequest(
+                    path=str(path), layer=layer, layer_type=kind, crs=crs, x=x, y=y
+                )
         except GisdeskError as exc:
-            self.report_error(tr("无法添加图层", "Cannot add the layer"), exc.message(language()))
+            self.report_error(title, exc.message(language()))
             return None
         except Exception as exc:
             message, details = unexpected_error("add layer", exc)  # traceback to the log
-            self.report_error(tr("无法添加图层", "Cannot add the layer"), message, details)
+            self.report_error(title, message, details)
             return None
-        self.log_message(
-            tr(
-                f"已添加图层 {new.name}（{len(new)} 个要素）",
-                f"Added layer {new.name} ({len(new)} features)",
+        added: list[Layer] = []
+
+        def done(result: Result) -> None:
+            if self.project is not project:
+                return  # another project was opened meanwhile
+            new = imported_layer(result)
+            project.add_layer(new)
+            self.log_message(
+                tr(
+                    f"已添加图层 {new.name}（{len(new)} 个要素）",
+                    f"Added layer {new.name} ({len(new)} features)",
+                )
             )
-        )
-        for line in import_notes(imported):
-            self.log_message(f"  - {line}")
-        self.layer_tree.select_layer(new.name)
-        return new
+            for note in result.notes:
+                self.log_message(f"  - {note.show()}")
+            self.layer_tree.select_layer(new.name)
+            added.append(new)
+
+        # read in the worker, added here: the same request gisdesk import runs
+        task = Task(run_request, ProjectSource(project), request)
+        self.start_task(task, done, title, wait=True)
+        return added[0] if added else None
 
     # --- long work ----------------------------------------------------------------------
 

@@ -69,7 +69,7 @@ def test_lying_cpg_shows_both_readings_and_the_users_pick_wins(qtbot, tmp_path: 
     assert dialog.declared_title.text() == "指定的编码为 GBK（当前选择，将按此导入）"
     assert _first_column(dialog.preview_model)[0] == MOJIBAKE
     dialog.refresh_import()
-    assert dialog.options().encoding == "GBK"
+    assert dialog.request().encoding == "GBK"
     assert dialog.imported is not None
     assert MOJIBAKE in set(dialog.imported.data.iloc[:, 0])
     assert any("已按指定的 GBK 导入" in line for line in _lines(dialog))

@@ -63,7 +63,7 @@ def test_gbk_shapefile_without_cpg_shows_the_encoding_and_a_readable_preview(
     assert "名称" not in dialog.preview_model.headers
     assert not any("海门" in str(v) for v in dialog.preview_model.frame.to_numpy().ravel())
     dialog.refresh_import()
-    assert dialog.options().encoding == "UTF-8"
+    assert dialog.request().encoding == "UTF-8"
     dialog.encoding.setCurrentText("GBK")
     assert _column(dialog, "名称") == NAMES
     dialog.refresh_import()

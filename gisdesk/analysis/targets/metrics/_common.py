@@ -27,6 +27,7 @@ __all__ = [
     "days",
     "days_between",
     "flags",
+    "gaps_of",
     "in_window",
     "near_pairs",
     "numbers",
@@ -203,61 +204,43 @@ def share_by_town(
     meets = np.asarray(meets, dtype=bool)
     counted = np.ones(len(meets), dtype=bool) if counted is None else np.asarray(counted, bool)
     ok = meets & counted
-    bad = ~meets & counted
+    groups = [(~meets & counted, gap_zh, gap_en), *extra]
     notes = notes or {}
-    units: list[UnitValue] = []
-    for name in towns:
-        here = towns_of_features == name
+
+    def unit(unit_type: str, name: str, here: np.ndarray, missing: tuple[str, str]) -> UnitValue:
+        town = name if unit_type == UNIT_TOWN else ""
         den = int((counted & here).sum())
-        num = int((ok & here).sum())
-        note = notes.get(name, ("", ""))
         if den == 0:
-            units.append(
-                UnitValue(
-                    UNIT_TOWN,
-                    name,
-                    missing_zh=f"该镇（街道）没有{what_zh}记录",
-                    missing_en=f"no {what_en} recorded in this town",
-                    town=name,
-                )
+            return UnitValue(
+                unit_type, name, missing_zh=missing[0], missing_en=missing[1], town=town
             )
-            continue
-        units.append(
-            UnitValue(
-                UNIT_TOWN,
-                name,
-                value=pct(num, den),
-                numerator=num,
-                denominator=den,
-                note_zh=note[0],
-                note_en=note[1],
-                town=name,
-                gaps=_gaps(layer, here, [(bad, gap_zh, gap_en), *extra]),
-            )
-        )
-    den = int(counted.sum())
-    num = int(ok.sum())
-    note = notes.get(DISTRICT_ZH, ("", ""))
-    if den == 0:
-        units.append(
-            UnitValue(
-                UNIT_DISTRICT,
-                DISTRICT_ZH,
-                missing_zh=f"没有{what_zh}记录",
-                missing_en=f"no {what_en} recorded",
-            )
-        )
-        return units
-    units.append(
-        UnitValue(
-            UNIT_DISTRICT,
-            DISTRICT_ZH,
+        num = int((ok & here).sum())
+        note_zh, note_en = notes.get(name, ("", ""))
+        return UnitValue(
+            unit_type,
+            name,
             value=pct(num, den),
             numerator=num,
             denominator=den,
-            note_zh=note[0],
-            note_en=note[1],
-            gaps=_gaps(layer, np.ones(len(meets), dtype=bool), [(bad, gap_zh, gap_en), *extra]),
+            note_zh=note_zh,
+            note_en=note_en,
+            town=town,
+            gaps=_gaps(layer, here, groups),
+        )
+
+    units = [
+        unit(
+            UNIT_TOWN,
+            name,
+            towns_of_features == name,
+            (f"该镇（街道）没有{what_zh}记录", f"no {what_en} recorded in this town"),
+        )
+        for name in towns
+    ]
+    everywhere = np.ones(len(meets), dtype=bool)
+    units.append(
+        unit(
+            UNIT_DISTRICT, DISTRICT_ZH, everywhere, (f"没有{what_zh}记录", f"no {what_en} recorded")
         )
     )
     return units
@@ -266,12 +249,17 @@ def share_by_town(
 def _gaps(
     layer: str, here: np.ndarray, groups: Sequence[tuple[np.ndarray, str, str]]
 ) -> tuple[Gap, ...]:
-    out = []
-    for mask, zh, en in groups:
-        rows = positions(mask & here)
-        if rows:
-            out.append(Gap(layer, rows, zh, en))
-    return tuple(out)
+    return tuple(g for mask, zh, en in groups for g in gaps_of(layer, mask & here, zh, en))
+
+
+def gaps_of(layer: str, rows: np.ndarray | Sequence[int], zh: str, en: str) -> tuple[Gap, ...]:
+    """Return the gap of these features, or no gap when there are none.
+
+    ``rows`` is a boolean mask over the layer or row positions (kept in their order).
+    """
+    picked = np.asarray(rows)
+    found = positions(picked) if picked.dtype == bool else tuple(int(i) for i in picked)
+    return (Gap(layer, found, zh, en),) if found else ()
 
 
 def near_pairs(

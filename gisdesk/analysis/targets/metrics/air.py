@@ -13,17 +13,16 @@ from gisdesk.analysis.targets.metrics._common import (
     as_day,
     days,
     flags,
+    gaps_of,
     in_window,
     pct,
     period_window,
-    positions,
     text,
 )
 from gisdesk.analysis.targets.metrics._registry import metric
 from gisdesk.analysis.targets.result import (
     UNIT_DISTRICT,
     UNIT_STATION_ZONE,
-    Gap,
     MetricResult,
     UnitValue,
 )
@@ -145,9 +144,7 @@ def _share_unit(
         note_en=f"{len(ok)} of {len(base)} {what[1]} in the zone",
         town=town,
         unit_id=unit_id,
-        gaps=(Gap("enterprises", tuple(int(i) for i in np.sort(bad)), gap[0], gap[1]),)
-        if len(bad)
-        else (),
+        gaps=gaps_of("enterprises", np.sort(bad), *gap),
     )
 
 
@@ -287,9 +284,7 @@ def key_zone_fume_upgrades(
                 note_zh=f"{'、'.join(levels)}站点 {radius_m:g} 米内餐饮 {len(mine)} 家，"
                 f"已提标 {len(ok)} 家",
                 note_en=f"{len(ok)} of {len(mine)} outlets within {radius_m:g} m upgraded",
-                gaps=(Gap("enterprises", tuple(int(i) for i in bad), "油烟未提标", "not upgraded"),)
-                if len(bad)
-                else (),
+                gaps=gaps_of("enterprises", bad, "油烟未提标", "not upgraded"),
             )
         ]
     )
@@ -311,7 +306,6 @@ def petrol_vapour_recovery(
     """Return the number of petrol stations with stage-3 vapour recovery (AIR-8)."""
     station = text(enterprises, "kind") == kind
     done = station & flags(enterprises, "vapour_recovery_stage3")
-    rows = positions(station & ~done)
     return MetricResult(
         [
             UnitValue(
@@ -322,9 +316,9 @@ def petrol_vapour_recovery(
                 denominator=int(station.sum()),
                 note_zh=f"加油站 {int(station.sum())} 座，已改造 {int(done.sum())} 座",
                 note_en=f"{int(done.sum())} of {int(station.sum())} stations done",
-                gaps=(Gap("enterprises", rows, "未完成三次油气回收", "not yet upgraded"),)
-                if rows
-                else (),
+                gaps=gaps_of(
+                    "enterprises", station & ~done, "未完成三次油气回收", "not yet upgraded"
+                ),
             )
         ]
     )

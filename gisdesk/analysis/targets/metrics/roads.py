@@ -14,6 +14,7 @@ from gisdesk.analysis.targets.metrics._common import (
     days,
     days_between,
     flags,
+    gaps_of,
     in_window,
     near_pairs,
     numbers,
@@ -253,9 +254,7 @@ def road_deaths(
                 + (f"，按此进度全年约 {projected:.0f} 人" if elapsed < year_days else ""),
                 note_en=f"{total:.0f} deaths from 1 January to {end:%m-%d}"
                 + (f", about {projected:.0f} at this pace" if elapsed < year_days else ""),
-                gaps=(Gap("accidents", positions(here), "亡人事故", "fatal accident"),)
-                if here.any()
-                else (),
+                gaps=gaps_of("accidents", here, "亡人事故", "fatal accident"),
             )
         ]
     )
@@ -265,8 +264,7 @@ def town_gap(towns: gpd.GeoDataFrame | None, name: str, zh: str, en: str) -> tup
     """Return the town's polygon as a gap feature (when there is a towns layer)."""
     if towns is None or "name" not in towns.columns:
         return ()
-    rows = positions(text(towns, "name") == name)
-    return (Gap("towns", rows, zh, en),) if rows else ()
+    return gaps_of("towns", text(towns, "name") == name, zh, en)
 
 
 @metric(

@@ -12,9 +12,9 @@ from gisdesk.analysis.targets.metrics._common import (
     DISTRICT_ZH,
     as_day,
     days,
+    gaps_of,
     numbers,
     pct,
-    positions,
     share_by_town,
     text,
     town_names,
@@ -154,9 +154,7 @@ def sewage_districts_completed(
             denominator=len(sewage_districts),
             note_zh=f"{len(sewage_districts)} 个片区中完工 {int(done.sum())} 个",
             note_en=f"{int(done.sum())} of {len(sewage_districts)} completed",
-            gaps=(Gap("sewage_districts", positions(~done), "片区未完工", "not completed"),)
-            if (~done).any()
-            else (),
+            gaps=gaps_of("sewage_districts", ~done, "片区未完工", "not completed"),
         )
     )
     return MetricResult(units)
@@ -229,9 +227,7 @@ def sewage_households_treated(
             note_en=f"{total_t:.0f} of {total_p:.0f} households",
             missing_zh="" if total_p else "没有计划治理户数",
             missing_en="" if total_p else "no planned households",
-            gaps=(Gap("sewage_districts", positions(valid & short), "治理户数未完成", "pending"),)
-            if (valid & short).any()
-            else (),
+            gaps=gaps_of("sewage_districts", valid & short, "治理户数未完成", "pending"),
         )
     )
     return MetricResult(units)

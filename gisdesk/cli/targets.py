@@ -10,6 +10,9 @@ Exit codes: 0 done; 1 a layer the targets use has no features (the evaluation is
 printed, evaluated as if there were none, and a warning names the layers), or with
 ``--fail-on-missed`` a target is missed; 2 wrong usage; 3 a file (project, targets file,
 output) could not be read or written.
+
+The command is a form for :class:`gisdesk.tasks.targets.TargetsRequest` (the dashboard is
+the other); the evaluation runs in :func:`gisdesk.tasks.targets.run`.
 """
 
 from __future__ import annotations
@@ -21,14 +24,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gisdesk.cli.exit_codes import EXIT_IO, EXIT_MISSED, EXIT_OK, EXIT_USAGE
+from gisdesk.cli.forms import add_command, open_source, say_written
 from gisdesk.core.i18n import tr
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from gisdesk.analysis.targets import TargetEvaluation
+    from gisdesk.tasks.targets import TargetsRequest
 
-__all__ = ["add_targets_parser", "run_targets"]
+__all__ = ["add_targets_parser", "run_targets", "targets_request"]
 
 
 def _as_of(text: str) -> date:
@@ -42,8 +47,13 @@ def _as_of(text: str) -> date:
 
 def add_targets_parser(sub: Any) -> None:
     """Register ``targets`` on the main parser's subparsers."""
-    p = sub.add_parser("targets", help="规划目标评估 / evaluate plan targets")
-    p.add_argument("project", type=Path, help="项目文件 (.gpkg) / project file")
+    p = add_command(
+        sub,
+        "targets",
+        "规划目标评估 / evaluate plan targets",
+        out_help="输出文件 / output file",
+        out_required=False,
+    )
     p.add_argument(
         "--as-of",
         type=_as_of,
@@ -70,7 +80,6 @@ def add_targets_parser(sub: Any) -> None:
         default="wide",
         help="表格：目标×镇 或逐行 / table: targets by towns, or one line per unit",
     )
-    p.add_argument("--out", type=Path, default=None, help="输出文件 / output file")
     p.add_argument(
         "--fail-on-missed",
         action="store_true",
@@ -89,37 +98,31 @@ def add_targets_parser(sub: Any) -> None:
     )
 
 
+def targets_request(args: argparse.Namespace) -> TargetsRequest:
+    """Return the Request the command line describes (options left out: its defaults)."""
+    from gisdesk.tasks.targets import TargetsRequest
+
+    return TargetsRequest(
+        as_of=args.as_of, targets_file=None if args.targets is None else str(args.targets)
+    )
+
+
 def run_targets(args: argparse.Namespace, *, lang: str = "zh") -> int:
     """Evaluate the targets and print or write the result; return the exit code."""
-    from gisdesk.analysis.targets import (
-        TargetsFileError,
-        default_targets,
-        evaluate_targets,
-        history_frame,
-        load_targets,
-        project_targets,
-        record_evaluation,
-    )
-    from gisdesk.cli.commands import warn_load_problems
-    from gisdesk.io.project_store import open_project
-    from gisdesk.io.schemas import load_schemas
+    from gisdesk.analysis.targets import TargetsFileError, history_frame, record_evaluation
+    from gisdesk.tasks import run_request
 
     if args.format == "xlsx" and args.out is None:
         print(tr("xlsx 格式需要 --out 文件", "--format xlsx needs --out", lang), file=sys.stderr)
         return EXIT_USAGE
-    as_of = args.as_of or date.today()
-    project = open_project(args.project)
-    warn_load_problems(project, lang=lang)  # damaged settings or styles: said, not fatal
+    source = open_source(args.project, lang)
+    project = source.project
     try:
-        targets = (
-            load_targets(args.targets)
-            if args.targets is not None
-            else project_targets(project) or default_targets()
-        )
-    except TargetsFileError as exc:
+        result = run_request(source, targets_request(args))
+    except TargetsFileError as exc:  # the file the user named cannot be used: exit 3
         print(exc.message(lang), file=sys.stderr)
         return EXIT_IO
-    evaluation = evaluate_targets(project, targets, as_of=as_of, schemas=load_schemas())
+    evaluation: TargetEvaluation = result.extras["evaluation"]
     if args.record:
         when = datetime.now().replace(microsecond=0)
         record_evaluation(project, evaluation, when)
@@ -133,35 +136,15 @@ def run_targets(args: argparse.Namespace, *, lang: str = "zh") -> int:
         sheets = workbook_sheets(
             evaluation, history=history_frame(project), lang=lang, title=project.title
         )
-        path = write_targets_xlsx(args.out, sheets, fills=status_fills(lang))
-        print(f"{tr('已写出', 'Written', lang)} {path}")
+        say_written(write_targets_xlsx(args.out, sheets, fills=status_fills(lang)), lang)
         print(_headline(evaluation, lang))
     else:
         _emit(_table_text(evaluation, lang=lang, layout=args.layout), args.out, lang)
-    missed = evaluation.summary()["missed"]
-    if _empty_layers(project, evaluation, lang):
-        return EXIT_MISSED  # the data lacks something the targets need
-    return EXIT_MISSED if args.fail_on_missed and missed else EXIT_OK
-
-
-def _empty_layers(project: Any, evaluation: TargetEvaluation, lang: str) -> list[str]:
-    """Warn (stderr) about layers the targets use that have no features; return their names."""
-    names = sorted(
-        {n for n in evaluation.layers.values() if n in project and not len(project.layer(n))}
-    )
-    if names:
-        print(
-            tr(
-                f"警告：图层 {'、'.join(names)} 没有要素。依赖它们的目标按“一个也没有”评估"
-                "（如 0 个服务点），结果可能只说明数据未录入；请补充数据后重新评估。",
-                f"Warning: layer(s) {', '.join(names)} have no features. The targets that use "
-                "them are evaluated as if there were none (e.g. 0 service points), which may "
-                "only mean the data was never entered; add it and evaluate again.",
-                lang,
-            ),
-            file=sys.stderr,
-        )
-    return names
+    for note in result.notes:  # layers the targets use without features: the data lacks them
+        print(note.show(lang), file=sys.stderr)
+    if result.details["empty_layers"]:
+        return EXIT_MISSED
+    return EXIT_MISSED if args.fail_on_missed and not result.ok else EXIT_OK
 
 
 def _record_in_file(path: Path, evaluation: TargetEvaluation, when: datetime, lang: str) -> None:
@@ -194,7 +177,7 @@ def _emit(text: str, out: Path | None, lang: str) -> None:
         out.write_text(text + "\n", encoding="utf-8")
     except OSError as exc:
         raise ProjectError(f"无法写入 {out}：{exc}", f"Cannot write {out}: {exc}") from None
-    print(f"{tr('已写出', 'Written', lang)} {out}", file=sys.stderr)
+    say_written(out, lang, err=True)
 
 
 def _headline(evaluation: TargetEvaluation, lang: str) -> str:

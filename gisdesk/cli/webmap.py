@@ -1,29 +1,37 @@
 """``gisdesk webmap``: an interactive HTML map that opens offline.
 
-Exit codes: 0 written; 2 wrong usage or input; 3 a file could not be read or written.
+The command is a form for :class:`gisdesk.tasks.webmap.WebMapRequest` (the window's
+导出网页地图 is the other); :func:`gisdesk.tasks.webmap.run` writes the page with
+:func:`gisdesk.export.webmap.export_webmap`.
+
+Exit codes: 0 written; 2 wrong usage or input (a map above the size limits without
+``--force`` included); 3 a file could not be read or written.
 """
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gisdesk.cli.exit_codes import EXIT_OK
-from gisdesk.core.i18n import tr
+from gisdesk.cli.forms import add_command, add_layers_and_title, open_source, split_names
 
-__all__ = ["add_webmap_parser", "run_webmap"]
+if TYPE_CHECKING:
+    from gisdesk.tasks.webmap import WebMapRequest
+
+__all__ = ["add_webmap_parser", "run_webmap", "webmap_request"]
 
 
 def add_webmap_parser(sub: Any) -> None:
     """Register ``webmap`` on the main parser's subparsers."""
-    p = sub.add_parser("webmap", help="离线网页地图 / interactive HTML map that works offline")
-    p.add_argument("project", type=Path, help="项目文件 (.gpkg) / project file")
-    p.add_argument("--out", type=Path, required=True, help="输出 .html / output file")
-    p.add_argument(
-        "--layers", default=None, help="图层，逗号分隔 / layers, comma-separated (default: visible)"
+    p = add_command(
+        sub,
+        "webmap",
+        "离线网页地图 / interactive HTML map that works offline",
+        out_help="输出 .html / output file",
+        out_required=True,
     )
-    p.add_argument("--title", default=None, help="标题 / title (default: the project title)")
+    add_layers_and_title(p)
     p.add_argument(
         "--all-roads",
         action="store_true",
@@ -32,8 +40,9 @@ def add_webmap_parser(sub: Any) -> None:
     p.add_argument(
         "--simplify",
         type=float,
-        default=10.0,
-        help="线、面简化容差（米）/ simplification tolerance (m); 0 keeps every vertex",
+        default=None,
+        help="线、面简化容差（米，默认 10）/ simplification tolerance (m, default 10); "
+        "0 keeps every vertex",
     )
     p.add_argument(
         "--force",
@@ -43,53 +52,32 @@ def add_webmap_parser(sub: Any) -> None:
     )
 
 
+def webmap_request(args: argparse.Namespace) -> WebMapRequest:
+    """Return the Request the command line describes (options left out: its defaults)."""
+    from gisdesk.tasks.webmap import WebMapRequest
+
+    given = {"simplify_m": args.simplify} if args.simplify is not None else {}
+    return WebMapRequest(
+        out=str(args.out),
+        layers=split_names(args.layers),
+        title=args.title,
+        all_roads=args.all_roads,
+        force=args.force,
+        **given,
+    )
+
+
 def run_webmap(args: argparse.Namespace, *, lang: str = "zh") -> int:
     """Write the web map and return the exit code."""
-    from gisdesk.analysis._checks import check_number
-    from gisdesk.cli.commands import warn_load_problems
-    from gisdesk.core.errors import InputError, ProjectError
-    from gisdesk.export.webmap import DEFAULT_ROAD_CLASSES, export_webmap
-    from gisdesk.io.project_store import open_project
+    from functools import partial
 
-    if args.out.suffix.lower() not in (".html", ".htm"):
-        raise InputError(
-            f"网页地图须保存为 .html 文件（收到“{args.out.name}”）。",
-            f"A web map is saved as an .html file (got '{args.out.name}').",
-        )
-    check_number(
-        args.simplify,
-        what_zh="简化容差",
-        what_en="The simplification tolerance",
-        low=0.0,
-        high=1000.0,
-        unit_zh="米",
-        unit_en="m",
-    )
-    if not args.project.is_file():
-        raise ProjectError(
-            f"文件不存在：{args.project}", f"The file does not exist: {args.project}"
-        )
-    project = open_project(args.project)
-    warn_load_problems(project, lang=lang)  # damaged settings or styles: said, not fatal
-    layers = None
-    if args.layers:
-        layers = [t.strip() for t in args.layers.replace("，", ",").split(",") if t.strip()]
-    info = export_webmap(
-        project,
-        args.out,
-        layers=layers,
-        title=args.title,
-        road_classes=None if args.all_roads else DEFAULT_ROAD_CLASSES,
-        simplify_m=args.simplify,
-        force=args.force,
-    )
-    total = sum(info.layers.values())
-    size = f"{info.bytes / 1e6:.1f} MB"
-    print(
-        tr(
-            f"已写出 {info.path}（{len(info.layers)} 个图层，{total} 个要素，{size}）",
-            f"Written {info.path} ({len(info.layers)} layers, {total} features, {size})",
-            lang,
-        )
-    )
+    from gisdesk.export.webmap import export_webmap
+    from gisdesk.tasks import run_request
+
+    request = webmap_request(args)
+    request.validate()  # a wrong suffix or tolerance: usage error before opening the project
+    source = open_source(args.project, lang)
+    result = run_request(source, request, write=partial(export_webmap, source.project))
+    for note in result.notes:
+        print(note.show(lang))
     return EXIT_OK

@@ -23,6 +23,7 @@ from gisdesk.tasks import (
     service_areas,
     siting,
     targets,
+    webmap,
     zones,
 )
 from gisdesk.tasks.base import LayerSource, ProjectSource, Request, Result
@@ -87,6 +88,7 @@ TASKS: dict[str, TaskSpec] = {
         TaskSpec(imports.KIND, "导入", "Import", imports.ImportRequest, imports.run),
         TaskSpec(exports.KIND, "导出", "Export", exports.ExportRequest, exports.run),
         TaskSpec(targets.KIND, "规划目标评估", "Plan targets", targets.TargetsRequest, targets.run),
+        TaskSpec(webmap.KIND, "网页地图", "Web map", webmap.WebMapRequest, webmap.run),
     )
 }
 """The tasks by kind (the ``kind`` of their Request)."""
@@ -109,9 +111,14 @@ def run_request(
     *,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    **writers: Any,
 ) -> Result:
-    """Run a request with the task of its kind."""
-    return task_for(request.kind).run(source, request, progress, cancel)
+    """Run a request with the task of its kind.
+
+    ``writers`` are the drawing functions the output tasks take from their caller (the plate
+    task's ``draw``, the web map's ``write``: they live in ``gisdesk.export``, which uses Qt).
+    """
+    return task_for(request.kind).run(source, request, progress, cancel, **writers)
 
 
 def request_from_record(record: Mapping[str, Any]) -> Request:

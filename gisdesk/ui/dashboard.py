@@ -1,5 +1,8 @@
 """The plan-targets dashboard: targets down, the district and towns across, coloured status.
 
+The dashboard is the window's form for :class:`gisdesk.tasks.targets.TargetsRequest` (the
+``gisdesk targets`` command is the other): "评估" asks the window to run that request
+through the task registry, and the task's Result comes back to :meth:`show_result`.
 Clicking a cell selects the features that make the gap (e.g. the uncovered villages) and
 zooms the map to them. "记录本次评估" stores a dated snapshot in the project; the history tab
 lists the snapshots; both export to Excel.
@@ -36,11 +39,14 @@ from gisdesk.analysis.targets import (
     wide_frame,
 )
 from gisdesk.core.project import Project
+from gisdesk.tasks.targets import TargetsRequest
+from gisdesk.ui import plain_text
 from gisdesk.ui.history_chart import HistoryChart
 from gisdesk.ui.i18n import language, tr
 
 if TYPE_CHECKING:
     from gisdesk.analysis.targets import TargetEvaluation
+    from gisdesk.tasks import Result
 
 __all__ = ["TargetDashboard"]
 
@@ -53,7 +59,7 @@ FIXED_COLUMNS = 3  # id, title, requirement
 class TargetDashboard(QWidget):
     """The dashboard dock's widget.
 
-    Signals: ``evaluate_requested(date)`` (the window runs the evaluation in a worker),
+    Signals: ``evaluate_requested(TargetsRequest)`` (the window runs it in a worker),
     ``gap_requested(str, str)`` (target id, unit: select and zoom to the gap).
     """
 
@@ -65,6 +71,7 @@ class TargetDashboard(QWidget):
         super().__init__(parent)
         self.project: Project | None = None
         self.evaluation: TargetEvaluation | None = None
+        self.result: Result | None = None
         self.on_modified: Callable[[], None] | None = None
         self.as_of = QDateEdit(QDate.currentDate())
         self.as_of.setCalendarPopup(True)
@@ -73,14 +80,12 @@ class TargetDashboard(QWidget):
         self.department.addItem(tr("全部部门", "All departments"), "")
         self.department.currentIndexChanged.connect(lambda _i: self._fill())
         self.evaluate_button = QPushButton(tr("评估", "Evaluate"))
-        self.evaluate_button.clicked.connect(
-            lambda: self.evaluate_requested.emit(self.as_of.date().toPython())
-        )
+        self.evaluate_button.clicked.connect(lambda: self.evaluate_requested.emit(self.request()))
         self.record_button = QPushButton(tr("记录本次评估", "Record evaluation"))
         self.record_button.clicked.connect(self.record)
         self.export_button = QPushButton(tr("导出 Excel…", "Export Excel…"))
         self.export_button.clicked.connect(self._ask_export)
-        self.summary = QLabel(tr("尚未评估", "Not evaluated yet"))
+        self.summary = plain_text.plain_label(tr("尚未评估", "Not evaluated yet"))
         self.table = QTableWidget()
         self.table.setObjectName("targets_table")
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -119,12 +124,26 @@ class TargetDashboard(QWidget):
         """Show a project's targets (cleared until evaluated)."""
         self.project = project
         self.evaluation = None
+        self.result = None
         self.table.clear()
         self.table.setRowCount(0)
         self.summary.setText(tr("尚未评估", "Not evaluated yet"))
         self.record_button.setEnabled(False)
         self.export_button.setEnabled(False)
         self._fill_history()
+
+    def request(self, as_of: dt.date | None = None) -> TargetsRequest:
+        """Return the Request the dashboard describes (the date shown, or ``as_of``)."""
+        day = as_of if as_of is not None else self.as_of.date().toPython()
+        return TargetsRequest(as_of=day)  # type: ignore[arg-type]
+
+    def show_result(self, result: Result) -> None:
+        """Show a targets task's Result: its evaluation, tally and notes."""
+        self.result = result
+        self.show_evaluation(result.extras["evaluation"])
+        notes = [note.show(language()) for note in result.notes]
+        if notes:
+            self.summary.setText("\n".join([self.summary.text(), *notes]))
 
     def show_evaluation(self, evaluation: TargetEvaluation) -> None:
         """Show an evaluation's statuses."""

@@ -1023,22 +1023,29 @@ class MainWindow(QMainWindow):
         ``gisdesk webmap`` and offers to write it anyway (``force``).
         """
         from gisdesk.export.webmap import WebMapTooLargeError, export_webmap
+        from gisdesk.tasks import ProjectSource, run_request
+        from gisdesk.tasks.webmap import WebMapRequest
 
         if self.project is None or refuse_project_output(self, self.project, path):
             return
         project = self.project
-        layers = [layer.name for layer in project if layer.visible]
+        request = WebMapRequest(
+            out=str(path),
+            layers=tuple(layer.name for layer in project if layer.visible),
+            title=project.title,
+            force=force,
+        )
+        write = partial(export_webmap, project)
 
         def run(**hooks: Any) -> object:
             try:
-                return export_webmap(
-                    project, path, layers=layers, title=project.title, force=force, **hooks
-                )
+                return run_request(ProjectSource(project), request, write=write, **hooks)
             except WebMapTooLargeError as exc:
                 return exc  # asked about in the GUI thread, in done()
 
         def done(result: object) -> None:
             if not isinstance(result, WebMapTooLargeError):
+                self.webmap_result = result  # the task's Result: layers, features, size
                 self.log_message(tr(f"已导出网页地图 {path}", f"Web map written to {path}"))
                 return
             message = result.message(language())
@@ -1061,21 +1068,26 @@ class MainWindow(QMainWindow):
         self._mark_modified()
 
     def evaluate_targets(self, as_of: object, *, wait: bool = False) -> None:
-        """Evaluate the plan targets as of a date in a worker and show them."""
-        from gisdesk.analysis.targets import evaluate_targets
+        """Run the dashboard's TargetsRequest (or one for a date) in a worker and show it."""
+        from gisdesk.tasks import ProjectSource, run_request
+        from gisdesk.tasks.targets import TargetsRequest
 
         if self.project is None:
             return
         project = self.project
+        if isinstance(as_of, TargetsRequest):
+            request = as_of
+        else:
+            request = self.dashboard.request(as_of)  # type: ignore[arg-type]
 
-        def done(evaluation: object) -> None:
+        def done(result: object) -> None:
             if self.project is project:
-                self.dashboard.show_evaluation(evaluation)  # type: ignore[arg-type]
+                self.dashboard.show_result(result)  # type: ignore[arg-type]
                 self.docks["targets"].show()
                 self.docks["targets"].raise_()
 
         self.start_task(
-            Task(evaluate_targets, project, as_of=as_of),
+            Task(run_request, ProjectSource(project), request),
             done,
             tr("目标评估", "Evaluating targets"),
             wait=wait,

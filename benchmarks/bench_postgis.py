@@ -46,7 +46,8 @@ sys.path.insert(0, str(ROOT))
 from gisdesk.core.layer import Layer  # noqa: E402
 from gisdesk.core.schema import coerce_to_schema  # noqa: E402
 from gisdesk.io.postgis.profiles import ConnectionProfile, connect  # noqa: E402
-from gisdesk.io.postgis.tables import publish_layer, read_layer  # noqa: E402
+from gisdesk.io.postgis.publish import publish_layer  # noqa: E402
+from gisdesk.io.postgis.tables import read_layer  # noqa: E402
 from gisdesk.io.schemas import load_schemas  # noqa: E402
 
 

@@ -21,14 +21,9 @@ from gisdesk.core.editing import GEOMETRY, Editor, EditTransaction, FeatureChang
 from gisdesk.core.errors import ConflictError, InputError
 from gisdesk.core.project import Project
 from gisdesk.io.postgis.profiles import check_connection, connect
+from gisdesk.io.postgis.publish import publish_layer
 from gisdesk.io.postgis.store import EditNotSavedError, PermissionDeniedError, PostgisEditStore
-from gisdesk.io.postgis.tables import (
-    layer_name_for,
-    list_layers,
-    open_layer,
-    publish_layer,
-    read_layer,
-)
+from gisdesk.io.postgis.tables import layer_name_for, list_layers, open_layer, read_layer
 from tests.integration.conftest import (
     SERVER_MISSING,
     SKIP_REASON,

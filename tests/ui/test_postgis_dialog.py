@@ -11,8 +11,8 @@ from shapely.geometry import LineString
 from gisdesk.core.editing import GEOMETRY, Editor
 from gisdesk.core.project import Project
 from gisdesk.io.postgis.profiles import ConnectionProfile, connect, save_profiles
+from gisdesk.io.postgis.publish import publish_layer
 from gisdesk.io.postgis.store import PostgisEditStore
-from gisdesk.io.postgis.tables import publish_layer
 from gisdesk.ui.postgis_dialog import PostgisDialog
 from tests.integration.conftest import (
     SERVER_MISSING,

@@ -12,7 +12,8 @@ from shapely.geometry import LineString
 
 from gisdesk.core.crs import STORAGE_CRS
 from gisdesk.io.postgis.profiles import connect
-from gisdesk.io.postgis.tables import TableInfo, publish_layer, row_count
+from gisdesk.io.postgis.publish import publish_layer
+from gisdesk.io.postgis.tables import TableInfo, row_count
 from tests.integration.conftest import (
     SERVER_MISSING,
     SKIP_REASON,

@@ -1,8 +1,12 @@
 """The 事故多发路段 (accident black spots) menu of the window and what its commands do.
 
 :func:`install_blackspots` adds a submenu under 分析 (Analysis) through the window's action
-registry: import accident records, screen, the candidates table, the segment file (history)
-and status changes. :class:`BlackspotsController` holds the docks and the last screening.
+registry: import accident records, screen, the camera-gap check, the candidates table, the
+segment file (history) and status changes. :class:`BlackspotsController` holds the docks and
+the last screening. The screening and the camera-gap check run their tasks' Requests
+(:mod:`gisdesk.tasks.blackspots`, :mod:`gisdesk.tasks.camera_gaps`) through the task
+registry in a worker, on copies of the layers they read; a re-run replaces the layer of the
+earlier run.
 """
 
 from __future__ import annotations
@@ -14,15 +18,14 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QDockWidget, QWidget
 
-from gisdesk.analysis.blackspots.listing import (
-    SEGMENTS,
-    screening_settings,
-    store_screening_settings,
-)
-from gisdesk.analysis.blackspots.screening import ScreeningResult
+from gisdesk.analysis.blackspots.listing import SEGMENTS
 from gisdesk.core.editing import EditTransaction
 from gisdesk.core.layer import Layer
+from gisdesk.core.project import Project
+from gisdesk.tasks.blackspots import ScreeningRequest, last_screening, remember_screening
+from gisdesk.tasks.camera_gaps import GAPS_LAYER, CameraGapsRequest
 from gisdesk.ui.actions import ActionSpec
+from gisdesk.ui.analysis_dialogs import AnalysisResult, place_layers, run_analysis
 from gisdesk.ui.blackspots_import import AccidentImportWizard
 from gisdesk.ui.blackspots_lifecycle import (
     SegmentHistoryPanel,
@@ -30,21 +33,15 @@ from gisdesk.ui.blackspots_lifecycle import (
     list_candidate,
     store_blackspot_settings,
 )
-from gisdesk.ui.blackspots_screening import (
-    CANDIDATES_LAYER,
-    CandidatesPanel,
-    ScreeningDialog,
-    ScreeningRequest,
-    candidates_layer,
-    listed_overlaps,
-    run_screening,
-    screening_inputs,
-)
+from gisdesk.ui.blackspots_screening import CANDIDATES_LAYER, CandidatesPanel, ScreeningDialog
+from gisdesk.ui.camera_gaps_dialog import CameraGapsDialog
 from gisdesk.ui.i18n import tr
 from gisdesk.ui.window_api import window_widget
 from gisdesk.ui.workers import Task
 
 if TYPE_CHECKING:
+    from gisdesk.analysis.blackspots.screening import ScreeningResult
+    from gisdesk.tasks.base import Request
     from gisdesk.ui.window_api import WindowApi
 
 __all__ = ["BlackspotsController", "install_blackspots"]
@@ -61,7 +58,7 @@ class BlackspotsController(QObject):
     def __init__(self, window: WindowApi) -> None:
         super().__init__(window_widget(window))
         self.window = window
-        self.result: ScreeningResult | None = None
+        self.result: AnalysisResult | None = None  # the last screening
         self.request: ScreeningRequest | None = None
         self.candidates_panel = CandidatesPanel(window_widget(window))
         self.candidates_panel.list_requested.connect(self.ask_list)
@@ -109,6 +106,13 @@ class BlackspotsController(QObject):
                 "Change segment status…",
                 "blackspots",
                 self.ask_status,
+            ),
+            ActionSpec(
+                "bs_cameras",
+                "监控卡口间距检查…",
+                "Check camera spacing…",
+                "blackspots",
+                self.ask_camera_gaps,
             ),
         ]
         for spec in specs:
@@ -189,8 +193,13 @@ class BlackspotsController(QObject):
         """The screening last run on this project (from its settings)."""
         if self.window.project is None:
             return None
-        stored = screening_settings(self.window.project)
-        return ScreeningRequest.from_dict(stored) if stored is not None else None
+        return last_screening(self.window.project)
+
+    @property
+    def screening(self) -> ScreeningResult | None:
+        """The engine's outcome of the last screening (threshold, windows, accidents)."""
+        found = self.result.result if self.result is not None else None
+        return found.extras.get("screening") if found is not None else None
 
     def ask_screening(self) -> None:
         """Ask for the screening parameters and run it."""
@@ -205,39 +214,63 @@ class BlackspotsController(QObject):
 
     def run_screening(self, request: ScreeningRequest, *, wait: bool = False) -> None:
         """Screen in a worker (progress and cancel in the status bar); show the candidates."""
+        self.request = request
+        self._run(request, self.show_result, tr("事故多发路段筛查", "Black-spot screening"), wait)
+
+    def _run(self, request: Request, show: Any, label: str, wait: bool) -> None:
+        """Run a Request's task in a worker on copies of its layers; ``show`` its result."""
         project = self.window.project
         if project is None:
             return
-        self.request = request
-        accidents, roads, towns = screening_inputs(project, request)
+        copies = Project(title=project.title)
+        for name in [*request.sources(), SEGMENTS]:  # the worker reads only these copies
+            if name in project and name not in copies:
+                own = project.layer(name)
+                copies.add_layer(Layer(name, own.data.copy(), schema=own.schema, title=own.title))
 
-        def done(result: ScreeningResult) -> None:
+        def done(result: AnalysisResult) -> None:
             if self.window.project is project:
-                self.show_result(result)
+                show(result)
 
-        self.window.start_task(
-            Task(run_screening, accidents, roads, towns, request),
-            done,
-            tr("事故多发路段筛查", "Black-spot screening"),
-            wait=wait,
-        )
+        self.window.start_task(Task(run_analysis, copies, request), done, label, wait=wait)
 
-    def show_result(self, result: ScreeningResult) -> None:
-        """Show candidates in the table and on the map; remember the parameters."""
+    def _place(self, result: AnalysisResult, name: str) -> None:
+        """Add a result's layers (replacing the earlier run's) and list its summary."""
         project = self.window.project
         assert project is not None
+        place_layers(project, result.layers, {name})
+        self.window.show_summary(result)
+        for note in result.notes:
+            self.window.log_message(note)
+
+    def show_result(self, result: AnalysisResult) -> None:
+        """Show candidates in the table and on the map; remember the parameters."""
+        project = self.window.project
+        assert project is not None and result.result is not None
         self.result = result
-        segments = project.layer(SEGMENTS).data if SEGMENTS in project else None
-        listed = listed_overlaps(result.candidates, segments)
-        if CANDIDATES_LAYER in project:
-            project.remove_layer(CANDIDATES_LAYER)
-        project.add_layer(candidates_layer(result, listed))
-        self.candidates_panel.show_result(result, listed)
+        self._place(result, CANDIDATES_LAYER)
+        candidates = result.result.layer("candidates")
+        self.candidates_panel.show_candidates(candidates, result.result.notes[0].show())
         self._raise(self.candidates_dock)
         if self.request is not None:
-            store_screening_settings(project, self.request.to_dict())
+            remember_screening(project, self.request)
             store_blackspot_settings(self.window)
-        self.window.log_message(self.candidates_panel.summary.text())
+
+    # --- camera gaps -------------------------------------------------------------------
+
+    def ask_camera_gaps(self) -> None:
+        """Ask for the camera-gap check's inputs and run it."""
+        if self.window.project is None:
+            return
+        dialog = CameraGapsDialog(self.window.project, window_widget(self.window))
+        if dialog.exec():
+            self.run_camera_gaps(dialog.request())
+        dialog.deleteLater()
+
+    def run_camera_gaps(self, request: CameraGapsRequest, *, wait: bool = False) -> None:
+        """Measure the camera gaps in a worker; add the gaps layer and list the summary."""
+        label = tr("监控卡口间距检查", "Camera spacing check")
+        self._run(request, lambda result: self._place(result, GAPS_LAYER), label, wait)
 
     def zoom_to_candidate(self, row: int) -> None:
         """Select a candidate on the map and zoom to it."""
@@ -257,12 +290,11 @@ class BlackspotsController(QObject):
         self, row: int, values: dict[str, Any] | None = None, *, ask: Any = None
     ) -> int | None:
         """List the candidate at ``row``; return the new segment's feature id."""
-        result, project = self.result, self.window.project
-        if result is None or project is None:
+        found, request, project = self.screening, self.request, self.window.project
+        if found is None or request is None or project is None:
             return None
-        candidate = result.candidates.iloc[[row]]
+        candidate = found.candidates.iloc[[row]]
         c: Any = candidate.iloc[0]
-        settings: dict[str, Any] = dict(result.settings)
         origin = {
             "candidate_id": str(c["candidate_id"]),
             "rank": int(c["rank"]),
@@ -270,9 +302,9 @@ class BlackspotsController(QObject):
             "deaths": int(c["deaths"]),
             "injuries": int(c["injuries"]),
             "equivalent": float(c["equivalent"]),
-            "window_m": float(settings["window_m"]),
-            "step_m": float(settings["step_m"]),
-            "min_count": int(result.min_count),
+            "window_m": float(request.window_m),
+            "step_m": float(request.step_m),
+            "min_count": int(found.min_count),
             "screened_on": dt.date.today().isoformat(),
         }
         fid = list_candidate(self.window, candidate, values, origin=origin, ask=ask)

@@ -57,7 +57,6 @@ from gisdesk.analysis.blackspots.listing import (
     listing_origin,
     record_listing_origin,
     record_status_note,
-    screening_settings,
     status_changes,
     status_label,
     status_notes,
@@ -67,6 +66,7 @@ from gisdesk.core.errors import GisdeskError, InputError
 from gisdesk.core.layer import Layer
 from gisdesk.core.project import Project
 from gisdesk.core.values import plain_value
+from gisdesk.tasks.blackspots import last_screening
 from gisdesk.ui import plain_text
 from gisdesk.ui.feature_history import local_time
 from gisdesk.ui.i18n import language, tr
@@ -674,8 +674,8 @@ class SegmentHistoryPanel(QWidget):
 
     def before_after(self, project: Project, layer: Layer, fid: int) -> pd.Series | None:
         """The before/after counts of the segment (None without an accidents layer)."""
-        screening = screening_settings(project) or {}
-        name = screening.get("accidents")
+        screened = last_screening(project)
+        name = screened.accidents if screened is not None else None
         name = name if name in project else ("accidents" if "accidents" in project else None)
         if name is None:
             return None

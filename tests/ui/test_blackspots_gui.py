@@ -406,3 +406,39 @@ def test_wizard_reads_the_chosen_sheet_of_a_workbook(window, tmp_path):
     wizard = window.blackspots.open_import_wizard(csv)
     assert wizard.file_page.sheet.count() == 0 and not wizard.file_page.sheet.isEnabled()
     wizard.close()
+
+
+def test_rerunning_leaves_one_labelled_result(window):
+    """Screening and the camera-gap check run their Requests; a re-run replaces the layer."""
+    from gisdesk.tasks.blackspots import ScreeningRequest, last_screening
+    from gisdesk.ui.camera_gaps_dialog import CameraGapsDialog
+
+    controller, p = window.blackspots, window.project
+    for window_m in (500.0, 400.0):
+        controller.run_screening(ScreeningRequest(window_m=window_m), wait=True)
+    names = [layer.name for layer in p.layers]
+    assert names.count(CANDIDATES_LAYER) == 1
+    cand = p.layer(CANDIDATES_LAYER)
+    assert cand.metadata.field_labels["from_km"] == ("起点桩号（千米）", "From stake (km)")
+    assert cand.metadata.field_labels["rank"][0] == "排名"
+    assert last_screening(p) == ScreeningRequest(window_m=400.0)
+    panel = controller.candidates_panel
+    assert panel.model.headers[:4] == ["排名", "路段", "镇（街道）", "事故数"]
+    assert "长度（千米）" in panel.model.headers and "窗口 400 米" in panel.summary.text()
+    head = window.results.topLevelItem(0)
+    assert head.text(0) == "事故多发路段筛查"
+    assert head.child(0).child(0).text(0) == "候选路段数"
+
+    dialog = CameraGapsDialog(p, window)
+    dialog.max_gap_km.setValue(8)
+    request = dialog.request()
+    dialog.deleteLater()
+    for _ in range(2):
+        controller.run_camera_gaps(request, wait=True)
+    assert [layer.name for layer in p.layers].count("camera_gaps") == 1
+    gaps = p.layer("camera_gaps")
+    assert gaps.title == "监控卡口间距（上限 8 千米）"
+    assert gaps.metadata.field_labels["gap_km"][0] == "间距（千米）"
+    assert int(gaps.data["over"].sum()) > 0
+    titles = [a.text() for a in window.registry.menus["blackspots"].actions() if a.text()]
+    assert "监控卡口间距检查…" in titles

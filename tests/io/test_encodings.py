@@ -18,12 +18,12 @@ from gisdesk.core.layer import Layer
 from gisdesk.core.project import Project
 from gisdesk.io.encodings import (
     TextSample,
-    _character_classes,
     detect_dbf_encoding,
     shapefile_encoding,
     weigh_encodings,
 )
 from gisdesk.io.tables import read_table, text_table_encoding
+from gisdesk.io.text_likelihood import _character_classes
 from gisdesk.io.vector_import import import_vector
 
 NAMES = ["海门街道", "三星镇", "常乐镇"]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from gisdesk.analysis.blackspots.cameras import ALL_KINDS, DEFAULT_MAX_GAP_KM, KINDS
+from gisdesk.core.errors import InputError
 from gisdesk.core.style import LayerStyle, StyleClass, Symbol
 from gisdesk.tasks.base import (
     Column,
@@ -71,19 +72,11 @@ class CameraGapsRequest:
 
     def validate(self) -> None:
         """Raise an InputError (Chinese and English) for a limit out of range."""
-        from gisdesk.analysis._checks import check_number
-        from gisdesk.analysis.blackspots.cameras import MAX_GAP_KM
+        from gisdesk.analysis.blackspots.cameras import check_max_gap
 
-        check_number(
-            self.max_gap_km,
-            what_zh="最大间距",
-            what_en="The longest allowed gap",
-            low=0.0,
-            high=MAX_GAP_KM,
-            unit_zh="千米",
-            unit_en="km",
-            low_open=True,
-        )
+        if not self.cameras or not self.roads:
+            raise InputError("请选择监控卡口图层和道路图层。", "Choose the camera and road layers.")
+        check_max_gap(self.max_gap_km)
 
     def sources(self) -> list[str]:
         """Return the layers the check reads."""

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from gisdesk.analysis.blackspots.screening import DEFAULT_QUALITIES
 from gisdesk.core.errors import GisdeskError
 from gisdesk.core.project import Project
-from gisdesk.tasks.base import ResultLayer
+from gisdesk.tasks.base import Request, ResultLayer
 from gisdesk.tasks.blackspots import CANDIDATES_LAYER, ScreeningRequest
 from gisdesk.ui.i18n import language, tr
 from gisdesk.ui.import_dialog import FrameModel
@@ -74,6 +74,34 @@ def layer_combo(project: Project, kind: str, geometry: str, *, optional: bool = 
     if index >= 0:
         combo.setCurrentIndex(index)
     return combo
+
+
+def add_footer(dialog: QDialog, form: QFormLayout, ok_text: str) -> QLabel:
+    """Add the error line and the OK / Cancel buttons to a request's form; return the line."""
+    error = QLabel("")
+    error.setObjectName("dialog_error")
+    error.setStyleSheet("color: #b2182b;")
+    error.setWordWrap(True)
+    form.addRow(error)
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+    )
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
+    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("取消", "Cancel"))
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    form.addRow(buttons)
+    return error
+
+
+def refuses(error: QLabel, request: Request) -> bool:
+    """Say on the form why the Request's own checks refuse it; return whether they do."""
+    try:
+        request.validate()
+    except GisdeskError as exc:
+        error.setText(exc.message(language()))
+        return True
+    return False
 
 
 class ScreeningDialog(QDialog):
@@ -200,19 +228,7 @@ class ScreeningDialog(QDialog):
         note.setWordWrap(True)
         note.setStyleSheet("color: #555;")
         form.addRow(note)
-        self.error = QLabel("")
-        self.error.setObjectName("dialog_error")
-        self.error.setStyleSheet("color: #b2182b;")
-        self.error.setWordWrap(True)
-        form.addRow(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("开始筛查", "Screen"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("取消", "Cancel"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        self.error = add_footer(self, form, tr("开始筛查", "Screen"))
         self.auto_threshold.toggled.connect(self._threshold_mode)
         self._threshold_mode(self.auto_threshold.isChecked())
 
@@ -267,12 +283,8 @@ class ScreeningDialog(QDialog):
 
     def accept(self) -> None:
         """Refuse impossible parameters on the dialog itself (the Request's own checks)."""
-        try:
-            self.request().validate()
-        except GisdeskError as exc:
-            self.error.setText(exc.message(language()))
-            return
-        super().accept()
+        if not refuses(self.error, self.request()):
+            super().accept()
 
 
 class CandidatesPanel(QWidget):

@@ -8,22 +8,13 @@ from its options; the window runs it through the task registry
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QDialog,
-    QDialogButtonBox,
-    QDoubleSpinBox,
-    QFormLayout,
-    QLabel,
-    QWidget,
-)
+from PySide6.QtWidgets import QCheckBox, QDialog, QDoubleSpinBox, QFormLayout, QWidget
 
 from gisdesk.analysis.blackspots.cameras import MAX_GAP_KM
-from gisdesk.core.errors import GisdeskError
 from gisdesk.core.project import Project
 from gisdesk.tasks.camera_gaps import CameraGapsRequest
-from gisdesk.ui.blackspots_screening import layer_combo
-from gisdesk.ui.i18n import language, tr
+from gisdesk.ui.blackspots_screening import add_footer, layer_combo, refuses
+from gisdesk.ui.i18n import tr
 
 __all__ = ["CameraGapsDialog"]
 
@@ -53,19 +44,7 @@ class CameraGapsDialog(QDialog):
         form.addRow(tr("道路图层（带桩号）", "Roads (with stakes)"), self.roads)
         form.addRow(tr("最大间距", "Longest allowed gap"), self.max_gap_km)
         form.addRow("", self.include_ends)
-        self.error = QLabel("")
-        self.error.setObjectName("dialog_error")
-        self.error.setStyleSheet("color: #b2182b;")
-        self.error.setWordWrap(True)
-        form.addRow(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("开始检查", "Check"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("取消", "Cancel"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        self.error = add_footer(self, form, tr("开始检查", "Check"))
 
     def request(self) -> CameraGapsRequest:
         """Return the Request the dialog describes."""
@@ -78,14 +57,5 @@ class CameraGapsDialog(QDialog):
 
     def accept(self) -> None:
         """Refuse a request the task would refuse, with its message."""
-        request = self.request()
-        try:
-            if not request.cameras or not request.roads:
-                raise GisdeskError(
-                    "请选择监控卡口图层和道路图层。", "Choose the camera and road layers."
-                )
-            request.validate()
-        except GisdeskError as exc:
-            self.error.setText(exc.message(language()))
-            return
-        super().accept()
+        if not refuses(self.error, self.request()):
+            super().accept()

@@ -225,6 +225,7 @@ def test_road_ends_count_only_when_asked(project):
         (ScreeningRequest(date_from="2022-06-01", date_to="2022-01-01"), "晚于", "after it ends"),
         (ScreeningRequest(raster_cell_m=-5), "栅格单元", "raster cell"),
         (ScreeningRequest(accidents=""), "事故图层", "accident"),
+        (CameraGapsRequest(cameras=""), "监控卡口图层", "camera and road layers"),
         (CameraGapsRequest(max_gap_km=0), "最大间距", "longest allowed gap"),
         (CameraGapsRequest(max_gap_km=math.inf), "最大间距", "longest allowed gap"),
         (CameraGapsRequest(max_gap_km=500), "最大间距", "longest allowed gap"),
@@ -251,13 +252,19 @@ def test_bad_values_are_refused_by_the_cli_before_reading(tmp_path, capsys):
 
 def test_the_dialogs_refuse_what_the_request_refuses(project):
     dialog = ScreeningDialog(project)
+    gaps = CameraGapsDialog(project)
     try:
         _period(dialog, "2022-06-01", "2022-01-01")
         dialog.accept()
         assert dialog.result() != dialog.DialogCode.Accepted
         assert "晚于" in dialog.error.text()
+        gaps.cameras.clear()  # a project without point layers
+        gaps.accept()
+        assert gaps.result() != gaps.DialogCode.Accepted
+        assert "监控卡口图层" in gaps.error.text()
     finally:
         dialog.deleteLater()
+        gaps.deleteLater()
 
 
 def test_records_round_trip_and_the_settings_keep_the_last_screening(project):

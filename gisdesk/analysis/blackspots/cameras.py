@@ -29,6 +29,7 @@ __all__ = [
     "KINDS",
     "TRUNK_CLASSES",
     "camera_gaps",
+    "check_max_gap",
     "persuasion_coverage",
     "video_coverage",
 ]
@@ -46,6 +47,20 @@ DEFAULT_MAX_GAP_KM = 10.0
 """ROAD-6's longest allowed gap between consecutive devices (km)."""
 MAX_GAP_KM = 200.0
 """Longest gap limit accepted (the district's longest trunk road is well under 200 km)."""
+
+
+def check_max_gap(max_gap_km: float) -> float:
+    """Return the longest allowed gap if it is above 0 and at most :data:`MAX_GAP_KM`."""
+    return check_number(
+        max_gap_km,
+        what_zh="最大间距",
+        what_en="The longest allowed gap",
+        low=0.0,
+        high=MAX_GAP_KM,
+        unit_zh="千米",
+        unit_en="km",
+        low_open=True,
+    )
 
 
 def camera_gaps(
@@ -81,16 +96,7 @@ def camera_gaps(
         ``from_km``, ``to_km``, ``gap_km``, ``at_end`` and ``exceeds``, sorted by road,
         kind and stake.
     """
-    check_number(
-        max_gap_km,
-        what_zh="最大间距",
-        what_en="The longest allowed gap",
-        low=0.0,
-        high=MAX_GAP_KM,
-        unit_zh="千米",
-        unit_en="km",
-        low_open=True,
-    )
+    check_max_gap(max_gap_km)
     check_number(
         snap_m,
         what_zh="投影距离",

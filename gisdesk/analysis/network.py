@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,9 +26,9 @@ import pandas as pd
 import shapely
 from scipy import sparse
 from scipy.sparse import csgraph
-from scipy.spatial import cKDTree
 
 from gisdesk.analysis._checks import check_geometry, joint_metric_crs, to_crs_checked
+from gisdesk.analysis.segment_index import PointGrid, SegmentIndex
 from gisdesk.analysis.speeds import ModeSpeeds, edge_speeds, mode_speeds
 from gisdesk.core.errors import InputError
 from gisdesk.core.progress import CancelToken, ProgressCallback, check_cancel, report
@@ -49,7 +48,6 @@ __all__ = [
 ]
 
 _CACHE_SIZE = 4
-_RINGS = 8  # rings of cells searched around a point before the k-d tree takes over
 _CACHE: OrderedDict[str, RoadNetwork] = OrderedDict()
 _ATTRIBUTES = ("class", "oneway", "speed_kmh", "level")
 
@@ -202,200 +200,9 @@ class RoadNetwork:
     def segment_index(self) -> SegmentIndex:
         """Return the straight segments of every edge with a k-d tree of points along them."""
         if self._segments is None:
-            self._segments = SegmentIndex.build(self)
+            xy, _, _, ptr = self.vertices()
+            self._segments = SegmentIndex.build(xy, ptr)
         return self._segments
-
-
-@dataclass(frozen=True)
-class PointGrid:
-    """Points bucketed in square cells (searched ring by ring in ``segment_search``).
-
-    Cell (i, j) covers ``origin + size * ([i, i + 1) x [j, j + 1))``, key ``i * n_rows + j``;
-    ``border`` empty cells surround the points, so offsets up to it never wrap a row.
-    """
-
-    origin: np.ndarray
-    size: float
-    n_rows: int
-    border: int
-    cell_key: np.ndarray
-    cell_start: np.ndarray
-    order: np.ndarray
-
-    @classmethod
-    def build(cls, xy: np.ndarray, size: float, *, border: int = 1) -> PointGrid:
-        """Bucket (n, 2) points (at least one) in cells of ``size``."""
-        origin = np.array([xy[:, 0].min(), xy[:, 1].min()]) - border * size
-        ci = np.floor((xy[:, 0] - origin[0]) / size).astype(np.int64)
-        cj = np.floor((xy[:, 1] - origin[1]) / size).astype(np.int64)
-        n_rows = int(cj.max()) + border + 1
-        key = ci * n_rows + cj
-        order = np.argsort(key, kind="stable")
-        cell_key, cell_start = np.unique(key[order], return_index=True)
-        return cls(
-            origin, size, n_rows, border, cell_key, np.append(cell_start, order.shape[0]), order
-        )
-
-
-def _sample_grid(samples: np.ndarray, spacing: float) -> PointGrid:
-    """Bucket the samples in cells of a few samples each (at least ``spacing`` wide)."""
-    size = spacing
-    grid = PointGrid.build(samples, size, border=_RINGS)
-    for _ in range(3):  # dense short segments (city streets): fewer, larger cells
-        if samples.shape[0] >= 2 * grid.cell_key.shape[0]:
-            break
-        size *= 2.0
-        grid = PointGrid.build(samples, size, border=_RINGS)
-    return grid
-
-
-@dataclass(frozen=True)
-class SegmentIndex:
-    """Every straight segment of the edges, with sample points along them bucketed in square
-    cells and in a k-d tree: the segments near a point are those with a sample near it.
-
-    Attributes
-    ----------
-    start, delta
-        Segment start (x, y) and end - start, as columns.
-    len2
-        Squared segment length.
-    edge
-        Edge of each segment.
-    spacing
-        Every point of a segment is within ``spacing / 2`` of one of its samples (metres).
-    sample_segment
-        Segment of each sample.
-    tree
-        k-d tree of the samples.
-    grid
-        The samples in cells.
-    """
-
-    start: tuple[np.ndarray, np.ndarray]
-    delta: tuple[np.ndarray, np.ndarray]
-    len2: np.ndarray
-    edge: np.ndarray
-    spacing: float
-    sample_segment: np.ndarray
-    tree: cKDTree
-    grid: PointGrid
-
-    @classmethod
-    def build(cls, network: RoadNetwork) -> SegmentIndex:
-        """Build the index of a network's edges."""
-        xy, _, _, ptr = network.vertices()
-        counts = np.diff(ptr)
-        first = np.ones(xy.shape[0], dtype=bool)
-        first[ptr[1:] - 1] = False  # the last vertex of each edge starts no segment
-        rows = np.flatnonzero(first)
-        start = xy[rows]
-        delta = xy[rows + 1] - start
-        edge = np.repeat(np.arange(network.n_edges), counts - 1)
-        length = np.hypot(delta[:, 0], delta[:, 1])
-        # Samples are the midpoints of pieces of at most ``spacing``: a point of a segment
-        # is within spacing / 2 of one of its samples. Most segments get a single sample.
-        spacing = float(max(np.median(length) * 1.05, 1e-3)) if length.size else 1.0
-        steps = np.maximum(1, np.ceil(length / spacing)).astype(np.int64)
-        seg = np.repeat(np.arange(rows.shape[0]), steps)
-        j = np.arange(seg.shape[0]) - np.repeat(np.cumsum(steps) - steps, steps)
-        frac = (j + 0.5) / steps[seg]
-        samples = start[seg] + delta[seg] * frac[:, None]
-        if not samples.shape[0]:
-            samples = np.zeros((1, 2))
-            seg = np.zeros(1, dtype=np.int64)
-        return cls(
-            (np.ascontiguousarray(start[:, 0]), np.ascontiguousarray(start[:, 1])),
-            (np.ascontiguousarray(delta[:, 0]), np.ascontiguousarray(delta[:, 1])),
-            delta[:, 0] ** 2 + delta[:, 1] ** 2,
-            edge,
-            spacing,
-            seg,
-            cKDTree(samples),
-            _sample_grid(samples, spacing),
-        )
-
-    def distance(self, x: np.ndarray, y: np.ndarray, segment: np.ndarray) -> np.ndarray:
-        """Return the distance from each point (x, y) to its paired segment."""
-        # 1-d columns throughout: numpy is several times slower on (n, 2) rows.
-        rx = x - self.start[0][segment]
-        ry = y - self.start[1][segment]
-        dx = self.delta[0][segment]
-        dy = self.delta[1][segment]
-        len2 = self.len2[segment]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            t = np.clip((rx * dx + ry * dy) / len2, 0.0, 1.0)
-        t[~(len2 > 0)] = 0.0
-        ox = rx - dx * t
-        oy = ry - dy * t
-        return np.asarray(np.sqrt(ox * ox + oy * oy), dtype=np.float64)
-
-    def candidates(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return (point, edge) pairs that include every point's nearest edges.
-
-        The pairs are every edge whose segment distance is within rounding of the smallest
-        one; the caller measures those few exactly. Every segment within distance D of a
-        point has a sample within D + spacing / 2 of it; the nearest segment is no farther
-        than any segment found, so the search stops once that radius is covered.
-        """
-        n = xy.shape[0]
-        pairs, todo = self._from_cells(xy)
-        point_parts, seg_parts = [pairs[0]], [pairs[1]]
-        n_samples = self.sample_segment.shape[0]
-        k = 8
-        while todo.size:  # points far from the roads: the k-d tree, k nearest at a time
-            k = min(k, n_samples)
-            dd, ii = self.tree.query(xy[todo], k=k)
-            dd = dd.reshape(todo.shape[0], k)
-            seg = self.sample_segment[ii.reshape(todo.shape[0], k)]
-            px = np.repeat(xy[todo, 0], k)
-            py = np.repeat(xy[todo, 1], k)
-            dist = self.distance(px, py, seg.ravel()).reshape(-1, k)
-            best = dist.min(axis=1)
-            bound = best + self.spacing / 2.0 + 1e-6 * (1.0 + best)
-            # The k-th sample within the bound: there may be more, ask again with a larger k.
-            full = (dd[:, -1] <= bound) & (k < n_samples)
-            near = (dist <= (best * (1.0 + 1e-9) + 1e-6)[:, None]) & ~full[:, None]
-            r, c = np.nonzero(near)
-            point_parts.append(todo[r])
-            seg_parts.append(seg[r, c])
-            todo = todo[full]
-            k *= 4
-        p = np.concatenate(point_parts)
-        e = self.edge[np.concatenate(seg_parts)]
-        width = int(self.edge.max()) + 1 if self.edge.size else 1
-        pe = np.unique(p * width + e)
-        if pe.shape[0] and n:
-            return pe // width, pe % width
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-
-    @cached_property
-    def _cells(self) -> tuple[Any, ...]:
-        """The sample grid as the ring search reads it: every cell's first sample in one
-        dense array (no searching for a cell) and the samples' segments in cell order."""
-        g = self.grid
-        n_cols = int(g.cell_key[-1] // g.n_rows) + 1
-        counts = np.zeros(n_cols * g.n_rows, dtype=np.int64)
-        counts[g.cell_key] = np.diff(g.cell_start)
-        first = np.zeros(counts.shape[0] + 1, dtype=np.int64)
-        np.cumsum(counts, out=first[1:])
-        return (
-            float(g.origin[0]),
-            float(g.origin[1]),
-            float(g.size),
-            int(g.n_rows),
-            n_cols - 1,
-            first,
-            np.ascontiguousarray(self.sample_segment[g.order]),
-        )
-
-    def _from_cells(self, xy: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
-        """Return the (point, segment) pairs found in rings of cells around each point and
-        the points the rings cannot settle (farther than about ``_RINGS`` cells)."""
-        from gisdesk.analysis.segment_search import ring_candidates  # numba, when needed
-
-        segments = (self.start[0], self.start[1], self.delta[0], self.delta[1])
-        return ring_candidates(xy, self._cells, segments, self.spacing, _RINGS)
 
 
 def _spec_key(spec: ModeSpeeds) -> tuple[Any, ...]:

@@ -46,6 +46,8 @@ def test_import_contracts_hold():
         ("analysis/zones.py", "import gisdesk.tasks"),  # and above the analyses
         ("ui/analysis_dialogs.py", "import gisdesk.analysis.siting"),  # forms use tasks
         ("cli/analyze.py", "from gisdesk.analysis import service_areas"),
+        ("ui/blackspots_screening.py", "import gisdesk.analysis.blackspots.screening"),
+        ("cli/blackspots.py", "from gisdesk.analysis.blackspots import cameras"),
     ],
 )
 def test_a_wrong_import_breaks_the_contract(tmp_path, module, line):

@@ -106,8 +106,7 @@ def _weights(text: str) -> tuple[float, float, float]:
 
 def screening_request(args: argparse.Namespace) -> ScreeningRequest:
     """Return the :class:`~gisdesk.tasks.blackspots.ScreeningRequest` the options describe."""
-    from gisdesk.analysis.blackspots.screening import DEFAULT_QUALITIES
-    from gisdesk.tasks.blackspots import ScreeningRequest
+    from gisdesk.tasks.blackspots import DEFAULT_QUALITIES, ScreeningRequest
 
     options = {
         "accidents": args.accidents,

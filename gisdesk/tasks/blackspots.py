@@ -33,6 +33,7 @@ from gisdesk.analysis.blackspots.screening import (
     DEFAULT_QUALITIES,
     DEFAULT_STEP_M,
     DEFAULT_WINDOW_M,
+    ScreeningResult,
     SeverityWeights,
 )
 from gisdesk.core.errors import InputError
@@ -55,16 +56,18 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-    from gisdesk.analysis.blackspots.screening import ScreeningResult
     from gisdesk.core.progress import CancelToken, ProgressCallback
     from gisdesk.core.project import Project
 
 __all__ = [
     "CANDIDATES_LAYER",
     "CANDIDATE_FIELDS",
+    "DEFAULT_QUALITIES",
     "KIND",
     "QUALITY_LABELS",
+    "SEGMENTS",
     "ScreeningRequest",
+    "ScreeningResult",
     "last_screening",
     "remember_screening",
     "road_summary",

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from gisdesk.analysis.blackspots.cameras import ALL_KINDS, DEFAULT_MAX_GAP_KM, KINDS
+from gisdesk.analysis.blackspots.cameras import ALL_KINDS, DEFAULT_MAX_GAP_KM, KINDS, MAX_GAP_KM
 from gisdesk.core.errors import InputError
 from gisdesk.core.style import LayerStyle, StyleClass, Symbol
 from gisdesk.tasks.base import (
@@ -35,7 +35,15 @@ if TYPE_CHECKING:
 
     from gisdesk.core.progress import CancelToken, ProgressCallback
 
-__all__ = ["GAPS_LAYER", "GAP_FIELDS", "KIND", "CameraGapsRequest", "gap_summary", "run"]
+__all__ = [
+    "GAPS_LAYER",
+    "GAP_FIELDS",
+    "KIND",
+    "MAX_GAP_KM",
+    "CameraGapsRequest",
+    "gap_summary",
+    "run",
+]
 
 KIND = "camera_gaps"
 GAPS_LAYER = "camera_gaps"

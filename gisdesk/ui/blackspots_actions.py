@@ -18,11 +18,15 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QDockWidget, QWidget
 
-from gisdesk.analysis.blackspots.listing import SEGMENTS
 from gisdesk.core.editing import EditTransaction
 from gisdesk.core.layer import Layer
 from gisdesk.core.project import Project
-from gisdesk.tasks.blackspots import ScreeningRequest, last_screening, remember_screening
+from gisdesk.tasks.blackspots import (
+    SEGMENTS,
+    ScreeningRequest,
+    last_screening,
+    remember_screening,
+)
 from gisdesk.tasks.camera_gaps import GAPS_LAYER, CameraGapsRequest
 from gisdesk.ui.actions import ActionSpec
 from gisdesk.ui.analysis_dialogs import AnalysisResult, place_layers, run_analysis
@@ -40,8 +44,8 @@ from gisdesk.ui.window_api import window_widget
 from gisdesk.ui.workers import Task
 
 if TYPE_CHECKING:
-    from gisdesk.analysis.blackspots.screening import ScreeningResult
     from gisdesk.tasks.base import Request
+    from gisdesk.tasks.blackspots import ScreeningResult
     from gisdesk.ui.window_api import WindowApi
 
 __all__ = ["BlackspotsController", "install_blackspots"]

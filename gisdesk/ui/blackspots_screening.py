@@ -34,11 +34,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gisdesk.analysis.blackspots.screening import DEFAULT_QUALITIES
 from gisdesk.core.errors import GisdeskError
 from gisdesk.core.project import Project
 from gisdesk.tasks.base import Request, ResultLayer
-from gisdesk.tasks.blackspots import CANDIDATES_LAYER, ScreeningRequest
+from gisdesk.tasks.blackspots import CANDIDATES_LAYER, DEFAULT_QUALITIES, ScreeningRequest
 from gisdesk.ui.i18n import language, tr
 from gisdesk.ui.import_dialog import FrameModel
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QDialog, QDoubleSpinBox, QFormLayout, QWidget
 
-from gisdesk.analysis.blackspots.cameras import MAX_GAP_KM
 from gisdesk.core.project import Project
-from gisdesk.tasks.camera_gaps import CameraGapsRequest
+from gisdesk.tasks.camera_gaps import MAX_GAP_KM, CameraGapsRequest
 from gisdesk.ui.blackspots_screening import add_footer, layer_combo, refuses
 from gisdesk.ui.i18n import tr
 

@@ -15,6 +15,11 @@ what that session had saved.
 
 The GeoPackage R-tree triggers call ``ST_IsEmpty``/``ST_MinX``...; plain SQLite lacks them,
 so the store registers them, reading the envelope from the geometry blob header.
+
+Why one module (over 700 lines): everything here reads or writes the same tables through one
+SQLite connection (feature rows, journal rows, the session marker, recovery), and the
+transaction protocol that keeps a crash from losing an acknowledged edit is checked best when
+it is read in one place; the JSON value and geometry-blob encoders are its private formats.
 """
 
 from __future__ import annotations

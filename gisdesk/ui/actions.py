@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QStyle, QToolBar
@@ -38,7 +39,9 @@ class ActionSpec:
     zh: str
     en: str
     menu: str  # menu id
-    callback: Callable[[], object]
+    # what the action runs: a function, or the name of one on the window the registry
+    # builds actions for ("save", "canvas.zoom_full"), called with ``args``
+    callback: Callable[..., object] | str
     # one key or several; a standard key brings all of the platform's bindings for it
     shortcut: Shortcut | tuple[Shortcut, ...] | None = None
     icon: QStyle.StandardPixmap | None = None
@@ -47,6 +50,7 @@ class ActionSpec:
     group: str | None = None  # exclusive group (map tools)
     tip_zh: str = ""
     tip_en: str = ""
+    args: tuple[object, ...] = ()
 
 
 MENUS = (
@@ -90,7 +94,10 @@ class ActionRegistry:
             group = self.groups.setdefault(spec.group, QActionGroup(self.window))
             group.setExclusive(True)
             group.addAction(action)
-        action.triggered.connect(lambda _checked=False, cb=spec.callback: cb())
+        callback = spec.callback
+        if isinstance(callback, str):  # a name on the window: found now, so a typo fails here
+            callback = attrgetter(callback)(self.window)
+        action.triggered.connect(lambda _checked=False, cb=callback, args=spec.args: cb(*args))
         self.menus[spec.menu].addAction(action)
         if spec.toolbar:
             if spec.toolbar not in self.toolbars:

@@ -75,6 +75,15 @@ def display_value(value: object) -> str:
     return str(value)
 
 
+def coded_value_text(spec: FieldSpec | None, value: object) -> str:
+    """Return a value as :func:`display_value` does, a coded one with its label: 2（二类）."""
+    text = display_value(value)
+    if spec is None or not spec.domain or not text:
+        return text
+    shown = spec.domain_label(value, language())
+    return text if shown == text else tr(f"{text}（{shown}）", f"{text} ({shown})")
+
+
 class EditCell(QUndoCommand):
     """Set one cell of a layer; undo puts the old value back."""
 

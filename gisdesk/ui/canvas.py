@@ -8,7 +8,6 @@ arrives. A frame still being drawn for an older view is cancelled.
 from __future__ import annotations
 
 import contextlib
-import enum
 import math
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -26,8 +25,6 @@ from PySide6.QtGui import (
     QMouseEvent,
     QPainter,
     QPaintEvent,
-    QPen,
-    QPolygonF,
     QResizeEvent,
     QWheelEvent,
 )
@@ -42,34 +39,25 @@ from gisdesk.render.prepared import PreparedLayer, prepare_layer
 from gisdesk.render.viewport import Viewport
 from gisdesk.ui.workers import Task, run_task
 
-__all__ = ["CanvasTool", "MapCanvas", "MapTool"]
+__all__ = ["CanvasTool", "MapCanvas"]
 
 RENDER_DELAY_MS = 120
 PICK_TOLERANCE_PX = 5.0
 
 
-class MapTool(enum.Enum):
-    """What a left click or drag does on the map."""
-
-    PAN = "pan"
-    ZOOM_BOX = "zoom_box"
-    IDENTIFY = "identify"
-    SELECT = "select"
-    MEASURE_LINE = "measure_line"
-    MEASURE_AREA = "measure_area"
-    EDIT = "edit"  # an editing tool object (canvas.edit_tool) takes the mouse
-
-
 class CanvasTool:
-    """A tool that takes over the mouse and keys on the map (digitising, picking...).
+    """What the mouse and keys do on the map: one tool is active at a time.
 
-    The canvas hands it every press, move, release, double-click and key event while its
-    ``tool`` is :attr:`MapTool.EDIT`, and lets it draw over the map in :meth:`paint`.
-    Wheel zoom, the middle button and arrow keys keep moving the map.
+    The canvas hands the active tool every press, move, release, double-click and key
+    event and lets it draw over the map in :meth:`paint`. Wheel zoom, the middle button and
+    arrow keys keep moving the map whatever the tool. This base class does nothing: it is
+    the canvas's tool until the window chooses one (navigation tools are in
+    :mod:`gisdesk.ui.tools.navigation`, editing tools in :mod:`gisdesk.ui.digitize`).
     """
 
     name_zh = ""
     name_en = ""
+    on_layer = False  # True: the tool works on the current layer (the status bar names it)
 
     def __init__(self, canvas: MapCanvas) -> None:
         self.canvas = canvas
@@ -178,8 +166,7 @@ class MapCanvas(QWidget):
         self.project: Project | None = None
         self.crs: CRS = METRIC_CRS
         self.viewport = Viewport(0.0, 0.0, 10.0, max(1, self.width()), max(1, self.height()))
-        self.tool = MapTool.PAN
-        self.edit_tool: CanvasTool | None = None
+        self.tool = CanvasTool(self)
         self._middle_start: QPointF | None = None
         self.current_layer: str | None = None
         self.background = QColor("#ffffff")
@@ -192,10 +179,7 @@ class MapCanvas(QWidget):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.refresh_now)
-        self._drag_start: QPointF | None = None
         self._drag_view: Viewport | None = None
-        self._rubber: QRectF | None = None
-        self._measure: list[tuple[float, float]] = []
         self._history: list[Viewport] = []
         self._history_pos = -1
         self._unsubscribe: list[Callable[[], None]] = []
@@ -437,29 +421,8 @@ class MapCanvas(QWidget):
             target = QRectF(left, top, src.width * k, src.height * k)
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, bool(k != 1.0))
             painter.drawImage(target, self._frame.image)
-        self._paint_overlays(painter)
-        if self.tool == MapTool.EDIT and self.edit_tool is not None:
-            self.edit_tool.paint(painter)
+        self.tool.paint(painter)
         painter.end()
-
-    def _paint_overlays(self, painter: QPainter) -> None:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        if self._rubber is not None:
-            painter.setPen(QPen(QColor("#1f78b4"), 1, Qt.PenStyle.DashLine))
-            painter.setBrush(QColor(31, 120, 180, 40))
-            painter.drawRect(self._rubber)
-        if self._measure:
-            pts = self.viewport.to_pixels(np.array(self._measure))
-            poly = QPolygonF([QPointF(float(x), float(y)) for x, y in pts])
-            painter.setPen(QPen(QColor("#e31a1c"), 2))
-            if self.tool == MapTool.MEASURE_AREA and len(pts) > 2:
-                painter.setBrush(QColor(227, 26, 28, 40))
-                painter.drawPolygon(poly)
-            else:
-                painter.drawPolyline(poly)
-            painter.setBrush(QColor("#e31a1c"))
-            for x, y in pts:
-                painter.drawEllipse(QPointF(float(x), float(y)), 3, 3)
 
     # --- input --------------------------------------------------------------------------
 
@@ -477,21 +440,35 @@ class MapCanvas(QWidget):
             pos = event.position()
             self.zoom_by(1.25**steps, (pos.x(), pos.y()))
 
-    def set_edit_tool(self, tool: CanvasTool | None) -> None:
-        """Hand the mouse to an editing tool (None: back to panning)."""
-        if self.edit_tool is not None and self.edit_tool is not tool:
-            self.edit_tool.deactivate()
-        self.edit_tool = tool
-        self.tool = MapTool.EDIT if tool is not None else MapTool.PAN
+    def set_tool(self, tool: CanvasTool) -> None:
+        """Hand the mouse to a tool; the one it replaces drops its unfinished work."""
+        if self.tool is not tool:
+            self.tool.deactivate()
+        self.tool = tool
         self.update()
 
-    def _editing(self) -> CanvasTool | None:
-        return self.edit_tool if self.tool == MapTool.EDIT else None
+    def begin_drag(self) -> None:
+        """Remember the view a drag starts from (for :meth:`drag_to`)."""
+        self._drag_view = self.viewport
+
+    def drag_to(self, dx: float, dy: float, *, done: bool = False) -> None:
+        """Show the view the drag started from moved by (dx, dy) pixels.
+
+        While dragging only the last frame moves; ``done`` sets the view (and renders it).
+        """
+        if self._drag_view is None:
+            return
+        moved = self._drag_view.panned(dx, dy)
+        if done:
+            self._drag_view = None
+            self.set_viewport(moved)
+        else:
+            self.viewport = moved
+            self.update()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        """Arrow keys pan a quarter screen; +/- zoom; Escape cancels a measurement."""
-        tool = self._editing()
-        if tool is not None and tool.key(event):
+        """Arrow keys pan a quarter screen; +/- zoom; other keys go to the tool first."""
+        if self.tool.key(event):
             self.update()
             return
         key = event.key()
@@ -508,114 +485,43 @@ class MapCanvas(QWidget):
             self.zoom_by(2.0)
         elif key == Qt.Key.Key_Minus:
             self.zoom_by(0.5)
-        elif key == Qt.Key.Key_Escape:
-            self.clear_measurement()
         else:
             super().keyPressEvent(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        """Start a drag (pan, box) or place a point (identify, select, measure)."""
-        if event.button() == Qt.MouseButton.MiddleButton:  # pan with any tool
+        """The middle button pans with any tool; other buttons go to the tool."""
+        if event.button() == Qt.MouseButton.MiddleButton:
             self._middle_start = event.position()
-            self._drag_view = self.viewport
+            self.begin_drag()
             return
-        tool = self._editing()
-        if tool is not None:
-            tool.press(event)
-            self.update()
-            return
-        if event.button() != Qt.MouseButton.LeftButton:
-            return
-        pos = event.position()
-        self._drag_start = pos
-        self._drag_view = self.viewport
-        box_tool = self.tool in (MapTool.ZOOM_BOX, MapTool.SELECT)
-        shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
-        if box_tool or (self.tool == MapTool.PAN and shift):
-            self._rubber = QRectF(pos, pos)
+        self.tool.press(event)
+        self.update()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        """Report the cursor position; pan or stretch the box while dragging."""
+        """Report the cursor position; pan with the middle button, else tell the tool."""
         pos = event.position()
         self.cursor_moved.emit(*self.viewport.to_map(pos.x(), pos.y()))
-        if self._middle_start is not None and self._drag_view is not None:
+        if self._middle_start is not None:
             delta = pos - self._middle_start
-            self.viewport = self._drag_view.panned(delta.x(), delta.y())
-            self.update()
+            self.drag_to(delta.x(), delta.y())
             return
-        tool = self._editing()
-        if tool is not None:
-            tool.move(event)
-            self.update()
-            return
-        if self._drag_start is None or self._drag_view is None:
-            return
-        if self._rubber is not None:
-            self._rubber = QRectF(self._drag_start, pos).normalized()
-            self.update()
-        elif self.tool == MapTool.PAN:
-            delta = pos - self._drag_start
-            self.viewport = self._drag_view.panned(delta.x(), delta.y())
-            self.update()
+        self.tool.move(event)
+        self.update()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        """Finish the drag or click according to the tool."""
+        """Finish a middle-button pan, else tell the tool."""
         if event.button() == Qt.MouseButton.MiddleButton and self._middle_start is not None:
             delta = event.position() - self._middle_start
             self._middle_start = None
-            assert self._drag_view is not None
-            self.set_viewport(self._drag_view.panned(delta.x(), delta.y()))
+            self.drag_to(delta.x(), delta.y(), done=True)
             return
-        tool = self._editing()
-        if tool is not None:
-            tool.release(event)
-            self.update()
-            return
-        if event.button() != Qt.MouseButton.LeftButton or self._drag_start is None:
-            return
-        pos = event.position()
-        moved = (pos - self._drag_start).manhattanLength() > 3
-        shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
-        rubber, self._rubber = self._rubber, None
-        start, self._drag_start = self._drag_start, None
-        if rubber is not None and moved:
-            x0, y0 = self.viewport.to_map(rubber.left(), rubber.bottom())
-            x1, y1 = self.viewport.to_map(rubber.right(), rubber.top())
-            if self.tool == MapTool.SELECT:
-                self.select_in_box((x0, y0, x1, y1), add=shift)
-            else:
-                self.zoom_to_extent((x0, y0, x1, y1))
-        elif self.tool == MapTool.PAN and moved:
-            delta = pos - start
-            assert self._drag_view is not None
-            self.set_viewport(self._drag_view.panned(delta.x(), delta.y()))
-        elif not moved:
-            self._click(pos, add=shift)
+        self.tool.release(event)
         self.update()
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
-        """Finish a measurement."""
-        tool = self._editing()
-        if tool is not None:
-            tool.double_click(event)
-            self.update()
-            return
-        if self.tool in (MapTool.MEASURE_LINE, MapTool.MEASURE_AREA) and self._measure:
-            self._emit_measure()
-            self._measure_done = True
-
-    def _click(self, pos: QPointF, *, add: bool) -> None:
-        x, y = self.viewport.to_map(pos.x(), pos.y())
-        if self.tool == MapTool.IDENTIFY:
-            self.identified.emit(self.identify_at(pos.x(), pos.y()))
-        elif self.tool == MapTool.SELECT:
-            self.select_at(pos.x(), pos.y(), add=add)
-        elif self.tool in (MapTool.MEASURE_LINE, MapTool.MEASURE_AREA):
-            if getattr(self, "_measure_done", False):
-                self._measure = []
-                self._measure_done = False
-            self._measure.append((x, y))
-            self._emit_measure()
+        """Tell the tool (a measurement or a sketch ends)."""
+        self.tool.double_click(event)
+        self.update()
 
     # --- identify / select / measure ------------------------------------------------------
 
@@ -672,25 +578,6 @@ class MapCanvas(QWidget):
             layer.set_selection(sorted(toggled))
         else:
             layer.set_selection(rows)
-
-    def clear_measurement(self) -> None:
-        """Forget the measurement being drawn."""
-        self._measure = []
-        self.update()
-
-    def _emit_measure(self) -> None:
-        if len(self._measure) < 2:
-            self.measured.emit(0.0, "length" if self.tool == MapTool.MEASURE_LINE else "area")
-            return
-        if self.tool == MapTool.MEASURE_AREA and len(self._measure) >= 3:
-            self.measured.emit(float(shapely.Polygon(self._measure).area), "area")
-        else:
-            self.measured.emit(float(shapely.LineString(self._measure).length), "length")
-        self.update()
-
-    def measurement(self) -> list[tuple[float, float]]:
-        """Return the vertices of the current measurement (display metres)."""
-        return list(self._measure)
 
     def to_lonlat(self, x: float, y: float) -> tuple[float, float]:
         """Convert display metres to CGCS2000 longitude/latitude."""

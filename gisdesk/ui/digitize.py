@@ -125,6 +125,8 @@ def _fmt_area(m2: float) -> str:
 class EditTool(CanvasTool):
     """Shared parts of the editing tools: the layer, snapping, drawing the snap marker."""
 
+    on_layer = True
+
     def __init__(self, window: WindowApi) -> None:
         super().__init__(window.canvas)
         self.window = window
@@ -650,7 +652,7 @@ def copy_selected(window: WindowApi) -> int:
 
 def paste_features(window: WindowApi) -> int:
     """Paste copied features into the current layer (same geometry type); return how many."""
-    clip = getattr(window, "feature_clipboard", None)
+    clip = window.feature_clipboard
     layer = window.current_layer()
     if clip is None or layer is None:
         window.status(tr("没有可粘贴的要素。", "Nothing to paste."))

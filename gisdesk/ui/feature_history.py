@@ -35,7 +35,7 @@ from gisdesk.core.errors import GisdeskError
 from gisdesk.core.layer import Layer
 from gisdesk.core.schema import FieldSpec
 from gisdesk.ui import plain_text
-from gisdesk.ui.attribute_table import display_value
+from gisdesk.ui.attribute_table import coded_value_text
 from gisdesk.ui.i18n import language, tr
 from gisdesk.ui.window_api import window_widget
 
@@ -168,14 +168,7 @@ def describe_geometry_change(
 
 
 def _value_text(spec: FieldSpec | None, value: object) -> str:
-    text = display_value(value)
-    if text == "":
-        return tr("（空）", "(empty)")
-    if spec is not None and spec.domain:
-        shown = spec.domain_label(value, language())
-        if shown != text:
-            return f"{text}（{shown}）" if language() == "zh" else f"{text} ({shown})"
-    return text
+    return coded_value_text(spec, value) or tr("（空）", "(empty)")
 
 
 def _field_rows(layer: Layer | None, change: FeatureChange) -> list[tuple[str, str, str]]:

@@ -1,16 +1,22 @@
-"""The gisdesk main window: map canvas, layer tree, attribute table, results, log, status bar."""
+"""The gisdesk main window: a frame of docks and menus around the map canvas.
+
+What it shows comes from its :class:`~gisdesk.ui.session.Session` (the project, editor, undo
+stack and task queue) through the session's signals; opening and saving files is
+:class:`~gisdesk.ui.project_files.ProjectFiles`; the commands are the data table
+:data:`~gisdesk.ui.window_actions.WINDOW_ACTIONS`; the map tools are
+:class:`~gisdesk.ui.canvas.CanvasTool` objects chosen by :meth:`MainWindow.set_tool`.
+"""
 
 from __future__ import annotations
 
 import html
 import time
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShowEvent, QUndoStack
+from PySide6.QtGui import QCloseEvent, QShowEvent, QUndoStack
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -21,9 +27,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
-    QStyle,
-    QTreeWidget,
-    QTreeWidgetItem,
     QWidget,
 )
 
@@ -31,111 +34,76 @@ from gisdesk import __version__
 from gisdesk.core.errors import GisdeskError
 from gisdesk.core.layer import Layer
 from gisdesk.core.project import Project
-from gisdesk.io.project_store import open_project, save_project
 from gisdesk.render.viewport import NICE_SCALES, Viewport
 from gisdesk.ui import plain_text
-from gisdesk.ui.actions import ActionRegistry, ActionSpec
-from gisdesk.ui.attribute_table import AttributeTable, display_value
-from gisdesk.ui.canvas import CanvasTool, MapCanvas, MapTool
-from gisdesk.ui.editing import (
-    EditController,
-    JournalCommand,
-    is_bundled_sample,
-    recoverable_copies,
-)
-from gisdesk.ui.feature_form import edit_feature_attributes
-from gisdesk.ui.feature_history import show_feature_history
+from gisdesk.ui.actions import ActionRegistry
+from gisdesk.ui.attribute_table import AttributeTable
+from gisdesk.ui.canvas import MapCanvas
+from gisdesk.ui.editing import EditController
 from gisdesk.ui.i18n import language, set_language, settings, tr
 from gisdesk.ui.layer_tree import LayerTree
 from gisdesk.ui.output_paths import refuse_project_output
+from gisdesk.ui.project_files import ProjectFiles
+from gisdesk.ui.results_panel import ResultsPanel
+from gisdesk.ui.session import Session
 from gisdesk.ui.snapping import Snapper
 from gisdesk.ui.style_dialog import StyleDialog
-from gisdesk.ui.workers import Task, run_task, unexpected_error
+from gisdesk.ui.window_actions import WINDOW_ACTIONS, ToolFactory, builtin_tools
+from gisdesk.ui.window_api import FeatureClipboard
+from gisdesk.ui.workers import Task, unexpected_error
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from gisdesk.tasks import Request
     from gisdesk.ui.analysis_dialogs import AnalysisResult
 
 __all__ = ["MainWindow"]
 
-SP = QStyle.StandardPixmap
-MAX_RECENT = 8
-
-
-def digitize_actions(which: str, window: MainWindow) -> None:
-    """Copy or paste features (the digitising module is loaded on first use)."""
-    from gisdesk.ui import digitize
-
-    if which == "copy":
-        digitize.copy_selected(window)
-    else:
-        digitize.paste_features(window)
+_AREA = Qt.DockWidgetArea
+DOCKS = (  # key, title, area (the table, targets and log share the bottom as tabs)
+    ("layers", "图层", "Layers", _AREA.LeftDockWidgetArea),
+    ("results", "查询与分析结果", "Results", _AREA.RightDockWidgetArea),
+    ("table", "属性表", "Attribute table", _AREA.BottomDockWidgetArea),
+    ("targets", "规划目标", "Plan targets", _AREA.BottomDockWidgetArea),
+    ("log", "日志", "Log", _AREA.BottomDockWidgetArea),
+)
 
 
 class MainWindow(QMainWindow):
-    """One project at a time; every command comes from the action registry."""
+    """One project at a time (its Session); every command comes from the action table."""
 
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("gisdesk_main")
-        self.project: Project | None = None
-        self.modified = False
-        self.undo = QUndoStack(self)
-        self.edits = EditController(self.undo, self)
-        self._quiet_undo = 0  # undo-stack moves of saved feature edits (not "unsaved")
-        self.task: Task | None = None
-        self.task_label = ""
-        # Tasks asked for while another runs wait here and start in turn (saving during an
-        # analysis waits for it instead of cancelling it).
-        self._queued: list[Callable[[], None]] = []
-        self._unsubscribe: list[Callable[[], None]] = []
+        self.session = Session(self)
+        self.files = ProjectFiles(self.session, self)
         self.resize(1400, 900)
-
         self.canvas = MapCanvas(self)
         self.setCentralWidget(self.canvas)
         self.snapper = Snapper(self.canvas)
-        self.feature_clipboard: object = None
-        self.extra_edit_tools: dict[str, Callable[[MainWindow], CanvasTool]] = {}
+        self.feature_clipboard: FeatureClipboard | None = None
+        self.last_request: Request | None = None  # the last analysis run (Ctrl+R reruns it)
+        # the map tools by action key; plug-ins (the road-stretch tool) add theirs
+        self.tools: dict[str, ToolFactory] = builtin_tools()
         self.layer_tree = LayerTree(self)
         self.table = AttributeTable(self.undo, self, edits=self.edits)
-        self.results = QTreeWidget(self)
-        self.results.setObjectName("results")
-        self.results.setHeaderLabels([tr("项目", "Item"), tr("值", "Value")])
-        self.results.setColumnWidth(0, 180)
+        self.results = ResultsPanel(self)
         self.log = QPlainTextEdit(self)
         self.log.setReadOnly(True)
         from gisdesk.ui.dashboard import TargetDashboard
 
         self.dashboard = TargetDashboard(self)
-        self.dashboard.on_modified = self._mark_modified_now
+        self.dashboard.on_modified = self.session.mark_modified
+        widgets: dict[str, QWidget] = {
+            "layers": self.layer_tree,
+            "results": self.results,
+            "table": self.table,
+            "targets": self.dashboard,
+            "log": self.log,
+        }
         self.docks = {
-            "layers": self._dock(
-                "layers",
-                tr("图层", "Layers"),
-                self.layer_tree,
-                Qt.DockWidgetArea.LeftDockWidgetArea,
-            ),
-            "results": self._dock(
-                "results",
-                tr("查询与分析结果", "Results"),
-                self.results,
-                Qt.DockWidgetArea.RightDockWidgetArea,
-            ),
-            "table": self._dock(
-                "table",
-                tr("属性表", "Attribute table"),
-                self.table,
-                Qt.DockWidgetArea.BottomDockWidgetArea,
-            ),
-            "targets": self._dock(
-                "targets",
-                tr("规划目标", "Plan targets"),
-                self.dashboard,
-                Qt.DockWidgetArea.BottomDockWidgetArea,
-            ),
-            "log": self._dock(
-                "log", tr("日志", "Log"), self.log, Qt.DockWidgetArea.BottomDockWidgetArea
-            ),
+            key: self._dock(key, tr(zh, en), widgets[key], area) for key, zh, en, area in DOCKS
         }
         self.tabifyDockWidget(self.docks["table"], self.docks["targets"])
         self.tabifyDockWidget(self.docks["targets"], self.docks["log"])
@@ -147,6 +115,98 @@ class MainWindow(QMainWindow):
         self._restore_layout()
         self._update_title()
 
+    # --- the session, as the window's parts and plug-ins reach it ----------------------
+
+    @property
+    def project(self) -> Project | None:
+        """The open project (the session's)."""
+        return self.session.project
+
+    @property
+    def modified(self) -> bool:
+        """Whether the project has unsaved changes."""
+        return self.session.modified
+
+    @modified.setter
+    def modified(self, value: bool) -> None:
+        self.session.modified = value
+
+    @property
+    def undo(self) -> QUndoStack:
+        """The session's undo stack."""
+        return self.session.undo
+
+    @property
+    def edits(self) -> EditController:
+        """The session's editor: every feature change goes through it."""
+        return self.session.edits
+
+    @property
+    def task(self) -> Task | None:
+        """The task running now, if any."""
+        return self.session.task
+
+    @property
+    def last_failure(self) -> BaseException | None:
+        """What made the last failed task fail."""
+        return self.session.last_failure
+
+    @property
+    def last_error(self) -> str:
+        """The message of the last error reported."""
+        return self.session.last_error
+
+    def set_project(self, project: Project | None, *, working_copy: Path | None = None) -> None:
+        """Show a project in every view (``working_copy``: where its edits are kept)."""
+        self.session.set_project(project, working_copy=working_copy)
+
+    def start_task(
+        self,
+        task: Task,
+        on_done: object,
+        label: str,
+        *,
+        wait: bool = False,
+        on_failed: Callable[[], None] | None = None,
+        replace: bool = False,
+    ) -> None:
+        """Run long work through the session's queue (see :meth:`Session.start_task`)."""
+        self.session.start_task(
+            task, on_done, label, wait=wait, on_failed=on_failed, replace=replace
+        )
+
+    def cancel_task(self) -> None:
+        """Cancel the running task."""
+        self.session.cancel_task()
+
+    def new_project(self) -> None:
+        """Start an empty project (after asking about unsaved changes)."""
+        self.files.new_project()
+
+    def ask_open(self) -> None:
+        """Ask for a project file and open it."""
+        self.files.ask_open()
+
+    def open_path(self, path: Path, *, wait: bool = False, recovered: bool = False) -> None:
+        """Open a project file in a worker (see :meth:`ProjectFiles.open_path`)."""
+        self.files.open_path(path, wait=wait, recovered=recovered)
+
+    def save(self, *, wait: bool = False) -> bool:
+        """Save to the project's file (asking where when it has none)."""
+        return self.files.save(wait=wait)
+
+    def save_as(self, *, wait: bool = False) -> bool:
+        """Ask for a file and save the project there."""
+        return self.files.save_as(wait=wait)
+
+    def confirm_discard(self) -> bool:
+        """Ask before dropping unsaved changes; True when it is fine to go on."""
+        return self.files.confirm_discard()
+
+    def offer_recovery(self) -> bool:
+        """Offer the working copy a crashed session left; True if it is opened."""
+        return self.files.offer_recovery()
+
     # --- construction -------------------------------------------------------------------
 
     def _dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -157,7 +217,6 @@ class MainWindow(QMainWindow):
         return dock
 
     def _build_status_bar(self) -> None:
-        bar = self.statusBar()
         self.lonlat_label = QLabel("")
         self.lonlat_label.setObjectName("lonlat")
         self.metric_label = QLabel("")
@@ -178,7 +237,7 @@ class MainWindow(QMainWindow):
         self.cancel_button = QPushButton(tr("取消", "Cancel"))
         self.cancel_button.hide()
         self.cancel_button.clicked.connect(self.cancel_task)
-        widgets: list[QWidget] = [
+        for widget in (
             self.lonlat_label,
             self.metric_label,
             QLabel(tr("比例尺", "Scale")),
@@ -187,350 +246,12 @@ class MainWindow(QMainWindow):
             self.read_only_label,
             self.progress,
             self.cancel_button,
-        ]
-        for widget in widgets:
-            bar.addPermanentWidget(widget)
+        ):
+            self.statusBar().addPermanentWidget(widget)
 
     def _build_actions(self) -> None:
         a = self.registry
-        c = self.canvas
-        specs = [
-            ActionSpec(
-                "new",
-                "新建项目",
-                "New project",
-                "project",
-                self.new_project,
-                QKeySequence.StandardKey.New,
-                SP.SP_FileIcon,
-                "项目",
-            ),
-            ActionSpec(
-                "open",
-                "打开项目…",
-                "Open project…",
-                "project",
-                self.ask_open,
-                QKeySequence.StandardKey.Open,
-                SP.SP_DialogOpenButton,
-                "项目",
-            ),
-            ActionSpec(
-                "save",
-                "保存",
-                "Save",
-                "project",
-                self.save,
-                QKeySequence.StandardKey.Save,
-                SP.SP_DialogSaveButton,
-                "项目",
-            ),
-            ActionSpec(
-                "save_as",
-                "另存为…",
-                "Save as…",
-                "project",
-                self.save_as,
-                QKeySequence.StandardKey.SaveAs,
-            ),
-            ActionSpec(
-                "add_layer",
-                "添加图层…",
-                "Add layer…",
-                "layer",
-                self.ask_add_layer,
-                "Ctrl+L",
-                SP.SP_FileDialogNewFolder,
-                "项目",
-            ),
-            ActionSpec(
-                "undo",
-                "撤销",
-                "Undo",
-                "edit",
-                self.undo.undo,
-                QKeySequence.StandardKey.Undo,
-                SP.SP_ArrowBack,
-                "项目",
-            ),
-            ActionSpec(
-                "redo",
-                "重做",
-                "Redo",
-                "edit",
-                self.undo.redo,
-                (QKeySequence.StandardKey.Redo, "Ctrl+Y"),  # Ctrl+Shift+Z and Ctrl+Y everywhere
-                SP.SP_ArrowForward,
-                "项目",
-            ),
-            ActionSpec(
-                "quit", "退出", "Quit", "project", self.close, QKeySequence.StandardKey.Quit
-            ),
-            ActionSpec(
-                "zoom_in",
-                "放大",
-                "Zoom in",
-                "view",
-                lambda: c.zoom_by(2.0),
-                QKeySequence.StandardKey.ZoomIn,
-                None,
-                "导航",
-            ),
-            ActionSpec(
-                "zoom_out",
-                "缩小",
-                "Zoom out",
-                "view",
-                lambda: c.zoom_by(0.5),
-                QKeySequence.StandardKey.ZoomOut,
-                None,
-                "导航",
-            ),
-            ActionSpec(
-                "zoom_full",
-                "全图",
-                "Full extent",
-                "view",
-                c.zoom_full,
-                "Ctrl+Shift+F",
-                SP.SP_DesktopIcon,
-                "导航",
-            ),
-            ActionSpec(
-                "zoom_layer",
-                "缩放到图层",
-                "Zoom to layer",
-                "view",
-                lambda: c.zoom_to_layer(self.current_layer_name() or ""),
-                None,
-                None,
-                "导航",
-            ),
-            ActionSpec(
-                "zoom_selection",
-                "缩放到选中要素",
-                "Zoom to selection",
-                "view",
-                c.zoom_to_selection,
-                "Ctrl+J",
-            ),
-            ActionSpec(
-                "prev_extent",
-                "上一视图",
-                "Previous extent",
-                "view",
-                c.previous_extent,
-                "Alt+Left",
-                SP.SP_MediaSeekBackward,
-                "导航",
-            ),
-            ActionSpec(
-                "next_extent",
-                "下一视图",
-                "Next extent",
-                "view",
-                c.next_extent,
-                "Alt+Right",
-                SP.SP_MediaSeekForward,
-                "导航",
-            ),
-            ActionSpec(
-                "refresh", "刷新", "Refresh", "view", c.refresh_now, "F5", SP.SP_BrowserReload
-            ),
-        ]
-        tools = [
-            ("pan", "平移", "Pan", MapTool.PAN, "P"),
-            ("zoom_box", "拉框放大", "Zoom to box", MapTool.ZOOM_BOX, "Z"),
-            ("identify", "识别要素", "Identify", MapTool.IDENTIFY, "I"),
-            ("select", "选择要素（Shift 追加）", "Select (Shift adds)", MapTool.SELECT, "S"),
-            ("measure_line", "量测距离", "Measure distance", MapTool.MEASURE_LINE, "M"),
-            ("measure_area", "量测面积", "Measure area", MapTool.MEASURE_AREA, "Shift+M"),
-        ]
-        edit_tools = [
-            ("add", "添加要素", "Add feature", "Ctrl+.", "点、线或面：单击放点，双击或回车结束"),
-            ("move", "移动要素", "Move feature", None, "拖动当前图层的要素"),
-            ("vertex", "编辑节点", "Edit vertices", "V", "拖动节点；双击线段加点；右键删点"),
-            ("split", "打断线", "Split line", None, "在单击处把线分为两段"),
-            (
-                "factory",
-                "登记出租厂房（占地）",
-                "Register factory (footprint)",
-                None,
-                "画出厂房占地范围，填写厂房表单：同时登记厂房点位和占地面",
-            ),
-        ]
-        for key, zh, en, shortcut, tip in edit_tools:
-            specs.append(
-                ActionSpec(
-                    f"edit_{key}",
-                    zh,
-                    en,
-                    "edit",
-                    partial(self.set_edit_tool, key),
-                    shortcut,
-                    None,
-                    "编辑",
-                    checkable=True,
-                    group="map_tools",
-                    tip_zh=tip,
-                )
-            )
-        specs += [
-            ActionSpec(
-                "delete_features",
-                "删除所选要素",
-                "Delete selected",
-                "edit",
-                self.delete_pressed,
-                "Del",
-            ),
-            ActionSpec(
-                "copy_features",
-                "复制要素",
-                "Copy features",
-                "edit",
-                lambda: digitize_actions("copy", self),
-                QKeySequence.StandardKey.Copy,
-            ),
-            ActionSpec(
-                "paste_features",
-                "粘贴要素",
-                "Paste features",
-                "edit",
-                lambda: digitize_actions("paste", self),
-                QKeySequence.StandardKey.Paste,
-            ),
-            ActionSpec("snap_settings", "捕捉设置…", "Snapping…", "edit", self.snap_settings),
-            ActionSpec(
-                "user_name", "编辑人员姓名…", "Editor name…", "settings", self.ask_user_name
-            ),
-        ]
-        for key, zh, en, tool, shortcut in tools:
-            specs.append(
-                ActionSpec(
-                    f"tool_{key}",
-                    zh,
-                    en,
-                    "tools",
-                    partial(self.set_tool, tool),
-                    shortcut,
-                    None,
-                    "工具",
-                    checkable=True,
-                    group="map_tools",
-                )
-            )
-        specs += [
-            ActionSpec(
-                "clear_selection",
-                "清除选择",
-                "Clear selection",
-                "tools",
-                self.clear_selection,
-                "Ctrl+Shift+A",
-            ),
-            ActionSpec(
-                "attribute_table",
-                "打开属性表",
-                "Open attribute table",
-                "layer",
-                lambda: self.show_table(self.current_layer_name()),
-                "F6",
-            ),
-            ActionSpec(
-                "style",
-                "图层样式…",
-                "Layer style…",
-                "layer",
-                lambda: self.edit_style(self.current_layer_name()),
-                "F7",
-            ),
-            ActionSpec(
-                "remove_layer", "移除图层", "Remove layer", "layer", self.remove_current_layer
-            ),
-            # feature forms and audit trail (on the one selected feature of the current layer)
-            ActionSpec(
-                "edit_attributes",
-                "编辑属性…",
-                "Edit attributes…",
-                "layer",
-                lambda: edit_feature_attributes(self),
-                tip_zh="在表单中编辑当前图层选中要素的属性（按图层定义校验）",
-                tip_en="Edit the selected feature's attributes in a form checked by the schema",
-            ),
-            ActionSpec(
-                "feature_history",
-                "要素历史…",
-                "Feature history…",
-                "layer",
-                lambda: show_feature_history(self),
-                tip_zh="查看当前图层选中要素的编辑记录（谁、何时、修改前后）",
-                tip_en="Who changed the selected feature, when, and the values before and after",
-            ),
-            ActionSpec(
-                "zones",
-                "监测站点重点区域…",
-                "Station key zones…",
-                "analysis",
-                lambda: self.ask_analysis("zones"),
-            ),
-            ActionSpec(
-                "service_areas",
-                "15 分钟医保服务圈…",
-                "15-minute service areas…",
-                "analysis",
-                lambda: self.ask_analysis("service_areas"),
-            ),
-            ActionSpec(
-                "siting",
-                "新增服务点选址…",
-                "Site new service points…",
-                "analysis",
-                lambda: self.ask_analysis("siting"),
-            ),
-            ActionSpec(
-                "rerun",
-                "重新运行上次分析",
-                "Run the last analysis again",
-                "analysis",
-                self.rerun_analysis,
-                "Ctrl+R",
-            ),
-            ActionSpec(
-                "evaluate_targets",
-                "评估规划目标",
-                "Evaluate plan targets",
-                "analysis",
-                lambda: self.evaluate_targets(self.dashboard.as_of.date().toPython()),
-                "Ctrl+T",
-            ),
-            ActionSpec(
-                "plate", "制图出版…", "Map plate…", "project", self.open_plate_designer, "Ctrl+P"
-            ),
-            ActionSpec(
-                "webmap", "导出网页地图…", "Export web map…", "project", self.ask_export_webmap
-            ),
-            ActionSpec(
-                "lang_zh",
-                "中文界面",
-                "Chinese interface",
-                "settings",
-                lambda: self.choose_language("zh"),
-                checkable=True,
-                group="language",
-            ),
-            ActionSpec(
-                "lang_en",
-                "英文界面（English）",
-                "English interface",
-                "settings",
-                lambda: self.choose_language("en"),
-                checkable=True,
-                group="language",
-            ),
-            ActionSpec("about", "关于 gisdesk", "About gisdesk", "help", self.about),
-        ]
-        for spec in specs:
+        for spec in WINDOW_ACTIONS:
             a.add(spec)
         from gisdesk.ui.blackspots_actions import install_blackspots
 
@@ -544,7 +265,7 @@ class MainWindow(QMainWindow):
         from gisdesk.ui.derived import install_derived
 
         self.derived = install_derived(self)  # 派生结果跟随源图层更新 (issue 8)
-        a["tool_pan"].setChecked(True)
+        self.set_tool("tool_pan")
         a[f"lang_{language()}"].setChecked(True)
         self.recent_menu = a.menus["project"].addMenu(tr("最近的项目", "Recent projects"))
         a.menus["project"].insertMenu(a["save"], self.recent_menu)
@@ -571,55 +292,33 @@ class MainWindow(QMainWindow):
         self.dashboard.message.connect(self.status)
         self.dashboard.evaluate_requested.connect(self.evaluate_targets)
         self.dashboard.gap_requested.connect(self.show_gap)
-        self.undo.indexChanged.connect(self._undo_index_changed)
         self.edits.failed.connect(self._edit_failed)
         self.edits.recovered.connect(self._work_recovered)
-        self.edits.edited.connect(self._edited)
+        s = self.session
+        s.project_changed.connect(self._project_changed)
+        s.state_changed.connect(self._update_title)
+        s.message.connect(self.status)
+        s.logged.connect(self.log_message)
+        s.error_reported.connect(self._show_error)
+        s.recent_changed.connect(self._refresh_recent)
+        s.task_started.connect(self._task_started)
+        s.task_progress.connect(self._task_progress)
+        s.task_ended.connect(self.progress.hide)
+        s.task_ended.connect(self.cancel_button.hide)
 
-    # --- project ------------------------------------------------------------------------
+    # --- the project --------------------------------------------------------------------
 
-    def set_project(self, project: Project | None, *, working_copy: Path | None = None) -> None:
-        """Show a project in every view (``working_copy``: where its edits are kept)."""
-        for off in self._unsubscribe:
-            off()
-        self._unsubscribe = []
-        self.project = project
-        self.undo.clear()
-        self.edits.attach(project, working_copy=working_copy)
+    def _project_changed(self, project: Project | None) -> None:
         self.table.set_layer(None)
         self.results.clear()
         self.canvas.set_project(project)
         self.layer_tree.set_project(project)
         self.dashboard.set_project(project)
         if project is not None:
-            self._unsubscribe.append(
-                project.layers_changed.connect(lambda *_: self._mark_modified())
-            )
-            self._unsubscribe.append(project.layer_changed.connect(self._layer_changed))
             self.crs_label.setText(f"EPSG:{self.canvas.crs.to_epsg()}")
             names = [layer.name for layer in project]
             if names:
                 self.layer_tree.select_layer(names[-1])
-        self.modified = False
-        self._update_title()
-
-    def _layer_changed(self, _layer: Layer, reason: str) -> None:
-        if reason == "data" and self.edits.applying and self._edits_saved():
-            return  # an accepted edit, already in the project file
-        if reason != "selection":
-            self._mark_modified()
-
-    def _edits_saved(self) -> bool:
-        """Whether feature edits go straight into the project's own file."""
-        return self.edits.durable and self.edits.working_copy is None
-
-    def _undo_index_changed(self, _index: int) -> None:
-        command = self.undo.command(self.undo.index() - 1) if self.undo.index() else None
-        redone = self.undo.command(self.undo.index())
-        journal = isinstance(command, JournalCommand) or isinstance(redone, JournalCommand)
-        if journal and self._edits_saved():
-            return
-        self._mark_modified()
 
     def _edit_failed(self, title: str, message: str) -> None:
         self.status(message)
@@ -631,31 +330,12 @@ class MainWindow(QMainWindow):
             0, lambda: plain_text.information(self, tr("已恢复编辑", "Edits recovered"), message)
         )
 
-    def _edited(self, txn: object) -> None:
-        label = getattr(txn, "label", None)
-        if callable(label):
-            text = str(label(language()))
-            where = tr("已保存到项目文件", "saved to the project file")
-            if not self._edits_saved():
-                where = tr("已保存到工作副本", "saved to the working copy")
-            self.status(f"{text}（{where}）" if language() == "zh" else f"{text} ({where})")
-
-    def _mark_modified(self) -> None:
-        if self.project is not None and not self.modified:
-            self.modified = True
-            self._update_title()
-
     def _update_title(self) -> None:
-        name = self.project.title if self.project else tr("无项目", "no project")
-        path = f" — {self.project.path}" if self.project and self.project.path else ""
+        project = self.project
+        name = project.title if project else tr("无项目", "no project")
+        path = f" — {project.path}" if project and project.path else ""
         if self.edits.read_only is not None:  # why: in the status bar's 只读 tooltip
             path += tr("（只读）", " (read-only)")
-        self._show_read_only()
-        star = "*" if self.modified else ""
-        self.setWindowTitle(plain_text.window_title(f"{star}{name}{path} — gisdesk"))
-
-    def _show_read_only(self) -> None:
-        """Show 只读 in the status bar while edits are refused, the reason as its tooltip."""
         reason = self.edits.read_only_message()
         self.read_only_label.setVisible(bool(reason))
         # always rich text, escaped: a file name in the reason is shown as it is
@@ -664,147 +344,20 @@ class MainWindow(QMainWindow):
             if reason
             else ""
         )
+        star = "*" if self.modified else ""
+        self.setWindowTitle(plain_text.window_title(f"{star}{name}{path} — gisdesk"))
 
-    def confirm_discard(self) -> bool:
-        """Ask before dropping unsaved changes; return True when it is fine to go on."""
-        if not self.modified or self.project is None:
-            return True
-        answer = plain_text.question(
-            self,
-            tr("未保存的修改", "Unsaved changes"),
-            tr(
-                f"项目“{self.project.title}”有未保存的修改。是否保存？",
-                f"The project '{self.project.title}' has unsaved changes. Save them?",
-            ),
-            QMessageBox.StandardButton.Save
-            | QMessageBox.StandardButton.Discard
-            | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Save,
-        )
-        if answer == QMessageBox.StandardButton.Save:
-            return self.save(wait=True)
-        return answer == QMessageBox.StandardButton.Discard
+    def _task_started(self, label: str) -> None:
+        self.progress.setValue(0)
+        self.progress.setFormat(f"{label} %p%")
+        self.progress.show()
+        self.cancel_button.show()
 
-    def new_project(self) -> None:
-        """Start an empty project."""
-        if self.confirm_discard():
-            self.set_project(Project(title=tr("新项目", "New project")))
+    def _task_progress(self, percent: int, message: str) -> None:
+        self.progress.setValue(percent)
+        self.status(message)
 
-    def ask_open(self) -> None:
-        """Ask for a project file and open it."""
-        if not self.confirm_discard():
-            return
-        path, _ = QFileDialog.getOpenFileName(
-            self, tr("打开项目", "Open project"), "", "GeoPackage (*.gpkg)"
-        )
-        if path:
-            self.open_path(Path(path))
-
-    def open_path(self, path: Path, *, wait: bool = False, recovered: bool = False) -> None:
-        """Open a project in a worker; report a bad file without closing the current one.
-
-        ``recovered`` opens a working copy left by a crashed session: its edits continue in
-        that copy and the project counts as unsaved until the user saves it somewhere.
-        """
-        self.log_message(tr(f"正在打开 {path}", f"Opening {path}"))
-
-        def done(project: Project) -> None:
-            if recovered:
-                project.path = None
-                self.set_project(project, working_copy=path)
-                self.modified = True
-                self._update_title()
-                self._warn_load_problems(project)
-                return
-            if is_bundled_sample(path):
-                project.path = None  # the bundled sample: edits go to a working copy
-                self.log_message(
-                    tr(
-                        f"{path.name} 是示例文件：编辑保存在工作副本中，"
-                        "请用“另存为”保存到自己的文件。",
-                        f"{path.name} is the sample file: edits are kept in a "
-                        "working copy; use Save As to keep them in a file of your own.",
-                    )
-                )
-            self.set_project(project)
-            if self.edits.read_only is not None:
-                self.log_message(tr("只读：", "Read-only: ") + self.edits.read_only_message())
-            self._remember_recent(path)
-            self.log_message(
-                tr(
-                    f"已打开 {path.name}：{len(project)} 个图层",
-                    f"Opened {path.name}: {len(project)} layers",
-                )
-            )
-            self._warn_load_problems(project)
-
-        self.start_task(
-            Task(open_project, path), done, tr("打开项目", "Opening"), wait=wait, replace=True
-        )
-
-    def _warn_load_problems(self, project: Project) -> None:
-        """Say which parts of the file could not be read and were replaced by defaults."""
-        if not project.load_problems:
-            return
-        lines = [issue.message(language()) for issue in project.load_problems]
-        self.report_error(
-            tr("项目部分内容无法读取", "Parts of the project could not be read"),
-            "\n".join(lines),
-        )
-
-    def save(self, *, wait: bool = False) -> bool:
-        """Save to the project's file (asking where when it has none)."""
-        if self.project is None:
-            return False
-        if self.project.path is None or self.edits.read_only is not None:
-            return self.save_as(wait=wait)  # a read-only file stays as it is
-        return self._save_to(self.project.path, wait=wait)
-
-    def save_as(self, *, wait: bool = False) -> bool:
-        """Ask for a file and save the project there."""
-        if self.project is None:
-            return False
-        path, _ = QFileDialog.getSaveFileName(
-            self,
-            tr("项目另存为", "Save project as"),
-            f"{self.project.title}.gpkg",
-            "GeoPackage (*.gpkg)",
-        )
-        if not path:
-            return False
-        target = Path(path) if path.endswith(".gpkg") else Path(path + ".gpkg")
-        return self._save_to(target, wait=wait)
-
-    def _save_to(self, path: Path, *, wait: bool) -> bool:
-        assert self.project is not None
-        project = self.project
-        ok: list[bool] = []
-
-        try:  # this window's lock, or the target's taken now: one writer at a time
-            lock = self.edits.lock_for_save(path)
-        except GisdeskError as exc:
-            self.report_error(tr("无法保存", "Cannot save"), exc.message(language()))
-            return False
-
-        def done(saved: Path) -> None:
-            self.edits.resume_after_save(saved, lock)
-            self.modified = False
-            self.undo.setClean()
-            self._remember_recent(saved)
-            self._update_title()
-            self.log_message(tr(f"已保存到 {saved}", f"Saved to {saved}"))
-            ok.append(True)
-
-        journal = self.edits.journal_source()
-        self.edits.suspend_for_save()
-        self.start_task(
-            Task(save_project, project, path, journal_from=journal, lock=lock),
-            done,
-            tr("保存项目", "Saving"),
-            wait=wait,
-            on_failed=lambda: self.edits.resume_after_save(None, lock),
-        )
-        return bool(ok) if wait else True
+    # --- layers from files -------------------------------------------------------------
 
     def ask_add_layer(self) -> None:
         """Ask for a file and add it as a layer."""
@@ -879,119 +432,7 @@ class MainWindow(QMainWindow):
         self.start_task(task, done, title, wait=True)
         return added[0] if added else None
 
-    # --- long work ----------------------------------------------------------------------
-
-    def start_task(
-        self,
-        task: Task,
-        on_done: object,
-        label: str,
-        *,
-        wait: bool = False,
-        on_failed: Callable[[], None] | None = None,
-        replace: bool = False,
-    ) -> None:
-        """Run a task with the progress bar and cancel button; errors become messages.
-
-        One task runs at a time. A task asked for while another runs waits for it and then
-        starts; with ``replace`` (opening another project) the running task is cancelled and
-        the waiting ones are dropped instead. ``on_failed`` runs when the task fails or is
-        cancelled (e.g. to undo preparations). ``wait`` blocks, processing events, until the
-        task has ended.
-        """
-        ended: list[bool] = []
-        if replace:
-            self._queued.clear()
-            if self.task is not None:
-                self.task.cancel()
-        elif self.task is not None:
-            self._queued.append(lambda: self._run_task(task, on_done, label, on_failed, ended))
-            self.log_message(
-                tr(
-                    f"{label}：等待“{self.task_label}”完成后开始",
-                    f"{label}: starts when '{self.task_label}' has finished",
-                )
-            )
-            if wait:
-                self._wait_for(ended)
-            return
-        self._run_task(task, on_done, label, on_failed, ended)
-        if wait:
-            self._wait_for(ended)
-
-    def _wait_for(self, ended: list[bool]) -> None:
-        import contextlib
-
-        from PySide6.QtCore import QCoreApplication
-
-        while not ended:
-            if self.task is not None:
-                with contextlib.suppress(TimeoutError):
-                    self.task.wait(0.02)
-            QCoreApplication.processEvents()
-
-    def _run_task(
-        self,
-        task: Task,
-        on_done: object,
-        label: str,
-        on_failed: Callable[[], None] | None,
-        ended: list[bool],
-    ) -> None:
-        self.task = task
-        self.task_label = label
-        self.progress.setValue(0)
-        self.progress.setFormat(f"{label} %p%")
-        self.progress.show()
-        self.cancel_button.show()
-
-        def finish() -> None:
-            if self.task is task:  # not replaced by a task that took over the bar
-                self.task = None
-                self.progress.hide()
-                self.cancel_button.hide()
-            ended.append(True)
-
-        def next_task() -> None:
-            if self.task is None and self._queued:
-                self._queued.pop(0)()
-
-        def failed(message: str, details: str) -> None:
-            self.last_failure = task.error  # the exception itself, for callers that wait
-            finish()
-            if on_failed is not None:
-                on_failed()
-            self.report_error(label, message, details)
-            next_task()
-
-        def cancelled() -> None:
-            finish()
-            if on_failed is not None:
-                on_failed()
-            self.log_message(tr(f"{label}已取消", f"{label} cancelled"))
-            next_task()
-
-        def succeeded(result: object) -> None:
-            finish()
-            on_done(result)  # type: ignore[operator]
-            next_task()
-
-        def progress(fraction: float, message: str) -> None:
-            self.progress.setValue(int(fraction * 100))
-            self.status(message)
-
-        task.signals.progress.connect(progress)
-        task.signals.finished.connect(succeeded)
-        task.signals.failed.connect(failed)
-        task.signals.cancelled.connect(cancelled)
-        run_task(task)
-
-    def cancel_task(self) -> None:
-        """Cancel the running task."""
-        if self.task is not None:
-            self.task.cancel()
-
-    # --- plates -----------------------------------------------------------------------
+    # --- files, plates and web maps ------------------------------------------------------
 
     def open_plate_designer(self) -> None:
         """Open the plate designer on the current project."""
@@ -1065,7 +506,7 @@ class MainWindow(QMainWindow):
     # --- plan targets -----------------------------------------------------------------
 
     def _mark_modified_now(self) -> None:
-        self._mark_modified()
+        self.session.mark_modified()
 
     def evaluate_targets(self, as_of: object, *, wait: bool = False) -> None:
         """Run the dashboard's TargetsRequest (or one for a date) in a worker and show it."""
@@ -1117,6 +558,10 @@ class MainWindow(QMainWindow):
 
     # --- analyses ---------------------------------------------------------------------
 
+    def evaluate_targets_now(self) -> None:
+        """Evaluate the plan targets as of the dashboard's date."""
+        self.evaluate_targets(self.dashboard.as_of.date().toPython())
+
     def ask_analysis(self, kind: str) -> None:
         """Ask for an analysis's inputs and run it."""
         if self.project is None:
@@ -1165,29 +610,28 @@ class MainWindow(QMainWindow):
 
     def rerun_analysis(self) -> None:
         """Run the last analysis again with the same inputs."""
-        request = getattr(self, "last_request", None)
-        if request is not None:
-            self.run_analysis(request)
+        if self.last_request is not None:
+            self.run_analysis(self.last_request)
 
     def show_summary(self, result: AnalysisResult) -> None:
-        """List an analysis summary table in the results dock (Chinese headers, units).
+        """List an analysis summary table in the results dock."""
+        self.results.show_summary(result)
+        self._raise_dock("results")
 
-        One row per town (or station) under the title; its children are the columns, each
-        value through the tasks' formatter (whole counts, percentages).
-        """
-        self.results.clear()
-        head = QTreeWidgetItem(self.results, [result.title, "；".join(result.notes)])
-        table = result.summary
-        headers = table.headers()
-        for row in table.formatted():
-            item = QTreeWidgetItem(head, [row[0], ""])
-            for header, value in zip(headers[1:], row[1:], strict=True):
-                QTreeWidgetItem(item, [header, value])
-        head.setExpanded(True)
-        self.docks["results"].show()
-        self.docks["results"].raise_()
+    def show_identify(self, hits: list[tuple[Layer, int]]) -> None:
+        """List identified features with their Chinese field labels."""
+        self.results.show_identify(hits)
+        if not hits:
+            self.status(tr("此处没有要素", "Nothing here"))
+            return
+        self._raise_dock("results")
+        self.status(tr(f"识别到 {len(hits)} 个要素", f"{len(hits)} features"))
 
-    # --- layers, tools, results ---------------------------------------------------------
+    def _raise_dock(self, key: str) -> None:
+        self.docks[key].show()
+        self.docks[key].raise_()
+
+    # --- layers and tools ---------------------------------------------------------------
 
     def current_layer_name(self) -> str | None:
         """Return the layer selected in the layer tree."""
@@ -1205,19 +649,28 @@ class MainWindow(QMainWindow):
         if self.docks["table"].isVisible():
             self.show_table(name)
 
-    def show_table(self, name: str | None) -> None:
-        """Show a layer in the attribute table."""
-        if self.project is None or not name or name not in self.project:
-            return
-        self.table.set_layer(self.project.layer(name))
-        self.docks["table"].show()
-        self.docks["table"].raise_()
+    def show_table(self, name: str | None = None) -> None:
+        """Show a layer (default: the current one) in the attribute table."""
+        layer = self._layer(name)
+        if layer is not None:
+            self.table.set_layer(layer)
+            self._raise_dock("table")
 
-    def edit_style(self, name: str | None) -> None:
-        """Open the style dialog of a layer."""
+    def edit_style(self, name: str | None = None) -> None:
+        """Open the style dialog of a layer (default: the current one)."""
+        layer = self._layer(name)
+        if layer is not None:
+            StyleDialog(layer, self.undo, self).exec()
+
+    def _layer(self, name: str | None) -> Layer | None:
+        name = name or self.current_layer_name()
         if self.project is None or not name or name not in self.project:
-            return
-        StyleDialog(self.project.layer(name), self.undo, self).exec()
+            return None
+        return self.project.layer(name)
+
+    def zoom_to_current_layer(self) -> None:
+        """Show the whole current layer."""
+        self.canvas.zoom_to_layer(self.current_layer_name() or "")
 
     def remove_current_layer(self) -> None:
         """Remove the current layer (undo does not bring it back: confirm first)."""
@@ -1235,34 +688,22 @@ class MainWindow(QMainWindow):
         if answer == QMessageBox.StandardButton.Yes:
             self.project.remove_layer(layer.name)
 
-    def set_tool(self, tool: MapTool) -> None:
-        """Choose what the mouse does on the map."""
-        self.canvas.set_edit_tool(None)
-        self.canvas.tool = tool
-        self.canvas.clear_measurement()
-        self.registry[f"tool_{tool.value}"].setChecked(True)
+    def set_tool(self, key: str) -> None:
+        """Choose what the mouse does on the map, by its action's key.
 
-    def set_edit_tool(self, key: str) -> None:
-        """Choose an editing tool (add, move, vertex, split...) for the current layer."""
-        from gisdesk.ui import digitize
-        from gisdesk.ui.factory_tool import FactoryFootprintTool
-
-        factories: dict[str, Callable[[MainWindow], CanvasTool]] = {
-            "add": digitize.AddFeatureTool,
-            "move": digitize.MoveFeatureTool,
-            "vertex": digitize.VertexTool,
-            "split": digitize.SplitLineTool,
-            "factory": FactoryFootprintTool,
-        }
-        factories.update(self.extra_edit_tools)
-        self.canvas.clear_measurement()
-        tool = factories[key](self)
-        self.canvas.set_edit_tool(tool)
-        self.registry[f"edit_{key}"].setChecked(True)
-        layer = self.current_layer()
-        name = tr(tool.name_zh, tool.name_en)
-        target = layer.title if layer is not None else tr("（未选图层）", "(no layer)")
-        self.status(f"{name}：{target}" if language() == "zh" else f"{name}: {target}")
+        ``tool_pan``, ``tool_zoom_box``, ``tool_identify``, ``tool_select``,
+        ``tool_measure_line``, ``tool_measure_area``; the editing tools ``edit_add``,
+        ``edit_move``, ``edit_vertex``, ``edit_split``, ``edit_factory`` and those plug-ins
+        add to :attr:`tools`. An editing tool works on the current layer, named in the status.
+        """
+        tool = self.tools[key](self)
+        self.canvas.set_tool(tool)
+        self.registry[key].setChecked(True)
+        if tool.on_layer:
+            layer = self.current_layer()
+            target = layer.title if layer is not None else tr("（未选图层）", "(no layer)")
+            name = tr(tool.name_zh, tool.name_en)
+            self.status(tr(f"{name}：{target}", f"{name}: {target}"))
 
     def feature_values(
         self, layer: Layer, initial: object, *, read_only: tuple[str, ...] = ()
@@ -1279,7 +720,7 @@ class MainWindow(QMainWindow):
         """Delete: the hovered vertex in the vertex tool, else the selected features."""
         from gisdesk.ui import digitize
 
-        tool = self.canvas.edit_tool if self.canvas.tool == MapTool.EDIT else None
+        tool = self.canvas.tool
         if isinstance(tool, digitize.VertexTool) and tool.hover is not None:
             layer = self.current_layer()
             if layer is not None and tool.row is not None:
@@ -1287,42 +728,34 @@ class MainWindow(QMainWindow):
                 return
         digitize.delete_selected(self)
 
-    def offer_recovery(self) -> bool:
-        """Offer the newest working copy left by a crashed session; True if it is opened."""
-        copies = recoverable_copies()
-        if not copies:
-            return False
-        newest = copies[0]
-        answer = plain_text.question(
-            self,
-            tr("恢复未保存的工作", "Recover unsaved work"),
-            tr(
-                f"上次 gisdesk 未正常关闭，留下了尚未另存的项目工作副本（{newest.name}），"
-                "其中的编辑都已保存。是否打开它继续工作？\n"
-                "选“否”则保留该副本，下次启动时再询问；选“放弃”则删除它。",
-                f"gisdesk did not close normally last time and left a working copy of an "
-                f"unsaved project ({newest.name}) with all its edits. Open it and go on?\n"
-                "No keeps the copy and asks again next time; Discard deletes it.",
-            ),
-            QMessageBox.StandardButton.Yes
-            | QMessageBox.StandardButton.No
-            | QMessageBox.StandardButton.Discard,
-            QMessageBox.StandardButton.Yes,
-        )
-        if answer == QMessageBox.StandardButton.Discard:
-            for suffix in ("", "-journal"):
-                Path(str(newest) + suffix).unlink(missing_ok=True)
-            return False
-        if answer != QMessageBox.StandardButton.Yes:
-            return False
-        self.open_path(newest, recovered=True)
-        return True
+    def copy_features(self) -> None:
+        """Copy the current layer's selected features."""
+        from gisdesk.ui import digitize
+
+        digitize.copy_selected(self)
+
+    def paste_features(self) -> None:
+        """Paste copied features into the current layer."""
+        from gisdesk.ui import digitize
+
+        digitize.paste_features(self)
+
+    def edit_attributes(self) -> None:
+        """Edit the selected feature's attributes in a form."""
+        from gisdesk.ui.feature_form import edit_feature_attributes
+
+        edit_feature_attributes(self)
+
+    def feature_history(self) -> None:
+        """Show the selected feature's edit history."""
+        from gisdesk.ui.feature_history import show_feature_history
+
+        show_feature_history(self)
 
     def ask_user_name(self) -> None:
         """Set the name the audit trail records for this user's edits."""
         from PySide6.QtWidgets import QInputDialog
 
-        current = EditController.user_name()
         name, ok = QInputDialog.getText(
             self,
             tr("编辑人员", "Editor name"),
@@ -1330,7 +763,7 @@ class MainWindow(QMainWindow):
                 "编辑记录中使用的姓名（留空则用系统用户名）：",
                 "Name in the edit log (empty: OS user):",
             ),
-            text=current,
+            text=EditController.user_name(),
         )
         if ok:
             settings().setValue("edit/user_name", name.strip())
@@ -1348,40 +781,14 @@ class MainWindow(QMainWindow):
         for layer in self.project or []:
             layer.set_selection([])
 
-    def show_identify(self, hits: list[tuple[Layer, int]]) -> None:
-        """List identified features with their Chinese field labels."""
-        self.results.clear()
-        if not hits:
-            self.status(tr("此处没有要素", "Nothing here"))
-            return
-        for layer, row in hits[:30]:
-            data = layer.data
-            head = QTreeWidgetItem(
-                self.results, [layer.title, tr(f"第 {row + 1} 行", f"row {row + 1}")]
-            )
-            for column in data.columns:
-                if column == data.geometry.name:
-                    continue
-                spec = layer.schema.field_index.get(column) if layer.schema else None
-                label = spec.label(language()) if spec else column
-                value = data[column].iloc[row]
-                text = display_value(value)
-                if spec is not None and spec.domain and text:
-                    shown = spec.domain_label(value, language())
-                    text = text if shown == text else f"{text}（{shown}）"
-                QTreeWidgetItem(head, [label, text])
-            head.setExpanded(len(hits) <= 3)
-        self.docks["results"].show()
-        self.docks["results"].raise_()
-        self.status(tr(f"识别到 {len(hits)} 个要素", f"{len(hits)} features"))
-
     def _measured(self, value: float, kind: str) -> None:
         text = MapCanvas.format_length(value) if kind == "length" else MapCanvas.format_area(value)
         label = tr("距离", "Distance") if kind == "length" else tr("面积", "Area")
         self.status(
-            f"{label}：{text}（EPSG:4549 平面量算）"
-            if language() == "zh"
-            else f"{label}: {text} (measured in EPSG:4549 metres)"
+            tr(
+                f"{label}：{text}（EPSG:4549 平面量算）",
+                f"{label}: {text} (measured in EPSG:4549 metres)",
+            )
         )
 
     # --- status bar ---------------------------------------------------------------------
@@ -1427,6 +834,9 @@ class MainWindow(QMainWindow):
 
     def report_error(self, title: str, message: str, details: str = "") -> None:
         """Tell the user what went wrong; the window keeps running with its data."""
+        self.session.report_error(title, message, details)
+
+    def _show_error(self, title: str, message: str, details: str) -> None:
         self.log_message(f"{title}：{message}")
         if details:
             self.log.appendPlainText(details)
@@ -1438,7 +848,6 @@ class MainWindow(QMainWindow):
             box.setDetailedText(details)
         box.setObjectName("error_box")
         QTimer.singleShot(0, box.open)
-        self.last_error = message
 
     # --- settings -----------------------------------------------------------------------
 
@@ -1447,27 +856,12 @@ class MainWindow(QMainWindow):
         set_language(lang)
         self.status(tr("界面语言将在下次启动时生效。", "The language applies at the next start."))
 
-    def _remember_recent(self, path: Path) -> None:
-        s = settings()
-        recent = [p for p in self._recent() if p != str(path)]
-        s.setValue("recent", [str(path), *recent][:MAX_RECENT])
-        self._refresh_recent()
-
     def _refresh_recent(self) -> None:
         self.recent_menu.clear()
-        for p in self._recent():
-            self.recent_menu.addAction(plain_text.menu_text(p), partial(self._open_recent, Path(p)))
-
-    @staticmethod
-    def _recent() -> list[str]:
-        value = settings().value("recent", [])
-        if isinstance(value, str):  # QSettings gives a lone string for a one-item list
-            return [value]
-        return [str(v) for v in value] if isinstance(value, list) else []
-
-    def _open_recent(self, path: Path) -> None:
-        if self.confirm_discard():
-            self.open_path(path)
+        for p in self.session.recent():
+            self.recent_menu.addAction(
+                plain_text.menu_text(p), partial(self.files.open_recent, Path(p))
+            )
 
     def _restore_layout(self) -> None:
         s = settings()
@@ -1475,8 +869,8 @@ class MainWindow(QMainWindow):
         state = s.value("window/state")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
-        if isinstance(state, QByteArray):
-            self._restored = bool(self.restoreState(state))
+        self._restored = isinstance(state, QByteArray) and bool(self.restoreState(state))
+        self._sized = False
 
     def about(self) -> None:
         """Show version and data notes."""
@@ -1494,9 +888,9 @@ class MainWindow(QMainWindow):
     def showEvent(self, event: QShowEvent) -> None:
         """Give the map most of the window the first time (unless a saved layout exists)."""
         super().showEvent(event)
-        if not getattr(self, "_sized", False):
+        if not self._sized:
             self._sized = True
-            if not getattr(self, "_restored", False):
+            if not self._restored:
                 self.resizeDocks([self.docks["table"]], [220], Qt.Orientation.Vertical)
                 self.resizeDocks(
                     [self.docks["layers"], self.docks["results"]],
@@ -1513,8 +907,5 @@ class MainWindow(QMainWindow):
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/state", self.saveState())
         self.canvas.shutdown()
-        self._queued.clear()
-        if self.task is not None:
-            self.task.cancel()
-        self.edits.detach()
+        self.session.close()
         event.accept()

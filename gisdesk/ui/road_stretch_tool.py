@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -45,19 +44,20 @@ _END = QColor("#e6007e")
 
 def install_road_stretch(window: WindowApi) -> None:
     """Register the tool with the window and add its entry to the Edit menu."""
-    window.extra_edit_tools["road_stretch"] = RoadStretchTool
+    window.tools["edit_road_stretch"] = RoadStretchTool
     window.registry.add(
         ActionSpec(
             "edit_road_stretch",
             "选取事故多发路段…",
             "Pick a road stretch…",
             "edit",
-            partial(window.set_edit_tool, "road_stretch"),
+            "set_tool",
             None,
             None,
             "编辑",
             checkable=True,
             group="map_tools",
+            args=("edit_road_stretch",),
             tip_zh="在道路上单击路段的起点和终点：沿路网生成事故多发路段，自动填写道路名称和起止桩号",
             tip_en="Click a stretch's two ends on the roads: it follows the road network and "
             "becomes an accident segment with road name and stakes filled in",

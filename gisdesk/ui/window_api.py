@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from PySide6.QtWidgets import QMainWindow
 
 if TYPE_CHECKING:
+    from pyproj import CRS
     from PySide6.QtWidgets import QDockWidget
 
     from gisdesk.core.layer import Layer
@@ -26,19 +27,29 @@ if TYPE_CHECKING:
     from gisdesk.ui.dashboard import TargetDashboard
     from gisdesk.ui.editing import EditController
     from gisdesk.ui.layer_tree import LayerTree
+    from gisdesk.ui.session import Session
     from gisdesk.ui.snapping import Snapper
     from gisdesk.ui.workers import Task
 
-__all__ = ["WindowApi", "window_widget"]
+__all__ = ["FeatureClipboard", "WindowApi", "window_widget"]
+
+FeatureClipboard = tuple[str, str | None, "CRS", list[dict[str, Any]]]
+"""Copied features: source layer name, geometry family, CRS, rows of values."""
 
 
 class WindowApi(Protocol):
     """The main window as its ui modules see it (see the module notes)."""
 
-    project: Project | None
-    """The open project, or None."""
-    feature_clipboard: object
+    @property
+    def project(self) -> Project | None:
+        """The open project, or None (the session's)."""
+
+    feature_clipboard: FeatureClipboard | None
     """Copied features (layer name, geometry family, CRS, rows), or None."""
+
+    @property
+    def session(self) -> Session:
+        """The open project, its editor and undo stack, the task queue, and their signals."""
 
     @property
     def edits(self) -> EditController:
@@ -69,8 +80,11 @@ class WindowApi(Protocol):
         """The plan-target dashboard."""
 
     @property
-    def extra_edit_tools(self) -> dict[str, Any]:
-        """Editing tools added by plug-in modules: key -> factory taking the window."""
+    def tools(self) -> dict[str, Any]:
+        """The map tools by action key (``tool_pan``, ``edit_add``...): factory(window).
+
+        Plug-in modules add theirs here and an action that calls :meth:`set_tool`.
+        """
 
     # QMainWindow methods used by the controllers (PySide6 overloads them).
     @property
@@ -120,14 +134,8 @@ class WindowApi(Protocol):
     def set_project(self, project: Project | None, *, working_copy: Path | None = None) -> None:
         """Show a project in every view."""
 
-    def set_edit_tool(self, key: str) -> None:
-        """Choose an editing tool for the current layer."""
-
-    def _mark_modified_now(self) -> None:
-        """Mark the project as changed (the title's ``*``) at once."""
-
-    def _edits_saved(self) -> bool:
-        """Whether feature edits go straight into the project's own file."""
+    def set_tool(self, key: str) -> None:
+        """Choose a map tool by its action key (an editing tool works on the current layer)."""
 
 
 def window_widget(window: WindowApi) -> QMainWindow:

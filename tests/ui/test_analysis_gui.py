@@ -57,7 +57,7 @@ def test_saving_during_an_analysis_waits_for_it(window, tmp_path):
     analysis = window.task
     assert analysis is not None and not analysis.done()
     target = tmp_path / "during.gpkg"
-    assert window._save_to(target, wait=True)
+    assert window.files.save_to(target, wait=True)
     log = window.log.toPlainText()
     assert "等待“分析”完成后开始" in log
     assert "分析已取消" not in log

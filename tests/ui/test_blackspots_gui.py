@@ -307,7 +307,7 @@ def _check_reopen(window, layer, tmp_path):
     """Save as and reopen: journal, notes and listing basis all come back."""
     controller, history = window.blackspots, window.blackspots.history_panel
     target = tmp_path / "haimen_work.gpkg"
-    assert window._save_to(target, wait=True)
+    assert window.files.save_to(target, wait=True)
     reopened = open_project(target)
     kept = reopened.settings["blackspots"]
     assert {n["reason"] for n in kept["notes"].values()} == {

@@ -13,7 +13,14 @@ from PySide6.QtGui import QColor
 from gisdesk.core.layer import Layer
 from gisdesk.core.project import Project
 from gisdesk.core.style import LayerStyle, StyleClass, Symbol
-from gisdesk.ui.canvas import MapCanvas, MapTool
+from gisdesk.ui.canvas import MapCanvas
+from gisdesk.ui.tools.navigation import (
+    MeasureAreaTool,
+    MeasureLineTool,
+    PanTool,
+    SelectTool,
+    ZoomBoxTool,
+)
 
 TO_4549 = Transformer.from_crs(4490, 4549, always_xy=True)
 
@@ -51,6 +58,7 @@ def canvas(qtbot):
     c.resize(600, 400)
     qtbot.addWidget(c)
     c.show()
+    c.set_tool(PanTool(c))
     c.set_project(_square_project())
     assert c.wait_for_frame()
     yield c
@@ -114,7 +122,7 @@ def test_keys_and_wheel_zoom(canvas, qtbot):
 
 
 def test_zoom_box(canvas, qtbot):
-    canvas.tool = MapTool.ZOOM_BOX
+    canvas.set_tool(ZoomBoxTool(canvas))
     res = canvas.viewport.resolution
     qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=QPoint(200, 150))
     qtbot.mouseMove(canvas, QPoint(260, 190))
@@ -138,7 +146,7 @@ def test_identify_select_and_measure(canvas, qtbot):
     px, py = canvas.viewport.to_pixels(np.array([[cx + 3000, cy]]))[0]
     hits = canvas.identify_at(px, py)
     assert [(layer.name, row) for layer, row in hits] == [("point", 0)]
-    canvas.tool = MapTool.SELECT
+    canvas.set_tool(SelectTool(canvas))
     canvas.current_layer = "square"
     sx, sy = canvas.viewport.to_pixels(np.array([[cx, cy]]))[0]
     qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=QPoint(int(sx), int(sy)))
@@ -152,7 +160,7 @@ def test_identify_select_and_measure(canvas, qtbot):
     assert canvas.project.layer("square").selection.tolist() == []  # shift toggles
     measured = []
     canvas.measured.connect(lambda v, k: measured.append((v, k)))
-    canvas.tool = MapTool.MEASURE_LINE
+    canvas.set_tool(MeasureLineTool(canvas))
     a = canvas.viewport.to_pixels(np.array([[cx - 1000, cy]]))[0]
     b = canvas.viewport.to_pixels(np.array([[cx + 1000, cy]]))[0]
     qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=QPoint(round(a[0]), round(a[1])))
@@ -163,13 +171,14 @@ def test_identify_select_and_measure(canvas, qtbot):
 
 
 def test_area_measure_matches_an_independent_projection(canvas):
-    canvas.tool = MapTool.MEASURE_AREA
+    tool = MeasureAreaTool(canvas)
+    canvas.set_tool(tool)
     lonlat = [(121.16, 31.89), (121.18, 31.89), (121.18, 31.91)]
     xy = [TO_4549.transform(lon, lat) for lon, lat in lonlat]
-    canvas._measure = list(xy)
+    tool.points = list(xy)
     values = []
     canvas.measured.connect(lambda v, k: values.append(v))
-    canvas._emit_measure()
+    tool.emit()
     x = np.array([p[0] for p in xy])
     y = np.array([p[1] for p in xy])
     shoelace = 0.5 * abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1)))

@@ -119,7 +119,7 @@ def test_plate_designer_previews_moves_items_and_exports(window, tmp_path):
     saved = window.project.settings["plate_templates"]["我的A3"]
     assert saved["items"]["legend"][0] == pytest.approx(x_before - 20)
     target = tmp_path / "with_template.gpkg"
-    assert window._save_to(target, wait=True)
+    assert window.files.save_to(target, wait=True)
     from gisdesk.io.project_store import open_project
 
     reopened = open_project(target)

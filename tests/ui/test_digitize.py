@@ -46,7 +46,7 @@ def editing(window, monkeypatch):
 def _use(window, layer: str, tool: str) -> None:
     window.layer_tree.select_layer(layer)
     assert window.current_layer().name == layer
-    window.set_edit_tool(tool)
+    window.set_tool(f"edit_{tool}")
 
 
 def _pt(window, x: float, y: float) -> QPoint:
@@ -141,8 +141,8 @@ def test_snapping_puts_the_vertex_exactly_on_a_road_vertex(editing) -> None:
     window.feature_values = lambda layer, initial: {"level": "镇级河道", "name": "捕捉河"}
     _use(window, "rivers", "add")
     QTest.mouseMove(canvas, click)
-    assert window.canvas.edit_tool.snap_hit is not None
-    assert window.canvas.edit_tool.snap_hit.kind == "vertex"
+    assert window.canvas.tool.snap_hit is not None
+    assert window.canvas.tool.snap_hit.kind == "vertex"
     QTest.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=click)
     QTest.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=click + QPoint(150, 40))
     QTest.keyClick(canvas, Qt.Key.Key_Return)

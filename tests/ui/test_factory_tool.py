@@ -28,7 +28,7 @@ def test_footprint_registers_site_and_outline_then_undo(window) -> None:
     window.snapper.enabled = False
     window.feature_values = lambda layer, initial: dict(FACTORY)
     window.layer_tree.select_layer("towns")  # works whatever the current layer is
-    window.set_edit_tool("factory")
+    window.set_tool("edit_factory")
     corners = [QPoint(300, 200), QPoint(400, 200), QPoint(400, 280), QPoint(300, 280)]
     for p in corners:
         QTest.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=p)
@@ -59,7 +59,7 @@ def test_footprint_registers_site_and_outline_then_undo(window) -> None:
 def test_cancelled_form_adds_nothing(window) -> None:
     window.snapper.enabled = False
     window.feature_values = lambda layer, initial: None
-    window.set_edit_tool("factory")
+    window.set_tool("edit_factory")
     count = len(window.project.layer("rental_factories"))
     for p in [QPoint(300, 200), QPoint(400, 200), QPoint(400, 280)]:
         QTest.mouseClick(window.canvas, Qt.MouseButton.LeftButton, pos=p)
@@ -72,7 +72,7 @@ def test_footprint_layer_is_created_when_the_project_has_none(window) -> None:
     window.project.remove_layer("factory_footprints")
     window.snapper.enabled = False
     window.feature_values = lambda layer, initial: dict(FACTORY, factory_id="HM-CF-9201")
-    window.set_edit_tool("factory")
+    window.set_tool("edit_factory")
     for p in [QPoint(300, 200), QPoint(420, 210), QPoint(380, 300)]:
         QTest.mouseClick(window.canvas, Qt.MouseButton.LeftButton, pos=p)
     QTest.keyClick(window.canvas, Qt.Key.Key_Return)

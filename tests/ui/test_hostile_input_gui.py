@@ -146,7 +146,7 @@ def test_a_point_digitised_far_outside_the_project_is_refused(window, warnings):
     window.snapper.enabled = False
     window.feature_values = lambda _layer, _initial: dict(FACTORY)
     window.layer_tree.select_layer("rental_factories")
-    window.set_edit_tool("add")
+    window.set_tool("edit_add")
     window.canvas.set_scale(20_000_000)  # the district is a few pixels in the middle
     window.canvas.wait_for_frame()
     x, y = window.canvas.viewport.to_map(5, 5)

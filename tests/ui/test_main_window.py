@@ -149,7 +149,7 @@ def test_style_change_redraws_saves_and_reopens(window, tmp_path):
     assert layer.style.kind == "graduated"
     window.undo.redo()
     target = tmp_path / "saved.gpkg"
-    assert window._save_to(target, wait=True)
+    assert window.files.save_to(target, wait=True)
     assert not window.modified
     reopened = open_project(target)
     assert reopened.layer("villages").style.kind == "categorized"

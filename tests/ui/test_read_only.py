@@ -119,7 +119,7 @@ def test_save_as_to_a_file_of_ones_own_makes_it_editable(
         win.open_path(project_file, wait=True)
         assert _try_an_edit(win) is None
         own = tmp_path / "own.gpkg"
-        assert win._save_to(own, wait=True)
+        assert win.files.save_to(own, wait=True)
         assert "只读" not in win.windowTitle() and not win.read_only_label.isVisible()
         assert _try_an_edit(win) is not None
         villages = open_project(own).layer("villages")

@@ -76,7 +76,7 @@ def test_working_copy_of_a_crashed_session_is_offered_and_reopened(window, qtbot
 
 def test_project_file_reports_a_crashed_session_on_open(window, qtbot, tmp_path, messages) -> None:
     path = tmp_path / "own.gpkg"
-    assert window._save_to(path, wait=True)
+    assert window.files.save_to(path, wait=True)
     assert window.edits.store is not None and window.edits.store.path == path
     fid = window.project.layer("villages").fid_at(2)
     assert window.edits.update_feature("villages", fid, {"households": 321})
@@ -96,7 +96,7 @@ def test_undo_after_save_as_changes_the_saved_file(window, tmp_path) -> None:
     new = "已整改" if old != "已整改" else "未整改"
     assert window.edits.update_feature("rental_factories", fid, {"status": new})
     path = tmp_path / "saved.gpkg"
-    assert window._save_to(path, wait=True)
+    assert window.files.save_to(path, wait=True)
     assert window.edits.working_copy is None  # the work moved to the user's file
     window.undo.undo()
     stored = pyogrio.read_dataframe(path, layer="rental_factories", fid_as_index=True)

@@ -48,7 +48,7 @@ def stretch_window(window, monkeypatch):
     window.snapper.enabled = False  # the tool snaps to the road network itself
     window.layer_tree.select_layer("accident_segments")
     window.registry["edit_road_stretch"].trigger()
-    tool = window.canvas.edit_tool
+    tool = window.canvas.tool
     assert isinstance(tool, RoadStretchTool)
     return window, tool, (first, metric.geometry.iloc[0], a), (last, metric.geometry.iloc[1], b)
 

@@ -1,0 +1,1 @@
+"""The map canvas's tools: navigation (pan, zoom box, identify, select, measure)."""

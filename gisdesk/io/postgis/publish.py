@@ -39,14 +39,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ensure_workspace", "publish_layer"]
 
-_FIELD_PG_TYPES = {
-    "str": "text",
-    "int": "bigint",
-    "float": "double precision",
-    "bool": "boolean",
-    "date": "date",
-}
-
 # The trigger functions have constant bodies: the schema is found at run time
 # (TG_TABLE_SCHEMA through format('%I')), so no name is ever pasted into code.
 _VERSION_FUNCTION = """
@@ -142,6 +134,16 @@ def ensure_workspace(
 
 
 # --- publishing ------------------------------------------------------------------------
+
+
+# The column type of each schema field type.
+_FIELD_PG_TYPES = {
+    "str": "text",
+    "int": "bigint",
+    "float": "double precision",
+    "bool": "boolean",
+    "date": "date",
+}
 
 
 def _column_type(layer: Layer, column: str, values: pd.Series) -> str:

@@ -21,6 +21,7 @@ __all__ = [
     "gcj02_to_bd09",
     "gcj02_to_wgs84",
     "in_china",
+    "to_cgcs2000",
     "wgs84_to_bd09",
     "wgs84_to_gcj02",
 ]
@@ -152,3 +153,22 @@ def wgs84_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArra
 def bd09_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
     """Recover true coordinates from Baidu's BD-09."""
     return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
+
+
+def to_cgcs2000(
+    lon: ArrayLike, lat: ArrayLike, system: str
+) -> tuple[FloatArray, FloatArray, str | None]:
+    """Return lon/lat given in ``system`` as true CGCS2000 lon/lat, and a note of what was done.
+
+    ``system`` is ``"GCJ02"`` (Amap, Tencent) or ``"BD09"`` (Baidu), which are shifted
+    back; ``"WGS84"`` is taken as CGCS2000 (they differ by centimetres) and noted; anything
+    else (CGCS2000 itself) is returned as it is, with no note.
+    """
+    if system == "GCJ02":
+        return (*gcj02_to_wgs84(lon, lat), "GCJ-02 -> CGCS2000 (gisdesk.core.offsets)")
+    if system == "BD09":
+        return (*bd09_to_wgs84(lon, lat), "BD-09 -> CGCS2000 (gisdesk.core.offsets)")
+    xs, ys = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+    if system == "WGS84":
+        return xs, ys, "WGS84 = CGCS2000 within centimetres (no shift)"
+    return xs, ys, None

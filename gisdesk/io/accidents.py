@@ -299,15 +299,8 @@ def _points(
         conversions.append("EPSG:4549 -> CGCS2000 (EPSG:4490)")
     else:
         ok = finite & (xs >= 73) & (xs <= 136) & (ys >= 3) & (ys <= 54)
-        lon_w, lat_w = xs, ys
-        if system == "GCJ02":
-            lon_w, lat_w = offsets.gcj02_to_wgs84(xs, ys)
-            conversions.append("GCJ-02 -> CGCS2000 (gisdesk.core.offsets)")
-        elif system == "BD09":
-            lon_w, lat_w = offsets.bd09_to_wgs84(xs, ys)
-            conversions.append("BD-09 -> CGCS2000 (gisdesk.core.offsets)")
-        elif system == "WGS84":
-            conversions.append("WGS84 = CGCS2000 within centimetres (no shift)")
+        lon_w, lat_w, shifted = offsets.to_cgcs2000(xs, ys, system)
+        conversions.extend([shifted] if shifted else [])
     issues.extend(
         (
             int(rows[i]),

@@ -500,13 +500,7 @@ def read_coordinate_table(
         gdf = gpd.GeoDataFrame(data, geometry=gpd.points_from_xy(xs, ys), crs=4549)
         return gdf.to_crs(STORAGE_CRS), [*conversions, "EPSG:4549 -> CGCS2000 (EPSG:4490)"]
     _check_lonlat(xs, ys, x, y)
-    if resolved == "GCJ02":
-        xs, ys = offsets.gcj02_to_wgs84(xs, ys)
-        conversions.append("GCJ-02 -> CGCS2000 (gisdesk.core.offsets)")
-    elif resolved == "BD09":
-        xs, ys = offsets.bd09_to_wgs84(xs, ys)
-        conversions.append("BD-09 -> CGCS2000 (gisdesk.core.offsets)")
-    elif resolved == "WGS84":
-        conversions.append("WGS84 = CGCS2000 within centimetres (no shift)")
+    xs, ys, shifted = offsets.to_cgcs2000(xs, ys, resolved)
+    conversions.extend([shifted] if shifted else [])
     gdf = gpd.GeoDataFrame(data, geometry=gpd.points_from_xy(xs, ys), crs=STORAGE_CRS)
     return gdf, conversions

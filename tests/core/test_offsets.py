@@ -11,6 +11,7 @@ from gisdesk.core.offsets import (
     bd09_to_wgs84,
     gcj02_to_bd09,
     gcj02_to_wgs84,
+    to_cgcs2000,
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
@@ -67,3 +68,28 @@ def test_outside_china_is_not_shifted():
     lon, lat = wgs84_to_gcj02([2.35, -74.0], [48.85, 40.7])
     np.testing.assert_array_equal(lon, [2.35, -74.0])
     np.testing.assert_array_equal(lat, [48.85, 40.7])
+
+
+def test_to_cgcs2000_shifts_web_coordinates_back_and_says_so():
+    true_lon, true_lat = np.array([121.17, 121.4]), np.array([31.89, 31.95])
+    gcj = wgs84_to_gcj02(true_lon, true_lat)
+    lon, lat, note = to_cgcs2000(*gcj, "GCJ02")
+    assert metres(lon, lat, true_lon, true_lat).max() < 0.001
+    assert note == "GCJ-02 -> CGCS2000 (gisdesk.core.offsets)"
+    lon, lat, note = to_cgcs2000(*wgs84_to_bd09(true_lon, true_lat), "BD09")
+    assert metres(lon, lat, true_lon, true_lat).max() < 0.001
+    assert note == "BD-09 -> CGCS2000 (gisdesk.core.offsets)"
+    # about 500 m apart: the shift really happened
+    assert metres(gcj[0], gcj[1], true_lon, true_lat).min() > 100
+
+
+@pytest.mark.parametrize(
+    ("system", "note"),
+    [("WGS84", "WGS84 = CGCS2000 within centimetres (no shift)"), ("CGCS2000", None)],
+)
+def test_to_cgcs2000_keeps_true_coordinates(system, note):
+    xs, ys = np.array([121.17, 121.4]), np.array([31.89, 31.95])
+    lon, lat, said = to_cgcs2000(xs, ys, system)
+    assert lon is xs
+    assert lat is ys
+    assert said == note

@@ -30,13 +30,9 @@ from gisdesk.tasks.blackspots import (
 from gisdesk.tasks.camera_gaps import GAPS_LAYER, CameraGapsRequest
 from gisdesk.ui.actions import ActionSpec
 from gisdesk.ui.analysis_dialogs import AnalysisResult, place_layers, run_analysis
+from gisdesk.ui.blackspots_history import SegmentHistoryPanel
 from gisdesk.ui.blackspots_import import AccidentImportWizard
-from gisdesk.ui.blackspots_lifecycle import (
-    SegmentHistoryPanel,
-    StatusDialog,
-    list_candidate,
-    store_blackspot_settings,
-)
+from gisdesk.ui.blackspots_lifecycle import StatusDialog, list_candidate, store_blackspot_settings
 from gisdesk.ui.blackspots_screening import CANDIDATES_LAYER, CandidatesPanel, ScreeningDialog
 from gisdesk.ui.camera_gaps_dialog import CameraGapsDialog
 from gisdesk.ui.i18n import tr

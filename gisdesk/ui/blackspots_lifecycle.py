@@ -97,12 +97,12 @@ def store_blackspot_settings(window: WindowApi) -> None:
             store.update_setting(SETTINGS_KEY, entry)
         except GisdeskError as exc:
             window.report_error(tr("保存失败", "Not saved"), exc.message(language()))
-            window._mark_modified_now()
+            window.session.mark_modified()
             return
-        if not window._edits_saved():
-            window._mark_modified_now()
+        if not window.session.edits_saved():
+            window.session.mark_modified()
     else:
-        window._mark_modified_now()
+        window.session.mark_modified()
     controller = getattr(window, "blackspots", None)
     if controller is not None:  # the notes just stored belong in the segment file shown
         controller.history_panel.refresh_details()

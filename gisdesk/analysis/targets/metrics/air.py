@@ -63,18 +63,23 @@ def _members(
 
 def _zone_shares(
     stations: gpd.GeoDataFrame,
-    station: np.ndarray,
-    member: np.ndarray,
+    enterprises: gpd.GeoDataFrame,
+    chosen: np.ndarray,
     good: np.ndarray,
     *,
     levels: Sequence[str],
+    radius_m: float,
     counted: np.ndarray | None = None,
-    what_zh: str,
-    what_en: str,
-    gap_zh: str,
-    gap_en: str,
+    what: tuple[str, str],
+    gap: tuple[str, str],
 ) -> list[UnitValue]:
-    """Return the share of counted members meeting ``good`` per zone and over all zones."""
+    """Return the share of the chosen enterprises in the key zones meeting ``good``.
+
+    One row per zone and one over all zones (each enterprise once); only ``counted``
+    enterprises count. ``what`` names the enterprises and ``gap`` the reason of those that
+    do not meet it, in Chinese and English.
+    """
+    station, member = _members(stations, enterprises, chosen, levels=levels, radius_m=radius_m)
     counted = np.ones(len(good), dtype=bool) if counted is None else counted
     names = text(stations, "name")
     codes = text(stations, "code")
@@ -90,8 +95,8 @@ def _zone_shares(
                 mine,
                 good,
                 counted,
-                what=(what_zh, what_en),
-                gap=(gap_zh, gap_en),
+                what=what,
+                gap=gap,
                 town=str(towns[s]),
                 unit_id=str(codes[s]),
             )
@@ -103,8 +108,8 @@ def _zone_shares(
             np.unique(member),
             good,
             counted,
-            what=(what_zh, what_en),
-            gap=(gap_zh, gap_en),
+            what=what,
+            gap=gap,
         )
     )
     return units
@@ -178,20 +183,16 @@ def key_zone_machinery_tested(
     exited = days(enterprises, "exited_date")
     active = np.isnat(exited) | (exited >= as_day(start))
     chosen = np.isin(text(enterprises, "kind"), list(kinds)) & active
-    station, member = _members(
-        monitoring_stations, enterprises, chosen, levels=levels, radius_m=radius_m
-    )
     tested = in_window(days(enterprises, "machinery_tested_date"), start, end)
     units = _zone_shares(
         monitoring_stations,
-        station,
-        member,
+        enterprises,
+        chosen,
         tested,
         levels=levels,
-        what_zh="工地和企业",
-        what_en="sites and enterprises",
-        gap_zh=f"{start.year}年未抽测非道路移动机械",
-        gap_en=f"machinery not tested in {start.year}",
+        radius_m=radius_m,
+        what=("工地和企业", "sites and enterprises"),
+        gap=(f"{start.year}年未抽测非道路移动机械", f"machinery not tested in {start.year}"),
     )
     return MetricResult(units)
 
@@ -223,23 +224,19 @@ def key_zone_low_efficiency_exits(
     """
     start, end = period_window(as_of, deadline)
     chosen = text(enterprises, "kind") == kind
-    station, member = _members(
-        monitoring_stations, enterprises, chosen, levels=levels, radius_m=radius_m
-    )
     exited = days(enterprises, "exited_date")
     gone = ~np.isnat(exited) & (exited <= as_day(end))
     counted = None if cumulative else (np.isnat(exited) | (exited >= as_day(start)))
     units = _zone_shares(
         monitoring_stations,
-        station,
-        member,
+        enterprises,
+        chosen,
         gone,
         levels=levels,
+        radius_m=radius_m,
         counted=counted,
-        what_zh="低效用地企业",
-        what_en="low-efficiency land users",
-        gap_zh="尚未退出",
-        gap_en="not yet exited",
+        what=("低效用地企业", "low-efficiency land users"),
+        gap=("尚未退出", "not yet exited"),
     )
     return MetricResult(units)
 

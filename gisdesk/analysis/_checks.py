@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
 __all__ = [
+    "DPI_RANGE",
+    "check_dpi",
     "check_geometry",
     "check_not_empty",
     "check_number",
@@ -160,6 +162,21 @@ def check_number(
         f"{what_zh}须为{low_zh}{gap}且不大于 {hi}{u_zh}{gap}的{kind_zh}（收到 {got}）。",
         f"{what_en} must be a {kind_en} {low_en} and at most {hi}{u_en} (got {got}).",
     )
+
+
+DPI_RANGE = (50, 1200)
+"""Resolutions accepted for raster output (plates as PNG), in dots per inch."""
+
+
+def check_dpi(dpi: float) -> int:
+    """Return a resolution as a whole dpi, or raise an :class:`InputError` outside DPI_RANGE."""
+    low, high = DPI_RANGE
+    if not low <= dpi <= high:  # NaN fails this too
+        raise InputError(
+            f"分辨率须在 {low} 到 {high} dpi 之间（收到 {dpi}）。",
+            f"The resolution must lie between {low} and {high} dpi (got {dpi}).",
+        )
+    return round(dpi)
 
 
 def check_not_empty(

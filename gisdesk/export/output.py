@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QMarginsF, QRect, QRectF, QSize, QSizeF
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
 
+from gisdesk.analysis._checks import check_dpi
 from gisdesk.core.errors import InputError, ProjectError
 from gisdesk.core.progress import CancelToken, ProgressCallback, check_cancel, report
 from gisdesk.export._qt import ensure_gui_app, layout_dpi
@@ -37,7 +38,6 @@ __all__ = [
 
 FORMATS = ("pdf", "png", "svg")
 MM_PER_INCH = 25.4
-MIN_DPI, MAX_DPI = 50, 1200
 
 
 def plate_format(path: Path) -> str:
@@ -49,15 +49,6 @@ def plate_format(path: Path) -> str:
             f"Unsupported output format '{path.suffix}': use .pdf, .png or .svg.",
         )
     return fmt
-
-
-def _check_dpi(dpi: float) -> int:
-    if not MIN_DPI <= dpi <= MAX_DPI:
-        raise InputError(
-            f"分辨率须在 {MIN_DPI} 到 {MAX_DPI} dpi 之间（收到 {dpi}）。",
-            f"The resolution must lie between {MIN_DPI} and {MAX_DPI} dpi (got {dpi}).",
-        )
-    return round(dpi)
 
 
 def _page_px(template: PlateTemplate, dpi: int) -> tuple[int, int]:
@@ -110,7 +101,7 @@ def render_plate_image(
 ) -> tuple[QImage, PlateLayout]:
     """Return the plate as an image at ``dpi`` (white background) with its layout."""
     ensure_gui_app()
-    res = _check_dpi(dpi)
+    res = check_dpi(dpi)
     w, h = _page_px(spec.template, res)
     image = QImage(w, h, QImage.Format.Format_RGB32)
     image.fill(0xFFFFFFFF)
@@ -183,7 +174,7 @@ def export_plate(
     """
     out = Path(path)
     fmt = plate_format(out)
-    res = _check_dpi(dpi)
+    res = check_dpi(dpi)
     ensure_gui_app()
     data = data or prepare_map(project)
     title = spec.title or project.title
@@ -270,7 +261,7 @@ def export_pages(
     """
     out = Path(path)
     fmt = plate_format(out)
-    res = _check_dpi(dpi)
+    res = check_dpi(dpi)
     if not specs:
         raise InputError("没有要导出的图幅。", "There are no plates to export.")
     ensure_gui_app()

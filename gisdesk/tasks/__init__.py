@@ -20,6 +20,7 @@ from gisdesk.tasks import (
     camera_gaps,
     exports,
     imports,
+    plates,
     service_areas,
     siting,
     targets,
@@ -89,6 +90,7 @@ TASKS: dict[str, TaskSpec] = {
         TaskSpec(exports.KIND, "导出", "Export", exports.ExportRequest, exports.run),
         TaskSpec(targets.KIND, "规划目标评估", "Plan targets", targets.TargetsRequest, targets.run),
         TaskSpec(webmap.KIND, "网页地图", "Web map", webmap.WebMapRequest, webmap.run),
+        TaskSpec(plates.KIND, "专题图", "Map plate", plates.PlateRequest, plates.run),
     )
 }
 """The tasks by kind (the ``kind`` of their Request)."""

@@ -1,5 +1,8 @@
 """The plate designer: template, texts, layers, item positions, a live preview, export.
 
+The designer is the window's form for :class:`gisdesk.tasks.plates.PlateRequest` (``gisdesk
+plate`` is the other): exporting a plate or an atlas runs that request through the task
+registry in the window's worker, drawn by :func:`gisdesk.export.publish.draw_plates`.
 The preview is drawn by the same plate renderer as the exported file (in a worker, at
 screen resolution), so what the designer shows is what the PDF holds. Items are moved and
 resized by their position and size in millimetres on the page.
@@ -8,6 +11,7 @@ resized by their position and size in millimetres on the page.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from gisdesk.core.errors import GisdeskError
 from gisdesk.core.project import Project
+from gisdesk.export.publish import draw_plates, plate_spec
 from gisdesk.export.spec import PlateSpec
 from gisdesk.export.templates import (
     TEMPLATES,
@@ -42,6 +47,8 @@ from gisdesk.export.templates import (
     project_templates,
     store_project_template,
 )
+from gisdesk.tasks import ProjectSource, run_request
+from gisdesk.tasks.plates import PlateRequest
 from gisdesk.ui import plain_text
 from gisdesk.ui.i18n import language, tr
 from gisdesk.ui.workers import Task, run_task
@@ -83,6 +90,7 @@ class PlateDesigner(QDialog):
         self.project = project
         self.start_task = start_task
         self.on_modified: Any = None
+        self.result: Any = None  # the Result of the last export (files written)
         self.template: PlateTemplate = TEMPLATES["A3-landscape"]
         self._task: Task | None = None
         self.last_image: QImage | None = None
@@ -190,23 +198,36 @@ class PlateDesigner(QDialog):
 
     # --- spec ---------------------------------------------------------------------------
 
-    def spec(self) -> PlateSpec:
-        """Return the plate the dialog describes."""
+    def request(
+        self, out: Path | str = "", *, dpi: float = 300, atlas: str | None = None
+    ) -> PlateRequest:
+        """Return the PlateRequest the dialog describes (``atlas``: one plate per feature)."""
         layers = tuple(
             str(self.layers.item(i).data(Qt.ItemDataRole.UserRole))
             for i in range(self.layers.count())
             if self.layers.item(i).checkState() == Qt.CheckState.Checked
         )
-        options: dict[str, Any] = {
-            "title": self.title.text(),
-            "subtitle": self.subtitle.text(),
-            "organisation": self.organisation.text(),
-            "layers": tuple(reversed(layers)),  # bottom to top, as in the project
-            "scale": float(self.scale.value()) or None,
-            "grid": self.grid.currentData(),
-        }
-        options.update({key: box.isChecked() for key, box in self.decor.items()})
-        return PlateSpec.create(self.template, **options)
+        name = self.template_box.currentData()
+        saved = self.saved_templates()
+        named = PlateTemplate.from_dict(saved[name]) if name in saved else TEMPLATES.get(name)
+        return PlateRequest(
+            out=str(out),
+            template=name if self.template == named else self.template.to_dict(),
+            title=self.title.text(),
+            subtitle=self.subtitle.text(),
+            organisation=self.organisation.text(),
+            layers=tuple(reversed(layers)),  # bottom to top, as in the project
+            scale=float(self.scale.value()) or None,
+            grid=self.grid.currentData(),
+            dpi=dpi,
+            atlas=atlas,
+            hide=tuple(key for key, box in self.decor.items() if not box.isChecked()),
+        )
+
+    def spec(self) -> PlateSpec:
+        """Return the plate the dialog describes (for the preview)."""
+        request = self.request()
+        return plate_spec(self.project, request.template, request.spec_options())
 
     def saved_templates(self) -> dict[str, dict[str, Any]]:
         """Return the user templates saved in the project (name -> template as plain data)."""
@@ -321,13 +342,7 @@ class PlateDesigner(QDialog):
 
     def export(self, path: Path, *, dpi: float = 300, wait: bool = False) -> None:
         """Export the plate in a worker (through the main window's progress bar if any)."""
-        from gisdesk.export.output import export_plate
-        from gisdesk.ui.output_paths import refuse_project_output
-
-        if refuse_project_output(self, self.project, path):
-            return
-        task = Task(export_plate, self.project, self.spec(), path, dpi=dpi)
-        self._run(task, tr("导出专题图", "Exporting plate"), path, wait=wait)
+        self._run(self.request(path, dpi=dpi), tr("导出专题图", "Exporting plate"), wait=wait)
 
     def ask_atlas(self) -> None:
         """Ask for a PDF and export one page per town with its 15-minute coverage."""
@@ -341,28 +356,22 @@ class PlateDesigner(QDialog):
             self.export_atlas(Path(path))
 
     def export_atlas(self, path: Path, *, dpi: float = 300, wait: bool = False) -> None:
-        """Export the atlas of towns (service-circle coverage on each page)."""
-        from gisdesk.export.atlas import export_atlas
-        from gisdesk.export.coverage import ServiceCircle
+        """Export the atlas of towns (service-circle coverage on each page where it applies)."""
+        request = self.request(path, dpi=dpi, atlas="towns")
+        self._run(request, tr("导出图集", "Exporting atlas"), wait=wait)
 
-        def run(
-            project: Project,
-            spec: PlateSpec,
-            target: Path,
-            *,
-            progress: Any = None,
-            cancel: Any = None,
-        ) -> list[Path]:
-            circle = ServiceCircle(project, progress=progress, cancel=cancel)
-            return export_atlas(
-                project, spec, target, content=circle, dpi=dpi, progress=progress, cancel=cancel
-            )
+    def _run(self, request: PlateRequest, label: str, *, wait: bool) -> None:
+        """Run a PlateRequest through the task registry in a worker (the window's, if any)."""
+        from gisdesk.ui.output_paths import refuse_project_output
 
-        task = Task(run, self.project, self.spec(), path)
-        self._run(task, tr("导出图集", "Exporting atlas"), path, wait=wait)
+        path = Path(request.out)
+        if refuse_project_output(self, self.project, path):
+            return
+        draw = partial(draw_plates, self.project)
+        task = Task(run_request, ProjectSource(self.project), request, draw=draw)
 
-    def _run(self, task: Task, label: str, path: Path, *, wait: bool) -> None:
-        def done(_result: object) -> None:
+        def done(result: object) -> None:
+            self.result = result
             self.setWindowTitle(
                 plain_text.window_title(
                     tr(f"制图出版 — 已导出 {path.name}", f"Map plate — exported {path.name}")

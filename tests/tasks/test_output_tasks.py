@@ -9,10 +9,12 @@ from functools import partial
 import pytest
 
 from gisdesk.cli.main import _parser, main
+from gisdesk.cli.plate import plate_request
 from gisdesk.cli.targets import targets_request
 from gisdesk.cli.webmap import webmap_request
 from gisdesk.core.errors import InputError
 from gisdesk.tasks import TASKS, ProjectSource, request_from_record, run_request
+from gisdesk.tasks.plates import PlateRequest, plan_plates
 from gisdesk.tasks.targets import TargetsRequest
 from gisdesk.tasks.webmap import WebMapRequest
 
@@ -26,7 +28,20 @@ def _args(*argv):
 def test_the_output_tasks_are_registered_and_rebuilt_from_their_records():
     assert TASKS["targets"].request_type is TargetsRequest
     assert TASKS["webmap"].request_type is WebMapRequest
+    assert TASKS["plate"].request_type is PlateRequest
     for request in (
+        PlateRequest(out="p.pdf"),
+        PlateRequest(
+            out="a.png",
+            template={"name": "mine", "page_mm": [297, 210], "items": {"map": [10, 10, 200, 150]}},
+            layers=("towns",),
+            extent=(0.0, 0.0, 1000.0, 1000.0),
+            atlas="towns",
+            names=("海永镇",),
+            stats="none",
+            dpi=150.0,
+            hide=("inset", "labels"),
+        ),
         TargetsRequest(as_of=AS_OF, targets_file="mine.toml"),
         TargetsRequest(),
         WebMapRequest(out="m.html", layers=("roads", "villages"), title="图", all_roads=True),
@@ -47,6 +62,13 @@ def test_options_left_out_take_the_requests_defaults():
     assert webmap_request(given) == WebMapRequest(
         out="m.html", layers=("roads", "villages"), simplify_m=0.0
     )
+    assert plate_request(_args("plate", "p.gpkg", "--out", "p.pdf")) == PlateRequest(out="p.pdf")
+    atlas = _args("plate", "p.gpkg", "--out", "a.pdf", "--atlas", "towns", "--names", "甲,乙")
+    assert plate_request(atlas) == PlateRequest(out="a.pdf", atlas="towns", names=("甲", "乙"))
+    bare = _args("plate", "p.gpkg", "--out", "p.pdf", "--no-inset", "--no-labels")
+    assert plate_request(bare).spec_options()["inset"] is False
+    assert plate_request(bare).hide == ("inset", "labels")
+    assert "legend" not in plate_request(bare).spec_options()  # drawn: the plate's default
     dated = targets_request(_args("targets", "p.gpkg", "--as-of", "2022-12-31"))
     assert dated == TargetsRequest(as_of=AS_OF)
 
@@ -62,6 +84,16 @@ def test_options_left_out_take_the_requests_defaults():
         (WebMapRequest(out="m.html", simplify_m=5000.0), "1000"),
         (WebMapRequest(out="m.html", all_roads=True, road_classes=("国道",)), "道路等级"),
         (WebMapRequest(out="m.html", layers=()), "图层"),
+        (PlateRequest(out="p.doc"), ".pdf"),
+        (PlateRequest(out="p.png", dpi=0.0), "分辨率须在"),
+        (PlateRequest(out="p.png", dpi=float("inf")), "分辨率须在"),
+        (PlateRequest(out="p.pdf", grid="hex"), "grid"),
+        (PlateRequest(out="p.pdf", stats="all"), "stats"),
+        (PlateRequest(out="p.pdf", stats="coverage", minutes=float("nan")), "时间"),
+        (PlateRequest(out="p.pdf", stats="coverage", mode="plane"), "plane"),
+        (PlateRequest(out="p.pdf", names=("海永镇",)), "图集"),
+        (PlateRequest(out="p.pdf", layers=()), "图层"),
+        (PlateRequest(out="p.pdf", hide=("title",)), "hide"),
     ],
 )
 def test_bad_values_are_refused_in_both_languages(request_, words):
@@ -151,3 +183,46 @@ def test_the_webmap_command_runs_the_task(sample_path, sample_project, tmp_path,
     points = len(sample_project.layer("service_points"))
     assert result.details["layers"] == {"towns": 12, "service_points": points}
     assert printed.strip() == result.notes[0].show("zh").replace(str(again), str(out))
+
+
+class Layers:
+    def __init__(self, *names):
+        self._names = list(names)
+
+    def names(self):
+        return self._names
+
+    def title(self, name):
+        return f"《{name}》"
+
+    def get(self, name):
+        raise InputError(f"没有图层“{name}”", f"No layer '{name}'")
+
+
+def test_the_plan_decides_the_statistics_and_the_drawer_gets_it():
+    every = Layers("towns", "roads", "service_points", "villages")
+    atlas = plan_plates(every, PlateRequest(out="a.pdf", atlas="towns"))
+    assert atlas.coverage == (15.0, "ebike") and atlas.atlas == ("towns", "name", None)
+    assert plan_plates(every, PlateRequest(out="p.pdf")).coverage is None  # auto: atlases only
+    short = Layers("towns", "roads")
+    assert plan_plates(short, PlateRequest(out="a.pdf", atlas="towns")).coverage is None
+    with pytest.raises(InputError, match="nope"):
+        plan_plates(short, PlateRequest(out="p.pdf", layers=("towns", "nope")))
+    drawn = {}
+
+    class Drawn:
+        files, template, scale_text, schematic = [], "A4-portrait", None, True
+
+    def draw(plan, *, progress=None, cancel=None):
+        drawn["plan"] = plan
+        Drawn.files = [plan.out.with_name("a_01_甲.png"), plan.out.with_name("a_02_乙.png")]
+        return Drawn()
+
+    request = PlateRequest(out="a.png", atlas="towns", title="标题", layers=("towns",))
+    result = run_request(every, request, draw=draw)
+    plan = drawn["plan"]
+    assert plan.format == "png" and plan.options["title"] == "标题"
+    assert plan.options["layers"] == ("towns",) and plan.options["extent"] is None
+    assert result.summary.formatted() == [["a_01_甲.png", "PNG"], ["a_02_乙.png", "PNG"]]
+    assert [n.show() for n in result.notes][-1].startswith("注意：图中含示意数据")
+    assert "《roads》" in [title for _, title in result.sources]  # the service circle's

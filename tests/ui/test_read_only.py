@@ -12,20 +12,14 @@ from PySide6.QtWidgets import QMessageBox
 
 from gisdesk.cli.main import main
 from gisdesk.io.project_lock import ProjectLock, lock_path_for
-from gisdesk.io.project_store import open_project, save_project
+from gisdesk.io.project_store import open_project
 
 SMALL = ["towns", "villages"]
 
 
-@pytest.fixture(scope="module")
-def small_project(tmp_path_factory: pytest.TempPathFactory, sample_path: Path) -> Path:
-    project = open_project(sample_path)
-    for layer in project.layers:
-        if layer.name not in SMALL:
-            project.remove_layer(layer.name)
-    path = tmp_path_factory.mktemp("read-only") / "small.gpkg"
-    save_project(project, path)
-    return path
+@pytest.fixture
+def small_project(small_sample) -> Path:
+    return small_sample(SMALL)
 
 
 @pytest.fixture

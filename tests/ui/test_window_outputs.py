@@ -9,18 +9,10 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from gisdesk.io.project_store import open_project, save_project
 
-
-@pytest.fixture(scope="module")
-def small_project(tmp_path_factory: pytest.TempPathFactory, sample_path: Path) -> Path:
-    project = open_project(sample_path)
-    for layer in project.layers:
-        if layer.name not in ("district", "towns", "villages"):
-            project.remove_layer(layer.name)
-    path = tmp_path_factory.mktemp("outputs") / "small.gpkg"
-    save_project(project, path)
-    return path
+@pytest.fixture
+def small_project(small_sample) -> Path:
+    return small_sample(("district", "towns", "villages"))
 
 
 @pytest.fixture

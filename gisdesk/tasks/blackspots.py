@@ -182,7 +182,7 @@ class ScreeningRequest:
                 f"匹配质量应取自 {'、'.join(MATCH_QUALITIES)}，至少一项。",
                 f"Match qualities must be among {', '.join(MATCH_QUALITIES)}, at least one.",
             )
-        start, end = _day(self.date_from, "起"), _day(self.date_to, "止")
+        start, end = _day(self.date_from, "起始"), _day(self.date_to, "截止")
         if start is not None and end is not None and start > end:
             raise InputError(
                 f"期间的起点 {start} 晚于终点 {end}。",

@@ -99,12 +99,12 @@ def _run_window(
             # Opening failed (the window showed why): no screenshot of an empty window.
             window.modified = False
             window.close()
-            error = getattr(window, "last_failure", None)
-            if isinstance(error, GisdeskError):
-                raise error
+            session = window.session
+            if isinstance(session.last_failure, GisdeskError):
+                raise session.last_failure
             raise ProjectError(
-                f"无法打开 {project}：{getattr(window, 'last_error', '')}",
-                f"Cannot open {project}: {getattr(window, 'last_error', '')}",
+                f"无法打开 {project}：{session.last_error}",
+                f"Cannot open {project}: {session.last_error}",
             )
     if screenshot is not None:
         for issue in window.project.load_problems if window.project is not None else []:

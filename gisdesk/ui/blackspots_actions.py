@@ -79,8 +79,7 @@ class BlackspotsController(QObject):
             Qt.DockWidgetArea.RightDockWidgetArea,
         )
         self._project = window.project
-        # set_project selects a layer in the tree: the moment to follow a newly opened project
-        window.layer_tree.current_layer_changed.connect(self._project_maybe_changed)
+        window.session.project_changed.connect(self._project_maybe_changed)
         registry = window.registry
         menu = registry.menus["analysis"].addMenu(tr("事故多发路段", "Accident black spots"))
         menu.setObjectName("menu_blackspots")

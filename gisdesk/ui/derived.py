@@ -91,6 +91,7 @@ class DerivedResults(QObject):
         self._timer.setInterval(DEBOUNCE_MS)
         self._timer.timeout.connect(self.refresh)
         window.edits.edited.connect(self._edited)
+        window.session.project_changed.connect(lambda _project: self._follow())
         registry = window.registry
         registry.add(
             ActionSpec(

@@ -600,6 +600,17 @@ def selected_feature(window: WindowApi) -> tuple[Layer, int] | None:
     return layer, layer.fid_at(int(layer.selection[0]))
 
 
+def target_feature(
+    window: WindowApi, layer_name: str | None, fid: int | None
+) -> tuple[Layer, int] | None:
+    """The feature a command works on: the one named, else the one selected (or None)."""
+    if window.project is None:
+        return None
+    if layer_name is None or fid is None:
+        return selected_feature(window)
+    return window.project.layer(layer_name), fid
+
+
 def attribute_form(window: WindowApi, layer_name: str, fid: int) -> FeatureForm:
     """A form on an existing feature that commits the changed fields when accepted."""
     assert window.project is not None
@@ -644,15 +655,11 @@ def edit_feature_attributes(
     Only the fields the user changed are committed, as one undoable edit. None when the
     form was cancelled, nothing changed or the edit was refused (the user was told why).
     """
-    if window.project is None:
+    target = target_feature(window, layer_name, fid)
+    if target is None:
         return None
-    if layer_name is None or fid is None:
-        target = selected_feature(window)
-        if target is None:
-            return None
-        layer_name, fid = target[0].name, target[1]
     try:
-        form = attribute_form(window, layer_name, fid)
+        form = attribute_form(window, target[0].name, target[1])
     except GisdeskError as exc:
         window.report_error(tr("无法编辑属性", "Cannot edit attributes"), exc.message(language()))
         return None

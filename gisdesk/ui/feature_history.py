@@ -313,11 +313,10 @@ class FeatureHistoryDialog(QDialog):
             )
         self.tree.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    def _edited(self, txn: object) -> None:
+    def _edited(self, txn: EditTransaction) -> None:
         if self.edits.editor is not self.editor:
             return  # an edit of another project
-        changes = getattr(txn, "changes", ())
-        if any(c.layer == self.layer.name and c.fid == self.fid for c in changes):
+        if any(c.layer == self.layer.name and c.fid == self.fid for c in txn.changes):
             self.refresh()
 
     def _disconnect(self) -> None:
@@ -340,18 +339,12 @@ def show_feature_history(
     window: WindowApi, layer_name: str | None = None, fid: int | None = None
 ) -> FeatureHistoryDialog | None:
     """Open the history of a feature (default: the one selected in the current layer)."""
-    from gisdesk.ui.feature_form import selected_feature
+    from gisdesk.ui.feature_form import target_feature
 
-    if window.project is None:
+    target = target_feature(window, layer_name, fid)
+    if target is None:
         return None
-    if layer_name is None or fid is None:
-        target = selected_feature(window)
-        if target is None:
-            return None
-        layer, fid = target
-    else:
-        layer = window.project.layer(layer_name)
-    dialog = FeatureHistoryDialog(window.edits, layer, fid, window_widget(window))
+    dialog = FeatureHistoryDialog(window.edits, *target, window_widget(window))
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
     dialog.raise_()

@@ -9,7 +9,6 @@ stack and task queue) through the session's signals; opening and saving files is
 
 from __future__ import annotations
 
-import html
 import time
 from functools import partial
 from pathlib import Path
@@ -18,15 +17,11 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QShowEvent, QUndoStack
 from PySide6.QtWidgets import (
-    QComboBox,
     QDockWidget,
     QFileDialog,
-    QLabel,
     QMainWindow,
     QMessageBox,
     QPlainTextEdit,
-    QProgressBar,
-    QPushButton,
     QWidget,
 )
 
@@ -34,11 +29,12 @@ from gisdesk import __version__
 from gisdesk.core.errors import GisdeskError
 from gisdesk.core.layer import Layer
 from gisdesk.core.project import Project
-from gisdesk.render.viewport import NICE_SCALES, Viewport
+from gisdesk.render.viewport import Viewport
 from gisdesk.ui import plain_text
 from gisdesk.ui.actions import ActionRegistry
 from gisdesk.ui.attribute_table import AttributeTable
 from gisdesk.ui.canvas import MapCanvas
+from gisdesk.ui.commands.editing import EditCommands
 from gisdesk.ui.editing import EditController
 from gisdesk.ui.i18n import language, set_language, settings, tr
 from gisdesk.ui.layer_tree import LayerTree
@@ -47,6 +43,7 @@ from gisdesk.ui.project_files import ProjectFiles
 from gisdesk.ui.results_panel import ResultsPanel
 from gisdesk.ui.session import Session
 from gisdesk.ui.snapping import Snapper
+from gisdesk.ui.status_indicators import StatusIndicators
 from gisdesk.ui.style_dialog import StyleDialog
 from gisdesk.ui.window_actions import WINDOW_ACTIONS, ToolFactory, builtin_tools
 from gisdesk.ui.window_api import FeatureClipboard
@@ -108,7 +105,8 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["table"], self.docks["targets"])
         self.tabifyDockWidget(self.docks["targets"], self.docks["log"])
         self.docks["table"].raise_()
-        self._build_status_bar()
+        self.indicators = StatusIndicators(self.statusBar(), self.canvas, self.session)
+        self.edit_commands = EditCommands(self)
         self.registry = ActionRegistry(self)
         self._build_actions()
         self._connect()
@@ -160,20 +158,10 @@ class MainWindow(QMainWindow):
         """Show a project in every view (``working_copy``: where its edits are kept)."""
         self.session.set_project(project, working_copy=working_copy)
 
-    def start_task(
-        self,
-        task: Task,
-        on_done: object,
-        label: str,
-        *,
-        wait: bool = False,
-        on_failed: Callable[[], None] | None = None,
-        replace: bool = False,
-    ) -> None:
-        """Run long work through the session's queue (see :meth:`Session.start_task`)."""
-        self.session.start_task(
-            task, on_done, label, wait=wait, on_failed=on_failed, replace=replace
-        )
+    @property
+    def start_task(self) -> Callable[..., None]:
+        """Run long work through the session's one-at-a-time queue (Session.start_task)."""
+        return self.session.start_task
 
     def cancel_task(self) -> None:
         """Cancel the running task."""
@@ -216,39 +204,6 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
-    def _build_status_bar(self) -> None:
-        self.lonlat_label = QLabel("")
-        self.lonlat_label.setObjectName("lonlat")
-        self.metric_label = QLabel("")
-        self.metric_label.setObjectName("metric")
-        self.scale_box = QComboBox()
-        self.scale_box.setObjectName("scale")
-        self.scale_box.setEditable(True)
-        self.scale_box.setMinimumWidth(130)
-        self.scale_box.addItems([f"1:{s:,}" for s in NICE_SCALES])
-        self.crs_label = QLabel("")
-        self.read_only_label = QLabel(tr("只读", "Read-only"))  # why: in its tooltip
-        self.read_only_label.setObjectName("read_only")
-        self.read_only_label.hide()
-        self.progress = QProgressBar()
-        self.progress.setMaximumWidth(180)
-        self.progress.setRange(0, 100)
-        self.progress.hide()
-        self.cancel_button = QPushButton(tr("取消", "Cancel"))
-        self.cancel_button.hide()
-        self.cancel_button.clicked.connect(self.cancel_task)
-        for widget in (
-            self.lonlat_label,
-            self.metric_label,
-            QLabel(tr("比例尺", "Scale")),
-            self.scale_box,
-            self.crs_label,
-            self.read_only_label,
-            self.progress,
-            self.cancel_button,
-        ):
-            self.statusBar().addPermanentWidget(widget)
-
     def _build_actions(self) -> None:
         a = self.registry
         for spec in WINDOW_ACTIONS:
@@ -275,15 +230,8 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         c = self.canvas
-        c.cursor_moved.connect(self._cursor_moved)
         c.view_changed.connect(self._view_changed)
         c.identified.connect(self.show_identify)
-        c.measured.connect(self._measured)
-        c.frame_rendered.connect(self._frame_rendered)
-        edit = self.scale_box.lineEdit()
-        assert edit is not None  # the box is editable
-        edit.returnPressed.connect(self._scale_entered)
-        self.scale_box.activated.connect(lambda _i: self._scale_entered())
         self.layer_tree.current_layer_changed.connect(self._current_layer_changed)
         self.layer_tree.zoom_requested.connect(c.zoom_to_layer)
         self.layer_tree.style_requested.connect(self.edit_style)
@@ -297,14 +245,9 @@ class MainWindow(QMainWindow):
         s = self.session
         s.project_changed.connect(self._project_changed)
         s.state_changed.connect(self._update_title)
-        s.message.connect(self.status)
         s.logged.connect(self.log_message)
         s.error_reported.connect(self._show_error)
         s.recent_changed.connect(self._refresh_recent)
-        s.task_started.connect(self._task_started)
-        s.task_progress.connect(self._task_progress)
-        s.task_ended.connect(self.progress.hide)
-        s.task_ended.connect(self.cancel_button.hide)
 
     # --- the project --------------------------------------------------------------------
 
@@ -315,7 +258,7 @@ class MainWindow(QMainWindow):
         self.layer_tree.set_project(project)
         self.dashboard.set_project(project)
         if project is not None:
-            self.crs_label.setText(f"EPSG:{self.canvas.crs.to_epsg()}")
+            self.indicators.show_crs()
             names = [layer.name for layer in project]
             if names:
                 self.layer_tree.select_layer(names[-1])
@@ -336,26 +279,9 @@ class MainWindow(QMainWindow):
         path = f" — {project.path}" if project and project.path else ""
         if self.edits.read_only is not None:  # why: in the status bar's 只读 tooltip
             path += tr("（只读）", " (read-only)")
-        reason = self.edits.read_only_message()
-        self.read_only_label.setVisible(bool(reason))
-        # always rich text, escaped: a file name in the reason is shown as it is
-        self.read_only_label.setToolTip(
-            f'<p style="white-space:pre-wrap">{html.escape(reason, quote=False)}</p>'
-            if reason
-            else ""
-        )
+        self.indicators.show_read_only(self.edits.read_only_message())
         star = "*" if self.modified else ""
         self.setWindowTitle(plain_text.window_title(f"{star}{name}{path} — gisdesk"))
-
-    def _task_started(self, label: str) -> None:
-        self.progress.setValue(0)
-        self.progress.setFormat(f"{label} %p%")
-        self.progress.show()
-        self.cancel_button.show()
-
-    def _task_progress(self, percent: int, message: str) -> None:
-        self.progress.setValue(percent)
-        self.status(message)
 
     # --- layers from files -------------------------------------------------------------
 
@@ -716,117 +642,20 @@ class MainWindow(QMainWindow):
 
         return new_feature_values(self, layer, initial, read_only=read_only)  # type: ignore[arg-type]
 
-    def delete_pressed(self) -> None:
-        """Delete: the hovered vertex in the vertex tool, else the selected features."""
-        from gisdesk.ui import digitize
-
-        tool = self.canvas.tool
-        if isinstance(tool, digitize.VertexTool) and tool.hover is not None:
-            layer = self.current_layer()
-            if layer is not None and tool.row is not None:
-                tool._delete(layer, tool.row, tool.hover)
-                return
-        digitize.delete_selected(self)
-
-    def copy_features(self) -> None:
-        """Copy the current layer's selected features."""
-        from gisdesk.ui import digitize
-
-        digitize.copy_selected(self)
-
-    def paste_features(self) -> None:
-        """Paste copied features into the current layer."""
-        from gisdesk.ui import digitize
-
-        digitize.paste_features(self)
-
-    def edit_attributes(self) -> None:
-        """Edit the selected feature's attributes in a form."""
-        from gisdesk.ui.feature_form import edit_feature_attributes
-
-        edit_feature_attributes(self)
-
-    def feature_history(self) -> None:
-        """Show the selected feature's edit history."""
-        from gisdesk.ui.feature_history import show_feature_history
-
-        show_feature_history(self)
-
-    def ask_user_name(self) -> None:
-        """Set the name the audit trail records for this user's edits."""
-        from PySide6.QtWidgets import QInputDialog
-
-        name, ok = QInputDialog.getText(
-            self,
-            tr("编辑人员", "Editor name"),
-            tr(
-                "编辑记录中使用的姓名（留空则用系统用户名）：",
-                "Name in the edit log (empty: OS user):",
-            ),
-            text=EditController.user_name(),
-        )
-        if ok:
-            settings().setValue("edit/user_name", name.strip())
-            if self.edits.editor is not None:
-                self.edits.editor.user = EditController.user_name()
-
-    def snap_settings(self) -> None:
-        """Choose snapping layers and tolerance."""
-        from gisdesk.ui.digitize import SnapSettingsDialog
-
-        SnapSettingsDialog(self).exec()
-
     def clear_selection(self) -> None:
         """Deselect everything in every layer."""
         for layer in self.project or []:
             layer.set_selection([])
 
-    def _measured(self, value: float, kind: str) -> None:
-        text = MapCanvas.format_length(value) if kind == "length" else MapCanvas.format_area(value)
-        label = tr("距离", "Distance") if kind == "length" else tr("面积", "Area")
-        self.status(
-            tr(
-                f"{label}：{text}（EPSG:4549 平面量算）",
-                f"{label}: {text} (measured in EPSG:4549 metres)",
-            )
-        )
-
-    # --- status bar ---------------------------------------------------------------------
-
-    def _cursor_moved(self, x: float, y: float) -> None:
-        lon, lat = self.canvas.to_lonlat(x, y)
-        e, n = self.canvas.to_4549(x, y)
-        self.lonlat_label.setText(f"CGCS2000 {lon:.6f}°E {lat:.6f}°N")
-        self.metric_label.setText(f"EPSG:4549 {e:,.1f} {n:,.1f} m")
-
-    def _view_changed(self, viewport: Viewport) -> None:
-        edit = self.scale_box.lineEdit()
-        if edit is None or not edit.hasFocus():
-            self.scale_box.setEditText(self.canvas.scale_text())
+    def _view_changed(self, _viewport: Viewport) -> None:
         self.registry["prev_extent"].setEnabled(self.canvas.can_go_back())
         self.registry["next_extent"].setEnabled(self.canvas.can_go_forward())
 
-    def _scale_entered(self) -> None:
-        scale = MapCanvas.parse_scale(self.scale_box.currentText())
-        if scale is None:
-            self.status(tr("比例尺格式应为 1:25000", "Enter a scale like 1:25000"))
-            return
-        self.canvas.set_scale(scale)
-
-    def _frame_rendered(self, stats: object) -> None:
-        seconds = getattr(stats, "seconds", 0.0)
-        features = sum(getattr(stats, "features", {}).values())
-        self.statusBar().showMessage(
-            tr(
-                f"绘制 {features:,} 个要素，用时 {seconds * 1000:.0f} 毫秒",
-                f"Drew {features:,} features in {seconds * 1000:.0f} ms",
-            ),
-            3000,
-        )
+    # --- messages -----------------------------------------------------------------------
 
     def status(self, text: str) -> None:
         """Show a short message in the status bar."""
-        self.statusBar().showMessage(text, 8000)
+        self.indicators.show(text)
 
     def log_message(self, text: str) -> None:
         """Append a line to the log dock."""

@@ -398,8 +398,7 @@ class PostgisController(QObject):
             registry.add(spec)
 
     def _editor(self) -> Editor | None:
-        edits = getattr(self.window, "edits", None)
-        return getattr(edits, "editor", None)
+        return self.window.edits.editor
 
     def store_of(self, layer: str) -> PostgisEditStore | None:
         """The store keeping a layer, if it came from PostGIS."""
@@ -420,9 +419,9 @@ class PostgisController(QObject):
         from gisdesk.io.postgis.tables import view_bbox
 
         window = self.window
-        canvas = getattr(window, "canvas", None)
+        canvas = window.canvas
         project = window.project
-        if canvas is None or project is None or len(project) == 0:
+        if project is None or len(project) == 0:
             return None
         try:
             return view_bbox(canvas.viewport.extent, canvas.crs)

@@ -26,6 +26,7 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtGui import QUndoStack
 
+from gisdesk.core.editing import EditTransaction
 from gisdesk.core.layer import Layer
 from gisdesk.core.project import Project
 from gisdesk.ui.editing import EditController, JournalCommand
@@ -126,14 +127,12 @@ class Session(QObject):
             return
         self.mark_modified()
 
-    def _edited(self, txn: object) -> None:
-        label = getattr(txn, "label", None)  # an EditTransaction names itself per language
-        if callable(label):
-            text = str(label(language()))
-            where = tr("已保存到项目文件", "saved to the project file")
-            if not self.edits_saved():
-                where = tr("已保存到工作副本", "saved to the working copy")
-            self.status(tr(f"{text}（{where}）", f"{text} ({where})"))
+    def _edited(self, txn: EditTransaction) -> None:
+        text = txn.label(language())
+        where = tr("已保存到项目文件", "saved to the project file")
+        if not self.edits_saved():
+            where = tr("已保存到工作副本", "saved to the working copy")
+        self.status(tr(f"{text}（{where}）", f"{text} ({where})"))
 
     # --- messages -----------------------------------------------------------------------
 

@@ -175,12 +175,18 @@ WINDOW_ACTIONS: tuple[ActionSpec, ...] = (
         "画出厂房占地范围，填写厂房表单：同时登记厂房点位和占地面",
     ),
     ActionSpec(
-        "delete_features", "删除所选要素", "Delete selected", "edit", "delete_pressed", "Del"
+        "delete_features", "删除所选要素", "Delete selected", "edit", "edit_commands.delete", "Del"
     ),
-    ActionSpec("copy_features", "复制要素", "Copy features", "edit", "copy_features", KEY.Copy),
-    ActionSpec("paste_features", "粘贴要素", "Paste features", "edit", "paste_features", KEY.Paste),
-    ActionSpec("snap_settings", "捕捉设置…", "Snapping…", "edit", "snap_settings"),
-    ActionSpec("user_name", "编辑人员姓名…", "Editor name…", "settings", "ask_user_name"),
+    ActionSpec(
+        "copy_features", "复制要素", "Copy features", "edit", "edit_commands.copy", KEY.Copy
+    ),
+    ActionSpec(
+        "paste_features", "粘贴要素", "Paste features", "edit", "edit_commands.paste", KEY.Paste
+    ),
+    ActionSpec("snap_settings", "捕捉设置…", "Snapping…", "edit", "edit_commands.snap_settings"),
+    ActionSpec(
+        "user_name", "编辑人员姓名…", "Editor name…", "settings", "edit_commands.ask_user_name"
+    ),
     # 工具
     _tool("tool_pan", "平移", "Pan", "P"),
     _tool("tool_zoom_box", "拉框放大", "Zoom to box", "Z"),
@@ -203,7 +209,7 @@ WINDOW_ACTIONS: tuple[ActionSpec, ...] = (
         "编辑属性…",
         "Edit attributes…",
         "layer",
-        "edit_attributes",
+        "edit_commands.edit_attributes",
         tip_zh="在表单中编辑当前图层选中要素的属性（按图层定义校验）",
         tip_en="Edit the selected feature's attributes in a form checked by the schema",
     ),
@@ -212,7 +218,7 @@ WINDOW_ACTIONS: tuple[ActionSpec, ...] = (
         "要素历史…",
         "Feature history…",
         "layer",
-        "feature_history",
+        "edit_commands.history",
         tip_zh="查看当前图层选中要素的编辑记录（谁、何时、修改前后）",
         tip_en="Who changed the selected feature, when, and the values before and after",
     ),

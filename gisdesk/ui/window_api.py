@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from gisdesk.ui.layer_tree import LayerTree
     from gisdesk.ui.session import Session
     from gisdesk.ui.snapping import Snapper
-    from gisdesk.ui.workers import Task
 
 __all__ = ["FeatureClipboard", "WindowApi", "window_widget"]
 
@@ -108,17 +107,9 @@ class WindowApi(Protocol):
     def report_error(self, title: str, message: str, details: str = "") -> None:
         """Tell the user what went wrong."""
 
-    def start_task(
-        self,
-        task: Task,
-        on_done: object,
-        label: str,
-        *,
-        wait: bool = False,
-        on_failed: Callable[[], None] | None = None,
-        replace: bool = False,
-    ) -> None:
-        """Run long work in a worker thread with progress and cancel."""
+    @property
+    def start_task(self) -> Callable[..., None]:
+        """Run long work in a worker with progress and cancel (``Session.start_task``)."""
 
     def current_layer(self) -> Layer | None:
         """The layer chosen in the layer tree."""

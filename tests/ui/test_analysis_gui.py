@@ -62,7 +62,7 @@ def test_saving_during_an_analysis_waits_for_it(window, tmp_path):
     assert "等待“分析”完成后开始" in log
     assert "分析已取消" not in log
     assert window.project.layer("village_coverage") is not None  # the analysis finished
-    assert window.task is None and window.progress.isHidden()
+    assert window.task is None and window.indicators.progress.isHidden()
     from gisdesk.io.project_store import open_project
 
     saved = open_project(target)

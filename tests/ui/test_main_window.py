@@ -36,7 +36,7 @@ def test_sample_opens_with_thematic_layers_visible_styled_and_in_the_legend(wind
     legend = [seg.child(i).text(0) for i in range(seg.childCount())]
     assert [t.split()[0] for t in legend] == ["排查", "会商", "整改", "验收", "销号"]
     assert all(seg.child(i).data(0, ROLE_KIND) == "legend" for i in range(seg.childCount()))
-    assert window.crs_label.text() == "EPSG:4549"
+    assert window.indicators.crs_label.text() == "EPSG:4549"
     assert "示意数据" in items["villages"].toolTip(0)
     stats = window.canvas.last_stats
     assert stats is not None and stats.features["roads"] > 1000

@@ -64,8 +64,8 @@ def _try_an_edit(win) -> object:
 
 def _assert_read_only(win, warnings: list[str], words: str) -> None:
     assert "只读" in win.windowTitle()
-    assert win.read_only_label.isVisible()
-    assert words in win.read_only_label.toolTip()
+    assert win.indicators.read_only_label.isVisible()
+    assert words in win.indicators.read_only_label.toolTip()
     assert _try_an_edit(win) is None  # refused, with the reason
     assert warnings and "只读" in warnings[-1] and words in warnings[-1]
     assert win.project.layer("villages").data["households"].iloc[0] != 4321
@@ -114,7 +114,7 @@ def test_save_as_to_a_file_of_ones_own_makes_it_editable(
         assert _try_an_edit(win) is None
         own = tmp_path / "own.gpkg"
         assert win.files.save_to(own, wait=True)
-        assert "只读" not in win.windowTitle() and not win.read_only_label.isVisible()
+        assert "只读" not in win.windowTitle() and not win.indicators.read_only_label.isVisible()
         assert _try_an_edit(win) is not None
         villages = open_project(own).layer("villages")
         assert villages.data["households"].iloc[0] == 4321

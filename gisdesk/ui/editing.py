@@ -335,7 +335,9 @@ class EditController(QObject):
                 self.read_only = None  # the project now lives in a file of the user's own
         if self.editor is None:
             return
-        target = saved or self.working_copy or (self.project.path if self.project else None)
+        target = (
+            saved or self.working_copy or (self.project.path if self.project is not None else None)
+        )
         if saved is not None and self.working_copy is not None and saved != self.working_copy:
             for suffix in ("", "-journal"):
                 Path(str(self.working_copy) + suffix).unlink(missing_ok=True)

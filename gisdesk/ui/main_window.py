@@ -243,7 +243,13 @@ class MainWindow(QMainWindow):
         self.edits.failed.connect(self._edit_failed)
         self.edits.recovered.connect(self._work_recovered)
         s = self.session
-        s.project_changed.connect(self._project_changed)
+        # every view follows the project shown, in this order: the top layer is chosen last
+        s.project_changed.connect(lambda _project: self.table.set_layer(None))
+        s.project_changed.connect(lambda _project: self.results.clear())
+        s.project_changed.connect(self.canvas.set_project)
+        s.project_changed.connect(self.layer_tree.set_project)
+        s.project_changed.connect(self.dashboard.set_project)
+        s.project_changed.connect(self._project_shown)
         s.state_changed.connect(self._update_title)
         s.logged.connect(self.log_message)
         s.error_reported.connect(self._show_error)
@@ -251,17 +257,11 @@ class MainWindow(QMainWindow):
 
     # --- the project --------------------------------------------------------------------
 
-    def _project_changed(self, project: Project | None) -> None:
-        self.table.set_layer(None)
-        self.results.clear()
-        self.canvas.set_project(project)
-        self.layer_tree.set_project(project)
-        self.dashboard.set_project(project)
+    def _project_shown(self, project: Project | None) -> None:
         if project is not None:
             self.indicators.show_crs()
-            names = [layer.name for layer in project]
-            if names:
-                self.layer_tree.select_layer(names[-1])
+            if len(project):
+                self.layer_tree.select_layer(project.layers[-1].name)
 
     def _edit_failed(self, title: str, message: str) -> None:
         self.status(message)
@@ -275,8 +275,8 @@ class MainWindow(QMainWindow):
 
     def _update_title(self) -> None:
         project = self.project
-        name = project.title if project else tr("无项目", "no project")
-        path = f" — {project.path}" if project and project.path else ""
+        name = project.title if project is not None else tr("无项目", "no project")
+        path = f" — {project.path}" if project is not None and project.path else ""
         if self.edits.read_only is not None:  # why: in the status bar's 只读 tooltip
             path += tr("（只读）", " (read-only)")
         self.indicators.show_read_only(self.edits.read_only_message())

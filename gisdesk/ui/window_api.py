@@ -6,6 +6,11 @@ Protocol, instead of importing :mod:`gisdesk.ui.main_window`, which imports them
 module reaches the window's module and there is no import cycle through it
 (``tests/test_architecture.py::test_no_import_cycles``). ``MainWindow`` satisfies it
 structurally; mypy checks that wherever the window is passed to one of these modules.
+
+The project, its editor and undo stack and the task queue are the window's
+:class:`~gisdesk.ui.session.Session` (``window.session``): a module that must know when
+another project is shown connects to ``session.project_changed`` rather than comparing
+projects or probing the window's attributes.
 """
 
 from __future__ import annotations
@@ -124,9 +129,6 @@ class WindowApi(Protocol):
 
     def set_project(self, project: Project | None, *, working_copy: Path | None = None) -> None:
         """Show a project in every view."""
-
-    def set_tool(self, key: str) -> None:
-        """Choose a map tool by its action key (an editing tool works on the current layer)."""
 
 
 def window_widget(window: WindowApi) -> QMainWindow:

@@ -156,3 +156,16 @@ def test_a_failed_task_reports_its_error_and_keeps_the_exception(session):
     assert isinstance(session.last_failure, GisdeskError)
     ((title, message, _details),) = seen.args("error_reported")
     assert title == "任务" and session.last_error == message
+
+
+def test_every_view_of_the_window_follows_the_project_the_session_shows(window):
+    shown: list[object] = []
+    window.session.project_changed.connect(shown.append)
+    window.new_project()  # the sample is unmodified: no question
+    project = window.project
+    assert shown == [project] and len(project) == 0
+    assert window.canvas.project is project
+    assert window.dashboard.project is project
+    assert window.layer_tree.topLevelItemCount() == 0
+    assert window.table.model is None
+    assert window.windowTitle().startswith(project.title)

@@ -48,6 +48,7 @@ def test_import_contracts_hold():
         ("cli/analyze.py", "from gisdesk.analysis import service_areas"),
         ("ui/blackspots_screening.py", "import gisdesk.analysis.blackspots.screening"),
         ("cli/blackspots.py", "from gisdesk.analysis.blackspots import cameras"),
+        ("ui/tools/navigation.py", "import gisdesk.ui.main_window"),  # tools below the window
     ],
 )
 def test_a_wrong_import_breaks_the_contract(tmp_path, module, line):

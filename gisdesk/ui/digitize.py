@@ -1,4 +1,6 @@
-"""Digitising on the map: add, move, reshape, split, delete, copy and paste features.
+"""Digitising on the map: add, move, reshape and split features (the editing tools).
+
+Deleting, copying and pasting the selection are :mod:`gisdesk.ui.commands.editing`.
 
 Every tool works on the current layer of the layer tree, snaps to the layers chosen in the
 snapping settings (vertex first, then segment, within N pixels; the snap target is drawn),
@@ -22,15 +24,6 @@ import shapely
 from pyproj import CRS
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPen, QPolygonF
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QDialog,
-    QDialogButtonBox,
-    QDoubleSpinBox,
-    QFormLayout,
-    QListWidget,
-    QListWidgetItem,
-)
 from shapely.geometry.base import BaseGeometry
 
 from gisdesk.core.crs import transformer
@@ -48,7 +41,6 @@ from gisdesk.core.layer import Layer
 from gisdesk.ui.canvas import CanvasTool, MapCanvas
 from gisdesk.ui.i18n import language, tr
 from gisdesk.ui.snapping import Snapper, SnapResult
-from gisdesk.ui.window_api import window_widget
 
 if TYPE_CHECKING:
     from gisdesk.ui.window_api import WindowApi
@@ -56,13 +48,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AddFeatureTool",
     "MoveFeatureTool",
-    "SnapSettingsDialog",
     "SplitLineTool",
     "VertexTool",
-    "copy_selected",
-    "delete_selected",
     "geometry_family",
-    "paste_features",
+    "layer_crs",
     "to_display",
     "to_layer",
 ]
@@ -92,7 +81,8 @@ def geometry_family(layer: Layer) -> str | None:
     return kinds.pop() if len(kinds) == 1 else None
 
 
-def _layer_crs(layer: Layer) -> CRS:
+def layer_crs(layer: Layer) -> CRS:
+    """The layer's CRS (a layer without one cannot be edited on the map)."""
     crs = layer.data.crs
     if crs is None:
         raise GisdeskError(
@@ -104,13 +94,13 @@ def _layer_crs(layer: Layer) -> CRS:
 
 def to_layer(geom: BaseGeometry, canvas: MapCanvas, layer: Layer) -> BaseGeometry:
     """Convert a geometry from the canvas's display CRS to the layer's CRS."""
-    t = transformer(canvas.crs, _layer_crs(layer))
+    t = transformer(canvas.crs, layer_crs(layer))
     return shapely.transform(geom, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
 
 
 def to_display(geom: BaseGeometry, canvas: MapCanvas, layer: Layer) -> BaseGeometry:
     """Convert a geometry from the layer's CRS to the canvas's display CRS."""
-    t = transformer(_layer_crs(layer), canvas.crs)
+    t = transformer(layer_crs(layer), canvas.crs)
     return shapely.transform(geom, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
 
 
@@ -623,106 +613,3 @@ def split_feature(
         ),
     ]
     window.edits.commit((f"打断线（{layer.title}）", f"Split line ({layer.title})"), changes)
-
-
-# --- actions on the selection -------------------------------------------------------------
-
-
-def delete_selected(window: WindowApi) -> None:
-    """Delete the selected features of the current layer (one undoable step)."""
-    layer = window.current_layer()
-    if layer is None or len(layer.selection) == 0:
-        window.status(tr("请先选择要删除的要素。", "Select the features to delete first."))
-        return
-    fids = [layer.fid_at(int(r)) for r in layer.selection]
-    window.edits.delete_features(layer.name, fids)
-
-
-def copy_selected(window: WindowApi) -> int:
-    """Copy the selected features of the current layer; return how many."""
-    layer = window.current_layer()
-    if layer is None or len(layer.selection) == 0:
-        window.status(tr("请先选择要复制的要素。", "Select the features to copy first."))
-        return 0
-    rows = [row_values(layer, int(r)) for r in layer.selection]
-    window.feature_clipboard = (layer.name, geometry_family(layer), _layer_crs(layer), rows)
-    window.status(tr(f"已复制 {len(rows)} 个要素。", f"Copied {len(rows)} feature(s)."))
-    return len(rows)
-
-
-def paste_features(window: WindowApi) -> int:
-    """Paste copied features into the current layer (same geometry type); return how many."""
-    clip = window.feature_clipboard
-    layer = window.current_layer()
-    if clip is None or layer is None:
-        window.status(tr("没有可粘贴的要素。", "Nothing to paste."))
-        return 0
-    _source, family, crs, rows = clip
-    if geometry_family(layer) != family:
-        window.status(
-            tr(
-                "只能粘贴到几何类型相同的图层（点到点、线到线、面到面）。",
-                "Features can only be pasted into a layer of the same geometry type.",
-            )
-        )
-        return 0
-    t = transformer(crs, _layer_crs(layer))
-    columns = set(layer.data.columns)
-    fid = layer.next_fid()
-    changes = []
-    for i, values in enumerate(rows):
-        geom = shapely.transform(
-            values[GEOMETRY], lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1]))
-        )
-        kept = {k: v for k, v in values.items() if k in columns and k != GEOMETRY}
-        changes.append(FeatureChange(layer.name, fid + i, None, {**kept, GEOMETRY: geom}))
-    txn = window.edits.commit(
-        (f"粘贴 {len(changes)} 个要素（{layer.title}）", f"Paste {len(changes)} feature(s)"),
-        changes,
-    )
-    return len(changes) if txn is not None else 0
-
-
-class SnapSettingsDialog(QDialog):
-    """Choose whether to snap, the tolerance in pixels and the layers snapped to."""
-
-    def __init__(self, window: WindowApi) -> None:
-        super().__init__(window_widget(window))
-        self.setWindowTitle(tr("捕捉设置", "Snapping"))
-        self.snapper = window.snapper
-        self.enabled = QCheckBox(tr("启用捕捉（节点优先，其次线段）", "Snap (vertices first)"))
-        self.enabled.setChecked(self.snapper.enabled)
-        self.tolerance = QDoubleSpinBox()
-        self.tolerance.setRange(1, 50)
-        self.tolerance.setSuffix(tr(" 像素", " px"))
-        self.tolerance.setValue(self.snapper.tolerance_px)
-        self.layers = QListWidget()
-        for layer in window.project or []:
-            item = QListWidgetItem(layer.title)
-            item.setData(Qt.ItemDataRole.UserRole, layer.name)
-            chosen = not self.snapper.layers or layer.name in self.snapper.layers
-            item.setCheckState(Qt.CheckState.Checked if chosen else Qt.CheckState.Unchecked)
-            self.layers.addItem(item)
-        form = QFormLayout(self)
-        form.addRow(self.enabled)
-        form.addRow(tr("容差", "Tolerance"), self.tolerance)
-        form.addRow(tr("捕捉图层", "Layers"), self.layers)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-
-    def accept(self) -> None:
-        """Apply and remember the settings."""
-        self.snapper.enabled = self.enabled.isChecked()
-        self.snapper.tolerance_px = float(self.tolerance.value())
-        names = [
-            str(self.layers.item(i).data(Qt.ItemDataRole.UserRole))
-            for i in range(self.layers.count())
-            if self.layers.item(i).checkState() == Qt.CheckState.Checked
-        ]
-        self.snapper.layers = [] if len(names) == self.layers.count() else names
-        self.snapper.save()
-        super().accept()

@@ -5,6 +5,9 @@ stack and task queue) through the session's signals; opening and saving files is
 :class:`~gisdesk.ui.project_files.ProjectFiles`; the commands are the data table
 :data:`~gisdesk.ui.window_actions.WINDOW_ACTIONS`; the map tools are
 :class:`~gisdesk.ui.canvas.CanvasTool` objects chosen by :meth:`MainWindow.set_tool`.
+
+Over 700 lines for now: the add-layer, plate, web-map and plan-target methods (about 190
+lines) stay here until the engineers changing them under issue 19 finish; they then move out.
 """
 
 from __future__ import annotations

@@ -6,12 +6,24 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QListWidget,
+    QListWidgetItem,
+    QWidget,
+)
 
 from gisdesk.core.geometry_edit import nearest_segment
+from gisdesk.core.project import Project
 from gisdesk.ui.canvas import MapCanvas
-from gisdesk.ui.i18n import settings
+from gisdesk.ui.i18n import settings, tr
 
-__all__ = ["SnapResult", "Snapper"]
+__all__ = ["SnapResult", "SnapSettingsDialog", "Snapper"]
 
 _MAX_CANDIDATES = 64
 
@@ -106,3 +118,50 @@ class Snapper:
         if best_vertex is not None:
             return best_vertex[1]
         return best_segment[1] if best_segment is not None else None
+
+
+class SnapSettingsDialog(QDialog):
+    """Choose whether to snap, the tolerance in pixels and the layers snapped to."""
+
+    def __init__(
+        self, snapper: Snapper, project: Project | None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr("捕捉设置", "Snapping"))
+        self.snapper = snapper
+        self.enabled = QCheckBox(tr("启用捕捉（节点优先，其次线段）", "Snap (vertices first)"))
+        self.enabled.setChecked(self.snapper.enabled)
+        self.tolerance = QDoubleSpinBox()
+        self.tolerance.setRange(1, 50)
+        self.tolerance.setSuffix(tr(" 像素", " px"))
+        self.tolerance.setValue(self.snapper.tolerance_px)
+        self.layers = QListWidget()
+        for layer in project or []:
+            item = QListWidgetItem(layer.title)
+            item.setData(Qt.ItemDataRole.UserRole, layer.name)
+            chosen = not self.snapper.layers or layer.name in self.snapper.layers
+            item.setCheckState(Qt.CheckState.Checked if chosen else Qt.CheckState.Unchecked)
+            self.layers.addItem(item)
+        form = QFormLayout(self)
+        form.addRow(self.enabled)
+        form.addRow(tr("容差", "Tolerance"), self.tolerance)
+        form.addRow(tr("捕捉图层", "Layers"), self.layers)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def accept(self) -> None:
+        """Apply and remember the settings."""
+        self.snapper.enabled = self.enabled.isChecked()
+        self.snapper.tolerance_px = float(self.tolerance.value())
+        names = [
+            str(self.layers.item(i).data(Qt.ItemDataRole.UserRole))
+            for i in range(self.layers.count())
+            if self.layers.item(i).checkState() == Qt.CheckState.Checked
+        ]
+        self.snapper.layers = [] if len(names) == self.layers.count() else names
+        self.snapper.save()
+        super().accept()

@@ -96,6 +96,18 @@ def display_crs_for(project: Project) -> CRS:
     return metric_crs_for_frames(layer.data for layer in project)
 
 
+def _redone(prep: PreparedLayer | None, layer: Layer, crs: CRS) -> PreparedLayer | None:
+    """A layer prepared again when ``prep`` is missing or out of date (None: it is current).
+
+    Changed data means projecting and indexing it again; a changed style only restyles.
+    """
+    if prep is None or prep.revision != layer.revision:
+        return prepare_layer(layer, crs)
+    if prep.style is not layer.style:
+        return prep.restyled(layer.style, layer.data)
+    return None
+
+
 def _render_frame(
     viewport: Viewport,
     layers: list[Layer],
@@ -111,12 +123,10 @@ def _render_frame(
     items = []
     for layer in layers:
         prep = prepared.get(layer.name)
-        if prep is None or prep.revision != layer.revision:
-            prep = prepare_layer(layer, crs)
-            fresh[layer.name] = prep
-        elif prep.style is not layer.style:
-            prep = prep.restyled(layer.style, layer.data)
-            fresh[layer.name] = prep
+        redone = _redone(prep, layer, crs)
+        if redone is not None:
+            prep = fresh[layer.name] = redone
+        assert prep is not None
         items.append(DrawItem(prep, opacity=layer.opacity, selected=layer.selection))
     image = QImage(
         int(viewport.width * ratio),
@@ -218,14 +228,10 @@ class MapCanvas(QWidget):
         """Return the prepared (projected, indexed) form of a layer, preparing it if needed."""
         if self.project is None or name not in self.project:
             return None
-        layer = self.project.layer(name)
         prep = self._prepared.get(name)
-        if prep is None or prep.revision != layer.revision:
-            prep = prepare_layer(layer, self.crs)
-            self._prepared[name] = prep
-        elif prep.style is not layer.style:
-            prep = prep.restyled(layer.style, layer.data)
-            self._prepared[name] = prep
+        redone = _redone(prep, self.project.layer(name), self.crs)
+        if redone is not None:
+            prep = self._prepared[name] = redone
         return prep
 
     # --- extents ----------------------------------------------------------------------

@@ -49,6 +49,8 @@ def test_import_contracts_hold():
         ("ui/blackspots_screening.py", "import gisdesk.analysis.blackspots.screening"),
         ("cli/blackspots.py", "from gisdesk.analysis.blackspots import cameras"),
         ("ui/tools/navigation.py", "import gisdesk.ui.main_window"),  # tools below the window
+        ("ui/dashboard.py", "from gisdesk.analysis.targets import evaluate"),
+        ("cli/plate.py", "from gisdesk.export import atlas"),
     ],
 )
 def test_a_wrong_import_breaks_the_contract(tmp_path, module, line):

@@ -132,8 +132,10 @@ class TargetDashboard(QWidget):
         self.export_button.setEnabled(False)
         self._fill_history()
 
-    def request(self, as_of: dt.date | None = None) -> TargetsRequest:
+    def request(self, as_of: dt.date | TargetsRequest | None = None) -> TargetsRequest:
         """Return the Request the dashboard describes (the date shown, or ``as_of``)."""
+        if isinstance(as_of, TargetsRequest):
+            return as_of  # already a request (e.g. from the 评估 button)
         day = as_of if as_of is not None else self.as_of.date().toPython()
         return TargetsRequest(as_of=day)  # type: ignore[arg-type]
 

@@ -440,15 +440,11 @@ class MainWindow(QMainWindow):
     def evaluate_targets(self, as_of: object, *, wait: bool = False) -> None:
         """Run the dashboard's TargetsRequest (or one for a date) in a worker and show it."""
         from gisdesk.tasks import ProjectSource, run_request
-        from gisdesk.tasks.targets import TargetsRequest
 
         if self.project is None:
             return
         project = self.project
-        if isinstance(as_of, TargetsRequest):
-            request = as_of
-        else:
-            request = self.dashboard.request(as_of)  # type: ignore[arg-type]
+        request = self.dashboard.request(as_of)  # type: ignore[arg-type]
 
         def done(result: object) -> None:
             if self.project is project:

@@ -6,8 +6,10 @@ stack and task queue) through the session's signals; opening and saving files is
 :data:`~gisdesk.ui.window_actions.WINDOW_ACTIONS`; the map tools are
 :class:`~gisdesk.ui.canvas.CanvasTool` objects chosen by :meth:`MainWindow.set_tool`.
 
-Over 700 lines for now: the add-layer, plate, web-map and plan-target methods (about 190
-lines) stay here until the engineers changing them under issue 19 finish; they then move out.
+The plate, web-map and plan-target commands are
+:class:`~gisdesk.ui.commands.outputs.OutputCommands` (``window.outputs``), the analyses
+:class:`~gisdesk.ui.commands.analyses.AnalysisCommands` (``window.analyses``), the feature
+commands :class:`~gisdesk.ui.commands.editing.EditCommands` (``window.edit_commands``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import time
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QShowEvent, QUndoStack
@@ -37,11 +39,12 @@ from gisdesk.ui import plain_text
 from gisdesk.ui.actions import ActionRegistry
 from gisdesk.ui.attribute_table import AttributeTable
 from gisdesk.ui.canvas import MapCanvas
+from gisdesk.ui.commands.analyses import AnalysisCommands
 from gisdesk.ui.commands.editing import EditCommands
+from gisdesk.ui.commands.outputs import OutputCommands
 from gisdesk.ui.editing import EditController
 from gisdesk.ui.i18n import language, set_language, settings, tr
 from gisdesk.ui.layer_tree import LayerTree
-from gisdesk.ui.output_paths import refuse_project_output
 from gisdesk.ui.project_files import ProjectFiles
 from gisdesk.ui.results_panel import ResultsPanel
 from gisdesk.ui.session import Session
@@ -55,7 +58,6 @@ from gisdesk.ui.workers import Task, unexpected_error
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from gisdesk.tasks import Request
     from gisdesk.ui.analysis_dialogs import AnalysisResult
 
 __all__ = ["MainWindow"]
@@ -83,7 +85,6 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.canvas)
         self.snapper = Snapper(self.canvas)
         self.feature_clipboard: FeatureClipboard | None = None
-        self.last_request: Request | None = None  # the last analysis run (Ctrl+R reruns it)
         # the map tools by action key; plug-ins (the road-stretch tool) add theirs
         self.tools: dict[str, ToolFactory] = builtin_tools()
         self.layer_tree = LayerTree(self)
@@ -110,6 +111,8 @@ class MainWindow(QMainWindow):
         self.docks["table"].raise_()
         self.indicators = StatusIndicators(self.statusBar(), self.canvas, self.session)
         self.edit_commands = EditCommands(self)
+        self.outputs = OutputCommands(self)  # plates, web map, plan targets
+        self.analyses = AnalysisCommands(self)  # zones, service areas, siting
         self.registry = ActionRegistry(self)
         self._build_actions()
         self._connect()
@@ -223,6 +226,7 @@ class MainWindow(QMainWindow):
         from gisdesk.ui.derived import install_derived
 
         self.derived = install_derived(self)  # 派生结果跟随源图层更新 (issue 8)
+        self.analyses.derived = self.derived
         self.set_tool("tool_pan")
         a[f"lang_{language()}"].setChecked(True)
         self.recent_menu = a.menus["project"].addMenu(tr("最近的项目", "Recent projects"))
@@ -241,8 +245,8 @@ class MainWindow(QMainWindow):
         self.layer_tree.table_requested.connect(self.show_table)
         self.table.message.connect(self.status)
         self.dashboard.message.connect(self.status)
-        self.dashboard.evaluate_requested.connect(self.evaluate_targets)
-        self.dashboard.gap_requested.connect(self.show_gap)
+        self.dashboard.evaluate_requested.connect(self.outputs.evaluate_targets)
+        self.dashboard.gap_requested.connect(self.outputs.show_gap)
         self.edits.failed.connect(self._edit_failed)
         self.edits.recovered.connect(self._work_recovered)
         s = self.session
@@ -361,182 +365,7 @@ class MainWindow(QMainWindow):
         self.start_task(task, done, title, wait=True)
         return added[0] if added else None
 
-    # --- files, plates and web maps ------------------------------------------------------
-
-    def open_plate_designer(self) -> None:
-        """Open the plate designer on the current project."""
-        if self.project is None:
-            return
-        from gisdesk.ui.plate_designer import PlateDesigner
-
-        self.plate_designer = PlateDesigner(self.project, self, start_task=self.start_task)
-        self.plate_designer.on_modified = self._mark_modified_now
-        self.plate_designer.show()
-
-    def ask_export_webmap(self) -> None:
-        """Ask for an HTML file and export the visible layers as an offline web map."""
-        if self.project is None:
-            return
-        path, _ = QFileDialog.getSaveFileName(
-            self,
-            tr("导出网页地图", "Export web map"),
-            f"{self.project.title}.html",
-            "HTML (*.html)",
-        )
-        if path:
-            self.export_webmap(Path(path))
-
-    def export_webmap(self, path: Path, *, wait: bool = False, force: bool = False) -> None:
-        """Write the visible layers as a self-contained HTML map (works offline).
-
-        A map too big for a browser is not written: the window shows the same message as
-        ``gisdesk webmap`` and offers to write it anyway (``force``).
-        """
-        from gisdesk.export.webmap import WebMapTooLargeError, export_webmap
-        from gisdesk.tasks import ProjectSource, run_request
-        from gisdesk.tasks.webmap import WebMapRequest
-
-        if self.project is None or refuse_project_output(self, self.project, path):
-            return
-        project = self.project
-        request = WebMapRequest(
-            out=str(path),
-            layers=tuple(layer.name for layer in project if layer.visible),
-            title=project.title,
-            force=force,
-        )
-        write = partial(export_webmap, project)
-
-        def run(**hooks: Any) -> object:
-            try:
-                return run_request(ProjectSource(project), request, write=write, **hooks)
-            except WebMapTooLargeError as exc:
-                return exc  # asked about in the GUI thread, in done()
-
-        def done(result: object) -> None:
-            if not isinstance(result, WebMapTooLargeError):
-                self.webmap_result = result  # the task's Result: layers, features, size
-                self.log_message(tr(f"已导出网页地图 {path}", f"Web map written to {path}"))
-                return
-            message = result.message(language())
-            self.log_message(message)
-            answer = plain_text.question(
-                self,
-                tr("网页地图过大", "Web map too large"),
-                message + "\n\n" + tr("仍要写出吗？", "Write it anyway?"),
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                QMessageBox.StandardButton.No,
-            )
-            if answer == QMessageBox.StandardButton.Yes and self.project is project:
-                self.export_webmap(path, wait=wait, force=True)
-
-        self.start_task(Task(run), done, tr("导出网页地图", "Exporting web map"), wait=wait)
-
-    # --- plan targets -----------------------------------------------------------------
-
-    def _mark_modified_now(self) -> None:
-        self.session.mark_modified()
-
-    def evaluate_targets(self, as_of: object, *, wait: bool = False) -> None:
-        """Run the dashboard's TargetsRequest (or one for a date) in a worker and show it."""
-        from gisdesk.tasks import ProjectSource, run_request
-
-        if self.project is None:
-            return
-        project = self.project
-        request = self.dashboard.request(as_of)  # type: ignore[arg-type]
-
-        def done(result: object) -> None:
-            if self.project is project:
-                self.dashboard.show_result(result)  # type: ignore[arg-type]
-                self.docks["targets"].show()
-                self.docks["targets"].raise_()
-
-        self.start_task(
-            Task(run_request, ProjectSource(project), request),
-            done,
-            tr("目标评估", "Evaluating targets"),
-            wait=wait,
-        )
-
-    def show_gap(self, target_id: str, unit: str) -> None:
-        """Select the features that make a target's gap and zoom the map to them."""
-        ev = self.dashboard.evaluation
-        if ev is None or self.project is None:
-            return
-        rows = ev.gap_rows(target_id, None if unit == "全区" else unit)
-        shown = 0
-        for name, positions in rows.items():
-            if name in self.project:
-                self.project.layer(name).set_selection(positions)
-                shown += len(positions)
-        first = next((n for n, r in rows.items() if len(r) and n in self.project), None)
-        if first is not None:
-            self.layer_tree.select_layer(first)
-            self.canvas.zoom_to_selection(first)
-        self.status(
-            tr(
-                f"{target_id} {unit}：{shown} 个要素构成差距",
-                f"{target_id} {unit}: {shown} features make the gap",
-            )
-        )
-
     # --- analyses ---------------------------------------------------------------------
-
-    def evaluate_targets_now(self) -> None:
-        """Evaluate the plan targets as of the dashboard's date."""
-        self.evaluate_targets(self.dashboard.as_of.date().toPython())
-
-    def ask_analysis(self, kind: str) -> None:
-        """Ask for an analysis's inputs and run it."""
-        if self.project is None:
-            return
-        from gisdesk.ui.analysis_dialogs import ServiceAreaDialog, SitingDialog, ZonesDialog
-
-        dialogs: dict[str, type[ZonesDialog | ServiceAreaDialog]] = {
-            "zones": ZonesDialog,
-            "service_areas": ServiceAreaDialog,
-            "siting": SitingDialog,
-        }
-        dialog = dialogs[kind](self.project, self)
-        if dialog.exec():
-            self.run_analysis(dialog.request())
-
-    def run_analysis(self, request: Request, *, wait: bool = False) -> None:
-        """Run an analysis in a worker; add its layers and show its summary.
-
-        The layers of an earlier run of the same analysis are replaced, not stacked.
-        """
-        from gisdesk.ui.analysis_dialogs import place_layers, run_analysis
-
-        if self.project is None:
-            return
-        project = self.project
-        self.last_request = request
-
-        def done(result: AnalysisResult) -> None:
-            if self.project is not project:
-                return  # the project was closed meanwhile
-            earlier = {
-                name
-                for record in self.derived.records()
-                if record.get("kind") == request.kind
-                for name in record.get("outputs", [])
-            }
-            place_layers(project, result.layers, earlier)
-            self.derived.record(request, result)  # its layers follow edits of the sources
-            self.show_summary(result)
-            for note in result.notes:
-                self.log_message(note)
-
-        self.start_task(
-            Task(run_analysis, project, request), done, tr("分析", "Analysis"), wait=wait
-        )
-
-    def rerun_analysis(self) -> None:
-        """Run the last analysis again with the same inputs."""
-        if self.last_request is not None:
-            self.run_analysis(self.last_request)
 
     def show_summary(self, result: AnalysisResult) -> None:
         """List an analysis summary table in the results dock."""

@@ -228,7 +228,7 @@ WINDOW_ACTIONS: tuple[ActionSpec, ...] = (
         "监测站点重点区域…",
         "Station key zones…",
         "analysis",
-        "ask_analysis",
+        "analyses.ask_analysis",
         args=("zones",),
     ),
     ActionSpec(
@@ -236,7 +236,7 @@ WINDOW_ACTIONS: tuple[ActionSpec, ...] = (
         "15 分钟医保服务圈…",
         "15-minute service areas…",
         "analysis",
-        "ask_analysis",
+        "analyses.ask_analysis",
         args=("service_areas",),
     ),
     ActionSpec(
@@ -244,7 +244,7 @@ WINDOW_ACTIONS: tuple[ActionSpec, ...] = (
         "新增服务点选址…",
         "Site new service points…",
         "analysis",
-        "ask_analysis",
+        "analyses.ask_analysis",
         args=("siting",),
     ),
     ActionSpec(
@@ -252,7 +252,7 @@ WINDOW_ACTIONS: tuple[ActionSpec, ...] = (
         "重新运行上次分析",
         "Run the last analysis again",
         "analysis",
-        "rerun_analysis",
+        "analyses.rerun_analysis",
         "Ctrl+R",
     ),
     ActionSpec(
@@ -260,11 +260,15 @@ WINDOW_ACTIONS: tuple[ActionSpec, ...] = (
         "评估规划目标",
         "Evaluate plan targets",
         "analysis",
-        "evaluate_targets_now",
+        "outputs.evaluate_targets_now",
         "Ctrl+T",
     ),
-    ActionSpec("plate", "制图出版…", "Map plate…", "project", "open_plate_designer", "Ctrl+P"),
-    ActionSpec("webmap", "导出网页地图…", "Export web map…", "project", "ask_export_webmap"),
+    ActionSpec(
+        "plate", "制图出版…", "Map plate…", "project", "outputs.open_plate_designer", "Ctrl+P"
+    ),
+    ActionSpec(
+        "webmap", "导出网页地图…", "Export web map…", "project", "outputs.ask_export_webmap"
+    ),
     # 设置, 帮助
     ActionSpec(
         "lang_zh",

@@ -23,7 +23,7 @@ def test_dialog_defaults_are_the_plan_defaults(window):
 
 
 def test_zones_and_service_areas_from_the_window(window):
-    window.run_analysis(ZonesDialog(window.project, window).request(), wait=True)
+    window.analyses.run_analysis(ZonesDialog(window.project, window).request(), wait=True)
     members = window.project.layer("zone_members")
     assert members.style is not None and set(members.data["layer"]) <= {
         "enterprises",
@@ -32,7 +32,7 @@ def test_zones_and_service_areas_from_the_window(window):
     }
     assert (members.data["distance_m"] <= 3000).all()
     assert window.results.topLevelItem(0).text(0) == "重点区域"
-    window.run_analysis(SERVICE_AREAS, wait=True)
+    window.analyses.run_analysis(SERVICE_AREAS, wait=True)
     coverage = window.project.layer("village_coverage").data
     from gisdesk.analysis.service_areas import service_areas
 
@@ -53,7 +53,7 @@ def test_zones_and_service_areas_from_the_window(window):
 
 def test_saving_during_an_analysis_waits_for_it(window, tmp_path):
     # Before, a second task cancelled the running one: saving during an analysis lost it.
-    window.run_analysis(SERVICE_AREAS)
+    window.analyses.run_analysis(SERVICE_AREAS)
     analysis = window.task
     assert analysis is not None and not analysis.done()
     target = tmp_path / "during.gpkg"
@@ -73,11 +73,11 @@ def test_a_second_run_replaces_the_first_and_the_dock_speaks_chinese(window):
     from gisdesk.ui.attribute_table import LayerTableModel
 
     before = len(window.project.layers)
-    window.run_analysis(SERVICE_AREAS, wait=True)
+    window.analyses.run_analysis(SERVICE_AREAS, wait=True)
     names = [layer.name for layer in window.project]
     assert len(window.project.layers) == before + 2  # the area and the villages
     window.project.move_layer("service_area", 0)  # the user puts it at the bottom
-    window.run_analysis(ServiceAreasRequest(minutes=20), wait=True)
+    window.analyses.run_analysis(ServiceAreasRequest(minutes=20), wait=True)
     assert [layer.name for layer in window.project] != names  # moved, and not stacked:
     assert len(window.project.layers) == before + 2
     assert sorted(layer.name for layer in window.project) == sorted(names)
@@ -110,7 +110,7 @@ def test_a_user_layer_with_a_result_name_is_kept(window):
 
     villages = window.project.layer("villages")
     window.project.add_layer(Layer("service_area", villages.data, title="我的图层"))
-    window.run_analysis(SERVICE_AREAS, wait=True)
+    window.analyses.run_analysis(SERVICE_AREAS, wait=True)
     assert window.project.layer("service_area").title == "我的图层"
     assert window.project.layer("service_area_2").title == "15分钟服务圈"
 
@@ -125,7 +125,7 @@ def test_a_refreshed_siting_is_judged_by_the_projects_targets(window, qtbot, tmp
     changed = tmp_path / "targets.toml"
     changed.write_text(text[:at] + "threshold = 99" + text[at + 14 :], encoding="utf-8")
     import_targets(window.project, load_targets(changed))
-    window.run_analysis(SitingRequest(target_share=None, k=1), wait=True)
+    window.analyses.run_analysis(SitingRequest(target_share=None, k=1), wait=True)
     assert "MED-5（2023，要求 99.0%）" in window.results.topLevelItem(0).text(1)
     sites = window.project.layer("proposed_sites")
     villages = window.project.layer("villages")

@@ -14,7 +14,7 @@ AS_OF = dt.date(2022, 12, 31)
 
 
 def test_dashboard_shows_the_same_numbers_as_the_cli(window, sample_path, tmp_path):
-    window.evaluate_targets(AS_OF, wait=True)
+    window.outputs.evaluate_targets(AS_OF, wait=True)
     dash = window.dashboard
     assert dash.evaluation is not None and dash.table.rowCount() > 20
     out = tmp_path / "targets.json"
@@ -52,24 +52,24 @@ def test_dashboard_shows_the_same_numbers_as_the_cli(window, sample_path, tmp_pa
 
 
 def test_clicking_a_gap_selects_and_zooms(window):
-    window.evaluate_targets(AS_OF, wait=True)
+    window.outputs.evaluate_targets(AS_OF, wait=True)
     ev = window.dashboard.evaluation
     rows = ev.gap_rows("MED-5", "海永镇")
     assert rows and sum(len(r) for r in rows.values()) > 0
     before = window.canvas.viewport.resolution
-    window.show_gap("MED-5", "海永镇")
+    window.outputs.show_gap("MED-5", "海永镇")
     layer, positions = next((n, r) for n, r in rows.items() if len(r))
     assert np.array_equal(window.project.layer(layer).selection, np.sort(positions))
     assert window.canvas.viewport.resolution < before  # zoomed in to the gap
 
 
 def test_record_evaluation_keeps_history_and_exports(window, tmp_path):
-    window.evaluate_targets(AS_OF, wait=True)
+    window.outputs.evaluate_targets(AS_OF, wait=True)
     window.modified = False
     window.dashboard.record()
     assert window.modified  # the snapshot lives in the project: unsaved until saved
     assert window.dashboard.history.rowCount() > 0
-    window.evaluate_targets(dt.date(2023, 6, 30), wait=True)
+    window.outputs.evaluate_targets(dt.date(2023, 6, 30), wait=True)
     window.dashboard.record()
     window.dashboard.show_progress("SEW-1", "海门街道")
     chart = window.dashboard.chart
@@ -83,7 +83,7 @@ def test_record_evaluation_keeps_history_and_exports(window, tmp_path):
 
 
 def test_department_filter(window):
-    window.evaluate_targets(AS_OF, wait=True)
+    window.outputs.evaluate_targets(AS_OF, wait=True)
     dash = window.dashboard
     all_rows = dash.table.rowCount()
     dash.department.setCurrentIndex(1)
@@ -174,7 +174,7 @@ def test_atlas_from_the_gui(window, tmp_path):
 def test_web_map_from_the_window(window, tmp_path):
     out = tmp_path / "map.html"
     window.project.layer("accidents").set_visible(False)
-    window.export_webmap(out, wait=True)
+    window.outputs.export_webmap(out, wait=True)
     html = out.read_text(encoding="utf-8")
     assert "L.map" in html or "leaflet" in html.lower()
     assert "https://cdn" not in html  # offline: assets inlined

@@ -70,7 +70,7 @@ def _check_zones(window) -> None:
 
 
 def _run_zones(window) -> None:
-    window.run_analysis(ZonesDialog(window.project, window).request(), wait=True)
+    window.analyses.run_analysis(ZonesDialog(window.project, window).request(), wait=True)
     assert "key_zones" in window.project and "zone_members" in window.project
 
 
@@ -178,7 +178,7 @@ def test_service_areas_refresh_in_the_background_without_blocking_edits(win, qtb
 
     window = win
     request = ServiceAreasRequest()
-    window.run_analysis(request, wait=True)
+    window.analyses.run_analysis(request, wait=True)
     assert "village_coverage" in window.project, window.log.toPlainText()
     coverage = window.project.layer("village_coverage")
     area = window.project.layer("service_area")
@@ -220,7 +220,7 @@ def test_target_statuses_are_reevaluated_after_an_edit(win, qtbot):
 
     window = win
     as_of = dt.date(2022, 12, 31)
-    window.evaluate_targets(as_of, wait=True)
+    window.outputs.evaluate_targets(as_of, wait=True)
     old = window.dashboard.evaluation
     assert old is not None
     assert "monitoring_stations" in old.layers.values()

@@ -199,7 +199,7 @@ def test_analyses_from_the_window_refuse_what_the_cli_refuses(window, log_dir):
     from gisdesk.tasks.service_areas import ServiceAreasRequest
     from gisdesk.ui.analysis_dialogs import ZonesDialog
 
-    window.run_analysis(ServiceAreasRequest(minutes=math.inf), wait=True)
+    window.analyses.run_analysis(ServiceAreasRequest(minutes=math.inf), wait=True)
     box = _error_box(window)
     assert box.text() == "时间限值须为大于 0 分钟且不大于 240 分钟的数值（收到 inf）。"
     assert box.detailedText() == "" and "village_coverage" not in window.project
@@ -209,7 +209,7 @@ def test_analyses_from_the_window_refuse_what_the_cli_refuses(window, log_dir):
     assert request.stations == "monitoring_stations"
     stations = window.project.layer("monitoring_stations")
     stations.set_data(stations.data.iloc[:0], fids=stations.fids[:0])
-    window.run_analysis(request, wait=True)
+    window.analyses.run_analysis(request, wait=True)
     box = _error_box(window)
     assert "监测站点图层“monitoring_stations”没有要素，无法划定重点区域" in box.text()
     assert "key_zones" not in window.project

@@ -30,7 +30,7 @@ def test_targets_from_the_cli_and_the_dashboard(window, sample_path, tmp_path):
     dash.as_of.setDate(QDate(2022, 12, 31))
     argv = ["targets", sample_path, "--as-of", "2022-12-31", "--format", "json"]
     assert dash.request() == targets_request(_args(*argv))
-    window.evaluate_targets(dash.request(), wait=True)  # what the 评估 button asks for
+    window.outputs.evaluate_targets(dash.request(), wait=True)  # what the 评估 button asks for
     shown = dash.result
     assert shown is not None and shown.request == dash.request()
     out = tmp_path / "t.json"
@@ -97,8 +97,8 @@ def test_a_web_map_from_the_cli_and_the_window(window, sample_path, tmp_path, ca
     for layer in window.project:
         layer.set_visible(layer.name in ("towns", "monitoring_stations", "service_points"))
     gui_out, cli_out = tmp_path / "gui.html", tmp_path / "cli.html"
-    window.export_webmap(gui_out, wait=True)
-    result = window.webmap_result
+    window.outputs.export_webmap(gui_out, wait=True)
+    result = window.outputs.webmap_result
     visible = ",".join(layer.name for layer in window.project if layer.visible)
     argv = ["webmap", sample_path, "--out", cli_out, "--layers", visible]
     argv += ["--title", window.project.title]

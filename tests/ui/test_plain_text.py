@@ -178,9 +178,9 @@ def test_web_map_too_large_asks_first(window, monkeypatch, tmp_path):
         QMessageBox, "question", lambda _p, _t, text, *_a: asked.append(text) or answers.pop(0)
     )
     out = tmp_path / "big.html"
-    window.export_webmap(out, wait=True)  # answered No: nothing written
+    window.outputs.export_webmap(out, wait=True)  # answered No: nothing written
     assert len(asked) == 1 and not out.exists()
     assert "个要素" in asked[0] and "10" in asked[0]
-    window.export_webmap(out, wait=True)  # answered Yes: written anyway
+    window.outputs.export_webmap(out, wait=True)  # answered Yes: written anyway
     assert len(asked) == 2 and out.is_file()
     assert asked[0] == asked[1]

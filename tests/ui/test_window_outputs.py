@@ -50,7 +50,7 @@ def test_exports_refuse_the_project_file(opened, tmp_path):
     window.show_table("villages")
     for name in _names_of(path, tmp_path):
         assert not window.table.export_excel(name)
-        window.export_webmap(name, wait=True)
+        window.outputs.export_webmap(name, wait=True)
     assert len(shown) == 6
     assert all("项目文件" in text and "覆盖" in text for text in shown)
     assert _digest(path) == before
@@ -63,9 +63,9 @@ def test_exports_refuse_the_project_file(opened, tmp_path):
 def test_plate_export_refuses_the_project_file(opened, tmp_path):
     window, path, shown = opened
     before = _digest(path)
-    window.open_plate_designer()
-    window.plate_designer.export(path, dpi=50, wait=True)
-    window.plate_designer.export(Path(str(path) + "-journal"), dpi=50, wait=True)
+    window.outputs.open_plate_designer()
+    window.outputs.plate_designer.export(path, dpi=50, wait=True)
+    window.outputs.plate_designer.export(Path(str(path) + "-journal"), dpi=50, wait=True)
     assert len(shown) == 2 and "-journal" in shown[1]
     assert _digest(path) == before
     assert not Path(str(path) + "-journal").exists()

@@ -22,7 +22,6 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLineEdit,
     QPushButton,
@@ -41,6 +40,7 @@ from gisdesk.core.validation import check_value as core_check_value
 from gisdesk.io.spreadsheet import write_sheets
 from gisdesk.ui import plain_text
 from gisdesk.ui.i18n import language, tr
+from gisdesk.ui.output_paths import ask_save_path, refuse_project_output
 
 __all__ = ["AttributeTable", "LayerTableModel", "check_value", "display_value"]
 
@@ -432,19 +432,17 @@ class AttributeTable(QWidget):
     def _export(self) -> None:
         if self.model is None:
             return
-        path, _ = QFileDialog.getSaveFileName(
+        path = ask_save_path(
             self,
             tr("导出 Excel", "Export Excel"),
             f"{self.model.layer.title}.xlsx",
             "Excel (*.xlsx)",
         )
-        if path:
-            self.export_excel(Path(path))
+        if path is not None:
+            self.export_excel(path)
 
     def export_excel(self, path: Path) -> bool:
         """Write the table as shown to ``path``; never over the open project."""
-        from gisdesk.ui.output_paths import refuse_project_output
-
         if self.model is None:
             return False
         project = self.edits.project if self.edits is not None else None

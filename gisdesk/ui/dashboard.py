@@ -21,7 +21,6 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -43,6 +42,7 @@ from gisdesk.tasks.targets import TargetsRequest
 from gisdesk.ui import plain_text
 from gisdesk.ui.history_chart import HistoryChart
 from gisdesk.ui.i18n import language, tr
+from gisdesk.ui.output_paths import ask_save_path, refuse_project_output
 
 if TYPE_CHECKING:
     from gisdesk.analysis.targets import TargetEvaluation
@@ -266,13 +266,11 @@ class TargetDashboard(QWidget):
         return write_targets_xlsx(path, sheets, fills=status_fills(language()))
 
     def _ask_export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
+        path = ask_save_path(
             self, tr("导出目标评估", "Export targets"), "目标评估.xlsx", "Excel (*.xlsx)"
         )
-        from gisdesk.ui.output_paths import refuse_project_output
-
-        if path and not refuse_project_output(self, self.project, Path(path)):
-            self.export(Path(path))
+        if path is not None and not refuse_project_output(self, self.project, path):
+            self.export(path)
             self.message.emit(tr(f"已导出到 {path}", f"Exported to {path}"))
 
 

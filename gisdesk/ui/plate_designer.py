@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -51,6 +50,7 @@ from gisdesk.tasks import ProjectSource, run_request
 from gisdesk.tasks.plates import PlateRequest
 from gisdesk.ui import plain_text
 from gisdesk.ui.i18n import language, tr
+from gisdesk.ui.output_paths import ask_save_path, refuse_project_output
 from gisdesk.ui.workers import Task, run_task
 
 __all__ = ["PlateDesigner"]
@@ -331,14 +331,14 @@ class PlateDesigner(QDialog):
 
     def ask_export(self) -> None:
         """Ask for a file and export the plate (PDF, PNG or SVG by extension)."""
-        path, _ = QFileDialog.getSaveFileName(
+        path = ask_save_path(
             self,
             tr("导出专题图", "Export plate"),
             f"{self.title.text() or 'plate'}.pdf",
             "PDF (*.pdf);;PNG (*.png);;SVG (*.svg)",
         )
-        if path:
-            self.export(Path(path))
+        if path is not None:
+            self.export(path)
 
     def export(self, path: Path, *, dpi: float = 300, wait: bool = False) -> None:
         """Export the plate in a worker (through the main window's progress bar if any)."""
@@ -346,14 +346,14 @@ class PlateDesigner(QDialog):
 
     def ask_atlas(self) -> None:
         """Ask for a PDF and export one page per town with its 15-minute coverage."""
-        path, _ = QFileDialog.getSaveFileName(
+        path = ask_save_path(
             self,
             tr("导出图集", "Export atlas"),
             f"{self.title.text() or 'atlas'}.pdf",
             "PDF (*.pdf)",
         )
-        if path:
-            self.export_atlas(Path(path))
+        if path is not None:
+            self.export_atlas(path)
 
     def export_atlas(self, path: Path, *, dpi: float = 300, wait: bool = False) -> None:
         """Export the atlas of towns (service-circle coverage on each page where it applies)."""
@@ -362,8 +362,6 @@ class PlateDesigner(QDialog):
 
     def _run(self, request: PlateRequest, label: str, *, wait: bool) -> None:
         """Run a PlateRequest through the task registry in a worker (the window's, if any)."""
-        from gisdesk.ui.output_paths import refuse_project_output
-
         path = Path(request.out)
         if refuse_project_output(self, self.project, path):
             return

@@ -17,6 +17,7 @@ from gisdesk.io.project_store import open_project, save_project
 from gisdesk.ui import plain_text
 from gisdesk.ui.editing import is_bundled_sample, recoverable_copies
 from gisdesk.ui.i18n import language, tr
+from gisdesk.ui.output_paths import ask_save_path
 from gisdesk.ui.session import Session
 from gisdesk.ui.workers import Task
 
@@ -137,15 +138,15 @@ class ProjectFiles:
         project = self.session.project
         if project is None:
             return False
-        path, _ = QFileDialog.getSaveFileName(
+        path = ask_save_path(
             self.parent,
             tr("项目另存为", "Save project as"),
             f"{project.title}.gpkg",
             "GeoPackage (*.gpkg)",
         )
-        if not path:
+        if path is None:
             return False
-        target = Path(path) if path.endswith(".gpkg") else Path(path + ".gpkg")
+        target = path if path.name.endswith(".gpkg") else path.with_name(path.name + ".gpkg")
         return self.save_to(target, wait=wait)
 
     def save_to(self, path: Path, *, wait: bool) -> bool:

@@ -12,11 +12,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from gisdesk.ui import plain_text
 from gisdesk.ui.i18n import language, tr
-from gisdesk.ui.output_paths import refuse_project_output
+from gisdesk.ui.output_paths import ask_save_path, refuse_project_output
 from gisdesk.ui.window_api import WindowApi, window_widget
 from gisdesk.ui.workers import Task
 
@@ -49,14 +49,14 @@ class OutputCommands:
         project = self.window.project
         if project is None:
             return
-        path, _ = QFileDialog.getSaveFileName(
+        path = ask_save_path(
             window_widget(self.window),
             tr("导出网页地图", "Export web map"),
             f"{project.title}.html",
             "HTML (*.html)",
         )
-        if path:
-            self.export_webmap(Path(path))
+        if path is not None:
+            self.export_webmap(path)
 
     def export_webmap(self, path: Path, *, wait: bool = False, force: bool = False) -> None:
         """Write the visible layers as a self-contained HTML map (works offline).

@@ -46,6 +46,7 @@ __all__ = [
     "KIND",
     "MODES",
     "ServiceAreasRequest",
+    "TravelRequest",
     "coverage_table",
     "mode_label",
     "run",
@@ -103,10 +104,13 @@ def status_labels(minutes: float) -> tuple[tuple[str, str, str], ...]:
 
 
 @dataclass(frozen=True)
-class ServiceAreasRequest:
-    """Service areas: which layers, how long, how people travel."""
+class TravelRequest:
+    """What every network task shares: the layers, the time limit and how people travel.
 
-    kind: ClassVar[str] = KIND
+    :class:`ServiceAreasRequest` and :class:`~gisdesk.tasks.siting.SitingRequest` add their
+    own options after these.
+    """
+
     roads: str = "roads"
     facilities: str = "service_points"
     demand: str = "villages"
@@ -115,6 +119,30 @@ class ServiceAreasRequest:
     speed_kmh: float | None = None
     max_snap_m: float = DEFAULT_MAX_SNAP_M
     direction: Literal["to_facility", "from_facility"] = "to_facility"
+
+    def validate_travel(self) -> None:
+        """Check the time, access distance, mode, speed and direction."""
+        from gisdesk.analysis.service_areas import check_travel_params
+        from gisdesk.analysis.speeds import WALK_KMH, mode_speeds
+
+        check_travel_params(minutes=self.minutes, max_snap_m=self.max_snap_m, walk_kmh=WALK_KMH)
+        mode_speeds(self.mode, speed_kmh=self.speed_kmh)
+        if self.direction not in DIRECTIONS:
+            raise InputError(
+                f"未知的方向“{self.direction}”。可选：{'、'.join(DIRECTIONS)}。",
+                f"Unknown direction '{self.direction}'. Choose one of: {', '.join(DIRECTIONS)}.",
+            )
+
+    def sources(self) -> list[str]:
+        """Return the layers the analysis reads."""
+        return list(dict.fromkeys([self.roads, self.facilities, self.demand]))
+
+
+@dataclass(frozen=True)
+class ServiceAreasRequest(TravelRequest):
+    """Service areas: which layers, how long, how people travel."""
+
+    kind: ClassVar[str] = KIND
     per_facility: bool = False
     frontage_m: float = DEFAULT_FRONTAGE_M
     polygon_method: Literal["union", "raster"] = "union"
@@ -122,7 +150,7 @@ class ServiceAreasRequest:
 
     def validate(self) -> None:
         """Raise an :class:`InputError` (Chinese and English) for a bad value."""
-        validate_travel(self)
+        self.validate_travel()
         from gisdesk.analysis.service_areas import check_frontage, check_raster_cell
 
         check_frontage(self.frontage_m)
@@ -133,10 +161,6 @@ class ServiceAreasRequest:
             )
         if self.raster_cell_m is not None:  # 0 is a wrong cell size, not "no raster"
             check_raster_cell(self.raster_cell_m)
-
-    def sources(self) -> list[str]:
-        """Return the layers the analysis reads."""
-        return list(dict.fromkeys([self.roads, self.facilities, self.demand]))
 
     def to_record(self) -> dict[str, Any]:
         """Return the request as plain data (kind, layers, options)."""
@@ -150,20 +174,6 @@ class ServiceAreasRequest:
     def from_record(cls, record: Mapping[str, Any]) -> ServiceAreasRequest:
         """Build the request from :meth:`to_record`'s data (or an older window record)."""
         return cls(**request_fields(cls, record))
-
-
-def validate_travel(request: Any) -> None:
-    """Check what every network task shares: time, access distance, mode, speed, direction."""
-    from gisdesk.analysis.service_areas import check_travel_params
-    from gisdesk.analysis.speeds import WALK_KMH, mode_speeds
-
-    check_travel_params(minutes=request.minutes, max_snap_m=request.max_snap_m, walk_kmh=WALK_KMH)
-    mode_speeds(request.mode, speed_kmh=request.speed_kmh)
-    if request.direction not in DIRECTIONS:
-        raise InputError(
-            f"未知的方向“{request.direction}”。可选：{'、'.join(DIRECTIONS)}。",
-            f"Unknown direction '{request.direction}'. Choose one of: {', '.join(DIRECTIONS)}.",
-        )
 
 
 def coverage_table(frame: pd.DataFrame, first: Column) -> SummaryTable:

@@ -13,8 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from gisdesk.analysis.routing import DEFAULT_MAX_SNAP_M
-from gisdesk.analysis.service_areas import DEFAULT_MINUTES, DEFAULT_MODE
 from gisdesk.core.errors import InputError
 from gisdesk.core.style import LabelSpec, LayerStyle, StyleClass, Symbol
 from gisdesk.tasks.base import (
@@ -32,7 +30,7 @@ from gisdesk.tasks.base import (
     request_fields,
     request_options,
 )
-from gisdesk.tasks.service_areas import mode_label, validate_travel
+from gisdesk.tasks.service_areas import TravelRequest, mode_label
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -79,7 +77,7 @@ TOWN_COLUMNS = (
 
 
 @dataclass(frozen=True)
-class SitingRequest:
+class SitingRequest(TravelRequest):
     """Siting: the service-area inputs plus the goal (a share, or ``k`` new sites).
 
     ``candidates`` None: the villages without a service point. ``k`` set: maximal covering
@@ -88,14 +86,6 @@ class SitingRequest:
     """
 
     kind: ClassVar[str] = KIND
-    roads: str = "roads"
-    facilities: str = "service_points"
-    demand: str = "villages"
-    minutes: float = DEFAULT_MINUTES
-    mode: str = DEFAULT_MODE
-    speed_kmh: float | None = None
-    max_snap_m: float = DEFAULT_MAX_SNAP_M
-    direction: Literal["to_facility", "from_facility"] = "to_facility"
     candidates: str | None = None
     target_share: float | None = 1.0
     k: int | None = None
@@ -106,7 +96,7 @@ class SitingRequest:
         """Raise an :class:`InputError` (Chinese and English) for a bad value."""
         from gisdesk.analysis.siting import check_goal
 
-        validate_travel(self)
+        self.validate_travel()
         if self.k is not None and self.target_share is not None:
             raise InputError(
                 "请只给出覆盖率目标或新增点数之一。",
@@ -126,8 +116,8 @@ class SitingRequest:
 
     def sources(self) -> list[str]:
         """Return the layers the siting reads."""
-        names = [self.roads, self.facilities, self.demand]
-        return list(dict.fromkeys([*names, *([self.candidates] if self.candidates else [])]))
+        extra = [self.candidates] if self.candidates else []
+        return list(dict.fromkeys([*super().sources(), *extra]))
 
     def to_record(self) -> dict[str, Any]:
         """Return the request as plain data (kind, layers, options)."""

@@ -110,8 +110,12 @@ def export_request(args: argparse.Namespace, *, lang: str = "zh") -> ExportReque
 
 
 def _print_notes(result: Result, lang: str) -> None:
+    """Print the notes, what the user should check last and marked ``! 警告：``."""
     for note in result.notes:
-        print(f"  - {note.show(lang)}")
+        if note.warning:
+            print(tr(f"  ! 警告：{note.zh}", f"  ! Warning: {note.en}", lang))
+        else:
+            print(f"  - {note.show(lang)}")
 
 
 def run_interchange(args: argparse.Namespace, *, lang: str = "zh") -> int:

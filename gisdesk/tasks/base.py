@@ -216,10 +216,15 @@ class Figure:
 
 @dataclass(frozen=True)
 class Note:
-    """A sentence about the result, in Chinese and English."""
+    """A sentence about the result, in Chinese and English.
+
+    ``warning`` marks what the user should check (a contradicted encoding, repaired or
+    missing geometries, skipped rows); the command line prints it as ``! 警告：…``.
+    """
 
     zh: str
     en: str
+    warning: bool = False
 
     def show(self, lang: str | None = None) -> str:
         """Return the note in a language."""

@@ -224,8 +224,9 @@ class ImportedFile:
     """Features read from a file, in EPSG:4490, with what was done and what to know.
 
     ``conversions`` are English records kept on the layer; ``warnings`` are (Chinese,
-    English) pairs shown to the user; ``layer_type`` is set when the reader knows it
-    (OpenStreetMap roads).
+    English) pairs shown to the user, ``cautions`` those among them the user should check
+    (a contradicted encoding, repairs, skipped rows, broken geometries); ``layer_type`` is set
+    when the reader knows it (OpenStreetMap roads).
     """
 
     data: gpd.GeoDataFrame
@@ -234,6 +235,7 @@ class ImportedFile:
     conversions: list[str] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
     layer_type: str | None = None
+    cautions: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _geometry_notes(gdf: gpd.GeoDataFrame) -> list[tuple[str, str]]:
@@ -268,13 +270,14 @@ def _geometry_notes(gdf: gpd.GeoDataFrame) -> list[tuple[str, str]]:
     return notes
 
 
-def _encoding_notes(choice: EncodingChoice | None) -> list[tuple[str, str]]:
-    """The encoding chosen and why (and, when stated and bytes disagree, both readings)."""
+def _encoding_notes(
+    choice: EncodingChoice | None,
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The encoding chosen and why; and, when stated and bytes disagree, both readings."""
     if choice is None:
-        return []
-    notes = [(choice.describe("zh"), choice.describe("en"))]
+        return [], []
     mismatch = choice.warning()
-    return notes if mismatch is None else [*notes, mismatch]
+    return [(choice.describe("zh"), choice.describe("en"))], [] if mismatch is None else [mismatch]
 
 
 def read_osm_roads(path: Path) -> ImportedFile:
@@ -361,16 +364,17 @@ def _read_table_file(path: Path, request: ImportRequest) -> ImportedFile:
     choice = text_table_encoding(path, encoding=request.encoding)
     records = [] if choice is None else [choice.describe("en")]
     skipped = len(df) - len(gdf)
-    notes = _encoding_notes(choice)
+    notes, cautions = _encoding_notes(choice)
     notes.append((f"读取 {len(df)} 行。", f"{len(df)} rows read."))
     if skipped > 0:
-        notes.append((f"{skipped} 行未导入。", f"{skipped} rows not imported."))
+        cautions.append((f"{skipped} 行未导入。", f"{skipped} rows not imported."))
     return ImportedFile(
         gdf,
         path.name,
         choice,
         [*conversions, f"points from columns {x}/{y}", *records],  # the shift first
-        notes + _geometry_notes(gdf),
+        notes,
+        cautions=cautions + _geometry_notes(gdf),
     )
 
 
@@ -404,18 +408,19 @@ def read_file(request: ImportRequest) -> ImportedFile:
         return _read_table_file(path, request)
     result = import_vector(path, layer=request.layer, encoding=request.encoding, crs=request.crs)
     # the encoding, its mismatch and the import checks' findings come as result.notes
-    warnings = [] if result.encoding is None else [_encoding_notes(result.encoding)[0]]
+    warnings = _encoding_notes(result.encoding)[0]
     if request.crs is None:
         shown = _short_crs(result.source_crs)
         warnings.append((f"坐标系按文件声明：{shown}。", f"CRS as the file declares: {shown}."))
-    warnings += list(result.notes)  # mismatch, repairs, out-of-area features, duplicate ids
-    warnings += _geometry_notes(result.data)
+    # the mismatch, repairs, out-of-area features and duplicate ids are for the user to check
+    cautions = list(result.notes) + _geometry_notes(result.data)
     return ImportedFile(
         result.data,
         f"{path.name}:{result.layer}",
         result.encoding,
         list(result.conversions),
         warnings,
+        cautions=cautions,
     )
 
 
@@ -534,7 +539,9 @@ def import_notes(imported: ImportedFile) -> tuple[Note, ...]:
         for record in imported.conversions
         if not record.startswith(("Attribute text encoding", "Text encoding"))
     ]
-    return tuple([Note(zh, en) for zh, en in imported.warnings] + records)
+    told = [Note(zh, en) for zh, en in imported.warnings]
+    cautions = [Note(zh, en, warning=True) for zh, en in imported.cautions]
+    return tuple(told + records + cautions)
 
 
 def imported_layer(result: Result) -> Layer:

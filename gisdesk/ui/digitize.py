@@ -131,6 +131,15 @@ class EditTool(CanvasTool):
             self.window.status(tr("请先在图层列表中选择要编辑的图层。", "Choose a layer first."))
         return layer
 
+    def feature_at(self, event: QMouseEvent, layer: Layer, missing: tuple[str, str]) -> int | None:
+        """The row of ``layer``'s feature under the cursor; None, saying ``missing``, if none."""
+        pos = event.position()
+        hits = self.canvas.features_at(pos.x(), pos.y(), layer.name)
+        if len(hits) == 0:
+            self.window.status(tr(*missing))
+            return None
+        return int(hits[0])
+
     def position(
         self, event: QMouseEvent, *, exclude: tuple[str, int] | None = None
     ) -> tuple[float, float]:
@@ -380,12 +389,11 @@ class MoveFeatureTool(EditTool):
         layer = self.layer()
         if layer is None or event.button() != Qt.MouseButton.LeftButton:
             return
-        pos = event.position()
-        hits = self.canvas.features_at(pos.x(), pos.y(), layer.name)
-        if len(hits) == 0:
-            self.window.status(tr("此处没有要素。", "No feature here."))
+        row = self.feature_at(event, layer, ("此处没有要素。", "No feature here."))
+        if row is None:
             return
-        self.row = int(hits[0])
+        self.row = row
+        pos = event.position()
         self.start = self.canvas.viewport.to_map(pos.x(), pos.y())
 
     def release(self, event: QMouseEvent) -> None:
@@ -576,12 +584,9 @@ class SplitLineTool(EditTool):
         if geometry_family(layer) != "line":
             self.window.status(tr("只有线图层可以打断。", "Only line layers can be split."))
             return
-        pos = event.position()
-        hits = self.canvas.features_at(pos.x(), pos.y(), layer.name)
-        if len(hits) == 0:
-            self.window.status(tr("此处没有线要素。", "No line here."))
+        row = self.feature_at(event, layer, ("此处没有线要素。", "No line here."))
+        if row is None:
             return
-        row = int(hits[0])
         x, y = self.position(event)
         prep = self.canvas.prepared(layer.name)
         assert prep is not None

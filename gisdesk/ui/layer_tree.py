@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QPoint, QPointF, Qt, QTimer, Signal
+from PySide6.QtCore import QMetaMethod, QPoint, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QDropEvent, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -66,13 +66,15 @@ class LayerTree(QTreeWidget):
     """A tree of the project's layers, top of the drawing order first.
 
     Signals: ``current_layer_changed(str)``, ``zoom_requested(str)``,
-    ``style_requested(str)``, ``table_requested(str)``.
+    ``style_requested(str)``, ``table_requested(str)``, ``export_requested(str)`` (the
+    context menu offers 导出图层… once something listens to it).
     """
 
     current_layer_changed = Signal(str)
     zoom_requested = Signal(str)
     style_requested = Signal(str)
     table_requested = Signal(str)
+    export_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -305,15 +307,23 @@ class LayerTree(QTreeWidget):
         name = item.data(0, ROLE_LAYER)
         if not name or name not in self.project:
             return
-        layer = self.project.layer(str(name))
+        self.layer_menu(str(name)).exec(self.viewport().mapToGlobal(pos))
+
+    def layer_menu(self, name: str) -> QMenu:
+        """The context menu of the layer ``name`` (a layer of the project shown)."""
+        assert self.project is not None
+        layer = self.project.layer(name)
         menu = QMenu(self)
         menu.addAction(tr("缩放到图层", "Zoom to layer"), lambda: self.zoom_requested.emit(name))
         menu.addAction(tr("属性表…", "Attribute table…"), lambda: self.table_requested.emit(name))
         menu.addAction(tr("样式…", "Style…"), lambda: self.style_requested.emit(name))
         menu.addAction(tr("不透明度…", "Opacity…"), lambda: self.ask_opacity(layer))
+        if self.isSignalConnected(QMetaMethod.fromSignal(self.export_requested)):
+            export = tr("导出图层…", "Export layer…")
+            menu.addAction(export, lambda: self.export_requested.emit(name))
         menu.addSeparator()
         menu.addAction(tr("移除图层", "Remove layer"), lambda: self.remove_layer(layer))
-        menu.exec(self.viewport().mapToGlobal(pos))
+        return menu
 
     def ask_opacity(self, layer: Layer) -> None:
         """Ask for a layer's opacity in percent."""

@@ -243,6 +243,7 @@ class MainWindow(QMainWindow):
         self.layer_tree.zoom_requested.connect(c.zoom_to_layer)
         self.layer_tree.style_requested.connect(self.edit_style)
         self.layer_tree.table_requested.connect(self.show_table)
+        self.layer_tree.export_requested.connect(self.outputs.ask_export_layer)
         self.table.message.connect(self.status)
         self.dashboard.message.connect(self.status)
         self.dashboard.evaluate_requested.connect(self.outputs.evaluate_targets)

@@ -75,6 +75,7 @@ WINDOW_ACTIONS: tuple[ActionSpec, ...] = (
         SP.SP_FileDialogNewFolder,
         "项目",
     ),
+    ActionSpec("export_layer", "导出图层…", "Export layer…", "layer", "outputs.ask_export_layer"),
     ActionSpec("undo", "撤销", "Undo", "edit", "undo.undo", KEY.Undo, SP.SP_ArrowBack, "项目"),
     # Ctrl+Shift+Z and Ctrl+Y everywhere
     ActionSpec(

@@ -357,7 +357,7 @@ def test_cli_import_csv_with_encoding(project: Path, tmp_path: Path, capsys) -> 
     csv.write_bytes(("名称,经度,纬度\n" + "".join(f"{n},121.2,31.9\n" for n in NAMES)).encode())
     assert main(["import", str(project), str(csv), "--crs", "wgs84", "--name", "a"]) == 0
     out = capsys.readouterr().out
-    assert "警告" not in out and "Text encoding: UTF-8 (detected from the file's bytes)" in out
+    assert "警告" not in out and "文字编码：UTF-8（按文件内容检测）" in out
     assert list(open_project(project).layer("a").data["名称"]) == NAMES
     even = tmp_path / "even.csv"
     even.write_bytes(EVEN.encode("utf-8"))

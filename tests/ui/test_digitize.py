@@ -270,3 +270,34 @@ def test_delete_copy_paste(editing) -> None:
     window.registry["paste_features"].trigger()
     assert len(window.project.layer("towns")) == towns_before
     assert "相同" in window.statusBar().currentMessage()
+
+
+def _empty_pixel(window, layer: str) -> QPoint:
+    """A pixel of the canvas with no feature of ``layer`` under it."""
+    canvas = window.canvas
+    for px in range(5, canvas.width(), 25):
+        for py in range(5, canvas.height(), 25):
+            if len(canvas.features_at(px, py, layer)) == 0:
+                return QPoint(px, py)
+    raise AssertionError(f"every pixel shows a feature of {layer}")
+
+
+@pytest.mark.parametrize(
+    ("tool", "said"),
+    [
+        ("move", ("此处没有要素。", "No feature here.")),
+        ("split", ("此处没有线要素。", "No line here.")),
+    ],
+)
+def test_a_click_beside_every_feature_says_so_and_changes_nothing(editing, tool, said) -> None:
+    window = editing
+    window.snapper.enabled = False
+    count = len(_stored(window, "roads"))
+    shown: list[str] = []
+    window.status = shown.append
+    _use(window, "roads", tool)
+    spot = _empty_pixel(window, "roads")
+    QTest.mousePress(window.canvas, Qt.MouseButton.LeftButton, pos=spot)
+    QTest.mouseRelease(window.canvas, Qt.MouseButton.LeftButton, pos=spot)
+    assert shown and shown[-1] in said
+    assert len(_stored(window, "roads")) == count and not window.modified

@@ -69,3 +69,28 @@ def test_plate_export_refuses_the_project_file(opened, tmp_path):
     assert len(shown) == 2 and "-journal" in shown[1]
     assert _digest(path) == before
     assert not Path(str(path) + "-journal").exists()
+
+
+def test_a_layer_exports_from_its_menu_in_the_worker(opened, tmp_path, qtbot, monkeypatch):
+    import geopandas as gpd
+
+    from gisdesk.ui.export_dialog import ExportDialog
+
+    window, path, shown = opened
+    before = _digest(path)
+    out = tmp_path / "导出" / "villages.gpkg"
+    out.parent.mkdir()
+
+    def answer(dialog: ExportDialog) -> int:
+        assert dialog.layer.currentData() == "villages"  # the layer whose menu was used
+        dialog.out.setText(str(out))
+        return int(dialog.DialogCode.Accepted)
+
+    monkeypatch.setattr(ExportDialog, "exec", answer)
+    menu = window.layer_tree.layer_menu("villages")
+    next(a for a in menu.actions() if a.text() == "导出图层…").trigger()
+    qtbot.waitUntil(lambda: window.session.task is None and out.exists(), timeout=30_000)
+    written = gpd.read_file(out, layer="villages")
+    assert len(written) == len(window.project.layer("villages"))
+    assert _digest(path) == before and not shown
+    assert window.registry["export_layer"].text() == "导出图层…"

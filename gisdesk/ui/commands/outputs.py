@@ -44,6 +44,12 @@ class OutputCommands:
         self.plate_designer.on_modified = window.session.mark_modified
         self.plate_designer.show()
 
+    def ask_export_layer(self, layer: str | None = None) -> None:
+        """Ask where to export a layer (default: the current one) and export it in the worker."""
+        from gisdesk.ui.export_dialog import ask_export_layer
+
+        ask_export_layer(self.window, layer)
+
     def ask_export_webmap(self) -> None:
         """Ask for an HTML file and export the visible layers as an offline web map."""
         project = self.window.project

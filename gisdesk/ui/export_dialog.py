@@ -1,0 +1,150 @@
+"""Export a layer to a file: the form for :class:`~gisdesk.tasks.exports.ExportRequest`.
+
+The dialog asks for the layer, the output file, its format (by the file's extension, or
+chosen) and, for Excel/CSV tables, the language of the column headers; :meth:`ExportDialog.request`
+is the same request ``gisdesk export`` builds from its arguments, and
+:func:`ask_export_layer` runs it in the window's worker through the task registry. The
+task refuses an output that is the open project or one of the files kept beside it.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gisdesk.core.errors import GisdeskError
+from gisdesk.core.project import Project
+from gisdesk.tasks.exports import FORMATS, ExportRequest
+from gisdesk.ui import plain_text
+from gisdesk.ui.i18n import language, tr
+from gisdesk.ui.window_api import WindowApi, window_widget
+
+__all__ = ["ExportDialog", "ask_export_layer"]
+
+
+def _file_filter() -> str:
+    return ";;".join(f"{tr(zh, en)} (*{suffix})" for zh, en, suffix in FORMATS.values())
+
+
+class ExportDialog(QDialog):
+    """Ask which layer to write where, in which format."""
+
+    def __init__(
+        self, project: Project, layer: str | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("export_dialog")
+        self.project = project
+        self.setWindowTitle(tr("导出图层", "Export layer"))
+        defaults = ExportRequest()
+
+        self.layer = QComboBox()
+        self.layer.setObjectName("layer")
+        for item in project:
+            self.layer.addItem(item.title or item.name, item.name)
+        if layer is not None and self.layer.findData(layer) >= 0:
+            self.layer.setCurrentIndex(self.layer.findData(layer))
+
+        self.out = QLineEdit()
+        self.out.setObjectName("out")
+        browse = QPushButton(tr("浏览…", "Browse…"))
+        browse.clicked.connect(self._browse)
+        out_row = QHBoxLayout()
+        out_row.addWidget(self.out, 1)
+        out_row.addWidget(browse)
+
+        self.format = QComboBox()
+        self.format.setObjectName("format")
+        self.format.addItem(tr("按扩展名", "By the file extension"), None)
+        for key, (zh, en, _suffix) in FORMATS.items():
+            self.format.addItem(tr(zh, en), key)
+        self.format.setCurrentIndex(self.format.findData(defaults.format))
+
+        self.headers = QComboBox()
+        self.headers.setObjectName("headers")
+        self.headers.addItem(tr("中文表头", "Chinese headers"), "zh")
+        self.headers.addItem(tr("英文表头", "English headers"), "en")
+        self.headers.setCurrentIndex(self.headers.findData(language()))
+
+        self.error = QLabel("")
+        self.error.setObjectName("error")
+        plain_text.make_plain(self.error)
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b2182b;")
+
+        form = QFormLayout()
+        form.addRow(tr("图层", "Layer"), self.layer)
+        form.addRow(tr("输出文件", "Output file"), out_row)
+        form.addRow(tr("格式", "Format"), self.format)
+        form.addRow(tr("表格表头（Excel/CSV）", "Table headers (Excel/CSV)"), self.headers)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("导出", "Export"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("取消", "Cancel"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        main = QVBoxLayout(self)
+        main.addLayout(form)
+        main.addWidget(self.error)
+        main.addWidget(buttons)
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, tr("导出图层", "Export layer"), self.out.text(), _file_filter()
+        )
+        if path:
+            self.out.setText(path)
+
+    def request(self) -> ExportRequest:
+        """The export the dialog states (what ``gisdesk export`` builds from its arguments)."""
+        return ExportRequest(
+            layer=str(self.layer.currentData() or ""),
+            out=self.out.text().strip(),
+            format=self.format.currentData(),
+            headers=str(self.headers.currentData()),
+        )
+
+    def accept(self) -> None:
+        """Close only on a request the task accepts (the reason is shown otherwise)."""
+        try:
+            self.request().validate()
+        except GisdeskError as exc:
+            self.error.setText(exc.message(language()))
+            return
+        super().accept()
+
+
+def ask_export_layer(window: WindowApi, layer: str | None = None) -> None:
+    """Ask for an export of a layer (default: the current one) and run it in the worker."""
+    from gisdesk.tasks import ProjectSource, Result, run_request
+    from gisdesk.ui.workers import Task
+
+    project = window.project
+    if project is None:
+        return
+    current = window.current_layer()
+    name = layer or (current.name if current is not None else None)
+    dialog = ExportDialog(project, name, window_widget(window))
+    if not dialog.exec():
+        return
+    request = dialog.request()
+
+    def done(result: Result) -> None:
+        window.log_message(result.title())
+        for note in result.notes:  # the files written first, then shortened names and notes
+            window.log_message(f"  - {note.show()}")
+
+    label = tr(f"导出 {request.layer}", f"Exporting {request.layer}")
+    window.start_task(Task(run_request, ProjectSource(project), request), done, label)

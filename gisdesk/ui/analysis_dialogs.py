@@ -44,7 +44,6 @@ __all__ = [
     "SitingDialog",
     "ZonesDialog",
     "place_layers",
-    "request_sources",
     "run_analysis",
 ]
 
@@ -59,11 +58,6 @@ class AnalysisResult:
     notes: list[str] = field(default_factory=list)
     request: Request | None = None  # what made the layers (to re-run after edits)
     result: Result | None = None  # the task's full result
-
-
-def request_sources(request: Request) -> list[str]:
-    """Return the names of the layers an analysis reads (its results follow their edits)."""
-    return [str(n) for n in request.sources() if n]
 
 
 def _layer_combo(

@@ -1,7 +1,7 @@
 """Derived results follow their sources: zones, service areas and target statuses after edits.
 
-Every analysis run from the window is recorded in the project (``project.settings
-["derived_results"]``: kind, source layers, options and the result layers it made). When an
+Every analysis run from the window is recorded in the project by
+:mod:`gisdesk.tasks.derived` (kind, source layers, options and the result layers it made). When an
 accepted edit (or its undo/redo) changes a source layer, the result layers are marked stale
 (the layer tree shows “（待更新）”) and, with 设置 → 派生结果自动更新 on (the default),
 recomputed in a worker thread, never blocking further edits; with it off they wait for
@@ -9,39 +9,44 @@ recomputed in a worker thread, never blocking further edits; with it off they wa
 places in the tree stay). Plan targets shown on the dashboard are re-evaluated the same way
 when a layer they read is edited.
 
-Station key zones are kept per station (:mod:`gisdesk.analysis.zone_updates`): when
+Station key zones are kept per station (:func:`gisdesk.tasks.derived.refresh_zones`): when
 stations are added, moved or deleted only those stations' zones and members are computed
-again, so the zone layers and member counts follow a station placement at once.
+again, so the zone layers and member counts follow a station placement at once. Plan targets
+are re-evaluated through the targets task, as the dashboard's 评估 button does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
-import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from gisdesk.analysis.zone_updates import StationPart, assemble_zones, member_counts, station_parts
 from gisdesk.core.editing import EditTransaction
 from gisdesk.core.layer import Layer
 from gisdesk.core.project import Project
-from gisdesk.tasks import TASKS, Request, request_from_record
-from gisdesk.tasks.zones import CONTROL_LEVELS, zones_summary
+from gisdesk.tasks import TASKS, ProjectSource, Request, request_from_record, run_request
+from gisdesk.tasks.derived import (
+    derived_records,
+    member_totals,
+    record_key,
+    records_reading,
+    refresh_zones,
+    remember_run,
+)
+from gisdesk.tasks.zones import zones_summary
 from gisdesk.ui.actions import ActionSpec
-from gisdesk.ui.analysis_dialogs import AnalysisResult, request_sources
+from gisdesk.ui.analysis_dialogs import AnalysisResult
 from gisdesk.ui.i18n import settings, tr
 from gisdesk.ui.window_api import window_widget
 from gisdesk.ui.workers import Task, run_task
 
 if TYPE_CHECKING:
+    from gisdesk.tasks.derived import StationPart
     from gisdesk.ui.window_api import WindowApi
 
-__all__ = ["AUTO_SETTING", "SETTINGS_KEY", "DerivedResults", "install_derived"]
+__all__ = ["AUTO_SETTING", "DerivedResults", "install_derived"]
 
-SETTINGS_KEY = "derived_results"  # in project.settings: the records of analyses run
 AUTO_SETTING = "derived/auto_refresh"  # per user: refresh in the background (default on)
 DEBOUNCE_MS = 150  # a burst of edits refreshes once
 
@@ -137,29 +142,16 @@ class DerivedResults(QObject):
     def records(self) -> list[dict[str, Any]]:
         """The recorded analyses whose result layers are all still in the project."""
         project = self._follow()
-        if project is None:
-            return []
-        found = project.settings.get(SETTINGS_KEY, [])
-        return [r for r in found if all(name in project for name in r.get("outputs", []))]
+        return [] if project is None else derived_records(project)
 
-    @staticmethod
-    def key(record: dict[str, Any]) -> str:
-        """The record's key: the names of its result layers."""
-        return "|".join(record["outputs"])
+    key = staticmethod(record_key)
 
     def record(self, request: Request, result: AnalysisResult) -> None:
         """Remember which layers and options made an analysis's result layers."""
         project = self._follow()
         if project is None or not result.layers:
             return
-        outputs = [layer.name for layer in result.layers]
-        entry = {
-            **request.to_record(),  # kind, layers, options: re-run with request_from_record
-            "sources": request_sources(request),
-            "outputs": outputs,
-        }
-        kept = [r for r in project.settings.get(SETTINGS_KEY, []) if r.get("outputs") != outputs]
-        project.settings[SETTINGS_KEY] = [*kept, entry]
+        entry = remember_run(project, request, [layer.name for layer in result.layers])
         key = self.key(entry)
         self._versions[key] = 0
         self._changed_fids.pop(key, None)
@@ -179,16 +171,13 @@ class DerivedResults(QObject):
         if project is None:
             return
         changed = txn.layers
-        marked = []
-        for record in self.records():
-            if not changed & set(record["sources"]) or changed & set(record["outputs"]):
-                continue
+        marked = records_reading(project, changed)
+        for record in marked:
             key = self.key(record)
             self._versions[key] = self._versions.get(key, 0) + 1
             self._note_changes(key, record, txn)
             for name in record["outputs"]:
                 self._set_stale(project.layer(name), True)
-            marked.append(record)
         evaluation = self.window.dashboard.evaluation
         if evaluation is not None and changed & set(evaluation.layers.values()):
             self._targets_version += 1
@@ -280,7 +269,7 @@ class DerivedResults(QObject):
             parts = dict(self._parts.get(key, {}))
             changed = job.changed_fids if key in self._parts else None
             task = Task(
-                _zone_job,
+                refresh_zones,
                 stations.data,
                 stations.fids.copy(),
                 {n: job.inputs[n].data for n in record["options"].get("targets", [])},
@@ -360,8 +349,8 @@ class DerivedResults(QObject):
                 for name in record["options"].get("targets", [])
             }
             summary = zones_summary(zones, members, titles)
-            counts = member_counts(members).sum(axis=0)
-            totals = "，".join(f"{titles.get(n, n)} {int(v)}" for n, v in counts.items())
+            counts = member_totals(members)
+            totals = "，".join(f"{titles.get(n, n)} {v}" for n, v in counts.items())
             stations = len(zones)
             self.window.show_summary(
                 AnalysisResult(
@@ -393,10 +382,9 @@ class DerivedResults(QObject):
         if evaluation is None:
             self.targets_stale = False
             return
-        from gisdesk.analysis.targets import evaluate_targets
-
         version = self._targets_version
-        task = Task(evaluate_targets, project, as_of=evaluation.as_of)
+        request = self.window.dashboard.request(evaluation.as_of)
+        task = Task(run_request, ProjectSource(project), request)
         self._targets_task = task
 
         def done(new: Any) -> None:
@@ -408,7 +396,7 @@ class DerivedResults(QObject):
                     self._timer.start()
                 return
             self.targets_stale = False
-            self.window.dashboard.show_evaluation(new)
+            self.window.dashboard.show_result(new)
             self.window.status(tr("规划目标已重新评估", "Plan targets re-evaluated"))
             self.targets_refreshed.emit()
 
@@ -420,37 +408,3 @@ class DerivedResults(QObject):
         task.signals.failed.connect(failed)
         task.signals.cancelled.connect(lambda: setattr(self, "_targets_task", None))
         run_task(task)
-
-
-def _zone_job(
-    stations: gpd.GeoDataFrame,
-    fids: np.ndarray,
-    targets: dict[str, gpd.GeoDataFrame],
-    options: dict[str, Any],
-    parts: dict[int, StationPart],
-    changed: set[int] | None,
-    *,
-    progress: Callable[[float, str], None] | None = None,
-    cancel: Any = None,
-) -> tuple[dict[int, StationPart], gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Recompute the zones of changed stations (all when ``changed`` is None); assemble."""
-    if "levels" in options:  # recorded by the tasks' ZonesRequest
-        levels = None if options["levels"] is None else tuple(options["levels"])
-    else:  # recorded by an earlier version of the window
-        levels = CONTROL_LEVELS if options.get("control_only", True) else None
-    fresh = station_parts(
-        stations,
-        fids,
-        targets,
-        only=changed,
-        radius_m=float(options.get("radius_m", 3000.0)),
-        levels=levels,
-        progress=progress,
-        cancel=cancel,
-    )
-    kept = {} if changed is None else {k: v for k, v in parts.items() if k not in changed}
-    kept.update(fresh)
-    present = set(np.asarray(fids, dtype=np.int64).tolist())
-    kept = {k: v for k, v in kept.items() if k in present}
-    zones, members = assemble_zones(fids, kept)
-    return kept, zones, members

@@ -15,10 +15,11 @@ import shapely
 from PySide6.QtWidgets import QMessageBox
 
 from gisdesk.analysis.zones import station_zones, zone_members
+from gisdesk.tasks import derived as derived_module
+from gisdesk.tasks.derived import SETTINGS_KEY
 from gisdesk.tasks.service_areas import ServiceAreasRequest
-from gisdesk.ui import derived as derived_module
 from gisdesk.ui.analysis_dialogs import ZonesDialog
-from gisdesk.ui.derived import AUTO_SETTING, SETTINGS_KEY
+from gisdesk.ui.derived import AUTO_SETTING
 from gisdesk.ui.i18n import settings
 from gisdesk.ui.layer_tree import ROLE_LAYER
 

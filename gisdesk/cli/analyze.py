@@ -274,7 +274,7 @@ def _print(result: Result, lang: str) -> None:
         if uncovered:
             print(tr(f"未覆盖 {len(uncovered)} 个：", f"{len(uncovered)} not covered:", lang))
         for r in uncovered[:20]:
-            label = r["status_zh"] if lang == "zh" else r["status_en"]
+            label = tr(r["status_zh"], r["status_en"], lang)
             minutes = r["minutes"]
             time = "" if minutes is None or math.isnan(minutes) else f"{minutes:.1f} "
             unit = tr("分钟", "min", lang) if time else ""

@@ -32,7 +32,12 @@ from gisdesk.ui.actions import ActionSpec
 from gisdesk.ui.analysis_dialogs import AnalysisResult, place_layers, run_analysis
 from gisdesk.ui.blackspots_history import SegmentHistoryPanel
 from gisdesk.ui.blackspots_import import AccidentImportWizard
-from gisdesk.ui.blackspots_lifecycle import StatusDialog, list_candidate, store_blackspot_settings
+from gisdesk.ui.blackspots_lifecycle import (
+    SETTINGS_KEY,
+    StatusDialog,
+    list_candidate,
+    store_blackspot_settings,
+)
 from gisdesk.ui.blackspots_screening import CANDIDATES_LAYER, CandidatesPanel, ScreeningDialog
 from gisdesk.ui.camera_gaps_dialog import CameraGapsDialog
 from gisdesk.ui.i18n import tr
@@ -64,6 +69,8 @@ class BlackspotsController(QObject):
         self.candidates_panel.list_requested.connect(self.ask_list)
         self.candidates_panel.zoom_requested.connect(self.zoom_to_candidate)
         self.history_panel = SegmentHistoryPanel(window)
+        # the notes just stored belong in the segment file shown
+        window.session.settings_changed.connect(self._settings_stored)
         self.candidates_dock = self._dock(
             "blackspot_candidates",
             tr("事故多发路段候选", "Black-spot candidates"),
@@ -163,19 +170,16 @@ class BlackspotsController(QObject):
             )
             + wizard.summary_text()
         )
-        zh = self.window_language_zh()
         for row in wizard.issues.itertuples():
             self.window.log_message(
-                tr(f"  第 {row.row} 行：", f"  row {row.row}: ")
-                + str(row.issue_zh if zh else row.issue_en)
+                tr(f"  第 {row.row} 行：{row.issue_zh}", f"  row {row.row}: {row.issue_en}")
             )
         self.window.layer_tree.select_layer(layer.name)
         return layer
 
-    @staticmethod
-    def window_language_zh() -> bool:
-        """Whether the interface speaks Chinese."""
-        return tr("zh", "en") == "zh"
+    def _settings_stored(self, key: str) -> None:
+        if key == SETTINGS_KEY:  # the black-spot entry
+            self.history_panel.refresh_details()
 
     def import_accidents(self, path: Path | None = None) -> Layer | None:
         """Run the import wizard and add its layer."""

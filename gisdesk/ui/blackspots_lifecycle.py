@@ -103,9 +103,7 @@ def store_blackspot_settings(window: WindowApi) -> None:
             window.session.mark_modified()
     else:
         window.session.mark_modified()
-    controller = getattr(window, "blackspots", None)
-    if controller is not None:  # the notes just stored belong in the segment file shown
-        controller.history_panel.refresh_details()
+    window.session.settings_changed.emit(SETTINGS_KEY)
 
 
 # --- listing -----------------------------------------------------------------------------

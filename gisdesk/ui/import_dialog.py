@@ -466,7 +466,7 @@ class ImportDialog(QDialog):
         self.use_detected.setEnabled(chosen != detected.upper())
         source = current if current is not None and current.conflict is conflict else self.detected
         pair = source.warning() if source is not None else None
-        self.compare_note.setText("" if pair is None else (pair[0] if lang == "zh" else pair[1]))
+        self.compare_note.setText("" if pair is None else tr(*pair, lang))
         for model, encoding in ((self.declared_model, declared), (self.detected_model, detected)):
             try:
                 frame = self.preview_as(encoding)

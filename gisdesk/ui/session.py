@@ -11,7 +11,9 @@ follow its signals instead of asking the window:
   progress bar and cancel button of the one task that runs at a time;
 - ``logged(text)``, ``message(text)`` and ``error_reported(title, message, details)`` for the
   log dock, the status bar and error boxes;
-- ``recent_changed()`` when the list of recent project files changes.
+- ``recent_changed()`` when the list of recent project files changes;
+- ``settings_changed(key)`` when an entry of ``project.settings`` was stored (e.g. the
+  black-spot notes: the segment file shown reads them again).
 
 Opening and saving files, and recovering a crashed session's working copy, are in
 :mod:`gisdesk.ui.project_files` (the session owns one ``ProjectFiles``).
@@ -52,6 +54,7 @@ class Session(QObject):
     message = Signal(str)
     error_reported = Signal(str, str, str)  # title, message, details
     recent_changed = Signal()
+    settings_changed = Signal(str)  # the project.settings key just stored
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -12,7 +12,6 @@ summary table with Chinese and English headers, totals, notes and every column's
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -138,6 +137,7 @@ def write_layers(out: Path, layers: dict[str, pd.DataFrame], summary: dict[str, 
     import pyogrio
 
     from gisdesk.core.errors import ProjectError
+    from gisdesk.core.values import plain_data
     from gisdesk.tasks.base import finite_frame
 
     if not out.parent.is_dir():
@@ -150,23 +150,11 @@ def write_layers(out: Path, layers: dict[str, pd.DataFrame], summary: dict[str, 
             pyogrio.write_dataframe(finite_frame(frame), out, layer=name, driver="GPKG")
         summary_path = out.with_suffix(".json")
         summary_path.write_text(
-            json.dumps(_jsonable(summary), ensure_ascii=False, indent=2), encoding="utf-8"
+            json.dumps(plain_data(summary), ensure_ascii=False, indent=2), encoding="utf-8"
         )
     except OSError as exc:
         raise ProjectError(f"无法写入 {out}：{exc}", f"Cannot write {out}: {exc}") from None
     return summary_path
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def save_result(out: Path, result: Result, extra: dict[str, Any] | None = None) -> Path:

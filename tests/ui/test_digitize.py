@@ -292,7 +292,7 @@ def _empty_pixel(window, layer: str) -> QPoint:
 def test_a_click_beside_every_feature_says_so_and_changes_nothing(editing, tool, said) -> None:
     window = editing
     window.snapper.enabled = False
-    count = len(_stored(window, "roads"))
+    count = len(window.project.layer("roads"))
     shown: list[str] = []
     window.status = shown.append
     _use(window, "roads", tool)
@@ -300,4 +300,5 @@ def test_a_click_beside_every_feature_says_so_and_changes_nothing(editing, tool,
     QTest.mousePress(window.canvas, Qt.MouseButton.LeftButton, pos=spot)
     QTest.mouseRelease(window.canvas, Qt.MouseButton.LeftButton, pos=spot)
     assert shown and shown[-1] in said
-    assert len(_stored(window, "roads")) == count and not window.modified
+    assert len(window.project.layer("roads")) == count
+    assert window.undo.count() == 0 and not window.modified

@@ -422,6 +422,28 @@ def _write_state(path: Path, project: Project, journal_from: Path | None) -> Non
         con.close()
 
 
+def _writer_lock(
+    path: Path, lock: ProjectLock | None, lock_timeout: float | None, doing: tuple[str, str]
+) -> ProjectLock | None:
+    """Return the lock a writer takes on ``path`` itself (to release), or None.
+
+    With ``lock`` None the writer takes the project's lock for itself; a given ``lock`` must be
+    held and cover ``path`` (``doing`` names the write in the internal error: 保存/saving),
+    and then only the file's permissions are checked.
+    """
+    if lock is None:
+        return ProjectLock(path).acquire(
+            timeout=default_timeout() if lock_timeout is None else lock_timeout, purpose="save"
+        )
+    if not lock.held or not lock.covers(path):
+        raise ProjectError(
+            f"内部错误：{doing[0]}时未持有该项目的锁。",
+            f"Internal error: {doing[1]} without holding the project's lock.",
+        )
+    check_writable(path)
+    return None
+
+
 def save_project(
     project: Project,
     path: str | os.PathLike[str] | None = None,
@@ -479,18 +501,7 @@ def save_project(
             f"保存位置的文件夹不存在：{target.parent}",
             f"The folder to save into does not exist: {target.parent}",
         )
-    own: ProjectLock | None = None
-    if lock is None:
-        own = ProjectLock(target).acquire(
-            timeout=default_timeout() if lock_timeout is None else lock_timeout, purpose="save"
-        )
-    elif not lock.held or not lock.covers(target):
-        raise ProjectError(
-            "内部错误：保存时未持有该项目的锁。",
-            "Internal error: saving without holding the project's lock.",
-        )
-    else:
-        check_writable(target)
+    own = _writer_lock(target, lock, lock_timeout, ("保存", "saving"))
     try:
         _save_locked(project, target, timestamp, journal_from, progress, cancel, fresh_file)
     finally:
@@ -606,18 +617,7 @@ def update_settings(
     """
     path = Path(path)
     _check_file(path)
-    own: ProjectLock | None = None
-    if lock is None:
-        own = ProjectLock(path).acquire(
-            timeout=default_timeout() if lock_timeout is None else lock_timeout, purpose="save"
-        )
-    elif not lock.held or not lock.covers(path):
-        raise ProjectError(
-            "内部错误：写入时未持有该项目的锁。",
-            "Internal error: writing without holding the project's lock.",
-        )
-    else:
-        check_writable(path)
+    own = _writer_lock(path, lock, lock_timeout, ("写入", "writing"))
     try:
         con = sqlite3.connect(path, isolation_level=None, timeout=30)
         try:

@@ -19,7 +19,8 @@ import shapely
 from gisdesk.core.errors import InputError, ProjectError
 from gisdesk.core.layer import Layer, LayerMetadata
 from gisdesk.core.project import Project
-from gisdesk.io.project_store import open_project, save_project
+from gisdesk.io.project_lock import ProjectLock, held_here
+from gisdesk.io.project_store import open_project, save_project, update_settings
 from gisdesk.io.styles import load_style
 
 
@@ -182,6 +183,22 @@ def test_failed_save_leaves_previous_file_and_no_temporaries(tmp_path, schemas):
 def test_save_into_missing_folder_is_refused(tmp_path, schemas):
     with pytest.raises(ProjectError, match="does not exist"):
         save_project(_project(schemas), tmp_path / "no" / "such" / "p.gpkg")
+
+
+def test_writers_refuse_a_lock_they_do_not_hold_and_take_their_own(tmp_path, schemas):
+    target = tmp_path / "p.gpkg"
+    save_project(_project(schemas), target)  # no lock given: the save takes and frees its own
+    assert held_here(target) is None
+    other = ProjectLock(tmp_path / "other.gpkg")  # never acquired, and for another file
+    with pytest.raises(ProjectError, match="saving without holding") as saving:
+        save_project(_project(schemas), target, lock=other)
+    assert "保存时未持有" in saving.value.zh
+    with pytest.raises(ProjectError, match="writing without holding") as writing:
+        update_settings(target, lambda settings: settings.update(x=1), lock=other)
+    assert "写入时未持有" in writing.value.zh
+    assert "x" not in open_project(target).settings
+    with ProjectLock(target).acquire(timeout=0) as held:
+        assert update_settings(target, lambda s: s.update(x=1), lock=held)["x"] == 1
 
 
 CHILD = textwrap.dedent(

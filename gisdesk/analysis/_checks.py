@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DPI_RANGE",
+    "check_cell_size",
     "check_dpi",
     "check_geometry",
     "check_not_empty",
@@ -161,6 +162,19 @@ def check_number(
     raise InputError(
         f"{what_zh}须为{low_zh}{gap}且不大于 {hi}{u_zh}{gap}的{kind_zh}（收到 {got}）。",
         f"{what_en} must be a {kind_en} {low_en} and at most {hi}{u_en} (got {got}).",
+    )
+
+
+def check_cell_size(cell_m: float, cell_range: tuple[float, float]) -> float:
+    """Return a raster's cell size in metres if it lies within ``cell_range``, else raise."""
+    return check_number(
+        cell_m,
+        what_zh="栅格单元大小",
+        what_en="The raster cell size",
+        low=cell_range[0],
+        high=cell_range[1],
+        unit_zh="米",
+        unit_en="m",
     )
 
 

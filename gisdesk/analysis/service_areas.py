@@ -19,6 +19,7 @@ import pandas as pd
 import shapely
 
 from gisdesk.analysis._checks import (
+    check_cell_size,
     check_geometry,
     check_not_empty,
     check_number,
@@ -550,15 +551,7 @@ class TravelTimeGrid:
 
 def check_raster_cell(cell_m: float) -> float:
     """Return the travel-time raster's cell size if it is within :data:`CELL_M_RANGE`."""
-    return check_number(
-        cell_m,
-        what_zh="栅格单元大小",
-        what_en="The raster cell size",
-        low=CELL_M_RANGE[0],
-        high=CELL_M_RANGE[1],
-        unit_zh="米",
-        unit_en="m",
-    )
+    return check_cell_size(cell_m, CELL_M_RANGE)
 
 
 def travel_time_grid(

@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 import shapely
 
-from gisdesk.analysis._checks import check_not_empty, check_number
+import gisdesk.analysis.blackspots.density as density_module
+import gisdesk.analysis.service_areas as service_areas_module
+from gisdesk.analysis._checks import check_cell_size, check_not_empty, check_number
 from gisdesk.analysis.blackspots.cameras import camera_gaps
 from gisdesk.analysis.blackspots.density import density_raster, network_density
 from gisdesk.analysis.blackspots.screening import SeverityWeights, screen_accidents
@@ -113,6 +115,19 @@ def test_service_areas_refuse_absurd_options(network, option, value, text):
     roads, facilities, demand = network
     with pytest.raises(InputError, match=text):
         service_areas(roads, facilities, demand, polygons="none", **{option: value})
+
+
+@pytest.mark.parametrize("module", [service_areas_module, density_module])
+def test_each_raster_checks_cells_against_its_own_range(module):
+    low, high = module.CELL_M_RANGE
+    assert module.check_raster_cell(low) == low
+    assert module.check_raster_cell(high) == high
+    with pytest.raises(InputError, match=f"at least {low:g} m and at most 5000 m \\(got") as below:
+        module.check_raster_cell(low * 0.9)
+    assert f"不小于 {low:g} 米且不大于 5000 米" in below.value.zh
+    for bad in (high * 1.01, *BAD_NUMBERS):
+        with pytest.raises(InputError, match="raster cell size"):
+            check_cell_size(bad, module.CELL_M_RANGE)
 
 
 def test_travel_time_raster_refuses_a_zero_or_huge_count_of_cells(network):

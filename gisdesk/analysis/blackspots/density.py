@@ -24,7 +24,7 @@ import shapely
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from gisdesk.analysis._checks import check_not_empty, check_number
+from gisdesk.analysis._checks import check_cell_size, check_not_empty, check_number
 from gisdesk.analysis.network import RoadNetwork, build_network
 from gisdesk.core.crs import require_crs
 from gisdesk.core.errors import InputError
@@ -189,15 +189,7 @@ class DensityRaster:
 
 def check_raster_cell(cell_m: float) -> float:
     """Return the density raster's cell size if it is within :data:`CELL_M_RANGE`."""
-    return check_number(
-        cell_m,
-        what_zh="栅格单元大小",
-        what_en="The raster cell size",
-        low=CELL_M_RANGE[0],
-        high=CELL_M_RANGE[1],
-        unit_zh="米",
-        unit_en="m",
-    )
+    return check_cell_size(cell_m, CELL_M_RANGE)
 
 
 def density_raster(lixels: gpd.GeoDataFrame, *, cell_m: float = 100.0) -> DensityRaster:

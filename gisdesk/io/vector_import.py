@@ -328,16 +328,7 @@ def read_vector_file(
 ) -> gpd.GeoDataFrame:
     """Read a vector layer as stored; refuse one without a coordinate system.
 
-    Parameters
-    ----------
-    path
-        The file (.gpkg, .shp, .zip, .geojson, .kml, .kmz, .fgb).
-    layer
-        The layer to read; default the first.
-    encoding
-        Shapefile attribute encoding; default from the .cpg or detected.
-    max_bytes
-        Refuse larger files.
+    The parameters are those of :func:`import_vector`, with no ``crs`` to state.
 
     Raises
     ------

@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import tomllib
 from functools import cache
 from pathlib import Path
 
 from gisdesk import resources
 from gisdesk.core.errors import SchemaError
 from gisdesk.core.schema import LayerSchema
+from gisdesk.io.toml_files import pick, read_folder, read_toml
 
 __all__ = ["load_schema", "load_schema_file", "load_schemas"]
 
 
 def load_schema_file(path: Path) -> LayerSchema:
     """Read one schema file, with errors that name the file."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise SchemaError(
-            f"无法读取图层定义文件 {path}：{exc}",
-            f"Cannot read schema file {path}: {exc}",
-        ) from None
+    data = read_toml(path, SchemaError, ("图层定义文件", "schema file"))
     schema = LayerSchema.from_dict(data, source=str(path))
     if schema.id != path.stem:
         raise SchemaError(
@@ -34,17 +28,9 @@ def load_schema_file(path: Path) -> LayerSchema:
 @cache
 def load_schemas(folder: Path | None = None) -> dict[str, LayerSchema]:
     """Return every schema in the folder (default: gisdesk's ``layers/``), by id."""
-    root = folder or resources.layers_dir()
-    return {p.stem: load_schema_file(p) for p in sorted(root.glob("*.toml"))}
+    return read_folder(folder or resources.layers_dir(), load_schema_file)
 
 
 def load_schema(kind: str) -> LayerSchema:
     """Return the schema of one layer type."""
-    schemas = load_schemas()
-    try:
-        return schemas[kind]
-    except KeyError:
-        raise SchemaError(
-            f"没有图层类型“{kind}”。可用类型：{'、'.join(schemas)}",
-            f"No layer type '{kind}'. Known types: {', '.join(schemas)}",
-        ) from None
+    return pick(load_schemas(), kind, SchemaError, ("图层类型", "类型"), ("layer type", "types"))

@@ -13,7 +13,7 @@ No row is dropped: every row comes back (with ``row``, its spreadsheet row numbe
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -208,14 +208,14 @@ def read_accidents(
     out["time"] = time
     source_date = raw("date") if "date" in cols else raw("datetime")
     issues.extend(
-        (
-            int(rows[i]),
+        _issues_at(
+            rows,
+            date.isna().to_numpy(),
             "date",
-            _plain(source_date.iloc[i]),
+            source_date,
             "事故日期缺失或不存在（如 2022-13-45）。",
             "The accident date is missing or impossible (e.g. 2022-13-45).",
         )
-        for i in np.flatnonzero(date.isna().to_numpy())
     )
     for name, zh in (("deaths", "死亡人数"), ("injuries", "受伤人数"), ("vehicles", "车辆数")):
         values = pd.to_numeric(raw(name), errors="coerce")
@@ -224,26 +224,26 @@ def read_accidents(
         if name != "vehicles":
             unreadable |= values.isna() & (name in cols)
         issues.extend(
-            (
-                int(rows[i]),
+            _issues_at(
+                rows,
+                (bad | unreadable).to_numpy(),
                 name,
-                _plain(raw(name).iloc[i]),
+                raw(name),
                 f"{zh}应为不小于 0 的整数。",
                 f"{name} must be a whole number of at least 0.",
             )
-            for i in np.flatnonzero((bad | unreadable).to_numpy())
         )
         out[name] = values.where(~bad).astype("Int64")
     loss = pd.to_numeric(raw("property_loss"), errors="coerce")
     issues.extend(
-        (
-            int(rows[i]),
+        _issues_at(
+            rows,
+            (loss < 0).to_numpy(),
             "property_loss",
-            float(loss.iloc[i]),
+            loss,
             "直接财产损失不能为负数。",
             "Property loss cannot be negative.",
         )
-        for i in np.flatnonzero((loss < 0).to_numpy())
     )
     out["property_loss"] = loss.where(loss >= 0)
     out["type"] = raw("type").astype("string").str.strip()
@@ -254,14 +254,14 @@ def read_accidents(
     stake_text = raw("stake_km")
     written = stake_text.astype("string").str.strip().fillna("") != ""
     issues.extend(
-        (
-            int(rows[i]),
+        _issues_at(
+            rows,
+            written.to_numpy() & ~np.isfinite(stake),
             "stake_km",
-            _plain(stake_text.iloc[i]),
+            stake_text,
             "桩号无法识别（应如 K12+300 或 12.3）。",
             "Stake not understood (write K12+300 or 12.3).",
         )
-        for i in np.flatnonzero(written.to_numpy() & ~np.isfinite(stake))
     )
     out["stake_km"] = stake
 
@@ -278,6 +278,13 @@ def _plain(value: object) -> object:
     """A source cell as an issue's value: a number or text, None when missing."""
     value = plain_value(value, finite=False)
     return value if value is None or isinstance(value, int | float | str) else str(value)
+
+
+def _issues_at(
+    rows: np.ndarray, where: np.ndarray, name: str, cells: pd.Series, zh: str, en: str
+) -> Iterator[tuple[int, str, object, str, str]]:
+    """Yield one issue about field ``name`` per row where ``where`` holds, with its cell."""
+    return ((int(rows[i]), name, _plain(cells.iloc[i]), zh, en) for i in np.flatnonzero(where))
 
 
 def _points(

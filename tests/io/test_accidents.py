@@ -170,3 +170,29 @@ def test_ambiguous_between_two_named_roads():
     assert list(located["match_quality"]) == ["ambiguous", "good"]
     assert located["match_road"].iloc[1] == "R2"
     assert list(issues["row"]) == [2]
+
+
+def test_each_bad_cell_is_an_issue_on_its_row_with_the_cell_as_written():
+    df = pd.DataFrame(
+        {
+            "日期": ["2022-01-01", "2022-13-45", "2022-02-01", "2022-03-01"],
+            "死亡人数": [0, 0, "两", 0],
+            "受伤人数": [1, 0, 0, -1],
+            "直接财产损失": [100.0, -20.5, 0.0, 0.0],
+            "道路名称": ["R1"] * 4,
+            "桩号": ["K1+200", "K2", "路口", "K3+000"],
+        }
+    )
+    issues = read_accidents(df).issues
+    got = list(issues[["row", "field", "value"]].itertuples(index=False, name=None))
+    assert got == [
+        (3, "date", "2022-13-45"),
+        (3, "property_loss", -20.5),
+        (4, "deaths", "两"),
+        (4, "stake_km", "路口"),
+        (5, "injuries", -1),
+    ]
+    by_field = dict(zip(issues["field"], issues["issue_en"], strict=True))
+    assert by_field["injuries"] == "injuries must be a whole number of at least 0."
+    assert by_field["property_loss"] == "Property loss cannot be negative."
+    assert "K12+300" in by_field["stake_km"] and "2022-13-45" in by_field["date"]

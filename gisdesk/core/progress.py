@@ -1,4 +1,12 @@
-"""Progress and cancel hooks that long work accepts; the GUI bridges them to a worker thread."""
+"""Progress and cancel hooks that long work accepts; the GUI bridges them to a worker thread.
+
+The convention, for every function that takes them: ``progress`` is a
+:class:`ProgressCallback` the work calls through :func:`report` with a fraction in [0, 1]
+and a short message; ``cancel`` is a :class:`CancelToken` the work looks at between steps
+through :func:`check_cancel`, which raises :class:`~gisdesk.core.errors.Cancelled`. Both
+default to None (no reports, no cancelling). Docstrings list them as ``progress, cancel``
+and refer here, saying only what is particular to the function.
+"""
 
 from __future__ import annotations
 

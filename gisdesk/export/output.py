@@ -165,7 +165,7 @@ def export_plate(
     data
         Prepared layers to reuse.
     progress, cancel
-        Progress and cancel hooks.
+        See :mod:`gisdesk.core.progress`.
 
     Returns
     -------

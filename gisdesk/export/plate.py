@@ -518,7 +518,7 @@ def render_plate(
     plan
         A plan from :func:`plan_plate` for this spec, to skip working it out again.
     progress, cancel
-        Progress and cancel hooks; cancelling raises :class:`~gisdesk.core.errors.Cancelled`.
+        See :mod:`gisdesk.core.progress`.
 
     Returns
     -------

@@ -68,7 +68,7 @@ def network_density(
     weights
         Optional weight per accident (e.g. equivalent accidents); default 1 each.
     progress, cancel
-        Progress and cancel hooks.
+        See :mod:`gisdesk.core.progress`.
 
     Returns
     -------

@@ -291,7 +291,7 @@ def screen_accidents(
     crs
         Metric CRS; default EPSG:4549 (or a UTM zone outside its area of use).
     progress, cancel
-        Progress and cancel hooks.
+        See :mod:`gisdesk.core.progress`.
 
     Returns
     -------

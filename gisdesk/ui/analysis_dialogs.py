@@ -14,16 +14,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import geopandas as gpd
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
-    QListWidget,
-    QListWidgetItem,
     QSpinBox,
     QWidget,
 )
@@ -36,6 +32,7 @@ from gisdesk.tasks.base import ResultLayer, SummaryTable
 from gisdesk.tasks.service_areas import MODES, ServiceAreasRequest
 from gisdesk.tasks.siting import SitingRequest
 from gisdesk.tasks.zones import CONTROL_LEVELS, ZonesRequest, default_targets
+from gisdesk.ui.form_widgets import checkable_list, checked_names, ok_cancel_buttons
 from gisdesk.ui.i18n import tr
 
 __all__ = [
@@ -78,12 +75,7 @@ def _layer_combo(
 
 
 def _buttons(dialog: QDialog, form: QFormLayout) -> None:
-    box = QDialogButtonBox(
-        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-    )
-    box.accepted.connect(dialog.accept)
-    box.rejected.connect(dialog.reject)
-    form.addRow(box)
+    form.addRow(ok_cancel_buttons(dialog))
 
 
 class ZonesDialog(QDialog):
@@ -102,15 +94,11 @@ class ZonesDialog(QDialog):
         self.radius.setSuffix(tr(" 米", " m"))
         self.control_only = QCheckBox(tr("仅国控、省控站点", "National and provincial only"))
         self.control_only.setChecked(defaults.levels == CONTROL_LEVELS)
-        self.targets = QListWidget()
-        for layer in reversed(project.layers):
-            if not (layer.data.geom_type == "Point").any():
-                continue
-            item = QListWidgetItem(layer.title)
-            item.setData(Qt.ItemDataRole.UserRole, layer.name)
-            wanted = layer.name in defaults.targets
-            item.setCheckState(Qt.CheckState.Checked if wanted else Qt.CheckState.Unchecked)
-            self.targets.addItem(item)
+        self.targets = checkable_list(
+            (layer.title, layer.name, layer.name in defaults.targets)
+            for layer in reversed(project.layers)
+            if (layer.data.geom_type == "Point").any()
+        )
         form = QFormLayout(self)
         form.addRow(tr("站点图层", "Stations"), self.stations)
         form.addRow(tr("半径", "Radius"), self.radius)
@@ -120,11 +108,7 @@ class ZonesDialog(QDialog):
 
     def request(self) -> ZonesRequest:
         """Return the Request the dialog describes."""
-        checked = {
-            self.targets.item(i).data(Qt.ItemDataRole.UserRole)
-            for i in range(self.targets.count())
-            if self.targets.item(i).checkState() == Qt.CheckState.Checked
-        }
+        checked = set(checked_names(self.targets))
         # the default layers first, in their order (as the command line lists them)
         ordered = [*default_targets(sorted(checked)), *sorted(checked)]
         return ZonesRequest(

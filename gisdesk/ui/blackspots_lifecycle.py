@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QPlainTextEdit,
@@ -55,6 +54,7 @@ from gisdesk.core.layer import Layer
 from gisdesk.core.project import Project
 from gisdesk.core.values import plain_value
 from gisdesk.ui import plain_text
+from gisdesk.ui.form_widgets import ok_cancel_buttons
 from gisdesk.ui.i18n import language, tr
 from gisdesk.ui.window_api import window_widget
 
@@ -328,14 +328,7 @@ class StatusDialog(QDialog):
         form.addRow(tr("日期", "Date"), self.date)
         form.addRow(tr("说明", "Notes"), self.notes)
         form.addRow(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("确定", "OK"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("取消", "Cancel"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        form.addRow(ok_cancel_buttons(self, tr("确定", "OK")))
         self.transaction: EditTransaction | None = None
         if self.target.count() == 0:
             self.error.setText(tr("该路段已销号，无后续步骤。", "The segment is closed."))

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
@@ -38,6 +37,7 @@ from gisdesk.core.errors import GisdeskError
 from gisdesk.core.project import Project
 from gisdesk.tasks.base import Request, ResultLayer
 from gisdesk.tasks.blackspots import CANDIDATES_LAYER, DEFAULT_QUALITIES, ScreeningRequest
+from gisdesk.ui.form_widgets import ok_cancel_buttons
 from gisdesk.ui.i18n import language, tr
 from gisdesk.ui.import_dialog import FrameModel
 
@@ -82,14 +82,7 @@ def add_footer(dialog: QDialog, form: QFormLayout, ok_text: str) -> QLabel:
     error.setStyleSheet("color: #b2182b;")
     error.setWordWrap(True)
     form.addRow(error)
-    buttons = QDialogButtonBox(
-        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-    )
-    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
-    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("取消", "Cancel"))
-    buttons.accepted.connect(dialog.accept)
-    buttons.rejected.connect(dialog.reject)
-    form.addRow(buttons)
+    form.addRow(ok_cancel_buttons(dialog, ok_text))
     return error
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -27,6 +26,7 @@ from gisdesk.core.errors import GisdeskError
 from gisdesk.core.project import Project
 from gisdesk.tasks.exports import FORMATS, ExportRequest
 from gisdesk.ui import plain_text
+from gisdesk.ui.form_widgets import ok_cancel_buttons
 from gisdesk.ui.i18n import language, tr
 from gisdesk.ui.window_api import WindowApi, window_widget
 
@@ -88,13 +88,7 @@ class ExportDialog(QDialog):
         form.addRow(tr("输出文件", "Output file"), out_row)
         form.addRow(tr("格式", "Format"), self.format)
         form.addRow(tr("表格表头（Excel/CSV）", "Table headers (Excel/CSV)"), self.headers)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("导出", "Export"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("取消", "Cancel"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self, tr("导出", "Export"))
         main = QVBoxLayout(self)
         main.addLayout(form)
         main.addWidget(self.error)

@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -48,6 +47,7 @@ from gisdesk.core.schema import FieldSpec, LayerSchema
 from gisdesk.core.validation import check_value
 from gisdesk.core.values import plain_value
 from gisdesk.ui import plain_text
+from gisdesk.ui.form_widgets import ok_cancel_buttons
 from gisdesk.ui.i18n import language, tr
 from gisdesk.ui.window_api import window_widget
 
@@ -354,14 +354,7 @@ class FeatureForm(QDialog):
         self.summary.setProperty("role", "error")
         self.summary.hide()
         outer.addWidget(self.summary)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setText(tr("确定", "OK"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("取消", "Cancel"))
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel_buttons(self, tr("确定", "OK"))
         outer.addWidget(self.buttons)
 
         self.set_values(initial or {})

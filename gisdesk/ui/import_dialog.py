@@ -73,6 +73,7 @@ from gisdesk.tasks.imports import (
     warning_text,
 )
 from gisdesk.ui import plain_text
+from gisdesk.ui.form_widgets import ok_cancel_buttons
 from gisdesk.ui.i18n import language, tr
 
 __all__ = ["FILE_FILTER", "FrameModel", "ImportDialog", "cell_text", "warning_text"]
@@ -315,14 +316,7 @@ class ImportDialog(QDialog):
         lay2 = QVBoxLayout(warn_box)
         lay2.addWidget(self.warnings)
 
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setText(tr("添加图层", "Add layer"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("取消", "Cancel"))
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel_buttons(self, tr("添加图层", "Add layer"))
 
         main = QVBoxLayout(self)
         main.addLayout(form)

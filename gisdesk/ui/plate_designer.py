@@ -27,8 +27,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -49,6 +47,7 @@ from gisdesk.export.templates import (
 from gisdesk.tasks import ProjectSource, run_request
 from gisdesk.tasks.plates import PlateRequest
 from gisdesk.ui import plain_text
+from gisdesk.ui.form_widgets import checkable_list, checked_names
 from gisdesk.ui.i18n import language, tr
 from gisdesk.ui.output_paths import ask_save_path, refuse_project_output
 from gisdesk.ui.workers import Task, run_task
@@ -115,12 +114,9 @@ class PlateDesigner(QDialog):
             ("none", "无", "None"),
         ):
             self.grid.addItem(tr(zh, en), key)
-        self.layers = QListWidget()
-        for layer in reversed(project.layers):
-            item = QListWidgetItem(layer.title)
-            item.setData(Qt.ItemDataRole.UserRole, layer.name)
-            item.setCheckState(Qt.CheckState.Checked if layer.visible else Qt.CheckState.Unchecked)
-            self.layers.addItem(item)
+        self.layers = checkable_list(
+            (layer.title, layer.name, layer.visible) for layer in reversed(project.layers)
+        )
         self.decor: dict[str, QCheckBox] = {}
         for key, zh, en in (
             ("legend", "图例", "Legend"),
@@ -202,11 +198,7 @@ class PlateDesigner(QDialog):
         self, out: Path | str = "", *, dpi: float = 300, atlas: str | None = None
     ) -> PlateRequest:
         """Return the PlateRequest the dialog describes (``atlas``: one plate per feature)."""
-        layers = tuple(
-            str(self.layers.item(i).data(Qt.ItemDataRole.UserRole))
-            for i in range(self.layers.count())
-            if self.layers.item(i).checkState() == Qt.CheckState.Checked
-        )
+        layers = tuple(checked_names(self.layers))
         name = self.template_box.currentData()
         saved = self.saved_templates()
         named = PlateTemplate.from_dict(saved[name]) if name in saved else TEMPLATES.get(name)

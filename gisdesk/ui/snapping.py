@@ -6,21 +6,18 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
-    QListWidget,
-    QListWidgetItem,
     QWidget,
 )
 
 from gisdesk.core.geometry_edit import nearest_segment
 from gisdesk.core.project import Project
 from gisdesk.ui.canvas import MapCanvas
+from gisdesk.ui.form_widgets import checkable_list, checked_names, ok_cancel_buttons
 from gisdesk.ui.i18n import settings, tr
 
 __all__ = ["SnapResult", "SnapSettingsDialog", "Snapper"]
@@ -135,33 +132,21 @@ class SnapSettingsDialog(QDialog):
         self.tolerance.setRange(1, 50)
         self.tolerance.setSuffix(tr(" 像素", " px"))
         self.tolerance.setValue(self.snapper.tolerance_px)
-        self.layers = QListWidget()
-        for layer in project or []:
-            item = QListWidgetItem(layer.title)
-            item.setData(Qt.ItemDataRole.UserRole, layer.name)
-            chosen = not self.snapper.layers or layer.name in self.snapper.layers
-            item.setCheckState(Qt.CheckState.Checked if chosen else Qt.CheckState.Unchecked)
-            self.layers.addItem(item)
+        self.layers = checkable_list(
+            (layer.title, layer.name, not snapper.layers or layer.name in snapper.layers)
+            for layer in project or []
+        )
         form = QFormLayout(self)
         form.addRow(self.enabled)
         form.addRow(tr("容差", "Tolerance"), self.tolerance)
         form.addRow(tr("捕捉图层", "Layers"), self.layers)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        form.addRow(ok_cancel_buttons(self))
 
     def accept(self) -> None:
         """Apply and remember the settings."""
         self.snapper.enabled = self.enabled.isChecked()
         self.snapper.tolerance_px = float(self.tolerance.value())
-        names = [
-            str(self.layers.item(i).data(Qt.ItemDataRole.UserRole))
-            for i in range(self.layers.count())
-            if self.layers.item(i).checkState() == Qt.CheckState.Checked
-        ]
+        names = checked_names(self.layers)
         self.snapper.layers = [] if len(names) == self.layers.count() else names
         self.snapper.save()
         super().accept()

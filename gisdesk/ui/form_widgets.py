@@ -1,0 +1,57 @@
+"""Pieces the window's dialogs build the same way: the OK / Cancel row and checkable lists.
+
+:func:`ok_cancel_buttons` is the button row under a form (OK and Cancel wired to the
+dialog, the texts set when the dialog names its OK); :func:`checkable_list` and
+:func:`checked_names` are a list of rows with check boxes that each keep a name (a layer's,
+usually) and give back the names of the rows ticked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QListWidget, QListWidgetItem
+
+from gisdesk.ui.i18n import tr
+
+__all__ = ["checkable_list", "checked_names", "ok_cancel_buttons"]
+
+
+def ok_cancel_buttons(
+    dialog: QDialog, ok_text: str | None = None, *, on_ok: Callable[[], object] | None = None
+) -> QDialogButtonBox:
+    """Return an OK / Cancel row wired to ``dialog`` (OK runs ``on_ok``, else accepts).
+
+    With ``ok_text`` the OK button says it and Cancel says 取消 / Cancel; without it both
+    keep Qt's own texts.
+    """
+    box = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+    )
+    if ok_text is not None:
+        box.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
+        box.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("取消", "Cancel"))
+    box.accepted.connect(on_ok if on_ok is not None else dialog.accept)
+    box.rejected.connect(dialog.reject)
+    return box
+
+
+def checkable_list(rows: Iterable[tuple[str, str, bool]]) -> QListWidget:
+    """Return a list of checkable rows, each ``(text shown, name kept, ticked)``."""
+    widget = QListWidget()
+    for text, name, ticked in rows:
+        item = QListWidgetItem(text)
+        item.setData(Qt.ItemDataRole.UserRole, name)
+        item.setCheckState(Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked)
+        widget.addItem(item)
+    return widget
+
+
+def checked_names(widget: QListWidget) -> list[str]:
+    """Return the names kept by the ticked rows of ``widget``, top to bottom."""
+    return [
+        str(widget.item(i).data(Qt.ItemDataRole.UserRole))
+        for i in range(widget.count())
+        if widget.item(i).checkState() == Qt.CheckState.Checked
+    ]

@@ -1,0 +1,56 @@
+"""The dialogs' shared pieces: the OK / Cancel row and the checkable lists of names."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QDialogButtonBox
+
+from gisdesk.ui.form_widgets import checkable_list, checked_names, ok_cancel_buttons
+from gisdesk.ui.i18n import language, set_language
+
+
+def test_ok_accepts_and_cancel_rejects_the_dialog(qtbot):
+    dialog = QDialog()
+    qtbot.addWidget(dialog)
+    box = ok_cancel_buttons(dialog)
+    results: list[int] = []
+    dialog.finished.connect(results.append)
+    dialog.open()
+    box.button(QDialogButtonBox.StandardButton.Ok).click()
+    dialog.open()
+    box.button(QDialogButtonBox.StandardButton.Cancel).click()
+    assert results == [QDialog.DialogCode.Accepted, QDialog.DialogCode.Rejected]
+
+
+def test_a_named_ok_is_said_in_the_language_and_may_run_its_own_action(qtbot):
+    before = language()
+    set_language("en", remember=False)
+    try:
+        dialog = QDialog()
+        qtbot.addWidget(dialog)
+        ran: list[str] = []
+        box = ok_cancel_buttons(dialog, "Export", on_ok=lambda: ran.append("ok"))
+        assert box.button(QDialogButtonBox.StandardButton.Ok).text() == "Export"
+        assert box.button(QDialogButtonBox.StandardButton.Cancel).text() == "Cancel"
+        dialog.open()
+        box.button(QDialogButtonBox.StandardButton.Ok).click()
+        assert ran == ["ok"]
+        assert dialog.isVisible()  # on_ok replaces accept: the dialog decides itself
+        set_language("zh", remember=False)
+        chinese = ok_cancel_buttons(dialog, "导出")
+        assert chinese.button(QDialogButtonBox.StandardButton.Cancel).text() == "取消"
+    finally:
+        set_language(before, remember=False)
+
+
+def test_checked_names_are_the_ticked_rows_in_order(qtbot):
+    widget = checkable_list(
+        [("道路", "roads", True), ("站点", "stations", False), ("镇街", "towns", True)]
+    )
+    qtbot.addWidget(widget)
+    assert [widget.item(i).text() for i in range(widget.count())] == ["道路", "站点", "镇街"]
+    assert checked_names(widget) == ["roads", "towns"]
+    widget.item(1).setCheckState(Qt.CheckState.Checked)
+    widget.item(0).setCheckState(Qt.CheckState.Unchecked)
+    assert checked_names(widget) == ["stations", "towns"]
+    assert checked_names(checkable_list([])) == []

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QPushButton,
     QTableView,
     QTableWidget,
     QTableWidgetItem,
@@ -47,6 +46,7 @@ from gisdesk.io.schemas import load_schemas
 from gisdesk.io.styles import load_styles
 from gisdesk.io.tables import read_table, sheet_names
 from gisdesk.ui import plain_text
+from gisdesk.ui.form_widgets import path_row
 from gisdesk.ui.i18n import language, tr
 from gisdesk.ui.import_dialog import FrameModel, cell_text, warning_text
 
@@ -121,13 +121,7 @@ class _FilePage(QWizardPage):
                 "and stake (e.g. K12+300).",
             )
         )
-        self.path = QLineEdit()
-        self.path.setObjectName("accident_file")
-        browse = QPushButton(tr("浏览…", "Browse…"))
-        browse.clicked.connect(self._browse)
-        row = QHBoxLayout()
-        row.addWidget(self.path, 1)
-        row.addWidget(browse)
+        self.path, row = path_row("accident_file", self._browse)
         self.sheet = QComboBox()
         self.sheet.setObjectName("sheet")
         self.sheet.setEnabled(False)

@@ -14,10 +14,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -26,7 +23,7 @@ from gisdesk.core.errors import GisdeskError
 from gisdesk.core.project import Project
 from gisdesk.tasks.exports import FORMATS, ExportRequest
 from gisdesk.ui import plain_text
-from gisdesk.ui.form_widgets import ok_cancel_buttons
+from gisdesk.ui.form_widgets import ok_cancel_buttons, path_row
 from gisdesk.ui.i18n import language, tr
 from gisdesk.ui.window_api import WindowApi, window_widget
 
@@ -56,13 +53,7 @@ class ExportDialog(QDialog):
         if layer is not None and self.layer.findData(layer) >= 0:
             self.layer.setCurrentIndex(self.layer.findData(layer))
 
-        self.out = QLineEdit()
-        self.out.setObjectName("out")
-        browse = QPushButton(tr("浏览…", "Browse…"))
-        browse.clicked.connect(self._browse)
-        out_row = QHBoxLayout()
-        out_row.addWidget(self.out, 1)
-        out_row.addWidget(browse)
+        self.out, out_row = path_row("out", self._browse)
 
         self.format = QComboBox()
         self.format.setObjectName("format")

@@ -1,9 +1,11 @@
-"""Pieces the window's dialogs build the same way: the OK / Cancel row and checkable lists.
+"""Pieces the window's dialogs build the same way: the OK / Cancel row, checkable lists and
+the file path row.
 
 :func:`ok_cancel_buttons` is the button row under a form (OK and Cancel wired to the
 dialog, the texts set when the dialog names its OK); :func:`checkable_list` and
 :func:`checked_names` are a list of rows with check boxes that each keep a name (a layer's,
-usually) and give back the names of the rows ticked.
+usually) and give back the names of the rows ticked; :func:`path_row` is a file path line
+with its 浏览… / Browse… button.
 """
 
 from __future__ import annotations
@@ -11,11 +13,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QListWidget, QListWidgetItem
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+)
 
 from gisdesk.ui.i18n import tr
 
-__all__ = ["checkable_list", "checked_names", "ok_cancel_buttons"]
+__all__ = ["checkable_list", "checked_names", "ok_cancel_buttons", "path_row"]
 
 
 def ok_cancel_buttons(
@@ -55,3 +65,16 @@ def checked_names(widget: QListWidget) -> list[str]:
         for i in range(widget.count())
         if widget.item(i).checkState() == Qt.CheckState.Checked
     ]
+
+
+def path_row(object_name: str, on_browse: Callable[[], object]) -> tuple[QLineEdit, QHBoxLayout]:
+    """Return a file path line named ``object_name`` and the row that holds it beside a
+    浏览… / Browse… button running ``on_browse``."""
+    line = QLineEdit()
+    line.setObjectName(object_name)
+    browse = QPushButton(tr("浏览…", "Browse…"))
+    browse.clicked.connect(on_browse)
+    row = QHBoxLayout()
+    row.addWidget(line, 1)
+    row.addWidget(browse)
+    return line, row

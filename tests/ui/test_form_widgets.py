@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPushButton, QWidget
 
-from gisdesk.ui.form_widgets import checkable_list, checked_names, ok_cancel_buttons
+from gisdesk.ui.form_widgets import checkable_list, checked_names, ok_cancel_buttons, path_row
 from gisdesk.ui.i18n import language, set_language
 
 
@@ -54,3 +54,17 @@ def test_checked_names_are_the_ticked_rows_in_order(qtbot):
     widget.item(0).setCheckState(Qt.CheckState.Unchecked)
     assert checked_names(widget) == ["stations", "towns"]
     assert checked_names(checkable_list([])) == []
+
+
+def test_the_path_row_holds_the_named_line_and_a_browse_button_that_runs(qtbot):
+    browsed: list[bool] = []
+    line, row = path_row("out", lambda: browsed.append(True))
+    host = QWidget()
+    qtbot.addWidget(host)
+    host.setLayout(row)
+    assert line.objectName() == "out"
+    assert row.itemAt(0).widget() is line
+    button = row.itemAt(1).widget()
+    assert isinstance(button, QPushButton)
+    button.click()
+    assert browsed == [True]

@@ -19,9 +19,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DPI_RANGE",
-    "check_cell_size",
     "check_dpi",
     "check_geometry",
+    "check_metres",
     "check_not_empty",
     "check_number",
     "joint_metric_crs",
@@ -165,14 +165,17 @@ def check_number(
     )
 
 
-def check_cell_size(cell_m: float, cell_range: tuple[float, float]) -> float:
-    """Return a raster's cell size in metres if it lies within ``cell_range``, else raise."""
+def check_metres(value: object, what: tuple[str, str], bounds: tuple[float, float]) -> float:
+    """Return a length or coordinate in metres if it lies within ``bounds``, ends included.
+
+    ``what`` names the parameter in Chinese and English; see :func:`check_number`.
+    """
     return check_number(
-        cell_m,
-        what_zh="栅格单元大小",
-        what_en="The raster cell size",
-        low=cell_range[0],
-        high=cell_range[1],
+        value,
+        what_zh=what[0],
+        what_en=what[1],
+        low=bounds[0],
+        high=bounds[1],
         unit_zh="米",
         unit_en="m",
     )

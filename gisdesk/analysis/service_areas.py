@@ -19,8 +19,8 @@ import pandas as pd
 import shapely
 
 from gisdesk.analysis._checks import (
-    check_cell_size,
     check_geometry,
+    check_metres,
     check_not_empty,
     check_number,
     joint_metric_crs,
@@ -551,7 +551,7 @@ class TravelTimeGrid:
 
 def check_raster_cell(cell_m: float) -> float:
     """Return the travel-time raster's cell size if it is within :data:`CELL_M_RANGE`."""
-    return check_cell_size(cell_m, CELL_M_RANGE)
+    return check_metres(cell_m, ("栅格单元大小", "The raster cell size"), CELL_M_RANGE)
 
 
 def travel_time_grid(

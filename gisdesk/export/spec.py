@@ -123,7 +123,7 @@ class PlateSpec:
     auto_place: bool = True
 
     def __post_init__(self) -> None:
-        from gisdesk.analysis._checks import check_number
+        from gisdesk.analysis._checks import check_metres, check_number
 
         if self.scale is not None:
             check_number(
@@ -136,14 +136,8 @@ class PlateSpec:
         if self.extent is not None:
             xmin, ymin, xmax, ymax = self.extent
             for value in self.extent:
-                check_number(
-                    value,
-                    what_zh="范围坐标",
-                    what_en="An extent coordinate",
-                    low=-MAX_EXTENT_M,
-                    high=MAX_EXTENT_M,
-                    unit_zh="米",
-                    unit_en="m",
+                check_metres(
+                    value, ("范围坐标", "An extent coordinate"), (-MAX_EXTENT_M, MAX_EXTENT_M)
                 )
             if not (xmax - xmin >= 1.0 and ymax - ymin >= 1.0):
                 raise InputError(

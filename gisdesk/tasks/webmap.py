@@ -70,7 +70,7 @@ class WebMapRequest:
 
     def validate(self) -> None:
         """Raise an :class:`InputError` (Chinese and English) for a bad value."""
-        from gisdesk.analysis._checks import check_number
+        from gisdesk.analysis._checks import check_metres
 
         name = Path(self.out).name
         if Path(self.out).suffix.lower() not in (".html", ".htm"):
@@ -78,14 +78,8 @@ class WebMapRequest:
                 f"网页地图须保存为 .html 文件（收到“{name}”）。",
                 f"A web map is saved as an .html file (got '{name}').",
             )
-        check_number(
-            self.simplify_m,
-            what_zh="简化容差",
-            what_en="The simplification tolerance",
-            low=SIMPLIFY_RANGE_M[0],
-            high=SIMPLIFY_RANGE_M[1],
-            unit_zh="米",
-            unit_en="m",
+        check_metres(
+            self.simplify_m, ("简化容差", "The simplification tolerance"), SIMPLIFY_RANGE_M
         )
         if self.all_roads and self.road_classes is not None:
             raise InputError(

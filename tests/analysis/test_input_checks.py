@@ -16,7 +16,7 @@ import shapely
 
 import gisdesk.analysis.blackspots.density as density_module
 import gisdesk.analysis.service_areas as service_areas_module
-from gisdesk.analysis._checks import check_cell_size, check_not_empty, check_number
+from gisdesk.analysis._checks import check_metres, check_not_empty, check_number
 from gisdesk.analysis.blackspots.cameras import camera_gaps
 from gisdesk.analysis.blackspots.density import density_raster, network_density
 from gisdesk.analysis.blackspots.screening import SeverityWeights, screen_accidents
@@ -127,7 +127,7 @@ def test_each_raster_checks_cells_against_its_own_range(module):
     assert f"不小于 {low:g} 米且不大于 5000 米" in below.value.zh
     for bad in (high * 1.01, *BAD_NUMBERS):
         with pytest.raises(InputError, match="raster cell size"):
-            check_cell_size(bad, module.CELL_M_RANGE)
+            check_metres(bad, ("栅格单元大小", "The raster cell size"), module.CELL_M_RANGE)
 
 
 def test_travel_time_raster_refuses_a_zero_or_huge_count_of_cells(network):

@@ -24,7 +24,7 @@ import shapely
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from gisdesk.analysis._checks import check_cell_size, check_not_empty, check_number
+from gisdesk.analysis._checks import check_metres, check_not_empty, check_number
 from gisdesk.analysis.network import RoadNetwork, build_network
 from gisdesk.core.crs import require_crs
 from gisdesk.core.errors import InputError
@@ -86,15 +86,7 @@ def network_density(
         unit_en="m",
         low_open=True,
     )
-    check_number(
-        lixel_m,
-        what_zh="分段长度",
-        what_en="The lixel length",
-        low=1.0,
-        high=5_000.0,
-        unit_zh="米",
-        unit_en="m",
-    )
+    check_metres(lixel_m, ("分段长度", "The lixel length"), (1.0, 5_000.0))
     if not isinstance(roads, RoadNetwork):
         check_not_empty(
             roads, what_zh="道路", what_en="road", needed_zh="计算核密度", needed_en="density"
@@ -189,7 +181,7 @@ class DensityRaster:
 
 def check_raster_cell(cell_m: float) -> float:
     """Return the density raster's cell size if it is within :data:`CELL_M_RANGE`."""
-    return check_cell_size(cell_m, CELL_M_RANGE)
+    return check_metres(cell_m, ("栅格单元大小", "The raster cell size"), CELL_M_RANGE)
 
 
 def density_raster(lixels: gpd.GeoDataFrame, *, cell_m: float = 100.0) -> DensityRaster:

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gisdesk.analysis._checks import check_not_empty, check_number
+from gisdesk.analysis._checks import check_metres, check_not_empty, check_number
 from gisdesk.analysis.blackspots.matching import locate_accidents
 from gisdesk.analysis.blackspots.referencing import RoadMeasures, road_measures, road_substring
 from gisdesk.analysis.blackspots.windows import merge_windows, window_sums
@@ -146,23 +146,11 @@ def check_screening_parameters(
     Raises an :class:`~gisdesk.core.errors.InputError` that states the allowed range, in
     Chinese and English, for a value out of range or not finite.
     """
-    window_m = check_number(
-        window_m,
-        what_zh="窗口长度",
-        what_en="The window length",
-        low=WINDOW_M_RANGE[0],
-        high=WINDOW_M_RANGE[1],
-        unit_zh="米",
-        unit_en="m",
-    )
-    step_m = check_number(
+    window_m = check_metres(window_m, ("窗口长度", "The window length"), WINDOW_M_RANGE)
+    step_m = check_metres(
         step_m,
-        what_zh="步长（不超过窗口长度）",
-        what_en="The step (no longer than the window)",
-        low=MIN_STEP_M,
-        high=window_m,
-        unit_zh="米",
-        unit_en="m",
+        ("步长（不超过窗口长度）", "The step (no longer than the window)"),
+        (MIN_STEP_M, window_m),
     )
     check_number(
         alpha,

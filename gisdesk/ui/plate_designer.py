@@ -10,6 +10,7 @@ resized by their position and size in millimetres on the page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -321,16 +322,18 @@ class PlateDesigner(QDialog):
         QCoreApplication.processEvents()
         return self.last_image is not None
 
+    def _ask_and_export(
+        self, caption: str, untitled: str, filters: str, export: Callable[[Path], object]
+    ) -> None:
+        """Ask for a file (named after the title, else ``untitled``) and export to it."""
+        path = ask_save_path(self, caption, f"{self.title.text() or untitled}.pdf", filters)
+        if path is not None:
+            export(path)
+
     def ask_export(self) -> None:
         """Ask for a file and export the plate (PDF, PNG or SVG by extension)."""
-        path = ask_save_path(
-            self,
-            tr("导出专题图", "Export plate"),
-            f"{self.title.text() or 'plate'}.pdf",
-            "PDF (*.pdf);;PNG (*.png);;SVG (*.svg)",
-        )
-        if path is not None:
-            self.export(path)
+        filters = "PDF (*.pdf);;PNG (*.png);;SVG (*.svg)"
+        self._ask_and_export(tr("导出专题图", "Export plate"), "plate", filters, self.export)
 
     def export(self, path: Path, *, dpi: float = 300, wait: bool = False) -> None:
         """Export the plate in a worker (through the main window's progress bar if any)."""
@@ -338,14 +341,9 @@ class PlateDesigner(QDialog):
 
     def ask_atlas(self) -> None:
         """Ask for a PDF and export one page per town with its 15-minute coverage."""
-        path = ask_save_path(
-            self,
-            tr("导出图集", "Export atlas"),
-            f"{self.title.text() or 'atlas'}.pdf",
-            "PDF (*.pdf)",
+        self._ask_and_export(
+            tr("导出图集", "Export atlas"), "atlas", "PDF (*.pdf)", self.export_atlas
         )
-        if path is not None:
-            self.export_atlas(path)
 
     def export_atlas(self, path: Path, *, dpi: float = 300, wait: bool = False) -> None:
         """Export the atlas of towns (service-circle coverage on each page where it applies)."""

@@ -32,7 +32,12 @@ from gisdesk.tasks.base import ResultLayer, SummaryTable
 from gisdesk.tasks.service_areas import MODES, ServiceAreasRequest
 from gisdesk.tasks.siting import SitingRequest
 from gisdesk.tasks.zones import CONTROL_LEVELS, ZonesRequest, default_targets
-from gisdesk.ui.form_widgets import checkable_list, checked_names, ok_cancel_buttons
+from gisdesk.ui.form_widgets import (
+    checkable_list,
+    checked_names,
+    layer_combo,
+    ok_cancel_buttons,
+)
 from gisdesk.ui.i18n import tr
 
 __all__ = [
@@ -57,27 +62,6 @@ class AnalysisResult:
     result: Result | None = None  # the task's full result
 
 
-def _layer_combo(
-    project: Project, kinds: tuple[str, ...], geometry: str | None = None
-) -> QComboBox:
-    combo = QComboBox()
-    for layer in reversed(project.layers):
-        types = set(layer.data.geom_type.dropna().unique())
-        if geometry is not None and not any(geometry in t for t in types):
-            continue
-        combo.addItem(f"{layer.title}（{layer.name}）", layer.name)
-    for kind in kinds:  # prefer the layer the request names
-        index = combo.findData(kind)
-        if index >= 0:
-            combo.setCurrentIndex(index)
-            break
-    return combo
-
-
-def _buttons(dialog: QDialog, form: QFormLayout) -> None:
-    form.addRow(ok_cancel_buttons(dialog))
-
-
 class ZonesDialog(QDialog):
     """Key zones around national/provincial stations and what lies inside them."""
 
@@ -87,7 +71,7 @@ class ZonesDialog(QDialog):
         defaults = ZonesRequest(targets=default_targets(names))
         km = f"{(defaults.radius_m or 0) / 1000:g}"
         self.setWindowTitle(tr(f"监测站点重点区域（{km} 千米）", f"Station key zones ({km} km)"))
-        self.stations = _layer_combo(project, (defaults.stations,), "Point")
+        self.stations = layer_combo(project, defaults.stations, "Point")
         self.radius = QDoubleSpinBox()
         self.radius.setRange(10, 50000)
         self.radius.setValue(defaults.radius_m or 0)
@@ -104,7 +88,7 @@ class ZonesDialog(QDialog):
         form.addRow(tr("半径", "Radius"), self.radius)
         form.addRow("", self.control_only)
         form.addRow(tr("统计区内要素", "List features of"), self.targets)
-        _buttons(self, form)
+        form.addRow(ok_cancel_buttons(self))
 
     def request(self) -> ZonesRequest:
         """Return the Request the dialog describes."""
@@ -127,9 +111,9 @@ class ServiceAreaDialog(QDialog):
         defaults = ServiceAreasRequest()
         m = f"{defaults.minutes:g}"
         self.setWindowTitle(tr(f"{m} 分钟医保服务圈", f"{m}-minute service areas"))
-        self.roads = _layer_combo(project, (defaults.roads,), "Line")
-        self.facilities = _layer_combo(project, (defaults.facilities,), "Point")
-        self.demand = _layer_combo(project, (defaults.demand,), "Point")
+        self.roads = layer_combo(project, defaults.roads, "Line")
+        self.facilities = layer_combo(project, defaults.facilities, "Point")
+        self.demand = layer_combo(project, defaults.demand, "Point")
         self.minutes = QDoubleSpinBox()
         self.minutes.setRange(1, 180)
         self.minutes.setValue(defaults.minutes)
@@ -149,7 +133,7 @@ class ServiceAreaDialog(QDialog):
         form.addRow(tr("时间", "Time"), self.minutes)
         form.addRow(tr("出行方式", "Mode"), self.mode)
         form.addRow(tr("统一车速", "Fixed speed"), self.speed)
-        _buttons(self, form)
+        form.addRow(ok_cancel_buttons(self))
 
     def travel(self) -> dict[str, object]:
         """Return the layers and travel options the widgets hold."""

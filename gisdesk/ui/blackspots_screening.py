@@ -37,11 +37,11 @@ from gisdesk.core.errors import GisdeskError
 from gisdesk.core.project import Project
 from gisdesk.tasks.base import Request, ResultLayer
 from gisdesk.tasks.blackspots import CANDIDATES_LAYER, DEFAULT_QUALITIES, ScreeningRequest
-from gisdesk.ui.form_widgets import ok_cancel_buttons
+from gisdesk.ui.form_widgets import layer_combo, ok_cancel_buttons
 from gisdesk.ui.i18n import language, tr
 from gisdesk.ui.import_dialog import FrameModel
 
-__all__ = ["CANDIDATES_LAYER", "PANEL_COLUMNS", "CandidatesPanel", "ScreeningDialog", "layer_combo"]
+__all__ = ["CANDIDATES_LAYER", "PANEL_COLUMNS", "CandidatesPanel", "ScreeningDialog"]
 
 PANEL_COLUMNS = (
     "rank",
@@ -59,20 +59,6 @@ PANEL_COLUMNS = (
 """The candidates' columns the panel lists (the layer holds them all)."""
 _WHOLE = ("rank", "count", "deaths", "injuries", "rank_town")
 _LISTED = QColor("#d9d9d9")
-
-
-def layer_combo(project: Project, kind: str, geometry: str, *, optional: bool = False) -> QComboBox:
-    combo = QComboBox()
-    if optional:
-        combo.addItem(tr("（不使用）", "(none)"), None)
-    for layer in reversed(project.layers):
-        types = {str(t) for t in layer.data.geom_type.dropna().unique()}
-        if any(geometry in t for t in types):
-            combo.addItem(f"{layer.title}（{layer.name}）", layer.name)
-    index = combo.findData(kind)
-    if index >= 0:
-        combo.setCurrentIndex(index)
-    return combo
 
 
 def add_footer(dialog: QDialog, form: QFormLayout, ok_text: str) -> QLabel:

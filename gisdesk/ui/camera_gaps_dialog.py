@@ -12,7 +12,8 @@ from PySide6.QtWidgets import QCheckBox, QDialog, QDoubleSpinBox, QFormLayout, Q
 
 from gisdesk.core.project import Project
 from gisdesk.tasks.camera_gaps import MAX_GAP_KM, CameraGapsRequest
-from gisdesk.ui.blackspots_screening import add_footer, layer_combo, refuses
+from gisdesk.ui.blackspots_screening import add_footer, refuses
+from gisdesk.ui.form_widgets import layer_combo
 from gisdesk.ui.i18n import tr
 
 __all__ = ["CameraGapsDialog"]

@@ -4,16 +4,19 @@ the file path row.
 :func:`ok_cancel_buttons` is the button row under a form (OK and Cancel wired to the
 dialog, the texts set when the dialog names its OK); :func:`checkable_list` and
 :func:`checked_names` are a list of rows with check boxes that each keep a name (a layer's,
-usually) and give back the names of the rows ticked; :func:`path_row` is a file path line
-with its 浏览… / Browse… button.
+usually) and give back the names of the rows ticked; :func:`layer_combo` offers the
+project's layers of one geometry; :func:`path_row` is a file path line with its 浏览… /
+Browse… button.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
@@ -25,7 +28,10 @@ from PySide6.QtWidgets import (
 
 from gisdesk.ui.i18n import tr
 
-__all__ = ["checkable_list", "checked_names", "ok_cancel_buttons", "path_row"]
+if TYPE_CHECKING:
+    from gisdesk.core.project import Project
+
+__all__ = ["checkable_list", "checked_names", "layer_combo", "ok_cancel_buttons", "path_row"]
 
 
 def ok_cancel_buttons(
@@ -78,3 +84,22 @@ def path_row(object_name: str, on_browse: Callable[[], object]) -> tuple[QLineEd
     row.addWidget(line, 1)
     row.addWidget(browse)
     return line, row
+
+
+def layer_combo(
+    project: Project, chosen: str | None, geometry: str, *, optional: bool = False
+) -> QComboBox:
+    """Return a choice of the project's layers with ``geometry`` in a geometry type (``Point``
+    takes MultiPoint too), top layer first, each kept by name; ``chosen`` is picked when
+    offered. ``optional`` puts 不使用 / (none), kept as None, first."""
+    combo = QComboBox()
+    if optional:
+        combo.addItem(tr("（不使用）", "(none)"), None)
+    for layer in reversed(project.layers):
+        types = {str(t) for t in layer.data.geom_type.dropna().unique()}
+        if any(geometry in t for t in types):
+            combo.addItem(f"{layer.title}（{layer.name}）", layer.name)
+    index = combo.findData(chosen)
+    if index >= 0:
+        combo.setCurrentIndex(index)
+    return combo

@@ -5,7 +5,14 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPushButton, QWidget
 
-from gisdesk.ui.form_widgets import checkable_list, checked_names, ok_cancel_buttons, path_row
+from gisdesk.io.project_store import open_project
+from gisdesk.ui.form_widgets import (
+    checkable_list,
+    checked_names,
+    layer_combo,
+    ok_cancel_buttons,
+    path_row,
+)
 from gisdesk.ui.i18n import language, set_language
 
 
@@ -68,3 +75,24 @@ def test_the_path_row_holds_the_named_line_and_a_browse_button_that_runs(qtbot):
     assert isinstance(button, QPushButton)
     button.click()
     assert browsed == [True]
+
+
+def test_the_layer_combo_offers_one_geometry_top_first_and_picks_the_chosen(qtbot, sample_path):
+    project = open_project(sample_path)
+    lines = layer_combo(project, "rivers", "Line")
+    qtbot.addWidget(lines)
+    names = [lines.itemData(i) for i in range(lines.count())]
+    expected = [
+        layer.name
+        for layer in reversed(project.layers)
+        if any("Line" in str(t) for t in layer.data.geom_type.dropna().unique())
+    ]
+    assert names == expected and "roads" in names and "towns" not in names
+    assert lines.currentData() == "rivers"
+    assert lines.itemText(names.index("roads")).endswith("（roads）")
+
+    towns = layer_combo(project, "no_such_layer", "Polygon", optional=True)
+    qtbot.addWidget(towns)
+    assert towns.itemData(0) is None and towns.currentIndex() == 0  # 不使用 when not offered
+    assert "towns" in [towns.itemData(i) for i in range(towns.count())]
+    assert "villages" not in [towns.itemData(i) for i in range(towns.count())]

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDoubleSpinBox,
     QFormLayout,
     QSpinBox,
     QWidget,
@@ -36,6 +35,7 @@ from gisdesk.ui.form_widgets import (
     checkable_list,
     checked_names,
     layer_combo,
+    number_box,
     ok_cancel_buttons,
 )
 from gisdesk.ui.i18n import tr
@@ -72,10 +72,7 @@ class ZonesDialog(QDialog):
         km = f"{(defaults.radius_m or 0) / 1000:g}"
         self.setWindowTitle(tr(f"监测站点重点区域（{km} 千米）", f"Station key zones ({km} km)"))
         self.stations = layer_combo(project, defaults.stations, "Point")
-        self.radius = QDoubleSpinBox()
-        self.radius.setRange(10, 50000)
-        self.radius.setValue(defaults.radius_m or 0)
-        self.radius.setSuffix(tr(" 米", " m"))
+        self.radius = number_box(10, 50000, defaults.radius_m or 0, suffix=tr(" 米", " m"))
         self.control_only = QCheckBox(tr("仅国控、省控站点", "National and provincial only"))
         self.control_only.setChecked(defaults.levels == CONTROL_LEVELS)
         self.targets = checkable_list(
@@ -114,18 +111,14 @@ class ServiceAreaDialog(QDialog):
         self.roads = layer_combo(project, defaults.roads, "Line")
         self.facilities = layer_combo(project, defaults.facilities, "Point")
         self.demand = layer_combo(project, defaults.demand, "Point")
-        self.minutes = QDoubleSpinBox()
-        self.minutes.setRange(1, 180)
-        self.minutes.setValue(defaults.minutes)
-        self.minutes.setSuffix(tr(" 分钟", " min"))
+        self.minutes = number_box(1, 180, defaults.minutes, suffix=tr(" 分钟", " min"))
         self.mode = QComboBox()
         for key, zh, en in MODES:
             self.mode.addItem(tr(zh, en), key)
         self.mode.setCurrentIndex(max(self.mode.findData(defaults.mode), 0))
-        self.speed = QDoubleSpinBox()
-        self.speed.setRange(0, 120)
-        self.speed.setSpecialValueText(tr("按道路等级", "by road class"))
-        self.speed.setSuffix(" km/h")
+        self.speed = number_box(
+            0, 120, 0, suffix=" km/h", special=tr("按道路等级", "by road class")
+        )
         form = QFormLayout(self)
         form.addRow(tr("道路", "Roads"), self.roads)
         form.addRow(tr("服务站点", "Service points"), self.facilities)

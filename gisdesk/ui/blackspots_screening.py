@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -37,7 +36,7 @@ from gisdesk.core.errors import GisdeskError
 from gisdesk.core.project import Project
 from gisdesk.tasks.base import Request, ResultLayer
 from gisdesk.tasks.blackspots import CANDIDATES_LAYER, DEFAULT_QUALITIES, ScreeningRequest
-from gisdesk.ui.form_widgets import layer_combo, ok_cancel_buttons
+from gisdesk.ui.form_widgets import layer_combo, number_box, ok_cancel_buttons
 from gisdesk.ui.i18n import language, tr
 from gisdesk.ui.import_dialog import FrameModel
 
@@ -101,29 +100,19 @@ class ScreeningDialog(QDialog):
         self.accidents = layer_combo(project, req.accidents, "Point")
         self.roads = layer_combo(project, req.roads, "Line")
         self.towns = layer_combo(project, req.towns or "towns", "Polygon", optional=True)
-        self.window_m = QDoubleSpinBox()
-        self.window_m.setObjectName("window_m")
-        self.window_m.setRange(50, 10000)
-        self.window_m.setDecimals(0)
-        self.window_m.setSingleStep(50)
-        self.window_m.setSuffix(tr(" 米", " m"))
-        self.window_m.setValue(req.window_m)
-        self.step_m = QDoubleSpinBox()
-        self.step_m.setObjectName("step_m")
-        self.step_m.setRange(10, 10000)
-        self.step_m.setDecimals(0)
-        self.step_m.setSingleStep(10)
-        self.step_m.setSuffix(tr(" 米", " m"))
-        self.step_m.setValue(req.step_m)
+        metres = tr(" 米", " m")
+        self.window_m = number_box(
+            50, 10000, req.window_m, decimals=0, step=50, suffix=metres, name="window_m"
+        )
+        self.step_m = number_box(
+            10, 10000, req.step_m, decimals=0, step=10, suffix=metres, name="step_m"
+        )
         self.weights = []
         weight_row = QHBoxLayout()
         for value, (zh, en) in zip(
             req.weights, (("死亡", "fatal"), ("受伤", "injury"), ("财损", "property")), strict=True
         ):
-            box = QDoubleSpinBox()
-            box.setRange(0, 100)
-            box.setDecimals(1)
-            box.setValue(value)
+            box = number_box(0, 100, value, decimals=1)
             weight_row.addWidget(QLabel(tr(zh, en)))
             weight_row.addWidget(box)
             self.weights.append(box)
@@ -131,20 +120,13 @@ class ScreeningDialog(QDialog):
             tr("按泊松分布自动确定阈值", "Threshold from the Poisson distribution")
         )
         self.auto_threshold.setChecked(req.min_count is None)
-        self.alpha = QDoubleSpinBox()
-        self.alpha.setRange(0.0001, 0.2)
-        self.alpha.setDecimals(4)
-        self.alpha.setSingleStep(0.005)
-        self.alpha.setValue(req.alpha)
+        self.alpha = number_box(0.0001, 0.2, req.alpha, decimals=4, step=0.005)
         self.min_count = QSpinBox()
         self.min_count.setObjectName("min_count")
         self.min_count.setRange(1, 10000)
         self.min_count.setValue(req.min_count or 5)  # a starting value when unticked
         self.min_count.setSuffix(tr(" 起", ""))
-        self.min_equivalent = QDoubleSpinBox()
-        self.min_equivalent.setRange(0, 100000)
-        self.min_equivalent.setDecimals(1)
-        self.min_equivalent.setValue(req.min_equivalent)
+        self.min_equivalent = number_box(0, 100000, req.min_equivalent, decimals=1)
         self.include_ambiguous = QCheckBox(tr("包含匹配不确定的事故", "Include ambiguous matches"))
         self.include_ambiguous.setChecked("ambiguous" in req.qualities)
         self.use_period = QCheckBox(tr("只用此期间的事故", "Only accidents of this period"))
@@ -162,13 +144,14 @@ class ScreeningDialog(QDialog):
         period.addWidget(self.date_from)
         period.addWidget(QLabel("—"))
         period.addWidget(self.date_to)
-        self.years = QDoubleSpinBox()
-        self.years.setObjectName("years")
-        self.years.setRange(0, 100)
-        self.years.setDecimals(2)
-        self.years.setSpecialValueText(tr("按期间长度", "the period's length"))
-        self.years.setSuffix(tr(" 年", " years"))
-        self.years.setValue(req.years or 0)
+        self.years = number_box(
+            0,
+            100,
+            req.years or 0,
+            suffix=tr(" 年", " years"),
+            name="years",
+            special=tr("按期间长度", "the period's length"),
+        )
         self.exposure = QComboBox()
         self.exposure.addItem(tr("（不计算事故率）", "(no rates)"), None)
         self.roads.currentIndexChanged.connect(self._fill_exposure)

@@ -8,12 +8,12 @@ from its options; the window runs it through the task registry
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QCheckBox, QDialog, QDoubleSpinBox, QFormLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QDialog, QFormLayout, QWidget
 
 from gisdesk.core.project import Project
 from gisdesk.tasks.camera_gaps import MAX_GAP_KM, CameraGapsRequest
 from gisdesk.ui.blackspots_screening import add_footer, refuses
-from gisdesk.ui.form_widgets import layer_combo
+from gisdesk.ui.form_widgets import layer_combo, number_box
 from gisdesk.ui.i18n import tr
 
 __all__ = ["CameraGapsDialog"]
@@ -29,12 +29,14 @@ class CameraGapsDialog(QDialog):
         self.setWindowTitle(tr("国省道监控卡口间距检查", "Camera spacing on trunk roads"))
         self.cameras = layer_combo(project, defaults.cameras, "Point")
         self.roads = layer_combo(project, defaults.roads, "Line")
-        self.max_gap_km = QDoubleSpinBox()
-        self.max_gap_km.setObjectName("max_gap_km")
-        self.max_gap_km.setRange(0.1, MAX_GAP_KM)
-        self.max_gap_km.setDecimals(1)
-        self.max_gap_km.setSuffix(tr(" 千米", " km"))
-        self.max_gap_km.setValue(defaults.max_gap_km)
+        self.max_gap_km = number_box(
+            0.1,
+            MAX_GAP_KM,
+            defaults.max_gap_km,
+            decimals=1,
+            suffix=tr(" 千米", " km"),
+            name="max_gap_km",
+        )
         self.include_ends = QCheckBox(
             tr("路段两端（首个设备之前、末个之后）也计入", "Count the stretches at road ends")
         )

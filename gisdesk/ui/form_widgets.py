@@ -5,8 +5,8 @@ the file path row.
 dialog, the texts set when the dialog names its OK); :func:`checkable_list` and
 :func:`checked_names` are a list of rows with check boxes that each keep a name (a layer's,
 usually) and give back the names of the rows ticked; :func:`layer_combo` offers the
-project's layers of one geometry; :func:`path_row` is a file path line with its 浏览… /
-Browse… button.
+project's layers of one geometry; :func:`number_box` is a number field of a request's
+form; :func:`path_row` is a file path line with its 浏览… / Browse… button.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QHBoxLayout,
     QLineEdit,
     QListWidget,
@@ -31,7 +32,14 @@ from gisdesk.ui.i18n import tr
 if TYPE_CHECKING:
     from gisdesk.core.project import Project
 
-__all__ = ["checkable_list", "checked_names", "layer_combo", "ok_cancel_buttons", "path_row"]
+__all__ = [
+    "checkable_list",
+    "checked_names",
+    "layer_combo",
+    "number_box",
+    "ok_cancel_buttons",
+    "path_row",
+]
 
 
 def ok_cancel_buttons(
@@ -103,3 +111,31 @@ def layer_combo(
     if index >= 0:
         combo.setCurrentIndex(index)
     return combo
+
+
+def number_box(
+    minimum: float,
+    maximum: float,
+    value: float,
+    *,
+    decimals: int = 2,
+    step: float = 1,
+    suffix: str = "",
+    name: str = "",
+    special: str = "",
+) -> QDoubleSpinBox:
+    """Return a number field from ``minimum`` to ``maximum`` showing ``value``.
+
+    ``decimals`` and ``step`` as in Qt (2 and 1 by default), ``suffix`` after the number
+    (a unit), ``name`` the object name, ``special`` the text shown at the minimum.
+    """
+    box = QDoubleSpinBox()
+    box.setDecimals(decimals)
+    box.setRange(minimum, maximum)
+    box.setSingleStep(step)
+    box.setSuffix(suffix)
+    box.setSpecialValueText(special)
+    if name:
+        box.setObjectName(name)
+    box.setValue(value)
+    return box

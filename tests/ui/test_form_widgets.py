@@ -10,6 +10,7 @@ from gisdesk.ui.form_widgets import (
     checkable_list,
     checked_names,
     layer_combo,
+    number_box,
     ok_cancel_buttons,
     path_row,
 )
@@ -96,3 +97,19 @@ def test_the_layer_combo_offers_one_geometry_top_first_and_picks_the_chosen(qtbo
     assert towns.itemData(0) is None and towns.currentIndex() == 0  # 不使用 when not offered
     assert "towns" in [towns.itemData(i) for i in range(towns.count())]
     assert "villages" not in [towns.itemData(i) for i in range(towns.count())]
+
+
+def test_a_number_box_keeps_its_decimals_range_unit_and_special_text(qtbot):
+    alpha = number_box(0.0001, 0.2, 0.01, decimals=4, step=0.005, name="alpha")
+    qtbot.addWidget(alpha)
+    assert (alpha.minimum(), alpha.maximum(), alpha.value()) == (0.0001, 0.2, 0.01)
+    assert (alpha.decimals(), alpha.singleStep(), alpha.objectName()) == (4, 0.005, "alpha")
+    alpha.setValue(5)
+    assert alpha.value() == 0.2  # held to the range
+
+    speed = number_box(0, 120, 0, suffix=" km/h", special="按道路等级")
+    qtbot.addWidget(speed)
+    assert speed.text() == "按道路等级"  # at the minimum
+    speed.setValue(40)
+    assert speed.text().endswith(" km/h") and "按道路等级" not in speed.text()
+    assert speed.decimals() == 2 and speed.singleStep() == 1

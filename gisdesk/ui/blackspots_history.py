@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -51,7 +50,7 @@ from gisdesk.ui.blackspots_lifecycle import (
 )
 from gisdesk.ui.feature_history import local_time
 from gisdesk.ui.i18n import language, tr
-from gisdesk.ui.import_dialog import FrameModel, cell_text
+from gisdesk.ui.import_dialog import cell_text, frame_table
 from gisdesk.ui.window_api import window_widget
 
 if TYPE_CHECKING:
@@ -153,11 +152,7 @@ class SegmentHistoryPanel(QWidget):
         self.info.setMinimumHeight(5 * lines)
         counts_box = QGroupBox(tr("整治前后事故", "Accidents before and after"))
         QVBoxLayout(counts_box).addWidget(self.counts)
-        self.model = FrameModel(parent=self)
-        self.view = QTableView()
-        self.view.setObjectName("history_table")
-        self.view.setModel(self.model)
-        self.view.verticalHeader().hide()
+        self.model, self.view = frame_table(self, "history_table")
         self.status_button = QPushButton(tr("状态流转…", "Change status…"))
         self.status_button.setObjectName("change_status")
         self.status_button.clicked.connect(self.ask_status)

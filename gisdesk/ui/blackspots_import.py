@@ -48,7 +48,7 @@ from gisdesk.io.tables import read_table, sheet_names
 from gisdesk.ui import plain_text
 from gisdesk.ui.form_widgets import path_row
 from gisdesk.ui.i18n import language, tr
-from gisdesk.ui.import_dialog import FrameModel, cell_text, warning_text
+from gisdesk.ui.import_dialog import FrameModel, cell_text, frame_table, warning_text
 
 __all__ = ["FIELD_LABELS", "QUALITY_LABELS", "AccidentImportWizard"]
 
@@ -290,16 +290,8 @@ class _ResultPage(QWizardPage):
         self.summary = plain_text.plain_label("")
         self.summary.setObjectName("import_summary")
         self.summary.setWordWrap(True)
-        self.issues_model = FrameModel(parent=self)
-        self.issues = QTableView()
-        self.issues.setObjectName("import_issues")
-        self.issues.setModel(self.issues_model)
-        self.issues.verticalHeader().hide()
-        self.records_model = FrameModel(parent=self)
-        self.records = QTableView()
-        self.records.setObjectName("import_records")
-        self.records.setModel(self.records_model)
-        self.records.verticalHeader().hide()
+        self.issues_model, self.issues = frame_table(self, "import_issues")
+        self.records_model, self.records = frame_table(self, "import_records")
         self.name = QLineEdit()
         self.name.setObjectName("layer_name")
         self.error = plain_text.plain_label("")  # messages quote the data

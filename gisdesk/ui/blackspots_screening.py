@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSpinBox,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -38,7 +37,7 @@ from gisdesk.tasks.base import Request, ResultLayer
 from gisdesk.tasks.blackspots import CANDIDATES_LAYER, DEFAULT_QUALITIES, ScreeningRequest
 from gisdesk.ui.form_widgets import layer_combo, number_box, ok_cancel_buttons
 from gisdesk.ui.i18n import language, tr
-from gisdesk.ui.import_dialog import FrameModel
+from gisdesk.ui.import_dialog import frame_table
 
 __all__ = ["CANDIDATES_LAYER", "PANEL_COLUMNS", "CandidatesPanel", "ScreeningDialog"]
 
@@ -262,13 +261,9 @@ class CandidatesPanel(QWidget):
         self.summary = QLabel(tr("尚未筛查。", "Not screened yet."))
         self.summary.setObjectName("screening_summary")
         self.summary.setWordWrap(True)
-        self.model = FrameModel(parent=self)
-        self.view = QTableView()
-        self.view.setObjectName("candidates_table")
-        self.view.setModel(self.model)
+        self.model, self.view = frame_table(self, "candidates_table")
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.verticalHeader().hide()
         self.view.doubleClicked.connect(lambda index: self.zoom_requested.emit(index.row()))
         self.list_button = QPushButton(tr("挂牌…", "List…"))
         self.list_button.setObjectName("list_candidate")

@@ -76,7 +76,7 @@ from gisdesk.ui import plain_text
 from gisdesk.ui.form_widgets import ok_cancel_buttons
 from gisdesk.ui.i18n import language, tr
 
-__all__ = ["FILE_FILTER", "FrameModel", "ImportDialog", "cell_text", "warning_text"]
+__all__ = ["FILE_FILTER", "FrameModel", "ImportDialog", "cell_text", "frame_table", "warning_text"]
 
 FILE_FILTER = ";;".join(
     [
@@ -141,6 +141,17 @@ class FrameModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal:
             return self.headers[section] if section < len(self.headers) else None
         return str(section + 1)
+
+
+def frame_table(parent: QWidget, name: str) -> tuple[FrameModel, QTableView]:
+    """Return an empty FrameModel owned by ``parent`` and a view of it named ``name``,
+    without the row numbers (a list of issues, candidates or history)."""
+    model = FrameModel(parent=parent)
+    view = QTableView()
+    view.setObjectName(name)
+    view.setModel(model)
+    view.verticalHeader().hide()
+    return model, view
 
 
 def cell_text(value: object) -> str:

@@ -109,17 +109,26 @@ def _line_layers(project: Project) -> list[tuple[str, str]]:
     return out
 
 
-class _FilePage(QWizardPage):
-    def __init__(self, wizard: AccidentImportWizard) -> None:
+class _Page(QWizardPage):
+    """A page of the wizard with its title and the line under it that says what it asks."""
+
+    def __init__(self, wizard: AccidentImportWizard, title: str, subtitle: str) -> None:
         super().__init__()
         self.wiz = wizard
-        self.setTitle(tr("选择事故记录文件", "Choose the accident records"))
-        self.setSubTitle(
+        self.setTitle(title)
+        self.setSubTitle(subtitle)
+
+
+class _FilePage(_Page):
+    def __init__(self, wizard: AccidentImportWizard) -> None:
+        super().__init__(
+            wizard,
+            tr("选择事故记录文件", "Choose the accident records"),
             tr(
                 "交警事故台账（CSV 或 Excel）：位置为经纬度，或道路名称加桩号（如 K12+300）。",
                 "Police accident records (CSV or Excel): located by lon/lat, or by road name "
                 "and stake (e.g. K12+300).",
-            )
+            ),
         )
         self.path, row = path_row("accident_file", self._browse)
         self.sheet = QComboBox()
@@ -197,17 +206,16 @@ class _FilePage(QWizardPage):
         return True
 
 
-class _ColumnsPage(QWizardPage):
+class _ColumnsPage(_Page):
     def __init__(self, wizard: AccidentImportWizard) -> None:
-        super().__init__()
-        self.wiz = wizard
-        self.setTitle(tr("确认列", "Confirm the columns"))
-        self.setSubTitle(
+        super().__init__(
+            wizard,
+            tr("确认列", "Confirm the columns"),
             tr(
                 "已按常用表头识别；其余请指定。位置需要“经度+纬度”或“道路名称+桩号”，日期必填。",
                 "Usual headers are recognised; map the rest. Location needs longitude + "
                 "latitude or road name + stake; the date is required.",
-            )
+            ),
         )
         self.mapping = QTableWidget(len(FIELD_LABELS), 2)
         self.mapping.setObjectName("column_mapping")
@@ -275,17 +283,16 @@ class _ColumnsPage(QWizardPage):
         return True
 
 
-class _ResultPage(QWizardPage):
+class _ResultPage(_Page):
     def __init__(self, wizard: AccidentImportWizard) -> None:
-        super().__init__()
-        self.wiz = wizard
-        self.setTitle(tr("检查结果", "Check the result"))
-        self.setSubTitle(
+        super().__init__(
+            wizard,
+            tr("检查结果", "Check the result"),
             tr(
                 "未能定位和有问题的记录逐行列出，不会被丢弃；点“加入项目”后才会添加图层。",
                 "Records that could not be placed or have problems are listed row by row, "
                 "never dropped; the layer is added only with “Add to project”.",
-            )
+            ),
         )
         self.summary = plain_text.plain_label("")
         self.summary.setObjectName("import_summary")

@@ -9,24 +9,14 @@ recorded in a project re-run from their records.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from gisdesk.core.errors import InputError
 from gisdesk.core.i18n import tr
-from gisdesk.tasks import (
-    blackspots,
-    camera_gaps,
-    exports,
-    imports,
-    plates,
-    service_areas,
-    siting,
-    targets,
-    webmap,
-    zones,
-)
 from gisdesk.tasks.base import LayerSource, ProjectSource, Request, Result
 
 if TYPE_CHECKING:
@@ -47,53 +37,64 @@ __all__ = [
 
 @dataclass(frozen=True)
 class TaskSpec:
-    """A registered task: its kind, title, request type and run function."""
+    """A registered task: its kind, title, and the module with its request type and run.
+
+    The module (``gisdesk.tasks.<module>``, holding ``KIND``, the request class named
+    ``request_name`` and ``run``) is imported on first use of :attr:`request_type` or
+    :attr:`run`, so listing the tasks and their titles loads no analysis.
+    """
 
     kind: str
     title_zh: str
     title_en: str
-    request_type: Any
-    run: Callable[..., Result]
+    module: str
+    request_name: str
 
     def title(self, lang: str | None = None) -> str:
         """Return the task's title in a language (default: the interface language)."""
         return tr(self.title_zh, self.title_en, lang)
 
+    def load(self) -> ModuleType:
+        """Import (once) and return the task's module."""
+        return importlib.import_module(f"{__name__}.{self.module}")
+
+    @property
+    def request_type(self) -> Any:
+        """The task's frozen Request class."""
+        return getattr(self.load(), self.request_name)
+
+    @property
+    def run(self) -> Callable[..., Result]:
+        """The task's ``run(source, request, progress, cancel, **writers) -> Result``."""
+        run: Callable[..., Result] = self.load().run
+        return run
+
 
 TASKS: dict[str, TaskSpec] = {
     spec.kind: spec
     for spec in (
-        TaskSpec(zones.KIND, "重点区域", "Key zones", zones.ZonesRequest, zones.run),
+        TaskSpec("zones", "重点区域", "Key zones", "zones", "ZonesRequest"),
         TaskSpec(
-            service_areas.KIND,
-            "服务圈",
-            "Service areas",
-            service_areas.ServiceAreasRequest,
-            service_areas.run,
+            "service_areas", "服务圈", "Service areas", "service_areas", "ServiceAreasRequest"
         ),
-        TaskSpec(siting.KIND, "选址", "Siting", siting.SitingRequest, siting.run),
+        TaskSpec("siting", "选址", "Siting", "siting", "SitingRequest"),
         TaskSpec(
-            blackspots.KIND,
+            "blackspot_screening",
             "事故多发路段筛查",
             "Black-spot screening",
-            blackspots.ScreeningRequest,
-            blackspots.run,
+            "blackspots",
+            "ScreeningRequest",
         ),
-        TaskSpec(
-            camera_gaps.KIND,
-            "监控卡口间距",
-            "Camera gaps",
-            camera_gaps.CameraGapsRequest,
-            camera_gaps.run,
-        ),
-        TaskSpec(imports.KIND, "导入", "Import", imports.ImportRequest, imports.run),
-        TaskSpec(exports.KIND, "导出", "Export", exports.ExportRequest, exports.run),
-        TaskSpec(targets.KIND, "规划目标评估", "Plan targets", targets.TargetsRequest, targets.run),
-        TaskSpec(webmap.KIND, "网页地图", "Web map", webmap.WebMapRequest, webmap.run),
-        TaskSpec(plates.KIND, "专题图", "Map plate", plates.PlateRequest, plates.run),
+        TaskSpec("camera_gaps", "监控卡口间距", "Camera gaps", "camera_gaps", "CameraGapsRequest"),
+        TaskSpec("import", "导入", "Import", "imports", "ImportRequest"),
+        TaskSpec("export", "导出", "Export", "exports", "ExportRequest"),
+        TaskSpec("targets", "规划目标评估", "Plan targets", "targets", "TargetsRequest"),
+        TaskSpec("webmap", "网页地图", "Web map", "webmap", "WebMapRequest"),
+        TaskSpec("plate", "专题图", "Map plate", "plates", "PlateRequest"),
     )
 }
-"""The tasks by kind (the ``kind`` of their Request)."""
+"""The tasks by kind (the ``kind`` of their Request); each kind equals its module's ``KIND``
+(a test checks). Task modules are imported when a task is run or its request rebuilt."""
 
 
 def task_for(kind: str) -> TaskSpec:

@@ -68,7 +68,7 @@ fi
 # The analysis kernels (numba) compile once, here, rather than in the first analysis; again
 # only when their sources change.
 kernels=".venv/.gisdesk-kernels-$(cat gisdesk/analysis/_jit.py gisdesk/analysis/dijkstra.py \
-  gisdesk/analysis/segment_search.py | sha256sum | cut -c1-16)"
+  | sha256sum | cut -c1-16)"
 if [ ! -f "$kernels" ]; then
   echo "setup: compiling the analysis kernels (once)"
   .venv/bin/python -m gisdesk warm-up

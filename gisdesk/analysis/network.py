@@ -28,7 +28,7 @@ from scipy import sparse
 from scipy.sparse import csgraph
 
 from gisdesk.analysis._checks import check_geometry, joint_metric_crs, to_crs_checked
-from gisdesk.analysis.segment_index import PointGrid, SegmentIndex
+from gisdesk.analysis.segment_index import SegmentIndex
 from gisdesk.analysis.speeds import ModeSpeeds, edge_speeds, mode_speeds
 from gisdesk.core.errors import InputError
 from gisdesk.core.progress import CancelToken, ProgressCallback, check_cancel, report
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ComponentsReport",
-    "PointGrid",
     "RoadNetwork",
     "SegmentIndex",
     "build_network",

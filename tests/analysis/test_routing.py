@@ -296,10 +296,10 @@ def test_reverse_graph_is_the_transpose():
 
 
 def test_warm_up_command_compiles_every_kernel(capsys):
-    from gisdesk.analysis import dijkstra, segment_search
+    from gisdesk.analysis import dijkstra
     from gisdesk.cli.main import main
 
     assert main(["--lang", "en", "warm-up"]) == 0
     assert "analysis kernels ready" in capsys.readouterr().out
-    for kernel in (dijkstra._nearest, dijkstra._each, segment_search._rings):
+    for kernel in (dijkstra._nearest, dijkstra._each):
         assert kernel.signatures, kernel

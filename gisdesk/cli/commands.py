@@ -9,15 +9,14 @@ import time
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
-
-import pandas as pd
-from pyproj import CRS
+from typing import TYPE_CHECKING
 
 from gisdesk.cli.exit_codes import EXIT_INVALID, EXIT_OK
 from gisdesk.core.i18n import tr
-from gisdesk.core.project import Project
-from gisdesk.core.validation import ValidationReport, validate_layer
-from gisdesk.io.project_store import open_project
+
+if TYPE_CHECKING:  # the commands import pandas, pyproj and the project store when they run
+    from gisdesk.core.project import Project
+    from gisdesk.core.validation import ValidationReport
 
 __all__ = [
     "format_table",
@@ -55,13 +54,16 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> st
 def _crs_text(crs: object) -> str:
     if crs is None:
         return "无 / none"
+    from pyproj import CRS
+
     c = CRS.from_user_input(crs)
     epsg = c.to_epsg()
     return f"EPSG:{epsg}" if epsg else c.name
 
 
 def _reports(project_path: Path) -> tuple[Project, list[ValidationReport]]:
-    from gisdesk.core.validation import project_area
+    from gisdesk.core.validation import project_area, validate_layer
+    from gisdesk.io.project_store import open_project
 
     project = open_project(project_path)
     area = project_area(project)
@@ -75,6 +77,8 @@ def _reports(project_path: Path) -> tuple[Project, list[ValidationReport]]:
 
 def _with_load_problems(project: Project, reports: list[ValidationReport]) -> None:
     """Add what could not be read when opening (damaged settings, styles) to the reports."""
+    from gisdesk.core.validation import ValidationReport
+
     by_layer = {r.layer: r for r in reports}
     for issue in project.load_problems:
         if issue.layer not in by_layer:
@@ -177,6 +181,8 @@ def run_validate(path: Path, *, lang: str = "zh", limit: int = 20, csv: Path | N
                 )
             )
     if csv is not None:
+        import pandas as pd
+
         frames = [r.to_frame() for r in reports]
         table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         table.to_csv(csv, index=False, encoding="utf-8-sig")  # BOM: Excel/WPS read it as UTF-8

@@ -430,7 +430,7 @@ def _multi_source(
     """Return per network node the time to (or from) the nearest facility, its position in
     ``fac_points`` (-1 none) and the number of nodes searched, by one multi-source Dijkstra
     on the cached graph started at the facilities' door arcs."""
-    from gisdesk.analysis.dijkstra import nearest_source  # numba: imported when first needed
+    from gisdesk.analysis.dijkstra import nearest_source
 
     base = rg.network.graph(rg.mode, reverse=reverse)
     door, node, seconds = _door_arcs(rg, fac_points, reverse=reverse)
@@ -622,7 +622,7 @@ def facility_reach(
         (n_points, rg.n_nodes) times in seconds; absent = not reached. A node reached in
         0 s is stored as an explicit zero.
     """
-    from gisdesk.analysis.dijkstra import each_source_reach  # numba: imported when first needed
+    from gisdesk.analysis.dijkstra import each_source_reach
 
     pts = np.asarray(points, dtype=np.int64)
     reverse = direction == "to_facility"

@@ -80,7 +80,7 @@ class SegmentIndex:
             edge,
             spacing,
             seg,
-            # Sliding-midpoint splits: about half the build time of a balanced tree, and the
+            # Sliding-midpoint splits: under half the build time of a balanced tree, and the
             # same (exact) nearest neighbours.
             cKDTree(samples, balanced_tree=False, compact_nodes=False),
         )

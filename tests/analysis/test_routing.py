@@ -4,7 +4,7 @@
   of a Dijkstra over the split graph (every point a virtual node).
 * ``limit_s`` gives exactly the unlimited result with everything above the limit inf, both
   when the whole network is searched and when only the nodes near the facilities are.
-* Snapping through the segment grid finds the same edge, distance and offset as a GEOS
+* Snapping through the segment index finds the same edge, distance and offset as a GEOS
   STRtree nearest query.
 """
 

@@ -1,9 +1,9 @@
-"""Compile the analysis kernels ahead of the first analysis.
+"""Run one small analysis ahead of the first real one.
 
-gisdesk's routing and snapping loops are compiled by numba on first use and cached on disk
-(beside the modules, or in the user's cache directory). The first compilation takes several
-seconds (about 15 s on a slow two-core machine), so the set-up script and the installer run
-:func:`warm_up` once; afterwards the kernels load from the cache in a fraction of a second.
+Routing and snapping no longer compile anything (they run on scipy's csgraph Dijkstra and
+k-d tree, see :mod:`gisdesk.analysis.dijkstra` and :mod:`gisdesk.analysis.segment_index`);
+:func:`warm_up` now only checks, from the set-up script and the installer, that a tiny
+service-area analysis runs on the installed packages.
 """
 
 from __future__ import annotations

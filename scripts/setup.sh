@@ -65,14 +65,4 @@ if [ ! -f "$stamp" ]; then
   rm -f .venv/.gisdesk-setup-*
   touch "$stamp"
 fi
-# The analysis kernels (numba) compile once, here, rather than in the first analysis; again
-# only when their sources change.
-kernels=".venv/.gisdesk-kernels-$(cat gisdesk/analysis/_jit.py gisdesk/analysis/dijkstra.py \
-  | sha256sum | cut -c1-16)"
-if [ ! -f "$kernels" ]; then
-  echo "setup: compiling the analysis kernels (once)"
-  .venv/bin/python -m gisdesk warm-up
-  rm -f .venv/.gisdesk-kernels-*
-  touch "$kernels"
-fi
 echo "setup: ready ($(.venv/bin/python -c 'import gisdesk; print("gisdesk", gisdesk.__version__)'))"

@@ -37,7 +37,7 @@ sed -e "s|^Exec=gisdesk open %f|Exec=\"$APP/gisdesk\" open \"$SAMPLE\"|" \
   "$APP/gisdesk.desktop" > "$APPS/gisdesk-sample.desktop"
 chmod 644 "$APPS/gisdesk.desktop" "$APPS/gisdesk-sample.desktop"
 command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database -q "$APPS" || true
-# Compile the analysis kernels now (about 15 s, once) rather than in the first analysis.
-"$APP/gisdesk" warm-up || echo "warm-up failed: the first analysis will compile its kernels"
+# Check that the installed copy runs an analysis (a tiny service area, about 1 s).
+"$APP/gisdesk" warm-up || echo "warm-up failed: run '$APP/gisdesk warm-up' to see why"
 echo "gisdesk installed in $APP"
 echo "menu entries: $APPS/gisdesk.desktop, $APPS/gisdesk-sample.desktop; command: $PREFIX/bin/gisdesk"

@@ -27,7 +27,15 @@ if TYPE_CHECKING:
     from gisdesk.analysis.targets.model import Target
     from gisdesk.core.progress import CancelToken, ProgressCallback
 
-__all__ = ["KIND", "TABLE_COLUMNS", "TargetsRequest", "empty_layers", "run", "targets_table"]
+__all__ = [
+    "KIND",
+    "TABLE_COLUMNS",
+    "TargetsRequest",
+    "empty_layers",
+    "plan_as_of",
+    "run",
+    "targets_table",
+]
 
 KIND = "targets"
 TABLE_COLUMNS = (
@@ -120,6 +128,22 @@ def _load(source: ProjectSource, request: TargetsRequest) -> list[Target]:
     if request.targets_file is not None:
         return load_targets(request.targets_file)  # TargetsFileError names file and line
     return source.plan_targets() or default_targets()
+
+
+def plan_as_of(source: ProjectSource, request: TargetsRequest | None = None) -> date | None:
+    """Return the date to judge the request's targets on by default: the plan's deadline.
+
+    The targets are those :func:`run` would evaluate (the request's file, else the
+    project's, else the shipped ones). None when none has a deadline or they cannot be read
+    (evaluating then says why).
+    """
+    from gisdesk.analysis.targets.model import plan_deadline
+    from gisdesk.core.errors import GisdeskError
+
+    try:
+        return plan_deadline(_load(source, request or TargetsRequest()))
+    except (GisdeskError, OSError):
+        return None
 
 
 def targets_table(evaluation: TargetEvaluation) -> SummaryTable:

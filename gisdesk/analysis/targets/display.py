@@ -32,6 +32,7 @@ __all__ = [
     "UNIT_TYPE_LABELS",
     "column_labels",
     "display_frame",
+    "district_count",
     "gap_features",
     "status_fills",
     "status_label",
@@ -214,12 +215,35 @@ def display_frame(
     return out[list(columns)].rename(columns=labels)
 
 
-def _cell(row: Mapping[Any, Any], lang: str) -> str:
+def district_count(row: Mapping[Any, Any], target_unit: str) -> tuple[int, int] | None:
+    """Return (units meeting, units counted) for a district row that counts towns.
+
+    A target counted per town in pieces (``≥ 5 处`` per town) has a district row whose value
+    is the share of towns that meet it; people read it as "0 of 12 towns", not "0.0%".
+    None for every other row.
+    """
+    if row.get("unit_type") != UNIT_DISTRICT or str(row.get("value_unit")) != "%":
+        return None
+    if target_unit in ("", "%"):
+        return None
+    num, den = row.get("numerator"), row.get("denominator")
+    if not isinstance(num, int | float) or not isinstance(den, int | float):
+        return None
+    if math.isnan(num) or math.isnan(den) or den <= 0:
+        return None
+    return int(num), int(den)
+
+
+def _cell(row: Mapping[Any, Any], lang: str, target_unit: str = "", scope: str = "") -> str:
     status = str(row["status"])
     mark = STATUS_SYMBOLS.get(status, "?")
     value = row["value"]
     if isinstance(value, float) and math.isnan(value):
         return mark
+    counted = district_count(row, target_unit)
+    if counted is not None:  # "×0/12镇": towns meeting the per-town count, of all towns
+        unit = tr("镇", " towns", lang) if scope == UNIT_TOWN else ""
+        return f"{mark}{counted[0]}/{counted[1]}{unit}"
     # No space inside a cell ("√1个", not "√1 个"), so the columns stay easy to read and split.
     return f"{mark}{format_value(float(value), str(row['value_unit'])).replace(' ', '')}"
 
@@ -228,8 +252,9 @@ def wide_frame(evaluation: TargetEvaluation, *, lang: str = "zh") -> pd.DataFram
     """Return targets down, the district and the towns across; cells like ``√93.2%``, ``×0个``.
 
     Marks: √ met, ○ on track, △ at risk, × missed, - no data; an empty cell means the target
-    has no row for that town. Units other than towns (segments, roads...) are left to the
-    long table.
+    has no row for that town. The district cell of a target counted per town in pieces
+    (``≥ 5 处`` per town) counts the towns that meet it: ``×0/12镇``. Units other than towns
+    (segments, roads...) are left to the long table.
     """
     lg = _lang(lang)
     table = evaluation.table
@@ -248,7 +273,9 @@ def wide_frame(evaluation: TargetEvaluation, *, lang: str = "zh") -> pd.DataFram
             "title": t.title(lg),
             "requirement": t.requirement(),
         }
-        cells = {str(r["unit"]): _cell(r, lg) for r in mine.to_dict("records")}
+        cells = {
+            str(r["unit"]): _cell(r, lg, t.unit or "", t.scope) for r in mine.to_dict("records")
+        }
         rec[district] = cells.get(DISTRICT_ZH, "")
         for town in towns:
             rec[town] = cells.get(town, "")

@@ -11,6 +11,8 @@ why, so they still appear, as "no data", naming what is missing.
 from __future__ import annotations
 
 import math
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -27,6 +29,7 @@ __all__ = [
     "compare",
     "format_number",
     "format_value",
+    "plan_deadline",
     "symbol",
 ]
 
@@ -212,6 +215,19 @@ class Target:
         }
         out.update({k: v for k, v in optional.items() if v is not None})
         return out
+
+
+def plan_deadline(targets: Iterable[Target]) -> date | None:
+    """Return the plan's deadline: the date most targets are due by (the later on a tie).
+
+    A plan such as Haimen's 2022 one sets most of its targets for one day (41 of 48 dated
+    targets by 2022-12-31) and a few for later years; judging the plan as of that day, not
+    as of today, says which targets it met. None when no target has a deadline.
+    """
+    counts = Counter(t.deadline for t in targets if t.deadline is not None)
+    if not counts:
+        return None
+    return max(counts, key=lambda day: (counts[day], day))
 
 
 def format_number(value: float) -> str:

@@ -25,6 +25,8 @@ from PySide6.QtGui import (
     QMouseEvent,
     QPainter,
     QPaintEvent,
+    QPen,
+    QPolygonF,
     QResizeEvent,
     QWheelEvent,
 )
@@ -43,6 +45,9 @@ __all__ = ["CanvasTool", "MapCanvas"]
 
 RENDER_DELAY_MS = 120
 PICK_TOLERANCE_PX = 5.0
+_HIGHLIGHT = QColor("#ff00a0")  # the identified feature, over any map colour
+_HIGHLIGHT_HALO = QColor(255, 255, 255, 220)
+_HIGHLIGHT_FILL = QColor(255, 0, 160, 50)
 
 
 class CanvasTool:
@@ -89,6 +94,17 @@ class CanvasTool:
 class _Frame:
     image: QImage
     viewport: Viewport
+
+
+def _unfilled(layer: Layer) -> bool:
+    """Whether a layer's style fills none of its features (outlines only)."""
+    style = layer.style
+    if style is None:
+        return False
+    symbols = [c.symbol for c in style.classes] or [style.symbol]
+    if style.default is not None:
+        symbols.append(style.default)
+    return all(symbol.fill is None for symbol in symbols)
 
 
 def display_crs_for(project: Project) -> CRS:
@@ -156,7 +172,9 @@ class MapCanvas(QWidget):
     frame_rendered(object)
         A frame finished, with its :class:`RenderStats`.
     identified(list)
-        Identify results: ``[(layer, row), ...]`` top layer first.
+        Identify results: ``[(layer, row), ...]`` top layer first: only the topmost visible
+        layer with a feature under the click, or every visible layer when
+        :attr:`identify_all_layers` is set.
     measured(float, str)
         A measurement in metres or square metres with its kind ("length" / "area").
     """
@@ -194,6 +212,8 @@ class MapCanvas(QWidget):
         self._history_pos = -1
         self._unsubscribe: list[Callable[[], None]] = []
         self.last_stats: RenderStats | None = None
+        self.identify_all_layers = False
+        self.highlight: tuple[str, int] | None = None  # (layer name, row) drawn over the map
 
     # --- project ----------------------------------------------------------------------
 
@@ -205,6 +225,7 @@ class MapCanvas(QWidget):
         self.project = project
         self._prepared.clear()
         self._frame = None
+        self.highlight = None
         self._history.clear()
         self._history_pos = -1
         if project is None:
@@ -218,6 +239,8 @@ class MapCanvas(QWidget):
     def _on_layer_changed(self, layer: Layer, reason: str) -> None:
         if reason == "data":
             self._prepared.pop(layer.name, None)
+            if self.highlight is not None and self.highlight[0] == layer.name:
+                self.highlight = None  # its row may now be another feature
         self.refresh()
 
     def visible_layers(self) -> list[Layer]:
@@ -427,8 +450,48 @@ class MapCanvas(QWidget):
             target = QRectF(left, top, src.width * k, src.height * k)
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, bool(k != 1.0))
             painter.drawImage(target, self._frame.image)
+        self._paint_highlight(painter)
         self.tool.paint(painter)
         painter.end()
+
+    def set_highlight(self, name: str | None, row: int | None = None) -> None:
+        """Draw one feature (a layer's row) highlighted over the map; None clears it."""
+        self.highlight = None if name is None or row is None else (name, int(row))
+        self.update()
+
+    def _paint_highlight(self, painter: QPainter) -> None:
+        """Outline the highlighted feature twice (white halo, then colour) over the frame."""
+        if self.highlight is None or self.project is None:
+            return
+        name, row = self.highlight
+        layer = self.project.layer(name) if name in self.project else None
+        prep = self.prepared(name) if layer is not None and layer.visible else None
+        if prep is None or not 0 <= row < len(prep):
+            return
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        for part in shapely.get_parts(prep.geoms[row]):
+            kind = shapely.get_type_id(part)
+            if kind == 0:  # a point: a ring around it
+                px, py = self.viewport.to_pixels(shapely.get_coordinates(part))[0]
+                for pen in (QPen(_HIGHLIGHT_HALO, 6), QPen(_HIGHLIGHT, 3)):
+                    painter.setPen(pen)
+                    painter.setBrush(Qt.BrushStyle.NoBrush)
+                    painter.drawEllipse(QPointF(float(px), float(py)), 9.0, 9.0)
+                continue
+            polygon = kind == 3
+            rings = [part.exterior, *part.interiors] if polygon else [part]
+            for i, ring in enumerate(rings):
+                pts = self.viewport.to_pixels(shapely.get_coordinates(ring))
+                line = QPolygonF([QPointF(float(x), float(y)) for x, y in pts])
+                if polygon and i == 0:
+                    painter.setPen(Qt.PenStyle.NoPen)
+                    painter.setBrush(_HIGHLIGHT_FILL)
+                    painter.drawPolygon(line)
+                for pen in (QPen(_HIGHLIGHT_HALO, 6), QPen(_HIGHLIGHT, 3)):
+                    painter.setPen(pen)
+                    painter.drawPolyline(line)
+        painter.restore()
 
     # --- input --------------------------------------------------------------------------
 
@@ -531,8 +594,12 @@ class MapCanvas(QWidget):
 
     # --- identify / select / measure ------------------------------------------------------
 
-    def features_at(self, px: float, py: float, name: str) -> np.ndarray:
-        """Return rows of a layer within the pick tolerance of a pixel, nearest first."""
+    def features_at(self, px: float, py: float, name: str, *, as_drawn: bool = False) -> np.ndarray:
+        """Return rows of a layer within the pick tolerance of a pixel, nearest first.
+
+        ``as_drawn``: polygons drawn without a fill (the district outline) are met on their
+        outline only, as the eye sees them, not anywhere inside.
+        """
         prep = self.prepared(name)
         if prep is None or len(prep) == 0:
             return np.empty(0, dtype=np.intp)
@@ -542,15 +609,31 @@ class MapCanvas(QWidget):
         hits: np.ndarray = prep.tree.query(point, predicate="dwithin", distance=tol)
         if len(hits) == 0:
             return hits
-        dist = shapely.distance(prep.geoms[hits], point)
-        nearest_first: np.ndarray = hits[np.argsort(dist, kind="stable")]
+        geoms = prep.geoms[hits]
+        if as_drawn and self.project is not None and _unfilled(self.project.layer(name)):
+            areas = np.isin(shapely.get_type_id(geoms), (3, 6))  # Polygon, MultiPolygon
+            geoms = np.where(areas, shapely.boundary(geoms), geoms)
+        dist = shapely.distance(geoms, point)
+        near = dist <= tol
+        nearest_first: np.ndarray = hits[near][np.argsort(dist[near], kind="stable")]
         return nearest_first
 
-    def identify_at(self, px: float, py: float) -> list[tuple[Layer, int]]:
-        """Return (layer, row) pairs under a pixel, top layer first."""
+    def identify_at(
+        self, px: float, py: float, *, all_layers: bool | None = None
+    ) -> list[tuple[Layer, int]]:
+        """Return (layer, row) pairs under a pixel, top layer first, nearest first.
+
+        Only the topmost visible layer with a feature there (as QGIS's "top down, stop at
+        first"), unless ``all_layers`` (default :attr:`identify_all_layers`) asks for every
+        visible layer; at most 10 features a layer.
+        """
+        every = self.identify_all_layers if all_layers is None else all_layers
         out: list[tuple[Layer, int]] = []
         for layer in reversed(self.visible_layers()):
-            out.extend((layer, int(row)) for row in self.features_at(px, py, layer.name)[:10])
+            rows = self.features_at(px, py, layer.name, as_drawn=True)[:10]
+            out.extend((layer, int(row)) for row in rows)
+            if len(rows) and not every:
+                break
         return out
 
     def _current(self) -> Layer | None:

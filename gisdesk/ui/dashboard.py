@@ -50,6 +50,7 @@ from gisdesk.ui import plain_text
 from gisdesk.ui.history_chart import HistoryChart
 from gisdesk.ui.i18n import language, tr
 from gisdesk.ui.output_paths import ask_save_path, refuse_project_output
+from gisdesk.ui.sort_items import ROLE_SORT, SortItem
 
 if TYPE_CHECKING:
     from gisdesk.analysis.targets import TargetEvaluation
@@ -60,25 +61,8 @@ __all__ = ["TargetDashboard"]
 ROLE_TARGET = Qt.ItemDataRole.UserRole + 1
 ROLE_UNIT = Qt.ItemDataRole.UserRole + 2
 ROLE_STATUS = Qt.ItemDataRole.UserRole + 3
-ROLE_SORT = Qt.ItemDataRole.UserRole + 4
 FIXED_COLUMNS = 3  # id, title, requirement
 NOT_JUDGED = ("不适用：目标不含该镇", "Not applicable: the target leaves this town out")
-
-
-class SortItem(QTableWidgetItem):
-    """A cell that sorts by the number in ROLE_SORT; cells without one stay at the bottom."""
-
-    def __lt__(self, other: QTableWidgetItem) -> bool:
-        mine, theirs = self.data(ROLE_SORT), other.data(ROLE_SORT)
-        if mine is not None and theirs is not None:
-            return float(mine) < float(theirs)
-        if mine is None and theirs is None:
-            return self.text() < other.text()
-        # Qt sorts descending by asking other < self: answer so that no number comes last
-        table = self.tableWidget()
-        order = table.horizontalHeader().sortIndicatorOrder() if table is not None else None
-        number_first = theirs is None
-        return number_first if order != Qt.SortOrder.DescendingOrder else not number_first
 
 
 def legend_entries() -> list[tuple[str, str, str]]:

@@ -46,7 +46,7 @@ from gisdesk.ui.editing import EditController
 from gisdesk.ui.i18n import language, set_language, settings, tr
 from gisdesk.ui.layer_tree import LayerTree
 from gisdesk.ui.project_files import ProjectFiles
-from gisdesk.ui.results_panel import ResultsPanel
+from gisdesk.ui.results_panel import ResultsDock, ResultsPanel
 from gisdesk.ui.session import Session
 from gisdesk.ui.snapping import Snapper
 from gisdesk.ui.status_indicators import StatusIndicators
@@ -90,6 +90,7 @@ class MainWindow(QMainWindow):
         self.layer_tree = LayerTree(self)
         self.table = AttributeTable(self.undo, self, edits=self.edits)
         self.results = ResultsPanel(self)
+        self.results_dock = ResultsDock(self.results, self.canvas, self)  # + identify scope, table
         self.log = QPlainTextEdit(self)
         self.log.setReadOnly(True)
         from gisdesk.ui.dashboard import TargetDashboard
@@ -98,7 +99,7 @@ class MainWindow(QMainWindow):
         self.dashboard.on_modified = self.session.mark_modified
         widgets: dict[str, QWidget] = {
             "layers": self.layer_tree,
-            "results": self.results,
+            "results": self.results_dock,
             "table": self.table,
             "targets": self.dashboard,
             "log": self.log,
@@ -552,7 +553,7 @@ class MainWindow(QMainWindow):
                 self.resizeDocks([self.docks["table"]], [220], Qt.Orientation.Vertical)
                 self.resizeDocks(
                     [self.docks["layers"], self.docks["results"]],
-                    [260, 220],
+                    [260, 300],
                     Qt.Orientation.Horizontal,
                 )
 

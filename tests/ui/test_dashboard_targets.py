@@ -88,3 +88,13 @@ def _point(x, y):
     from PySide6.QtCore import QPoint
 
     return QPoint(int(x), int(y))
+
+
+def test_the_history_marks_no_data_the_same_way(window, qtbot):
+    dash = _evaluate(window, qtbot)
+    dash.record()
+    history = dash.history
+    headers = [history.horizontalHeaderItem(c).text() for c in range(history.columnCount())]
+    value = headers.index("value") if "value" in headers else headers.index("现值")
+    texts = [history.item(r, value).text() for r in range(history.rowCount())]
+    assert "-" in texts and "" not in texts  # no-data targets: "-", never a blank

@@ -143,7 +143,11 @@ class ZoomBoxTool(_DragTool):
 
 
 class IdentifyTool(_DragTool):
-    """Click to list the features under the cursor (``canvas.identified``)."""
+    """Click to list the features under the cursor (``canvas.identified``) and highlight one.
+
+    The first feature found (the topmost layer's nearest) is highlighted on the map until
+    another click, another tool, or the window highlights another of the list.
+    """
 
     name_zh = "识别要素"
     name_en = "Identify"
@@ -153,8 +157,16 @@ class IdentifyTool(_DragTool):
         return False
 
     def click(self, pos: QPointF, event: QMouseEvent) -> None:
-        """Emit the features under the click, top layer first."""
-        self.canvas.identified.emit(self.canvas.identify_at(pos.x(), pos.y()))
+        """Highlight the first feature under the click and emit them all, top layer first."""
+        hits = self.canvas.identify_at(pos.x(), pos.y())
+        first = hits[0] if hits else None
+        self.canvas.set_highlight(*((first[0].name, first[1]) if first else (None, None)))
+        self.canvas.identified.emit(hits)
+
+    def deactivate(self) -> None:
+        """Another tool: the highlight goes."""
+        super().deactivate()
+        self.canvas.set_highlight(None)
 
 
 class SelectTool(_DragTool):

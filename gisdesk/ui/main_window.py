@@ -218,6 +218,9 @@ class MainWindow(QMainWindow):
         from gisdesk.ui.blackspots_actions import install_blackspots
 
         self.blackspots = install_blackspots(self)  # 分析 → 事故多发路段 (issue 7)
+        from gisdesk.ui.camera_gaps_dialog import install_camera_gaps
+
+        install_camera_gaps(a, self.blackspots.ask_camera_gaps)  # 分析 → 间距检查 (issue 20)
         from gisdesk.ui.postgis_dialog import install_postgis
 
         self.postgis = install_postgis(self)  # 项目 → 连接 PostGIS… (issue 11)

@@ -64,11 +64,14 @@ class _WrappingDelegate(QStyledItemDelegate):
     def __init__(self, tree: QTreeWidget) -> None:
         super().__init__(tree)
         self.tree = tree
+        self.measuring = False  # True: sizes on one line (the column's natural width)
 
     def sizeHint(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> QSize:
         """Return the size of the cell's text wrapped to its column."""
+        if self.measuring:
+            return super().sizeHint(option, index)
         width = self.tree.columnWidth(index.column())
         if index.column() == 0:
             depth, parent = 0, index.parent()
@@ -97,11 +100,12 @@ class ResultsPanel(QTreeWidget):
         self.setObjectName("results")
         self.setHeaderLabels([tr("项目", "Item"), tr("值", "Value")])
         self.setWordWrap(True)  # long values wrap in the value column instead of "…"
-        self.setItemDelegate(_WrappingDelegate(self))
+        self.delegate = _WrappingDelegate(self)
+        self.setItemDelegate(self.delegate)
         self.setTextElideMode(Qt.TextElideMode.ElideNone)
         header = self.header()
         header.setStretchLastSection(True)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         header.sectionResized.connect(lambda *_: self.scheduleDelayedItemsLayout())
         self.currentItemChanged.connect(self._current_changed)
 
@@ -130,9 +134,18 @@ class ResultsPanel(QTreeWidget):
                 item = QTreeWidgetItem(head, [label, value])
                 item.setToolTip(1, plain_text.auto_text(value))
             head.setExpanded(len(hits) <= 3)
+        self.fit_labels()
         first = self.topLevelItem(0)
         if first is not None:
             self.setCurrentItem(first)
+
+    def fit_labels(self) -> None:
+        """Make the label column as wide as its labels, but at most 45% of the width."""
+        self.delegate.measuring = True
+        natural = self.sizeHintForColumn(0)
+        self.delegate.measuring = False
+        most = max(80, int(self.viewport().width() * 0.45))
+        self.setColumnWidth(0, min(max(natural, 60), most))
 
     def _current_changed(self, item: QTreeWidgetItem | None, _previous: object) -> None:
         while item is not None and item.parent() is not None:
@@ -156,6 +169,7 @@ class ResultsPanel(QTreeWidget):
             for header, value in zip(headers[1:], row[1:], strict=True):
                 QTreeWidgetItem(item, [header, value])
         head.setExpanded(True)
+        self.fit_labels()
         self.summary_shown.emit(result)
 
 

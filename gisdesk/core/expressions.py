@@ -1,29 +1,54 @@
-"""A small, safe filter language for rule-based styles and selections.
+"""A small, safe filter language for rule-based styles, selections and table filters.
 
-Expressions look like Python: ``status != '销号' and deaths >= 1``,
-``"class" in ['国道', '省道']``, ``not registered``, ``name is None``. As in QGIS, 'single
-quotes' make text and "double quotes" name a field, which is how a field named like a
-keyword (``"class"``) is written. Expressions are parsed with :mod:`ast` and only
-comparisons, boolean operators, field names and literals are accepted, so a style file from
-a colleague cannot run code. Evaluation is vectorised over a DataFrame.
+Expressions look like Python or like QGIS: ``status != '销号' and deaths >= 1``,
+``户数 > 1500 AND 所属镇 = '常乐镇'``, ``"class" IN ('国道', '省道')``, ``not registered``,
+``name IS NULL``. 'Single quotes' make text (a quote inside is doubled: ``'O''Brien'``) and
+"double quotes" name a field. ``=`` and ``==`` both compare for equality, ``<>`` and ``!=``
+for inequality; ``and or not in is null true false`` are keywords in any case; the full-width
+forms a Chinese input method types (（）， ＝ ＜ ＞ ≠ ≤ ≥ ‘’ “”) work as their ASCII ones.
+
+Fields are named by their field name or, given a :class:`FieldNames` (built from a layer's
+schema with :meth:`FieldNames.of_layer`), by the label the user sees: 户数, 户数（户）,
+Households, 所属镇（街道） or its short form 所属镇. A field's own name always wins; a label
+refers to its field unless it equals another field's name (then it means that field) or
+belongs to several fields (then it is refused with a message naming them).
+
+User text is never executed: it is split into tokens by :func:`_lex`, rebuilt as Python
+source with every field and text replaced by a placeholder or a literal, parsed with
+:mod:`ast` and accepted only when every node is a comparison, a boolean operator, a field or
+a literal. Evaluation is vectorised over a DataFrame.
 """
 
 from __future__ import annotations
 
 import ast
-import io
+import datetime as dt
+import math
 import operator
-import tokenize
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from gisdesk.core.errors import StyleError
 
-__all__ = ["evaluate_filter", "filter_fields", "parse_filter"]
+if TYPE_CHECKING:
+    from gisdesk.core.layer import Layer
+
+__all__ = [
+    "FieldNames",
+    "FieldRef",
+    "distinct_values",
+    "evaluate_filter",
+    "filter_fields",
+    "literal",
+    "normalise_filter",
+    "parse_filter",
+]
 
 _COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
     ast.Eq: operator.eq,
@@ -34,41 +59,358 @@ _COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
     ast.GtE: operator.ge,
 }
 
+_KEYWORDS = {
+    "and": "and",
+    "or": "or",
+    "not": "not",
+    "in": "in",
+    "is": "is",
+    "null": "None",
+    "none": "None",
+    "true": "True",
+    "false": "False",
+}
+# operators as typed (ASCII, full-width, maths signs) -> the Python operator
+_OPERATORS = {
+    "==": "==",
+    "!=": "!=",
+    "<>": "!=",
+    "<=": "<=",
+    ">=": ">=",
+    "=": "==",
+    "<": "<",
+    ">": ">",
+    "(": "(",
+    ")": ")",
+    "[": "[",
+    "]": "]",
+    ",": ",",
+    "-": "-",
+    "＝＝": "==",
+    "！＝": "!=",
+    "＜＞": "!=",
+    "＜＝": "<=",
+    "＞＝": ">=",
+    "＝": "==",
+    "＜": "<",
+    "＞": ">",
+    "≠": "!=",
+    "≤": "<=",
+    "≥": ">=",
+    "（": "(",
+    "）": ")",
+    "，": ",",
+    "、": ",",
+    "－": "-",
+}
+_OPERATOR_ORDER = sorted(_OPERATORS, key=len, reverse=True)
+_TEXT_QUOTES = {"'": "'", "‘": "’"}
+_FIELD_QUOTES = {'"': '"', "“": "”"}
+_NUMBER = re.compile(r"([0-9０-９]+\.?[0-9０-９]*|\.[0-9０-９]+)([eE][+-]?[0-9]+)?")
+_PLACEHOLDER = "__gisdesk_field_{}__"
+_DIGITS = {ord(c): ord("0") + i for i, c in enumerate("０１２３４５６７８９")}
+_SYNTAX_HINT_ZH = "文字值用单引号（如 所属镇 = '常乐镇'），数字不加引号，括号要成对"
+_SYNTAX_HINT_EN = "text goes in single quotes (town = '常乐镇'), numbers without, brackets in pairs"
 
-def _reject(expr: str, what: str) -> StyleError:
+
+def _reject(expr: str, zh: str, en: str) -> StyleError:
     return StyleError(
-        f"筛选表达式“{expr}”无效：{what}。",
-        f"Filter expression '{expr}' is not valid: {what}.",
+        f"筛选表达式“{expr}”无效：{zh}。",
+        f"Filter expression '{expr}' is not valid: {en}.",
     )
 
 
-_PLACEHOLDER = "__gisdesk_field_{}__"
+def _word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
 
 
-def _quote_fields(expr: str) -> tuple[str, dict[str, str]]:
-    """Replace "double-quoted" field names by identifiers Python can parse."""
-    fields: dict[str, str] = {}
-    out: list[tuple[int, str]] = []
+# --- the fields an expression may name -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldRef:
+    """One field as the user sees it: its name, its labels and its type."""
+
+    name: str
+    label_zh: str
+    label_en: str
+    kind: str = "str"  # str, int, float, bool, date
+
+    def label(self, language: str = "zh") -> str:
+        """The label shown in the table header (with its unit), else the name."""
+        return (self.label_en if language == "en" else self.label_zh) or self.name
+
+
+def _short(label: str) -> str:
+    """A label without its trailing bracket: 所属镇（街道） -> 所属镇."""
+    return re.sub(r"\s*[（(][^（）()]*[）)]\s*$", "", label)
+
+
+class FieldNames:
+    """The names and labels by which an expression may refer to the fields of a table.
+
+    Three tiers, the first that knows a word decides: the field names; the full labels
+    (Chinese and English, with and without unit, as the table header shows them); the short
+    forms of labels ending in a bracket (所属镇 for 所属镇（街道）). A word known in its tier
+    for two fields is ambiguous and refused with a message naming both fields.
+    """
+
+    def __init__(
+        self, fields: Iterable[FieldRef], extra_labels: Mapping[str, Iterable[str]] | None = None
+    ) -> None:
+        self.fields: tuple[FieldRef, ...] = tuple(fields)
+        extra_labels = extra_labels or {}
+        by_name = {f.name: f for f in self.fields}
+        full: dict[str, set[str]] = {}
+        short: dict[str, set[str]] = {}
+        for f in self.fields:
+            labels = {f.label_zh, f.label_en, *extra_labels.get(f.name, ())} - {""}
+            for label in labels:
+                full.setdefault(label, set()).add(f.name)
+            for label in labels:
+                cut = _short(label)
+                if cut and cut != label:
+                    short.setdefault(cut, set()).add(f.name)
+        self._tiers: tuple[dict[str, tuple[str, ...]], ...] = (
+            {name: (name,) for name in by_name},
+            {k: tuple(sorted(v)) for k, v in full.items() if k not in by_name},
+            {k: tuple(sorted(v)) for k, v in short.items() if k not in by_name and k not in full},
+        )
+        self._by_name = by_name
+        words = {w for tier in self._tiers for w in tier}
+        # longest first, so 户数（户） is read before 户数; keywords are never labels
+        self.words: tuple[str, ...] = tuple(
+            sorted((w for w in words if w.lower() not in _KEYWORDS), key=len, reverse=True)
+        )
+        self._key = tuple((f.name, f.label_zh, f.label_en) for f in self.fields) + tuple(
+            (k, tuple(sorted(v))) for k, v in sorted(extra_labels.items())
+        )
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FieldNames) and other._key == self._key
+
+    @classmethod
+    def of_columns(cls, columns: Iterable[object]) -> FieldNames:
+        """Fields known by their names only."""
+        return cls(FieldRef(str(c), "", "") for c in columns)
+
+    @classmethod
+    def of_layer(cls, layer: Layer) -> FieldNames:
+        """The fields of a layer (without its geometry) with their schema or result labels."""
+        data = layer.data
+        geometry = data.geometry.name if hasattr(data, "geometry") else None
+        columns = [str(c) for c in data.columns if c != geometry]
+        schema = layer.schema
+        order = schema.field_names if schema else []
+        columns = [c for c in order if c in columns] + [c for c in columns if c not in order]
+        fields = []
+        extra: dict[str, list[str]] = {}
+        for name in columns:
+            spec = schema.field_index.get(name) if schema else None
+            if spec is not None:
+                fields.append(FieldRef(name, spec.label("zh"), spec.label("en"), spec.type))
+                extra[name] = [spec.label_zh, spec.label_en]
+                continue
+            zh = layer.metadata.field_label(name, "zh") or ""
+            en = layer.metadata.field_label(name, "en") or ""
+            fields.append(FieldRef(name, zh, en, _kind_of(data[name])))
+        return cls(fields, extra)
+
+    def field(self, name: str) -> FieldRef:
+        """The field of a name."""
+        return self._by_name[name]
+
+    def resolve(self, word: str, expr: str) -> str:
+        """The field name a word refers to; :class:`StyleError` when none or several."""
+        for tier in self._tiers:
+            found = tier.get(word)
+            if found is None:
+                continue
+            if len(found) == 1:
+                return found[0]
+            names = "、".join(f'{self._by_name[n].label("zh")}（"{n}"）' for n in found)
+            names_en = ", ".join(f'{self._by_name[n].label("en")} ("{n}")' for n in found)
+            raise _reject(
+                expr,
+                f"“{word}”可指多个字段：{names}，请用带双引号的字段名",
+                f"'{word}' may mean several fields: {names_en}; use the quoted field name",
+            )
+        shown = "、".join(f.label("zh") for f in self.fields[:12])
+        more = "等" if len(self.fields) > 12 else ""
+        shown_en = ", ".join(f.label("en") for f in self.fields[:12])
+        raise _reject(
+            expr,
+            f"没有字段“{word}”（可用字段：{shown}{more}）",
+            f"there is no field '{word}' (fields: {shown_en}{'…' if more else ''})",
+        )
+
+
+def _kind_of(column: pd.Series) -> str:
+    dtype = str(column.dtype)
+    if dtype.startswith("datetime"):
+        return "date"
+    if dtype in ("bool", "boolean"):
+        return "bool"
+    if pd.api.types.is_integer_dtype(column):
+        return "int"
+    if pd.api.types.is_float_dtype(column):
+        return "float"
+    return "str"
+
+
+# --- tokens and parsing ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # text, field, number, word, op
+    value: str
+    at: int  # position in the expression, from 0
+
+
+def _lex(expr: str, fields: FieldNames | None) -> list[_Token]:  # noqa: PLR0912
+    out: list[_Token] = []
+    i, n = 0, len(expr)
+    while i < n:
+        ch = expr[i]
+        if ch.isspace():
+            i += 1
+            continue
+        if ch in _TEXT_QUOTES or ch in _FIELD_QUOTES:
+            close = _TEXT_QUOTES.get(ch) or _FIELD_QUOTES[ch]
+            j, parts = i + 1, []
+            while True:
+                if j >= n:
+                    raise _reject(
+                        expr,
+                        f"第 {i + 1} 个字符起的引号没有结束（{_SYNTAX_HINT_ZH}）",
+                        f"the quote at character {i + 1} is not closed ({_SYNTAX_HINT_EN})",
+                    )
+                if expr[j] == close:
+                    if expr[j + 1 : j + 2] == close:  # a doubled quote stands for itself
+                        parts.append(close)
+                        j += 2
+                        continue
+                    break
+                parts.append(expr[j])
+                j += 1
+            out.append(_Token("text" if ch in _TEXT_QUOTES else "field", "".join(parts), i))
+            i = j + 1
+            continue
+        if fields is not None:
+            word = next(
+                (
+                    w
+                    for w in fields.words
+                    if expr.startswith(w, i)
+                    and not (_word_char(w[-1]) and i + len(w) < n and _word_char(expr[i + len(w)]))
+                ),
+                None,
+            )
+            if word is not None:
+                out.append(_Token("field", word, i))
+                i += len(word)
+                continue
+        number = _NUMBER.match(expr, i)
+        if number is not None and (ch.isdigit() or ch == "."):
+            out.append(_Token("number", number.group(0), i))
+            i = number.end()
+            continue
+        if _word_char(ch):
+            j = i
+            while j < n and _word_char(expr[j]):
+                j += 1
+            out.append(_Token("word", expr[i:j], i))
+            i = j
+            continue
+        op = next((o for o in _OPERATOR_ORDER if expr.startswith(o, i)), None)
+        if op is None:
+            raise _reject(
+                expr,
+                f"第 {i + 1} 个字符“{ch}”不能用在表达式中（只支持比较、and/or/not、in 和 is null）",
+                f"character {i + 1} '{ch}' cannot be used (only comparisons, and/or/not, in "
+                "and is null)",
+            )
+        out.append(_Token("op", op, i))
+        i += len(op)
+    return out
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    tree: ast.Expression
+    columns: Mapping[str, str]  # placeholder -> field name
+    canonical: str  # the expression in gisdesk's own notation
+
+
+def _translate(
+    tok: _Token, fields: FieldNames | None, expr: str, placeholders: dict[str, str]
+) -> tuple[str, str]:
+    """A token as Python source (fields as placeholders) and in gisdesk's notation."""
+    if tok.kind == "field" or (tok.kind == "word" and tok.value.lower() not in _KEYWORDS):
+        name = tok.value if fields is None else fields.resolve(tok.value, expr)
+        holder = placeholders.setdefault(name, _PLACEHOLDER.format(len(placeholders)))
+        return holder, '"' + name.replace('"', '""') + '"'
+    if tok.kind == "word":
+        text = _KEYWORDS[tok.value.lower()]
+        return text, {"None": "null", "True": "true", "False": "false"}.get(text, text)
+    if tok.kind == "text":
+        return repr(tok.value), "'" + tok.value.replace("'", "''") + "'"
+    if tok.kind == "number":  # full-width digits too
+        plain = tok.value.translate(_DIGITS)
+        return plain, plain
+    text = _OPERATORS[tok.value]
+    return text, {"==": "="}.get(text, text)
+
+
+def _parse_python(source: str, starts: list[tuple[int, int]], expr: str) -> ast.Expression:
+    """Parse the rebuilt source; a syntax error names the character of ``expr`` near it."""
     try:
-        for tok in tokenize.generate_tokens(io.StringIO(expr.strip()).readline):
-            if tok.type == tokenize.STRING and tok.string.startswith('"'):
-                name = _PLACEHOLDER.format(len(fields))
-                fields[name] = ast.literal_eval(tok.string)
-                out.append((tokenize.NAME, name))
-            else:
-                out.append((tok.type, tok.string))
-    except (tokenize.TokenError, SyntaxError, ValueError) as exc:
-        raise _reject(expr, f"unbalanced quotes or brackets ({exc})") from None
-    return tokenize.untokenize(out), fields
-
-
-@lru_cache(maxsize=256)
-def _parse(expr: str) -> tuple[ast.Expression, dict[str, str]]:
-    text, fields = _quote_fields(expr)
-    try:
-        tree = ast.parse(text.strip(), mode="eval")
+        return ast.parse(source, mode="eval")
     except SyntaxError as exc:
-        raise _reject(expr, f"syntax error at column {exc.offset}") from None
+        at = (exc.offset or 0) - 1
+        if at < 0 or at >= len(source):
+            raise _reject(
+                expr,
+                f"表达式不完整，末尾缺少值、条件或右括号（{_SYNTAX_HINT_ZH}）",
+                f"the expression is incomplete: a value, condition or bracket is missing at "
+                f"the end ({_SYNTAX_HINT_EN})",
+            ) from None
+        where = max((orig for pos, orig in starts if pos <= at), default=0) + 1
+        if "never closed" in str(exc.msg):
+            raise _reject(
+                expr,
+                f"第 {where} 个字符的括号没有配对的右括号",
+                f"the bracket at character {where} is never closed",
+            ) from None
+        raise _reject(
+            expr,
+            f"第 {where} 个字符附近语法有误（{_SYNTAX_HINT_ZH}）",
+            f"syntax error near character {where} ({_SYNTAX_HINT_EN})",
+        ) from None
+
+
+@lru_cache(maxsize=512)
+def _compile(expr: str, fields: FieldNames | None) -> _Compiled:
+    tokens = _lex(expr, fields)
+    if not tokens:
+        raise _reject(expr, "表达式是空的", "the expression is empty")
+    python: list[str] = []
+    starts: list[tuple[int, int]] = []  # (position in the Python text, position in expr)
+    canonical: list[str] = []
+    placeholders: dict[str, str] = {}  # field name -> placeholder
+    length = 0
+    for tok in tokens:
+        text, shown = _translate(tok, fields, expr, placeholders)
+        starts.append((length, tok.at))
+        python.append(text)
+        canonical.append(shown)
+        length += len(text) + 1
+    columns = {holder: name for name, holder in placeholders.items()}
+    tree = _parse_python(" ".join(python), starts, expr)
     for node in ast.walk(tree):
         if not isinstance(
             node,
@@ -91,69 +433,100 @@ def _parse(expr: str) -> tuple[ast.Expression, dict[str, str]]:
             | ast.IsNot
             | ast.cmpop,
         ):
-            raise _reject(expr, f"'{type(node).__name__}' is not allowed")
-        if isinstance(node, ast.Name) and node.id not in fields:
-            fields.setdefault(node.id, node.id)
-    return tree, fields
+            raise _reject(
+                expr,
+                f"不支持“{type(node).__name__}”（只支持比较、and/or/not、in 和 is null）",
+                f"'{type(node).__name__}' is not allowed (only comparisons, and/or/not, in "
+                "and is null)",
+            )
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            number = isinstance(node.operand, ast.Constant) and type(node.operand.value) in (
+                int,
+                float,
+            )
+            if not number:
+                raise _reject(expr, "负号只能用在数字前", "a minus sign goes before a number only")
+        if isinstance(node, ast.Name) and node.id not in columns and node.id not in _CONSTANTS:
+            raise _reject(expr, f"不认识“{node.id}”", f"'{node.id}' is not known")
+    return _Compiled(tree, columns, _join(canonical))
+
+
+def _join(parts: list[str]) -> str:
+    """Tokens as one line: a space between two, none inside brackets or before a comma."""
+    out = ""
+    for part in parts:
+        tight = not out or out[-1] in "([" or part in (")", "]", ",")
+        out += part if tight else " " + part
+    return out
+
+
+_CONSTANTS = {"True": True, "False": False, "None": None}
 
 
 def parse_filter(expr: str) -> ast.Expression:
     """Parse and check an expression, raising :class:`StyleError` if it is not allowed."""
-    return _parse(expr)[0]
+    return _compile(expr, None).tree
 
 
-def filter_fields(expr: str) -> set[str]:
+def filter_fields(expr: str, fields: FieldNames | None = None) -> set[str]:
     """Return the field names an expression refers to."""
-    tree, fields = _parse(expr)
-    return {fields[n.id] for n in ast.walk(tree) if isinstance(n, ast.Name)} - {
-        "True",
-        "False",
-        "None",
-    }
+    return set(_compile(expr, fields).columns.values())
 
 
-def evaluate_filter(expr: str, df: pd.DataFrame) -> np.ndarray:
-    """Evaluate an expression on every row; missing values never match a comparison."""
-    tree, fields = _parse(expr)
-    result = _eval(tree.body, df, expr, fields)
+def normalise_filter(expr: str, fields: FieldNames | None = None) -> str:
+    """The expression in gisdesk's own notation: fields by "name", ``=``, ``<>``, ``null``.
+
+    ``户数 > 1500 AND 所属镇 = '常乐镇'`` -> ``"households" > 1500 and "town" = '常乐镇'``.
+    """
+    return _compile(expr, fields).canonical
+
+
+def evaluate_filter(expr: str, df: pd.DataFrame, fields: FieldNames | None = None) -> np.ndarray:
+    """Evaluate an expression on every row; missing values never match a comparison.
+
+    Without ``fields`` an expression names the columns of ``df`` by their names.
+    """
+    names = fields if fields is not None else FieldNames.of_columns(df.columns)
+    compiled = _compile(expr, names)
+    result = _eval(compiled.tree.body, df, expr, compiled.columns)
     if np.isscalar(result) or isinstance(result, bool):
         return np.full(len(df), bool(result))
     return np.asarray(pd.Series(result).fillna(False), dtype=bool)
 
 
-def _eval(node: ast.AST, df: pd.DataFrame, expr: str, fields: dict[str, str]) -> Any:
+def _eval(node: ast.AST, df: pd.DataFrame, expr: str, columns: Mapping[str, str]) -> Any:
     if isinstance(node, ast.Constant):
         return node.value
     if isinstance(node, ast.List | ast.Tuple):
-        return [_eval(e, df, expr, fields) for e in node.elts]
+        return [_eval(e, df, expr, columns) for e in node.elts]
     if isinstance(node, ast.Name):
-        if node.id in ("True", "False", "None"):
-            return {"True": True, "False": False, "None": None}[node.id]
-        column = fields.get(node.id, node.id)
+        if node.id in _CONSTANTS:
+            return _CONSTANTS[node.id]
+        column = columns[node.id]
         if column not in df.columns:
-            raise _reject(expr, f"no field '{column}'")
+            raise _reject(expr, f"没有字段“{column}”", f"there is no field '{column}'")
         return df[column]
     if isinstance(node, ast.UnaryOp):
-        value = _eval(node.operand, df, expr, fields)
+        value = _eval(node.operand, df, expr, columns)
         if isinstance(node.op, ast.Not):
             return ~_as_bool(value, len(df))
-        return -value
+        return -value  # a number: checked when parsed
     if isinstance(node, ast.BoolOp):
-        parts = [_as_bool(_eval(v, df, expr, fields), len(df)) for v in node.values]  # noqa: PD011
+        parts = [_as_bool(_eval(v, df, expr, columns), len(df)) for v in node.values]  # noqa: PD011
         combine = np.logical_and if isinstance(node.op, ast.And) else np.logical_or
         out = parts[0]
         for p in parts[1:]:
             out = combine(out, p)
         return out
     if isinstance(node, ast.Compare):
-        left = _eval(node.left, df, expr, fields)
+        left = _eval(node.left, df, expr, columns)
         out = np.ones(len(df), dtype=bool)
         for op, comp in zip(node.ops, node.comparators, strict=True):
-            right = _eval(comp, df, expr, fields)
+            right = _eval(comp, df, expr, columns)
             out &= _compare(op, left, right, len(df), expr)
             left = right
         return out
-    raise _reject(expr, f"'{type(node).__name__}' is not allowed")
+    raise _reject(expr, f"不支持“{type(node).__name__}”", f"'{type(node).__name__}' is not allowed")
 
 
 def _as_bool(value: Any, n: int) -> np.ndarray:
@@ -167,14 +540,22 @@ def _as_bool(value: Any, n: int) -> np.ndarray:
 def _compare(op: ast.cmpop, left: Any, right: Any, n: int, expr: str) -> np.ndarray:
     if isinstance(op, ast.Is | ast.IsNot):
         if right is not None:
-            raise _reject(expr, "'is' only compares with None")
+            raise _reject(
+                expr,
+                "is 只能和 null 比较（如 隐患描述 is null）",
+                "'is' only compares with null (hazard is null)",
+            )
         missing = (
             left.isna().to_numpy() if isinstance(left, pd.Series) else np.full(n, left is None)
         )
         return missing if isinstance(op, ast.Is) else ~missing
     if isinstance(op, ast.In | ast.NotIn):
         if not isinstance(right, list):
-            raise _reject(expr, "'in' needs a list such as ['国道', '省道']")
+            raise _reject(
+                expr,
+                "in 后面要列出取值，如 in ('国道', '省道')",
+                "'in' needs a list such as ('国道', '省道')",
+            )
         inside = (
             left.isin(right).to_numpy()
             if isinstance(left, pd.Series)
@@ -184,8 +565,63 @@ def _compare(op: ast.cmpop, left: Any, right: Any, n: int, expr: str) -> np.ndar
     fn = _COMPARE[type(op)]
     try:
         result = fn(left, right)
-    except TypeError:
-        raise _reject(expr, "values of different kinds are compared") from None
+    except (TypeError, ValueError):
+        raise _reject(
+            expr,
+            "比较的两边类型不同（如数字和文字）；数字不加引号，文字和日期用单引号",
+            "values of different kinds are compared; numbers go without quotes, text and "
+            "dates in single quotes",
+        ) from None
     if isinstance(result, pd.Series):
         return np.asarray(result.fillna(False), dtype=bool)
     return np.full(n, bool(result))
+
+
+# --- writing values into expressions ---------------------------------------------------------
+
+
+def literal(value: object) -> str:
+    """A value written in the filter language: '常乐镇', 1500, 2.5, true, null, '2023-01-10'."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return "null"
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        if math.isnan(number):
+            return "null"
+        if math.isinf(number):
+            raise StyleError(
+                "无穷大不能写入表达式。", "Infinity cannot be written in an expression."
+            )
+        return repr(number)
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        stamp = pd.Timestamp(value)
+        midnight = (stamp.hour, stamp.minute, stamp.second) == (0, 0, 0)
+        text = stamp.strftime("%Y-%m-%d") if midnight else stamp.isoformat(sep=" ")
+        return f"'{text}'"
+    if isinstance(value, dt.date):
+        return f"'{value.isoformat()}'"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def distinct_values(column: pd.Series, limit: int = 500) -> list[tuple[object, int]]:
+    """The distinct non-missing values of a column with their counts, in ascending order.
+
+    At most ``limit`` values (the first in order); values are plain Python (text, int, float,
+    bool, pandas Timestamp).
+    """
+    counts = column.dropna().value_counts(sort=False)
+    try:
+        counts = counts.sort_index()
+    except TypeError:  # mixed kinds: order by their text
+        counts = counts.iloc[np.argsort([str(v) for v in counts.index], kind="stable")]
+    out: list[tuple[object, int]] = []
+    for value, count in counts.iloc[:limit].items():
+        plain: object = value
+        if isinstance(value, np.generic):
+            plain = value.item()
+        out.append((plain, int(count)))
+    return out

@@ -26,12 +26,17 @@ __all__ = ["DrawnPlates", "draw_plates", "plate_spec"]
 
 @dataclass(frozen=True)
 class DrawnPlates:
-    """What :func:`draw_plates` wrote: files, template, scale (one plate), schematic label."""
+    """What :func:`draw_plates` wrote: files, template, scale (one plate), schematic label.
+
+    ``missed_labels`` lists (layer, text) of required labels (towns, stations) that found no
+    room on the map and are therefore not drawn.
+    """
 
     files: list[Path]
     template: str
     scale_text: str | None = None
     schematic: bool = False
+    missed_labels: tuple[tuple[str, str], ...] = ()
 
 
 def plate_spec(
@@ -93,6 +98,11 @@ def draw_plates(
             title=spec.title or f"{circle.label}覆盖情况",
         )
     layout = export_plate(project, spec, plan.out, dpi=plan.dpi, progress=progress, cancel=cancel)
+    missed = tuple((m.layer, m.text) for m in layout.stats.missed_labels) if layout.stats else ()
     return DrawnPlates(
-        [Path(plan.out)], spec.template.name, format_scale(layout.scale), layout.schematic
+        [Path(plan.out)],
+        spec.template.name,
+        format_scale(layout.scale),
+        layout.schematic,
+        missed,
     )

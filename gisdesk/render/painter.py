@@ -18,7 +18,7 @@ from PySide6.QtGui import QBrush, QImage, QPainter, QPixmap
 
 from gisdesk.core.progress import CancelToken, check_cancel
 from gisdesk.core.style import Symbol
-from gisdesk.render.labels import LabelPlacer
+from gisdesk.render.labels import LabelPlacer, MissedLabel, PlacedLabel
 from gisdesk.render.paths import geometry_path, marker_path
 from gisdesk.render.prepared import PreparedLayer, label_anchors
 from gisdesk.render.symbols import symbol_brush, symbol_pen
@@ -44,6 +44,8 @@ class RenderStats:
     features: dict[str, int] = field(default_factory=dict)
     labels: int = 0
     seconds: float = 0.0
+    placed_labels: list[PlacedLabel] = field(default_factory=list)
+    missed_labels: list[MissedLabel] = field(default_factory=list)  # required, no room
 
 
 SELECTION_COLOUR = "#ffd400"
@@ -165,6 +167,8 @@ def render_map(
             if item.labels:
                 placer.draw_layer(painter, item.layer, visible, cancel=cancel)
         stats.labels = placer.placed
+        stats.placed_labels = placer.placements
+        stats.missed_labels = placer.missed
     stats.seconds = time.perf_counter() - start
     return stats
 

@@ -219,6 +219,7 @@ class DrawnPlates(Protocol):
     template: str
     scale_text: str | None  # e.g. 1:250,000 (one plate), None for an atlas
     schematic: bool
+    missed_labels: tuple[tuple[str, str], ...]  # (layer, text) of required labels not placed
 
 
 class PlateDrawer(Protocol):
@@ -265,6 +266,19 @@ def run(
             Note(
                 "注意：图中含示意数据，已加注“示意数据，非正式成果”。",
                 "Note: the plate shows schematic data and is labelled as such.",
+            )
+        )
+    missed = getattr(drawn, "missed_labels", ())  # drawers that place no labels leave it out
+    if missed:
+        names = "、".join(f"{source.title(layer)}“{text}”" for layer, text in missed)
+        names_en = ", ".join(f"{source.title(layer)} '{text}'" for layer, text in missed)
+        notes.append(
+            Note(
+                f"警告：{len(missed)} 个必须标注的名称在图上无处放置，未画出：{names}。"
+                "可换用更大的图幅或放大比例尺。",
+                f"Warning: {len(missed)} required labels found no room on the map and are not "
+                f"drawn: {names_en}. Use a larger paper size or a larger scale.",
+                warning=True,
             )
         )
     used = [*request.sources(), *(COVERAGE_LAYERS if plan.coverage else ())]

@@ -223,6 +223,36 @@ class FieldNames:
         """The field of a name."""
         return self._by_name[name]
 
+    def reference(self, name: str, language: str = "zh") -> str:
+        """How to write a field in an expression: its shortest label that means it, else "name".
+
+        In Chinese the label the user reads (户数, 所属镇); in English, or when no label
+        is unambiguous, the field name (double-quoted unless it is a plain word).
+        """
+        f = self._by_name[name]
+        if language == "zh":
+            labels = {_short(f.label_zh), f.label_zh} - {""}
+            for label in sorted(labels, key=len):
+                if self._means(label, name):
+                    return label
+        if name.isidentifier() and name.lower() not in _KEYWORDS and self._means(name, name):
+            return name
+        return '"' + name.replace('"', '""') + '"'
+
+    def _means(self, text: str, name: str) -> bool:
+        """Whether ``text`` written bare in an expression is read as the field ``name``."""
+        if any(ch.isspace() for ch in text):
+            return False
+        try:
+            tokens = _lex(text, self)
+            return (
+                len(tokens) == 1
+                and tokens[0].kind == "field"
+                and (self.resolve(tokens[0].value, text) == name)
+            )
+        except StyleError:
+            return False
+
     def resolve(self, word: str, expr: str) -> str:
         """The field name a word refers to; :class:`StyleError` when none or several."""
         for tier in self._tiers:

@@ -33,12 +33,13 @@ from PySide6.QtWidgets import (
 )
 
 from gisdesk.core.errors import GisdeskError
-from gisdesk.core.expressions import evaluate_filter
+from gisdesk.core.expressions import FieldNames, evaluate_filter
 from gisdesk.core.layer import Layer
 from gisdesk.core.schema import FieldSpec
 from gisdesk.core.validation import check_value as core_check_value
 from gisdesk.io.spreadsheet import write_sheets
 from gisdesk.ui import plain_text
+from gisdesk.ui.expression_builder import ExpressionBuilder, FieldValuePicker
 from gisdesk.ui.i18n import language, tr
 from gisdesk.ui.output_paths import ask_save_path, refuse_project_output
 
@@ -229,12 +230,20 @@ class LayerTableModel(QAbstractTableModel):
 
     # --- filtering ----------------------------------------------------------------------
 
+    def field_names(self) -> FieldNames:
+        """The names and labels (户数, 所属镇 ...) expressions may use for this layer's fields."""
+        return FieldNames.of_layer(self.layer)
+
     def set_filter(self, expression: str) -> None:
         """Show only rows matching an expression (empty shows all); raises StyleError."""
         if expression.strip():
-            evaluate_filter(expression, self.layer.data.iloc[:0])  # check fields first
+            evaluate_filter(expression, self.layer.data.iloc[:0], self.field_names())
         self.filter_text = expression.strip()
         self._apply()
+
+    def filtered(self) -> bool:
+        """Whether rows are hidden by the filter or "selected only"."""
+        return bool(self.filter_text) or self.selected_only
 
     def set_selected_only(self, on: bool) -> None:
         """Show only the selected features."""
@@ -246,7 +255,7 @@ class LayerTableModel(QAbstractTableModel):
         df = self.layer.data
         mask = np.ones(len(df), dtype=bool)
         if self.filter_text:
-            mask &= evaluate_filter(self.filter_text, df)
+            mask &= evaluate_filter(self.filter_text, df, self.field_names())
         if self.selected_only:
             sel = np.zeros(len(df), dtype=bool)
             sel[self.layer.selection] = True
@@ -345,13 +354,22 @@ class AttributeTable(QWidget):
         self._syncing = False
         self.title = plain_text.plain_label(tr("未选择图层", "No layer"))  # shows the layer's title
         self.filter_edit = QLineEdit()
+        self.filter_edit.setObjectName("filter_edit")
         self.filter_edit.setPlaceholderText(
             tr(
-                "筛选，如：households > 500 and town == '海门街道'",
-                "Filter, e.g. households > 500 and town == '海门街道'",
+                "筛选，如：户数 > 1500 and 所属镇 = '常乐镇'（回车应用）",
+                "Filter, e.g. households > 1500 and town = '常乐镇' (Enter applies)",
             )
         )
         self.filter_edit.returnPressed.connect(self._apply_filter)
+        self.picker = FieldValuePicker(self._insert_text)
+        self.filter_button = QPushButton(tr("筛选", "Filter"))
+        self.filter_button.setObjectName("filter_apply")
+        self.filter_button.clicked.connect(self._apply_filter)
+        self.builder_button = QPushButton(tr("表达式…", "Expression…"))
+        self.builder_button.setObjectName("filter_builder")
+        self.builder_button.setToolTip(tr("打开表达式构建器", "Open the expression builder"))
+        self.builder_button.clicked.connect(self.open_builder)
         self.selected_only = QCheckBox(tr("仅显示选中", "Selected only"))
         self.selected_only.toggled.connect(self._selected_only)
         self.select_matching = QPushButton(tr("按条件选择", "Select matching"))
@@ -366,7 +384,10 @@ class AttributeTable(QWidget):
         self.view.verticalHeader().setDefaultSectionSize(22)
         top = QHBoxLayout()
         top.addWidget(self.title)
+        top.addWidget(self.picker)
         top.addWidget(self.filter_edit, 1)
+        top.addWidget(self.filter_button)
+        top.addWidget(self.builder_button)
         top.addWidget(self.select_matching)
         top.addWidget(self.selected_only)
         top.addWidget(self.export_button)
@@ -386,6 +407,7 @@ class AttributeTable(QWidget):
             self.model = None
             self.view.setModel(None)  # type: ignore[arg-type]
             self.title.setText(tr("未选择图层", "No layer"))
+            self.picker.set_layer(None)
             return
         self.model = LayerTableModel(layer, self.undo, self.edits)
         self.model.edit_rejected.connect(self._rejected)
@@ -393,10 +415,51 @@ class AttributeTable(QWidget):
         self.view.setItemDelegate(DomainDelegate(self.model, self.view))
         self.view.selectionModel().selectionChanged.connect(self._view_selection_changed)
         self._off_layer = layer.changed.connect(self._layer_changed)
-        self.title.setText(f"{layer.title}（{len(layer)}）")
+        self.picker.set_layer(layer)
         self.selected_only.setChecked(False)
         self.filter_edit.clear()
+        self._show_title()
         self._sync_from_layer()
+
+    def _show_title(self) -> None:
+        """The layer's title with its count: (total), or (shown / total) when filtered."""
+        if self.model is None:
+            return
+        total = len(self.model.layer)
+        count = f"{self.model.rowCount()} / {total}" if self.model.filtered() else f"{total}"
+        self.title.setText(f"{self.model.layer.title}（{count}）")
+        self.title.setToolTip(
+            tr(
+                f"显示 {self.model.rowCount()} 个，共 {total} 个要素",
+                f"{self.model.rowCount()} of {total} shown",
+            )
+            if self.model.filtered()
+            else ""
+        )
+
+    def _insert_text(self, text: str) -> None:
+        """Insert a field or value at the cursor of the filter line, spaced from its neighbours."""
+        line = self.filter_edit.text()
+        pos = self.filter_edit.cursorPosition()
+        before, after = line[:pos], line[pos:]
+        if before and not before[-1].isspace() and before[-1] != "(":
+            text = " " + text
+        if after and not after[0].isspace():
+            text += " "
+        self.filter_edit.setText(before + text + after)
+        self.filter_edit.setCursorPosition(len(before + text))
+        self.filter_edit.setFocus()
+
+    def open_builder(self) -> ExpressionBuilder | None:
+        """Open the expression builder on the filter; apply what it returns."""
+        if self.model is None:
+            return None
+        builder = ExpressionBuilder(self.model.layer, self.filter_edit.text(), self)
+        if builder.exec():
+            self.filter_edit.setText(builder.expression())
+            self._apply_filter()
+        builder.deleteLater()
+        return builder
 
     def _rejected(self, text: str) -> None:
         self.message.emit(text)
@@ -411,13 +474,21 @@ class AttributeTable(QWidget):
             self.message.emit(exc.message(language()))
             plain_text.warning(self, tr("筛选条件无效", "Invalid filter"), exc.message(language()))
             return
+        self._show_title()
         self._sync_from_layer()
+        if self.model.filter_text:
+            shown, total = self.model.rowCount(), len(self.model.layer)
+            self.message.emit(
+                tr(f"筛选：显示 {shown} / {total} 个要素", f"Filter: {shown} of {total} shown")
+            )
 
     def _select_matching(self) -> None:
         if self.model is None:
             return
         try:
-            mask = evaluate_filter(self.filter_edit.text() or "True", self.model.layer.data)
+            mask = evaluate_filter(
+                self.filter_edit.text() or "True", self.model.layer.data, self.model.field_names()
+            )
         except GisdeskError as exc:
             plain_text.warning(self, tr("筛选条件无效", "Invalid filter"), exc.message(language()))
             return
@@ -427,6 +498,7 @@ class AttributeTable(QWidget):
     def _selected_only(self, on: bool) -> None:
         if self.model is not None:
             self.model.set_selected_only(on)
+            self._show_title()
             self._sync_from_layer()
 
     def _export(self) -> None:
@@ -465,8 +537,9 @@ class AttributeTable(QWidget):
     def _layer_changed(self, _layer: Layer, reason: str) -> None:
         if reason == "selection" and not self._syncing:
             self._sync_from_layer()
+            self._show_title()
         elif reason == "data" and self.model is not None:
-            self.title.setText(f"{self.model.layer.title}（{len(self.model.layer)}）")
+            self._show_title()
 
     def _sync_from_layer(self) -> None:
         if self.model is None:

@@ -235,3 +235,15 @@ def test_of_layer_uses_the_schema_labels(sample_project):
         "name",
     }
     assert "geometry" not in {f.name for f in names.fields}
+
+
+def test_a_field_is_written_by_the_label_that_means_it():
+    assert NAMES.reference("households") == "户数"
+    assert NAMES.reference("town") == "所属镇"
+    assert NAMES.reference("town", "en") == "town"
+    shared = FieldNames([FieldRef("kind", "类型", "Kind"), FieldRef("type", "类型", "Type")])
+    assert shared.reference("kind") == "kind"  # 类型 would be ambiguous
+    odd = FieldNames([FieldRef("in", "", ""), FieldRef("a b", "", "")])
+    assert odd.reference("in") == '"in"' and odd.reference("a b") == '"a b"'
+    for name in ("households", "town", "name"):
+        assert filter_fields(f"{NAMES.reference(name)} is null", NAMES) == {name}

@@ -1,0 +1,222 @@
+"""Generalised (概化) service-area outlines: the area within a frontage of the reachable
+lines, contoured on a grid of distances instead of a union of buffers.
+
+1. Split the lines into straight pieces of at most half a cell and burn them into a grid:
+   each burnt cell keeps one piece that passes through it (one from a line's end or a bend
+   wins its cell, so the outline around those points is measured to the point itself).
+2. A Euclidean distance transform (scipy) gives every cell centre its nearest burnt cell.
+   That distance is within half a cell's diagonal of the distance to the lines; near the
+   frontage it is replaced by the distance to the pieces kept around that burnt cell, and
+   pieces are passed on between neighbouring centres until none is nearer (where two
+   roads are about as near, the nearest burnt centre may lie on the farther one).
+3. Contour the field at the frontage (marching squares, contourpy): the outline is
+   interpolated between centres, so a band along one road keeps its width whatever its angle
+   to the grid, and every line lies a frontage inside the outline.
+
+Measured against the exact union of buffers (tests/analysis/test_generalised_polygons.py):
+area within 1 %, boundaries about a metre apart on average with a 25 m cell (up to about
+10 m at specks where several road ends or bends share a cell); holes smaller than a cell
+are filled. This is how Valhalla's isochrones and ArcGIS's
+generalised service-area polygons are made.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+
+__all__ = ["MAX_CELLS", "generalised_area"]
+
+MAX_CELLS = 25_000_000
+"""Cells in the grid at most; the cell grows on larger extents."""
+_FOUR = ((-1, 0), (1, 0), (0, -1), (0, 1))
+_MAX_ROUNDS = 64
+_COS_BEND = float(np.cos(np.radians(20.0)))  # a bend: the line turns more than 20°
+
+
+def generalised_area(lines: np.ndarray, frontage_m: float, cell: float) -> shapely.Geometry:
+    """The area within ``frontage_m`` of ``lines`` (projected metres), on a ``cell`` grid."""
+    if len(lines) == 0:
+        return shapely.Polygon()
+    grid = _Grid.around(lines, frontage_m, cell)
+    pieces, layers = _burn(lines, grid)
+    distance = _distance_field(grid, pieces, layers, frontage_m)
+    return _contour(grid, distance, frontage_m)
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """Cell size, south-west corner and shape; row 0 is the southern edge."""
+
+    cell: float
+    x0: float
+    y0: float
+    height: int
+    width: int
+
+    @classmethod
+    def around(cls, lines: np.ndarray, frontage_m: float, cell: float) -> _Grid:
+        minx, miny, maxx, maxy = shapely.total_bounds(lines)
+        pad = frontage_m + 3 * cell
+        extent = (maxx - minx + 2 * pad) * (maxy - miny + 2 * pad)
+        cell = max(cell, float(np.sqrt(extent / MAX_CELLS)))
+        # Three cells beyond the frontage: the centres measured exactly and their
+        # neighbours stay inside the grid.
+        pad = frontage_m + 3 * cell
+        x0 = float(np.floor((minx - pad) / cell) * cell)
+        y0 = float(np.floor((miny - pad) / cell) * cell)
+        width = int(np.ceil((maxx + pad - x0) / cell))
+        height = int(np.ceil((maxy + pad - y0) / cell))
+        return cls(cell, x0, y0, height, width)
+
+    def centres(self, r: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.x0 + (c + 0.5) * self.cell, self.y0 + (r + 0.5) * self.cell
+
+
+@dataclass(frozen=True)
+class _Pieces:
+    """Straight pieces of lines, with a last entry far away that index -1 (no piece) finds."""
+
+    ax: np.ndarray
+    ay: np.ndarray
+    dx: np.ndarray
+    dy: np.ndarray
+    inv_len2: np.ndarray
+
+    @classmethod
+    def between(cls, start: np.ndarray, end: np.ndarray) -> _Pieces:
+        far = np.array([[1e15, 1e15]])
+        a = np.concatenate([start, far])
+        d = np.concatenate([end, far]) - a
+        len2 = d[:, 0] ** 2 + d[:, 1] ** 2
+        inv = np.divide(1.0, len2, out=np.zeros_like(len2), where=len2 > 0)
+        return cls(a[:, 0].copy(), a[:, 1].copy(), d[:, 0].copy(), d[:, 1].copy(), inv)
+
+    def squared_distance(self, px: np.ndarray, py: np.ndarray, k: np.ndarray) -> np.ndarray:
+        """Squared distance from each point (px[i], py[i]) to piece k[i]."""
+        ex = px - self.ax[k]
+        ey = py - self.ay[k]
+        dx = self.dx[k]
+        dy = self.dy[k]
+        t = np.clip((ex * dx + ey * dy) * self.inv_len2[k], 0.0, 1.0)
+        ex -= t * dx
+        ey -= t * dy
+        squared: np.ndarray = ex * ex + ey * ey
+        return squared
+
+
+def _burn(lines: np.ndarray, grid: _Grid) -> tuple[_Pieces, np.ndarray]:
+    """The lines' pieces, and the pieces each cell keeps: layers[0] one piece of every
+    cell a line passes through, layers[1] a second one in some (-1: none)."""
+    # Vertices at most half a cell apart: every cell a line passes through (but for corners
+    # it clips) holds one. Piece i runs from vertex i to i + 1 of the same line; the last
+    # vertex of a line keeps the piece that ends at it, a lone vertex is a piece of its own.
+    xy, line_of = shapely.get_coordinates(
+        shapely.segmentize(lines, grid.cell / 2.0), return_index=True
+    )
+    nxt = np.arange(1, xy.shape[0] + 1)
+    last = np.ones(xy.shape[0], dtype=bool)
+    last[:-1] = line_of[1:] != line_of[:-1]
+    first = np.roll(last, 1)
+    nxt[last] -= 1
+    start = np.where((last & ~first)[:, None], xy[np.maximum(nxt - 1, 0)], xy)
+    col = ((xy[:, 0] - grid.x0) / grid.cell).astype(np.int64)
+    row = ((xy[:, 1] - grid.y0) / grid.cell).astype(np.int64)
+    # Any piece in a cell will do, but one from a line's end or a bend wins it: the outline
+    # is round around those points, measured to the point itself.
+    ahead = xy[nxt] - xy
+    behind = np.zeros_like(xy)
+    behind[1:] = ahead[:-1]
+    turn = (ahead * behind).sum(axis=1) < _COS_BEND * np.hypot(*ahead.T) * np.hypot(*behind.T)
+    # Two such points in one cell (two dead ends, a bend beside an end): the second goes
+    # to a second layer.
+    ends = np.flatnonzero(first | last | turn)
+    key = row[ends] * grid.width + col[ends]
+    order = np.argsort(key, kind="stable")
+    repeat = np.zeros(ends.shape[0], dtype=bool)
+    repeat[order[1:]] = key[order[1:]] == key[order[:-1]]
+    layers = np.full((2, grid.height, grid.width), -1, dtype=np.int64)
+    layers[0, row, col] = np.arange(xy.shape[0])
+    layers[0, row[ends[~repeat]], col[ends[~repeat]]] = ends[~repeat]
+    layers[1, row[ends[repeat]], col[ends[repeat]]] = ends[repeat]
+    return _Pieces.between(start, xy[nxt]), layers
+
+
+def _distance_field(
+    grid: _Grid, pieces: _Pieces, layers: np.ndarray, frontage_m: float
+) -> np.ndarray:
+    """Distance of every cell centre to the lines: exact (to the pieces) near the frontage."""
+    from scipy import ndimage
+
+    piece, second = layers
+    distance, (near_r, near_c) = ndimage.distance_transform_edt(
+        piece < 0, sampling=grid.cell, return_indices=True
+    )
+    # The outline is interpolated between centres less than a cell from the frontage; the
+    # transform is within half a cell's diagonal of the true distance.
+    r, c = np.nonzero(np.abs(distance - frontage_m) <= 1.75 * grid.cell)
+    px, py = grid.centres(r, c)
+    best = np.full(r.shape[0], np.inf)
+    best_piece = np.full(r.shape[0], -1)
+
+    def consider(i: np.ndarray, k: np.ndarray) -> np.ndarray:
+        """Let centres i take piece k where it is nearer; return those that did."""
+        d2 = pieces.squared_distance(px[i], py[i], k)
+        better = d2 < best[i]
+        i = i[better]
+        best[i] = d2[better]
+        best_piece[i] = k[better]
+        return i
+
+    every = np.arange(r.shape[0])
+    nr, nc = near_r[r, c], near_c[r, c]
+    for dr, dc in itertools.product((-1, 0, 1), repeat=2):
+        consider(every, piece[nr + dr, nc + dc])
+        k = second[nr + dr, nc + dc]
+        some = np.flatnonzero(k >= 0)
+        consider(some, k[some])
+    # Pass the pieces found on to the four neighbouring centres until none is nearer, each
+    # round over the centres next to those that changed.
+    index = np.full(piece.shape, -1, dtype=np.int64)
+    index[r, c] = every
+    found = np.full(piece.shape, -1, dtype=np.int64)
+    found[r, c] = best_piece
+    active = every
+    for _ in range(_MAX_ROUNDS):
+        moved = np.unique(
+            np.concatenate(
+                [consider(active, found[r[active] + dr, c[active] + dc]) for dr, dc in _FOUR]
+            )
+        )
+        if moved.size == 0:
+            break
+        found[r[moved], c[moved]] = best_piece[moved]
+        around = np.concatenate([index[r[moved] + dr, c[moved] + dc] for dr, dc in _FOUR])
+        active = np.unique(around[around >= 0])
+    distance[r, c] = np.sqrt(best)
+    field: np.ndarray = distance
+    return field
+
+
+def _contour(grid: _Grid, distance: np.ndarray, frontage_m: float) -> shapely.Geometry:
+    """The polygons where the distance is at most the frontage (marching squares)."""
+    import contourpy
+
+    xs = grid.x0 + (np.arange(grid.width) + 0.5) * grid.cell
+    ys = grid.y0 + (np.arange(grid.height) + 0.5) * grid.cell
+    filled = contourpy.contour_generator(
+        xs, ys, distance, fill_type=contourpy.FillType.OuterOffset
+    ).filled(-1.0, frontage_m)
+    polys = [
+        shapely.Polygon(
+            points[offsets[0] : offsets[1]],
+            [points[a:b] for a, b in itertools.pairwise(offsets[1:])],
+        )
+        for points, offsets in zip(*filled, strict=True)
+    ]
+    area = shapely.multipolygons(np.asarray(polys, dtype=object))
+    # Drop the collinear points of straight stretches (within a tenth of a cell).
+    return shapely.simplify(area, grid.cell / 10.0, preserve_topology=True)

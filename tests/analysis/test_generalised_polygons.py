@@ -1,0 +1,115 @@
+"""The generalised service-area outline (method "raster") against the exact buffer union.
+
+The outline is contoured on a grid of distances to the reachable lines, so it may differ
+from the exact buffer by about a metre along its boundary; it must contain every line,
+keep its area within about a percent, and never open holes where two roads are about as
+near (the nearest burnt cell lying on the farther road).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+
+from gisdesk.analysis import generalised as generalised_module
+from gisdesk.analysis.isochrones import area_polygons
+
+FRONTAGE = 50.0
+
+
+def _exact(lines: np.ndarray) -> shapely.Geometry:
+    return shapely.union_all(shapely.buffer(lines, FRONTAGE, quad_segs=32))
+
+
+def _generalised(lines: np.ndarray, **kw) -> shapely.Geometry:
+    _, polys = area_polygons(lines, frontage_m=FRONTAGE, method="raster", **kw)
+    return polys[0]
+
+
+def _random_lines(n: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        x, y = rng.uniform(0, 5_000, 2)
+        angle = rng.uniform(0, np.pi)
+        length = rng.uniform(20, 600)
+        bend = rng.uniform(-200, 200, 2)
+        tip = (x + length * np.cos(angle), y + length * np.sin(angle))
+        out.append(shapely.LineString([(x, y), tip, (tip[0] + bend[0], tip[1] + bend[1])]))
+    return np.asarray(out, dtype=object)
+
+
+def _boundary_gap(a: shapely.Geometry, b: shapely.Geometry) -> float:
+    """Mean width of the area between two outlines: symmetric difference / perimeter."""
+    return shapely.symmetric_difference(a, b).area / b.length
+
+
+@pytest.mark.parametrize("angle", [0.0, 7.0, 29.5, 45.0, 60.0])
+def test_a_straight_band_keeps_its_width_at_any_angle(angle):
+    t = np.radians(angle)
+    line = shapely.LineString([(0, 0), (3_000 * np.cos(t), 3_000 * np.sin(t))])
+    lines = np.asarray([shapely.affinity.translate(line, 600_000.3, 3_500_000.7)])
+    exact, generalised = _exact(lines), _generalised(lines)
+    assert generalised.area == pytest.approx(exact.area, rel=1e-2)
+    assert shapely.hausdorff_distance(generalised.boundary, exact.boundary) < 4.0
+    assert shapely.contains(generalised, lines[0])
+    assert shapely.is_valid(generalised)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_roads_stay_within_a_couple_of_metres_of_the_exact_outline(seed):
+    lines = _random_lines(300, seed)
+    exact, generalised = _exact(lines), _generalised(lines)
+    assert generalised.area == pytest.approx(exact.area, rel=1e-2)
+    assert _boundary_gap(generalised, exact) < 2.0  # metres, on a 25 m grid
+    assert shapely.contains(generalised, shapely.union_all(lines))
+    assert shapely.is_valid(generalised)
+    # The exact area shrunk by 10 m (0.4 cell) is inside the outline, but for specks where
+    # several road ends or bends share a cell: no holes open inside the area.
+    inner = shapely.buffer(exact, -10.0)
+    assert shapely.difference(inner, generalised).area < 1e-5 * exact.area
+
+
+def test_two_roads_about_as_near_leave_no_hole_between_them():
+    # Parallel roads 95 m apart: every point between them is within 47.5 m of one, so the
+    # exact area is one band; a cell centre on the midline sees both at almost the same
+    # distance.
+    lines = np.asarray(
+        [shapely.LineString([(0, y), (2_000, y + 13)]) for y in (3_500_000.0, 3_500_095.0)]
+    )
+    lines = shapely.transform(lines, lambda xy: xy + np.array([600_000.0, 0.0]))
+    generalised = _generalised(lines)
+    assert shapely.get_num_interior_rings(generalised) == 0
+    assert shapely.get_num_geometries(generalised) == 1
+    assert generalised.area == pytest.approx(_exact(lines).area, rel=1e-2)
+
+
+def test_road_ends_are_round_and_short_roads_are_discs():
+    lines = np.asarray([shapely.LineString([(600_000, 3_500_000), (600_010, 3_500_003)])])
+    generalised = _generalised(lines)
+    assert generalised.area == pytest.approx(_exact(lines).area, rel=6e-2)
+    assert shapely.contains(generalised, lines[0])
+    assert shapely.hausdorff_distance(generalised.boundary, _exact(lines).boundary) < 4.0
+
+
+def test_groups_get_one_outline_each():
+    lines = _random_lines(60, seed=4)
+    groups = np.arange(60) % 3
+    keys, polys = area_polygons(lines, groups, frontage_m=FRONTAGE, method="raster")
+    assert list(keys) == [0, 1, 2]
+    for k, poly in zip(keys, polys, strict=True):
+        assert shapely.contains(poly, shapely.union_all(lines[groups == k]))
+
+
+def test_a_grid_too_big_for_the_cell_limit_grows_its_cells_and_still_covers(monkeypatch):
+    monkeypatch.setattr(generalised_module, "MAX_CELLS", 20_000)
+    lines = _random_lines(200, seed=5)
+    generalised = _generalised(lines)
+    assert shapely.contains(generalised, shapely.union_all(lines))
+    assert generalised.area == pytest.approx(_exact(lines).area, rel=0.1)
+
+
+def test_no_lines_no_area():
+    _, polys = area_polygons(np.asarray([], dtype=object), np.asarray([], dtype=np.int64))
+    assert all(p.is_empty for p in polys)

@@ -28,7 +28,9 @@ from gisdesk.analysis._checks import (
 )
 from gisdesk.analysis.isochrones import (
     DEFAULT_FRONTAGE_M,
+    DEFAULT_POLYGON_METHOD,
     PolygonMethod,
+    ReachableParts,
     area_polygons,
     reachable_parts,
     reachable_parts_by_source,
@@ -105,6 +107,10 @@ class ServiceAreaResult:
         Demand points and facilities farther than ``max_snap_m`` from every road.
     areas
         Merged service area (one row) and/or one row per facility.
+    lines
+        The reachable network as lines (``road`` row, network ``edge``, ``from_m`` and
+        ``to_m`` along the edge, ``length_m``), each stretch once however many facilities
+        reach it; None unless asked for.
     network
         The road network used (cached by content).
     nearest
@@ -120,6 +126,7 @@ class ServiceAreaResult:
     network: RoadNetwork
     nearest: NearestFacility
     params: dict[str, Any] = field(default_factory=dict)
+    lines: gpd.GeoDataFrame | None = None
 
     @property
     def share_within(self) -> float:
@@ -288,7 +295,8 @@ def service_areas(
     walk_kmh: float = WALK_KMH,
     polygons: Polygons = "merged",
     frontage_m: float = DEFAULT_FRONTAGE_M,
-    polygon_method: PolygonMethod = "union",
+    polygon_method: PolygonMethod = DEFAULT_POLYGON_METHOD,
+    lines: bool = False,
     town_field: str | None = "town",
     households_field: str | None = "households",
     population_field: str | None = "population",
@@ -323,7 +331,10 @@ def service_areas(
     frontage_m
         Width the reachable network is buffered by.
     polygon_method
-        "union" (GEOS, exact) or "raster", see :mod:`gisdesk.analysis.isochrones`.
+        "raster" (generalised, the default) or "union" (exact outline), see
+        :mod:`gisdesk.analysis.isochrones`.
+    lines
+        Also return the reachable network as lines (what QGIS's service-area tools output).
 
     Returns
     -------
@@ -387,13 +398,17 @@ def service_areas(
     check_cancel(cancel)
     report(progress, 0.5, "生成服务区")
     frames = []
-    if polygons in ("merged", "both"):
+    reach_lines = None
+    if polygons in ("merged", "both") or lines:
         parts = reachable_parts(
             nearest.routing, nearest.node_seconds, limit_s=limit_s, direction=direction
         )
-        lines = substrings(network, parts.edge, parts.start_m, parts.end_m)
+        stretches = substrings(network, parts.edge, parts.start_m, parts.end_m)
+        if lines:
+            reach_lines = _reach_lines(network, parts, stretches)
+    if polygons in ("merged", "both"):
         _, geom = area_polygons(
-            lines,
+            stretches,
             frontage_m=frontage_m,
             method=polygon_method,
             progress=None if progress is None else lambda f, m: report(progress, 0.5 + 0.4 * f, m),
@@ -440,6 +455,7 @@ def service_areas(
         areas=areas,
         network=network,
         nearest=nearest,
+        lines=reach_lines,
         params={
             "minutes": float(minutes),
             "mode": spec.mode,
@@ -452,6 +468,24 @@ def service_areas(
             "metric_crs": network.crs.to_string(),
         },
     )
+
+
+def _reach_lines(
+    network: RoadNetwork, parts: ReachableParts, stretches: np.ndarray
+) -> gpd.GeoDataFrame:
+    """The reachable stretches (those of some length) as a line layer in EPSG:4490."""
+    keep = parts.length_m > 0
+    return gpd.GeoDataFrame(
+        {
+            "road": network.edge_road[parts.edge[keep]],
+            "edge": parts.edge[keep],
+            "from_m": parts.start_m[keep],
+            "to_m": parts.end_m[keep],
+            "length_m": parts.length_m[keep],
+        },
+        geometry=stretches[keep],
+        crs=network.crs,
+    ).to_crs(STORAGE_CRS)
 
 
 def _off_network(

@@ -78,7 +78,16 @@ def add_analyze_parser(sub: Any) -> None:
     )
     areas.add_argument("--frontage", type=float, default=None, help="临街宽度（米）/ buffer (m)")
     areas.add_argument(
-        "--polygon-method", choices=["union", "raster"], default=None, help=argparse.SUPPRESS
+        "--polygon-method",
+        choices=["raster", "union"],
+        default=None,
+        help="服务区面：raster 概化（默认，快）或 union 精确 / service-area outline: raster "
+        "(generalised, default, fast) or union (exact)",
+    )
+    areas.add_argument(
+        "--lines",
+        action="store_true",
+        help="另写出可达路网（线）/ also write the reachable network as lines",
     )
     areas.add_argument(
         "--raster",
@@ -191,7 +200,9 @@ def service_areas_request(args: argparse.Namespace, source: LayerSourceLike) -> 
         polygon_method="polygon_method",
         raster_cell_m="raster",
     )
-    return ServiceAreasRequest(per_facility=bool(args.per_facility), **given)
+    return ServiceAreasRequest(
+        per_facility=bool(args.per_facility), lines=bool(args.lines), **given
+    )
 
 
 def siting_request(args: argparse.Namespace, source: LayerSourceLike) -> Request:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from gisdesk.analysis.isochrones import DEFAULT_FRONTAGE_M
+from gisdesk.analysis.isochrones import DEFAULT_FRONTAGE_M, DEFAULT_POLYGON_METHOD
 from gisdesk.analysis.routing import DEFAULT_MAX_SNAP_M
 from gisdesk.analysis.service_areas import DEFAULT_MINUTES, DEFAULT_MODE
 from gisdesk.core.errors import InputError
@@ -62,7 +62,11 @@ MODES = (
 )
 """Travel modes with their labels, in the order forms offer them."""
 DIRECTIONS = ("to_facility", "from_facility")
-POLYGON_METHODS = ("union", "raster")
+POLYGON_METHODS = (
+    ("raster", "概化（快）", "Generalised (fast)"),
+    ("union", "精确", "Exact"),
+)
+"""How the service-area outline is made, with its labels, the default first."""
 
 COVERAGE_COLUMNS: tuple[tuple[str, str, str, ValueKind], ...] = (
     ("villages", "村数", "Villages", "count"),
@@ -145,7 +149,8 @@ class ServiceAreasRequest(TravelRequest):
     kind: ClassVar[str] = KIND
     per_facility: bool = False
     frontage_m: float = DEFAULT_FRONTAGE_M
-    polygon_method: Literal["union", "raster"] = "union"
+    polygon_method: Literal["raster", "union"] = DEFAULT_POLYGON_METHOD
+    lines: bool = False  # also the reachable network as lines
     raster_cell_m: float | None = None  # also a travel-time grid with this cell size
 
     def validate(self) -> None:
@@ -154,7 +159,7 @@ class ServiceAreasRequest(TravelRequest):
         from gisdesk.analysis.service_areas import check_frontage, check_raster_cell
 
         check_frontage(self.frontage_m)
-        if self.polygon_method not in POLYGON_METHODS:
+        if self.polygon_method not in {key for key, _zh, _en in POLYGON_METHODS}:
             raise InputError(
                 f"未知的服务区生成方法“{self.polygon_method}”。",
                 f"Unknown polygon method '{self.polygon_method}'.",
@@ -195,6 +200,13 @@ AREA_FIELDS = (
     FieldInfo("facility", "站点序号（-1 为合并）", "Point row (-1 = merged)"),
     FieldInfo("kind", "类型", "Kind", codes=(("merged", "合并", "Merged"),)),
     FieldInfo("network_km", "可达路网长度", "Reachable network", "千米"),
+)
+LINE_FIELDS = (
+    FieldInfo("road", "道路行号", "Road row"),
+    FieldInfo("edge", "路网边号", "Network edge"),
+    FieldInfo("from_m", "起点里程", "From", "米"),
+    FieldInfo("to_m", "终点里程", "To", "米"),
+    FieldInfo("length_m", "长度", "Length", "米"),
 )
 OFF_FIELDS = (
     FieldInfo("layer", "图层", "Layer"),
@@ -244,6 +256,7 @@ def run(
         polygons="both" if request.per_facility else "merged",
         frontage_m=request.frontage_m,
         polygon_method=request.polygon_method,
+        lines=request.lines,
         progress=progress,
         cancel=cancel,
     )
@@ -335,6 +348,20 @@ def run(
             for frame, name, zh, en, own in plain
         ),
     ]
+    if found.lines is not None:
+        line_symbol = Symbol(fill=None, stroke="#1a9850", stroke_width=0.5)
+        layers.insert(
+            1,
+            ResultLayer(
+                "reachable_network",
+                "lines",
+                f"{m}分钟可达路网",
+                f"Network within {m} min",
+                found.lines,
+                field_infos(found.lines, LINE_FIELDS),
+                LayerStyle("single", (StyleClass(line_symbol, "", ""),), symbol=line_symbol),
+            ),
+        )
     return Result(
         kind=KIND,
         title_zh="服务圈",

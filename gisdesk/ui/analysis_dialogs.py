@@ -28,7 +28,7 @@ from gisdesk.core.progress import CancelToken, ProgressCallback
 from gisdesk.core.project import Project
 from gisdesk.tasks import ProjectSource, Request, Result, run_request
 from gisdesk.tasks.base import ResultLayer, SummaryTable
-from gisdesk.tasks.service_areas import MODES, ServiceAreasRequest
+from gisdesk.tasks.service_areas import MODES, POLYGON_METHODS, ServiceAreasRequest
 from gisdesk.tasks.siting import SitingRequest
 from gisdesk.tasks.zones import CONTROL_LEVELS, ZonesRequest, default_targets
 from gisdesk.ui.form_widgets import (
@@ -126,7 +126,31 @@ class ServiceAreaDialog(QDialog):
         form.addRow(tr("时间", "Time"), self.minutes)
         form.addRow(tr("出行方式", "Mode"), self.mode)
         form.addRow(tr("统一车速", "Fixed speed"), self.speed)
+        self._add_area_options(form, defaults)
         form.addRow(ok_cancel_buttons(self))
+
+    def _add_area_options(self, form: QFormLayout, defaults: ServiceAreasRequest) -> None:
+        """The service-area outputs: outline method, per-point areas, reachable lines."""
+        self.outline = QComboBox()
+        for key, zh, en in POLYGON_METHODS:
+            self.outline.addItem(tr(zh, en), key)
+        self.outline.setCurrentIndex(max(self.outline.findData(defaults.polygon_method), 0))
+        self.outline.setToolTip(
+            tr(
+                "概化：按栅格生成，边界与精确结果相差约一个栅格（25 米），包含全部可达路网；"
+                "精确：逐段缓冲后合并，大路网较慢。",
+                "Generalised: made on a grid, within about one cell (25 m) of the exact "
+                "outline and containing the whole reachable network; exact: buffers merged, "
+                "slow on large networks.",
+            )
+        )
+        self.per_facility = QCheckBox(tr("另生成各站点服务区", "Also each point's own area"))
+        self.per_facility.setChecked(defaults.per_facility)
+        self.lines = QCheckBox(tr("另输出可达路网（线）", "Also the reachable network (lines)"))
+        self.lines.setChecked(defaults.lines)
+        form.addRow(tr("服务区面", "Area outline"), self.outline)
+        form.addRow("", self.per_facility)
+        form.addRow("", self.lines)
 
     def travel(self) -> dict[str, object]:
         """Return the layers and travel options the widgets hold."""
@@ -141,11 +165,19 @@ class ServiceAreaDialog(QDialog):
 
     def request(self) -> Request:
         """Return the Request the dialog describes."""
-        return ServiceAreasRequest(**self.travel())  # type: ignore[arg-type]
+        return ServiceAreasRequest(
+            **self.travel(),  # type: ignore[arg-type]
+            polygon_method=self.outline.currentData(),
+            per_facility=self.per_facility.isChecked(),
+            lines=self.lines.isChecked(),
+        )
 
 
 class SitingDialog(ServiceAreaDialog):
     """Where to put new service points to reach a share of villages (or the best k)."""
+
+    def _add_area_options(self, form: QFormLayout, defaults: ServiceAreasRequest) -> None:
+        """Siting draws no service areas: no outline options."""
 
     def __init__(self, project: Project, parent: QWidget | None = None) -> None:
         super().__init__(project, parent)

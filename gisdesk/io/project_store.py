@@ -7,6 +7,12 @@ tables beside them (unregistered in ``gpkg_contents``, so other GIS programs ign
 ``gisdesk_layers``   one row per layer: drawing position, layer type, title, visibility,
                      opacity, group, style (JSON) and metadata (JSON, incl. 示意数据 flag).
 
+Each save also writes QGIS's ``layer_styles`` table (:mod:`gisdesk.io.layer_styles`): every
+styled layer's style as QML and SLD, its default in QGIS, so QGIS opens the project file with
+gisdesk's symbols and labels. It is written in the same transaction as the rest, from the
+layers being saved, so a restyled layer's row is replaced and a removed layer's row is gone;
+styles QGIS users saved in the file under other names are kept for the layers that remain.
+
 A save writes a complete new file beside the target and flushes it to disk. A new project
 file is then renamed into place (``os.replace``). An existing project is never swapped for
 another file: the new content goes into it in one SQLite transaction (the backup API copies
@@ -40,12 +46,19 @@ import numpy as np
 import pyogrio
 
 from gisdesk.core.crs import STORAGE_CRS, require_crs
-from gisdesk.core.errors import GisdeskError, ProjectError
+from gisdesk.core.errors import GisdeskError, ProjectError, StyleError
 from gisdesk.core.layer import Layer
 from gisdesk.core.progress import CancelToken, ProgressCallback, check_cancel, report
 from gisdesk.core.project import Project
 from gisdesk.core.schema import coerce_to_schema
 from gisdesk.io.edit_journal import copy_journal, note_rolled_back, pid_alive
+from gisdesk.io.layer_styles import (
+    StyleRow,
+    copy_user_styles,
+    style_row,
+    write_layer_styles,
+)
+from gisdesk.io.logs import log_exception
 from gisdesk.io.project_lock import (
     ProjectLock,
     check_writable,
@@ -387,10 +400,33 @@ def _layer_row(position: int, layer: Layer) -> tuple[Any, ...]:
     )
 
 
-def _write_state(path: Path, project: Project, journal_from: Path | None) -> None:
+def _style_rows(project: Project, geometry_types: dict[str, str | None]) -> list[StyleRow]:
+    """The QGIS style rows of the project's styled layers (a layer without style has none)."""
+    rows: list[StyleRow] = []
+    for layer in project.layers:
+        geometry_type = geometry_types.get(layer.name)
+        if layer.style is None or geometry_type in (None, "Unknown"):
+            continue  # gisdesk draws no unstyled layer; QGIS gives it its own default
+        try:
+            rows.append(style_row(layer.name, layer.title, layer.style, geometry_type))
+        except StyleError as exc:  # QGIS then shows its own default; the save goes on
+            log_exception(f"QGIS style of layer {layer.name} not written", exc, expected=True)
+    return rows
+
+
+def _write_state(
+    path: Path,
+    project: Project,
+    journal_from: Path | None,
+    styles: list[StyleRow],
+    timestamp: str | None,
+) -> None:
     con = sqlite3.connect(path)
     try:
         with con:
+            if journal_from is not None:
+                copy_user_styles(con, journal_from, [layer.name for layer in project.layers])
+            write_layer_styles(con, styles, timestamp=timestamp)
             if journal_from is not None:
                 copy_journal(con, journal_from)
             con.execute(
@@ -538,16 +574,18 @@ def _save_locked(
     try:
         pyogrio.set_gdal_config_options({**options} if options else {})
         layers = project.layers
+        geometry_types: dict[str, str | None] = {}
         for i, layer in enumerate(layers):
             check_cancel(cancel)
             report(progress, i / max(1, len(layers)), f"保存图层 {layer.name}")
             gdf = _prepare(layer)
+            geometry_types[layer.name] = _geometry_type(layer, gdf)
             pyogrio.write_dataframe(
                 gdf,
                 tmp,
                 layer=layer.name,
                 driver="GPKG",
-                geometry_type=_geometry_type(layer, gdf),
+                geometry_type=geometry_types[layer.name],
                 promote_to_multi=False,
                 use_arrow=True,
                 layer_options={"SPATIAL_INDEX": "YES", "FID": "fid"},
@@ -555,7 +593,8 @@ def _save_locked(
         if not layers:
             _create_empty_gpkg(tmp)
         check_cancel(cancel)
-        _write_state(tmp, project, journal_from)
+        styles = _style_rows(project, geometry_types)
+        _write_state(tmp, project, journal_from, styles, timestamp)
         _fsync_path(tmp)
         check_cancel(cancel)
         if target.exists() and _is_sqlite(target) and not fresh_file:

@@ -18,26 +18,41 @@ rule        ``RuleRenderer``      gisdesk takes the first matching class, QGIS d
 Symbols become one simple symbol layer: ``SimpleMarker`` (points), ``SimpleLine``
 (lines, drawn with the stroke) or ``SimpleFill`` (polygons), sizes and widths in
 millimetres, opacity as the symbol's alpha. Labels become ``<labeling type="simple">``
-on the label field, with a buffer (halo) and the maximum scale.
+on the label field, with a buffer (halo) and the maximum scale; the font is chosen per
+platform with fallbacks (:data:`LABEL_FONTS`, :func:`label_font_expression`).
 """
 
 from __future__ import annotations
 
 import ast
 import io
-import tokenize
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
 from gisdesk.core.errors import StyleError
-from gisdesk.core.expressions import parse_filter
+from gisdesk.core.expressions import filter_tree as checked_filter_tree
 
 if TYPE_CHECKING:
     from gisdesk.core.style import LabelSpec, LayerStyle, StyleClass, Symbol
 
-__all__ = ["QGIS_VERSION", "filter_to_qgis", "geometry_kind", "style_to_qml"]
+__all__ = [
+    "LABEL_FONTS",
+    "QGIS_VERSION",
+    "class_label",
+    "filter_to_qgis",
+    "filter_tree",
+    "geometry_kind",
+    "label_font_expression",
+    "style_to_qml",
+    "value_text",
+]
 
 QGIS_VERSION = "3.34.0-Prizren"
+LABEL_FONTS: tuple[str, ...] = ("Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC")
+"""Label fonts, most wanted first: Windows' Chinese UI font, then the two names of the same
+Simplified Chinese design on Linux (Noto CJK as Debian/Ubuntu/UOS/Kylin package it, Source Han
+as Adobe names it). Without an SC face a CJK fallback may pick the Japanese one, where 门 reads
+like 内."""
 _MARKERS = {
     "circle": "circle",
     "square": "square",
@@ -163,19 +178,6 @@ def _symbol(symbol: Symbol, kind: str, name: str) -> ET.Element:
     return elem
 
 
-def _quote_fields(expr: str) -> tuple[str, dict[str, str]]:
-    fields: dict[str, str] = {}
-    out: list[tuple[int, str]] = []
-    for tok in tokenize.generate_tokens(io.StringIO(expr.strip()).readline):
-        if tok.type == tokenize.STRING and tok.string.startswith('"'):
-            name = f"__gisdesk_field_{len(fields)}__"
-            fields[name] = ast.literal_eval(tok.string)
-            out.append((tokenize.NAME, name))
-        else:
-            out.append((tok.type, tok.string))
-    return tokenize.untokenize(out), fields
-
-
 def _literal(value: object) -> str:
     if value is None:
         return "NULL"
@@ -231,22 +233,36 @@ def _expr(node: ast.AST, fields: dict[str, str]) -> str:
     )
 
 
+def filter_tree(expr: str) -> tuple[ast.expr, dict[str, str]]:
+    """Return a gisdesk filter's checked syntax tree and its fields (placeholder -> name).
+
+    Style writers (QGIS expressions here, SLD filters) translate the same tree.
+
+    Raises
+    ------
+    StyleError
+        The gisdesk filter language refuses the expression.
+    """
+    tree, fields = checked_filter_tree(expr)
+    return tree.body, fields
+
+
 def filter_to_qgis(expr: str) -> str:
     """Translate a gisdesk filter (Python-like) into a QGIS expression.
 
     ``status != '销号' and deaths >= 1`` -> ``("status" <> '销号') AND ("deaths" >= 1)``.
     """
-    parse_filter(expr)  # raises StyleError for anything the gisdesk language refuses
-    text, fields = _quote_fields(expr)
-    tree = ast.parse(text.strip(), mode="eval")
-    return _expr(tree.body, fields)
+    tree, fields = filter_tree(expr)
+    return _expr(tree, fields)
 
 
-def _label(cls: StyleClass) -> str:
+def class_label(cls: StyleClass) -> str:
+    """The legend label a style file carries for a class (Chinese, else English)."""
     return cls.label_zh or cls.label_en
 
 
-def _value_text(value: object) -> str:
+def value_text(value: object) -> str:
+    """A category value as QGIS and SLD write it (``true``, ``3`` for 3.0, empty for None)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
@@ -268,7 +284,7 @@ def _renderer(style: LayerStyle, kind: str) -> ET.Element:
             "renderer-v2", {"type": "categorizedSymbol", "attr": style.field or "", **attrs}
         )
         cats = ET.SubElement(renderer, "categories")
-        entries = [(c.value, _label(c), c.symbol) for c in style.classes]
+        entries = [(c.value, class_label(c), c.symbol) for c in style.classes]
         if style.default is not None:
             entries.append(("", "其他 / other", style.default))
         for i, (value, label, sym) in enumerate(entries):
@@ -276,7 +292,7 @@ def _renderer(style: LayerStyle, kind: str) -> ET.Element:
                 cats,
                 "category",
                 {
-                    "value": _value_text(value),
+                    "value": value_text(value),
                     "label": label,
                     "symbol": str(i),
                     "render": "true",
@@ -303,7 +319,7 @@ def _renderer(style: LayerStyle, kind: str) -> ET.Element:
                 {
                     "lower": f"-{_HUGE}" if cls.lower is None else repr(float(cls.lower)),
                     "upper": _HUGE if cls.upper is None else repr(float(cls.upper)),
-                    "label": _label(cls),
+                    "label": class_label(cls),
                     "symbol": str(i),
                     "render": "true",
                     "uuid": f"gisdesk-range-{i}",
@@ -327,7 +343,7 @@ def _renderer(style: LayerStyle, kind: str) -> ET.Element:
                     "key": f"{{gisdesk-rule-{i}}}",
                     "filter": exclusive,
                     "symbol": str(i),
-                    "label": _label(cls),
+                    "label": class_label(cls),
                 },
             )
             symbols.append(_symbol(cls.symbol, kind, str(i)))
@@ -351,6 +367,34 @@ def _renderer(style: LayerStyle, kind: str) -> ET.Element:
     return renderer
 
 
+def label_font_expression() -> str:
+    """The QGIS expression that picks the label font family for the platform QGIS runs on.
+
+    A text style has one family, and QGIS 3.22 draws a family it cannot find in the
+    application's default font (a Latin face here, CJK glyphs then fall back to whatever
+    fontconfig offers first, often the Japanese form). A data-defined family that is missing
+    falls back to the style's own family instead (checked with QGIS 3.22). So the family is
+    written as the last fallback (Source Han Sans SC) and this expression, the data-defined
+    family, names Microsoft YaHei on Windows and Noto Sans CJK SC elsewhere.
+    """
+    windows, linux = LABEL_FONTS[0], LABEL_FONTS[1]
+    return f"CASE WHEN @qgis_os_name = 'windows' THEN '{windows}' ELSE '{linux}' END"
+
+
+def _data_defined_family(settings: ET.Element) -> None:
+    dd = ET.SubElement(settings, "dd_properties")
+    collection = ET.SubElement(dd, "Option", type="Map")
+    ET.SubElement(collection, "Option", name="name", type="QString", value="")
+    properties = ET.SubElement(collection, "Option", name="properties", type="Map")
+    family = ET.SubElement(properties, "Option", name="Family", type="Map")
+    ET.SubElement(family, "Option", name="active", type="bool", value="true")
+    ET.SubElement(
+        family, "Option", name="expression", type="QString", value=label_font_expression()
+    )
+    ET.SubElement(family, "Option", name="type", type="int", value="3")  # an expression
+    ET.SubElement(collection, "Option", name="type", type="QString", value="collection")
+
+
 def _labeling(label: LabelSpec, kind: str) -> ET.Element:
     labeling = ET.Element("labeling", type="simple")
     settings = ET.SubElement(labeling, "settings", calloutType="simple")
@@ -360,7 +404,7 @@ def _labeling(label: LabelSpec, kind: str) -> ET.Element:
         {
             "fieldName": label.field,
             "isExpression": "0",
-            "fontFamily": "Microsoft YaHei",
+            "fontFamily": LABEL_FONTS[-1],
             "fontSize": _num(label.size),
             "fontSizeUnit": "Point",
             "fontWeight": "75" if label.bold else "50",
@@ -407,6 +451,7 @@ def _labeling(label: LabelSpec, kind: str) -> ET.Element:
             "zIndex": _num(label.priority),
         },
     )
+    _data_defined_family(settings)
     return labeling
 
 

@@ -4,7 +4,7 @@ Every writer builds the output beside the target and renames it into place, so a
 leaves no half-written file and an existing file is either replaced whole or untouched.
 
 - GeoPackage: one table per layer, plus a ``layer_styles`` table as QGIS creates it with the
-  style of each layer as QML (:mod:`gisdesk.io.qml`), used as the default style.
+  style of each layer as QML and SLD (:mod:`gisdesk.io.layer_styles`), the default style.
 - Shapefile: UTF-8 attributes with a ``.cpg``; field names shortened to 10 bytes
   predictably (:func:`shorten_field_names`), the mapping returned.
 - GeoJSON: RFC 7946 (lon/lat, WGS84 = CGCS2000 at map scale).
@@ -22,7 +22,6 @@ import uuid
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -30,12 +29,11 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from gisdesk import __version__
 from gisdesk.core.crs import STORAGE_CRS, require_crs
 from gisdesk.core.errors import GisdeskError, InputError
 from gisdesk.core.i18n import tr
 from gisdesk.core.schema import coerce_to_schema
-from gisdesk.io.qml import style_to_qml
+from gisdesk.io.layer_styles import StyleRow, style_row, write_layer_styles
 from gisdesk.io.spreadsheet import write_sheets
 
 if TYPE_CHECKING:
@@ -62,24 +60,6 @@ EXPORT_FORMATS: dict[str, str] = {
     ".xlsx": "xlsx",
     ".csv": "csv",
 }
-
-_LAYER_STYLES_SQL = """
-CREATE TABLE IF NOT EXISTS "layer_styles" (
-  "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
-  "f_table_catalog" TEXT(256),
-  "f_table_schema" TEXT(256),
-  "f_table_name" TEXT(256),
-  "f_geometry_column" TEXT(256),
-  "styleName" TEXT(30),
-  "styleQML" TEXT,
-  "styleSLD" TEXT,
-  "useAsDefault" BOOLEAN,
-  "description" TEXT,
-  "owner" TEXT(30),
-  "ui" TEXT(30),
-  "update_time" DATETIME DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
-)
-"""
 
 
 @dataclass
@@ -194,7 +174,7 @@ def export_geopackage(
     notes: list[str] = []
     with _staging(path) as tmpdir:
         tmp = tmpdir / path.name
-        rows: list[tuple[str, str, str, str]] = []
+        rows: list[StyleRow] = []
         try:
             for layer in layers:
                 gdf = _prepared(layer)
@@ -210,12 +190,11 @@ def export_geopackage(
                 )
                 style_geometry = _style_geometry(layer, gdf)
                 if styles and layer.style is not None and style_geometry is not None:
-                    qml = style_to_qml(layer.style, geometry_type=style_geometry)
-                    rows.append((layer.name, qml, layer.title, style_geometry))
+                    rows.append(style_row(layer.name, layer.title, layer.style, style_geometry))
                 elif styles and layer.style is not None:
                     notes.append(f"{layer.name}: mixed geometry types, style not written")
             if rows:
-                _write_layer_styles(tmp, rows)
+                _store_styles(tmp, rows)
             tmp.replace(path)
         except GisdeskError:
             raise
@@ -224,47 +203,12 @@ def export_geopackage(
     return ExportResult(path=path, files=[path], notes=notes)
 
 
-def _write_layer_styles(path: Path, rows: list[tuple[str, str, str, str]]) -> None:
-    """Create ``layer_styles`` as QGIS does and register it as an attributes table."""
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+def _store_styles(path: Path, rows: list[StyleRow]) -> None:
+    """Write the layers' QGIS styles into the GeoPackage at ``path`` in one transaction."""
     con = sqlite3.connect(path)
     try:
         with con:
-            con.execute(_LAYER_STYLES_SQL)
-            geometry_columns = dict(
-                con.execute("SELECT table_name, column_name FROM gpkg_geometry_columns").fetchall()
-            )
-            con.executemany(
-                'INSERT INTO "layer_styles" (f_table_catalog, f_table_schema, f_table_name, '
-                "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, "
-                "owner, ui, update_time) VALUES ('', '', ?, ?, ?, ?, '', 1, ?, '', NULL, ?)",
-                [
-                    (
-                        name,
-                        geometry_columns.get(name, "geom"),
-                        name,
-                        qml,
-                        f"{title} — gisdesk {__version__}",
-                        now,
-                    )
-                    for name, qml, title, _geometry in rows
-                ],
-            )
-            con.execute(
-                "INSERT OR REPLACE INTO gpkg_contents (table_name, data_type, identifier, "
-                "description, last_change) VALUES ('layer_styles', 'attributes', "
-                "'layer_styles', '', ?)",
-                (now,),
-            )
-            has_ogr_contents = con.execute(
-                "SELECT 1 FROM sqlite_master WHERE name = 'gpkg_ogr_contents'"
-            ).fetchone()
-            if has_ogr_contents:
-                con.execute(
-                    "INSERT OR REPLACE INTO gpkg_ogr_contents (table_name, feature_count) "
-                    "VALUES ('layer_styles', ?)",
-                    (len(rows),),
-                )
+            write_layer_styles(con, rows)
     finally:
         con.close()
 

@@ -351,7 +351,7 @@ def run(
         ),
     ]
     if found.lines is not None:
-        line_symbol = Symbol(fill=None, stroke="#1a9850", stroke_width=0.5)
+        line_symbol = Symbol(fill=None, stroke="#1a985099", stroke_width=0.2)  # hairline
         layers.insert(
             1,
             ResultLayer(

@@ -5,18 +5,21 @@ reads. :func:`refuse_overwriting` stops that before any work: an output is refus
 is the same file as an input by real path or by identity (device and inode, which catches
 symbolic links, hard links, ``..`` and other spellings of one file), and also when it is
 one of the files SQLite and gisdesk keep beside a project (``-journal``, ``-wal``,
-``-shm``, ``.lock``), whose loss would damage the project as surely.
+``-shm``, ``.lock``), whose loss would damage the project as surely. Any other gisdesk project
+is refused as an output too (:func:`is_project_file`): an output file named like a project
+must not replace it, nor add tables to it behind the project's lock.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
 from gisdesk.core.errors import InputError
 
-__all__ = ["PROJECT_SIDECARS", "refuse_overwriting", "same_file"]
+__all__ = ["PROJECT_SIDECARS", "is_project_file", "refuse_overwriting", "same_file"]
 
 PROJECT_SIDECARS = ("-journal", "-wal", "-shm", ".lock")
 """Files kept beside a project file ``P``: ``P-journal``, ``P-wal``, ``P-shm``, ``P.lock``."""
@@ -28,6 +31,35 @@ def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
         return Path(a).samefile(b)
     except OSError:  # either does not exist (yet)
         return False
+
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_PROJECT_TABLES = ("gisdesk_layers", "gisdesk_project")
+
+
+def is_project_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is an existing gisdesk project: a GeoPackage with gisdesk's tables.
+
+    Reads only (an SQLite read-only connection); a file that cannot be read is not one.
+    """
+    file = Path(path)
+    try:
+        if not file.is_file():
+            return False
+        with file.open("rb") as fh:
+            if fh.read(len(_SQLITE_MAGIC)) != _SQLITE_MAGIC:
+                return False
+        con = sqlite3.connect(file.resolve().as_uri() + "?mode=ro", uri=True)
+        try:
+            found = con.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type='table' AND name IN (?, ?)",
+                _PROJECT_TABLES,
+            ).fetchone()[0]
+        finally:
+            con.close()
+    except (OSError, sqlite3.Error):
+        return False
+    return bool(found)
 
 
 def _norm(path: str | os.PathLike[str]) -> str:
@@ -48,7 +80,7 @@ def refuse_overwriting(
     *,
     project: str | os.PathLike[str] | None = None,
 ) -> None:
-    """Raise an :class:`InputError` if writing any output would replace an input.
+    """Raise an :class:`InputError` if writing any output would replace an input or a project.
 
     Parameters
     ----------
@@ -88,3 +120,12 @@ def refuse_overwriting(
                             f"project file {inp}; replacing it would damage the project. "
                             "Choose another output file.",
                         )
+        if is_project_file(out):
+            raise InputError(
+                f"输出文件 {out} 是一个 gisdesk 项目文件，写出结果会替换或改动它。"
+                "请换一个输出文件名；要把图层加入这个项目，请打开它后用“项目 → 添加图层…”"
+                "（命令行：gisdesk import）。",
+                f"The output file {out} is a gisdesk project; writing the result would replace "
+                "or change it. Choose another output file; to add a layer to that project, open "
+                "it and use Project → Add layer… (command line: gisdesk import).",
+            )

@@ -74,6 +74,7 @@ from gisdesk.io.project_state import (
     stored_settings,
 )
 from gisdesk.io.schemas import load_schemas
+from gisdesk.io.sqlite_copy import write_into
 from gisdesk.io.styles import load_styles
 
 if TYPE_CHECKING:
@@ -598,7 +599,7 @@ def _save_locked(
         _fsync_path(tmp)
         check_cancel(cancel)
         if target.exists() and _is_sqlite(target) and not fresh_file:
-            _write_into(tmp, target)
+            write_into(tmp, target)
             tmp.unlink()
         else:
             if target.exists():  # a new file in place of an old one keeps its permissions
@@ -617,28 +618,6 @@ def _save_locked(
         ) from exc
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
-
-
-def _write_into(source: Path, target: Path) -> None:
-    """Make ``target`` a page-for-page copy of ``source`` in one SQLite transaction.
-
-    The backup API writes the target under its rollback journal (``synchronous=FULL``): a
-    kill or power cut part-way leaves a hot journal that the next opening rolls back, so
-    the target is the old or the new project. Readers of the target wait for the commit.
-    """
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-    try:
-        dst = sqlite3.connect(target, timeout=60)
-        try:
-            mode = dst.execute("PRAGMA journal_mode").fetchone()[0]
-            if str(mode).lower() == "wal":  # a page-size change needs a rollback journal
-                dst.execute("PRAGMA journal_mode=DELETE")
-            dst.execute("PRAGMA synchronous=FULL")
-            src.backup(dst)
-        finally:
-            dst.close()
-    finally:
-        src.close()
 
 
 def update_settings(

@@ -5,6 +5,9 @@ leaves no half-written file and an existing file is either replaced whole or unt
 
 - GeoPackage: one table per layer, plus a ``layer_styles`` table as QGIS creates it with the
   style of each layer as QML and SLD (:mod:`gisdesk.io.layer_styles`), the default style.
+  An existing GeoPackage keeps its other layers: the export adds its layers or replaces
+  those of the same names, written back in one SQLite transaction (never into a gisdesk
+  project).
 - Shapefile: UTF-8 attributes with a ``.cpg``; field names shortened to 10 bytes
   predictably (:func:`shorten_field_names`), the mapping returned.
 - GeoJSON: RFC 7946 (lon/lat, WGS84 = CGCS2000 at map scale).
@@ -33,8 +36,15 @@ from gisdesk.core.crs import STORAGE_CRS, require_crs
 from gisdesk.core.errors import GisdeskError, InputError
 from gisdesk.core.i18n import tr
 from gisdesk.core.schema import coerce_to_schema
-from gisdesk.io.layer_styles import StyleRow, style_row, write_layer_styles
+from gisdesk.io.layer_styles import (
+    StyleRow,
+    drop_layer_styles,
+    style_row,
+    write_layer_styles,
+)
+from gisdesk.io.output_guard import is_project_file
 from gisdesk.io.spreadsheet import write_sheets
+from gisdesk.io.sqlite_copy import copy_database, write_into
 
 if TYPE_CHECKING:
     from gisdesk.core.layer import Layer
@@ -76,12 +86,17 @@ class ExportResult:
         Original -> written field names, where they differ (Shapefile's 10-byte limit).
     notes
         What the user should know (columns renamed, types changed...).
+    replaced, kept
+        An export into an existing GeoPackage: the layers of the file it replaced, and
+        those it left as they were.
     """
 
     path: Path
     files: list[Path] = field(default_factory=list)
     field_names: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
 
 
 def _write_error(path: Path, exc: BaseException) -> GisdeskError:
@@ -152,30 +167,40 @@ def export_geopackage(
 ) -> ExportResult:
     """Write layers to a GeoPackage with QGIS styles in ``layer_styles``.
 
+    Into an existing GeoPackage the layers are added, or replace the tables of their names,
+    and every other table (and the styles of the other layers) stays: the file is copied
+    aside, changed there, and written back into the original in one SQLite transaction, so
+    it is the old or the new file whatever happens.
+
     Parameters
     ----------
     layers
         The layers, written as tables of their names in EPSG:4490.
     path
-        The .gpkg to write (replaced whole when it exists).
+        The .gpkg to write or to add the layers to.
     styles
-        Write each styled layer's style as QML, the table's default style in QGIS.
+        Write each styled layer's style as QML and SLD, the table's default style in QGIS.
 
     Raises
     ------
     InputError
-        No layers, or a layer without CRS.
+        No layers, a layer without CRS, or ``path`` exists and is not a GeoPackage or is a
+        gisdesk project (projects take layers through an import, under their lock).
     GisdeskError
         The file cannot be written; an existing file is left as it was.
     """
     path = Path(path)
     if not layers:
         raise InputError("没有要导出的图层。", "There are no layers to export.")
+    existing = _existing_layers(path) if path.exists() else None
     notes: list[str] = []
     with _staging(path) as tmpdir:
         tmp = tmpdir / path.name
         rows: list[StyleRow] = []
+        unstyled: list[str] = []
         try:
+            if existing is not None:
+                copy_database(path, tmp)
             for layer in layers:
                 gdf = _prepared(layer)
                 geometry_type = _geometry_type(layer, gdf)
@@ -191,23 +216,78 @@ def export_geopackage(
                 style_geometry = _style_geometry(layer, gdf)
                 if styles and layer.style is not None and style_geometry is not None:
                     rows.append(style_row(layer.name, layer.title, layer.style, style_geometry))
-                elif styles and layer.style is not None:
-                    notes.append(f"{layer.name}: mixed geometry types, style not written")
-            if rows:
-                _store_styles(tmp, rows)
-            tmp.replace(path)
+                else:
+                    unstyled.append(layer.name)
+                    if styles and layer.style is not None:
+                        notes.append(f"{layer.name}: mixed geometry types, style not written")
+            _store_styles(tmp, rows, unstyled)
+            if existing is None:
+                tmp.replace(path)
+            else:
+                write_into(tmp, path)
         except GisdeskError:
             raise
         except Exception as exc:  # GDAL and sqlite raise many kinds; report one
             raise _write_error(path, exc) from exc
-    return ExportResult(path=path, files=[path], notes=notes)
+    names = {layer.name for layer in layers}
+    return ExportResult(
+        path=path,
+        files=[path],
+        notes=notes,
+        replaced=[n for n in existing or [] if n in names],
+        kept=[n for n in existing or [] if n not in names],
+    )
 
 
-def _store_styles(path: Path, rows: list[StyleRow]) -> None:
-    """Write the layers' QGIS styles into the GeoPackage at ``path`` in one transaction."""
+def _existing_layers(path: Path) -> list[str]:
+    """The feature tables of the existing GeoPackage ``path`` that an export adds to.
+
+    Raises
+    ------
+    InputError
+        ``path`` is a gisdesk project, or not a GeoPackage.
+    """
+    if is_project_file(path):
+        raise InputError(
+            f"{path} 是 gisdesk 项目文件，导出不会写入项目。请换一个输出文件名；"
+            "要把图层加入这个项目，请打开它后用“项目 → 添加图层…”（命令行：gisdesk import）。",
+            f"{path} is a gisdesk project; an export does not write into projects. Choose "
+            "another output file; to add a layer to that project, open it and use Project → "
+            "Add layer… (command line: gisdesk import).",
+        )
+    not_gpkg = InputError(
+        f"{path} 已存在，但不是 GeoPackage，无法把图层加入其中。请换一个文件名，或先删除它。",
+        f"{path} exists but is not a GeoPackage, so no layer can be added to it. Choose "
+        "another file name or delete it first.",
+    )
+    try:
+        with path.open("rb") as fh:
+            if fh.read(16) != b"SQLite format 3\x00":
+                raise not_gpkg
+        con = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+        try:
+            return [
+                r[0]
+                for r in con.execute(
+                    "SELECT table_name FROM gpkg_contents WHERE data_type='features' "
+                    "ORDER BY table_name"
+                )
+            ]
+        finally:
+            con.close()
+    except (OSError, sqlite3.Error):
+        raise not_gpkg from None
+
+
+def _store_styles(path: Path, rows: list[StyleRow], unstyled: list[str]) -> None:
+    """Write the layers' QGIS styles into the GeoPackage at ``path`` in one transaction.
+
+    A layer written without a style loses gisdesk's old style row (it was replaced).
+    """
     con = sqlite3.connect(path)
     try:
         with con:
+            drop_layer_styles(con, unstyled)
             write_layer_styles(con, rows)
     finally:
         con.close()

@@ -2,7 +2,8 @@
 
 The one definition of what ``gisdesk export`` and the window's export dialog do:
 :class:`ExportRequest` names the layer, the output file and its format (GeoPackage styled
-for QGIS, Shapefile, GeoJSON, Excel or CSV with the schema's Chinese or English headers);
+for QGIS, added to an existing GeoPackage beside its other layers; Shapefile, GeoJSON, Excel
+or CSV with the schema's Chinese or English headers);
 :func:`run` refuses an output that is the project or one of its side files (the output
 guard of :mod:`gisdesk.io.output_guard`) and writes through
 :func:`gisdesk.io.vector_export.export_layer`. The Result lists the files written, the
@@ -163,6 +164,21 @@ def run(
         Note(f"字段名缩短：{old} -> {new}", f"Field name shortened: {old} -> {new}")
         for old, new in written.field_names.items()
     ]
+    if written.replaced:
+        names = "、".join(written.replaced)
+        notes.append(
+            Note(
+                f"已替换文件中原有的同名图层：{names}",
+                f"Replaced the file's layer of the same name: {', '.join(written.replaced)}",
+            )
+        )
+    if written.kept:
+        notes.append(
+            Note(
+                f"文件中其他图层保持不变：{'、'.join(written.kept)}",
+                f"The file's other layers are unchanged: {', '.join(written.kept)}",
+            )
+        )
     notes += [Note(note, note) for note in written.notes]
     return Result(
         kind=KIND,

@@ -273,3 +273,65 @@ def test_exported_geopackage_imports_back(tmp_path: Path) -> None:
     result = import_vector(path)  # the first layer with geometry, not layer_styles
     assert result.layer == "事故点"
     assert list(result.data["地点"]) == ["甲", "乙"]
+
+
+def _style_rows(path: Path) -> list[tuple[str, str, int]]:
+    con = sqlite3.connect(path)
+    try:
+        return con.execute(
+            "SELECT f_table_name, styleName, useAsDefault FROM layer_styles ORDER BY f_table_name"
+        ).fetchall()
+    finally:
+        con.close()
+
+
+def test_exports_into_one_geopackage_keep_every_layer_and_style(tmp_path: Path) -> None:
+    path = tmp_path / "交换.gpkg"
+    first = export_geopackage([_roads()], path)
+    assert first.kept == [] and first.replaced == []
+    second = export_geopackage([_points()], path)
+    assert second.kept == ["roads"] and second.replaced == []
+    assert sorted(pyogrio.list_layers(path)[:, 0]) == sorted(["layer_styles", "roads", "事故点"])
+    assert _style_rows(path) == [("roads", "roads", 1), ("事故点", "事故点", 1)]
+    assert len(pyogrio.read_dataframe(path, layer="roads")) == 3
+    # the same layer again replaces its table and its style row, the other stays
+    fewer = Layer("roads", _roads().data.iloc[:1], schema=_roads().schema, style=_roads().style)
+    third = export_geopackage([fewer], path)
+    assert third.replaced == ["roads"] and third.kept == ["事故点"]
+    assert len(pyogrio.read_dataframe(path, layer="roads")) == 1
+    assert list(pyogrio.read_dataframe(path, layer="事故点")["地点"]) == ["甲", "乙"]
+    assert _style_rows(path) == [("roads", "roads", 1), ("事故点", "事故点", 1)]
+    # a layer exported again without a style loses its old style row
+    export_geopackage([Layer("roads", fewer.data)], path)
+    assert _style_rows(path) == [("事故点", "事故点", 1)]
+
+
+def test_export_into_a_geopackage_keeps_its_inode_and_other_tables(tmp_path: Path) -> None:
+    path = tmp_path / "other.gpkg"
+    pyogrio.write_dataframe(
+        gpd.GeoDataFrame({"x": [1]}, geometry=[Point(121.2, 31.9)], crs=4490),
+        path,
+        layer="theirs",
+        driver="GPKG",
+    )
+    inode = path.stat().st_ino
+    export_geopackage([_polygons()], path)
+    assert path.stat().st_ino == inode
+    assert sorted(pyogrio.list_layers(path)[:, 0]) == ["layer_styles", "theirs", "zones"]
+
+
+def test_export_never_writes_into_a_project(small_sample, tmp_path: Path) -> None:
+    project = tmp_path / "项目.gpkg"
+    project.write_bytes(small_sample().read_bytes())
+    before = project.read_bytes()
+    with pytest.raises(InputError, match="gisdesk 项目"):
+        export_geopackage([_roads()], project)
+    assert project.read_bytes() == before
+
+
+def test_export_refuses_an_existing_file_that_is_not_a_geopackage(tmp_path: Path) -> None:
+    path = tmp_path / "notes.gpkg"
+    path.write_text("我的笔记", encoding="utf-8")
+    with pytest.raises(InputError, match="不是 GeoPackage"):
+        export_geopackage([_roads()], path)
+    assert path.read_text(encoding="utf-8") == "我的笔记"

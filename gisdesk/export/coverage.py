@@ -199,9 +199,22 @@ class ServiceCircle:
         """The service area and the villages coloured by coverage, for any plate."""
         return self._layers
 
+    def town_order(self, names: pd.Series) -> pd.Series:
+        """Return each town name's place in the official order: the towns layer's feature
+        order (the order the district lists its towns in), names it lacks after them."""
+        official: list[str] = []
+        if "towns" in self.project:
+            data = self.project.layer("towns").data
+            if "name" in data:
+                official = [str(v) for v in data["name"]]
+        rank = {name: i for i, name in reversed(list(enumerate(official)))}
+        return names.astype(str).map(lambda n: rank.get(n, len(rank)))
+
     def town_table(self) -> pd.DataFrame:
-        """Return per-town coverage (the overview plate's table), with a Chinese header."""
+        """Return per-town coverage (the overview plate's table), with a Chinese header, in
+        the towns layer's order."""
         t = self.result.by_town
+        t = t.iloc[np.argsort(self.town_order(t["town"]).to_numpy(), kind="stable")]
         table = pd.DataFrame(
             {
                 "镇（街道）": t["town"].astype(str),

@@ -1,4 +1,13 @@
-"""The plate legend: only the classes the map frame shows, laid out to fit its box."""
+"""The plate legend: only the classes the map frame shows, laid out to fit its box.
+
+Every layer drawn on the map is in the legend. Each layer with several classes has its own
+heading (graduated classes name the field and its unit: 村（社区）：人口（人）); layers drawn
+with one symbol are gathered under :data:`SINGLES_HEADING`. When the lines do not fit the
+box, the legend tries, in this order: more columns at the designed type size, smaller type
+(down to :data:`MIN_SIZE` points before the template's scale) with as many columns as the
+labels allow, and finally leaves the remaining lines in :attr:`LegendLayout.rest` for a
+continuation page (:func:`gisdesk.export.plate.render_legend_page`), noting so in the box.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +34,11 @@ __all__ = [
 ]
 
 OTHER_LABEL = "其他"
+SINGLES_HEADING = "其他图层"
+"""The heading of the layers drawn with a single symbol (海门区界, 镇（街道）...)."""
 _SIZES = (8.5, 8.0, 7.5, 7.0, 6.5, 6.0, 5.5)
+MIN_SIZE = _SIZES[-1]
+_MAX_COLUMNS = 6
 _SWATCH_W = 7.0  # mm
 _SWATCH_H = 3.8
 _PAD = 2.5
@@ -53,19 +66,40 @@ class LegendLayout:
     columns: int
     swatches: list[tuple[LegendEntry, RectMM]] = field(default_factory=list)
     headings: list[tuple[str, RectMM]] = field(default_factory=list)
-    overflow: int = 0  # entries that did not fit
+    overflow: int = 0  # entries that did not fit (they are in ``rest``)
+    rest: list[LegendEntry] = field(default_factory=list)  # for a continuation page
+
+
+def _field_heading(fl: FrameLayer, language: str) -> str:
+    """Return a graduated layer's heading: its title, the field and the field's unit."""
+    layer = fl.layer
+    style = layer.style
+    title = layer.title
+    if style is None or style.kind != "graduated" or not style.field:
+        return title
+    label = layer.metadata.field_label(style.field, language)
+    if label is None and layer.schema is not None:
+        try:
+            label = layer.schema.field(style.field).label(language)
+        except (KeyError, ValueError):
+            label = None
+    return f"{title}：{label or style.field}"
 
 
 def legend_entries(layers: Sequence[FrameLayer], *, language: str = "zh") -> list[LegendEntry]:
-    """Return the legend lines for the classes present in the frame, top layer first."""
+    """Return the legend lines for the classes present in the frame, top layer first.
+
+    Layers drawn with a single symbol come last, under :data:`SINGLES_HEADING`.
+    """
     out: list[LegendEntry] = []
+    singles: list[LegendEntry] = []
     for fl in reversed(list(layers)):
         style = fl.layer.style
         if style is None or not fl.shown:
             continue
         present = set(np.unique(fl.present).tolist())
         family = fl.prepared.family
-        title = fl.layer.title
+        title = _field_heading(fl, language)
         lines: list[LegendEntry] = []
         for i, cls in enumerate(style.classes):
             if i in present:
@@ -73,12 +107,15 @@ def legend_entries(layers: Sequence[FrameLayer], *, language: str = "zh") -> lis
                 lines.append(LegendEntry(fl.layer.name, title, label, cls.symbol, family, i))
         if -1 in present and style.default is not None:
             lines.append(LegendEntry(fl.layer.name, title, OTHER_LABEL, style.default, family, -1))
-        if style.kind == "single" and len(lines) == 1:
+        if len(lines) == 1 and (style.kind == "single" or len(style.classes) == 1):
             e = lines[0]
             label = e.label if e.label else title
-            lines = [LegendEntry(e.layer, title, label, e.symbol, family, e.class_index, True)]
+            singles.append(
+                LegendEntry(e.layer, SINGLES_HEADING, label, e.symbol, family, e.class_index, True)
+            )
+            continue
         out.extend(lines)
-    return out
+    return out + singles
 
 
 def draw_swatch(
@@ -126,9 +163,10 @@ def _plan(
     items: list[tuple[str, object]] = []
     last_group = None
     for e in entries:
-        if not e.single and e.layer != last_group:
+        key = e.group if e.single else e.layer
+        if key != last_group:
             items.append(("head", e.group))
-        last_group = e.layer if not e.single else None
+        last_group = key
         items.append(("entry", e))
     placed: list[tuple[int, str, float, float, float, object]] = []
     col, y = 0, y0
@@ -177,18 +215,29 @@ def _choose(
     _font, title_h = _title_font(paper)
     body = (x + _PAD, y + 1.2 + title_h, w - 2 * _PAD, h - title_h - 1.2 - _PAD)
     chosen = None
+    # more columns first, at the designed size; then smaller type, with as many columns as
+    # the labels allow
     for size in _SIZES:
-        for columns in (1, 2, 3):
+        for columns in range(1, _MAX_COLUMNS + 1):
             placed, overflow, fits_text = _plan(paper, entries, body, size, columns)
-            if overflow == 0 and fits_text:
+            if not fits_text and columns > 1:
+                break  # narrower columns would cut labels (a label wider than the box is cut)
+            if overflow == 0:
                 chosen = (size, columns)
                 break
         if chosen is not None:
             break
-    if chosen is None:  # smallest type, most columns, long labels elided
-        size, columns = _SIZES[-1], 3
-        placed, overflow, _ = _plan(paper, entries, body, size, columns)
-        return size, columns, placed, overflow, body
+    if chosen is None:  # smallest type: the columns that hold most; the rest continues
+        best = None
+        for columns in range(1, _MAX_COLUMNS + 1):
+            placed, overflow, fits_text = _plan(paper, entries, body, MIN_SIZE, columns)
+            if best is None or (fits_text and overflow < best[2]):
+                best = (columns, placed, overflow)
+            if not fits_text:
+                break
+        assert best is not None
+        columns, placed, overflow = best
+        return MIN_SIZE, columns, placed, overflow, body
     size, columns = chosen
     lo, hi = 0.0, body[3]
     for _ in range(14):  # the least body height that still holds every line
@@ -226,7 +275,9 @@ def draw_legend(
     entry_h = max(_SWATCH_H * min(1.0, size / 8.0), line) + _GAP * 0.6
     head_h = paper.line_height_mm(bold) + _GAP * 0.4
     sw_h = min(_SWATCH_H * min(1.0, size / 8.0), entry_h - 0.4)
-    layout = LegendLayout(size, columns, overflow=overflow)
+    layout = LegendLayout(
+        size, columns, overflow=overflow, rest=list(entries[len(entries) - overflow :])
+    )
     metrics = paper.metrics(font)
     for _col, kind, ex, ey, _h, item in placed:
         if kind == "head":
@@ -244,7 +295,7 @@ def draw_legend(
     if overflow:
         paper.text(
             (body[0], body[1] + body[3] - line, body[2], line),
-            f"……另有 {overflow} 项未列出",
+            f"另有 {overflow} 项见图例续页",
             paper.font(size),
             align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
         )

@@ -21,7 +21,8 @@ from gisdesk.core.errors import InputError, ProjectError
 from gisdesk.core.progress import CancelToken, ProgressCallback, check_cancel, report
 from gisdesk.export._qt import ensure_gui_app, layout_dpi
 from gisdesk.export.frame import MapData, prepare_map
-from gisdesk.export.plate import PlateLayout, render_plate
+from gisdesk.export.legend import LegendEntry
+from gisdesk.export.plate import PlateLayout, render_legend_page, render_plate
 
 if TYPE_CHECKING:
     from gisdesk.core.project import Project
@@ -189,13 +190,72 @@ def export_plate(
             report(progress, 1.0, "完成")
         elif fmt == "pdf":
             writer = _pdf_writer(tmp, spec.template, title)
-            layout = render_plate(
-                project, spec, writer, data=data, progress=progress, cancel=cancel
-            )
+            painter = QPainter(writer)
+            try:
+                layout = render_plate(
+                    project, spec, painter, data=data, progress=progress, cancel=cancel
+                )
+                _legend_pages(spec, layout, title, writer, painter)
+            finally:
+                painter.end()
             del writer  # the file is complete once the writer is gone
         else:
             layout = _render_svg(project, spec, tmp, title, data, progress, cancel)
+    if fmt != "pdf" and layout.legend is not None and layout.legend.rest:
+        layout.extra_files = _legend_files(spec, layout.legend.rest, out, title, fmt, res)
     return layout
+
+
+def _legend_pages(
+    spec: PlateSpec, layout: PlateLayout, title: str, writer: QPdfWriter, painter: QPainter
+) -> None:
+    """Add pages for the legend lines the plate's legend box could not hold."""
+    rest: list[LegendEntry] = list(layout.legend.rest) if layout.legend is not None else []
+    while rest:
+        writer.newPage()
+        more = render_legend_page(spec, rest, painter, title=title).rest
+        if len(more) >= len(rest):  # not one line fits a page: stop rather than loop
+            break
+        rest = list(more)
+
+
+def _legend_files(
+    spec: PlateSpec, rest: list[LegendEntry], out: Path, title: str, fmt: str, dpi: int
+) -> list[Path]:
+    """Write the legend lines a PNG or SVG plate could not hold beside it; return the files."""
+    written: list[Path] = []
+    page = 2
+    while rest:
+        path = out.with_name(f"{out.stem}_图例续{page - 1}{out.suffix}")
+        with _atomic(path) as tmp:
+            if fmt == "png":
+                w, h = _page_px(spec.template, dpi)
+                image = QImage(w, h, QImage.Format.Format_RGB32)
+                image.fill(0xFFFFFFFF)
+                _set_dpi(image, layout_dpi())
+                more = render_legend_page(spec, rest, image, title=title, rect=QRectF(0, 0, w, h))
+                _set_dpi(image, dpi)
+                _write_png(image, tmp, title)
+            else:
+                from PySide6.QtSvg import QSvgGenerator
+
+                gen = QSvgGenerator()
+                gen.setFileName(str(tmp))
+                unit = layout_dpi()
+                w, h = _page_px(spec.template, unit)
+                gen.setSize(QSize(w, h))
+                gen.setViewBox(QRect(0, 0, w, h))
+                gen.setResolution(unit)
+                gen.setTitle(title)
+                more = render_legend_page(spec, rest, gen, title=title)
+                del gen
+                _make_xml_safe(tmp)
+        written.append(path)
+        if len(more.rest) >= len(rest):
+            break
+        rest = list(more.rest)
+        page += 1
+    return written
 
 
 def _render_svg(
@@ -289,7 +349,7 @@ def export_pages(
                     check_cancel(cancel)
                     if i:
                         writer.newPage()
-                    render_plate(
+                    layout = render_plate(
                         project,
                         spec,
                         painter,
@@ -297,6 +357,7 @@ def export_pages(
                         progress=step(i),
                         cancel=cancel,
                     )
+                    _legend_pages(spec, layout, spec.title or project.title, writer, painter)
             finally:
                 painter.end()
             del writer
@@ -307,6 +368,9 @@ def export_pages(
         check_cancel(cancel)
         safe = "".join(c for c in labels[i] if c not in '\\/:*?"<>|').strip() or str(i + 1)
         page = out.with_name(f"{out.stem}_{i + 1:0{width}d}_{safe}{out.suffix}")
-        export_plate(project, spec, page, dpi=res, data=data, progress=step(i), cancel=cancel)
+        layout = export_plate(
+            project, spec, page, dpi=res, data=data, progress=step(i), cancel=cancel
+        )
         written.append(page)
+        written.extend(layout.extra_files)
     return written

@@ -8,6 +8,8 @@ and returns a :class:`PlateLayout` telling where everything went, in page millim
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -54,6 +56,8 @@ from gisdesk.render.symbols import qcolor
 from gisdesk.render.viewport import Viewport
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from pyproj import CRS
 
     from gisdesk.core.layer import Layer
@@ -61,7 +65,7 @@ if TYPE_CHECKING:
     from gisdesk.export.spec import PlateSpec
     from gisdesk.export.templates import PlateTemplate
 
-__all__ = ["PlateLayout", "PlatePlan", "plan_plate", "render_plate"]
+__all__ = ["PlateLayout", "PlatePlan", "plan_plate", "render_legend_page", "render_plate"]
 
 Extent = tuple[float, float, float, float]
 _BAND_MM = 5.5  # room outside the map frame for coordinate labels
@@ -103,6 +107,7 @@ class PlateLayout:
     ticks: list[GridTick] = field(default_factory=list)
     north_rotation_deg: float = 0.0
     stats: RenderStats | None = None
+    extra_files: list[Path] = field(default_factory=list)  # legend continuations (PNG, SVG)
 
     @property
     def scale(self) -> float:
@@ -530,13 +535,22 @@ def render_plate(
     report(progress, 0.0, "准备图层")
     plan = plan or plan_plate(project, spec, data=data)
     check_cancel(cancel)
+    with _page(spec.template, target, rect) as paper:
+        return _paint(paper, project, plan, data, progress=progress, cancel=cancel)
+
+
+@contextmanager
+def _page(
+    template: PlateTemplate, target: QPainter | QPaintDevice, rect: QRectF | None
+) -> Iterator[Paper]:
+    """Yield the Paper of a page laid out at the layout dpi and scaled to ``rect``."""
     own = not isinstance(target, QPainter)
     painter = QPainter(target) if isinstance(target, QPaintDevice) else target
     try:
         device = painter.device()
         device_dpi = float(device.logicalDpiX())
         dpi = float(layout_dpi())
-        page_w, page_h = spec.template.page_mm
+        page_w, page_h = template.page_mm
         if rect is None:  # the device is the page
             rect = QRectF(0, 0, page_w * device_dpi / 25.4, page_h * device_dpi / 25.4)
         painter.save()
@@ -549,11 +563,37 @@ def render_plate(
             painter.scale(factor, factor)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
-            paper = Paper(painter, dpi, spec.template.font_scale * dpi / device_dpi)
-            layout = _paint(paper, project, plan, data, progress=progress, cancel=cancel)
+            yield Paper(painter, dpi, template.font_scale * dpi / device_dpi)
         finally:
             painter.restore()
     finally:
         if own:
             painter.end()
-    return layout
+
+
+def render_legend_page(
+    spec: PlateSpec,
+    entries: Sequence[LegendEntry],
+    target: QPainter | QPaintDevice,
+    *,
+    title: str,
+    rect: QRectF | None = None,
+) -> LegendLayout:
+    """Paint a continuation page of a plate's legend: the lines its legend box could not hold.
+
+    The page has the plate's size and frame, the plate's title with 图例（续）, and the
+    lines in as many columns as they need; lines that still do not fit are in the returned
+    layout's ``rest`` (for another page).
+    """
+    ensure_gui_app()
+    tpl = spec.template
+    with _page(tpl, target, rect) as paper:
+        page_w, page_h = tpl.page_mm
+        paper.box((0.0, 0.0, page_w, page_h), stroke=None, fill="#ffffff")
+        fx, fy, fw, fh = tpl.frame_mm()
+        paper.box((fx, fy, fw, fh), stroke=INK, width_mm=0.5)
+        title_rect = tpl.items.get("title", (fx + 4, fy + 3, fw - 8, 16.0))
+        draw_title(paper, title_rect, title, "图例（续）")
+        top = title_rect[1] + title_rect[3] + 4.0
+        box = (fx + 6.0, top, fw - 12.0, fy + fh - 6.0 - top)
+        return draw_legend(paper, box, entries, title="图  例（续）")

@@ -100,7 +100,7 @@ def draw_plates(
     layout = export_plate(project, spec, plan.out, dpi=plan.dpi, progress=progress, cancel=cancel)
     missed = tuple((m.layer, m.text) for m in layout.stats.missed_labels) if layout.stats else ()
     return DrawnPlates(
-        [Path(plan.out)],
+        [Path(plan.out), *layout.extra_files],
         spec.template.name,
         format_scale(layout.scale),
         layout.schematic,

@@ -1,4 +1,10 @@
-"""A statistics table on the plate: a DataFrame drawn as a three-line table (三线表)."""
+"""A statistics table on the plate: a DataFrame drawn as a three-line table (三线表).
+
+Rows are never cut while another layout holds them: at each type size from the designed one
+down to the smallest, the table first tries splitting its rows into side-by-side blocks
+(each with its header; 续表 style), and only when even the smallest type in the most blocks
+cannot hold them does it cut rows, saying how many are left out.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +22,8 @@ __all__ = ["TableLayout", "draw_table", "format_cell"]
 _SIZES = (8.0, 7.5, 7.0, 6.5, 6.0, 5.5, 5.0)
 _FALLBACK = 6.0
 _CELL_PAD = 1.2  # mm each side of a cell
+_MAX_BLOCKS = 3
+_BLOCK_GAP = 3.0  # mm between side-by-side blocks
 
 
 @dataclass(frozen=True)
@@ -26,6 +34,7 @@ class TableLayout:
     rows_shown: int
     rows_total: int
     columns: tuple[str, ...]
+    blocks: int = 1  # side-by-side blocks the rows were split into
 
 
 def format_cell(value: object, column: str = "") -> str:
@@ -52,8 +61,9 @@ def _numeric(series: pd.Series) -> bool:
 
 def _fit(
     paper: Paper, columns: list[str], cells: list[list[str]], avail_w: float, avail_h: float
-) -> tuple[float, list[float], int]:
-    """Return type size, column widths and rows that fit: all rows at the largest size."""
+) -> tuple[float, list[float], int, int]:
+    """Return type size, column widths, rows that fit per block and blocks: all rows at the
+    largest size, in as few blocks as hold them."""
 
     def measure(size: float) -> tuple[list[float], int]:
         font = paper.font(size)
@@ -69,13 +79,17 @@ def _fit(
         row_h = paper.line_height_mm(font) + 0.9
         return widths, int((avail_h - row_h - 0.6) // row_h)
 
-    # the largest type that shows every row; failing that, a legible size with rows cut
+    # the largest type that shows every row, in one block or split side by side; failing
+    # that, a legible size with rows cut
     for size in _SIZES:
         widths, rows_fit = measure(size)
-        if sum(widths) <= avail_w and rows_fit >= len(cells):
-            return size, widths, rows_fit
+        for blocks in range(1, _MAX_BLOCKS + 1):
+            if blocks * sum(widths) + (blocks - 1) * _BLOCK_GAP > avail_w:
+                break
+            if rows_fit * blocks >= len(cells):
+                return size, widths, rows_fit, blocks
     widths, rows_fit = measure(_FALLBACK)
-    return _FALLBACK, widths, rows_fit
+    return _FALLBACK, widths, rows_fit, 1
 
 
 def _heading(paper: Paper, rect: RectMM, title: str, note: str) -> tuple[float, float]:
@@ -119,45 +133,58 @@ def draw_table(
         for row in frame.itertuples(index=False, name=None)
     ]
     left, avail_w = x + pad, w - 2 * pad
-    size, widths, rows_fit = _fit(paper, columns, cells, avail_w, bottom - top)
+    size, widths, rows_fit, blocks = _fit(paper, columns, cells, avail_w, bottom - top)
     font = paper.font(size)
     bold = paper.font(size, bold=True)
     row_h = paper.line_height_mm(font) + 0.9
+    block_w = (avail_w - (blocks - 1) * _BLOCK_GAP) / blocks
     total = sum(widths) or 1.0
     # spread the spare width (or the shortfall) over the columns in proportion
-    widths = [wd * avail_w / total for wd in widths]
+    widths = [wd * block_w / total for wd in widths]
     n = len(cells)
-    shown = n if n <= rows_fit else max(0, rows_fit - 1)
+    if blocks > 1:
+        per_block = math.ceil(n / blocks)
+        shown = n
+    else:
+        per_block = n if n <= rows_fit else max(0, rows_fit - 1)
+        shown = per_block
     metrics = paper.metrics(font)
-    cy = top
-    paper.line(left, cy, left + avail_w, cy, width_mm=0.35)
-    cx = left
-    for j, col in enumerate(columns):
-        paper.text((cx, cy, widths[j], row_h), col, bold, align=Qt.AlignmentFlag.AlignCenter)
-        cx += widths[j]
-    cy += row_h
-    paper.line(left, cy, left + avail_w, cy, width_mm=0.18)
-    for i in range(shown):
-        if i % 2 == 1:
-            paper.box((left, cy, avail_w, row_h), stroke=None, fill="#f4f4f2")
-        cx = left
-        for j, text in enumerate(cells[i]):
-            inner = widths[j] - 2 * _CELL_PAD
-            shown_text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, paper.mm(inner))
-            align = (
-                Qt.AlignmentFlag.AlignRight if numeric[j] else Qt.AlignmentFlag.AlignLeft
-            ) | Qt.AlignmentFlag.AlignVCenter
-            paper.text((cx + _CELL_PAD, cy, inner, row_h), shown_text, font, align=align)
+    bottom_y = top
+    for b in range(blocks):
+        rows = cells[b * per_block : min(shown, (b + 1) * per_block)]
+        bx = left + b * (block_w + _BLOCK_GAP)
+        cy = top
+        paper.line(bx, cy, bx + block_w, cy, width_mm=0.35)
+        cx = bx
+        for j, col in enumerate(columns):
+            paper.text((cx, cy, widths[j], row_h), col, bold, align=Qt.AlignmentFlag.AlignCenter)
             cx += widths[j]
         cy += row_h
-    if shown < n:
-        paper.text(
-            (left, cy, avail_w, row_h),
-            f"……另有 {n - shown} 行，共 {n} 行",
-            font,
-            colour=MUTED,
-            align=Qt.AlignmentFlag.AlignCenter,
-        )
-        cy += row_h
-    paper.line(left, cy, left + avail_w, cy, width_mm=0.35)
-    return TableLayout(size, shown, n, tuple(columns))
+        paper.line(bx, cy, bx + block_w, cy, width_mm=0.18)
+        for i, row in enumerate(rows):
+            if i % 2 == 1:
+                paper.box((bx, cy, block_w, row_h), stroke=None, fill="#f4f4f2")
+            cx = bx
+            for j, text in enumerate(row):
+                inner = widths[j] - 2 * _CELL_PAD
+                shown_text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, paper.mm(inner))
+                align = (
+                    Qt.AlignmentFlag.AlignRight if numeric[j] else Qt.AlignmentFlag.AlignLeft
+                ) | Qt.AlignmentFlag.AlignVCenter
+                paper.text((cx + _CELL_PAD, cy, inner, row_h), shown_text, font, align=align)
+                cx += widths[j]
+            cy += row_h
+        if b == 0 and shown < n:
+            paper.text(
+                (bx, cy, block_w, row_h),
+                f"……另有 {n - shown} 行，共 {n} 行",
+                font,
+                colour=MUTED,
+                align=Qt.AlignmentFlag.AlignCenter,
+            )
+            cy += row_h
+        bottom_y = max(bottom_y, cy)
+    for b in range(blocks):  # the closing rule at one height under every block
+        bx = left + b * (block_w + _BLOCK_GAP)
+        paper.line(bx, bottom_y, bx + block_w, bottom_y, width_mm=0.35)
+    return TableLayout(size, shown, n, tuple(columns), blocks)

@@ -23,6 +23,7 @@ from gisdesk.export._qt import ensure_gui_app, layout_dpi
 from gisdesk.export.frame import MapData, prepare_map
 from gisdesk.export.legend import LegendEntry
 from gisdesk.export.plate import PlateLayout, render_legend_page, render_plate
+from gisdesk.render.fonts import TEXT_FAMILY, installed_cjk_family
 
 if TYPE_CHECKING:
     from gisdesk.core.project import Project
@@ -239,7 +240,7 @@ def _legend_files(
             else:
                 from PySide6.QtSvg import QSvgGenerator
 
-                gen = QSvgGenerator()
+                gen = QSvgGenerator(QSvgGenerator.SvgVersion.Svg11)  # 1.1: clip paths
                 gen.setFileName(str(tmp))
                 unit = layout_dpi()
                 w, h = _page_px(spec.template, unit)
@@ -249,7 +250,7 @@ def _legend_files(
                 gen.setTitle(title)
                 more = render_legend_page(spec, rest, gen, title=title)
                 del gen
-                _make_xml_safe(tmp)
+                _finish_svg(tmp)
         written.append(path)
         if len(more.rest) >= len(rest):
             break
@@ -269,7 +270,7 @@ def _render_svg(
 ) -> PlateLayout:
     from PySide6.QtSvg import QSvgGenerator
 
-    gen = QSvgGenerator()
+    gen = QSvgGenerator(QSvgGenerator.SvgVersion.Svg11)  # 1.1: clip paths
     gen.setFileName(str(path))
     unit = layout_dpi()
     w, h = _page_px(spec.template, unit)
@@ -280,7 +281,7 @@ def _render_svg(
     gen.setDescription("gisdesk 专题图")
     layout = render_plate(project, spec, gen, data=data, progress=progress, cancel=cancel)
     del gen  # closes the file
-    _make_xml_safe(path)
+    _finish_svg(path)
     return layout
 
 
@@ -290,10 +291,25 @@ def _render_svg(
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def _make_xml_safe(path: Path) -> None:
-    """Replace characters XML cannot hold in a written SVG file."""
+_SVG_FALLBACKS = ("Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC")
+
+
+def _svg_fonts() -> str:
+    """Return the font-family value for SVG text: installed CJK families a viewer may have.
+
+    Plates are drawn in :data:`~gisdesk.render.fonts.TEXT_FAMILY`, a family registered in
+    this process only; a viewer gets the font it came from and the common Chinese fonts of
+    Windows and Linux after it.
+    """
+    families = dict.fromkeys([installed_cjk_family(), *_SVG_FALLBACKS])
+    return ", ".join(f"'{f}'" for f in families if "'" not in f) + ", sans-serif"
+
+
+def _finish_svg(path: Path) -> None:
+    """Name fonts a viewer has and replace characters XML cannot hold in a written SVG."""
     text = path.read_text(encoding="utf-8", errors="surrogateescape")
     safe = _XML_ILLEGAL.sub("\ufffd", text)
+    safe = safe.replace(f'font-family="{TEXT_FAMILY}"', f'font-family="{_svg_fonts()}"')
     if safe != text:
         path.write_text(safe, encoding="utf-8", errors="surrogateescape")
 

@@ -42,7 +42,8 @@ def notes_lines(
     date: str | None = None,
     grid: str = "graticule",
 ) -> list[str]:
-    """Return the notes: sources (the layers' own unless given), CRS, maker and date."""
+    """Return the notes: sources (the layers' own unless given), CRS, maker (when named) and
+    date."""
     if sources is None:
         seen: list[str] = []
         for layer in layers:
@@ -54,7 +55,9 @@ def notes_lines(
     return [
         f"数据来源：{source_text}。",
         crs_note(crs) + ("；方里网注记单位：千米。" if grid == "grid" else "。"),
-        f"制图单位：{organisation or '—'}    制图日期：{date or today_text()}",
+        # no placeholder for a map maker nobody named: the line then gives the date alone
+        (f"制图单位：{organisation.strip()}    " if organisation.strip() else "")
+        + f"制图日期：{date or today_text()}",
     ]
 
 

@@ -123,3 +123,17 @@ def test_town_rows_follow_the_towns_layer(sample_project):
     official = [str(n) for n in sample_project.layer("towns").data["name"]]
     assert list(circle.town_table()["镇（街道）"]) == official
     assert official != sorted(official)  # the official order is not the character order
+
+
+def test_notes_name_the_map_maker_only_when_given(sample_project):
+    from pyproj import CRS
+
+    from gisdesk.export.notes import notes_lines
+
+    layers = [sample_project.layer("towns")]
+    crs = CRS.from_epsg(4549)
+    unnamed = notes_lines(layers, crs, date="2026年1月1日")
+    assert unnamed[-1] == "制图日期：2026年1月1日"
+    assert "—" not in "".join(unnamed)
+    named = notes_lines(layers, crs, organisation="海门区自然资源局", date="2026年1月1日")
+    assert named[-1] == "制图单位：海门区自然资源局    制图日期：2026年1月1日"

@@ -11,10 +11,10 @@ import shapely
 
 from gisdesk.core.crs import require_crs
 
-__all__ = ["HIGHWAY_CLASS", "roads_from_osm"]
+__all__ = ["FOOT_WAYS", "HIGHWAY_CLASS", "roads_from_osm"]
 
 HIGHWAY_CLASS = {
-    "motorway": "国道",
+    "motorway": "高速公路",
     "trunk": "国道",
     "primary": "省道",
     "secondary": "县道",
@@ -25,13 +25,16 @@ HIGHWAY_CLASS = {
     "service": "村道",
     "road": "村道",
     "track": "村道",
-    "pedestrian": "村道",
-    "footway": "村道",
-    "cycleway": "村道",
-    "path": "村道",
-    "steps": "村道",
 }
-"""OSM ``highway`` value (``_link`` suffix dropped) -> road class; other values are left out."""
+"""OSM ``highway`` value (``_link`` suffix dropped) -> road class, as OpenStreetMap China tags
+roads: motorway 高速公路, trunk 国道, primary 省道, secondary 县道, tertiary 乡道, and the
+other ways motor vehicles use (unclassified, residential, service, track...) 村道. Other
+values are left out (:data:`FOOT_WAYS` among them)."""
+
+FOOT_WAYS = ("footway", "path", "cycleway", "steps", "pedestrian", "bridleway")
+"""Ways for people on foot or on bicycles, left out of the road network: the speed table gives
+every mode a speed on every class, so a class of their own would let cars drive on steps, and
+村道 (what they were) would too."""
 
 _TAG = re.compile(r'"([^"]+)"=>"((?:[^"\\]|\\.)*)"')
 

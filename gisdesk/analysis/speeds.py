@@ -1,15 +1,18 @@
 """Travel speeds by mode and road class: the editable default table.
 
-====== ===== ===== ===== ===== ===== ============================================
-mode   国道  省道  县道  乡道  村道  notes
-====== ===== ===== ===== ===== ===== ============================================
-walk   5     5     5     5     5     ignores one-way (pedestrians walk both ways)
-bike   15    15    15    15    15    capped by the road's ``speed_kmh``
-ebike  20    20    20    20    20    capped by the road's ``speed_kmh``
-car    80    70    60    40    30    the road's ``speed_kmh`` wins where given
-====== ===== ===== ===== ===== ===== ============================================
+====== ======== ===== ===== ===== ===== ===== ========================================
+mode   高速公路 国道  省道  县道  乡道  村道  notes
+====== ======== ===== ===== ===== ===== ===== ========================================
+walk   5        5     5     5     5     5     ignores one-way (pedestrians walk both ways)
+bike   15       15    15    15    15    15    capped by the road's ``speed_kmh``
+ebike  20       20    20    20    20    20    capped by the road's ``speed_kmh``
+car    100      80    70    60    40    30    the road's ``speed_kmh`` wins where given
+====== ======== ===== ===== ===== ===== ===== ========================================
 
 A road of an unknown or missing class travels at the mode's ``default_kmh`` (村道 speed).
+Every mode has a speed on every class: the table cannot close a class to a mode, so
+expressways (closed to people on foot and bicycles in China) are open to them here, and
+OpenStreetMap footways are not imported as roads at all (:data:`gisdesk.analysis.osm.FOOT_WAYS`).
 Copy a :class:`ModeSpeeds` with :func:`dataclasses.replace` to change a value, or pass
 ``speed_kmh=`` to :func:`mode_speeds` for one speed on every road (e.g. a survey's figure).
 """
@@ -33,7 +36,7 @@ __all__ = ["DEFAULT_SPEEDS", "MODES", "WALK_KMH", "ModeSpeeds", "edge_speeds", "
 WALK_KMH = 5.0
 """Walking speed for the access leg between a point and the road network."""
 
-ROAD_CLASSES = ("国道", "省道", "县道", "乡道", "村道")
+ROAD_CLASSES = ("高速公路", "国道", "省道", "县道", "乡道", "村道")
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ class ModeSpeeds:
     mode
         Name of the mode ("walk", "bike", "ebike", "car").
     by_class
-        km/h per road class (国道 ... 村道).
+        km/h per road class (高速公路, 国道 ... 村道).
     default_kmh
         km/h on a road whose class is missing or not in ``by_class``.
     road_speed
@@ -93,7 +96,14 @@ DEFAULT_SPEEDS: Mapping[str, ModeSpeeds] = MappingProxyType(
         "car": ModeSpeeds(
             "car",
             MappingProxyType(
-                {"国道": 80.0, "省道": 70.0, "县道": 60.0, "乡道": 40.0, "村道": 30.0}
+                {
+                    "高速公路": 100.0,
+                    "国道": 80.0,
+                    "省道": 70.0,
+                    "县道": 60.0,
+                    "乡道": 40.0,
+                    "村道": 30.0,
+                }
             ),
             30.0,
             road_speed="wins",

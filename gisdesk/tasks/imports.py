@@ -11,8 +11,10 @@ whose notes say what was read, converted, repaired and which encoding was chosen
 OpenStreetMap roads
 -------------------
 Ways become a ``roads`` layer through :func:`gisdesk.analysis.osm.roads_from_osm` (``highway``
--> class: motorway/trunk 国道, primary 省道, secondary 县道, tertiary 乡道, everything
-routable below 村道; ``_link`` ways take their road's class; ``oneway=-1`` reversed). Where
+-> class: motorway 高速公路, trunk 国道, primary 省道, secondary 县道, tertiary 乡道, the other
+roads for motor vehicles 村道; footways, steps, cycleways, paths and pedestrian streets are
+left out and counted in the notes; ``_link`` ways take their road's class; ``oneway=-1``
+reversed). Where
 ``maxspeed`` is missing, ``speed_kmh`` is the default of :data:`OSM_DEFAULT_SPEEDS` by
 ``highway`` value; ``lanes`` comes from the ``lanes`` tag.
 """
@@ -20,7 +22,7 @@ routable below 村道; ``_link`` ways take their road's class; ``oneway=-1`` rev
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -90,6 +92,25 @@ OSM_DEFAULT_SPEEDS: dict[str, float] = {
 """km/h by OSM ``highway`` value (``_link`` dropped) where a way has no ``maxspeed``."""
 
 _LANES = re.compile(r'"lanes"=>"(\d+)"')
+
+OSM_CLASS_ORDER = ("高速公路", "国道", "省道", "县道", "乡道", "村道")
+OSM_CLASS_NOTE = (
+    (
+        "道路等级按 OpenStreetMap 中国的标注习惯归类：高速公路为高速公路，干线公路为国道，"
+        "主要道路为省道，次要道路为县道，三级道路为乡道，其余机动车可走的道路为村道。"
+    ),
+    (
+        "Road classes follow OpenStreetMap China's tagging: motorway 高速公路 (expressway), trunk "
+        "国道, primary 省道, secondary 县道, tertiary 乡道, other roads for motor vehicles 村道."
+    ),
+)
+OSM_SPEED_NOTE = (
+    "没有限速标注的道路，按道路类型取默认车速（如高速公路 100、国道 80 千米/小时）。",
+    (
+        "Roads without a maxspeed tag take a default speed by their highway type (motorway "
+        "100 km/h, trunk 80 km/h ...)."
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -291,7 +312,7 @@ def read_osm_roads(path: Path) -> ImportedFile:
     import numpy as np
     import pandas as pd
 
-    from gisdesk.analysis.osm import HIGHWAY_CLASS, roads_from_osm
+    from gisdesk.analysis.osm import FOOT_WAYS, HIGHWAY_CLASS, roads_from_osm
     from gisdesk.core.crs import STORAGE_CRS
     from gisdesk.io.osm_extract import read_osm_lines
 
@@ -320,16 +341,49 @@ def read_osm_roads(path: Path) -> ImportedFile:
         level=np.clip(roads["level"].to_numpy(), -2, 3),
     ).to_crs(STORAGE_CRS)
     kept, total = int(keep.sum()), len(lines)
+    by_class = roads["class"].value_counts()
+    counts_zh = "、".join(
+        f"{name} {int(by_class[name])} 条" for name in OSM_CLASS_ORDER if name in by_class
+    )
+    counts_en = ", ".join(
+        f"{name} {int(by_class[name])}" for name in OSM_CLASS_ORDER if name in by_class
+    )
+    warnings = [
+        (
+            f"{total} 条线中 {kept} 条作为道路导入：{counts_zh}。",
+            f"{kept} of {total} ways imported as roads: {counts_en}.",
+        ),
+        OSM_CLASS_NOTE,
+        OSM_SPEED_NOTE,
+    ]
+    foot = int(highway.isin(list(FOOT_WAYS)).sum())
+    if foot:
+        warnings.append(
+            (
+                (
+                    f"另有 {foot} 条人行道、台阶、自行车道、小路和步行街未作为道路导入："
+                    "道路网对各种出行方式一视同仁，导入后汽车也会“走”这些路。"
+                ),
+                (
+                    f"{foot} footways, steps, cycleways, paths and pedestrian streets were left "
+                    "out of the roads: the road network treats every travel mode alike, so cars "
+                    "would use them too."
+                ),
+            )
+        )
     return ImportedFile(
         data=roads,
         source=path.name,
         layer_type="roads",
         conversions=[
-            "OpenStreetMap highway -> class (gisdesk.analysis.osm.HIGHWAY_CLASS)",
-            "missing maxspeed -> speed by highway (gisdesk.tasks.imports.OSM_DEFAULT_SPEEDS)",
+            (
+                "OpenStreetMap highway -> road class (motorway 高速公路, trunk 国道, primary 省道, "
+                "secondary 县道, tertiary 乡道, other motor roads 村道; footways left out)"
+            ),
+            "missing maxspeed -> default speed by highway type",
             "WGS84 (EPSG:4326) -> CGCS2000 (EPSG:4490), no shift",
         ],
-        warnings=[(f"{total} 条线中 {kept} 条为可通行道路。", f"{kept} of {total} ways are roads")],
+        warnings=warnings,
     )
 
 
@@ -399,13 +453,33 @@ def read_file(request: ImportRequest) -> ImportedFile:
     """
     from gisdesk.io.osm_extract import is_osm_file
     from gisdesk.io.tables import TABLE_SUFFIXES
-    from gisdesk.io.vector_import import import_vector
 
     path = Path(request.path)
     if is_osm_file(path):
         return read_osm_roads(path)
     if path.suffix.lower() in TABLE_SUFFIXES:
-        return _read_table_file(path, request)
+        return _follow_offset(_read_table_file(path, request), request)
+    return _follow_offset(_read_vector_file(path, request), request)
+
+
+def _follow_offset(imported: ImportedFile, request: ImportRequest) -> ImportedFile:
+    """Coordinate columns that held the GCJ-02/BD-09 values take the converted coordinates."""
+    from gisdesk.io.coordinate_columns import follow_offset
+
+    system = normalise_crs(request.crs)
+    if system is None:
+        return imported
+    shift = follow_offset(imported.data, system)
+    imported.data = shift.data
+    imported.conversions.extend(shift.records)
+    imported.warnings.extend(shift.told)
+    imported.cautions.extend(shift.cautions)
+    return imported
+
+
+def _read_vector_file(path: Path, request: ImportRequest) -> ImportedFile:
+    from gisdesk.io.vector_import import import_vector
+
     result = import_vector(path, layer=request.layer, encoding=request.encoding, crs=request.crs)
     # the encoding, its mismatch and the import checks' findings come as result.notes
     warnings = _encoding_notes(result.encoding)[0]
@@ -510,34 +584,81 @@ def build_layer(project: Project, request: ImportRequest, imported: ImportedFile
     )
 
 
-_CONVERSION_ZH = (
-    ("GCJ-02 -> CGCS2000", "已把 GCJ-02（高德/腾讯）坐标纠偏转换为 CGCS2000"),
-    ("BD-09 -> CGCS2000", "已把 BD-09（百度）坐标纠偏转换为 CGCS2000"),
-    ("WGS84 = CGCS2000", "WGS84 与 CGCS2000 相差仅厘米级，未做平移"),
-    ("CRS stated as", "坐标系按指定"),
-    ("columns swapped", "导入时交换了经纬度两列"),
-    ("points from columns", "由坐标列生成点"),
-    ("-> CGCS2000 (EPSG:4490)", "坐标已转换到 CGCS2000（EPSG:4490）"),
+_CODE_REFERENCE = re.compile(r"\s*\((?:gisdesk|analysis|core|io|tasks)\.[\w.]+\)")
+_TOLD_RECORDS = (
+    "Attribute text encoding",
+    "Text encoding",
+    "make_valid",
+    "coordinate columns",
+    "OpenStreetMap highway",
+    "missing maxspeed",
 )
+"""Records whose content the import already told as a (Chinese, English) note."""
+
+
+def _system_zh(key: str) -> str:
+    """A coordinate system's Chinese name (GCJ02 -> GCJ-02 经纬度（高德、腾讯）), else the key."""
+    from gisdesk.io.crs_options import COORDINATE_SYSTEMS
+
+    return COORDINATE_SYSTEMS[key][0] if key in COORDINATE_SYSTEMS else key
+
+
+def _record_zh(text: str) -> str | None:
+    """The Chinese sentence for a conversion record, or None for one gisdesk does not know."""
+    rules: tuple[tuple[str, Callable[[re.Match[str]], str]], ...] = (
+        (r"^GCJ-02 -> CGCS2000", lambda m: "已把 GCJ-02（高德/腾讯）坐标纠偏转换为 CGCS2000。"),
+        (r"^BD-09 -> CGCS2000", lambda m: "已把 BD-09（百度）坐标纠偏转换为 CGCS2000。"),
+        (r"^WGS84 = CGCS2000", lambda m: "WGS84 与 CGCS2000 相差仅厘米级，未做平移。"),
+        (
+            r"^WGS84 \(EPSG:4326\) -> CGCS2000 \(EPSG:4490\), no shift",
+            lambda m: "WGS84 坐标直接作为 CGCS2000（两者相差仅厘米级，未做平移）。",
+        ),
+        (
+            r"^CRS stated as (.+?) \(the file declared none\)$",
+            lambda m: f"坐标系按指定的 {_system_zh(m.group(1))}读取（文件未声明坐标系）。",
+        ),
+        (
+            r"^CRS stated as (.+?); the file declared (.+)$",
+            lambda m: f"坐标系按指定的 {_system_zh(m.group(1))}读取（文件声明为 {m.group(2)}）。",
+        ),
+        (r"^columns swapped", lambda m: "导入时交换了经纬度两列。"),
+        (
+            r"^points from columns (.+)/(.+)$",
+            lambda m: f"由“{m.group(1)}”“{m.group(2)}”两列生成点。",
+        ),
+        (
+            r"^(.+) -> CGCS2000 \(EPSG:4490\)",
+            lambda m: f"坐标已由 {m.group(1)} 转换为 CGCS2000（EPSG:4490）。",
+        ),
+        (r"^OpenStreetMap highway -> road class", lambda m: str(OSM_CLASS_NOTE[0])),
+        (r"^missing maxspeed", lambda m: str(OSM_SPEED_NOTE[0])),
+    )
+    for pattern, sentence in rules:
+        match = re.match(pattern, text)
+        if match:
+            return sentence(match)
+    return None
 
 
 def warning_text(text: str, lang: str | None = None) -> str:
-    """A conversion record (English, as stored on the layer) explained in a language."""
+    """A conversion record (English, as stored on the layer) explained in a language.
+
+    Chinese is a sentence of its own (no English, no module names); English is the record
+    without the module it names. A record gisdesk has no sentence for is shown as it is.
+    """
+    english = _CODE_REFERENCE.sub("", text)
     if normalise_language(lang or language()) != "zh":
-        return text
-    for key, zh in _CONVERSION_ZH:
-        if key in text:
-            return f"{zh}：{text}"
-    return text
+        return english
+    return _record_zh(text) or english
 
 
 def import_notes(imported: ImportedFile) -> tuple[Note, ...]:
     """The warnings and conversions of an import as notes (for the dialog, log and CLI)."""
-    # the encoding record is already among the (bilingual) warnings
+    # the encoding, a repair and updated coordinate columns are among the bilingual notes
     records = [
-        Note(warning_text(record, "zh"), record)
+        Note(warning_text(record, "zh"), warning_text(record, "en"))
         for record in imported.conversions
-        if not record.startswith(("Attribute text encoding", "Text encoding"))
+        if not record.startswith(_TOLD_RECORDS)
     ]
     told = [Note(zh, en) for zh, en in imported.warnings]
     cautions = [Note(zh, en, warning=True) for zh, en in imported.cautions]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -9,11 +10,15 @@ import numpy as np
 import pytest
 import shapely
 
+from gisdesk.analysis.osm import FOOT_WAYS, roads_from_osm
 from gisdesk.analysis.service_areas import service_areas
+from gisdesk.analysis.speeds import DEFAULT_SPEEDS, ROAD_CLASSES
 from gisdesk.core.errors import InputError
 from gisdesk.core.project import Project
 from gisdesk.core.validation import validate_layer
-from gisdesk.tasks.imports import ImportRequest, build_layer, read_osm_roads
+from gisdesk.io.schemas import load_schemas
+from gisdesk.io.styles import load_styles
+from gisdesk.tasks.imports import ImportRequest, build_layer, import_notes, read_osm_roads
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +37,8 @@ def roads(helsinki: Path) -> gpd.GeoDataFrame:
 
 def test_roads_layer_follows_schema(helsinki: Path, roads: gpd.GeoDataFrame) -> None:
     assert roads.crs.to_epsg() == 4490
-    assert len(roads) > 1000
-    assert set(roads["class"]) <= {"国道", "省道", "县道", "乡道", "村道"}
+    assert len(roads) > 900  # 960 motor roads; the 1,342 footways are left out
+    assert set(roads["class"]) <= {"高速公路", "国道", "省道", "县道", "乡道", "村道"}
     assert {"省道", "县道", "村道"} <= set(roads["class"])
     assert roads["speed_kmh"].between(5, 120).all()
     assert roads["oneway"].any()
@@ -41,7 +46,7 @@ def test_roads_layer_follows_schema(helsinki: Path, roads: gpd.GeoDataFrame) -> 
     layer = build_layer(Project(), ImportRequest(path=str(helsinki)), read_osm_roads(helsinki))
     assert layer.name == "roads"
     assert layer.style is not None
-    assert any("HIGHWAY_CLASS" in c for c in layer.metadata.conversions)
+    assert any("OpenStreetMap highway -> road class" in c for c in layer.metadata.conversions)
     assert layer.schema is not None
     report = validate_layer(layer.data, layer.schema, layer="roads")
     assert report.ok, report.errors[:5]
@@ -83,3 +88,57 @@ def test_broken_osm_file(tmp_path: Path) -> None:
     path.write_bytes(b"\x00\x00\x00\x0dnot a pbf at all" * 20)
     with pytest.raises(InputError):
         read_osm_roads(path)
+
+
+def test_classes_follow_chinese_practice_and_footways_stay_out() -> None:
+    kinds = [
+        "motorway", "motorway_link", "trunk", "primary", "secondary", "tertiary",
+        "unclassified", "residential", "service", "track", *FOOT_WAYS,
+    ]  # fmt: skip
+    lines = gpd.GeoDataFrame(
+        {"osm_id": [str(i) for i in range(len(kinds))], "highway": kinds},
+        geometry=[shapely.LineString([(24.9 + i * 0.001, 60.1), (24.9 + i * 0.001, 60.11)])
+                  for i in range(len(kinds))],
+        crs=4326,
+    )  # fmt: skip
+    roads = roads_from_osm(lines)
+    assert dict(
+        zip(roads["road_id"].map(lambda i: kinds[int(i)]), roads["class"], strict=True)
+    ) == {
+        "motorway": "高速公路",
+        "motorway_link": "高速公路",
+        "trunk": "国道",
+        "primary": "省道",
+        "secondary": "县道",
+        "tertiary": "乡道",
+        "unclassified": "村道",
+        "residential": "村道",
+        "service": "村道",
+        "track": "村道",
+    }
+    # every class the import makes is in the schema, the style and the speed table
+    domain = {
+        v.value for f in load_schemas()["roads"].fields if f.name == "class" for v in f.domain
+    }
+    styled = {c.value for c in load_styles()["roads"].classes}
+    assert set(roads["class"]) <= domain == styled == set(ROAD_CLASSES)
+    for spec in DEFAULT_SPEEDS.values():
+        assert set(spec.by_class) == set(ROAD_CLASSES)
+    assert DEFAULT_SPEEDS["car"].by_class["高速公路"] > DEFAULT_SPEEDS["car"].by_class["国道"]
+
+
+_NAMES = re.compile(r"OpenStreetMap|CGCS2000|WGS84|GCJ-02|BD-09|EPSG:\d+")
+
+
+def test_osm_import_notes_are_in_the_users_language(helsinki: Path) -> None:
+    imported = read_osm_roads(helsinki)
+    notes = import_notes(imported)
+    zh = [n.zh for n in notes]
+    # Helsinki: 1,342 footways, steps, cycleways and paths are not roads
+    assert any(re.search(r"另有 \d+ 条人行道", z) for z in zh), zh
+    assert not any(imported.data["class"].isin(["步行道"]))
+    for text in zh:
+        assert "gisdesk." not in text and "(" not in text, text
+        assert not re.search(r"[A-Za-z]{2,}", _NAMES.sub("", text)), text
+    for text in (n.en for n in notes):
+        assert "gisdesk." not in text, text

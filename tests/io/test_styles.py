@@ -63,7 +63,7 @@ def test_style_round_trips_through_plain_data(kind):
 def test_categorised_assignment():
     style = load_style("roads")
     df = pd.DataFrame({"class": ["国道", "村道", "高速", None]})
-    assert style.assign(df).tolist() == [0, 4, -1, -1]
+    assert style.assign(df).tolist() == [1, 5, -1, -1]  # 高速公路 is class 0
 
 
 def test_graduated_breaks_natural_equal_quantile():

@@ -16,8 +16,11 @@ at their ends).
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -39,6 +42,8 @@ __all__ = [
     "RoadStretch",
     "StretchFinder",
     "format_stake",
+    "next_segment_id",
+    "parse_stake",
     "road_stretch",
 ]
 
@@ -50,6 +55,114 @@ def format_stake(km: float) -> str:
     """Return a kilometre measure as a stake, e.g. 8.7 -> "K8+700"."""
     metres = round(km * 1000.0)
     return f"K{metres // 1000}+{metres % 1000:03d}"
+
+
+_STAKE = re.compile(r"^K?(\d+)\+(\d+(?:\.\d*)?)$")
+_KM = re.compile(r"^(\d+(?:\.\d*)?|\.\d+)(?:KM)?$")
+
+
+def parse_stake(
+    text: str, *, road: str | None = None, km_range: tuple[float, float] | None = None
+) -> float:
+    """Return the kilometre measure of a typed stake.
+
+    Accepted: ``K16+600``, ``k16+600.5``, ``16+600`` (kilometres + metres), ``16.6`` or
+    ``16.6km`` (kilometres); spaces and full-width characters (``Ｋ１６＋６００``) are allowed.
+
+    Parameters
+    ----------
+    text
+        What the user typed.
+    road
+        The road's name, for the messages.
+    km_range
+        The road's first and last stake: a stake outside it is refused.
+
+    Raises
+    ------
+    InputError
+        For empty or malformed text, metres of 1000 or more, or a stake outside ``km_range``.
+    """
+    raw = str(text)
+    norm = re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw)).upper()
+    shown = raw.strip()
+    if not norm:
+        raise InputError(
+            "请输入桩号，例如 K16+600 或 16.6。", "Type a stake, e.g. K16+600 or 16.6."
+        )
+    match = _STAKE.match(norm)
+    if match is not None:
+        metres = float(match.group(2))
+        if metres >= 1000.0:
+            raise InputError(
+                f"桩号“{shown}”的米数应小于 1000（K16+600 表示 16 公里 600 米）。",
+                f"The metres of stake '{shown}' must be below 1000 (K16+600 is 16 km 600 m).",
+            )
+        km = int(match.group(1)) + metres / 1000.0
+    else:
+        plain = _KM.match(norm)
+        if plain is None:
+            raise InputError(
+                f"无法识别桩号“{shown}”，请写成 K16+600、K16+600.5 或 16.6（公里）。",
+                f"Cannot read the stake '{shown}'; write it as K16+600, K16+600.5 or 16.6 (km).",
+            )
+        km = float(plain.group(1))
+    if km_range is not None:
+        _check_range(km, road, km_range)
+    return km
+
+
+def _check_range(km: float, road: str | None, km_range: tuple[float, float]) -> None:
+    lo, hi = km_range
+    if km < lo - 1e-9 or km > hi + 1e-9:
+        on_zh = f"道路 {road} 的" if road else "道路的"
+        on_en = f"road {road}" if road else "the road"
+        raise InputError(
+            f"桩号 {format_stake(km)} 超出{on_zh}桩号范围"
+            f"（{format_stake(lo)}–{format_stake(hi)}）。",
+            f"Stake {format_stake(km)} lies outside {on_en} "
+            f"({format_stake(lo)}–{format_stake(hi)}).",
+        )
+
+
+_NUMBERED = re.compile(r"^(.*?)(\d+)$")
+
+
+def next_segment_id(existing: Iterable[object], *, default: str = "HM-SG-01") -> str:
+    """Return the next free number in the numbering pattern of ``existing`` ids.
+
+    The pattern is the prefix most ids share before their trailing number (ties: the one
+    with the highest number); the result is that prefix with the highest number + 1, padded
+    to the widest number seen: ``HM-SG-06`` -> ``HM-SG-07``, ``HM-SG-99`` -> ``HM-SG-100``.
+    ``default`` when no id ends in a number.
+    """
+    taken = {str(v).strip() for v in existing if v is not None and str(v).strip()}
+    counts: dict[str, int] = {}
+    highest: dict[str, int] = {}
+    width: dict[str, int] = {}
+    for ident in taken:
+        match = _NUMBERED.match(ident)
+        if match is None:
+            continue
+        prefix, digits = match.group(1), match.group(2)
+        counts[prefix] = counts.get(prefix, 0) + 1
+        highest[prefix] = max(highest.get(prefix, 0), int(digits))
+        width[prefix] = max(width.get(prefix, 0), len(digits))
+    if not counts:
+        candidate = default
+        match = _NUMBERED.match(default)
+        while candidate in taken and match is not None:
+            n = int(match.group(2)) + 1
+            candidate = f"{match.group(1)}{n:0{len(match.group(2))}d}"
+            match = _NUMBERED.match(candidate)
+        return candidate
+    prefix = max(counts, key=lambda p: (counts[p], highest[p]))
+    number = highest[prefix] + 1
+    candidate = f"{prefix}{number:0{width[prefix]}d}"
+    while candidate in taken:  # e.g. a wider, zero-padded id of the same number
+        number += 1
+        candidate = f"{prefix}{number:0{width[prefix]}d}"
+    return candidate
 
 
 @dataclass(frozen=True)
@@ -223,6 +336,74 @@ class StretchFinder:
         at = shapely.line_interpolate_point(line, offset)
         return NetworkPosition(edge, offset, float(at.x), float(at.y), float(dist[0]))
 
+    # --- stakes -----------------------------------------------------------------------
+
+    def staked_roads(self) -> dict[str, tuple[float, float]]:
+        """Return each named road with stakes and its first and last stake, by name."""
+        out: dict[str, tuple[float, float]] = {}
+        for row in np.flatnonzero(self.staked):
+            name = self.road_name[row]
+            if name is None:
+                continue
+            lo, hi = float(self.from_km[row]), float(self.to_km[row])
+            if name in out:
+                lo, hi = min(lo, out[name][0]), max(hi, out[name][1])
+            out[str(name)] = (lo, hi)
+        return dict(sorted(out.items()))
+
+    def stake_range(self, road: str) -> tuple[float, float]:
+        """Return the first and last stake of a road (InputError if it has none)."""
+        found = self.staked_roads().get(road)
+        if found is None:
+            raise InputError(
+                f"道路图层中没有带桩号的道路“{road}”。",
+                f"The road layer has no road '{road}' with stakes.",
+            )
+        return found
+
+    def stretch_by_stakes(self, road: str, from_km: float, to_km: float) -> RoadStretch:
+        """Return the stretch of ``road`` between two stakes, along that road's own pieces.
+
+        The path keeps to the named road (a shorter way over other roads is not taken), so
+        the stretch's stakes are the ones asked for. ``pieces``, ``start`` and ``end`` refer
+        to a network of that road alone; ``road_rows`` to rows of the whole road layer.
+
+        Raises
+        ------
+        InputError
+            When the road has no stakes, a stake lies outside them, the stakes are equal, or
+            the road's pieces between them do not connect.
+        """
+        lo, hi = self.stake_range(road)
+        for km in (from_km, to_km):
+            _check_range(km, road, (lo, hi))
+        if abs(to_km - from_km) < 1e-6:
+            raise InputError(
+                "起点桩号和终点桩号相同，请输入不同的桩号。",
+                "The from and to stakes are equal; type two different stakes.",
+            )
+        rows = np.flatnonzero((self.road_name == road) & self.staked)
+        sub = StretchFinder(self.roads.iloc[rows], crs=self.crs)
+        ends = [sub._position_at(km) for km in (from_km, to_km)]
+        stretch = sub.stretch(ends[0], ends[1])
+        return replace(stretch, road_rows=tuple(int(rows[r]) for r in stretch.road_rows))
+
+    def _position_at(self, km: float) -> NetworkPosition:
+        """The network position of a stake on this finder's (single, staked) road."""
+        inside = np.flatnonzero(
+            self.staked & (self.from_km <= km + 1e-9) & (self.to_km >= km - 1e-9)
+        )
+        if len(inside) == 0:
+            raise InputError(
+                f"桩号 {format_stake(km)} 处没有道路（桩号不连续）。",
+                f"No road piece carries stake {format_stake(km)} (the stakes have a gap).",
+            )
+        row = int(inside[0])
+        geom = self._metric_row(row)
+        frac = (km - self.from_km[row]) / (self.to_km[row] - self.from_km[row])
+        point = shapely.line_interpolate_point(geom, float(frac), normalized=True)
+        return self.locate(point.x, point.y, max_distance_m=1.0)
+
     # --- paths ------------------------------------------------------------------------
 
     def _origin(self, a: NetworkPosition) -> _Origin:
@@ -354,13 +535,18 @@ class StretchFinder:
             end=b,
         )
 
-    def _km(self, row: int, points: np.ndarray) -> list[float]:
-        """Return the stakes of points on a stake-referenced road piece."""
+    def _metric_row(self, row: int) -> shapely.Geometry:
+        """A road piece's line in the network CRS (cached)."""
         geom = self._row_geoms.get(row)
         if geom is None:
             metric = to_crs_checked(self.roads.iloc[[row]], self.network.crs, layer="roads")
             geom = shapely.line_merge(metric.geometry.to_numpy()[0])
             self._row_geoms[row] = geom
+        return geom
+
+    def _km(self, row: int, points: np.ndarray) -> list[float]:
+        """Return the stakes of points on a stake-referenced road piece."""
+        geom = self._metric_row(row)
         frac = shapely.line_locate_point(geom, points, normalized=True)
         f0, f1 = self.from_km[row], self.to_km[row]
         return [float(f0 + v * (f1 - f0)) for v in np.asarray(frac, dtype=np.float64)]

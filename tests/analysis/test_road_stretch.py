@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 import shapely
 
-from gisdesk.analysis.road_stretch import StretchFinder, format_stake, road_stretch
+from gisdesk.analysis.road_stretch import (
+    StretchFinder,
+    format_stake,
+    next_segment_id,
+    parse_stake,
+    road_stretch,
+)
 from gisdesk.core.errors import InputError
 from tests.analysis.networks import grid_roads
 
@@ -216,3 +222,100 @@ def test_sample_stretch_on_g328_matches_its_stakes(sample_project):
     assert s.to_km == pytest.approx(km_b, abs=1e-3)
     # the sample's stakes are the pieces' lengths in km, so the stretch is that long
     assert s.length_m == pytest.approx((km_b - km_a) * 1000.0, rel=2e-3)
+
+
+# --- typed stakes and segment numbers ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "km"),
+    [
+        ("K16+600", 16.6),
+        ("k16+600.5", 16.6005),
+        ("K16 + 600", 16.6),
+        ("16+050", 16.05),
+        ("Ｋ１６＋６００", 16.6),
+        ("16.6", 16.6),
+        ("16.6km", 16.6),
+        ("K0+000", 0.0),
+        (" 21.7 ", 21.7),
+    ],
+)
+def test_parse_stake_reads_the_usual_spellings(text, km):
+    assert parse_stake(text) == pytest.approx(km, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("text", "zh"),
+    [
+        ("", "请输入桩号"),
+        ("   ", "请输入桩号"),
+        ("K16+1200", "米数应小于 1000"),
+        ("K16", "无法识别桩号“K16”"),
+        ("16,6", "无法识别桩号"),
+        ("-3", "无法识别桩号"),
+        ("K16+600+5", "无法识别桩号"),
+        ("十六公里", "无法识别桩号"),
+    ],
+)
+def test_parse_stake_refuses_bad_input_in_chinese(text, zh):
+    with pytest.raises(InputError) as err:
+        parse_stake(text)
+    assert zh in err.value.message("zh")
+    assert err.value.message("en")
+
+
+def test_parse_stake_refuses_stakes_outside_the_road():
+    assert parse_stake("K5+000", road="X204", km_range=(3.0, 5.0)) == pytest.approx(5.0)
+    with pytest.raises(InputError) as err:
+        parse_stake("K5+001", road="X204", km_range=(3.0, 5.0))
+    assert err.value.message("zh") == "桩号 K5+001 超出道路 X204 的桩号范围（K3+000–K5+000）。"
+    with pytest.raises(InputError):
+        parse_stake("2.999", road="X204", km_range=(3.0, 5.0))
+
+
+@pytest.mark.parametrize(
+    ("existing", "expected"),
+    [
+        (["HM-SG-01", "HM-SG-06", "HM-SG-03"], "HM-SG-07"),
+        (["HM-SG-09", "HM-SG-10"], "HM-SG-11"),
+        (["HM-SG-99"], "HM-SG-100"),
+        (["HM-SG-01", "HM-SG-02", "X-1"], "HM-SG-03"),  # the prefix most ids share
+        ([], "HM-SG-01"),
+        ([None, "", "无编号"], "HM-SG-01"),
+        (["HM-SG-01"], "HM-SG-02"),
+        (["SG7", "SG007"], "SG008"),  # padded to the widest number seen
+    ],
+)
+def test_next_segment_id_follows_the_numbering(existing, expected):
+    assert next_segment_id(existing) == expected
+
+
+def test_next_segment_id_default_skips_taken_default():
+    assert next_segment_id(["无编号"], default="无编号") == "无编号"  # no number to count on
+    assert next_segment_id([], default="A-1") == "A-1"
+
+
+def test_stretch_by_stakes_keeps_to_the_named_road():
+    # the unnamed lane is not a shortcut here, but the stretch must not use it in any case
+    finder = StretchFinder(LADDER)
+    assert finder.staked_roads() == {"X204": (3.0, 5.0)}
+    s = finder.stretch_by_stakes("X204", 4.5, 3.25)
+    assert s.road == "X204"
+    assert (s.from_km, s.to_km) == pytest.approx((3.25, 4.5))
+    assert s.length_m == pytest.approx(1250.0)
+    assert set(s.road_rows) == {0, 1}
+    with pytest.raises(InputError, match="超出道路 X204"):
+        finder.stretch_by_stakes("X204", 2.0, 4.0)
+    with pytest.raises(InputError, match="桩号相同"):
+        finder.stretch_by_stakes("X204", 4.0, 4.0)
+    with pytest.raises(InputError, match="没有带桩号的道路“G328”"):
+        finder.stretch_by_stakes("G328", 1.0, 2.0)
+
+
+def test_sample_stretch_by_typed_stakes_on_g328(sample_project):
+    finder = StretchFinder(sample_project.layer("roads").data)
+    s = finder.stretch_by_stakes("G328", parse_stake("K16+600"), parse_stake("K21+700"))
+    assert s.road == "G328"
+    assert s.title() == "G328 K16+600–K21+700"
+    assert s.length_m == pytest.approx(5100.0, rel=2e-3)

@@ -183,6 +183,9 @@ class Editor:
         self._redo: list[int] = []
         self._next_id = 1
         self.applied = Signal()  # (EditTransaction) after memory and store both changed
+        # layer name -> rule a user's edit of it must pass (raises InputError); undo, redo and
+        # commits with guarded=False (the rules' own steps) skip it
+        self.guards: dict[str, Callable[[FeatureChange], None]] = {}
 
     # --- history ----------------------------------------------------------------------
 
@@ -251,8 +254,12 @@ class Editor:
         *,
         action: Action = "edit",
         target: int | None = None,
+        guarded: bool = True,
     ) -> EditTransaction:
         """Validate, store and apply changes as one transaction; return it.
+
+        An edit (not an undo or redo) passes the :attr:`guards` of its layers unless
+        ``guarded`` is False.
 
         Raises
         ------
@@ -266,6 +273,11 @@ class Editor:
         checked = tuple(self._check(c, area=area, where=action == "edit") for c in changes)
         if not checked:
             raise InputError("没有要保存的更改。", "There are no changes to save.")
+        if action == "edit" and guarded:
+            for change in checked:
+                guard = self.guards.get(change.layer)
+                if guard is not None:
+                    guard(change)
         txn = EditTransaction(
             id=self._next_id,
             label_zh=label_zh,

@@ -34,7 +34,8 @@ from gisdesk.ui.blackspots_history import SegmentHistoryPanel
 from gisdesk.ui.blackspots_import import AccidentImportWizard
 from gisdesk.ui.blackspots_lifecycle import (
     SETTINGS_KEY,
-    StatusDialog,
+    AdministratorsDialog,
+    ask_status,
     list_candidate,
     store_blackspot_settings,
 )
@@ -112,6 +113,13 @@ class BlackspotsController(QObject):
                 "Change segment status…",
                 "blackspots",
                 self.ask_status,
+            ),
+            ActionSpec(
+                "bs_admins",
+                "状态更正管理员…",
+                "Status administrators…",
+                "blackspots",
+                self.ask_administrators,
             ),
             ActionSpec(
                 "bs_cameras",
@@ -325,31 +333,21 @@ class BlackspotsController(QObject):
         self.show_history(fid)
         return fid
 
-    def selected_segment(self) -> int | None:
-        """The segment selected on the map, else the one shown in the segment file."""
-        project = self.window.project
-        if project is None or SEGMENTS not in project:
-            return None
-        layer = project.layer(SEGMENTS)
-        if len(layer.selection) == 1:
-            return layer.fid_at(int(layer.selection[0]))
-        return self.history_panel.current_fid()
-
     def ask_status(self, fid: int | None = None) -> EditTransaction | None:
-        """Open the status dialog on a segment (default: the selected one)."""
-        fid = fid if fid is not None else self.selected_segment()
-        if fid is None:
-            self.window.status(
-                tr("请先选中一个事故多发路段。", "Select an accident-prone segment first.")
-            )
-            return None
-        dialog = StatusDialog(self.window, fid)
-        dialog.exec()
-        txn = dialog.transaction
-        dialog.deleteLater()
+        """Open the status dialog on a segment: the one given, the one selected, or one the
+        user picks (among the selected ones, or all when none is selected)."""
+        txn = ask_status(self.window, fid)
         if txn is not None:
-            self.show_history(fid)
+            self.show_history(txn.changes[0].fid)
         return txn
+
+    def ask_administrators(self) -> None:
+        """Edit who may correct a status in any direction."""
+        if self.window.project is None:
+            return
+        dialog = AdministratorsDialog(self.window)
+        dialog.exec()
+        dialog.deleteLater()
 
     def show_history(self, fid: int | None = None) -> None:
         """Show the segment file dock (on one segment)."""

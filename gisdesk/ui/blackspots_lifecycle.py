@@ -25,14 +25,20 @@ from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QDialog,
+    QDialogButtonBox,
     QFormLayout,
     QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
+    QVBoxLayout,
 )
 
 from gisdesk.analysis.blackspots.lifecycle import STATUS_DATES, STATUSES
@@ -40,13 +46,19 @@ from gisdesk.analysis.blackspots.listing import (
     SEGMENTS,
     SETTINGS_KEY,
     STATUS_EN,
+    STEP_NEEDS,
+    administrators,
     allowed_steps,
     blackspot_settings,
+    correction_changes,
+    correction_label,
     listing_attributes,
     record_listing_origin,
     record_status_note,
+    set_administrators,
     status_changes,
     status_label,
+    status_target,
 )
 from gisdesk.core.editing import GEOMETRY, EditTransaction, row_values
 from gisdesk.core.errors import GisdeskError, InputError
@@ -65,13 +77,19 @@ __all__ = [
     "SEGMENTS",
     "SETTINGS_KEY",
     "STATUS_EN",
+    "AdministratorsDialog",
+    "SegmentChooser",
     "StatusDialog",
+    "ask_status",
     "blackspot_settings",
     "change_status",
+    "choose_segment",
     "list_candidate",
     "listing_values",
     "segment_frame",
+    "segment_text",
     "status_text",
+    "steps_text",
     "store_blackspot_settings",
 ]
 
@@ -230,33 +248,51 @@ def segment_frame(layer: Layer, fid: int) -> gpd.GeoDataFrame:
 
 
 def change_status(
-    window: WindowApi, fid: int, to: str, on: dt.date, reason: str | None = None
+    window: WindowApi,
+    fid: int,
+    to: str,
+    on: dt.date,
+    reason: str | None = None,
+    *,
+    values: dict[str, Any] | None = None,
+    correction: bool = False,
 ) -> EditTransaction | None:
     """Move a listed segment to another status through the editor; None when refused.
 
-    The lifecycle rules are checked first (the user sees why a step is refused); the
-    reason is kept with the edit in the project settings.
+    The lifecycle rules are checked first (the user sees why a step is refused): one step
+    on with the step's notes and fields (``values``), or back with a reason. With
+    ``correction`` an administrator moves it to any status with a reason, which the journal
+    entry's label keeps. The notes are also kept with the edit in the project settings.
     """
     project = window.project
     if project is None or SEGMENTS not in project:
         return None
     layer = project.layer(SEGMENTS)
+    user = window.edits.user_name()
     try:
         current = row_values(layer, layer.row_of(fid))
-        changes = status_changes(layer, fid, to, on, reason)
+        if correction:
+            if user not in administrators(project):
+                raise InputError(
+                    f"“{user}”不是状态更正管理员，不能越级更正状态。",
+                    f"'{user}' is not a status administrator and cannot correct statuses.",
+                )
+            changes = correction_changes(layer, fid, to, on, reason)
+        else:
+            changes = status_changes(layer, fid, to, on, reason, values=values)
     except GisdeskError as exc:
         window.report_error(tr("无法流转状态", "Cannot change the status"), exc.message(language()))
         return None
     sid, was = str(current.get("segment_id")), str(current.get("status"))
-    txn = window.edits.update_feature(
-        SEGMENTS,
-        fid,
-        changes,
-        label=(
+    label = (
+        correction_label(sid, was, to, reason or "")
+        if correction
+        else (
             f"整治状态 {sid}：{was}→{to}",
             f"Status {sid}: {STATUS_EN.get(was, was)} → {STATUS_EN.get(to, to)}",
-        ),
+        )
     )
+    txn = window.edits.update_feature(SEGMENTS, fid, changes, label=label, guarded=False)
     if txn is None:
         return None
     record_status_note(
@@ -269,69 +305,255 @@ def change_status(
         reason=reason,
         by=txn.user,
         at=txn.at,
+        correction=correction,
     )
     store_blackspot_settings(window)
     return txn
 
 
+def segment_text(layer: Layer, fid: int) -> str:
+    """A segment as listed for choosing: its number, name and status."""
+    values = row_values(layer, layer.row_of(fid))
+    name = values.get("name") or ""
+    return f"{values.get('segment_id')}  {name}  [{status_text(values.get('status'))}]"
+
+
+def steps_text(values: dict[str, Any]) -> str:
+    """The loop with the segment's place in it: 排查 2022-03-01 → 【会商】 → 整改 → …"""
+    current = str(values.get("status"))
+    parts = []
+    for step in STATUSES:
+        day = plain_value(values.get(STATUS_DATES[step]), finite=False)
+        text = status_text(step)
+        if isinstance(day, dt.date | dt.datetime):
+            text += f" {day:%Y-%m-%d}"
+        parts.append(f"【{text}】" if step == current else text)
+    return " → ".join(parts)
+
+
+class SegmentChooser(QDialog):
+    """Ask which segment a status change is for (none is chosen until the user picks one)."""
+
+    def __init__(self, window: WindowApi, fids: tuple[int, ...], *, selected: bool) -> None:
+        super().__init__(window_widget(window))
+        self.setObjectName("segment_chooser")
+        self.setWindowTitle(tr("选择路段", "Choose a segment"))
+        assert window.project is not None
+        layer = window.project.layer(SEGMENTS)
+        self.prompt = QLabel(
+            tr(
+                f"选中了 {len(fids)} 个路段，请选择要流转状态的一个：",
+                f"{len(fids)} segments are selected; choose the one to change:",
+            )
+            if selected
+            else tr(
+                "没有选中路段。请选择要流转状态的路段（也可先在地图或属性表中选中一个）：",
+                "No segment is selected. Choose one (or select one on the map or in the table "
+                "first):",
+            )
+        )
+        self.prompt.setWordWrap(True)
+        self.segments = QListWidget()
+        self.segments.setObjectName("segment_list")
+        for fid in fids:
+            item = QListWidgetItem(segment_text(layer, fid))
+            item.setData(Qt.ItemDataRole.UserRole, fid)
+            self.segments.addItem(item)
+        self.segments.setCurrentRow(-1)
+        self.segments.itemSelectionChanged.connect(self._chosen_changed)
+        self.segments.itemDoubleClicked.connect(lambda _item: self.accept())
+        self.buttons = ok_cancel_buttons(self, tr("下一步", "Next"))
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.prompt)
+        layout.addWidget(self.segments, 1)
+        layout.addWidget(self.buttons)
+        self.resize(460, 360)
+        self._chosen_changed()
+
+    def chosen(self) -> int | None:
+        """The segment picked, None while none is."""
+        items = self.segments.selectedItems()
+        return int(items[0].data(Qt.ItemDataRole.UserRole)) if items else None
+
+    def choose(self, fid: int) -> None:
+        """Pick a segment (as clicking it does)."""
+        for row in range(self.segments.count()):
+            if self.segments.item(row).data(Qt.ItemDataRole.UserRole) == fid:
+                self.segments.setCurrentRow(row)
+
+    def _chosen_changed(self) -> None:
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        if ok is not None:
+            ok.setEnabled(self.chosen() is not None)
+
+    def accept(self) -> None:
+        """Close only with a segment chosen."""
+        if self.chosen() is not None:
+            super().accept()
+
+
+def choose_segment(window: WindowApi) -> int | None:
+    """The segment a status command acts on: the one selected, else the one the user picks.
+
+    With several selected the user picks among them; with none, among all segments. None
+    when there is none or the user cancels (the status bar says why).
+    """
+    project = window.project
+    layer = project.layer(SEGMENTS) if project is not None and SEGMENTS in project else None
+    target = status_target(layer)
+    if target.fid is not None:
+        return target.fid
+    if not target.choices:
+        window.status(tr("项目中没有挂牌路段。", "The project has no listed segments."))
+        return None
+    chooser = SegmentChooser(window, target.choices, selected=bool(layer and len(layer.selection)))
+    fid = chooser.chosen() if chooser.exec() else None
+    chooser.deleteLater()
+    if fid is None:
+        window.status(tr("未选择路段，状态未变。", "No segment chosen; nothing changed."))
+    return fid
+
+
 class StatusDialog(QDialog):
-    """Move a segment one step on (or back, with a reason), with the date and notes."""
+    """Move one segment a step on (or back, with a reason), with the date, notes and fields.
+
+    A form over :func:`gisdesk.analysis.blackspots.listing.status_changes`: it offers the
+    next status and the earlier ones, asks for what the chosen step needs (its notes, and
+    for 会商/整改 the measures and the responsible unit) and shows a refusal beside the
+    buttons. An administrator may tick 管理员更正 to set any status with a reason.
+    """
 
     def __init__(self, window: WindowApi, fid: int) -> None:
         super().__init__(window_widget(window))
         self.setObjectName("status_dialog")
         self.window_ = window
         self.fid = fid
-        assert window.project is not None
-        layer = window.project.layer(SEGMENTS)
+        project = window.project
+        assert project is not None
+        layer = project.layer(SEGMENTS)
         values = row_values(layer, layer.row_of(fid))
+        self.values = values
         self.current = str(values.get("status"))
         sid = values.get("segment_id")
         self.setWindowTitle(plain_text.window_title(tr(f"整治状态流转 — {sid}", f"Status — {sid}")))
-        here = STATUSES.index(self.current) if self.current in STATUSES else 0
-        steps = allowed_steps(self.current)
         self.target = QComboBox()
         self.target.setObjectName("target_status")
-        if steps.next is not None:
-            nxt = steps.next
-            self.target.addItem(tr(f"下一步：{nxt}", f"Next: {STATUS_EN[nxt]}"), nxt)
-        for back in steps.back:
-            self.target.addItem(tr(f"退回：{back}", f"Back to: {STATUS_EN[back]}"), back)
-        last_date = None
-        for step in reversed(STATUSES[: here + 1]):
-            last_date = plain_value(values.get(STATUS_DATES[step]), finite=False)
-            if last_date is not None:
-                break
+        self.target.currentIndexChanged.connect(self._target_changed)
         self.date = QDateEdit()
         self.date.setObjectName("status_date")
         self.date.setCalendarPopup(True)
         self.date.setDisplayFormat("yyyy-MM-dd")
         self.date.setDate(QDate.currentDate())
+        self.fields: dict[str, QLineEdit] = {}
+        for name in ("measures", "responsible_unit"):
+            edit = QLineEdit(str(values.get(name) or ""))
+            edit.setObjectName(f"status_{name}")
+            self.fields[name] = edit
+        self.notes_label = QLabel()
         self.notes = QPlainTextEdit()
         self.notes.setObjectName("status_notes")
-        self.notes.setPlaceholderText(
-            tr("会商纪要、整改措施落实情况、验收意见；退回时必须写明原因。",
-               "Minutes, measures taken, acceptance remarks; a reason is required to go back.")
+        self.notes.setFixedHeight(80)
+        admins = administrators(project)
+        self.is_admin = window.edits.user_name() in admins
+        self.correction = QCheckBox(
+            tr("管理员更正（可改为任意状态，须写明原因）", "Administrator correction (any status)")
+        )
+        self.correction.setObjectName("status_correction")
+        self.correction.setEnabled(self.is_admin)
+        self.correction.setToolTip(
+            plain_text.auto_text(
+                tr(f"状态更正管理员：{'、'.join(admins) or '未设置'}",
+                   f"Administrators: {', '.join(admins) or 'none'}")
+            )
         )  # fmt: skip
-        self.notes.setFixedHeight(90)
+        self.correction.toggled.connect(self._fill_targets)
         self.error = plain_text.plain_label("")  # messages quote the data
         self.error.setObjectName("dialog_error")
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #b2182b;")
-        form = QFormLayout(self)
+        self.form = QFormLayout(self)
+        form = self.form
         form.addRow(
             tr("路段", "Segment"), plain_text.plain_label(f"{sid}  {values.get('name') or ''}")
         )
-        last = f"（{last_date:%Y-%m-%d}）" if isinstance(last_date, dt.date | dt.datetime) else ""
-        form.addRow(tr("当前状态", "Current status"), QLabel(status_text(self.current) + last))
+        self.steps = plain_text.plain_label(steps_text(values))
+        self.steps.setObjectName("status_steps")
+        form.addRow(tr("流程", "Steps"), self.steps)
         form.addRow(tr("流转到", "Move to"), self.target)
         form.addRow(tr("日期", "Date"), self.date)
-        form.addRow(tr("说明", "Notes"), self.notes)
+        form.addRow(_label(layer, "measures"), self.fields["measures"])
+        form.addRow(_label(layer, "responsible_unit"), self.fields["responsible_unit"])
+        form.addRow(self.notes_label, self.notes)
+        form.addRow(self.correction)
         form.addRow(self.error)
         form.addRow(ok_cancel_buttons(self, tr("确定", "OK")))
         self.transaction: EditTransaction | None = None
+        self.resize(560, 0)
+        self._fill_targets()
+        # a refusal stands until the user changes what it was about
+        self.date.dateChanged.connect(self._target_changed)
+        self.notes.textChanged.connect(self._target_changed)
+        for edit in self.fields.values():
+            edit.textChanged.connect(self._target_changed)
+
+    def _fill_targets(self) -> None:
+        self.target.blockSignals(True)
+        self.target.clear()
+        if self.correction.isChecked():
+            for status in STATUSES:
+                if status != self.current:
+                    self.target.addItem(
+                        tr(f"更正为：{status}", f"Correct to: {STATUS_EN[status]}"), status
+                    )
+        else:
+            steps = allowed_steps(self.current)
+            if steps.next is not None:
+                nxt = steps.next
+                self.target.addItem(tr(f"下一步：{nxt}", f"Next: {STATUS_EN[nxt]}"), nxt)
+            for back in steps.back:
+                self.target.addItem(tr(f"退回：{back}", f"Back to: {STATUS_EN[back]}"), back)
+        self.target.blockSignals(False)
+        self._target_changed()
+
+    def needs(self) -> tuple[str, ...]:
+        """The fields the chosen step asks for."""
+        to = self.target.currentData()
+        if self.correction.isChecked() or to is None or to != allowed_steps(self.current).next:
+            return ()
+        return STEP_NEEDS[to].fields if to in STEP_NEEDS else ()
+
+    def _target_changed(self, *_args: object) -> None:
+        to = self.target.currentData()
+        needs = self.needs()
+        for name, edit in self.fields.items():
+            self.form.setRowVisible(edit, name in needs)
+        if self.correction.isChecked():
+            label, hint = (
+                tr("更正原因", "Reason"),
+                tr(
+                    "为什么更正（记入编辑记录，可在要素历史中查看）",
+                    "Why the status is corrected (kept in the edit journal)",
+                ),
+            )
+        elif to is not None and to == allowed_steps(self.current).next and to in STEP_NEEDS:
+            need = STEP_NEEDS[to]
+            label = tr(need.notes_zh.split("（")[0], need.notes_en.split(" (")[0])
+            hint = tr(need.notes_zh, need.notes_en)
+        else:
+            label, hint = (
+                tr("退回原因", "Reason"),
+                tr("退回必须写明原因，如：验收未通过", "Going back needs a reason"),
+            )
+        self.notes_label.setText(label)
+        self.notes.setPlaceholderText(hint)
         if self.target.count() == 0:
             self.error.setText(tr("该路段已销号，无后续步骤。", "The segment is closed."))
+        else:
+            self.error.setText("")
+
+    def step_values(self) -> dict[str, Any]:
+        """The fields the chosen step fills, as typed (empty as None)."""
+        return {n: self.fields[n].text().strip() or None for n in self.needs()}
 
     def accept(self) -> None:
         """Check the step by the lifecycle rules, then commit it; stay open when refused."""
@@ -342,11 +564,86 @@ class StatusDialog(QDialog):
         reason = self.notes.toPlainText().strip() or None
         project = self.window_.project
         assert project is not None
+        layer = project.layer(SEGMENTS)
+        correction = self.correction.isChecked()
         try:
-            status_changes(project.layer(SEGMENTS), self.fid, to, on, reason)
+            if correction:
+                correction_changes(layer, self.fid, to, on, reason)
+            else:
+                status_changes(layer, self.fid, to, on, reason, values=self.step_values())
         except InputError as exc:
             self.error.setText(exc.message(language()))
             return
-        self.transaction = change_status(self.window_, self.fid, to, on, reason)
+        self.transaction = change_status(
+            self.window_,
+            self.fid,
+            to,
+            on,
+            reason,
+            values=None if correction else self.step_values(),
+            correction=correction,
+        )
         if self.transaction is not None:
             super().accept()
+
+
+def _label(layer: Layer, name: str) -> str:
+    spec = layer.schema.field_index.get(name) if layer.schema else None
+    return spec.label(language()) if spec is not None else name
+
+
+def ask_status(window: WindowApi, fid: int | None = None) -> EditTransaction | None:
+    """Change one segment's status: the one given, the selected one, or the one the user picks."""
+    fid = fid if fid is not None else choose_segment(window)
+    if fid is None:
+        return None
+    dialog = StatusDialog(window, fid)
+    dialog.exec()
+    txn = dialog.transaction
+    dialog.deleteLater()
+    return txn
+
+
+class AdministratorsDialog(QDialog):
+    """Who may correct a status in any direction (one name a line, as recorded with edits)."""
+
+    def __init__(self, window: WindowApi) -> None:
+        super().__init__(window_widget(window))
+        self.setObjectName("administrators_dialog")
+        self.setWindowTitle(tr("状态更正管理员", "Status administrators"))
+        self.window_ = window
+        assert window.project is not None
+        user = window.edits.user_name()
+        self.names = QPlainTextEdit("\n".join(administrators(window.project)))
+        self.names.setObjectName("administrator_names")
+        self.error = plain_text.plain_label("")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b2182b;")
+        intro = plain_text.plain_label(
+            tr(
+                "名单中的人可以把事故多发路段的整治状态更正为任意状态，原因记入编辑记录。"
+                f"每行一个姓名（与 设置 → 编辑人员姓名 一致）。当前编辑人员：{user}",
+                "People listed may correct a segment's status to any status; the reason is "
+                f"kept in the edit journal. One name a line. You are: {user}",
+            )
+        )
+        intro.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.names)
+        layout.addWidget(self.error)
+        layout.addWidget(ok_cancel_buttons(self, tr("保存", "Save")))
+
+    def accept(self) -> None:
+        """Store the names (refused unless the user is one of the administrators)."""
+        project = self.window_.project
+        assert project is not None
+        try:
+            set_administrators(
+                project, self.names.toPlainText().splitlines(), by=self.window_.edits.user_name()
+            )
+        except InputError as exc:
+            self.error.setText(exc.message(language()))
+            return
+        store_blackspot_settings(self.window_)
+        super().accept()

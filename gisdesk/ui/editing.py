@@ -36,6 +36,7 @@ from PySide6.QtCore import QObject, QStandardPaths, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 from shapely.geometry.base import BaseGeometry
 
+from gisdesk.analysis.blackspots.listing import SEGMENTS, check_segment_change
 from gisdesk.core.editing import (
     Editor,
     EditTransaction,
@@ -192,6 +193,7 @@ class EditController(QObject):
             return
         self.editor = Editor(project, user=self.user_name())
         self.editor.applied.connect(self.edited.emit)
+        self.editor.guards[SEGMENTS] = check_segment_change  # statuses move only by steps
         target = working_copy if working_copy is not None else project.path
         if working_copy is not None:
             self.working_copy = working_copy
@@ -359,16 +361,24 @@ class EditController(QObject):
     # --- editing ----------------------------------------------------------------------
 
     def commit(
-        self, label: tuple[str, str], changes: Iterable[FeatureChange]
+        self,
+        label: tuple[str, str],
+        changes: Iterable[FeatureChange],
+        *,
+        guarded: bool = True,
     ) -> EditTransaction | None:
-        """Accept an edit: validate, write, apply, put on the undo stack. None if refused."""
+        """Accept an edit: validate, write, apply, put on the undo stack. None if refused.
+
+        ``guarded=False`` skips the editor's layer guards: only for the rules' own steps
+        (a black-spot status step checked by :mod:`gisdesk.analysis.blackspots.listing`).
+        """
         if self.editor is None:
             self.failed.emit(tr("无法编辑", "Cannot edit"), tr("没有打开的项目。", "No project."))
             return None
         try:
             self._check_ready(changes := list(changes))
             self.applying = True
-            txn = self.editor.commit(label[0], label[1], changes)
+            txn = self.editor.commit(label[0], label[1], changes, guarded=guarded)
         except GisdeskError as exc:
             self.failed.emit(tr("编辑未保存", "Edit not saved"), exc.message(language()))
             return None
@@ -459,6 +469,7 @@ class EditController(QObject):
         values: Mapping[str, Any],
         *,
         label: tuple[str, str] | None = None,
+        guarded: bool = True,
     ) -> EditTransaction | None:
         """Change values of one feature; None when refused or nothing changed."""
         if self.editor is None:
@@ -471,7 +482,7 @@ class EditController(QObject):
         if found is None:
             return None
         change, default = found
-        return self.commit(label or default, [change])
+        return self.commit(label or default, [change], guarded=guarded)
 
     def delete_features(
         self, layer: str, fids: Iterable[int], *, label: tuple[str, str] | None = None

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gisdesk.analysis.blackspots.listing import form_locks
 from gisdesk.core.editing import GEOMETRY, EditTransaction, row_values, same_value
 from gisdesk.core.errors import GisdeskError
 from gisdesk.core.layer import Layer
@@ -635,6 +636,7 @@ def attribute_form(window: WindowApi, layer_name: str, fid: int) -> FeatureForm:
         title=layer.title,
         fid=fid,
         on_accept=commit,
+        read_only=form_locks(layer.name, new=False)[1],  # e.g. a segment's status: by steps
         parent=window_widget(window),
     )
     return form
@@ -677,11 +679,12 @@ def new_feature_values(
     if isinstance(layer, str):
         assert window.project is not None
         layer = window.project.layer(layer)
+    fixed, locked = form_locks(layer.name, new=True)  # a new segment starts at 排查
     form = FeatureForm(
         feature_specs(layer),
-        initial,
+        {**(initial or {}), **fixed},
         title=layer.title,
-        read_only=read_only,
+        read_only=[*read_only, *locked],
         parent=window_widget(window),
     )
     accepted = form.exec() == QDialog.DialogCode.Accepted

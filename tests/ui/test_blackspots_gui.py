@@ -246,6 +246,7 @@ def _change_statuses(window, fid):
     dialog = StatusDialog(window, fid)
     assert dialog.target.currentData() == "会商"
     dialog.date.setDate(QDate(2023, 1, 10))
+    dialog.fields["measures"].setText("增设减速带和警示标志")  # 会商 asks for the measures
     dialog.notes.setPlainText("联合会商：增设减速带和警示标志")
     dialog.grab().save(str(SHOTS / "status_dialog.png"))
     dialog.accept()

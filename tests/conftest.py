@@ -14,6 +14,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Tracebacks of errors the tests provoke go to a log of the run, not the user's log folder
 # (gisdesk.io.logs); commands the tests start inherit it.
 os.environ.setdefault("GISDESK_LOG_DIR", tempfile.mkdtemp(prefix="gisdesk-test-logs-"))
+# Networks the command line keeps between runs (gisdesk.io.network_cache) go to the run's own
+# folder, not the user's cache.
+os.environ.setdefault("GISDESK_CACHE_DIR", tempfile.mkdtemp(prefix="gisdesk-test-cache-"))
 
 
 def _hypothesis_profiles() -> None:

@@ -11,7 +11,9 @@ The graph model is OpenStreetMap's and QGIS's: lines connect only where they sha
 
 Lengths are metres in EPSG:4549 (or a local UTM zone for data outside its area of use); edge
 travel times are seconds. :func:`build_network` caches networks by a content hash of the
-roads' geometry and attributes, so repeated analyses reuse one and an edit rebuilds it.
+roads' geometry and attributes, so repeated analyses reuse one and an edit rebuilds it; with
+a :class:`NetworkStore` set (:func:`use_network_store`, the command line uses
+:class:`gisdesk.io.network_cache.NetworkFileCache`) they are also kept between runs.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -44,11 +47,34 @@ __all__ = [
     "build_network",
     "clear_network_cache",
     "network_components",
+    "use_network_store",
 ]
 
 _CACHE_SIZE = 4
 _CACHE: OrderedDict[str, RoadNetwork] = OrderedDict()
 _ATTRIBUTES = ("class", "oneway", "speed_kmh", "level")
+
+
+class NetworkStore(Protocol):
+    """Where built networks are kept between runs, as plain arrays under a key."""
+
+    def load(self, key: str) -> dict[str, np.ndarray] | None: ...
+
+    def save(self, key: str, arrays: dict[str, np.ndarray]) -> None: ...
+
+
+_STORE: NetworkStore | None = None
+
+
+def use_network_store(store: NetworkStore | None) -> None:
+    """Keep built networks in ``store`` too (None: only in memory, the default)."""
+    global _STORE  # noqa: PLW0603 - one store per process, like the memory cache
+    _STORE = store
+
+
+def _code_hash() -> str:
+    """A hash of this module's source: networks stored by other code are not reused."""
+    return hashlib.blake2b(Path(__file__).read_bytes(), digest_size=6).hexdigest()
 
 
 @dataclass(eq=False)
@@ -196,6 +222,55 @@ class RoadNetwork:
             self._graphs[key] = g
         return self._graphs[key]
 
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The network as plain arrays (no Python objects), for :meth:`from_arrays`."""
+        xy, _, _, ptr = self.vertices()
+        cls = self.edge_class
+        known = np.array([c is not None for c in cls], dtype=bool)
+        return {
+            "crs": np.array(self.crs.to_wkt()),
+            "node_xy": self.node_xy,
+            "edge_u": self.edge_u,
+            "edge_v": self.edge_v,
+            "edge_length": self.edge_length,
+            "edge_road": self.edge_road,
+            "edge_class": np.array(["" if c is None else str(c) for c in cls], dtype=str),
+            "edge_class_known": known,
+            "edge_speed_kmh": self.edge_speed_kmh,
+            "edge_oneway": self.edge_oneway,
+            "edge_level": self.edge_level,
+            "vertex_xy": xy,
+            "vertex_ptr": ptr,
+            "component": self.component,
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], key: str) -> RoadNetwork:
+        """The network :meth:`to_arrays` stored."""
+        from pyproj import CRS
+
+        ptr = arrays["vertex_ptr"]
+        edge_of_vertex = np.repeat(np.arange(ptr.shape[0] - 1), np.diff(ptr))
+        names = arrays["edge_class"].astype(object)
+        names[~arrays["edge_class_known"]] = None
+        return cls(
+            crs=CRS.from_wkt(str(arrays["crs"])),
+            node_xy=arrays["node_xy"],
+            edge_u=arrays["edge_u"],
+            edge_v=arrays["edge_v"],
+            edge_length=arrays["edge_length"],
+            edge_road=arrays["edge_road"],
+            edge_class=names,
+            edge_speed_kmh=arrays["edge_speed_kmh"],
+            edge_oneway=arrays["edge_oneway"],
+            edge_level=arrays["edge_level"],
+            edge_geometry=np.asarray(
+                shapely.linestrings(arrays["vertex_xy"], indices=edge_of_vertex), dtype=object
+            ),
+            component=arrays["component"],
+            key=key,
+        )
+
     def segment_index(self) -> SegmentIndex:
         """Return the straight segments of every edge with a k-d tree of points along them."""
         if self._segments is None:
@@ -321,16 +396,39 @@ def build_network(
         return _CACHE[key]
     check_cancel(cancel)
     report(progress, 0.0, "准备路网")
-    geoms = to_crs_checked(roads, metric, layer="roads").geometry.to_numpy()
-    network = _build(
-        roads, geoms, crs=metric, tol=node_tolerance_m, key=key, progress=progress, cancel=cancel
-    )
+    network = _stored(key) if cache else None
+    if network is None:
+        geoms = to_crs_checked(roads, metric, layer="roads").geometry.to_numpy()
+        network = _build(
+            roads,
+            geoms,
+            crs=metric,
+            tol=node_tolerance_m,
+            key=key,
+            progress=progress,
+            cancel=cancel,
+        )
+        if cache and _STORE is not None:
+            _STORE.save(f"{key}-{_code_hash()}", network.to_arrays())
     if cache:
         _CACHE[key] = network
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     report(progress, 1.0, "路网完成")
     return network
+
+
+def _stored(key: str) -> RoadNetwork | None:
+    """The network kept in the store under this content key, if any."""
+    if _STORE is None:
+        return None
+    arrays = _STORE.load(f"{key}-{_code_hash()}")
+    if arrays is None:
+        return None
+    try:
+        return RoadNetwork.from_arrays(arrays, key)
+    except (KeyError, ValueError, IndexError, shapely.errors.GEOSException):
+        return None
 
 
 def _build(

@@ -11,6 +11,7 @@ Exit codes: 0 done; 1 (siting) the required share cannot be reached with the can
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import sys
 from collections.abc import Callable
@@ -233,6 +234,10 @@ REQUESTS: dict[str, Callable[[argparse.Namespace, LayerSourceLike], Request]] = 
 """The form of each action: options -> the task's Request (the dialogs build the same)."""
 
 
+NETWORK_ANALYSES = ("service-areas", "siting")
+"""Analyses on the road network: their networks are kept on disk between runs."""
+
+
 def run_analyze(args: argparse.Namespace, *, lang: str = "zh") -> int:
     """Run one ``analyze`` action and return the exit code."""
     from gisdesk.core.errors import InputError
@@ -244,7 +249,13 @@ def run_analyze(args: argparse.Namespace, *, lang: str = "zh") -> int:
     source = _Source(args.project, lang)
     request = build(args, source)
     request.validate()  # before any layer is read
-    result = run_request(source, request, progress=_progress)
+    kept: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
+    if args.analyze_command in NETWORK_ANALYSES:
+        from gisdesk.tasks import networks_kept_between_runs
+
+        kept = networks_kept_between_runs()
+    with kept:
+        result = run_request(source, request, progress=_progress)
     path, raster = _save(args.out, result)
     _print(result, lang)
     written = ", ".join(str(p) for p in (args.out, path, raster) if p is not None)

@@ -9,8 +9,9 @@ recorded in a project re-run from their records.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,7 @@ __all__ = [
     "Request",
     "Result",
     "TaskSpec",
+    "networks_kept_between_runs",
     "request_from_record",
     "run_request",
     "task_for",
@@ -129,3 +131,18 @@ def request_from_record(record: Mapping[str, Any]) -> Request:
     spec = task_for(str(record.get("kind", "")))
     built: Request = spec.request_type.from_record(record)
     return built
+
+
+@contextlib.contextmanager
+def networks_kept_between_runs() -> Iterator[None]:
+    """While in this block, built road networks are also kept on disk
+    (:mod:`gisdesk.io.network_cache`), so the next analysis on the same roads, in this
+    process or a later one, skips building them."""
+    from gisdesk.analysis.network import use_network_store
+    from gisdesk.io.network_cache import NetworkFileCache
+
+    use_network_store(NetworkFileCache())
+    try:
+        yield
+    finally:
+        use_network_store(None)

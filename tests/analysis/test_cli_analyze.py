@@ -184,3 +184,30 @@ def test_service_areas_lines_are_the_reachable_network(project, tmp_path, capsys
     assert main([*args, "--polygon-method", "union", "--out", str(exact)]) == 0
     exact_area = pyogrio.read_dataframe(exact, layer="areas").to_crs(4549).area.sum()
     assert area.to_crs(4549).area.sum() == pytest.approx(exact_area, rel=0.02)
+
+
+def test_a_second_service_area_run_reuses_the_network_kept_on_disk(project, tmp_path, capsys):
+    import os
+    from pathlib import Path
+
+    from gisdesk.analysis import network as network_module
+
+    folder = Path(os.environ["GISDESK_CACHE_DIR"]) / "networks"
+    args = ["analyze", "service-areas", str(project), "--minutes", "4", "--mode", "bike"]
+    first, second = tmp_path / "first.gpkg", tmp_path / "second.gpkg"
+    assert main([*args, "--out", str(first)]) == 0
+    assert list(folder.glob("*.npz"))
+    network_module.clear_network_cache()  # as in a new process
+    built = network_module._build
+    calls = []
+    network_module._build = lambda *a, **k: calls.append(1) or built(*a, **k)
+    try:
+        assert main([*args, "--out", str(second)]) == 0
+    finally:
+        network_module._build = built
+    capsys.readouterr()
+    assert calls == []  # loaded, not built
+    assert network_module._STORE is None  # the store is only set while the command runs
+    a = pyogrio.read_dataframe(first, layer="demand")
+    b = pyogrio.read_dataframe(second, layer="demand")
+    assert a["within"].tolist() == b["within"].tolist()

@@ -1,0 +1,120 @@
+"""Road networks kept on disk between runs: the same network back, rebuilt when anything
+it depends on changes, and never trusted when the file is damaged."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+
+from gisdesk.analysis import network as network_module
+from gisdesk.analysis.network import build_network, clear_network_cache, use_network_store
+from gisdesk.io.network_cache import NetworkFileCache, cache_dir
+from tests.analysis.networks import grid_roads
+
+FIELDS = (
+    "node_xy",
+    "edge_u",
+    "edge_v",
+    "edge_length",
+    "edge_road",
+    "edge_speed_kmh",
+    "edge_oneway",
+    "edge_level",
+    "component",
+)
+
+
+@pytest.fixture
+def store(tmp_path):
+    cache = NetworkFileCache(tmp_path / "networks", keep=3)
+    use_network_store(cache)
+    clear_network_cache()
+    yield cache
+    use_network_store(None)
+    clear_network_cache()
+
+
+def _roads():
+    roads = grid_roads(6, 5, spacing=200, seed=3, jitter=4.0, oneway_share=0.2)
+    roads["class"] = np.where(np.arange(len(roads)) % 3 == 0, "县道", None)
+    roads.loc[roads.index[:4], "speed_kmh"] = 30.0
+    return roads
+
+
+def _same(a, b):
+    for name in FIELDS:
+        assert np.array_equal(getattr(a, name), getattr(b, name), equal_nan=True), name
+    assert list(a.edge_class) == list(b.edge_class)
+    assert a.crs == b.crs and a.key == b.key
+    assert shapely.equals_exact(a.edge_geometry, b.edge_geometry, tolerance=0).all()
+
+
+def test_a_second_run_loads_the_network_it_built(store, monkeypatch):
+    roads = _roads()
+    built = build_network(roads)
+    assert len(list(store.folder.glob("*.npz"))) == 1
+    clear_network_cache()  # a new process: nothing in memory
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("built again")
+
+    monkeypatch.setattr(network_module, "_build", no_build)
+    loaded = build_network(roads)
+    assert loaded is not built
+    _same(loaded, built)
+    for mode in ("walk", "car"):
+        assert (loaded.graph(mode) != built.graph(mode)).nnz == 0
+
+
+def test_changed_roads_or_options_build_a_new_network(store):
+    roads = _roads()
+    build_network(roads)
+    moved = roads.copy()
+    moved.loc[moved.index[0], "geometry"] = shapely.affinity.translate(moved.geometry.iloc[0], 1.0)
+    renamed = roads.copy()
+    renamed.loc[renamed.index[1], "class"] = "国道"
+    build_network(moved)
+    build_network(renamed)
+    assert len(list(store.folder.glob("*.npz"))) == 3
+    build_network(roads, node_tolerance_m=0.01)
+    assert len(list(store.folder.glob("*.npz"))) == 3  # the oldest went (keep=3)
+
+
+def test_a_damaged_file_is_ignored_and_removed(store):
+    roads = _roads()
+    first = build_network(roads)
+    (path,) = store.folder.glob("*.npz")
+    path.write_bytes(b"PK\x03\x04 not a real archive")
+    clear_network_cache()
+    again = build_network(roads)
+    _same(again, first)
+    assert path.is_file()  # written anew after the rebuild
+    assert np.load(path, allow_pickle=False)["edge_u"].shape == first.edge_u.shape
+
+
+def test_an_unwritable_folder_never_stops_the_analysis(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    use_network_store(NetworkFileCache(blocker / "networks"))
+    clear_network_cache()
+    try:
+        assert build_network(_roads()).n_edges > 0
+    finally:
+        use_network_store(None)
+        clear_network_cache()
+
+
+def test_the_cache_folder_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("GISDESK_CACHE_DIR", str(tmp_path))
+    assert cache_dir() == tmp_path / "networks"
+    monkeypatch.delenv("GISDESK_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    if cache_dir().parts[-3:] == ("xdg", "gisdesk", "networks"):
+        assert cache_dir() == tmp_path / "xdg" / "gisdesk" / "networks"
+
+
+def test_keys_cannot_name_files_outside_the_folder(tmp_path):
+    cache = NetworkFileCache(tmp_path)
+    with pytest.raises(ValueError):
+        cache.load("../escape")

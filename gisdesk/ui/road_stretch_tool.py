@@ -6,7 +6,13 @@ path along the network is drawn with its length in metres. The second click asks
 segment's other attributes in the schema form, with the road name and the from/to stakes
 filled in from the roads and shown read-only, and adds the segment to the accident-segments
 layer (the current layer if it is one, else the project's first) as one undoable edit.
-Right click or Escape drops the first end.
+Right click or Escape drops the first end. The form proposes the segment number: the next
+free one in the layer's numbering (HM-SG-07 after HM-SG-06), which the user may change.
+
+Stakes can also be typed (编辑 → 按桩号输入事故多发路段…, or Enter while the tool is
+active): :class:`StakeDialog` takes a road, two stakes (K16+600, 16.6, K16+600.5) and the
+segment number, shows the stretch's length as it is typed and makes the segment along that
+road's pieces through the same form.
 """
 
 from __future__ import annotations
@@ -20,20 +26,38 @@ import shapely
 from pyproj import CRS
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPen, QPolygonF
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
 from shapely.geometry.base import BaseGeometry
 
-from gisdesk.analysis.road_stretch import NetworkPosition, RoadStretch, StretchFinder, format_stake
+from gisdesk.analysis.road_stretch import (
+    NetworkPosition,
+    RoadStretch,
+    StretchFinder,
+    format_stake,
+    next_segment_id,
+    parse_stake,
+)
 from gisdesk.core.crs import transformer
 from gisdesk.core.errors import GisdeskError
 from gisdesk.core.layer import Layer
 from gisdesk.ui.actions import ActionSpec
 from gisdesk.ui.digitize import EditTool
 from gisdesk.ui.i18n import language, tr
+from gisdesk.ui.plain_text import make_plain
 
 if TYPE_CHECKING:
     from gisdesk.ui.window_api import WindowApi
 
-__all__ = ["RoadStretchTool", "install_road_stretch"]
+__all__ = ["RoadStretchTool", "StakeDialog", "install_road_stretch", "open_stake_dialog"]
 
 TARGET_KIND = "accident_segments"
 ROADS_KIND = "roads"
@@ -63,6 +87,31 @@ def install_road_stretch(window: WindowApi) -> None:
             "becomes an accident segment with road name and stakes filled in",
         )
     )
+    window.registry.add(
+        ActionSpec(
+            "edit_road_stretch_stakes",
+            "按桩号输入事故多发路段…",
+            "Accident segment by stakes…",
+            "edit",
+            open_stake_dialog,
+            None,
+            None,
+            None,
+            args=(window,),
+            tip_zh="选择道路并输入起止桩号（如 K16+600 → K21+700），生成事故多发路段",
+            tip_en="Choose a road and type its from and to stakes (e.g. K16+600 → K21+700) "
+            "to make an accident segment",
+        )
+    )
+
+
+def open_stake_dialog(window: WindowApi) -> bool:
+    """Ask for a road and two stakes and add the segment; True when one was added."""
+    dialog = StakeDialog(window)
+    try:
+        return dialog.exec() == QDialog.DialogCode.Accepted and dialog.added
+    finally:
+        dialog.deleteLater()
 
 
 def _metres(value: float) -> str:
@@ -80,8 +129,9 @@ class RoadStretchTool(EditTool):
     """Pick an accident-prone stretch by its two ends; it follows the road network."""
 
     name_zh, name_en = "选取事故多发路段", "Pick a road stretch"
+    on_layer = False  # it works on the accident-segments layer, whatever layer is current
 
-    def __init__(self, window: WindowApi) -> None:
+    def __init__(self, window: WindowApi, *, announce: bool = True) -> None:
         super().__init__(window)
         self.start: NetworkPosition | None = None
         self.preview: RoadStretch | None = None
@@ -89,6 +139,22 @@ class RoadStretchTool(EditTool):
         self.hover: NetworkPosition | None = None
         self.problem = ""
         self._finder: tuple[tuple[str, int, int], StretchFinder] | None = None
+        if announce:
+            self.window.status(self.target_text())
+
+    def target_text(self) -> str:
+        """The tool's name and the layer the stretch goes to, for the status bar."""
+        name = tr(self.name_zh, self.name_en)
+        layer = self.target_layer()
+        if layer is None:
+            return tr(
+                f"{name}：项目中没有事故多发路段图层",
+                f"{name}: the project has no accident-segments layer",
+            )
+        return tr(
+            f"{name}：{layer.title}（单击起点和终点；Enter 按桩号输入）",
+            f"{name}: {layer.title} (click both ends; Enter to type stakes)",
+        )
 
     # --- layers and the prepared network -----------------------------------------------
 
@@ -211,9 +277,13 @@ class RoadStretchTool(EditTool):
         self.window.status(self.describe(self.preview))
 
     def key(self, event: QKeyEvent) -> bool:
-        """Escape drops the first end."""
+        """Escape drops the first end; Enter asks for the stakes instead."""
         if event.key() == Qt.Key.Key_Escape and self.start is not None:
             self.reset(tr("已取消选取路段。", "Stretch dropped."))
+            return True
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.reset()
+            open_stake_dialog(self.window)
             return True
         return False
 
@@ -283,8 +353,18 @@ class RoadStretchTool(EditTool):
             return None
         return {**dict(values), **fixed}
 
-    def create(self, stretch: RoadStretch) -> bool:
-        """Add the stretch to the accident-segments layer; True when it was accepted."""
+    def next_id(self, layer: Layer) -> str | None:
+        """The next free segment number of the layer (None if it has no segment_id)."""
+        if layer.schema is not None and "segment_id" not in {f.name for f in layer.schema.fields}:
+            return None
+        existing = layer.data["segment_id"] if "segment_id" in layer.data.columns else []
+        return next_segment_id(existing)
+
+    def create(self, stretch: RoadStretch, *, segment_id: str | None = None) -> bool:
+        """Add the stretch to the accident-segments layer; True when it was accepted.
+
+        The form proposes ``segment_id`` (default: the layer's next free number).
+        """
         layer = self.target_layer()
         finder = self.finder()
         if layer is None or finder is None:
@@ -305,6 +385,9 @@ class RoadStretchTool(EditTool):
         town = self._town(stretch, finder)
         if town is not None:
             initial["town"] = town
+        number = segment_id or self.next_id(layer)
+        if number:
+            initial["segment_id"] = number
         values = self.ask_values(layer, initial, fixed)
         if values is None:
             self.window.status(tr("已取消添加路段。", "Adding the stretch was cancelled."))
@@ -381,3 +464,112 @@ class RoadStretchTool(EditTool):
             self.paint_text(painter, self.describe(self.preview))
         elif self.start is None and self.hover is not None:
             self.paint_text(painter, tr("单击路段起点", "Click the start"))
+
+
+class StakeDialog(QDialog):
+    """Type a road's from and to stakes and the segment number; OK adds the segment.
+
+    The road list holds the roads with stakes and each one's range; the length of the
+    stretch is shown as the stakes are typed, and what is wrong with them is said in the
+    dialog (it stays open). OK hands the stretch to the schema form (road and stakes fixed,
+    the number proposed) and adds it as one undoable edit.
+    """
+
+    def __init__(self, window: WindowApi, parent: QWidget | None = None) -> None:
+        super().__init__(parent if parent is not None else window.canvas.window())
+        self.main = window
+        self.tool = RoadStretchTool(window, announce=False)
+        self.added = False
+        self.stretch: RoadStretch | None = None
+        self.setWindowTitle(tr("按桩号输入事故多发路段", "Accident segment by stakes"))
+        finder = self.tool.finder()
+        self.ranges = finder.staked_roads() if finder is not None else {}
+        self.road = QComboBox()
+        for name, (lo, hi) in self.ranges.items():
+            self.road.addItem(f"{name}（{format_stake(lo)}–{format_stake(hi)}）", name)
+        self.from_stake = QLineEdit()
+        self.from_stake.setPlaceholderText(tr("如 K16+600 或 16.6", "e.g. K16+600 or 16.6"))
+        self.to_stake = QLineEdit()
+        self.to_stake.setPlaceholderText(tr("如 K21+700 或 21.7", "e.g. K21+700 or 21.7"))
+        self.segment_id = QLineEdit()
+        target = self.tool.target_layer()
+        self.target = QLabel(target.title if target is not None else tr("（无）", "(none)"))
+        proposed = self.tool.next_id(target) if target is not None else None
+        self.segment_id.setText(proposed or "")
+        self.info = QLabel()
+        make_plain(self.target, self.info)
+        self.info.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow(tr("目标图层", "Layer"), self.target)
+        form.addRow(tr("道路", "Road"), self.road)
+        form.addRow(tr("起点桩号", "From stake"), self.from_stake)
+        form.addRow(tr("终点桩号", "To stake"), self.to_stake)
+        form.addRow(tr("路段编号", "Segment id"), self.segment_id)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("生成路段", "Create"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("取消", "Cancel"))
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.info)
+        layout.addWidget(self.buttons)
+        for edit in (self.from_stake, self.to_stake):
+            edit.textChanged.connect(self.update_preview)
+        self.road.currentIndexChanged.connect(self.update_preview)
+        if not self.ranges:
+            self.info.setText(
+                self.tool.problem or tr("道路图层中没有带桩号的道路。", "No road has stakes.")
+            )
+        self.update_preview()
+
+    def set_road(self, name: str) -> None:
+        """Choose a road by its name."""
+        index = self.road.findData(name)
+        if index < 0:
+            raise KeyError(name)
+        self.road.setCurrentIndex(index)
+
+    def compute(self) -> RoadStretch:
+        """The stretch the fields describe (InputError/GisdeskError with what is wrong)."""
+        name = self.road.currentData()
+        finder = self.tool.finder()
+        if name is None or finder is None:
+            raise GisdeskError("没有可选的带桩号道路。", "There is no road with stakes to choose.")
+        km_range = self.ranges[str(name)]
+        a = parse_stake(self.from_stake.text(), road=str(name), km_range=km_range)
+        b = parse_stake(self.to_stake.text(), road=str(name), km_range=km_range)
+        return finder.stretch_by_stakes(str(name), a, b)
+
+    def update_preview(self) -> None:
+        """Show the length of the typed stretch, or what is wrong with the stakes."""
+        self.stretch = None
+        if not self.ranges:
+            return
+        if not self.from_stake.text().strip() or not self.to_stake.text().strip():
+            self.info.setText(
+                tr("输入起点和终点桩号，例如 K16+600 和 K21+700。", "Type both stakes.")
+            )
+            return
+        try:
+            self.stretch = self.compute()
+        except GisdeskError as exc:
+            self.info.setText(exc.message(language()))
+            return
+        self.info.setText(RoadStretchTool.describe(self.stretch))
+
+    def accept(self) -> None:
+        """Add the segment through the form; stay open (saying why) when it cannot be."""
+        try:
+            stretch = self.compute()
+        except GisdeskError as exc:
+            self.info.setText(exc.message(language()))
+            return
+        number = self.segment_id.text().strip() or None
+        if self.tool.create(stretch, segment_id=number):
+            self.added = True
+            super().accept()
+            return
+        self.info.setText(str(self.main.statusBar().currentMessage()) or self.tool.problem)

@@ -174,3 +174,91 @@ def test_click_off_the_roads_and_cancelled_form_add_nothing(stretch_window) -> N
     assert tool.start is not None
     QTest.keyClick(window.canvas, Qt.Key.Key_Escape)
     assert tool.start is None
+
+
+# --- typed stakes, proposed numbers, the status bar ----------------------------------------
+
+
+def test_status_bar_names_the_segments_layer_not_the_current_one(window) -> None:
+    window.layer_tree.select_layer("roads")
+    window.registry["edit_road_stretch"].trigger()
+    message = window.statusBar().currentMessage()
+    assert "事故多发路段" in message
+    assert window.project.layer("accident_segments").title in message
+    assert window.project.layer("roads").title not in message.split("：", 1)[1]
+
+
+def test_clicked_stretch_gets_the_next_segment_number(stretch_window) -> None:
+    window, _tool, (_f, _la, a), (_l, _lb, b) = stretch_window
+    asked: list[dict] = []
+
+    def values(layer, initial, *, read_only=()):
+        asked.append(dict(initial))
+        return {**SEGMENT, **initial}
+
+    window.feature_values = values
+    QTest.mouseClick(window.canvas, Qt.MouseButton.LeftButton, pos=_pixel(window, a))
+    QTest.mouseClick(window.canvas, Qt.MouseButton.LeftButton, pos=_pixel(window, b))
+    assert asked[0]["segment_id"] == "HM-SG-11"  # the sample lists HM-SG-01 … HM-SG-10
+    assert (_stored(window)["segment_id"] == "HM-SG-11").sum() == 1
+
+
+def test_stake_dialog_makes_a_segment_from_typed_stakes(window, qtbot) -> None:
+    from gisdesk.ui.road_stretch_tool import StakeDialog
+
+    asked: list[dict] = []
+
+    def values(layer, initial, *, read_only=()):
+        asked.append({**initial, "read_only": set(read_only)})
+        return {**SEGMENT, **initial, "hazard": "测试：桩号输入"}
+
+    window.feature_values = values
+    before = len(window.project.layer("accident_segments"))
+    dialog = StakeDialog(window)
+    qtbot.addWidget(dialog)
+    assert dialog.segment_id.text() == "HM-SG-11"
+    dialog.set_road("G328")
+    dialog.from_stake.setText("K16+600")
+    dialog.to_stake.setText("abc")
+    assert "无法识别桩号“abc”" in dialog.info.text()
+    dialog.to_stake.setText("K99+000")
+    assert "超出道路 G328 的桩号范围" in dialog.info.text()
+    dialog.to_stake.setText("21.7")
+    assert "5,100 米" in dialog.info.text()
+    dialog.segment_id.setText("HM-SG-31")  # the proposed number can be changed
+    qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.LeftButton)
+    assert dialog.added and dialog.result() == dialog.DialogCode.Accepted
+    assert asked[0]["segment_id"] == "HM-SG-31"
+    assert asked[0]["read_only"] == {"road", "from_km", "to_km"}
+    assert asked[0]["name"] == "G328 K16+600–K21+700"
+
+    assert len(window.project.layer("accident_segments")) == before + 1
+    stored = _stored(window)
+    row = stored[stored["segment_id"] == "HM-SG-31"]
+    assert len(row) == 1
+    assert row["road"].iloc[0] == "G328"
+    assert row["from_km"].iloc[0] == pytest.approx(16.6, abs=1e-3)
+    assert row["to_km"].iloc[0] == pytest.approx(21.7, abs=1e-3)
+    geom = row.to_crs(window.canvas.crs).geometry.iloc[0]
+    # the sample's stakes are the pieces' lengths in km: the segment is the stake difference
+    assert geom.length == pytest.approx(5100.0, rel=2e-3)
+    g328 = window.project.layer("roads").data
+    road = shapely.union_all(g328[g328["name"] == "G328"].to_crs(window.canvas.crs).geometry)
+    assert road.intersection(geom.buffer(0.01)).length == pytest.approx(geom.length, rel=1e-3)
+    window.undo.undo()
+    assert len(window.project.layer("accident_segments")) == before
+
+
+def test_stake_dialog_stays_open_on_bad_stakes(window, qtbot) -> None:
+    from gisdesk.ui.road_stretch_tool import StakeDialog
+
+    window.feature_values = lambda layer, initial, **_k: pytest.fail("form must not open")
+    dialog = StakeDialog(window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.set_road("S221")
+    dialog.from_stake.setText("K3+000")
+    dialog.to_stake.setText("K3+000")
+    qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.LeftButton)
+    assert dialog.isVisible() and not dialog.added
+    assert "桩号相同" in dialog.info.text()

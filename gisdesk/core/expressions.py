@@ -29,7 +29,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -37,7 +37,21 @@ import pandas as pd
 from gisdesk.core.errors import StyleError
 
 if TYPE_CHECKING:
-    from gisdesk.core.layer import Layer
+    from gisdesk.core.schema import LayerSchema
+
+
+class _LayerLike(Protocol):
+    """What :meth:`FieldNames.of_layer` reads of a layer (core.layer imports this module)."""
+
+    @property
+    def data(self) -> pd.DataFrame: ...
+
+    @property
+    def schema(self) -> LayerSchema | None: ...
+
+    @property
+    def metadata(self) -> Any: ...  # LayerMetadata: field_label(name, language)
+
 
 __all__ = [
     "FieldNames",
@@ -199,7 +213,7 @@ class FieldNames:
         return cls(FieldRef(str(c), "", "") for c in columns)
 
     @classmethod
-    def of_layer(cls, layer: Layer) -> FieldNames:
+    def of_layer(cls, layer: _LayerLike) -> FieldNames:
         """The fields of a layer (without its geometry) with their schema or result labels."""
         data = layer.data
         geometry = data.geometry.name if hasattr(data, "geometry") else None

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gisdesk.analysis.blackspots.listing import form_locks
 from gisdesk.core.errors import GisdeskError
 from gisdesk.core.expressions import FieldNames, evaluate_filter
 from gisdesk.core.layer import Layer
@@ -141,6 +142,8 @@ class LayerTableModel(QAbstractTableModel):
             c for c in self.columns if c not in order
         ]
         self.rows = np.arange(len(layer.data))
+        # fields changed only by their own command (a segment's status: 整治状态流转)
+        self.locked = set(form_locks(layer.name, new=False)[1])
         self.filter_text = ""
         self.selected_only = False
         self._sort: tuple[int, Qt.SortOrder] | None = None
@@ -200,7 +203,9 @@ class LayerTableModel(QAbstractTableModel):
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
         base = super().flags(index)
-        return base | Qt.ItemFlag.ItemIsEditable if index.isValid() else base
+        if not index.isValid() or self.columns[index.column()] in self.locked:
+            return base
+        return base | Qt.ItemFlag.ItemIsEditable
 
     def setData(self, index: _Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if role != Qt.ItemDataRole.EditRole or not index.isValid():

@@ -245,7 +245,9 @@ def test_a_new_segment_starts_at_the_first_status(window, monkeypatch, errors):
     model = window.table.model
     status_col = model.columns.index("status")
     hazard_col = model.columns.index("hazard")
-    assert not model.setData(model.index(3, status_col), "销号")
+    assert not model.flags(model.index(3, status_col)) & Qt.ItemFlag.ItemIsEditable
+    assert model.flags(model.index(3, hazard_col)) & Qt.ItemFlag.ItemIsEditable
+    assert not model.setData(model.index(3, status_col), "销号")  # even when asked directly
     assert "整治状态流转" in errors[-1] and _row(window, "HM-SG-04")["status"] == "排查"
     assert model.setData(model.index(3, hazard_col), "视距不良")
 

@@ -72,9 +72,6 @@ class _Grid:
         height = int(np.ceil((maxy + pad - y0) / cell))
         return cls(cell, x0, y0, height, width)
 
-    def centres(self, r: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return self.x0 + (c + 0.5) * self.cell, self.y0 + (r + 0.5) * self.cell
-
 
 @dataclass(frozen=True)
 class _Pieces:
@@ -87,25 +84,37 @@ class _Pieces:
     inv_len2: np.ndarray
 
     @classmethod
-    def between(cls, start: np.ndarray, end: np.ndarray) -> _Pieces:
-        far = np.array([[1e15, 1e15]])
-        a = np.concatenate([start, far])
-        d = np.concatenate([end, far]) - a
-        len2 = d[:, 0] ** 2 + d[:, 1] ** 2
-        inv = np.divide(1.0, len2, out=np.zeros_like(len2), where=len2 > 0)
-        return cls(a[:, 0].copy(), a[:, 1].copy(), d[:, 0].copy(), d[:, 1].copy(), inv)
+    def between(cls, start: np.ndarray, end: np.ndarray, origin: tuple[float, float]) -> _Pieces:
+        """Pieces from start[i] to end[i], in float32 metres from ``origin`` (a grid corner:
+        millimetres across a district)."""
+        n = start.shape[0]
+        out = [np.empty(n + 1, dtype=np.float32) for _ in range(5)]
+        ax, ay, dx, dy, inv = out
+        ax[:n] = start[:, 0] - origin[0]
+        ay[:n] = start[:, 1] - origin[1]
+        dx[:n] = end[:, 0] - start[:, 0]
+        dy[:n] = end[:, 1] - start[:, 1]
+        ax[n] = ay[n] = 1e15
+        dx[n] = dy[n] = 0.0
+        len2 = dx * dx + dy * dy
+        np.divide(1.0, len2, out=inv, where=len2 > 0)
+        inv[len2 <= 0] = 0.0
+        return cls(ax, ay, dx, dy, inv)
 
     def squared_distance(self, px: np.ndarray, py: np.ndarray, k: np.ndarray) -> np.ndarray:
         """Squared distance from each point (px[i], py[i]) to piece k[i]."""
-        ex = px - self.ax[k]
-        ey = py - self.ay[k]
+        ex: np.ndarray = px - self.ax[k]
+        ey: np.ndarray = py - self.ay[k]
         dx = self.dx[k]
         dy = self.dy[k]
-        t = np.clip((ex * dx + ey * dy) * self.inv_len2[k], 0.0, 1.0)
+        t = (ex * dx + ey * dy) * self.inv_len2[k]
+        np.clip(t, 0.0, 1.0, out=t)
         ex -= t * dx
         ey -= t * dy
-        squared: np.ndarray = ex * ex + ey * ey
-        return squared
+        ex *= ex
+        ey *= ey
+        ex += ey
+        return ex
 
 
 def _burn(lines: np.ndarray, grid: _Grid) -> tuple[_Pieces, np.ndarray]:
@@ -142,7 +151,7 @@ def _burn(lines: np.ndarray, grid: _Grid) -> tuple[_Pieces, np.ndarray]:
     layers[0, row, col] = np.arange(xy.shape[0])
     layers[0, row[ends[~repeat]], col[ends[~repeat]]] = ends[~repeat]
     layers[1, row[ends[repeat]], col[ends[repeat]]] = ends[repeat]
-    return _Pieces.between(start, xy[nxt]), layers
+    return _Pieces.between(start, xy[nxt], (grid.x0, grid.y0)), layers
 
 
 def _distance_field(
@@ -158,8 +167,9 @@ def _distance_field(
     # The outline is interpolated between centres less than a cell from the frontage; the
     # transform is within half a cell's diagonal of the true distance.
     r, c = np.nonzero(np.abs(distance - frontage_m) <= 1.75 * grid.cell)
-    px, py = grid.centres(r, c)
-    best = np.full(r.shape[0], np.inf)
+    px = ((c + 0.5) * grid.cell).astype(np.float32)  # from the grid's corner, as the pieces
+    py = ((r + 0.5) * grid.cell).astype(np.float32)
+    best = np.full(r.shape[0], np.inf, dtype=np.float32)
     best_piece = np.full(r.shape[0], -1)
 
     def consider(i: np.ndarray, k: np.ndarray) -> np.ndarray:
@@ -174,7 +184,11 @@ def _distance_field(
     every = np.arange(r.shape[0])
     nr, nc = near_r[r, c], near_c[r, c]
     for dr, dc in itertools.product((-1, 0, 1), repeat=2):
-        consider(every, piece[nr + dr, nc + dc])
+        k = piece[nr + dr, nc + dc]
+        d2 = pieces.squared_distance(px, py, k)  # every centre: no gathering
+        better = d2 < best
+        best[better] = d2[better]
+        best_piece[better] = k[better]
         k = second[nr + dr, nc + dc]
         some = np.flatnonzero(k >= 0)
         consider(some, k[some])
@@ -185,6 +199,7 @@ def _distance_field(
     found = np.full(piece.shape, -1, dtype=np.int64)
     found[r, c] = best_piece
     active = every
+
     for _ in range(_MAX_ROUNDS):
         moved = np.unique(
             np.concatenate(
@@ -196,7 +211,7 @@ def _distance_field(
         found[r[moved], c[moved]] = best_piece[moved]
         around = np.concatenate([index[r[moved] + dr, c[moved] + dc] for dr, dc in _FOUR])
         active = np.unique(around[around >= 0])
-    distance[r, c] = np.sqrt(best)
+    distance[r, c] = np.sqrt(best, dtype=np.float64)
     field: np.ndarray = distance
     return field
 

@@ -100,6 +100,15 @@ _PROMOTE = {"Polygon": "MultiPolygon", "MultiPolygon": "MultiPolygon"}
 def _check_file(path: Path) -> None:
     if not path.exists():
         raise ProjectError(f"项目文件不存在：{path}", f"The project file does not exist: {path}")
+    if path.suffix.lower() in (".qgs", ".qgz") and not path.is_dir():
+        raise ProjectError(
+            f"{path.name} 是 QGIS 项目文件，不是 gisdesk 项目（GeoPackage）。请新建或打开一个 "
+            "gisdesk 项目，再用“项目 → 添加图层…”导入其中的图层（命令行：gisdesk import "
+            f"项目.gpkg {path.name} --layer 图层名）。",
+            f"{path.name} is a QGIS project, not a gisdesk project (GeoPackage). Create or "
+            "open a gisdesk project and import its layers with Project → Add layer… (command "
+            f"line: gisdesk import PROJECT.gpkg {path.name} --layer NAME).",
+        )
     if path.is_dir():
         raise ProjectError(
             f"{path} 是文件夹，不是项目文件。", f"{path} is a folder, not a project file."

@@ -37,6 +37,7 @@ from gisdesk.io.encodings import (
     shapefile_encoding,
 )
 from gisdesk.io.import_checks import check_features
+from gisdesk.io.qgis_project import is_qgis_project, read_qgis_project
 
 __all__ = [
     "MAX_VECTOR_BYTES",
@@ -273,7 +274,7 @@ def _sibling(path: Path, suffix: str) -> bool:
 
 
 def list_layers(path: str | Path, *, max_bytes: int = MAX_VECTOR_BYTES) -> list[str]:
-    """Return the layer names in a vector file.
+    """Return the layer names in a vector file (a QGIS project: its importable layers).
 
     Raises
     ------
@@ -281,6 +282,8 @@ def list_layers(path: str | Path, *, max_bytes: int = MAX_VECTOR_BYTES) -> list[
         When the file is missing, empty, too large or unreadable.
     """
     path = Path(path)
+    if is_qgis_project(path):  # its layers that can be imported, by their QGIS names
+        return [layer.name for layer in read_qgis_project(path) if layer.reason is None]
     _check_file(path, max_bytes=max_bytes)
     with _readable_copy(path, text_vector_encoding(path)) as readable:
         return [name for name, _geometry in _layers(readable, max_bytes=max_bytes)]
@@ -413,6 +416,15 @@ def import_vector(
         The layer has no CRS and none was stated, or the coordinates do not fit the CRS.
     """
     path = Path(path)
+    if is_qgis_project(path):
+        raise InputError(
+            f"{path.name} 是 QGIS 项目文件，只记录图层的数据在哪里，本身不含数据。"
+            "请用“项目 → 添加图层…”或 gisdesk import（加 --layer 图层名）导入其中的图层，"
+            "或直接导入它引用的数据文件。",
+            f"{path.name} is a QGIS project: it says where its layers' data is and holds none "
+            "itself. Import its layers with Project → Add layer… or gisdesk import (with "
+            "--layer NAME), or import the data files it uses.",
+        )
     _check_file(path, max_bytes=max_bytes)
     system = resolve_system(crs) if isinstance(crs, str) else crs
     text_choice = text_vector_encoding(path, encoding)

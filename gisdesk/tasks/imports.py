@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from gisdesk.core.project import Project
     from gisdesk.core.style import LayerStyle
     from gisdesk.io.encodings import EncodingChoice
+    from gisdesk.io.qgis_project import QgisLayer
 
 __all__ = [
     "KIND",
@@ -257,6 +258,8 @@ class ImportedFile:
     warnings: list[tuple[str, str]] = field(default_factory=list)
     layer_type: str | None = None
     cautions: list[tuple[str, str]] = field(default_factory=list)
+    title: str | None = None
+    style: LayerStyle | None = None
 
 
 def _geometry_notes(gdf: gpd.GeoDataFrame) -> list[tuple[str, str]]:
@@ -452,11 +455,14 @@ def read_file(request: ImportRequest) -> ImportedFile:
         Anything wrong with the file or the options, explained for the user.
     """
     from gisdesk.io.osm_extract import is_osm_file
+    from gisdesk.io.qgis_project import is_qgis_project
     from gisdesk.io.tables import TABLE_SUFFIXES
 
     path = Path(request.path)
     if is_osm_file(path):
         return read_osm_roads(path)
+    if is_qgis_project(path):
+        return _follow_offset(_read_qgis_layer(path, request), request)
     if path.suffix.lower() in TABLE_SUFFIXES:
         return _follow_offset(_read_table_file(path, request), request)
     return _follow_offset(_read_vector_file(path, request), request)
@@ -474,6 +480,105 @@ def _follow_offset(imported: ImportedFile, request: ImportRequest) -> ImportedFi
     imported.conversions.extend(shift.records)
     imported.warnings.extend(shift.told)
     imported.cautions.extend(shift.cautions)
+    return imported
+
+
+def _qgis_layer_list(layers: list[QgisLayer]) -> tuple[str, str]:
+    zh = "；".join(
+        f"“{layer.name}”（{layer.path}" + (f"，表 {layer.table}" if layer.table else "") + "）"
+        if layer.reason is None
+        else f"“{layer.name}”（{layer.reason[0].rstrip('。')}）"
+        for layer in layers
+    )
+    en = "; ".join(
+        f"'{layer.name}' ({layer.path}" + (f", table {layer.table}" if layer.table else "") + ")"
+        if layer.reason is None
+        else f"'{layer.name}' ({layer.reason[1].rstrip('.')})"
+        for layer in layers
+    )
+    return zh, en
+
+
+def _chosen_qgis_layer(path: Path, layers: list[QgisLayer], name: str | None) -> QgisLayer:
+    """The QGIS project layer to import: the one named, or the only importable one."""
+    listed_zh, listed_en = _qgis_layer_list(layers)
+    usable = [layer for layer in layers if layer.reason is None]
+    if name is None and len(usable) == 1:
+        return usable[0]
+    if name is None and not usable:
+        none_zh, none_en = listed_zh or "（没有矢量图层）", listed_en or "(no vector layers)"
+        raise InputError(
+            f"QGIS 项目 {path.name} 只记录图层的数据在哪里，本身不含数据，"
+            f"而其中没有可导入的图层：{none_zh}。请直接导入这些图层的数据文件。",
+            f"A QGIS project such as {path.name} only says where its layers' data is and holds "
+            f"none itself, and none of its layers can be imported: {none_en}. Import the "
+            "layers' data files instead.",
+        )
+    if name is None:
+        raise InputError(
+            f"QGIS 项目 {path.name} 有 {len(usable)} 个可导入的图层，请选择一个"
+            f"（命令行加 --layer 图层名；窗口中在“文件中的图层”里选）：{listed_zh}。",
+            f"The QGIS project {path.name} has {len(usable)} layers that can be imported; "
+            f"choose one (--layer NAME on the command line; 'Layer in the file' in the "
+            f"window): {listed_en}.",
+        )
+    found = next((layer for layer in layers if layer.name == name), None)
+    if found is None:
+        raise InputError(
+            f"QGIS 项目 {path.name} 中没有图层“{name}”。其中的图层：{listed_zh}。",
+            f"The QGIS project {path.name} has no layer '{name}'. Its layers: {listed_en}.",
+        )
+    if found.reason is not None:
+        raise InputError(
+            f"QGIS 项目 {path.name} 的图层“{name}”无法导入：{found.reason[0]}",
+            f"Layer '{name}' of the QGIS project {path.name} cannot be imported: {found.reason[1]}",
+        )
+    return found
+
+
+def _read_qgis_layer(path: Path, request: ImportRequest) -> ImportedFile:
+    """One layer of a QGIS project: its data file read as any vector file, its QGIS style."""
+    from dataclasses import replace
+
+    from gisdesk.io.qgis_project import read_qgis_project
+
+    layers = read_qgis_project(path)
+    chosen = _chosen_qgis_layer(path, layers, request.layer)
+    assert chosen.path is not None  # an importable layer has its file
+    inner = replace(
+        request, path=str(chosen.path), layer=chosen.table, crs=request.crs or chosen.crs
+    )
+    imported = _read_vector_file(chosen.path, inner)
+    table = f"（表 {chosen.table}）" if chosen.table else ""
+    imported.warnings.insert(
+        0,
+        (
+            f"QGIS 项目图层“{chosen.name}”的数据取自 {chosen.path}{table}。",
+            f"The data of the QGIS project layer '{chosen.name}' comes from {chosen.path}"
+            + (f" (table {chosen.table})" if chosen.table else "")
+            + ".",
+        ),
+    )
+    if chosen.style is not None:
+        imported.warnings.append(
+            ("沿用了该图层在 QGIS 中的样式。", "The layer keeps its QGIS style.")
+        )
+    else:
+        imported.warnings.append(
+            (
+                "该图层在 QGIS 中的样式（如按规则分类）无法沿用，改用默认样式。",
+                (
+                    "The layer's QGIS style (rule-based or another kind) cannot be carried over; "
+                    "it takes the default style."
+                ),
+            )
+        )
+    imported.source = f"{path.name}:{chosen.name}"
+    imported.title = chosen.name
+    imported.style = chosen.style
+    imported.conversions.insert(
+        0, f"QGIS project layer {chosen.name}: data from {chosen.path}:{chosen.table or ''}"
+    )
     return imported
 
 
@@ -565,23 +670,42 @@ def build_layer(project: Project, request: ImportRequest, imported: ImportedFile
         stem = re.sub(r"[^\w\u4e00-\u9fff-]+", "_", Path(request.path).stem)
         base = (request.layer or kind or stem or "imported")[:50]
         name = project.unique_name(check_layer_name(base))
-    style = load_styles().get(schema.style) if schema is not None else None
-    if style is not None:
-        style = classify_style(style, data)
-    elif schema is None:
-        style = _default_style(data, name)
+    style = _own_style(imported, data)
+    if style is None:
+        style = load_styles().get(schema.style) if schema is not None else None
+        if style is not None:
+            style = classify_style(style, data)
+        elif schema is None:
+            style = _default_style(data, name)
     return Layer(
         name,
         gpd.GeoDataFrame(data),
         schema=schema,
         style=style,
-        title=tr(schema.title_zh, schema.title_en) if schema is not None else name,
+        title=imported.title
+        or (tr(schema.title_zh, schema.title_en) if schema is not None else name),
         metadata=LayerMetadata(
             source_zh=f"导入自 {imported.source}",
             source_en=f"imported from {imported.source}",
             conversions=list(imported.conversions),
         ),
     )
+
+
+def _own_style(imported: ImportedFile, data: gpd.GeoDataFrame) -> LayerStyle | None:
+    """The style the file brought (a QGIS layer's), if it fits the data, else None."""
+    from gisdesk.io.qgis_project import fit_to_data
+
+    style = imported.style
+    if style is None:
+        return None
+    if style.field is not None and style.field not in data.columns:
+        return None
+    if style.label is not None and style.label.field not in data.columns:
+        from dataclasses import replace
+
+        style = replace(style, label=None)
+    return fit_to_data(style, data)
 
 
 _CODE_REFERENCE = re.compile(r"\s*\((?:gisdesk|analysis|core|io|tasks)\.[\w.]+\)")
@@ -592,6 +716,7 @@ _TOLD_RECORDS = (
     "coordinate columns",
     "OpenStreetMap highway",
     "missing maxspeed",
+    "QGIS project layer",
 )
 """Records whose content the import already told as a (Chinese, English) note."""
 

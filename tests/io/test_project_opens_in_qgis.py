@@ -70,3 +70,44 @@ def test_qgis_opens_the_saved_sample_with_gisdesk_styles(sample_path: Path, tmp_
         assert got["sld_loaded"], (layer.name, got["sld_message"])
         assert got["sld_rules"] == classes, (layer.name, got["sld_rules"], classes)
         assert got["sld_labels"] == (style.label is not None), layer.name
+
+
+def _drawn(style, line: bool) -> list[str | None]:
+    """The colour each class is drawn with (a line's stroke, a point's or polygon's fill)."""
+    return [c.symbol.stroke if line else c.symbol.fill for c in style.classes]
+
+
+def test_a_project_saved_by_qgis_comes_back_with_its_layers_and_styles(
+    sample_project, tmp_path: Path
+) -> None:
+    from gisdesk.core.project import Project
+    from gisdesk.io.vector_export import export_geopackage
+    from gisdesk.tasks.imports import ImportRequest, build_layer, read_file
+
+    names = ["roads", "villages", "monitoring_stations", "towns"]
+    data = tmp_path / "数据"
+    data.mkdir()
+    gpkg = data / "海门.gpkg"
+    export_geopackage([sample_project.layer(n) for n in names], gpkg)
+    qgz = tmp_path / "海门.qgz"
+    run = subprocess.run(
+        [SYSTEM_PYTHON, str(PROBE.with_name("qgis_make_project.py")), str(qgz)]
+        + [f"{gpkg}:{n}" for n in names],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    for name in names:
+        request = ImportRequest(path=str(qgz), layer=f"{name}（QGIS）")
+        layer = build_layer(Project(), request, read_file(request))
+        original = sample_project.layer(name)
+        assert len(layer) == len(original), name
+        assert layer.style is not None and layer.style.kind == original.style.kind, name
+        assert layer.style.field == original.style.field, name
+        assert len(layer.style.classes) == len(original.style.classes), name
+        assert (layer.style.label is None) == (original.style.label is None), name
+        line = original.schema.geometry == "LineString"
+        assert _drawn(layer.style, line) == _drawn(original.style, line), name

@@ -15,7 +15,7 @@ from gisdesk.core.errors import GisdeskError, ProjectError
 from gisdesk.io.logs import log_exception
 from gisdesk.render.fonts import cjk_font
 from gisdesk.ui.app_icon import app_icon
-from gisdesk.ui.i18n import language, load_language, tr
+from gisdesk.ui.i18n import install_qt_translations, language, load_language, tr
 from gisdesk.ui.workers import unexpected_error
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def run_app(
     app.setDesktopFileName("gisdesk")  # matches the installed gisdesk.desktop entry
     app.setWindowIcon(app_icon())
     app.setFont(cjk_font(9.0))
-    load_language()
+    install_qt_translations(load_language())  # Qt's buttons and dialogs in Chinese
     from gisdesk.ui.main_window import MainWindow
 
     window = MainWindow()

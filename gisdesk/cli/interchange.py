@@ -45,7 +45,12 @@ def add_interchange_parsers(sub: Any) -> None:
     imp = sub.add_parser("import", help="导入数据到项目 / import a file into a project")
     imp.add_argument("project", type=Path, help="项目文件 (.gpkg) / project file")
     imp.add_argument("file", type=Path, help="要导入的文件 / file to import")
-    imp.add_argument("--layer", default=None, help="文件中的图层 / layer inside the file")
+    imp.add_argument(
+        "--layer",
+        default=None,
+        help="文件中的图层（QGIS 项目 .qgs/.qgz：图层在 QGIS 中的名称）/ layer inside the file "
+        "(a QGIS project's layer by its QGIS name)",
+    )
     imp.add_argument("--name", default=None, help="项目中的图层名 / layer name in the project")
     imp.add_argument(
         "--layer-type", default=None, help="图层类型（如 roads）/ layer type (schema id)"
@@ -69,7 +74,11 @@ def add_interchange_parsers(sub: Any) -> None:
         "--create", action="store_true", help="项目不存在时新建 / create the project if missing"
     )
 
-    exp = sub.add_parser("export", help="导出图层 / export a layer")
+    exp = sub.add_parser(
+        "export",
+        help="导出图层（已有的 GeoPackage：加入或替换同名图层，保留其他图层）/ export a layer "
+        "(into an existing GeoPackage: added, or replacing the layer of its name)",
+    )
     exp.add_argument("project", type=Path, help="项目文件 (.gpkg) / project file")
     exp.add_argument("layer", help="图层名 / layer name")
     exp.add_argument("out", type=Path, help="输出文件 / output file")

@@ -51,6 +51,7 @@ from make_bundle import folder_size, gisdesk_version  # noqa: E402
 MAX_MEAN_DIFF = 0.1  # mean absolute difference per channel, 0-255 scale
 MIN_SAME_PIXELS = 0.999  # share of pixels identical in all channels
 MiB = 2**20
+PLATE_TITLE = "海门区医保服务点"
 
 
 @dataclass
@@ -301,7 +302,7 @@ def run_work(report: Report, b: Bundle) -> None:
             "--out", str(b.runs / f"targets-{tag}.json"),
         ],
         "A3 plate (PDF)": lambda p, tag: [
-            "plate", str(p), "--template", "A3-landscape", "--title", "海门区医保服务点",
+            "plate", str(p), "--template", "A3-landscape", "--title", PLATE_TITLE,
             "--out", str(b.out / f"plate-{tag}.pdf"),
         ],
     }  # fmt: skip
@@ -316,6 +317,23 @@ def run_work(report: Report, b: Bundle) -> None:
         if not report.check(frozen.code == 0, f"{name}: frozen exit 0"):
             print(frozen.out[-1500:], frozen.err[-3000:])
         report.check(src.code == 0, f"{name}: source exit 0")
+
+
+def pdf_fonts(listing: str) -> list[tuple[str, bool]]:
+    """Return (name, embedded) for each font row of ``pdffonts`` output.
+
+    The CJK font is "gisdeskCJK-Regular" when gisdesk rebuilt the bundled Noto Sans CJK for
+    its PDF text layer (gisdesk.render.fonts.TEXT_FAMILY), "NotoSansCJK..." otherwise.
+    """
+    rows: list[tuple[str, bool]] = []
+    lines = listing.splitlines()
+    for line in lines[2:]:  # a header line and a rule of dashes come first
+        # name, type (may contain spaces), encoding, then emb sub uni object ID
+        cols = line.split()
+        if len(cols) >= 7:
+            name = cols[0].split("+", 1)[-1]  # a subset's "ABCDEF+" prefix
+            rows.append((name, cols[-5] == "yes"))
+    return rows
 
 
 def _same_json(a: Path, b: Path) -> bool | None:
@@ -336,8 +354,15 @@ def compare_results(report: Report, b: Bundle) -> None:
     report.check(same is True, "target evaluation identical to the checkout's")
     plate = b.out / "plate-frozen.pdf"
     if plate.is_file() and shutil.which("pdffonts"):
-        fonts = run(["pdffonts", str(plate)]).out
-        report.check("NotoSansCJK" in fonts and " yes " in fonts, "plate embeds the CJK font")
+        fonts = pdf_fonts(run(["pdffonts", str(plate)]).out)
+        report.figures["plate_fonts"] = ", ".join(name for name, _ in fonts)
+        report.check(
+            any("CJK" in name for name, _ in fonts) and all(emb for _, emb in fonts),
+            "plate embeds the CJK font (and every other font)",
+        )
+        if shutil.which("pdftotext"):
+            text = run(["pdftotext", "-l", "1", str(plate), "-"]).out
+            report.check(PLATE_TITLE in text, f"plate's text reads back as {PLATE_TITLE}")
         report.figures["plate_kib"] = round(plate.stat().st_size / 1024)
         if shutil.which("pdftoppm"):
             run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", "-singlefile",

@@ -515,6 +515,7 @@ class StakeDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.info)
+        self.setMinimumWidth(420)
         layout.addWidget(self.buttons)
         for edit in (self.from_stake, self.to_stake):
             edit.textChanged.connect(self.update_preview)

@@ -296,7 +296,7 @@ class StyleDialog(QDialog):
         self.method.setEnabled(kind == "graduated")
         self.classes.setEnabled(kind == "graduated")
         self.ramp.setEnabled(kind == "graduated")
-        self.fill_button.setEnabled(self.family != "line")
+        self.fill_button.setEnabled(self.family != "line" and kind == "single")
         self.table.setVisible(kind != "single")
         self.table_title.setVisible(kind != "single")
         self.table.setColumnHidden(COL_UPPER, kind != "graduated")

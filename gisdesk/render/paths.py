@@ -12,6 +12,8 @@ import shapely
 from PySide6.QtCore import QByteArray, QDataStream
 from PySide6.QtGui import QPainterPath
 
+from gisdesk.render.marker_shapes import marker_outline
+
 __all__ = ["geometry_path", "marker_path", "path_from_arrays"]
 
 _RECORD = np.dtype([("type", ">i4"), ("x", ">f8"), ("y", ">f8")])
@@ -99,60 +101,12 @@ def geometry_path(geoms: np.ndarray, transform: tuple[float, float, float]) -> Q
     return path_from_arrays(px, starts)
 
 
-_MARKER_TEMPLATES: dict[str, np.ndarray] = {}
-
-
-def _template(marker: str) -> np.ndarray:
-    """Return a marker outline of unit size (diameter 1) centred on the origin, y down."""
-    if marker in _MARKER_TEMPLATES:
-        return _MARKER_TEMPLATES[marker]
-    if marker == "circle":
-        t = np.linspace(0, 2 * np.pi, 25)[:-1]
-        shape = np.c_[np.cos(t), np.sin(t)] * 0.5
-    elif marker == "square":
-        shape = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]]) * 0.42
-    elif marker == "triangle":
-        shape = np.array([[0, -0.55], [0.5, 0.35], [-0.5, 0.35]])
-    elif marker == "diamond":
-        shape = np.array([[0, -0.55], [0.45, 0], [0, 0.55], [-0.45, 0]])
-    elif marker == "star":
-        ang = -np.pi / 2 + np.arange(10) * np.pi / 5
-        rad = np.where(np.arange(10) % 2 == 0, 0.55, 0.22)
-        shape = np.c_[rad * np.cos(ang), rad * np.sin(ang)]
-    elif marker == "cross":
-        a, b = 0.5, 0.14
-        shape = np.array(
-            [
-                [-b, -a],
-                [b, -a],
-                [b, -b],
-                [a, -b],
-                [a, b],
-                [b, b],
-                [b, a],
-                [-b, a],
-                [-b, b],
-                [-a, b],
-                [-a, -b],
-                [-b, -b],
-            ]
-        )
-    elif marker == "pin":
-        t = np.linspace(np.pi * 0.8, np.pi * 2.2, 18)
-        head = np.c_[0.4 * np.cos(t), -0.25 + 0.4 * np.sin(t)]
-        shape = np.vstack([head, [[0, 0.6]]])
-    else:
-        raise ValueError(marker)
-    _MARKER_TEMPLATES[marker] = shape.astype(np.float64)
-    return _MARKER_TEMPLATES[marker]
-
-
 def marker_path(centres_px: np.ndarray, marker: str, size_px: float) -> QPainterPath:
     """Return one path holding a marker of ``size_px`` at every centre (vectorised)."""
     centres_px = centres_px[np.isfinite(centres_px).all(axis=1)]
     if len(centres_px) == 0:
         return QPainterPath()
-    shape = _template(marker) * size_px
+    shape = marker_outline(marker) * size_px
     k = len(shape)
     # each outline closed by repeating its first vertex
     closed = np.empty((len(centres_px), k + 1, 2))

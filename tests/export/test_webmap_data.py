@@ -123,7 +123,7 @@ def test_hostile_corpus_shows_as_text_in_chromium(tmp_path, monkeypatch):
     assert result["title"] == result["title_later"] == title  # no handler renamed the page
     assert HIJACKED_TITLE not in (result["title"], result["title_later"])
     assert result["title_div"] == title
-    assert result["layer_names"] == [MARKUP[0]]
+    assert result["layer_names"] == ["周边区县", MARKUP[0]]  # the context, then the layer
     assert result["legend"] == [MARKUP[0], MARKUP[0]]
     column = MARKUP[0]
     popups = sorted(tuple(p["cells"]) for p in result["popups"])
@@ -140,7 +140,8 @@ def test_hostile_corpus_shows_as_text_in_chromium(tmp_path, monkeypatch):
     tags = set(re.findall(r"<([a-zA-Z][\w-]*)", markup))
     # Leaflet's own elements (its attribution flag is the one svg); nothing from the data
     leaflet = {"a", "body", "canvas", "div", "head", "html", "input", "label", "meta", "path"}
-    assert tags <= leaflet | {"section", "span", "svg", "title"}
+    swatches = {"circle", "polygon"}  # the legend's point symbols, drawn by the page's code
+    assert tags <= leaflet | swatches | {"section", "span", "svg", "title"}
     assert not (tmp_path / PWNED).exists()
 
 

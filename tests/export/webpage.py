@@ -22,7 +22,8 @@ _PROBE_OUT = re.compile(r'<pre id="gd-probe">(.*?)</pre>', re.S)
 PROBE = r"""
 <script>
 setTimeout(function () {
-  var KNOWN = {TABLE: 1, TBODY: 1, TR: 1, TH: 1, TD: 1, SPAN: 1, DIV: 1, LABEL: 1, INPUT: 1};
+  var KNOWN = {TABLE: 1, TBODY: 1, TR: 1, TH: 1, TD: 1, SPAN: 1, DIV: 1, LABEL: 1, INPUT: 1,
+               svg: 1, polygon: 1, circle: 1};  // legend swatches of point symbols
   var out = {title: document.title, popups: [], tooltips: [], foreign: []};
   function foreign(node) {
     node.querySelectorAll("*").forEach(function (e) {
@@ -54,6 +55,21 @@ setTimeout(function () {
   out.layer_names = Array.prototype.map.call(
     document.querySelectorAll(".leaflet-control-layers-overlays label span span"),
     function (e) { return e.textContent.replace(/^ /, ""); });
+  out.labels = Array.prototype.map.call(
+    document.querySelectorAll(".gd-label"),
+    function (e) { return {text: e.textContent, shown: e.parentNode.style.visibility !== "hidden",
+                           pane: e.closest(".leaflet-pane").className}; });
+  document.querySelectorAll(".gd-label").forEach(foreign);
+  out.markers = {};
+  map.eachLayer(function (layer) {
+    if (layer.feature && layer.getLatLng) {
+      var m = layer.options.marker || "?";
+      out.markers[m] = (out.markers[m] || 0) + 1;
+    }
+  });
+  out.scale = Array.prototype.map.call(
+    document.querySelectorAll(".leaflet-control-scale-line"),
+    function (e) { return e.textContent; });
   [".gd-title", ".gd-legend", ".leaflet-control-layers-overlays"].forEach(function (sel) {
     var node = document.querySelector(sel);
     if (node) { foreign(node); }

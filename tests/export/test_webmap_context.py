@@ -80,7 +80,9 @@ def test_no_context_far_from_haimen(tmp_path):
     project.add_layer(
         Layer(
             "points",
-            gpd.GeoDataFrame({"name": ["天安门"]}, geometry=[shapely.Point(116.39, 39.9)], crs=4490),
+            gpd.GeoDataFrame(
+                {"name": ["天安门"]}, geometry=[shapely.Point(116.39, 39.9)], crs=4490
+            ),
         )
     )
     built = build_webmap(project)

@@ -28,6 +28,13 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtGui import QUndoStack
 
+from gisdesk.core.default_style import (
+    Family,
+    default_style,
+    geometry_family,
+    notice,
+    style_unstyled,
+)
 from gisdesk.core.editing import EditTransaction
 from gisdesk.core.layer import Layer
 from gisdesk.core.project import Project
@@ -83,12 +90,21 @@ class Session(QObject):
         self.project = project
         self.undo.clear()
         self.edits.attach(project, working_copy=working_copy)
+        assumed = style_unstyled(project) if project is not None else []
         if project is not None:
             self._unsubscribe.append(project.layers_changed.connect(self._layers_changed))
             self._unsubscribe.append(project.layer_changed.connect(self._layer_changed))
         self._modified = False
         self.project_changed.emit(project)
         self.state_changed.emit()
+        self._tell_assumed(assumed)
+
+    def _tell_assumed(self, assumed: list[tuple[Layer, Family]]) -> None:
+        """Say which layers were given a default style (log and status bar)."""
+        for layer, family in assumed:
+            self.log(notice(layer.title, family))
+        if assumed:
+            self.status("；".join(notice(layer.title, family) for layer, family in assumed))
 
     @property
     def modified(self) -> bool:
@@ -113,6 +129,16 @@ class Session(QObject):
     def _layers_changed(self, *_args: object) -> None:
         self.mark_modified()
         self.layers_changed.emit()
+        project = self.project
+        if project is None:
+            return
+        assumed = []  # a layer added without a style (a bare layer, a plug-in's result)
+        for index, layer in enumerate(project):
+            family = geometry_family(layer.data) if layer.style is None else None
+            if family is not None:
+                layer.set_style(default_style(family, index, layer.title))
+                assumed.append((layer, family))
+        self._tell_assumed(assumed)
 
     def _layer_changed(self, layer: Layer, reason: str) -> None:
         if reason == "selection":

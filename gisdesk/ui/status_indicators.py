@@ -28,6 +28,8 @@ class StatusIndicators:
 
     def __init__(self, bar: QStatusBar, canvas: MapCanvas, session: Session) -> None:
         self.bar = bar
+        self._frame_text = ""  # the last frame's message (the next frame may replace it)
+        self._progress_text = ""  # the running task's step (gone when the task ends)
         self.canvas = canvas
         self.lonlat_label = QLabel("")
         self.lonlat_label.setObjectName("lonlat")
@@ -73,6 +75,7 @@ class StatusIndicators:
         session.task_progress.connect(self._task_progress)
         session.task_ended.connect(self.progress.hide)
         session.task_ended.connect(self.cancel_button.hide)
+        session.task_ended.connect(self._task_ended)
         session.message.connect(self.show)
 
     def show(self, text: str) -> None:
@@ -124,13 +127,14 @@ class StatusIndicators:
     def _frame_rendered(self, stats: RenderStats) -> None:
         ms = stats.seconds * 1000
         features = sum(stats.features.values())
-        self.bar.showMessage(
-            tr(
-                f"绘制 {features:,} 个要素，用时 {ms:.0f} 毫秒",
-                f"Drew {features:,} features in {ms:.0f} ms",
-            ),
-            FRAME_MESSAGE_MS,
+        current = self.bar.currentMessage()
+        if current and current != self._frame_text:
+            return  # a message for the user (a notice, a result) outranks frame statistics
+        self._frame_text = tr(
+            f"绘制 {features:,} 个要素，用时 {ms:.0f} 毫秒",
+            f"Drew {features:,} features in {ms:.0f} ms",
         )
+        self.bar.showMessage(self._frame_text, FRAME_MESSAGE_MS)
 
     def _task_started(self, label: str) -> None:
         self.progress.setValue(0)
@@ -140,4 +144,11 @@ class StatusIndicators:
 
     def _task_progress(self, percent: int, message: str) -> None:
         self.progress.setValue(percent)
+        self._progress_text = message
         self.show(message)
+
+    def _task_ended(self) -> None:
+        """A step message ("合并服务区面") must not outlive its task, finished or cancelled."""
+        if self._progress_text and self.bar.currentMessage() == self._progress_text:
+            self.bar.clearMessage()
+        self._progress_text = ""

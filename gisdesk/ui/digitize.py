@@ -340,7 +340,9 @@ class AddFeatureTool(EditTool):
             self.window.status(exc.message(language()))
             return False
         values = self.values(layer, {})
-        if values is None:
+        if values is None:  # the form was cancelled: the sketch goes too (QGIS does the same)
+            self.vertices.clear()
+            self.canvas.update()
             self.window.status(tr("已取消添加要素。", "Adding the feature was cancelled."))
             return False
         fid = self.window.edits.add_feature(layer.name, geom, values)

@@ -81,7 +81,9 @@ class FactoryFootprintTool(AddFeatureTool):
             outline.centroid if outline.contains(outline.centroid) else outline.point_on_surface()
         )
         values = self.values(layer, {})
-        if values is None:
+        if values is None:  # the form was cancelled: the outline goes too
+            self.vertices.clear()
+            self.canvas.update()
             self.window.status(tr("已取消登记厂房。", "Registering the factory was cancelled."))
             return False
         try:

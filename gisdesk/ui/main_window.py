@@ -227,6 +227,9 @@ class MainWindow(QMainWindow):
         from gisdesk.ui.road_stretch_tool import install_road_stretch
 
         install_road_stretch(self)  # 编辑 → 选取事故多发路段 (issue 8)
+        from gisdesk.ui.select_by_location_dialog import install_select_by_location
+
+        install_select_by_location(self)  # 工具 → 按位置选择… (issue 20)
         from gisdesk.ui.derived import install_derived
 
         self.derived = install_derived(self)  # 派生结果跟随源图层更新 (issue 8)

@@ -65,6 +65,14 @@ MENUS = (
 )
 
 
+MENU_TAIL = {"project": "quit"}
+"""Actions that stay last in their menu (below a separator) whatever is added after them."""
+
+TOOLBAR_ROWS = ("编辑",)
+"""Toolbars that start a new row: one row of every toolbar is wider than a 1400 px window,
+and Qt would hide the last tools behind its small ">>" extension button."""
+
+
 class ActionRegistry:
     """Build QActions, menus and toolbars from specs; look actions up by id."""
 
@@ -98,9 +106,20 @@ class ActionRegistry:
         if isinstance(callback, str):  # a name on the window: found now, so a typo fails here
             callback = attrgetter(callback)(self.window)
         action.triggered.connect(lambda _checked=False, cb=callback, args=spec.args: cb(*args))
-        self.menus[spec.menu].addAction(action)
+        menu = self.menus[spec.menu]
+        tail = self.actions.get(MENU_TAIL.get(spec.menu, ""))
+        if MENU_TAIL.get(spec.menu) == spec.id:
+            menu.addSeparator()
+            menu.addAction(action)
+        elif tail is not None:  # before the separator above the tail (退出 stays last)
+            separator = menu.actions()[menu.actions().index(tail) - 1]
+            menu.insertAction(separator, action)
+        else:
+            menu.addAction(action)
         if spec.toolbar:
             if spec.toolbar not in self.toolbars:
+                if spec.toolbar in TOOLBAR_ROWS:
+                    self.window.addToolBarBreak()
                 tb = self.window.addToolBar(spec.toolbar)
                 tb.setObjectName(f"toolbar_{spec.toolbar}")
                 self.toolbars[spec.toolbar] = tb

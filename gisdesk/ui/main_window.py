@@ -62,6 +62,9 @@ if TYPE_CHECKING:
 
 __all__ = ["MainWindow"]
 
+LAYOUT_VERSION = 1
+"""Saved docks and toolbars of an older version are not restored (1: toolbars in two rows)."""
+
 _AREA = Qt.DockWidgetArea
 DOCKS = (  # key, title, area (the table, targets and log share the bottom as tabs)
     ("layers", "图层", "Layers", _AREA.LeftDockWidgetArea),
@@ -534,7 +537,9 @@ class MainWindow(QMainWindow):
         state = s.value("window/state")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
-        self._restored = isinstance(state, QByteArray) and bool(self.restoreState(state))
+        self._restored = isinstance(state, QByteArray) and bool(
+            self.restoreState(state, LAYOUT_VERSION)
+        )
         self._sized = False
 
     def about(self) -> None:
@@ -570,7 +575,7 @@ class MainWindow(QMainWindow):
             return
         s = settings()
         s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/state", self.saveState())
+        s.setValue("window/state", self.saveState(LAYOUT_VERSION))
         self.canvas.shutdown()
         self.session.close()
         event.accept()

@@ -50,3 +50,21 @@ def test_no_tool_hidden_at_common_widths(qtbot, bare_window, width):
     assert hidden == []
     shown = {toolbar.widgetForAction(a).toolTip() for a in toolbars["工具"].actions()}
     assert "量测面积" in shown
+
+
+def test_an_older_saved_layout_does_not_bring_back_one_row(qtbot, bare_window):
+    from gisdesk.ui.i18n import settings
+    from gisdesk.ui.main_window import LAYOUT_VERSION, MainWindow
+
+    for toolbar in bare_window.registry.toolbars.values():
+        bare_window.removeToolBarBreak(toolbar)
+    settings().setValue("window/state", bare_window.saveState(0))  # one row, version 0
+    again = MainWindow()
+    try:
+        assert not again._restored  # the old layout was left alone
+        assert again.toolBarBreak(again.registry.toolbars["编辑"])
+        assert not again.restoreState(bare_window.saveState(0), LAYOUT_VERSION)
+    finally:
+        again.modified = False
+        again.close()
+        again.deleteLater()

@@ -199,7 +199,6 @@ def _distance_field(
     found = np.full(piece.shape, -1, dtype=np.int64)
     found[r, c] = best_piece
     active = every
-
     for _ in range(_MAX_ROUNDS):
         moved = np.unique(
             np.concatenate(

@@ -97,11 +97,13 @@ def _reach_from_ends(
     """Return how far into each piece one gets from its u end and its v end (-1 = not)."""
     length = rg.piece_b[piece] - rg.piece_a[piece]
     mps = length / rg.piece_seconds[piece]
-    back = rg.piece_back[piece]
+    open_ = rg.piece_open[piece]
+    back = rg.piece_back[piece] & open_
     # Outward, a piece is entered at u going forward; towards a facility, a point on it
-    # leaves by u only if it may travel backwards. The other end mirrors this.
-    via_u = back if direction == "to_facility" else np.ones_like(back)
-    via_v = np.ones_like(back) if direction == "to_facility" else back
+    # leaves by u only if it may travel backwards. The other end mirrors this. A piece the
+    # mode may not use (an expressway on foot) is never entered.
+    via_u = back if direction == "to_facility" else open_
+    via_v = open_ if direction == "to_facility" else back
     with np.errstate(invalid="ignore"):
         ru = np.where(via_u & (du <= limit_s), np.minimum((limit_s - du) * mps, length), -1.0)
         rv = np.where(via_v & (dv <= limit_s), np.minimum((limit_s - dv) * mps, length), -1.0)

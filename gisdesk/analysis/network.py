@@ -32,7 +32,7 @@ from scipy.sparse import csgraph
 
 from gisdesk.analysis._checks import check_geometry, joint_metric_crs, to_crs_checked
 from gisdesk.analysis.segment_index import SegmentIndex
-from gisdesk.analysis.speeds import ModeSpeeds, edge_speeds, mode_speeds
+from gisdesk.analysis.speeds import ModeSpeeds, edge_open, edge_speeds, mode_speeds
 from gisdesk.core.errors import InputError
 from gisdesk.core.progress import CancelToken, ProgressCallback, check_cancel, report
 
@@ -123,7 +123,7 @@ class RoadNetwork:
     )
     _speeds: dict[tuple[Any, ...], np.ndarray] = field(default_factory=dict, repr=False)
     _parallel: np.ndarray | None = field(default=None, repr=False)
-    _segments: SegmentIndex | None = field(default=None, repr=False)
+    _segments: dict[bytes | None, SegmentIndex] = field(default_factory=dict, repr=False)
 
     @property
     def n_nodes(self) -> int:
@@ -185,6 +185,10 @@ class RoadNetwork:
             self._parallel = (np.bincount(pair)[pair] > 1) | (lo == hi)
         return self._parallel
 
+    def edge_open(self, mode: str | ModeSpeeds) -> np.ndarray:
+        """Return per edge whether the mode may use it at all (expressways: not on foot)."""
+        return edge_open(mode_speeds(mode), self.edge_class)
+
     def backward_open(self, mode: str | ModeSpeeds) -> np.ndarray:
         """Return per edge whether the mode may travel it against its digitised direction."""
         spec = mode_speeds(mode)
@@ -205,14 +209,15 @@ class RoadNetwork:
         key = (*_spec_key(spec), bool(reverse))
         if key not in self._graphs:
             seconds = self.travel_seconds(spec)
-            back = self.backward_open(spec)
-            rows = np.concatenate([self.edge_u, self.edge_v[back]])
-            cols = np.concatenate([self.edge_v, self.edge_u[back]])
+            fwd = self.edge_open(spec)
+            back = self.backward_open(spec) & fwd
+            rows = np.concatenate([self.edge_u[fwd], self.edge_v[back]])
+            cols = np.concatenate([self.edge_v[fwd], self.edge_u[back]])
             if reverse:
                 rows, cols = cols, rows
-            data = np.concatenate([seconds, seconds[back]])
+            data = np.concatenate([seconds[fwd], seconds[back]])
             par = self.edge_parallel
-            dup = np.concatenate([par, par[back]])
+            dup = np.concatenate([par[fwd], par[back]])
             g = min_csr(rows, cols, data, self.n_nodes, maybe_duplicate=dup)
             if max(g.nnz, self.n_nodes) < np.iinfo(np.int32).max // 2:
                 g = sparse.csr_array(
@@ -271,12 +276,20 @@ class RoadNetwork:
             key=key,
         )
 
-    def segment_index(self) -> SegmentIndex:
-        """Return the straight segments of every edge with a k-d tree of points along them."""
-        if self._segments is None:
+    def segment_index(self, mode: str | ModeSpeeds | None = None) -> SegmentIndex:
+        """Return the straight segments of every edge (every edge the mode may use) with a
+        k-d tree of points along them; edge ids are the network's."""
+        open_ = None if mode is None else self.edge_open(mode)
+        if open_ is not None and open_.all():
+            open_ = None
+        key = None if open_ is None else open_.tobytes()
+        if key not in self._segments:
             xy, _, _, ptr = self.vertices()
-            self._segments = SegmentIndex.build(xy, ptr)
-        return self._segments
+            if open_ is None:
+                self._segments[key] = SegmentIndex.build(xy, ptr)
+            else:
+                self._segments[key] = SegmentIndex.build(xy, ptr, edges=np.flatnonzero(open_))
+        return self._segments[key]
 
 
 def _spec_key(spec: ModeSpeeds) -> tuple[Any, ...]:
@@ -286,6 +299,7 @@ def _spec_key(spec: ModeSpeeds) -> tuple[Any, ...]:
         spec.default_kmh,
         spec.road_speed,
         spec.oneway,
+        tuple(sorted(spec.closed)),
     )
 
 

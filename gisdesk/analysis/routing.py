@@ -87,7 +87,11 @@ class SnappedPoints:
 
 
 def snap_points(
-    network: RoadNetwork, xy: np.ndarray, *, max_snap_m: float = DEFAULT_MAX_SNAP_M
+    network: RoadNetwork,
+    xy: np.ndarray,
+    *,
+    max_snap_m: float = DEFAULT_MAX_SNAP_M,
+    mode: str | ModeSpeeds | None = None,
 ) -> SnappedPoints:
     """Snap points to the nearest point on the nearest edge of the network.
 
@@ -99,6 +103,9 @@ def snap_points(
         (n, 2) point coordinates in the network's CRS.
     max_snap_m
         Points farther than this from every edge stay off the network (``edge`` -1).
+    mode
+        Snap only to the edges this mode may use (a village beside an expressway reaches
+        the nearest road open to walkers); None: every edge.
     """
     if not max_snap_m > 0:
         raise InputError(
@@ -114,7 +121,7 @@ def snap_points(
     # Candidate edges from the segment index (k-d tree, vectorised), then GEOS measures the
     # few candidates: the same distances and the same choice (lowest edge id among equally
     # near edges) as an STRtree nearest query, at a fraction of its cost.
-    src, dst = network.segment_index().candidates(pts)
+    src, dst = network.segment_index(mode).candidates(pts)
     points = shapely.points(pts)
     dist = shapely.distance(points[src], network.edge_geometry[dst])
     order = np.lexsort((dst, dist, src))
@@ -243,16 +250,25 @@ class RoutingGraph:
         """Whether another piece may join the same two nodes."""
         return self._pieces[7]
 
+    @cached_property
+    def piece_open(self) -> np.ndarray:
+        """Whether the mode may use each piece at all (expressways: not on foot)."""
+        open_: np.ndarray = self.network.edge_open(self.mode)[self.piece_edge]
+        return open_
+
     def arcs(self, *, reverse: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Return (from, to, seconds) of every directed arc, reversed for searches to a target."""
-        back = self.piece_back
-        src = np.concatenate([self.piece_u, self.piece_v[back]])
-        dst = np.concatenate([self.piece_v, self.piece_u[back]])
-        sec = np.concatenate([self.piece_seconds, self.piece_seconds[back]])
+        fwd = self.piece_open
+        back = self.piece_back & fwd
+        src = np.concatenate([self.piece_u[fwd], self.piece_v[back]])
+        dst = np.concatenate([self.piece_v[fwd], self.piece_u[back]])
+        sec = np.concatenate([self.piece_seconds[fwd], self.piece_seconds[back]])
         return (dst, src, sec) if reverse else (src, dst, sec)
 
     def _arc_parallel(self) -> np.ndarray:
-        return np.concatenate([self.piece_parallel, self.piece_parallel[self.piece_back]])
+        fwd = self.piece_open
+        par = self.piece_parallel
+        return np.concatenate([par[fwd], par[self.piece_back & fwd]])
 
     def csr(self, *, reverse: bool = False) -> sparse.csr_array:
         """Return the directed graph (seconds), transposed when ``reverse``."""
@@ -549,7 +565,7 @@ def nearest_facility(
         raise InputError("时间限值不能为负。", "The time limit must not be negative.")
     demand = np.asarray(demand_xy, dtype=np.float64).reshape(-1, 2)
     fac = np.asarray(facility_xy, dtype=np.float64).reshape(-1, 2)
-    snapped = snap_points(network, np.vstack([demand, fac]), max_snap_m=max_snap_m)
+    snapped = snap_points(network, np.vstack([demand, fac]), max_snap_m=max_snap_m, mode=mode)
     rg = routing_graph(network, mode, snapped, walk_kmh=walk_kmh)
     nd = demand.shape[0]
     n_net = network.n_nodes

@@ -49,11 +49,21 @@ class SegmentIndex:
     tree: cKDTree
 
     @classmethod
-    def build(cls, xy: np.ndarray, ptr: np.ndarray) -> SegmentIndex:
+    def build(
+        cls, xy: np.ndarray, ptr: np.ndarray, *, edges: np.ndarray | None = None
+    ) -> SegmentIndex:
         """Build the index of a network's edges from their vertices (``RoadNetwork.vertices``).
 
-        Edge ``e`` owns the vertices ``xy[ptr[e]:ptr[e + 1]]``.
+        Edge ``e`` owns the vertices ``xy[ptr[e]:ptr[e + 1]]``. With ``edges``, only those
+        edges are indexed (a mode's open roads); edge ids stay the network's.
         """
+        ids: np.ndarray | None = None
+        if edges is not None:
+            ids = np.asarray(edges, dtype=np.int64)
+            sizes = np.diff(ptr)[ids]
+            rows = np.repeat(ptr[ids] - np.cumsum(sizes) + sizes, sizes) + np.arange(sizes.sum())
+            xy = xy[rows]
+            ptr = np.concatenate([[0], np.cumsum(sizes)])
         counts = np.diff(ptr)
         first = np.ones(xy.shape[0], dtype=bool)
         first[ptr[1:] - 1] = False  # the last vertex of each edge starts no segment
@@ -61,6 +71,8 @@ class SegmentIndex:
         start = xy[rows]
         delta = xy[rows + 1] - start
         edge = np.repeat(np.arange(ptr.shape[0] - 1), counts - 1)
+        if ids is not None:
+            edge = ids[edge]
         length = np.hypot(delta[:, 0], delta[:, 1])
         # Samples are the midpoints of pieces of at most ``spacing``: a point of a segment
         # is within spacing / 2 of one of its samples. Most segments get a single sample.

@@ -155,7 +155,9 @@ def coverage_matrix(
     runs per site on the reversed graph, so sparse rows stay small.
     """
     nd = demand_xy.shape[0]
-    snapped = snap_points(network, np.vstack([demand_xy, site_xy]), max_snap_m=max_snap_m)
+    snapped = snap_points(
+        network, np.vstack([demand_xy, site_xy]), max_snap_m=max_snap_m, mode=mode
+    )
     rg = routing_graph(network, mode, snapped, walk_kmh=walk_kmh)
     sites = nd + np.flatnonzero(snapped.on_network[nd:])
     reach = facility_reach(

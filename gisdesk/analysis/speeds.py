@@ -3,16 +3,17 @@
 ====== ======== ===== ===== ===== ===== ===== ========================================
 mode   高速公路 国道  省道  县道  乡道  村道  notes
 ====== ======== ===== ===== ===== ===== ===== ========================================
-walk   5        5     5     5     5     5     ignores one-way (pedestrians walk both ways)
-bike   15       15    15    15    15    15    capped by the road's ``speed_kmh``
-ebike  20       20    20    20    20    20    capped by the road's ``speed_kmh``
+walk   closed   5     5     5     5     5     ignores one-way (pedestrians walk both ways)
+bike   closed   15    15    15    15    15    capped by the road's ``speed_kmh``
+ebike  closed   20    20    20    20    20    capped by the road's ``speed_kmh``
 car    100      80    70    60    40    30    the road's ``speed_kmh`` wins where given
 ====== ======== ===== ===== ===== ===== ===== ========================================
 
 A road of an unknown or missing class travels at the mode's ``default_kmh`` (村道 speed).
-Every mode has a speed on every class: the table cannot close a class to a mode, so
-expressways (closed to people on foot and bicycles in China) are open to them here, and
-OpenStreetMap footways are not imported as roads at all (:data:`gisdesk.analysis.osm.FOOT_WAYS`).
+Expressways (高速公路) are closed to people on foot, bicycles and e-bikes, as Chinese
+traffic law has it (``ModeSpeeds.closed``): those modes neither travel on them nor reach
+them from a point beside them. OpenStreetMap footways are not imported as roads at all
+(:data:`gisdesk.analysis.osm.FOOT_WAYS`).
 Copy a :class:`ModeSpeeds` with :func:`dataclasses.replace` to change a value, or pass
 ``speed_kmh=`` to :func:`mode_speeds` for one speed on every road (e.g. a survey's figure).
 """
@@ -31,7 +32,16 @@ from gisdesk.core.errors import InputError
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["DEFAULT_SPEEDS", "MODES", "WALK_KMH", "ModeSpeeds", "edge_speeds", "mode_speeds"]
+__all__ = [
+    "DEFAULT_SPEEDS",
+    "MODES",
+    "NO_PEDESTRIANS",
+    "WALK_KMH",
+    "ModeSpeeds",
+    "edge_open",
+    "edge_speeds",
+    "mode_speeds",
+]
 
 WALK_KMH = 5.0
 """Walking speed for the access leg between a point and the road network."""
@@ -56,6 +66,8 @@ class ModeSpeeds:
         "caps" limits it (bikes), "ignored" leaves it out (walking).
     oneway
         Whether one-way roads bind the mode (only the digitised direction is open).
+    closed
+        Road classes the mode may not use (高速公路 for walking and cycling).
     """
 
     mode: str
@@ -63,6 +75,7 @@ class ModeSpeeds:
     default_kmh: float
     road_speed: str = "caps"
     oneway: bool = True
+    closed: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         speeds = [self.default_kmh, *self.by_class.values()]
@@ -78,6 +91,9 @@ class ModeSpeeds:
             )
 
 
+NO_PEDESTRIANS = frozenset({"高速公路"})
+"""Classes closed to walking, bicycles and e-bikes."""
+
 MAX_SPEED_KMH = 150.0
 """Fastest speed accepted for a mode: above any road speed limit in China (120 km/h)."""
 
@@ -89,10 +105,15 @@ def _uniform(kmh: float) -> Mapping[str, float]:
 DEFAULT_SPEEDS: Mapping[str, ModeSpeeds] = MappingProxyType(
     {
         "walk": ModeSpeeds(
-            "walk", _uniform(WALK_KMH), WALK_KMH, road_speed="ignored", oneway=False
+            "walk",
+            _uniform(WALK_KMH),
+            WALK_KMH,
+            road_speed="ignored",
+            oneway=False,
+            closed=NO_PEDESTRIANS,
         ),
-        "bike": ModeSpeeds("bike", _uniform(15.0), 15.0),
-        "ebike": ModeSpeeds("ebike", _uniform(20.0), 20.0),
+        "bike": ModeSpeeds("bike", _uniform(15.0), 15.0, closed=NO_PEDESTRIANS),
+        "ebike": ModeSpeeds("ebike", _uniform(20.0), 20.0, closed=NO_PEDESTRIANS),
         "car": ModeSpeeds(
             "car",
             MappingProxyType(
@@ -157,7 +178,12 @@ def mode_speeds(
     )
     road_speed = "caps" if spec.road_speed == "wins" else spec.road_speed
     return ModeSpeeds(
-        spec.mode, _uniform(float(speed_kmh)), float(speed_kmh), road_speed, spec.oneway
+        spec.mode,
+        _uniform(float(speed_kmh)),
+        float(speed_kmh),
+        road_speed,
+        spec.oneway,
+        spec.closed,
     )
 
 
@@ -184,3 +210,12 @@ def edge_speeds(spec: ModeSpeeds, road_class: np.ndarray, road_speed_kmh: np.nda
     elif spec.road_speed == "caps":
         speed = np.where(given, np.minimum(speed, own), speed)
     return speed
+
+
+def edge_open(spec: ModeSpeeds, road_class: np.ndarray) -> np.ndarray:
+    """Return per edge whether the mode may use it (its class is not closed to the mode)."""
+    classes = np.asarray(road_class, dtype=object)
+    closed = np.zeros(classes.shape, dtype=bool)
+    for name in spec.closed:
+        closed |= classes == name
+    return ~closed

@@ -207,3 +207,57 @@ def test_parallel_roads_keep_the_faster_even_when_one_is_split():
     both = pd.concat([far, points([(500, 340), (500, -5)])])
     res = service_areas(net_roads, fac, both, minutes=5, mode="car", polygons="none")
     assert res.demand["minutes"].iloc[0] == pytest.approx(1000 / (80 / 3.6) / 60)
+
+
+def _with_expressway():
+    # Two local roads 1 km apart joined only by a far detour (4 km), and an expressway
+    # straight between them; a village beside the expressway, 30 m from it and 60 m from
+    # the western road.
+    local = roads(
+        [
+            [(0, 0), (0, 1000)],  # west
+            [(1000, 0), (1000, 1000)],  # east
+            [(0, 1000), (0, 2500), (1000, 2500), (1000, 1000)],  # the detour, 4 km
+        ]
+    )
+    express = roads([[(0, 500), (1000, 500)]], cls="高速公路")
+    # The west road gets a vertex where the expressway meets it (OSM-style shared node).
+    local.loc[0, "geometry"] = shapely.LineString([(X0, Y0), (X0, Y0 + 500), (X0, Y0 + 1000)])
+    local.loc[1, "geometry"] = shapely.LineString(
+        [(X0 + 1000, Y0), (X0 + 1000, Y0 + 500), (X0 + 1000, Y0 + 1000)]
+    )
+    return pd.concat([local, express], ignore_index=True)
+
+
+@pytest.mark.parametrize("mode", ["walk", "bike", "ebike"])
+def test_expressways_are_closed_to_walking_and_cycling(mode):
+    net_roads = _with_expressway()
+    west = points([(0, 500)])
+    east_village = points([(1000, 500)], name=["东村"])
+    near_motorway = points([(60, 530)], name=["路边村"])
+    demand = pd.concat([east_village, near_motorway], ignore_index=True)
+    res = service_areas(net_roads, west, demand, minutes=240, mode=mode, polygons="none")
+    speed = {"walk": 5.0, "bike": 15.0, "ebike": 20.0}[mode] / 3.6
+    # East only by the detour: 500 + 4,000 + 500 m, not the 1 km expressway.
+    assert res.demand["minutes"].iloc[0] == pytest.approx((500 + 4000 + 500) / speed / 60)
+    # The village beside the expressway reaches the west road (60 m walk), not the
+    # expressway 30 m away.
+    walk = 5.0 / 3.6
+    assert res.demand["minutes"].iloc[1] == pytest.approx((60 / walk + 30 / speed) / 60)
+    lines = service_areas(
+        net_roads, west, demand, minutes=240, mode=mode, polygons="none", lines=True
+    ).lines
+    assert not (net_roads["class"].to_numpy()[lines["road"].to_numpy()] == "高速公路").any()
+
+
+def test_cars_take_the_expressway():
+    net_roads = _with_expressway()
+    res = service_areas(
+        net_roads,
+        points([(0, 500)]),
+        points([(1000, 500)], name=["东村"]),
+        minutes=60,
+        mode="car",
+        polygons="none",
+    )
+    assert res.demand["minutes"].iloc[0] == pytest.approx(1000 / (100 / 3.6) / 60)

@@ -25,9 +25,12 @@ __all__ = [
 class GisdeskError(Exception):
     """Base of all gisdesk errors: a user-facing message in Chinese and English."""
 
-    def __init__(self, zh: str, en: str | None = None) -> None:
+    def __init__(self, zh: str, en: str | None = None, *, details: str = "") -> None:
         self.zh = zh
         self.en = en if en is not None else zh
+        # technical text for a details button and the log (a driver's own message), not
+        # for the message itself
+        self.details = details
         super().__init__(self.en)
 
     def message(self, language: str = "zh") -> str:

@@ -12,11 +12,10 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from gisdesk.core.errors import GisdeskError, ProjectError
-from gisdesk.io.logs import log_exception
 from gisdesk.render.fonts import cjk_font
 from gisdesk.ui.app_icon import app_icon
 from gisdesk.ui.i18n import install_qt_translations, language, load_language, tr
-from gisdesk.ui.workers import unexpected_error
+from gisdesk.ui.workers import error_text
 
 if TYPE_CHECKING:
     from gisdesk.ui.main_window import MainWindow
@@ -76,11 +75,7 @@ def _excepthook(window: MainWindow) -> Callable[..., None]:
             return
         if exc.__traceback__ is None:
             exc = exc.with_traceback(tb)
-        if isinstance(exc, GisdeskError):
-            log_exception("window", exc, expected=True)
-            message, details = exc.message(language()), ""
-        else:
-            message, details = unexpected_error("window", exc)
+        message, details = error_text("window", exc)  # tracebacks go to the log only
         window.report_error(tr("出错了", "Something went wrong"), message, details)
 
     return hook

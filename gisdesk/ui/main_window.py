@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
 )
 
 from gisdesk import __version__
-from gisdesk.core.errors import GisdeskError
 from gisdesk.core.layer import Layer
 from gisdesk.core.project import Project
 from gisdesk.render.viewport import Viewport
@@ -53,7 +52,7 @@ from gisdesk.ui.status_indicators import StatusIndicators
 from gisdesk.ui.style_dialog import StyleDialog
 from gisdesk.ui.window_actions import WINDOW_ACTIONS, ToolFactory, builtin_tools
 from gisdesk.ui.window_api import FeatureClipboard
-from gisdesk.ui.workers import Task, unexpected_error
+from gisdesk.ui.workers import Task, error_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -233,6 +232,9 @@ class MainWindow(QMainWindow):
         from gisdesk.ui.select_by_location_dialog import install_select_by_location
 
         install_select_by_location(self)  # 工具 → 按位置选择… (issue 20)
+        from gisdesk.ui.field_calculator_dialog import install_field_calculator
+
+        install_field_calculator(self)  # 图层 → 字段计算器… (issue 20)
         from gisdesk.ui.derived import install_derived
 
         self.derived = install_derived(self)  # 派生结果跟随源图层更新 (issue 8)
@@ -346,12 +348,8 @@ class MainWindow(QMainWindow):
                 request = ImportRequest(
                     path=str(path), layer=layer, layer_type=kind, crs=crs, x=x, y=y
                 )
-        except GisdeskError as exc:
-            self.report_error(title, exc.message(language()))
-            return None
-        except Exception as exc:
-            message, details = unexpected_error("add layer", exc)  # traceback to the log
-            self.report_error(title, message, details)
+        except Exception as exc:  # a driver's text goes to the details, a traceback to the log
+            self.report_error(title, *error_text("add layer", exc))
             return None
         added: list[Layer] = []
 

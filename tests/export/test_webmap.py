@@ -129,3 +129,138 @@ def test_the_page_as_written_runs_under_its_policy(tiny_project, tmp_path):
     assert "leaflet-control-layers-overlays" in dom  # the page's script ran and built the map
     assert '<div class="gd-title">测试项目</div>' in dom
     assert "<title>测试项目</title>" in dom
+
+
+SYMBOL_LAYERS = ("towns", "district", "monitoring_stations", "persuasion_stations", "enterprises")
+
+
+def _expected_markers(project, names):
+    """Return marker -> features the styles give the point layers, from the styles."""
+    counts: dict[str, int] = {}
+    for name in names:
+        layer = project.layer(name)
+        if layer.data.geom_type.iloc[0] != "Point":
+            continue
+        style = layer.style
+        for c in style.assign(layer.data):
+            if c >= 0:
+                marker = style.classes[c].symbol.marker
+                counts[marker] = counts.get(marker, 0) + 1
+    return counts
+
+
+def test_point_styles_carry_the_plate_marker_outlines(sample_project):
+    from gisdesk.render.marker_shapes import marker_outline
+
+    data = page_data(build_webmap(sample_project, layers=SYMBOL_LAYERS).html)
+    layers = {layer["name"]: layer for layer in data["layers"]}
+    for name in ("monitoring_stations", "persuasion_stations", "enterprises"):
+        style = sample_project.layer(name).style
+        for i, cls in enumerate(style.classes):
+            drawn = layers[name]["styles"][str(i)]
+            assert drawn["marker"] == cls.symbol.marker
+            if cls.symbol.marker == "circle":
+                assert "shape" not in drawn
+                continue
+            outline = np.array(drawn["shape"])
+            # the plate's outline at the marker's diameter (2 x radius px)
+            expected = marker_outline(cls.symbol.marker) * 2 * drawn["radius"]
+            assert np.abs(outline - expected).max() < 0.02  # radius given to 0.01 px
+    markers = {s.get("marker") for layer in layers.values() for s in layer["styles"].values()}
+    assert {"triangle", "star", "cross", "square", "diamond"} <= markers
+
+
+def test_chromium_draws_shapes_labels_scale_and_context(sample_project, tmp_path):
+    out = tmp_path / "symbols.html"
+    export_webmap(sample_project, out, layers=SYMBOL_LAYERS)
+    result = probe_page(out, tmp_path)
+    # every point became a marker of its style's shape
+    assert result["markers"] == _expected_markers(sample_project, SYMBOL_LAYERS)
+    # the 12 town names are on the map as text, all shown at the district's extent
+    towns = sample_project.layer("towns").data["name"].tolist()
+    shown = [label["text"] for label in result["labels"] if label["shown"]]
+    assert len(towns) == 12 and set(towns) <= set(shown)
+    assert all(label["text"] in shown for label in result["labels"] if label["text"] in towns)
+    # station names too, where the style labels them; neighbours' names in the context
+    stations = sample_project.layer("monitoring_stations").data["name"].tolist()
+    labelled = [label["text"] for label in result["labels"]]
+    assert set(stations) <= set(labelled)
+    assert {"通州区", "启东市", "崇明区"} <= set(labelled)
+    assert result["foreign"] == []
+    # one scale line, metric only
+    assert len(result["scale"]) == 1
+    assert re.fullmatch(r"\d+ k?m", result["scale"][0])
+    assert result["layer_names"][0] == "周边区县"
+
+
+def test_markers_are_drawn_in_their_shape(qapp, tmp_path):
+    """A cross and a circle of the same size at one spot: the cross leaves the corners of
+    its box empty where the circle fills them."""
+    import geopandas as gpd
+    import shapely
+    from PySide6.QtGui import QImage
+
+    from gisdesk.core.layer import Layer
+    from gisdesk.core.project import Project
+    from gisdesk.core.style import LayerStyle, StyleClass, Symbol
+
+    def shot(marker: str) -> np.ndarray:
+        project = Project(title="")
+        symbol = Symbol(fill="#ff0000", stroke=None, marker=marker, size=20.0)
+        project.add_layer(
+            Layer(
+                "p",
+                gpd.GeoDataFrame({"v": [1]}, geometry=[shapely.Point(116.4, 39.9)], crs=4490),
+                style=LayerStyle(kind="single", classes=(StyleClass(symbol, "点", "point"),)),
+            )
+        )
+        page = tmp_path / f"{marker}.html"
+        export_webmap(project, page)
+        png = tmp_path / f"{marker}.png"
+        subprocess.run(
+            [
+                need_tool("chromium"),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--host-resolver-rules=MAP * ~NOTFOUND",
+                f"--user-data-dir={tmp_path / ('profile-' + marker)}",
+                "--window-size=800,600",
+                "--virtual-time-budget=3000",
+                f"--screenshot={png}",
+                page.as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        img = QImage(str(png)).convertToFormat(QImage.Format.Format_RGB888)
+        w, h = img.width(), img.height()
+        arr = np.frombuffer(img.constBits(), dtype=np.uint8, count=img.sizeInBytes())
+        return arr.reshape(h, img.bytesPerLine())[:, : w * 3].reshape(h, w, 3).copy()  # own it
+
+    def red(arr: np.ndarray) -> np.ndarray:
+        # the middle of the 800 x 600 view, where the map centres the point (the legend's
+        # swatch, bottom left, is red too and stays out)
+        mid = arr[150:450, 250:550]
+        return (mid[..., 0] > 200) & (mid[..., 1] < 60) & (mid[..., 2] < 60)
+
+    d = 20.0 * 96 / 25.4  # the marker's diameter in px
+    circle, cross = red(shot("circle")), red(shot("cross"))
+    ys, xs = np.nonzero(circle)
+    cy, cx = round(ys.mean()), round(xs.mean())
+    corner = (
+        slice(cy + int(0.25 * d), cy + int(0.32 * d)),
+        slice(cx + int(0.25 * d), cx + int(0.32 * d)),
+    )
+    arm = (slice(cy + int(0.25 * d), cy + int(0.4 * d)), slice(cx - 3, cx + 3))
+    assert circle[corner].all() and not cross[corner].any()
+    assert cross[arm].all()
+    assert 0.3 < cross.sum() / circle.sum() < 0.7  # a cross of arms 0.28 d wide
+
+
+def test_required_labels_are_those_of_the_plate():
+    from gisdesk.export.webmap import REQUIRED_PRIORITY
+    from gisdesk.render.labels import REQUIRED_PRIORITY as PLATE
+
+    assert REQUIRED_PRIORITY == PLATE

@@ -212,3 +212,46 @@ def test_cli_help_states_the_limits(capsys):
     text = capsys.readouterr().out
     assert f"{MAX_FEATURES:,}" in text
     assert f"{MAX_PAGE_BYTES / 1e6:.0f} MB" in text
+
+
+def test_hostile_labels_show_as_text_in_chromium(tmp_path, monkeypatch):
+    """Town names are data: a town called <img src=x onerror=...> is labelled with exactly
+    that text, on the map built by the page's own code and in the page as written."""
+    from gisdesk.core.style import LabelSpec
+
+    monkeypatch.chdir(tmp_path)
+    shown = [s for s in HOSTILE if len(s) < 500]
+    names = ["<img src=x onerror=alert(1)>", *shown]
+    frame = gpd.GeoDataFrame(
+        {"name": names},
+        geometry=[
+            shapely.box(121.0 + 0.05 * i, 31.8, 121.04 + 0.05 * i, 31.84) for i in range(len(names))
+        ],
+        crs=4490,
+    )
+    style = LayerStyle(
+        kind="single",
+        classes=(StyleClass(Symbol(fill="#f4f1e8"), "镇", "Town"),),
+        label=LabelSpec(field="name", size=11, bold=True, priority=10),
+    )
+    project = Project(title="标注")
+    project.add_layer(Layer("towns", frame, style=style))
+    out = tmp_path / "labels.html"
+    export_webmap(project, out)
+    assert not (tmp_path / PWNED).exists()
+
+    result = probe_page(out, tmp_path)
+    texts_on_map = [label["text"] for label in result["labels"] if "gd-labels" in label["pane"]]
+    assert sorted(texts_on_map) == sorted(names)
+    assert all(label["shown"] for label in result["labels"] if "gd-labels" in label["pane"])
+    assert result["foreign"] == []  # no <img>, <script>, <svg>... made from a label
+    assert result["title"] == result["title_later"] == "标注"
+
+    dom = chromium_dump(out, tmp_path)  # with the page's policy, as a user opens it
+    labels = re.findall(r'<span class="gd-label-text"[^>]*>(.*?)</span>', dom, re.S)
+    assert "<img src=x onerror=alert(1)>" in [html.unescape(t) for t in labels]
+    markup = re.sub(r"<(script|style)\b[^>]*>.*?</\1>", "", dom, flags=re.S)
+    tags = set(re.findall(r"<([a-zA-Z][\w-]*)", markup))
+    assert not tags & {"img", "script", "iframe", "object", "embed", "b"}  # none from data
+    assert re.search(r"<title>标注</title>", dom)  # no handler renamed the page
+    assert not (tmp_path / PWNED).exists()

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QLabel, QMessageBox, QTreeView
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialogButtonBox,
+    QFileDialog,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTreeView,
+)
 
 from gisdesk.ui.i18n import install_qt_translations
 
@@ -64,3 +72,33 @@ def test_english_removes_the_chinese_texts(qtbot, qapp):
     dialog = QFileDialog(None, "Add layer")
     qtbot.addWidget(dialog)
     assert dialog.findChild(QLabel, "lookInLabel").text() == "&Look in:"
+
+
+def test_the_windows_add_layer_dialog_reads_chinese(qtbot, chinese_qt, tmp_path):
+    from gisdesk.ui.main_window import MainWindow
+
+    win = MainWindow()
+    win.show()
+    seen: dict[str, str] = {}
+
+    def inspect() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, QFileDialog)  # Qt's own dialog, not the platform's
+        seen.update({label.objectName(): label.text() for label in dialog.findChildren(QLabel)})
+        seen["title"] = dialog.windowTitle()
+        seen["buttons"] = " ".join(b.text() for b in dialog.findChildren(QPushButton))
+        dialog.grab().save(str(tmp_path / "add_layer_dialog.png"))
+        dialog.reject()
+
+    try:
+        QTimer.singleShot(0, inspect)
+        win.ask_add_layer()  # modal: inspected and cancelled from the event loop
+        assert seen["title"] == "添加图层"
+        assert seen["lookInLabel"] == "查找范围(&L)："
+        assert seen["fileTypeLabel"] == "文件类型(&T)："
+        assert "取消" in seen["buttons"] and "打开(&O)" in seen["buttons"]
+        assert win.project is not None and len(win.project.layers) == 0  # nothing added
+    finally:
+        win.modified = False
+        win.close()
+        win.deleteLater()

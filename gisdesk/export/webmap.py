@@ -1,17 +1,24 @@
 """Interactive HTML maps (Leaflet) that work without a network and never run their data.
 
-Layers are styled like the desktop (colours and widths from the style classes), popups
-show the fields under their Chinese labels, and a legend and layer control come with the
-map. Leaflet's script, stylesheet and images are inlined from ``assets/leaflet`` (Leaflet
-1.9.4, BSD-2-Clause), so the file opens offline. Large layers are thinned: roads keep the
-国道/省道/县道 classes by default and lines and polygons are simplified to about 10 m.
+Layers are styled like the desktop (colours and widths from the style classes; point
+symbols in the plate's marker outlines, :mod:`gisdesk.render.marker_shapes`, drawn on
+Leaflet's canvas), labelled as the style says (towns and stations always, others while
+there is room and the map is at least as detailed as the style's ``min_scale``), popups
+show the fields under their Chinese labels, and a legend, layer control and metric scale
+bar come with the map. Near Haimen the counties around the district (shipped outlines,
+:data:`CONTEXT_FILE`), a grey veil outside the district and its outline are drawn under
+everything, not clickable. Leaflet's script, stylesheet and images are inlined from
+``assets/leaflet`` (Leaflet 1.9.4, BSD-2-Clause), so the file opens offline. Large layers
+are thinned: roads keep the 国道/省道/县道 classes by default and lines and polygons are
+simplified to about 10 m.
 
 Data is never code. The page is fixed text written here, not a template (no Jinja2, no
 folium): everything that comes from the project (title, layer names, field labels,
 attribute values, legend labels) travels as one JSON document in
 ``<script type="application/json">`` with ``<``, ``>`` and ``&`` escaped, and the page's
-own script puts it on screen with ``textContent`` and DOM calls, never ``innerHTML`` (the
-one Leaflet call that takes HTML, the layer control, gets the name HTML-escaped). A
+own script puts it on screen with ``textContent`` and DOM calls, never ``innerHTML`` (labels
+are DivIcons handed a DOM element, not HTML; the one Leaflet call that takes HTML, the
+layer control, gets the name HTML-escaped). A
 Content-Security-Policy lets only the page's two scripts run (by hash) and allows no
 network access, so even markup that got into the page could neither run nor call out.
 

@@ -18,10 +18,11 @@ a :class:`NetworkStore` set (:func:`use_network_store`, the command line uses
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import marshal
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -72,9 +73,14 @@ def use_network_store(store: NetworkStore | None) -> None:
     _STORE = store
 
 
+@functools.cache
 def _code_hash() -> str:
-    """A hash of this module's source: networks stored by other code are not reused."""
-    return hashlib.blake2b(Path(__file__).read_bytes(), digest_size=6).hexdigest()
+    """A hash of the code that builds and stores networks: networks stored by other code
+    (another gisdesk, another Python) are not reused."""
+    h = hashlib.blake2b(digest_size=6)
+    for fn in (_build, _junctions, _edges, RoadNetwork.to_arrays, RoadNetwork.from_arrays):
+        h.update(marshal.dumps(fn.__code__))
+    return h.hexdigest()
 
 
 @dataclass(eq=False)

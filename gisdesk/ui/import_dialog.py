@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gisdesk.core.driver_errors import explain, explain_gisdesk_error
 from gisdesk.core.errors import GisdeskError
 from gisdesk.core.project import Project
 from gisdesk.io.crs_options import COORDINATE_SYSTEMS
@@ -181,6 +182,7 @@ class ImportDialog(QDialog):
         self.project = project
         self.imported: ImportedFile | None = None
         self.error: str | None = None
+        self.error_details = ""  # a driver's own text, shown as the error line's tooltip
         self.setWindowTitle(
             plain_text.window_title(
                 tr(f"添加图层：{self.path.name}", f"Add layer: {self.path.name}")
@@ -492,16 +494,21 @@ class ImportDialog(QDialog):
         """Read the file as the request says and list what happened (or what is wrong)."""
         self._timer.stop()
         request = self.request()
-        self.imported, self.error = None, None
+        self.imported, self.error, self.error_details = None, None, ""
         try:
             self.imported = read_file(request)
             # the layer type must fit; the name is checked against the project when added
             build_layer(Project(), replace(request, name=None), self.imported)
         except GisdeskError as exc:
-            self.error = exc.message(language())
+            zh, en, self.error_details = explain_gisdesk_error(exc)
+            self.error = tr(zh, en)
             self.imported = None
         except Exception as exc:  # GDAL and pandas have many kinds; never crash the dialog
-            self.error = f"{type(exc).__name__}: {exc}"
+            problem = explain(exc)  # a driver's error in words, its own text as the tooltip
+            if problem is not None:
+                self.error, self.error_details = problem.message(language()), problem.details
+            else:
+                self.error = f"{type(exc).__name__}: {exc}"
             self.imported = None
         self._show_warnings()
         if not self.has_encoding and not _is_table(self.path):
@@ -525,6 +532,7 @@ class ImportDialog(QDialog):
             item = QListWidgetItem(text)
             if self.error is not None:
                 item.setForeground(QColor("#b2182b"))
+                item.setToolTip(self.error_details)
             self.warnings.addItem(item)
 
     def accept(self) -> None:

@@ -238,9 +238,9 @@ def explain_gisdesk_error(exc: GisdeskError) -> tuple[str, str, str]:
     zh, cut_zh = _cut(zh, text, "。")
     en, cut_en = _cut(en, text, ".")
     if problem.specific and cut_zh:
-        zh += "原因：" + problem.zh.split("：", 1)[1]
+        zh = _with_cause(zh, problem.zh.split("：", 1)[1], "原因：")
     if problem.specific and cut_en:
-        en += " Cause: " + problem.en.split(": ", 1)[1]
+        en = _with_cause(en, problem.en.split(": ", 1)[1], " Cause: ")
     details.append(problem.details)
     return zh, en, "\n".join(details)
 
@@ -255,6 +255,12 @@ def _cut(message: str, text: str, stop: str) -> tuple[str, bool]:
             trailing = message.rstrip(" 。.").endswith(quoted.rstrip(" 。."))
             return _end(message.replace(quoted, ""), stop), trailing
     return message, False
+
+
+def _with_cause(message: str, cause: str, lead: str) -> str:
+    """Add the cause, unless the message says it already (its last clause is there)."""
+    last = cause.rstrip("。.").split("：")[-1].split(": ")[-1].strip()
+    return message if last and last.lower() in message.lower() else message + lead + cause
 
 
 def _end(text: str, stop: str) -> str:

@@ -46,7 +46,7 @@ from gisdesk.ui import plain_text
 from gisdesk.ui.actions import ActionSpec
 from gisdesk.ui.i18n import language, tr
 from gisdesk.ui.window_api import window_widget
-from gisdesk.ui.workers import Task, run_task
+from gisdesk.ui.workers import Task, error_text, run_task
 
 if TYPE_CHECKING:
     from gisdesk.core.editing import Editor
@@ -483,7 +483,7 @@ class PostgisController(QObject):
         except GisdeskError as exc:
             window.report_error(
                 tr("无法打开 PostGIS 图层", "Cannot open the PostGIS layer"),
-                exc.message(language()),
+                *error_text("postgis open", exc),  # the server's own text as details
             )
         if opened:
             self.stores.append(store)
@@ -540,7 +540,7 @@ class PostgisController(QObject):
                 except GisdeskError as exc:
                     self.window.report_error(
                         tr("无法刷新 PostGIS 图层", "Cannot refresh the PostGIS layer"),
-                        exc.message(language()),
+                        *error_text("postgis refresh", exc),
                     )
                     return
                 limit = layer.view_limit if isinstance(layer, PostgisLayer) else None
@@ -568,7 +568,7 @@ class PostgisController(QObject):
             except GisdeskError as exc:
                 self.window.report_error(
                     tr("仍无法保存到 PostGIS", "Still cannot save to PostGIS"),
-                    exc.message(language()),
+                    *error_text("postgis retry", exc),
                 )
                 return
             self.window.log_message(

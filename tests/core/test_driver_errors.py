@@ -104,3 +104,21 @@ def test_bracketed_driver_text_and_own_details():
     ]
     plain = GisdeskError("字段“户数”不存在。", "No field 'households'.")
     assert explain_gisdesk_error(plain) == ("字段“户数”不存在。", "No field 'households'.", "")
+
+
+def test_a_cause_the_message_gives_already_is_not_repeated():
+    driver = psycopg.OperationalError("connection failed: Connection refused")
+    try:
+        try:
+            raise driver
+        except psycopg.Error as exc:
+            raise GisdeskError(
+                f"无法连接到 PostGIS 服务器 h：服务器未运行、地址或端口有误，或网络不通。（{exc}）",
+                f"Cannot connect to h: it is down, its address or port is wrong, or no network."
+                f" ({exc})",
+            ) from None
+    except GisdeskError as err:
+        zh, en, details = explain_gisdesk_error(err)
+    assert zh == "无法连接到 PostGIS 服务器 h：服务器未运行、地址或端口有误，或网络不通。"
+    assert en == "Cannot connect to h: it is down, its address or port is wrong, or no network."
+    assert details == "psycopg.OperationalError: connection failed: Connection refused"

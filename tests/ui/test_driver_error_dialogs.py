@@ -93,3 +93,19 @@ def test_adding_a_file_gdal_cannot_read(bare_window, log_dir, tmp_path):
     assert "Traceback" not in text
     assert box.text()[0] > "\u2e80"  # starts in Chinese, whatever the explanation is
     assert len(bare_window.project.layers) == 0
+
+
+def test_postgis_server_out_of_reach_when_opening_layers(bare_window, log_dir, tmp_path):
+    from gisdesk.io.postgis.profiles import ConnectionProfile
+
+    profile = ConnectionProfile("测试服务器", host="127.0.0.1", port=1, dbname="gis", user="u")
+    opened = bare_window.postgis.open_layers(profile, "secret", ["roads"])
+    assert opened == []
+    box = _error_box(bare_window)
+    assert box.windowTitle() == "无法打开 PostGIS 图层"
+    assert box.text().startswith("无法连接到 PostGIS 服务器")
+    assert "Connection refused" not in box.text()  # the server's English is not the message
+    assert "connection failed" not in box.text()
+    assert box.detailedText().startswith("psycopg.OperationalError: ")
+    assert "secret" not in box.text() + box.detailedText()
+    box.grab().save(str(tmp_path / "postgis_error_box.png"))

@@ -603,22 +603,6 @@ def _read_vector_file(path: Path, request: ImportRequest) -> ImportedFile:
     )
 
 
-def _default_style(data: gpd.GeoDataFrame, name: str) -> LayerStyle:
-    from gisdesk.core.style import LayerStyle, StyleClass, Symbol
-
-    kinds = [str(t) for t in data.geom_type.dropna().unique()]
-    family = "point"
-    if any("Polygon" in k for k in kinds):
-        family = "polygon"
-    elif any("LineString" in k for k in kinds):
-        family = "line"
-    symbol = {
-        "point": Symbol(fill="#e6550d", stroke="#ffffff", size=2.0),
-        "line": Symbol(fill=None, stroke="#e6550d", stroke_width=0.5),
-    }.get(family, Symbol(fill="#e6550d55", stroke="#a63603", stroke_width=0.4))
-    return LayerStyle(kind="single", classes=(StyleClass(symbol, name, name),), symbol=symbol)
-
-
 def build_layer(project: Project, request: ImportRequest, imported: ImportedFile) -> Layer:
     """Make the project layer (typed and styled by its schema when one applies).
 
@@ -630,6 +614,7 @@ def build_layer(project: Project, request: ImportRequest, imported: ImportedFile
     import geopandas as gpd
 
     from gisdesk.analysis.classify import classify_style
+    from gisdesk.core.default_style import default_style, geometry_family, notice
     from gisdesk.core.layer import Layer, LayerMetadata, check_layer_name
     from gisdesk.core.schema import coerce_to_schema
     from gisdesk.io.schemas import load_schemas
@@ -676,7 +661,11 @@ def build_layer(project: Project, request: ImportRequest, imported: ImportedFile
         if style is not None:
             style = classify_style(style, data)
         elif schema is None:
-            style = _default_style(data, name)
+            family = geometry_family(data)
+            if family is not None:
+                # A distinct colour from the layers already there, and a word on it.
+                style = default_style(family, len(project.layers), name)
+                imported.warnings.append((notice(name, family, "zh"), notice(name, family, "en")))
     return Layer(
         name,
         gpd.GeoDataFrame(data),

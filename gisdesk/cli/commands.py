@@ -263,11 +263,15 @@ def run_sample_args(args: argparse.Namespace, *, lang: str = "zh") -> int:
 
 
 def run_warm_up(args: argparse.Namespace, *, lang: str = "zh") -> int:
-    """Compile (or load from the cache) the analysis kernels and say how long it took."""
+    """Run a tiny service-area analysis (a check of the installation) and say how long it took."""
     from gisdesk.analysis.warmup import warm_up
 
     seconds = warm_up()
     print(
-        tr(f"分析内核已就绪（{seconds:.1f} 秒）", f"analysis kernels ready ({seconds:.1f} s)", lang)
+        tr(
+            f"试算通过：小型服务圈分析已运行（{seconds:.1f} 秒）",
+            f"check passed: a tiny service-area analysis ran ({seconds:.1f} s)",
+            lang,
+        )
     )
     return EXIT_OK

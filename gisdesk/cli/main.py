@@ -59,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser(
         "warm-up",
-        help="预先编译分析内核（安装后运行一次） / compile the analysis kernels once, ahead",
+        help="试算一次小型分析，检查安装是否可用 / run a tiny analysis to check the installation",
     )
     sample = sub.add_parser("sample", help="示例项目 / the Haimen sample project")
     sample_sub = sample.add_subparsers(dest="sample_command", metavar="ACTION", required=True)

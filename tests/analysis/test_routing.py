@@ -299,4 +299,4 @@ def test_warm_up_command_runs(capsys):
     from gisdesk.cli.main import main
 
     assert main(["--lang", "en", "warm-up"]) == 0
-    assert "analysis kernels ready" in capsys.readouterr().out
+    assert "check passed: a tiny service-area analysis ran" in capsys.readouterr().out

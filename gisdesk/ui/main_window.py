@@ -232,6 +232,9 @@ class MainWindow(QMainWindow):
         from gisdesk.ui.select_by_location_dialog import install_select_by_location
 
         install_select_by_location(self)  # 工具 → 按位置选择… (issue 20)
+        from gisdesk.ui.field_calculator_dialog import install_field_calculator
+
+        install_field_calculator(self)  # 图层 → 字段计算器… (issue 20)
         from gisdesk.ui.derived import install_derived
 
         self.derived = install_derived(self)  # 派生结果跟随源图层更新 (issue 8)

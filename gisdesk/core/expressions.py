@@ -316,7 +316,50 @@ class _Token:
     at: int  # position in the expression, from 0
 
 
-def _lex(expr: str, fields: FieldNames | None) -> list[_Token]:  # noqa: PLR0912
+def is_quote(ch: str) -> bool:
+    """Whether ``ch`` opens a quoted literal ('text' or "field", also the Chinese quotes)."""
+    return ch in _TEXT_QUOTES or ch in _FIELD_QUOTES
+
+
+def scan_quoted(expr: str, i: int) -> tuple[str, str, int] | None:
+    """Read the quoted literal starting at ``expr[i]``: ("text" for '...', "field" for
+    "..."), its text (a doubled quote stands for itself) and where it ends; None when the
+    quote is not closed. Shared by the filter and the field calculator's languages."""
+    ch = expr[i]
+    close = _TEXT_QUOTES.get(ch) or _FIELD_QUOTES[ch]
+    j, parts = i + 1, list[str]()
+    while j < len(expr):
+        if expr[j] == close:
+            if expr[j + 1 : j + 2] != close:
+                return ("text" if ch in _TEXT_QUOTES else "field"), "".join(parts), j + 1
+            j += 1  # a doubled quote stands for itself
+        parts.append(expr[j])
+        j += 1
+    return None
+
+
+def field_word_at(expr: str, i: int, fields: FieldNames) -> str | None:
+    """The field name or label written at ``expr[i]`` (the longest that is a whole word)."""
+    n = len(expr)
+    return next(
+        (
+            w
+            for w in fields.words
+            if expr.startswith(w, i)
+            and not (_word_char(w[-1]) and i + len(w) < n and _word_char(expr[i + len(w)]))
+        ),
+        None,
+    )
+
+
+def word_end(expr: str, i: int) -> int:
+    """Where the word starting at ``expr[i]`` ends."""
+    while i < len(expr) and _word_char(expr[i]):
+        i += 1
+    return i
+
+
+def _lex(expr: str, fields: FieldNames | None) -> list[_Token]:
     out: list[_Token] = []
     i, n = 0, len(expr)
     while i < n:
@@ -325,49 +368,29 @@ def _lex(expr: str, fields: FieldNames | None) -> list[_Token]:  # noqa: PLR0912
             i += 1
             continue
         if ch in _TEXT_QUOTES or ch in _FIELD_QUOTES:
-            close = _TEXT_QUOTES.get(ch) or _FIELD_QUOTES[ch]
-            j, parts = i + 1, []
-            while True:
-                if j >= n:
-                    raise _reject(
-                        expr,
-                        f"第 {i + 1} 个字符起的引号没有结束（{_SYNTAX_HINT_ZH}）",
-                        f"the quote at character {i + 1} is not closed ({_SYNTAX_HINT_EN})",
-                    )
-                if expr[j] == close:
-                    if expr[j + 1 : j + 2] == close:  # a doubled quote stands for itself
-                        parts.append(close)
-                        j += 2
-                        continue
-                    break
-                parts.append(expr[j])
-                j += 1
-            out.append(_Token("text" if ch in _TEXT_QUOTES else "field", "".join(parts), i))
-            i = j + 1
+            quoted = scan_quoted(expr, i)
+            if quoted is None:
+                raise _reject(
+                    expr,
+                    f"第 {i + 1} 个字符起的引号没有结束（{_SYNTAX_HINT_ZH}）",
+                    f"the quote at character {i + 1} is not closed ({_SYNTAX_HINT_EN})",
+                )
+            kind, text, end = quoted
+            out.append(_Token(kind, text, i))
+            i = end
             continue
-        if fields is not None:
-            word = next(
-                (
-                    w
-                    for w in fields.words
-                    if expr.startswith(w, i)
-                    and not (_word_char(w[-1]) and i + len(w) < n and _word_char(expr[i + len(w)]))
-                ),
-                None,
-            )
-            if word is not None:
-                out.append(_Token("field", word, i))
-                i += len(word)
-                continue
+        word = None if fields is None else field_word_at(expr, i, fields)
+        if word is not None:
+            out.append(_Token("field", word, i))
+            i += len(word)
+            continue
         number = _NUMBER.match(expr, i)
         if number is not None and (ch.isdigit() or ch == "."):
             out.append(_Token("number", number.group(0), i))
             i = number.end()
             continue
         if _word_char(ch):
-            j = i
-            while j < n and _word_char(expr[j]):
-                j += 1
+            j = word_end(expr, i)
             out.append(_Token("word", expr[i:j], i))
             i = j
             continue

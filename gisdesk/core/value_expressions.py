@@ -31,7 +31,13 @@ import shapely
 
 from gisdesk.core.crs import to_metric
 from gisdesk.core.errors import InputError, StyleError
-from gisdesk.core.expressions import FieldNames
+from gisdesk.core.expressions import (
+    FieldNames,
+    field_word_at,
+    is_quote,
+    scan_quoted,
+    word_end,
+)
 
 __all__ = ["ValueExpression", "evaluate_value", "parse_value", "result_kind"]
 
@@ -58,8 +64,6 @@ _OPS = {
 _OP_ORDER = sorted(_OPS, key=len, reverse=True)
 _NUMBER = re.compile(r"([0-9０-９]+\.?[0-9０-９]*|\.[0-9０-９]+)([eE][+-]?[0-9]+)?")
 _DIGITS = {ord(c): ord("0") + i for i, c in enumerate("０１２３４５６７８９")}
-_TEXT_QUOTES = {"'": "'", "‘": "’"}
-_FIELD_QUOTES = {'"': '"', "“": "”"}
 _FUNCTIONS = ("area", "length", "round")
 _HINT_ZH = "可用：数字、字段、'文字'、+ - * /、|| 连接文字、area()、length()、round(x, n)"
 _HINT_EN = "allowed: numbers, fields, 'text', + - * /, || joins text, area(), length(), round(x, n)"
@@ -86,7 +90,7 @@ def _is_call(expr: str, i: int, word: str) -> bool:
     return word.lower() in _FUNCTIONS and expr[i + len(word) :].lstrip().startswith(("(", "（"))
 
 
-def _lex(expr: str, fields: FieldNames) -> list[_Tok]:  # noqa: PLR0912, PLR0915
+def _lex(expr: str, fields: FieldNames) -> list[_Tok]:
     out: list[_Tok] = []
     i, n = 0, len(expr)
     while i < n:
@@ -94,43 +98,24 @@ def _lex(expr: str, fields: FieldNames) -> list[_Tok]:  # noqa: PLR0912, PLR0915
         if ch.isspace():
             i += 1
             continue
-        if ch in _TEXT_QUOTES or ch in _FIELD_QUOTES:
-            close = _TEXT_QUOTES.get(ch) or _FIELD_QUOTES[ch]
-            j, parts = i + 1, []
-            while True:
-                if j >= n:
-                    raise _error(
-                        expr,
-                        f"第 {i + 1} 个字符起的引号没有结束",
-                        f"the quote at character {i + 1} is not closed",
-                    )
-                if expr[j] == close:
-                    if expr[j + 1 : j + 2] == close:
-                        parts.append(close)
-                        j += 2
-                        continue
-                    break
-                parts.append(expr[j])
-                j += 1
-            out.append(_Tok("text" if ch in _TEXT_QUOTES else "field", "".join(parts), i))
-            i = j + 1
+        if is_quote(ch):
+            quoted = scan_quoted(expr, i)
+            if quoted is None:
+                raise _error(
+                    expr,
+                    f"第 {i + 1} 个字符起的引号没有结束",
+                    f"the quote at character {i + 1} is not closed",
+                )
+            kind, text, end = quoted
+            out.append(_Tok(kind, text, i))
+            i = end
             continue
         if ch == "$":
-            j = i + 1
-            while j < n and _word_char(expr[j]):
-                j += 1
+            j = word_end(expr, i + 1)
             out.append(_Tok("var", expr[i + 1 : j].lower(), i))
             i = j
             continue
-        word = next(
-            (
-                w
-                for w in fields.words
-                if expr.startswith(w, i)
-                and not (_word_char(w[-1]) and i + len(w) < n and _word_char(expr[i + len(w)]))
-            ),
-            None,
-        )
+        word = field_word_at(expr, i, fields)
         if word is not None and not _is_call(expr, i, word):
             out.append(_Tok("field", word, i))
             i += len(word)
@@ -141,9 +126,7 @@ def _lex(expr: str, fields: FieldNames) -> list[_Tok]:  # noqa: PLR0912, PLR0915
             i = number.end()
             continue
         if _word_char(ch):
-            j = i
-            while j < n and _word_char(expr[j]):
-                j += 1
+            j = word_end(expr, i)
             out.append(_Tok("word", expr[i:j], i))
             i = j
             continue

@@ -128,6 +128,7 @@ class RoadNetwork:
         default=None, repr=False
     )
     _speeds: dict[tuple[Any, ...], np.ndarray] = field(default_factory=dict, repr=False)
+    _open: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict, repr=False)
     _parallel: np.ndarray | None = field(default=None, repr=False)
     _segments: dict[bytes | None, SegmentIndex] = field(default_factory=dict, repr=False)
 
@@ -193,7 +194,10 @@ class RoadNetwork:
 
     def edge_open(self, mode: str | ModeSpeeds) -> np.ndarray:
         """Return per edge whether the mode may use it at all (expressways: not on foot)."""
-        return edge_open(mode_speeds(mode), self.edge_class)
+        closed = tuple(sorted(mode_speeds(mode).closed))
+        if closed not in self._open:
+            self._open[closed] = edge_open(mode_speeds(mode), self.edge_class)
+        return self._open[closed]
 
     def backward_open(self, mode: str | ModeSpeeds) -> np.ndarray:
         """Return per edge whether the mode may travel it against its digitised direction."""

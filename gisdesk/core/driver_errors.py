@@ -64,6 +64,15 @@ _GDAL = (
     (("read-only",), "文件或文件夹只读，无法写入。", "the file or folder is read-only."),
     (("readonly",), "文件或文件夹只读，无法写入。", "the file or folder is read-only."),
     (("no space left",), "磁盘空间不足。", "the disk is full."),
+    # The same causes as the C library words them under zh_CN (GDAL and libpq pass them on).
+    (
+        ("没有那个文件或目录",),
+        "文件不存在，或路径有误。",
+        "the file does not exist or the path is wrong.",
+    ),
+    (("权限不够",), "没有读写这个文件的权限。", "no permission to read or write the file."),
+    (("只读文件系统",), "文件或文件夹只读，无法写入。", "the file or folder is read-only."),
+    (("设备上没有空间",), "磁盘空间不足。", "the disk is full."),
 )
 _POSTGIS = (
     (
@@ -74,6 +83,11 @@ _POSTGIS = (
     (("no password supplied",), "需要输入密码。", "a password is needed."),
     (
         ("connection refused",),
+        "无法连接到服务器：服务器未运行、地址或端口有误，或网络不通。",
+        "cannot reach the server: it is down, its address or port is wrong, or no network.",
+    ),
+    (
+        ("拒绝连接",),  # libpq / the C library under zh_CN
         "无法连接到服务器：服务器未运行、地址或端口有误，或网络不通。",
         "cannot reach the server: it is down, its address or port is wrong, or no network.",
     ),

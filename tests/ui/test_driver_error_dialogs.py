@@ -37,6 +37,9 @@ def bare_window(qtbot):
     install_qt_translations("en")
 
 
+REFUSED = ("Connection refused", "拒绝连接")  # libpq words it in the locale's language
+
+
 def _error_box(window) -> QMessageBox:
     QCoreApplication.processEvents()
     boxes = [b for b in window.findChildren(QMessageBox, "error_box") if b.isVisible()]
@@ -53,7 +56,7 @@ def test_gdal_error_in_a_task(bare_window, log_dir, tmp_path):
     assert "内部错误" not in box.text()  # a driver's refusal is not a fault of gisdesk
     details = box.detailedText()
     assert details.startswith("pyogrio.errors.DataSourceError: ")
-    assert "No such file or directory" in details
+    assert "No such file or directory" in details or "没有那个文件或目录" in details
     log = log_dir / "gisdesk.log"
     assert str(log) in details  # where the full record is
     assert "Traceback" not in box.text() + details
@@ -76,9 +79,9 @@ def test_postgis_error_quoted_by_gisdesk_moves_to_details(bare_window, log_dir):
     bare_window.start_task(Task(refuse, pass_hooks=False), lambda _r: None, "连接", wait=True)
     box = _error_box(bare_window)
     assert box.text().startswith("无法连接到 PostGIS 服务器 127.0.0.1:1。原因：无法连接到服务器")
-    assert "Connection refused" not in box.text()
+    assert not any(w in box.text() for w in REFUSED)
     assert "psycopg.OperationalError" in box.detailedText()
-    assert "Connection refused" in box.detailedText()
+    assert any(w in box.detailedText() for w in REFUSED)
 
 
 def test_adding_a_file_gdal_cannot_read(bare_window, log_dir, tmp_path):
@@ -104,7 +107,7 @@ def test_postgis_server_out_of_reach_when_opening_layers(bare_window, log_dir, t
     box = _error_box(bare_window)
     assert box.windowTitle() == "无法打开 PostGIS 图层"
     assert box.text().startswith("无法连接到 PostGIS 服务器")
-    assert "Connection refused" not in box.text()  # the server's English is not the message
+    assert not any(w in box.text() for w in REFUSED)  # the server's words are not the message
     assert "connection failed" not in box.text()
     assert box.detailedText().startswith("psycopg.OperationalError: ")
     assert "secret" not in box.text() + box.detailedText()

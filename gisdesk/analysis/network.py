@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import marshal
+import types
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -79,8 +79,24 @@ def _code_hash() -> str:
     (another gisdesk, another Python) are not reused."""
     h = hashlib.blake2b(digest_size=6)
     for fn in (_build, _junctions, _edges, RoadNetwork.to_arrays, RoadNetwork.from_arrays):
-        h.update(marshal.dumps(fn.__code__))
+        _hash_code(h, fn.__code__)
     return h.hexdigest()
+
+
+def _hash_code(h: Any, code: types.CodeType) -> None:
+    """Feed a code object's bytecode, names and constants (nested code too) to ``h``.
+
+    Not ``marshal.dumps``: its output depends on reference counts at the time of the call,
+    so the same code hashed differently from one process to the next."""
+    h.update(code.co_code)
+    h.update(repr((code.co_names, code.co_varnames, code.co_freevars)).encode())
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            _hash_code(h, const)
+        elif isinstance(const, frozenset):  # its order follows the string hash seed
+            h.update(repr(sorted(const, key=repr)).encode())
+        else:
+            h.update(repr(const).encode())
 
 
 @dataclass(eq=False)

@@ -3,6 +3,10 @@ it depends on changes, and never trusted when the file is damaged."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import shapely
@@ -118,3 +122,29 @@ def test_keys_cannot_name_files_outside_the_folder(tmp_path):
     cache = NetworkFileCache(tmp_path)
     with pytest.raises(ValueError):
         cache.load("../escape")
+
+
+def test_the_code_hash_is_the_same_in_every_process():
+    """Networks stored by one run are found by the next: the key's code part must not depend
+    on the process (hash seed, modules loaded, functions already run)."""
+    script = (
+        "import sys\n"
+        "if sys.argv[1] == 'busy':\n"
+        "    import gisdesk.tasks.service_areas, gisdesk.cli.main\n"
+        "    from gisdesk.analysis.network import build_network\n"
+        "    from tests.analysis.networks import grid_roads\n"
+        "    build_network(grid_roads(3, 3), cache=False)\n"
+        "from gisdesk.analysis.network import _code_hash\n"
+        "print(_code_hash())\n"
+    )
+    seen = set()
+    for seed, state in (("1", "bare"), ("2", "busy"), ("3", "bare")):
+        out = subprocess.run(
+            [sys.executable, "-c", script, state],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        seen.add(out.stdout.strip())
+    assert len(seen) == 1 and len(next(iter(seen))) == 12

@@ -24,6 +24,7 @@ __all__ = [
     "check_metres",
     "check_not_empty",
     "check_number",
+    "check_positive",
     "joint_metric_crs",
     "point_xy",
     "to_crs_checked",
@@ -178,6 +179,26 @@ def check_metres(value: object, what: tuple[str, str], bounds: tuple[float, floa
         high=bounds[1],
         unit_zh="米",
         unit_en="m",
+    )
+
+
+def check_positive(
+    value: object, what: tuple[str, str], high: float, unit: tuple[str, str] = ("", "")
+) -> float:
+    """Return a quantity as a float if it is above 0 and at most ``high``, else raise.
+
+    ``what`` names the parameter and ``unit`` its unit, each in Chinese and English; see
+    :func:`check_number`.
+    """
+    return check_number(
+        value,
+        what_zh=what[0],
+        what_en=what[1],
+        low=0.0,
+        high=high,
+        unit_zh=unit[0],
+        unit_en=unit[1],
+        low_open=True,
     )
 
 

@@ -22,7 +22,7 @@ from gisdesk.analysis._checks import (
     check_geometry,
     check_metres,
     check_not_empty,
-    check_number,
+    check_positive,
     joint_metric_crs,
     point_xy,
 )
@@ -197,50 +197,20 @@ def check_travel_params(*, minutes: float, max_snap_m: float, walk_kmh: float) -
 
     The same check (and message) for the window, the command line and the tasks' validate().
     """
-    minutes = check_number(
-        minutes,
-        what_zh="时间限值",
-        what_en="The time limit",
-        low=0.0,
-        high=MAX_MINUTES,
-        unit_zh="分钟",
-        unit_en="minutes",
-        low_open=True,
+    minutes = check_positive(
+        minutes, ("时间限值", "The time limit"), MAX_MINUTES, ("分钟", "minutes")
     )
-    check_number(
-        max_snap_m,
-        what_zh="最大接入距离",
-        what_en="The maximum access distance",
-        low=0.0,
-        high=MAX_SNAP_M,
-        unit_zh="米",
-        unit_en="m",
-        low_open=True,
+    check_positive(
+        max_snap_m, ("最大接入距离", "The maximum access distance"), MAX_SNAP_M, ("米", "m")
     )
-    check_number(
-        walk_kmh,
-        what_zh="步行速度",
-        what_en="The walking speed",
-        low=0.0,
-        high=MAX_WALK_KMH,
-        unit_zh="千米/小时",
-        unit_en="km/h",
-        low_open=True,
-    )
+    check_positive(walk_kmh, ("步行速度", "The walking speed"), MAX_WALK_KMH, ("千米/小时", "km/h"))
     return minutes
 
 
 def check_frontage(frontage_m: float) -> float:
     """Check the width the reachable network is buffered by."""
-    return check_number(
-        frontage_m,
-        what_zh="临街宽度",
-        what_en="The frontage width",
-        low=0.0,
-        high=MAX_FRONTAGE_M,
-        unit_zh="米",
-        unit_en="m",
-        low_open=True,
+    return check_positive(
+        frontage_m, ("临街宽度", "The frontage width"), MAX_FRONTAGE_M, ("米", "m")
     )
 
 

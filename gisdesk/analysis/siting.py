@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from gisdesk.analysis._checks import check_geometry, check_number, point_xy
+from gisdesk.analysis._checks import check_geometry, check_number, check_positive, point_xy
 from gisdesk.analysis.routing import (
     DEFAULT_MAX_SNAP_M,
     Direction,
@@ -476,13 +476,8 @@ def check_goal(k: int | None, target_share: float | None) -> int | None:
             )
         )
     if target_share is not None:
-        check_number(
-            target_share,
-            what_zh="需覆盖的比例（1 表示 100%）",
-            what_en="The share to cover (1 means 100%)",
-            low=0.0,
-            high=1.0,
-            low_open=True,
+        check_positive(
+            target_share, ("需覆盖的比例（1 表示 100%）", "The share to cover (1 means 100%)"), 1.0
         )
     return None
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from gisdesk.analysis._checks import check_number
+from gisdesk.analysis._checks import check_positive
 from gisdesk.core.errors import InputError
 
 if TYPE_CHECKING:
@@ -166,15 +166,8 @@ def mode_speeds(
         spec = lookup[mode]
     if speed_kmh is None:
         return spec
-    speed_kmh = check_number(
-        speed_kmh,
-        what_zh="统一车速",
-        what_en="The speed",
-        low=0.0,
-        high=MAX_SPEED_KMH,
-        unit_zh="千米/小时",
-        unit_en="km/h",
-        low_open=True,
+    speed_kmh = check_positive(
+        speed_kmh, ("统一车速", "The speed"), MAX_SPEED_KMH, ("千米/小时", "km/h")
     )
     road_speed = "caps" if spec.road_speed == "wins" else spec.road_speed
     return ModeSpeeds(

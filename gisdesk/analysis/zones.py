@@ -21,7 +21,7 @@ from pyproj import CRS
 from gisdesk.analysis._checks import (
     check_geometry,
     check_not_empty,
-    check_number,
+    check_positive,
     joint_metric_crs,
     to_crs_checked,
 )
@@ -194,16 +194,7 @@ def check_radius(radius_m: float | None) -> float | None:
     """Return the zone radius if it is a finite number of metres within range (None passes)."""
     if radius_m is None:
         return None
-    return check_number(
-        radius_m,
-        what_zh="重点区域半径",
-        what_en="The zone radius",
-        low=0.0,
-        high=MAX_RADIUS_M,
-        unit_zh="米",
-        unit_en="m",
-        low_open=True,
-    )
+    return check_positive(radius_m, ("重点区域半径", "The zone radius"), MAX_RADIUS_M, ("米", "m"))
 
 
 def check_zone_inputs(

@@ -16,7 +16,7 @@ import shapely
 
 import gisdesk.analysis.blackspots.density as density_module
 import gisdesk.analysis.service_areas as service_areas_module
-from gisdesk.analysis._checks import check_metres, check_not_empty, check_number
+from gisdesk.analysis._checks import check_metres, check_not_empty, check_number, check_positive
 from gisdesk.analysis.blackspots.cameras import camera_gaps
 from gisdesk.analysis.blackspots.density import density_raster, network_density
 from gisdesk.analysis.blackspots.screening import SeverityWeights, screen_accidents
@@ -75,6 +75,20 @@ def test_check_number_accepts_the_range_and_states_it():
 def test_check_number_refuses_what_is_not_a_finite_number(value):
     with pytest.raises(InputError, match="finite number"):
         check_number(value, what_zh="值", what_en="The value", low=-1e9, high=1e9)
+
+
+def test_check_positive_refuses_zero_and_what_is_over_its_cap():
+    assert check_positive(15, ("时间限值", "The time limit"), 240, ("分钟", "minutes")) == 15.0
+    assert check_positive(240, ("时间限值", "The time limit"), 240, ("分钟", "minutes")) == 240.0
+    with pytest.raises(InputError) as err:
+        check_positive(0, ("时间限值", "The time limit"), 240, ("分钟", "minutes"))
+    assert err.value.zh == "时间限值须为大于 0 分钟且不大于 240 分钟的数值（收到 0）。"
+    assert err.value.en == (
+        "The time limit must be a finite number above 0 minutes and at most 240 minutes (got 0)."
+    )
+    with pytest.raises(InputError) as err:
+        check_positive(0.6, ("显著性水平", "The significance level"), 0.5)
+    assert err.value.zh == "显著性水平须为大于 0 且不大于 0.5 的数值（收到 0.6）。"
 
 
 def test_check_not_empty_names_the_layer(network):

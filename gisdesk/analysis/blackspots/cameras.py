@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gisdesk.analysis._checks import check_not_empty, check_number
+from gisdesk.analysis._checks import check_not_empty, check_positive
 from gisdesk.analysis.blackspots.referencing import (
     locate_points,
     road_measures,
@@ -51,15 +51,8 @@ MAX_GAP_KM = 200.0
 
 def check_max_gap(max_gap_km: float) -> float:
     """Return the longest allowed gap if it is above 0 and at most :data:`MAX_GAP_KM`."""
-    return check_number(
-        max_gap_km,
-        what_zh="最大间距",
-        what_en="The longest allowed gap",
-        low=0.0,
-        high=MAX_GAP_KM,
-        unit_zh="千米",
-        unit_en="km",
-        low_open=True,
+    return check_positive(
+        max_gap_km, ("最大间距", "The longest allowed gap"), MAX_GAP_KM, ("千米", "km")
     )
 
 
@@ -97,16 +90,7 @@ def camera_gaps(
         kind and stake.
     """
     check_max_gap(max_gap_km)
-    check_number(
-        snap_m,
-        what_zh="投影距离",
-        what_en="The snapping distance",
-        low=0.0,
-        high=5_000.0,
-        unit_zh="米",
-        unit_en="m",
-        low_open=True,
-    )
+    check_positive(snap_m, ("投影距离", "The snapping distance"), 5_000.0, ("米", "m"))
     for gdf, what_zh, what_en in ((cameras, "监控卡口", "camera"), (roads, "道路", "road")):
         check_not_empty(
             gdf,

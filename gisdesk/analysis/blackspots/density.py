@@ -24,7 +24,7 @@ import shapely
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from gisdesk.analysis._checks import check_metres, check_not_empty, check_number
+from gisdesk.analysis._checks import check_metres, check_not_empty, check_positive
 from gisdesk.analysis.network import RoadNetwork, build_network
 from gisdesk.core.crs import require_crs
 from gisdesk.core.errors import InputError
@@ -76,16 +76,7 @@ def network_density(
         One line per lixel (network CRS): ``edge`` (network edge), ``length_m``, ``mass``
         (accidents, summing to the weights' total) and ``density_per_km``.
     """
-    check_number(
-        bandwidth_m,
-        what_zh="核密度带宽",
-        what_en="The kernel bandwidth",
-        low=0.0,
-        high=10_000.0,
-        unit_zh="米",
-        unit_en="m",
-        low_open=True,
-    )
+    check_positive(bandwidth_m, ("核密度带宽", "The kernel bandwidth"), 10_000.0, ("米", "m"))
     check_metres(lixel_m, ("分段长度", "The lixel length"), (1.0, 5_000.0))
     if not isinstance(roads, RoadNetwork):
         check_not_empty(

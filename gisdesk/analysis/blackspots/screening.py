@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gisdesk.analysis._checks import check_metres, check_not_empty, check_number
+from gisdesk.analysis._checks import check_metres, check_not_empty, check_number, check_positive
 from gisdesk.analysis.blackspots.matching import locate_accidents
 from gisdesk.analysis.blackspots.referencing import RoadMeasures, road_measures, road_substring
 from gisdesk.analysis.blackspots.windows import merge_windows, window_sums
@@ -152,14 +152,7 @@ def check_screening_parameters(
         ("步长（不超过窗口长度）", "The step (no longer than the window)"),
         (MIN_STEP_M, window_m),
     )
-    check_number(
-        alpha,
-        what_zh="显著性水平",
-        what_en="The significance level",
-        low=0.0,
-        high=0.5,
-        low_open=True,
-    )
+    check_positive(alpha, ("显著性水平", "The significance level"), 0.5)
     if min_count is not None:
         min_count = int(
             check_number(
@@ -187,15 +180,8 @@ def check_screening_parameters(
     ):
         check_number(w, what_zh=what_zh, what_en=what_en, low=0.0, high=1000.0)
     if years is not None:
-        check_number(
-            years,
-            what_zh="事故记录覆盖的年数",
-            what_en="The years the records cover",
-            low=0.0,
-            high=MAX_YEARS,
-            unit_zh="年",
-            unit_en="years",
-            low_open=True,
+        check_positive(
+            years, ("事故记录覆盖的年数", "The years the records cover"), MAX_YEARS, ("年", "years")
         )
     return window_m, step_m, min_count
 

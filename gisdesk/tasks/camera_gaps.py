@@ -173,12 +173,11 @@ def run(
     limit = f"{request.max_gap_km:g}"
     ends_zh = "含" if request.include_ends else "不含"
     ends_en = "counted" if request.include_ends else "not counted"
-    return Result(
-        kind=KIND,
+    return Result.of(
+        request,
+        source,
         title_zh="国省道监控/卡口间距",
         title_en="Camera / checkpoint spacing",
-        request=request,
-        sources=tuple((name, source.title(name)) for name in request.sources()),
         layers=[
             ResultLayer(
                 GAPS_LAYER,

@@ -282,12 +282,12 @@ def run(
             )
         )
     used = [*request.sources(), *(COVERAGE_LAYERS if plan.coverage else ())]
-    return Result(
-        kind=KIND,
+    return Result.of(
+        request,
+        source,
+        dict.fromkeys(used),
         title_zh="图集" if plan.atlas else "专题图",
         title_en="Atlas" if plan.atlas else "Map plate",
-        request=request,
-        sources=tuple((name, source.title(name)) for name in dict.fromkeys(used)),
         layers=[],
         summary=SummaryTable(FILE_COLUMNS, rows),
         district=(Figure("files", "文件", "Files", len(files)),),

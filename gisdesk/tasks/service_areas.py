@@ -364,12 +364,11 @@ def run(
                 LayerStyle("single", (StyleClass(line_symbol, "", ""),), symbol=line_symbol),
             ),
         )
-    return Result(
-        kind=KIND,
+    return Result.of(
+        request,
+        source,
         title_zh="服务圈",
         title_en="Service areas",
-        request=request,
-        sources=tuple((name, source.title(name)) for name in request.sources()),
         layers=layers,
         summary=summary,
         district=district,

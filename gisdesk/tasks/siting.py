@@ -294,12 +294,11 @@ def run(
         ),
     ]
     plain = [c for c in ("code", "name", "town") if c in found.uncoverable]
-    return Result(
-        kind=KIND,
+    return Result.of(
+        request,
+        source,
         title_zh="选址",
         title_en="Siting",
-        request=request,
-        sources=tuple((name, source.title(name)) for name in request.sources()),
         layers=layers,
         summary=_by_town(found.villages, found.chosen),
         district=(

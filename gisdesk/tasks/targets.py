@@ -232,12 +232,12 @@ def run(
     tally = evaluation.summary()
     empty = empty_layers(source, evaluation)
     notes = [empty_layers_note(empty)] if empty else []
-    return Result(
-        kind=KIND,
+    return Result.of(
+        request,
+        source,
+        evaluation.layers.values(),
         title_zh=f"规划目标评估（截至 {evaluation.as_of}）",
         title_en=f"Plan targets as of {evaluation.as_of}",
-        request=request,
-        sources=tuple((name, source.title(name)) for name in evaluation.layers.values()),
         layers=[],
         summary=targets_table(evaluation),
         district=tuple(

@@ -163,12 +163,12 @@ def run(
         {"layer": name, "title": source.title(name), "features": n}
         for name, n in info.layers.items()
     )
-    return Result(
-        kind=KIND,
+    return Result.of(
+        request,
+        source,
+        info.layers,
         title_zh="网页地图",
         title_en="Web map",
-        request=request,
-        sources=tuple((name, source.title(name)) for name in info.layers),
         layers=[],
         summary=SummaryTable(LAYER_COLUMNS, rows),
         district=(

@@ -239,12 +239,11 @@ def run(
     layer_values = tuple((k, t, k) for k, t in titles.items())
     member_fields = (*MEMBER_FIELDS, FieldInfo("layer", "图层", "Layer", codes=layer_values))
     summary = zones_summary(zones, members, titles)
-    return Result(
-        kind=KIND,
+    return Result.of(
+        request,
+        source,
         title_zh="重点区域",
         title_en="Key zones",
-        request=request,
-        sources=tuple((name, source.title(name)) for name in request.sources()),
         layers=[
             ResultLayer(
                 "key_zones",

@@ -37,14 +37,17 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LABEL_FONTS",
+    "OTHER_LABEL",
     "QGIS_VERSION",
     "class_label",
     "filter_to_qgis",
     "filter_tree",
     "geometry_kind",
     "label_font_expression",
+    "single_symbol",
     "style_to_qml",
     "value_text",
+    "xml_text",
 ]
 
 QGIS_VERSION = "3.34.0-Prizren"
@@ -66,6 +69,8 @@ _DASHES = {"solid": "solid", "dash": "dash", "dot": "dot", "dashdot": "dash dot"
 _GEOMETRY_TYPE = {"point": "0", "line": "1", "polygon": "2"}
 _SYMBOL_TYPE = {"point": "marker", "line": "line", "polygon": "fill"}
 _HUGE = "1.7976931348623157e+308"
+OTHER_LABEL = "其他 / other"
+"""The legend label of a style's default class (the features no class selects)."""
 
 
 def geometry_kind(geometry_type: str) -> str:
@@ -256,6 +261,21 @@ def filter_to_qgis(expr: str) -> str:
     return _expr(tree, fields)
 
 
+def single_symbol(style: LayerStyle) -> Symbol:
+    """The symbol a single-symbol style draws with: its one class's, else its base symbol."""
+    return style.classes[0].symbol if style.classes else style.symbol
+
+
+def xml_text(root: ET.Element, *, header: str, indent: str) -> str:
+    """Return a style document as text: the ``header`` line, the indented tree, a newline."""
+    ET.indent(root, space=indent)
+    buffer = io.StringIO()
+    buffer.write(header + "\n")
+    ET.ElementTree(root).write(buffer, encoding="unicode", xml_declaration=False)
+    buffer.write("\n")
+    return buffer.getvalue()
+
+
 def class_label(cls: StyleClass) -> str:
     """The legend label a style file carries for a class (Chinese, else English)."""
     return cls.label_zh or cls.label_en
@@ -275,8 +295,7 @@ def _renderer(style: LayerStyle, kind: str) -> ET.Element:
     symbols = ET.Element("symbols")
     if style.kind == "single":
         renderer = ET.Element("renderer-v2", {"type": "singleSymbol", **attrs})
-        first = style.classes[0].symbol if style.classes else style.symbol
-        symbols.append(_symbol(first, kind, "0"))
+        symbols.append(_symbol(single_symbol(style), kind, "0"))
         renderer.append(symbols)
         return renderer
     if style.kind == "categorized":
@@ -286,7 +305,7 @@ def _renderer(style: LayerStyle, kind: str) -> ET.Element:
         cats = ET.SubElement(renderer, "categories")
         entries = [(c.value, class_label(c), c.symbol) for c in style.classes]
         if style.default is not None:
-            entries.append(("", "其他 / other", style.default))
+            entries.append(("", OTHER_LABEL, style.default))
         for i, (value, label, sym) in enumerate(entries):
             ET.SubElement(
                 cats,
@@ -356,7 +375,7 @@ def _renderer(style: LayerStyle, kind: str) -> ET.Element:
                     "key": f"{{gisdesk-rule-{n}}}",
                     "filter": "ELSE",
                     "symbol": str(n),
-                    "label": "其他 / other",
+                    "label": OTHER_LABEL,
                 },
             )
             symbols.append(_symbol(style.default, kind, str(n)))
@@ -485,9 +504,6 @@ def style_to_qml(style: LayerStyle, *, geometry_type: str) -> str:
     ET.SubElement(root, "blendMode").text = "0"
     ET.SubElement(root, "featureBlendMode").text = "0"
     ET.SubElement(root, "layerGeometryType").text = _GEOMETRY_TYPE[kind]
-    ET.indent(root, space="  ")
-    buffer = io.StringIO()
-    buffer.write("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n")
-    ET.ElementTree(root).write(buffer, encoding="unicode", xml_declaration=False)
-    buffer.write("\n")
-    return buffer.getvalue()
+    return xml_text(
+        root, header="<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>", indent="  "
+    )

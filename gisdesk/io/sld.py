@@ -25,12 +25,20 @@ Sizes are in SE's standard pixels of 0.28 mm, as QGIS writes them.
 from __future__ import annotations
 
 import ast
-import io
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
 from gisdesk.core.errors import StyleError
-from gisdesk.io.qml import LABEL_FONTS, class_label, filter_tree, geometry_kind, value_text
+from gisdesk.io.qml import (
+    LABEL_FONTS,
+    OTHER_LABEL,
+    class_label,
+    filter_tree,
+    geometry_kind,
+    single_symbol,
+    value_text,
+    xml_text,
+)
 
 if TYPE_CHECKING:
     from gisdesk.core.style import LabelSpec, LayerStyle, Symbol
@@ -281,9 +289,8 @@ def _else(rule: ET.Element) -> None:
 
 def _rules(fts: ET.Element, style: LayerStyle, kind: str) -> None:
     if style.kind == "single":
-        symbol = style.classes[0].symbol if style.classes else style.symbol
         title = class_label(style.classes[0]) if style.classes else "Single symbol"
-        _symbolizer(_rule(fts, title or "Single symbol"), symbol, kind)
+        _symbolizer(_rule(fts, title or "Single symbol"), single_symbol(style), kind)
         return
     previous: list[ET.Element] = []
     for i, cls in enumerate(style.classes):
@@ -301,7 +308,7 @@ def _rules(fts: ET.Element, style: LayerStyle, kind: str) -> None:
             rule.append(filt)
         _symbolizer(rule, cls.symbol, kind)
     if style.default is not None:
-        rule = _rule(fts, "其他 / other")
+        rule = _rule(fts, OTHER_LABEL)
         _else(rule)
         _symbolizer(rule, style.default, kind)
 
@@ -400,9 +407,4 @@ def style_to_sld(style: LayerStyle, *, geometry_type: str, name: str) -> str:
     _rules(fts, style, kind)
     if style.label is not None:
         _text_rule(fts, style.label, kind)
-    ET.indent(root, space=" ")
-    buffer = io.StringIO()
-    buffer.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-    ET.ElementTree(root).write(buffer, encoding="unicode", xml_declaration=False)
-    buffer.write("\n")
-    return buffer.getvalue()
+    return xml_text(root, header='<?xml version="1.0" encoding="UTF-8"?>', indent=" ")

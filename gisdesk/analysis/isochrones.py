@@ -95,10 +95,10 @@ def _reach_from_ends(
     direction: Direction,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return how far into each piece one gets from its u end and its v end (-1 = not)."""
-    length = rg.piece_b[piece] - rg.piece_a[piece]
-    mps = length / rg.piece_seconds[piece]
+    length = rg.pieces.b[piece] - rg.pieces.a[piece]
+    mps = length / rg.pieces.seconds[piece]
     open_ = rg.piece_open[piece]
-    back = rg.piece_back[piece] & open_
+    back = rg.pieces.back[piece] & open_
     # Outward, a piece is entered at u going forward; towards a facility, a point on it
     # leaves by u only if it may travel backwards. The other end mirrors this. A piece the
     # mode may not use (an expressway on foot) is never entered.
@@ -113,8 +113,8 @@ def _reach_from_ends(
 def _intervals(
     rg: RoutingGraph, source: np.ndarray, piece: np.ndarray, ru: np.ndarray, rv: np.ndarray
 ) -> ReachableParts:
-    a = rg.piece_a[piece]
-    b = rg.piece_b[piece]
+    a = rg.pieces.a[piece]
+    b = rg.pieces.b[piece]
     whole = (ru >= 0) & (rv >= 0) & (ru + rv >= b - a)
     from_u = ~whole & (ru > 0)
     from_v = ~whole & (rv > 0)
@@ -122,9 +122,9 @@ def _intervals(
         source=np.concatenate([source[whole], source[from_u], source[from_v]]),
         edge=np.concatenate(
             [
-                rg.piece_edge[piece[whole]],
-                rg.piece_edge[piece[from_u]],
-                rg.piece_edge[piece[from_v]],
+                rg.pieces.edge[piece[whole]],
+                rg.pieces.edge[piece[from_u]],
+                rg.pieces.edge[piece[from_v]],
             ]
         ),
         start_m=np.concatenate([a[whole], a[from_u], b[from_v] - rv[from_v]]),
@@ -152,11 +152,11 @@ def reachable_parts(
     direction
         The direction the times were computed in.
     """
-    piece = np.arange(rg.piece_u.shape[0])
+    piece = np.arange(rg.pieces.u.shape[0])
     ru, rv = _reach_from_ends(
         rg,
-        node_seconds[rg.piece_u],
-        node_seconds[rg.piece_v],
+        node_seconds[rg.pieces.u],
+        node_seconds[rg.pieces.v],
         piece,
         limit_s=limit_s,
         direction=direction,
@@ -178,9 +178,9 @@ def reachable_parts_by_source(
     """
     coo = reach.tocoo()
     src, node, sec = coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data
-    n_pieces = rg.piece_u.shape[0]
+    n_pieces = rg.pieces.u.shape[0]
     # Pieces incident to each node, as CSR over nodes: (node -> piece, which end).
-    ends = np.concatenate([rg.piece_u, rg.piece_v])
+    ends = np.concatenate([rg.pieces.u, rg.pieces.v])
     order = np.argsort(ends, kind="stable")
     ptr = np.searchsorted(ends[order], np.arange(rg.n_nodes + 1))
     count = ptr[node + 1] - ptr[node]

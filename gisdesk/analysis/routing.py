@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 import numpy as np
 import shapely
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Direction",
     "NearestFacility",
+    "Pieces",
     "RoutingGraph",
     "SnappedPoints",
     "facility_reach",
@@ -137,13 +138,34 @@ def snap_points(
     return SnappedPoints(pts, edge, offset, distance, float(max_snap_m))
 
 
+class Pieces(NamedTuple):
+    """The pieces of a :class:`RoutingGraph`, one row each (an unsplit edge is one piece)."""
+
+    u: np.ndarray
+    """Start node of each piece, in its edge's digitised direction."""
+    v: np.ndarray
+    """End node of each piece."""
+    edge: np.ndarray
+    """Original edge of each piece."""
+    a: np.ndarray
+    """Start offset of each piece along its edge (metres)."""
+    b: np.ndarray
+    """End offset of each piece along its edge (metres)."""
+    seconds: np.ndarray
+    """Time to travel each whole piece."""
+    back: np.ndarray
+    """Whether each piece may be travelled from ``v`` to ``u``."""
+    parallel: np.ndarray
+    """Whether another piece may join the same two nodes (parallel unsplit roads)."""
+
+
 @dataclass(frozen=True, eq=False)
 class RoutingGraph:
     """The network for one mode with the snapped points inserted as virtual nodes.
 
     Each edge that has snap points inside it is replaced by its pieces between them.
-    ``piece_*`` describe every piece (unsplit edges are one piece) along its original edge;
-    they are built on first use.
+    :attr:`pieces` describes every piece (unsplit edges are one piece) along its original
+    edge; it is built on first use.
 
     Attributes
     ----------
@@ -162,16 +184,6 @@ class RoutingGraph:
     virtual_edge, virtual_offset
         Edge and offset (metres from its start) of virtual node ``network.n_nodes + i``,
         sorted by edge, then offset.
-    piece_u, piece_v
-        End nodes of each piece, in the edge's digitised direction.
-    piece_edge, piece_a, piece_b
-        Original edge and the piece's start/end offsets along it (metres).
-    piece_seconds
-        Time to travel the whole piece.
-    piece_back
-        Whether the piece may be travelled from ``piece_v`` to ``piece_u``.
-    piece_parallel
-        Whether another piece may join the same two nodes (parallel unsplit roads).
     """
 
     n_nodes: int
@@ -184,7 +196,8 @@ class RoutingGraph:
     virtual_offset: np.ndarray
 
     @cached_property
-    def _pieces(self) -> tuple[np.ndarray, ...]:
+    def pieces(self) -> Pieces:
+        """Every piece (unsplit edges are one piece) along its original edge."""
         network = self.network
         n_net = network.n_nodes
         ve, vs = self.virtual_edge, self.virtual_offset
@@ -208,67 +221,27 @@ class RoutingGraph:
             [network.edge_parallel[whole], np.zeros(pe.shape[0] - whole.shape[0], dtype=bool)]
         )
         back = network.backward_open(self.mode)[pe]
-        return pu, pv, pe, pa, pb, (pb - pa) / mps[pe], back, parallel
-
-    @property
-    def piece_u(self) -> np.ndarray:
-        """Start node of each piece."""
-        return self._pieces[0]
-
-    @property
-    def piece_v(self) -> np.ndarray:
-        """End node of each piece."""
-        return self._pieces[1]
-
-    @property
-    def piece_edge(self) -> np.ndarray:
-        """Original edge of each piece."""
-        return self._pieces[2]
-
-    @property
-    def piece_a(self) -> np.ndarray:
-        """Start offset of each piece along its edge (metres)."""
-        return self._pieces[3]
-
-    @property
-    def piece_b(self) -> np.ndarray:
-        """End offset of each piece along its edge (metres)."""
-        return self._pieces[4]
-
-    @property
-    def piece_seconds(self) -> np.ndarray:
-        """Time to travel each whole piece."""
-        return self._pieces[5]
-
-    @property
-    def piece_back(self) -> np.ndarray:
-        """Whether each piece may be travelled against its edge's direction."""
-        return self._pieces[6]
-
-    @property
-    def piece_parallel(self) -> np.ndarray:
-        """Whether another piece may join the same two nodes."""
-        return self._pieces[7]
+        return Pieces(pu, pv, pe, pa, pb, (pb - pa) / mps[pe], back, parallel)
 
     @cached_property
     def piece_open(self) -> np.ndarray:
         """Whether the mode may use each piece at all (expressways: not on foot)."""
-        open_: np.ndarray = self.network.edge_open(self.mode)[self.piece_edge]
+        open_: np.ndarray = self.network.edge_open(self.mode)[self.pieces.edge]
         return open_
 
     def arcs(self, *, reverse: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Return (from, to, seconds) of every directed arc, reversed for searches to a target."""
-        fwd = self.piece_open
-        back = self.piece_back & fwd
-        src = np.concatenate([self.piece_u[fwd], self.piece_v[back]])
-        dst = np.concatenate([self.piece_v[fwd], self.piece_u[back]])
-        sec = np.concatenate([self.piece_seconds[fwd], self.piece_seconds[back]])
+        pieces, fwd = self.pieces, self.piece_open
+        back = pieces.back & fwd
+        src = np.concatenate([pieces.u[fwd], pieces.v[back]])
+        dst = np.concatenate([pieces.v[fwd], pieces.u[back]])
+        sec = np.concatenate([pieces.seconds[fwd], pieces.seconds[back]])
         return (dst, src, sec) if reverse else (src, dst, sec)
 
     def _arc_parallel(self) -> np.ndarray:
         fwd = self.piece_open
-        par = self.piece_parallel
-        return np.concatenate([par[fwd], par[self.piece_back & fwd]])
+        par = self.pieces.parallel
+        return np.concatenate([par[fwd], par[self.pieces.back & fwd]])
 
     def csr(self, *, reverse: bool = False) -> sparse.csr_array:
         """Return the directed graph (seconds), transposed when ``reverse``."""

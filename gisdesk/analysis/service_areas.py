@@ -581,24 +581,24 @@ def travel_time_grid(
     walk_mps = float(result.params["walk_kmh"]) / 3.6
     reach = float(max_access_m if max_access_m is not None else result.params["max_snap_m"])
     spacing = cell_m / 2.0
-    length = rg.piece_b - rg.piece_a
+    length = rg.pieces.b - rg.pieces.a
     count = np.maximum(1, np.ceil(length / spacing).astype(np.int64)) + 1
     piece = np.repeat(np.arange(length.shape[0]), count)
     frac = (np.arange(piece.shape[0]) - np.repeat(np.cumsum(count) - count, count)) / (
         count[piece] - 1
     )
-    offset = rg.piece_a[piece] + frac * length[piece]
-    seconds = rg.piece_seconds[piece]
-    du = result.nearest.node_seconds[rg.piece_u[piece]]
-    dv = result.nearest.node_seconds[rg.piece_v[piece]]
-    back = rg.piece_back[piece]
+    offset = rg.pieces.a[piece] + frac * length[piece]
+    seconds = rg.pieces.seconds[piece]
+    du = result.nearest.node_seconds[rg.pieces.u[piece]]
+    dv = result.nearest.node_seconds[rg.pieces.v[piece]]
+    back = rg.pieces.back[piece]
     via_v = dv + (1 - frac) * seconds
     via_u = du + frac * seconds
     if direction == "to_facility":
         t = np.where(back, np.minimum(via_u, via_v), via_v)
     else:
         t = np.where(back, np.minimum(via_u, via_v), via_u)
-    pts = shapely.line_interpolate_point(network.edge_geometry[rg.piece_edge[piece]], offset)
+    pts = shapely.line_interpolate_point(network.edge_geometry[rg.pieces.edge[piece]], offset)
     xy = shapely.get_coordinates(pts)
     minx, miny = xy.min(axis=0) - reach
     maxx, maxy = xy.max(axis=0) + reach

@@ -56,6 +56,7 @@ class _LayerLike(Protocol):
 __all__ = [
     "FieldNames",
     "FieldRef",
+    "column_kind",
     "distinct_values",
     "evaluate_filter",
     "filter_fields",
@@ -231,7 +232,7 @@ class FieldNames:
                 continue
             zh = layer.metadata.field_label(name, "zh") or ""
             en = layer.metadata.field_label(name, "en") or ""
-            fields.append(FieldRef(name, zh, en, _kind_of(data[name])))
+            fields.append(FieldRef(name, zh, en, column_kind(data[name])))
         return cls(fields, extra)
 
     def field(self, name: str) -> FieldRef:
@@ -293,16 +294,18 @@ class FieldNames:
         )
 
 
-def _kind_of(column: pd.Series) -> str:
-    dtype = str(column.dtype)
-    if dtype.startswith("datetime"):
-        return "date"
-    if dtype in ("bool", "boolean"):
+def column_kind(column: pd.Series) -> str:
+    """Return the schema field type (``int``, ``float``, ``str``, ``date``, ``bool``) that
+    matches a column's dtype, for columns no schema describes (nullable and Arrow dtypes
+    included)."""
+    if pd.api.types.is_bool_dtype(column):
         return "bool"
     if pd.api.types.is_integer_dtype(column):
         return "int"
     if pd.api.types.is_float_dtype(column):
         return "float"
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return "date"
     return "str"
 
 

@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 from gisdesk.analysis.blackspots.listing import form_locks
 from gisdesk.core.editing import GEOMETRY, EditTransaction, row_values, same_value
 from gisdesk.core.errors import GisdeskError
+from gisdesk.core.expressions import column_kind
 from gisdesk.core.layer import Layer
 from gisdesk.core.schema import FieldSpec, LayerSchema
 from gisdesk.core.validation import check_value
@@ -75,19 +76,6 @@ QLabel[role="hint"] {{ color: #5f6368; }}
 # --- fields ------------------------------------------------------------------------------
 
 
-def _field_type(column: pd.Series) -> str:
-    """The schema type that matches a column's dtype (for layers without a schema)."""
-    if pd.api.types.is_bool_dtype(column):
-        return "bool"
-    if pd.api.types.is_integer_dtype(column):
-        return "int"
-    if pd.api.types.is_float_dtype(column):
-        return "float"
-    if pd.api.types.is_datetime64_any_dtype(column):
-        return "date"
-    return "str"
-
-
 def feature_specs(layer: Layer) -> list[FieldSpec]:
     """The fields a form shows for a layer: its schema's, or one per column without one."""
     if layer.schema is not None:
@@ -96,7 +84,7 @@ def feature_specs(layer: Layer) -> list[FieldSpec]:
     return [
         FieldSpec(
             name=str(column),
-            type=_field_type(data[column]),  # type: ignore[arg-type]
+            type=column_kind(data[column]),  # type: ignore[arg-type]
             label_zh=str(column),
             label_en=str(column),
         )

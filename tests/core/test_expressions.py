@@ -14,6 +14,7 @@ from gisdesk.core.errors import StyleError
 from gisdesk.core.expressions import (
     FieldNames,
     FieldRef,
+    column_kind,
     distinct_values,
     evaluate_filter,
     filter_fields,
@@ -247,3 +248,22 @@ def test_a_field_is_written_by_the_label_that_means_it():
     assert odd.reference("in") == '"in"' and odd.reference("a b") == '"a b"'
     for name in ("households", "town", "name"):
         assert filter_fields(f"{NAMES.reference(name)} is null", NAMES) == {name}
+
+
+@pytest.mark.parametrize(
+    ("column", "kind"),
+    [
+        (pd.Series([1, 2]), "int"),
+        (pd.Series([1, None], dtype="Int64"), "int"),
+        (pd.Series([1.5]), "float"),
+        (pd.Series([True, None], dtype="boolean"), "bool"),
+        (pd.Series([True, False]), "bool"),
+        (pd.Series(pd.to_datetime(["2022-05-15"])), "date"),
+        (pd.Series(pd.to_datetime(["2022-05-15"]).tz_localize("UTC")), "date"),
+        (pd.Series(["常乐镇"]), "str"),
+        (pd.Series([True, "x"], dtype=object), "str"),
+    ],
+)
+def test_a_column_without_a_schema_gets_the_field_type_of_its_dtype(column, kind):
+    # the filter language and the feature form of a layer without a schema both use it
+    assert column_kind(column) == kind

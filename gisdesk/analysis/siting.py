@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
@@ -258,16 +259,13 @@ def set_covering(
     rows = np.flatnonzero(~has & coverable)
     sub = cover[rows]
     method = _method(solver, sub)
+    # The fewest sites covering ``need`` more rows: relaxed for a bound, or exact.
+    fewest_sites = partial(
+        _milp, sub, site_cost=np.ones(m), demand_weight=np.zeros(rows.shape[0]), need=need, k=None
+    )
     if method == "greedy":
         sites = _greedy(sub, np.ones(rows.shape[0]), need=need, k=None)
-        lp = _milp(
-            sub,
-            site_cost=np.ones(m),
-            demand_weight=np.zeros(rows.shape[0]),
-            need=need,
-            k=None,
-            relax=True,
-        )
+        lp = fewest_sites(relax=True)
         bound = float(math.ceil(lp.fun - 1e-9)) if lp.status == 0 else 0.0
         covered = has.copy()
         covered[rows] = _covered_by(sub, sites)
@@ -275,14 +273,7 @@ def set_covering(
         return CoverSolution(
             sites, covered, obj, bound, _gap(obj, bound), method, obj <= bound, feasible
         )
-    res = _milp(
-        sub,
-        site_cost=np.ones(m),
-        demand_weight=np.zeros(rows.shape[0]),
-        need=need,
-        k=None,
-        time_limit=time_limit,
-    )
+    res = fewest_sites(time_limit=time_limit)
     if res.x is None:
         raise GisdeskError(f"求解失败：{res.message}", f"The solver failed: {res.message}")
     n_sites = round(res.fun)

@@ -24,7 +24,9 @@ from gisdesk.export.output import export_pages
 if TYPE_CHECKING:
     from gisdesk.core.progress import CancelToken, ProgressCallback
     from gisdesk.core.project import Project
+    from gisdesk.export.plate import PlateLayout
     from gisdesk.export.spec import PlateSpec
+    from gisdesk.render.labels import MissedLabel
 
 __all__ = ["AtlasPage", "atlas_pages", "export_atlas"]
 
@@ -129,11 +131,14 @@ def export_atlas(
     data: MapData | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    missed: list[tuple[str, MissedLabel]] | None = None,
 ) -> list[Path]:
     """Write an atlas: a multi-page PDF, or one PNG/SVG per page beside ``path``.
 
     See :func:`atlas_pages` for the parameters that choose the pages; ``dpi``, ``data``,
     ``progress`` and ``cancel`` are as for :func:`~gisdesk.export.output.export_plate`.
+    ``missed``, when given, receives (page name, label) for every required label (town,
+    station) a page had no room for, in page order.
 
     Returns
     -------
@@ -141,7 +146,8 @@ def export_atlas(
         The files written.
     """
     pages = atlas_pages(project, spec, layer=layer, field=field, names=names, content=content)
-    return export_pages(
+    layouts: list[PlateLayout] = []
+    files = export_pages(
         project,
         [p.spec for p in pages],
         path,
@@ -150,4 +156,10 @@ def export_atlas(
         data=data or prepare_map(project),
         progress=progress,
         cancel=cancel,
+        layouts=layouts,
     )
+    if missed is not None:
+        for page, layout in zip(pages, layouts, strict=True):
+            if layout.stats is not None:
+                missed.extend((page.name, label) for label in layout.stats.missed_labels)
+    return files

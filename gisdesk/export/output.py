@@ -324,11 +324,13 @@ def export_pages(
     data: MapData | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    layouts: list[PlateLayout] | None = None,
 ) -> list[Path]:
     """Write several plates: one multi-page PDF, or one PNG/SVG per plate.
 
     PNG and SVG pages are named ``<stem>_<nn>_<name><suffix>`` beside ``path``. All plates
-    of a PDF must share one page size.
+    of a PDF must share one page size. ``layouts``, when given, receives each plate's
+    :class:`PlateLayout` in page order (what it drew, the labels it could not place).
 
     Returns
     -------
@@ -374,6 +376,8 @@ def export_pages(
                         cancel=cancel,
                     )
                     _legend_pages(spec, layout, spec.title or project.title, writer, painter)
+                    if layouts is not None:
+                        layouts.append(layout)
             finally:
                 painter.end()
             del writer
@@ -389,4 +393,6 @@ def export_pages(
         )
         written.append(page)
         written.extend(layout.extra_files)
+        if layouts is not None:
+            layouts.append(layout)
     return written

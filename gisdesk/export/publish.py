@@ -20,6 +20,7 @@ from gisdesk.export.spec import PlateSpec
 if TYPE_CHECKING:
     from gisdesk.core.progress import CancelToken, ProgressCallback
     from gisdesk.core.project import Project
+    from gisdesk.render.labels import MissedLabel
 
 __all__ = ["DrawnPlates", "draw_plates", "plate_spec"]
 
@@ -28,15 +29,16 @@ __all__ = ["DrawnPlates", "draw_plates", "plate_spec"]
 class DrawnPlates:
     """What :func:`draw_plates` wrote: files, template, scale (one plate), schematic label.
 
-    ``missed_labels`` lists (layer, text) of required labels (towns, stations) that found no
-    room on the map and are therefore not drawn.
+    ``missed_labels`` lists (layer, text, page) of required labels (towns, stations) that
+    found no room on the map and are therefore not drawn; page is the atlas page's name, ""
+    on a single plate.
     """
 
     files: list[Path]
     template: str
     scale_text: str | None = None
     schematic: bool = False
-    missed_labels: tuple[tuple[str, str], ...] = ()
+    missed_labels: tuple[tuple[str, str, str], ...] = ()
 
 
 def plate_spec(
@@ -76,6 +78,7 @@ def draw_plates(
         circle = ServiceCircle(project, minutes=minutes, mode=mode, cancel=cancel)
     if plan.atlas is not None:
         layer, field, names = plan.atlas
+        missed: list[tuple[str, MissedLabel]] = []
         files = export_atlas(
             project,
             spec,
@@ -87,8 +90,10 @@ def draw_plates(
             dpi=plan.dpi,
             progress=progress,
             cancel=cancel,
+            missed=missed,
         )
-        return DrawnPlates(files, spec.template.name)
+        by_page = tuple((label.layer, label.text, page) for page, label in missed)
+        return DrawnPlates(files, spec.template.name, missed_labels=by_page)
     if circle is not None:
         spec = spec.with_options(
             table=circle.town_table(),
@@ -98,11 +103,11 @@ def draw_plates(
             title=spec.title or f"{circle.label}覆盖情况",
         )
     layout = export_plate(project, spec, plan.out, dpi=plan.dpi, progress=progress, cancel=cancel)
-    missed = tuple((m.layer, m.text) for m in layout.stats.missed_labels) if layout.stats else ()
+    stats = layout.stats
     return DrawnPlates(
         [Path(plan.out), *layout.extra_files],
         spec.template.name,
         format_scale(layout.scale),
         layout.schematic,
-        missed,
+        tuple((m.layer, m.text, "") for m in stats.missed_labels) if stats else (),
     )

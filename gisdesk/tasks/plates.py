@@ -219,7 +219,8 @@ class DrawnPlates(Protocol):
     template: str
     scale_text: str | None  # e.g. 1:250,000 (one plate), None for an atlas
     schematic: bool
-    missed_labels: tuple[tuple[str, str], ...]  # (layer, text) of required labels not placed
+    missed_labels: tuple[tuple[str, str, str], ...]  # (layer, text, page) of required labels
+    # not placed; page: the atlas page's name, "" on a single plate
 
 
 class PlateDrawer(Protocol):
@@ -270,8 +271,16 @@ def run(
         )
     missed = getattr(drawn, "missed_labels", ())  # drawers that place no labels leave it out
     if missed:
-        names = "、".join(f"{source.title(layer)}“{text}”" for layer, text in missed)
-        names_en = ", ".join(f"{source.title(layer)} '{text}'" for layer, text in missed)
+        names = "；".join(
+            (f"{page}图幅：" if page else "")
+            + "、".join(f"{source.title(lay)}“{txt}”" for lay, txt, p in missed if p == page)
+            for page in dict.fromkeys(page for _lay, _txt, page in missed)
+        )
+        names_en = "; ".join(
+            (f"page {page}: " if page else "")
+            + ", ".join(f"{source.title(lay)} '{txt}'" for lay, txt, p in missed if p == page)
+            for page in dict.fromkeys(page for _lay, _txt, page in missed)
+        )
         notes.append(
             Note(
                 f"警告：{len(missed)} 个必须标注的名称在图上无处放置，未画出：{names}。"
@@ -297,6 +306,9 @@ def run(
             "template": drawn.template,
             "scale": drawn.scale_text,
             "coverage": None if plan.coverage is None else list(plan.coverage),
+            "missed_labels": [
+                {"page": page, "layer": lay, "text": txt} for lay, txt, page in missed
+            ],
         },
         extras={"plan": plan},
     )

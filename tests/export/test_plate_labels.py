@@ -132,3 +132,86 @@ def test_cli_reports_required_names_without_room(sample_path, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "必须标注的名称在图上无处放置" in printed
     assert "镇（街道）“" in printed
+
+
+# A page with a 40 x 30 mm map: one town fills it, its neighbours' names cannot all fit.
+SMALL_TEMPLATE = {
+    "name": "small",
+    "page_mm": [120.0, 100.0],
+    "margins_mm": [4.0, 4.0, 4.0, 4.0],
+    "items": {
+        "title": [6.0, 6.0, 108.0, 8.0],
+        "map": [6.0, 16.0, 40.0, 30.0],
+        "notes": [6.0, 80.0, 108.0, 14.0],
+    },
+}
+
+
+def test_atlas_reports_required_names_without_room_per_page(
+    sample_project, sample_path, tmp_path, capsys
+):
+    import json
+    from functools import partial
+
+    from gisdesk.export.publish import draw_plates
+    from gisdesk.tasks import run_request
+    from gisdesk.tasks.base import ProjectSource
+    from gisdesk.tasks.plates import PlateRequest
+
+    pages = ("常乐镇", "海门街道")
+    request = PlateRequest(
+        out=str(tmp_path / "atlas.pdf"),
+        template=SMALL_TEMPLATE,
+        atlas="towns",
+        names=pages,
+        stats="none",
+    )
+    source = ProjectSource(sample_project)
+    result = run_request(source, request, draw=partial(draw_plates, sample_project))
+    missed = result.details["missed_labels"]
+    assert {m["page"] for m in missed} == set(pages)  # each page reports its own
+    assert all(m["layer"] in ("towns", "monitoring_stations") and m["text"] for m in missed)
+    town_names = set(sample_project.layer("towns").data["name"].astype(str))
+    assert {m["text"] for m in missed if m["layer"] == "towns"} <= town_names
+    warning = next(n for n in result.notes if n.warning)
+    for page in pages:
+        assert f"{page}图幅：" in warning.show("zh") and f"page {page}: " in warning.show("en")
+    assert f"{len(missed)} 个必须标注的名称" in warning.show("zh")
+
+    # the command line prints the same per-page report
+    template = tmp_path / "small.json"
+    template.write_text(json.dumps(SMALL_TEMPLATE), encoding="utf-8")
+    code = main(
+        [
+            "plate",
+            str(sample_path),
+            "--template-file",
+            str(template),
+            "--atlas",
+            "towns",
+            "--names",
+            ",".join(pages),
+            "--stats",
+            "none",
+            "--out",
+            str(tmp_path / "cli_atlas.pdf"),
+        ]
+    )
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "必须标注的名称在图上无处放置" in printed
+    assert "常乐镇图幅：镇（街道）“" in printed and "；海门街道图幅：" in printed
+
+
+def test_atlas_with_room_for_every_name_reports_none(sample_project, tmp_path):
+    from gisdesk.export.atlas import export_atlas
+
+    missed: list = []
+    files = export_atlas(
+        sample_project,
+        PlateSpec.create("A3-landscape"),
+        tmp_path / "roomy.pdf",
+        names=["海门街道"],
+        missed=missed,
+    )
+    assert files == [tmp_path / "roomy.pdf"] and missed == []

@@ -29,7 +29,6 @@ from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPen, QPolyg
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -51,6 +50,7 @@ from gisdesk.core.errors import GisdeskError
 from gisdesk.core.layer import Layer
 from gisdesk.ui.actions import ActionSpec
 from gisdesk.ui.digitize import EditTool
+from gisdesk.ui.form_widgets import ok_cancel_buttons
 from gisdesk.ui.i18n import language, tr
 from gisdesk.ui.plain_text import make_plain
 
@@ -505,13 +505,7 @@ class StakeDialog(QDialog):
         form.addRow(tr("起点桩号", "From stake"), self.from_stake)
         form.addRow(tr("终点桩号", "To stake"), self.to_stake)
         form.addRow(tr("路段编号", "Segment id"), self.segment_id)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("生成路段", "Create"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("取消", "Cancel"))
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel_buttons(self, tr("生成路段", "Create"))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.info)

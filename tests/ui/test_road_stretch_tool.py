@@ -264,6 +264,23 @@ def test_stake_dialog_stays_open_on_bad_stakes(window, qtbot) -> None:
     assert "桩号相同" in dialog.info.text()
 
 
+def test_stake_dialog_buttons_say_create_and_cancel(window, qtbot) -> None:
+    from gisdesk.ui.road_stretch_tool import StakeDialog
+
+    window.feature_values = lambda layer, initial, **_k: pytest.fail("form must not open")
+    before = len(window.project.layer("accident_segments"))
+    dialog = StakeDialog(window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
+    cancel = dialog.buttons.button(dialog.buttons.StandardButton.Cancel)
+    assert (ok.text(), cancel.text()) == ("生成路段", "取消")
+    qtbot.mouseClick(cancel, Qt.LeftButton)
+    assert dialog.result() == dialog.DialogCode.Rejected and not dialog.isVisible()
+    assert not dialog.added
+    assert len(window.project.layer("accident_segments")) == before
+
+
 def test_enter_in_the_tool_opens_the_stake_dialog(stretch_window, monkeypatch) -> None:
     import gisdesk.ui.road_stretch_tool as module
 

@@ -26,7 +26,7 @@ import datetime as dt
 import math
 import operator
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
@@ -56,6 +56,7 @@ class _LayerLike(Protocol):
 __all__ = [
     "FieldNames",
     "FieldRef",
+    "ascii_digits",
     "column_kind",
     "distinct_values",
     "evaluate_filter",
@@ -64,6 +65,7 @@ __all__ = [
     "literal",
     "normalise_filter",
     "parse_filter",
+    "scan_plain",
 ]
 
 _COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
@@ -362,6 +364,28 @@ def word_end(expr: str, i: int) -> int:
     return i
 
 
+def ascii_digits(number: str) -> str:
+    """Return a number as written with its full-width digits (０-９) made ASCII."""
+    return number.translate(_DIGITS)
+
+
+def scan_plain(expr: str, i: int, operators: Sequence[str]) -> tuple[str, str, int] | None:
+    """Read the number, word or operator starting at ``expr[i]``.
+
+    Returns its kind (``number``, ``word`` or ``op``), its text as written and where it
+    ends; ``operators`` are tried longest first. None when none of them starts there.
+    """
+    ch = expr[i]
+    number = _NUMBER.match(expr, i)
+    if number is not None and (ch.isdigit() or ch == "."):
+        return "number", number.group(0), number.end()
+    if _word_char(ch):
+        j = word_end(expr, i)
+        return "word", expr[i:j], j
+    op = next((o for o in operators if expr.startswith(o, i)), None)
+    return None if op is None else ("op", op, i + len(op))
+
+
 def _lex(expr: str, fields: FieldNames | None) -> list[_Token]:
     out: list[_Token] = []
     i, n = 0, len(expr)
@@ -387,26 +411,17 @@ def _lex(expr: str, fields: FieldNames | None) -> list[_Token]:
             out.append(_Token("field", word, i))
             i += len(word)
             continue
-        number = _NUMBER.match(expr, i)
-        if number is not None and (ch.isdigit() or ch == "."):
-            out.append(_Token("number", number.group(0), i))
-            i = number.end()
-            continue
-        if _word_char(ch):
-            j = word_end(expr, i)
-            out.append(_Token("word", expr[i:j], i))
-            i = j
-            continue
-        op = next((o for o in _OPERATOR_ORDER if expr.startswith(o, i)), None)
-        if op is None:
+        plain = scan_plain(expr, i, _OPERATOR_ORDER)
+        if plain is None:
             raise _reject(
                 expr,
                 f"第 {i + 1} 个字符“{ch}”不能用在表达式中（只支持比较、and/or/not、in 和 is null）",
                 f"character {i + 1} '{ch}' cannot be used (only comparisons, and/or/not, in "
                 "and is null)",
             )
-        out.append(_Token("op", op, i))
-        i += len(op)
+        kind, text, end = plain
+        out.append(_Token(kind, text, i))
+        i = end
     return out
 
 
@@ -431,7 +446,7 @@ def _translate(
     if tok.kind == "text":
         return repr(tok.value), "'" + tok.value.replace("'", "''") + "'"
     if tok.kind == "number":  # full-width digits too
-        plain = tok.value.translate(_DIGITS)
+        plain = ascii_digits(tok.value)
         return plain, plain
     text = _OPERATORS[tok.value]
     return text, {"==": "="}.get(text, text)

@@ -21,7 +21,6 @@ and where.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,8 +32,10 @@ from gisdesk.core.crs import to_metric
 from gisdesk.core.errors import InputError, StyleError
 from gisdesk.core.expressions import (
     FieldNames,
+    ascii_digits,
     field_word_at,
     is_quote,
+    scan_plain,
     scan_quoted,
     word_end,
 )
@@ -62,8 +63,6 @@ _OPS = {
     "｜｜": "||",
 }
 _OP_ORDER = sorted(_OPS, key=len, reverse=True)
-_NUMBER = re.compile(r"([0-9０-９]+\.?[0-9０-９]*|\.[0-9０-９]+)([eE][+-]?[0-9]+)?")
-_DIGITS = {ord(c): ord("0") + i for i, c in enumerate("０１２３４５６７８９")}
 _FUNCTIONS = ("area", "length", "round")
 _HINT_ZH = "可用：数字、字段、'文字'、+ - * /、|| 连接文字、area()、length()、round(x, n)"
 _HINT_EN = "allowed: numbers, fields, 'text', + - * /, || joins text, area(), length(), round(x, n)"
@@ -79,10 +78,6 @@ class _Tok:
     kind: str  # num, text, field, word, op, var
     value: str
     at: int
-
-
-def _word_char(ch: str) -> bool:
-    return ch.isalnum() or ch == "_"
 
 
 def _is_call(expr: str, i: int, word: str) -> bool:
@@ -120,25 +115,19 @@ def _lex(expr: str, fields: FieldNames) -> list[_Tok]:
             out.append(_Tok("field", word, i))
             i += len(word)
             continue
-        number = _NUMBER.match(expr, i)
-        if number is not None and (ch.isdigit() or ch == "."):
-            out.append(_Tok("num", number.group(0).translate(_DIGITS), i))
-            i = number.end()
-            continue
-        if _word_char(ch):
-            j = word_end(expr, i)
-            out.append(_Tok("word", expr[i:j], i))
-            i = j
-            continue
-        op = next((o for o in _OP_ORDER if expr.startswith(o, i)), None)
-        if op is None:
+        plain = scan_plain(expr, i, _OP_ORDER)
+        if plain is None:
             raise _error(
                 expr,
                 f"第 {i + 1} 个字符“{ch}”不能用在计算表达式中（{_HINT_ZH}）",
                 f"character {i + 1} '{ch}' cannot be used ({_HINT_EN})",
             )
-        out.append(_Tok("op", _OPS[op], i))
-        i += len(op)
+        kind, text, end = plain
+        if kind == "number":
+            out.append(_Tok("num", ascii_digits(text), i))
+        else:
+            out.append(_Tok(kind, _OPS[text] if kind == "op" else text, i))
+        i = end
     return out
 
 

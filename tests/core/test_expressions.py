@@ -14,6 +14,7 @@ from gisdesk.core.errors import StyleError
 from gisdesk.core.expressions import (
     FieldNames,
     FieldRef,
+    ascii_digits,
     column_kind,
     distinct_values,
     evaluate_filter,
@@ -21,6 +22,7 @@ from gisdesk.core.expressions import (
     literal,
     normalise_filter,
     parse_filter,
+    scan_plain,
 )
 from gisdesk.core.layer import Layer
 from tests.hostile_strings import texts
@@ -267,3 +269,12 @@ def test_a_field_is_written_by_the_label_that_means_it():
 def test_a_column_without_a_schema_gets_the_field_type_of_its_dtype(column, kind):
     # the filter language and the feature form of a layer without a schema both use it
     assert column_kind(column) == kind
+
+
+def test_scan_plain_reads_a_number_a_word_or_the_longest_operator():
+    assert scan_plain("户数 >= １５00", 3, (">=", ">", "=")) == ("op", ">=", 5)
+    assert scan_plain("户数 >= １５00", 6, (">=",)) == ("number", "１５00", 10)
+    assert ascii_digits("１５00.５") == "1500.5"
+    assert scan_plain("name_2 = 'x'", 0, ("=",)) == ("word", "name_2", 6)
+    assert scan_plain(".5e3", 0, ()) == ("number", ".5e3", 4)
+    assert scan_plain("a ? b", 2, ("=", "<")) is None

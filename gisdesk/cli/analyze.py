@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from gisdesk.tasks.base import Request, Result
 
+from gisdesk.cli.exit_codes import EXIT_OK, EXIT_UNREACHABLE
 from gisdesk.cli.results import CommandSource as _Source
 from gisdesk.cli.results import print_result, save_result
 from gisdesk.core.i18n import tr
@@ -33,9 +34,6 @@ __all__ = [
     "siting_request",
     "zones_request",
 ]
-
-EXIT_OK = 0
-EXIT_TARGET_UNREACHABLE = 1
 
 
 def add_analyze_parser(sub: Any) -> None:
@@ -260,7 +258,7 @@ def run_analyze(args: argparse.Namespace, *, lang: str = "zh") -> int:
     _print(result, lang)
     written = ", ".join(str(p) for p in (args.out, path, raster) if p is not None)
     print(f"{tr('已写出', 'Written', lang)} {written}")
-    return EXIT_OK if result.ok else EXIT_TARGET_UNREACHABLE
+    return EXIT_OK if result.ok else EXIT_UNREACHABLE
 
 
 def _progress(fraction: float, message: str) -> None:

@@ -129,6 +129,17 @@ def test_siting_command_reaches_the_target(project, tmp_path, capsys):
     assert "新增" in capsys.readouterr().out
 
 
+def test_siting_exits_1_when_no_candidate_can_reach_the_share(project, tmp_path, capsys):
+    # the two service points as the only candidates, 1 minute: most villages stay out of reach
+    out = tmp_path / "unreachable.gpkg"
+    args = ["analyze", "siting", str(project), "--candidates", "service_points"]
+    code = main([*args, "--minutes", "1", "--target-share", "1.0", "--out", str(out)])
+    summary = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    assert not summary["solution"]["feasible"] and summary["uncoverable"]
+    assert code == 1
+    assert "无法在时限内覆盖" in capsys.readouterr().out
+
+
 def test_usage_and_file_errors(project, tmp_path, capsys):
     out = tmp_path / "x.gpkg"
     assert main(["analyze", "zones", str(project), "--stations", "nope", "--out", str(out)]) == 2

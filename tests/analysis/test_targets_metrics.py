@@ -13,6 +13,7 @@ import pytest
 import shapely
 
 from gisdesk.analysis.targets.metrics import METRICS, run_metric
+from gisdesk.analysis.targets.metrics._common import of_kinds, unit_notes, unit_rows
 from gisdesk.analysis.targets.metrics.air import (
     key_zone_fume_upgrades,
     key_zone_low_efficiency_exits,
@@ -749,3 +750,25 @@ def test_yes_no_columns_of_every_kind():
     assert flags(frame, "numbers").tolist() == [True, False, False]
     assert flags(frame, "absent").tolist() == [False, False, False]
     assert np.isnat(days(frame, "dates")).tolist() == [False, True, True]
+
+
+def test_unit_rows_and_notes_cover_each_town_and_the_whole_district():
+    where = np.array(["常乐镇", "悦来镇", "常乐镇"], dtype=object)
+    assert unit_rows(where, "常乐镇").tolist() == [True, False, True]
+    assert unit_rows(where, "全区").tolist() == [True, True, True]
+    notes = unit_notes(
+        where,
+        ["常乐镇", "悦来镇", "三厂街道"],
+        lambda name, here: (f"{name} {int(here.sum())}", "n") if here.any() else None,
+    )
+    assert notes == {
+        "常乐镇": ("常乐镇 2", "n"),
+        "悦来镇": ("悦来镇 1", "n"),
+        "全区": ("全区 3", "n"),
+    }
+
+
+def test_of_kinds_keeps_every_feature_without_kinds():
+    villages = gpd.GeoDataFrame({"kind": ["村", "社区", None]}, geometry=[None] * 3)
+    assert of_kinds(villages, None).tolist() == [True, True, True]
+    assert of_kinds(villages, ["村"]).tolist() == [True, False, False]

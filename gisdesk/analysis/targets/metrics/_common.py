@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
@@ -31,6 +31,7 @@ __all__ = [
     "in_window",
     "near_pairs",
     "numbers",
+    "of_kinds",
     "pct",
     "period_window",
     "positions",
@@ -39,6 +40,8 @@ __all__ = [
     "text",
     "town_names",
     "town_of",
+    "unit_notes",
+    "unit_rows",
 ]
 
 DISTRICT_ZH = "全区"
@@ -159,6 +162,38 @@ def town_names(towns: gpd.GeoDataFrame | None, *values: np.ndarray) -> list[str]
     seen = set(out)
     extra = sorted({str(v) for arr in values for v in arr if v and str(v) not in seen})
     return out + extra
+
+
+def of_kinds(gdf: pd.DataFrame, kinds: Sequence[str] | None) -> np.ndarray:
+    """Return which features have one of ``kinds`` in their ``kind`` field (None: all do)."""
+    if kinds is None:
+        return np.ones(len(gdf), dtype=bool)
+    return np.isin(text(gdf, "kind"), list(kinds))
+
+
+def unit_rows(towns_of_features: np.ndarray, unit: str) -> np.ndarray:
+    """Return which features a unit holds: those of the town, or all for the district."""
+    if unit == DISTRICT_ZH:
+        return np.ones(len(towns_of_features), dtype=bool)
+    return np.asarray(towns_of_features == unit)
+
+
+def unit_notes(
+    towns_of_features: np.ndarray,
+    towns: Sequence[str],
+    note: Callable[[str, np.ndarray], tuple[str, str] | None],
+) -> dict[str, tuple[str, str]]:
+    """Return the remarks of each town and the district for :func:`share_by_town`.
+
+    ``note`` gets the unit's name and its features (:func:`unit_rows`) and returns the
+    remark in Chinese and English, or None for none.
+    """
+    out: dict[str, tuple[str, str]] = {}
+    for name in [*towns, DISTRICT_ZH]:
+        remark = note(name, unit_rows(towns_of_features, name))
+        if remark is not None:
+            out[name] = remark
+    return out
 
 
 def share_by_town(

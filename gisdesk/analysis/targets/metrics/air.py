@@ -38,6 +38,12 @@ __all__ = [
 ]
 
 
+def _not_exited_before(enterprises: gpd.GeoDataFrame, day: date) -> np.ndarray:
+    """Return which enterprises were still there on ``day`` (no exit date: still there)."""
+    exited = days(enterprises, "exited_date")
+    return np.asarray(np.isnat(exited) | (exited >= as_day(day)))
+
+
 def _members(
     stations: gpd.GeoDataFrame,
     enterprises: gpd.GeoDataFrame,
@@ -180,9 +186,9 @@ def key_zone_machinery_tested(
     non-road machinery was last tested within the year up to ``as_of``.
     """
     start, end = period_window(as_of, deadline)
-    exited = days(enterprises, "exited_date")
-    active = np.isnat(exited) | (exited >= as_day(start))
-    chosen = np.isin(text(enterprises, "kind"), list(kinds)) & active
+    chosen = np.isin(text(enterprises, "kind"), list(kinds)) & _not_exited_before(
+        enterprises, start
+    )
     tested = in_window(days(enterprises, "machinery_tested_date"), start, end)
     units = _zone_shares(
         monitoring_stations,
@@ -226,7 +232,7 @@ def key_zone_low_efficiency_exits(
     chosen = text(enterprises, "kind") == kind
     exited = days(enterprises, "exited_date")
     gone = ~np.isnat(exited) & (exited <= as_day(end))
-    counted = None if cumulative else (np.isnat(exited) | (exited >= as_day(start)))
+    counted = None if cumulative else _not_exited_before(enterprises, start)
     units = _zone_shares(
         monitoring_stations,
         enterprises,

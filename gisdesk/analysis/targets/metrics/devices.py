@@ -16,6 +16,7 @@ from gisdesk.analysis.targets.metrics._common import (
     flags,
     near_pairs,
     numbers,
+    of_kinds,
     share_by_town,
     text,
     town_names,
@@ -395,11 +396,6 @@ def persuasion_village_stations(
             b_name="persuasion_stations",
         )
         has[vi] = True
-    counted = (
-        np.isin(text(villages, "kind"), list(kinds))
-        if kinds is not None
-        else np.ones(len(villages), dtype=bool)
-    )
     units = share_by_town(
         v_town,
         has,
@@ -409,6 +405,6 @@ def persuasion_village_stations(
         what_en="villages",
         gap_zh="无三级劝导站",
         gap_en="no level-3 station",
-        counted=counted,
+        counted=of_kinds(villages, kinds),
     )
     return MetricResult(units)

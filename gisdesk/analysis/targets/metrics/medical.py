@@ -20,6 +20,7 @@ from gisdesk.analysis.targets.metrics._common import (
     text,
     town_names,
     town_of,
+    unit_notes,
 )
 from gisdesk.analysis.targets.metrics._registry import metric
 from gisdesk.analysis.targets.result import (
@@ -271,17 +272,19 @@ def villages_within_minutes(
         extra = f"；{off} 个村离路网过远" if off else ""
     hh = numbers(villages, "households")
     pop = numbers(villages, "population")
-    notes: dict[str, tuple[str, str]] = {}
-    for name in [*names, DISTRICT_ZH]:
-        here = np.ones(len(villages), bool) if name == DISTRICT_ZH else where == name
+
+    def coverage(name: str, here: np.ndarray) -> tuple[str, str] | None:
         h = pct(float(np.nansum(hh[here & within])), float(np.nansum(hh[here])))
         p = pct(float(np.nansum(pop[here & within])), float(np.nansum(pop[here])))
-        if np.isfinite(h) or np.isfinite(p):
-            notes[name] = (
-                f"户数覆盖 {h:.1f}%，人口覆盖 {p:.1f}%（{mode}，{minutes:g} 分钟）"
-                + (extra if name == DISTRICT_ZH else ""),
-                f"households {h:.1f}%, population {p:.1f}% ({mode}, {minutes:g} min)",
-            )
+        if not (np.isfinite(h) or np.isfinite(p)):
+            return None
+        return (
+            f"户数覆盖 {h:.1f}%，人口覆盖 {p:.1f}%（{mode}，{minutes:g} 分钟）"
+            + (extra if name == DISTRICT_ZH else ""),
+            f"households {h:.1f}%, population {p:.1f}% ({mode}, {minutes:g} min)",
+        )
+
+    notes = unit_notes(where, names, coverage)
     units = share_by_town(
         where,
         within,

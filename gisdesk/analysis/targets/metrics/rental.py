@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from gisdesk.analysis.targets.metrics._common import (
-    DISTRICT_ZH,
     as_day,
     days,
     flags,
@@ -18,6 +17,8 @@ from gisdesk.analysis.targets.metrics._common import (
     text,
     town_names,
     town_of,
+    unit_notes,
+    unit_rows,
 )
 from gisdesk.analysis.targets.metrics._registry import metric
 from gisdesk.analysis.targets.result import MetricResult
@@ -111,8 +112,7 @@ def rental_closures(
     )
     out = []
     for u in units:
-        here = np.ones(len(where), bool) if u.unit == DISTRICT_ZH else where == u.unit
-        n = int((overdue & here).sum())
+        n = int((overdue & unit_rows(where, u.unit)).sum())
         out.append(
             replace(
                 u,
@@ -150,14 +150,15 @@ def rental_efficiency_classified(
     flagged = cls == flag_class
     where = town_of(rental_factories, towns)
     names = town_names(towns, where)
-    notes = {}
-    for name in [*names, DISTRICT_ZH]:
-        here = np.ones(len(cls), bool) if name == DISTRICT_ZH else where == name
+
+    def flagged_count(_name: str, here: np.ndarray) -> tuple[str, str]:
         n = int((flagged & here).sum())
-        notes[name] = (
+        return (
             f"{flag_class}类 {n} 家（执行差别化电价、水价）",
             f"{n} of class {flag_class} (differentiated power and water prices)",
         )
+
+    notes = unit_notes(where, names, flagged_count)
     units = share_by_town(
         where,
         rated,

@@ -14,11 +14,13 @@ from gisdesk.analysis.targets.metrics._common import (
     days,
     gaps_of,
     numbers,
+    of_kinds,
     pct,
     share_by_town,
     text,
     town_names,
     town_of,
+    unit_notes,
 )
 from gisdesk.analysis.targets.metrics._registry import metric
 from gisdesk.analysis.targets.result import (
@@ -71,19 +73,15 @@ def villages_dual_standard(
     running = numbers(villages, "sewage_normal_operation_share")
     unknown = ~(np.isfinite(treated) & np.isfinite(running))
     meets = (treated >= treated_min) & (running >= operation_min)
-    counted = (
-        np.isin(text(villages, "kind"), list(kinds))
-        if kinds is not None
-        else np.ones(len(villages), dtype=bool)
-    )
+    counted = of_kinds(villages, kinds)
     where = town_of(villages, towns)
     names = town_names(towns, where)
-    notes: dict[str, tuple[str, str]] = {}
-    for name in [*names, DISTRICT_ZH]:
-        here = counted & (np.ones(len(villages), bool) if name == DISTRICT_ZH else where == name)
-        n = int((here & unknown).sum())
-        if n:
-            notes[name] = (f"{n} 个村缺少污水治理数据", f"{n} villages without sewage figures")
+
+    def without_figures(_name: str, here: np.ndarray) -> tuple[str, str] | None:
+        n = int((counted & here & unknown).sum())
+        return (f"{n} 个村缺少污水治理数据", f"{n} villages without sewage figures") if n else None
+
+    notes = unit_notes(where, names, without_figures)
     units = share_by_town(
         where,
         meets,

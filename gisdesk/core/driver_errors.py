@@ -25,26 +25,33 @@ _DRIVERS = (  # module prefix, what the user is told the driver is
     ("sqlite3", ("SQLite 数据库", "the SQLite database")),
 )
 
+# Causes that drivers word in several ways: Chinese, English
+_UNRECOGNISED = (
+    "文件格式无法识别：不是支持的数据格式，或文件已损坏。",
+    "the file format is not recognised: not a supported format, or the file is damaged.",
+)
+_NO_FILE = ("文件不存在，或路径有误。", "the file does not exist or the path is wrong.")
+_NO_LAYER = ("文件中没有这个图层。", "the file has no such layer.")
+_NO_FILE_PERMISSION = ("没有读写这个文件的权限。", "no permission to read or write the file.")
+_READ_ONLY = ("文件或文件夹只读，无法写入。", "the file or folder is read-only.")
+_DISK_FULL = ("磁盘空间不足。", "the disk is full.")
+_UNREACHABLE = (
+    "无法连接到服务器：服务器未运行、地址或端口有误，或网络不通。",
+    "cannot reach the server: it is down, its address or port is wrong, or no network.",
+)
+_CONCURRENT_EDIT = (
+    "其他用户正在同时修改同一数据，请稍后重试。",
+    "another user is changing the same data; try again shortly.",
+)
+
 # (words that must all occur in the driver's text, lower case), Chinese, English
 _GDAL = (
-    (
-        ("not recognized as",),
-        "文件格式无法识别：不是支持的数据格式，或文件已损坏。",
-        "the file format is not recognised: not a supported format, or the file is damaged.",
-    ),
-    (
-        ("not recognised as",),
-        "文件格式无法识别：不是支持的数据格式，或文件已损坏。",
-        "the file format is not recognised: not a supported format, or the file is damaged.",
-    ),
-    (
-        ("no such file",),
-        "文件不存在，或路径有误。",
-        "the file does not exist or the path is wrong.",
-    ),
-    (("layer", "not found"), "文件中没有这个图层。", "the file has no such layer."),
-    (("could not open layer",), "文件中没有这个图层。", "the file has no such layer."),
-    (("layer", "could not be opened"), "文件中没有这个图层。", "the file has no such layer."),
+    (("not recognized as",), *_UNRECOGNISED),
+    (("not recognised as",), *_UNRECOGNISED),
+    (("no such file",), *_NO_FILE),
+    (("layer", "not found"), *_NO_LAYER),
+    (("could not open layer",), *_NO_LAYER),
+    (("layer", "could not be opened"), *_NO_LAYER),
     (
         ("database is locked",),
         "文件正被其他程序使用（已锁定），请关闭那个程序后重试。",
@@ -56,23 +63,15 @@ _GDAL = (
         "the file is damaged or not a GeoPackage/SQLite file.",
     ),
     (("malformed",), "文件已损坏。", "the file is damaged."),
-    (
-        ("permission denied",),
-        "没有读写这个文件的权限。",
-        "no permission to read or write the file.",
-    ),
-    (("read-only",), "文件或文件夹只读，无法写入。", "the file or folder is read-only."),
-    (("readonly",), "文件或文件夹只读，无法写入。", "the file or folder is read-only."),
-    (("no space left",), "磁盘空间不足。", "the disk is full."),
+    (("permission denied",), *_NO_FILE_PERMISSION),
+    (("read-only",), *_READ_ONLY),
+    (("readonly",), *_READ_ONLY),
+    (("no space left",), *_DISK_FULL),
     # The same causes as the C library words them under zh_CN (GDAL and libpq pass them on).
-    (
-        ("没有那个文件或目录",),
-        "文件不存在，或路径有误。",
-        "the file does not exist or the path is wrong.",
-    ),
-    (("权限不够",), "没有读写这个文件的权限。", "no permission to read or write the file."),
-    (("只读文件系统",), "文件或文件夹只读，无法写入。", "the file or folder is read-only."),
-    (("设备上没有空间",), "磁盘空间不足。", "the disk is full."),
+    (("没有那个文件或目录",), *_NO_FILE),
+    (("权限不够",), *_NO_FILE_PERMISSION),
+    (("只读文件系统",), *_READ_ONLY),
+    (("设备上没有空间",), *_DISK_FULL),
 )
 _POSTGIS = (
     (
@@ -81,16 +80,8 @@ _POSTGIS = (
         "the user name or password is wrong.",
     ),
     (("no password supplied",), "需要输入密码。", "a password is needed."),
-    (
-        ("connection refused",),
-        "无法连接到服务器：服务器未运行、地址或端口有误，或网络不通。",
-        "cannot reach the server: it is down, its address or port is wrong, or no network.",
-    ),
-    (
-        ("拒绝连接",),  # libpq / the C library under zh_CN
-        "无法连接到服务器：服务器未运行、地址或端口有误，或网络不通。",
-        "cannot reach the server: it is down, its address or port is wrong, or no network.",
-    ),
+    (("connection refused",), *_UNREACHABLE),
+    (("拒绝连接",), *_UNREACHABLE),  # libpq / the C library under zh_CN
     (
         ("could not translate host name",),
         "服务器地址无法解析，请检查主机名。",
@@ -148,16 +139,8 @@ _POSTGIS = (
         "值不符合数据库规定的取值范围。",
         "a value breaks a rule of the database.",
     ),
-    (
-        ("deadlock",),
-        "其他用户正在同时修改同一数据，请稍后重试。",
-        "another user is changing the same data; try again shortly.",
-    ),
-    (
-        ("could not serialize",),
-        "其他用户正在同时修改同一数据，请稍后重试。",
-        "another user is changing the same data; try again shortly.",
-    ),
+    (("deadlock",), *_CONCURRENT_EDIT),
+    (("could not serialize",), *_CONCURRENT_EDIT),
 )
 _PATTERNS = {
     "pyogrio": _GDAL,

@@ -19,6 +19,7 @@ from psycopg import sql
 
 from gisdesk.core.crs import STORAGE_CRS
 from gisdesk.core.errors import CRSError, InputError
+from gisdesk.core.expressions import column_kind
 from gisdesk.core.layer import Layer
 from gisdesk.core.values import plain_value
 from gisdesk.io.postgis.tables import (
@@ -148,17 +149,13 @@ _FIELD_PG_TYPES = {
 
 def _column_type(layer: Layer, column: str, values: pd.Series) -> str:
     spec = layer.schema.field_index.get(column) if layer.schema is not None else None
-    dtype = values.dtype
-    if pd.api.types.is_bool_dtype(dtype):
-        return "boolean"
-    if pd.api.types.is_integer_dtype(dtype):
-        return "bigint"
-    if pd.api.types.is_float_dtype(dtype):
-        return "double precision"
-    if pd.api.types.is_datetime64_any_dtype(dtype):
+    kind = column_kind(values)  # the dtype's field type, as for layers without a schema
+    if kind == "date":
         if spec is not None and spec.type == "date":
             return "date"
-        return "timestamp with time zone" if getattr(dtype, "tz", None) else "timestamp"
+        return "timestamp with time zone" if getattr(values.dtype, "tz", None) else "timestamp"
+    if kind != "str":
+        return _FIELD_PG_TYPES[kind]
     if spec is not None and spec.type == "str":
         return "text"
     # An object column: typed by its schema field when every value fits, else kept as text

@@ -13,6 +13,7 @@ import geopandas as gpd
 import pyogrio
 
 from gisdesk.core.errors import InputError
+from gisdesk.io.input_file import require_file
 
 __all__ = ["MAX_OSM_BYTES", "is_osm_file", "read_osm_lines"]
 
@@ -35,11 +36,7 @@ def read_osm_lines(path: str | Path, *, max_bytes: int = MAX_OSM_BYTES) -> gpd.G
         The file is missing, empty, too large or not a readable OSM extract.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"文件不存在：{path}", f"The file does not exist: {path}")
-    size = path.stat().st_size
-    if size == 0:
-        raise InputError(f"文件 {path.name} 是空文件。", f"The file {path.name} is empty.")
+    size = require_file(path)
     if size > max_bytes:
         raise InputError(
             f"OSM 文件 {path.name} 过大（{size / 1024**2:.0f} MB）。请先裁剪出所需区域。",

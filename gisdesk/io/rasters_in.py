@@ -15,6 +15,7 @@ from pyproj import CRS
 
 from gisdesk.core.crs import METRIC_CRS
 from gisdesk.core.errors import CRSError, InputError
+from gisdesk.io.input_file import require_file
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -64,10 +65,7 @@ def _open(path: Path) -> Any:
             "读取栅格需要 rasterio（pip install rasterio）。",
             "Reading rasters needs rasterio (pip install rasterio).",
         ) from None
-    if not path.is_file():
-        raise InputError(f"文件不存在：{path}", f"The file does not exist: {path}")
-    if path.stat().st_size == 0:
-        raise InputError(f"文件 {path.name} 是空文件。", f"The file {path.name} is empty.")
+    require_file(path)
     try:
         return rasterio.open(path)
     except Exception as exc:  # rasterio/GDAL raise their own kinds on damaged files

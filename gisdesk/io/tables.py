@@ -27,6 +27,7 @@ from gisdesk.core.crs import STORAGE_CRS
 from gisdesk.core.errors import CRSError, InputError
 from gisdesk.io.crs_options import COORDINATE_SYSTEMS, resolve_system
 from gisdesk.io.encodings import EncodingChoice, detect_text_encoding, normalise_encoding
+from gisdesk.io.input_file import require_file
 
 __all__ = [
     "MAX_TABLE_BYTES",
@@ -210,11 +211,7 @@ def read_table(
         The file is missing, empty, too large, binary, not decodable or not a table.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"文件不存在：{path}", f"The file does not exist: {path}")
-    size = path.stat().st_size
-    if size == 0:
-        raise InputError(f"表格 {path.name} 是空文件。", f"The table {path.name} is empty.")
+    size = require_file(path, what=("表格", "The table"))
     if size > max_bytes:
         raise _too_big(path, size, max_bytes)
     suffix = path.suffix.lower()

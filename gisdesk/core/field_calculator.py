@@ -6,7 +6,8 @@ for an existing field; 整数 / 小数 / 文本 for a new one) and returns the c
 caller commits through the :class:`~gisdesk.core.editing.Editor` as one transaction: the
 editor checks each value against the schema (value lists, ranges) and the layer's guards, and
 one undo puts every value back. :func:`add_field` adds the empty column a new field needs
-(a change of the table, not of features: undo empties it, the column stays).
+and :func:`remove_field` takes an empty one away again (changes of the table, not of
+features: the window makes them one undo step with the values, ``ui/editing.py``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ __all__ = [
     "calculate",
     "check_new_field_name",
     "field_kind",
+    "remove_field",
 ]
 
 NEW_FIELD_TYPES: dict[str, tuple[str, str]] = {
@@ -213,3 +215,25 @@ def add_field(layer: Layer, name: str, kind: str) -> None:
     position = list(data.columns).index(data.geometry.name)
     data.insert(position, name, pd.Series(_EMPTY[kind](len(data)), index=data.index))
     layer.set_data(data)
+
+
+def remove_field(layer: Layer, name: str) -> None:
+    """Remove a field whose values are all empty from the layer's table (undoing
+    :func:`add_field`); :class:`InputError` when it is not a field or still holds values."""
+    data = layer.data
+    if name not in data.columns or name == data.geometry.name:
+        raise InputError(
+            f"图层“{layer.title}”没有字段“{name}”。",
+            f"Layer '{layer.title}' has no field '{name}'.",
+        )
+    if layer.schema is not None and name in layer.schema.field_index:
+        raise InputError(
+            f"“{name}”是图层“{layer.title}”的规定字段，不能删除。",
+            f"'{name}' is a field of the schema of layer '{layer.title}' and cannot be removed.",
+        )
+    if data[name].notna().any():
+        raise InputError(
+            f"图层“{layer.title}”的字段“{name}”还有值，未删除。",
+            f"Field '{name}' of layer '{layer.title}' still holds values; it was not removed.",
+        )
+    layer.set_data(data.drop(columns=[name]))

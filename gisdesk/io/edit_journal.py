@@ -71,6 +71,8 @@ _JOURNAL_SQL = (
 _JOURNAL_COLUMNS = (
     "txn, seq, at, user, action, target, label_zh, label_en, layer, fid, op, before, after"
 )
+_SQL_TYPES = {"int": "INTEGER", "float": "REAL", "str": "TEXT", "bool": "BOOLEAN", "date": "DATE"}
+"""Column types of fields added by :meth:`GpkgEditStore.add_field` (as GDAL writes them)."""
 
 
 # --- values as JSON --------------------------------------------------------------------
@@ -394,6 +396,77 @@ class GpkgEditStore:
             ).fetchone()
             is not None
         )
+
+    def has_field(self, layer: str, name: str) -> bool:
+        """Whether the file's table of the layer has a column of that name.
+
+        Raises
+        ------
+        ProjectError
+            The file has no table for the layer yet (it was added since the last save).
+        """
+        return name in self._table(layer).columns
+
+    def add_field(self, layer: str, name: str, kind: str) -> None:
+        """Add an empty column (``int``, ``float``, ``str``, ``bool`` or ``date``) to the
+        layer's table, in one transaction under the lock (GeoPackage column types).
+
+        Raises
+        ------
+        ProjectError
+            No table for the layer, a column of that name exists, or the write failed.
+        """
+        table = self._table(layer)
+        sql_type = _SQL_TYPES.get(kind)
+        if sql_type is None or name in table.columns or name == table.geom_col:
+            raise ProjectError(
+                f"不能在项目文件的图层“{layer}”中添加字段“{name}”（{kind}）。",
+                f"Field '{name}' ({kind}) cannot be added to layer '{layer}' in the project file.",
+            )
+        self._alter(
+            table,
+            f"ADD COLUMN {_quote(name)} {sql_type}",
+            ("字段未能添加到项目文件", "The field could not be added to the project file"),
+        )
+
+    def drop_field(self, layer: str, name: str) -> None:
+        """Remove a column whose values are all empty from the layer's table (one transaction).
+
+        Raises
+        ------
+        ProjectError
+            No such column, it is the id or geometry column, it still holds values, or the
+            write failed; the file is then unchanged.
+        """
+        table = self._table(layer)
+        if name not in table.columns or name in (table.fid_col, table.geom_col):
+            raise ProjectError(
+                f"项目文件的图层“{layer}”没有可删除的字段“{name}”。",
+                f"Layer '{layer}' in the project file has no field '{name}' to remove.",
+            )
+        held = self._con.execute(
+            f"SELECT 1 FROM {_quote(table.name)} WHERE {_quote(name)} IS NOT NULL LIMIT 1"
+        ).fetchone()
+        if held is not None:
+            raise ProjectError(
+                f"项目文件中图层“{layer}”的字段“{name}”还有值，未删除。",
+                f"Field '{name}' of layer '{layer}' in the project file still holds values; "
+                "it was not removed.",
+            )
+        self._alter(
+            table,
+            f"DROP COLUMN {_quote(name)}",
+            ("字段未能从项目文件中删除", "The field could not be removed from the project file"),
+        )
+
+    def _alter(self, table: _Table, clause: str, what: tuple[str, str]) -> None:
+        try:
+            with self._writing():
+                self._con.execute(f"ALTER TABLE {_quote(table.name)} {clause}")
+        except sqlite3.Error as exc:
+            raise _write_error(exc, *what) from None
+        finally:
+            self._tables.pop(table.name, None)  # read the columns again at the next use
 
     def apply(self, txn: EditTransaction) -> EditTransaction:
         """Write the transaction's rows and journal entries in one SQLite transaction.

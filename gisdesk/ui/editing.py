@@ -28,9 +28,9 @@ import json
 import os
 import socket
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, QStandardPaths, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
@@ -44,16 +44,22 @@ from gisdesk.core.editing import (
     default_user,
 )
 from gisdesk.core.errors import GisdeskError, InputError, ProjectError
+from gisdesk.core.field_calculator import add_field, remove_field
+from gisdesk.core.layer import Layer
 from gisdesk.core.project import Project
 from gisdesk.io.edit_journal import GpkgEditStore, RecoveryReport, pid_alive, read_transactions
 from gisdesk.io.project_lock import ProjectLock, read_only_reason
 from gisdesk.io.project_store import save_project
 from gisdesk.resources import sample_data_dir
 from gisdesk.ui.i18n import language, settings, tr
+from gisdesk.ui.workers import error_text
+
+_T = TypeVar("_T")
 
 __all__ = [
     "EditController",
     "JournalCommand",
+    "NewFieldCommand",
     "is_bundled_sample",
     "recoverable_copies",
     "recovery_dir",
@@ -159,7 +165,7 @@ class EditController(QObject):
 
     edited = Signal(object)  # EditTransaction
     recovered = Signal(str)  # a message about work recovered from a crashed session
-    failed = Signal(str, str)  # title, message
+    failed = Signal(str, str, str)  # title, message (Chinese first), details (a driver's text)
 
     def __init__(self, undo: QUndoStack, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -367,27 +373,115 @@ class EditController(QObject):
         *,
         guarded: bool = True,
     ) -> EditTransaction | None:
-        """Accept an edit: validate, write, apply, put on the undo stack. None if refused.
+        """Accept an edit: validate, write, apply, put on the undo stack. None if refused
+        (the refusal is reported through :attr:`failed`).
 
         ``guarded=False`` skips the editor's layer guards: only for the rules' own steps
         (a black-spot status step checked by :mod:`gisdesk.analysis.blackspots.listing`).
         """
-        if self.editor is None:
-            self.failed.emit(tr("无法编辑", "Cannot edit"), tr("没有打开的项目。", "No project."))
-            return None
+        return self._reporting(lambda: self.try_commit(label, changes, guarded=guarded))
+
+    def try_commit(
+        self,
+        label: tuple[str, str],
+        changes: Iterable[FeatureChange],
+        *,
+        guarded: bool = True,
+    ) -> EditTransaction:
+        """Accept an edit as :meth:`commit` does, but raise the refusal instead of reporting
+        it: for a dialog that shows the reason itself (nothing is changed then).
+
+        Raises
+        ------
+        GisdeskError
+            A schema rule, a layer guard, a read-only project or the store refused the edit.
+        """
+        txn = self._accept(label, list(changes), guarded=guarded)
+        self._push(txn)
+        return txn
+
+    def commit_new_field(
+        self,
+        label: tuple[str, str],
+        layer: str,
+        field: tuple[str, str],
+        changes: Iterable[FeatureChange],
+    ) -> EditTransaction:
+        """Add an empty field (name, type) to a local layer and set its values: one undo step.
+
+        The column is added to the layer and to the project file, then ``changes`` are
+        committed; undo empties the values and removes the column from both, redo puts
+        both back. (The journal records the values: after the project is closed and
+        reopened, undoing the edit empties the values and the column stays.)
+
+        Raises
+        ------
+        GisdeskError
+            The layer is a server layer, the project is read-only, the name is taken, or
+            the edit was refused; nothing is changed then.
+        """
+        changes = list(changes)
+        editor = self._editor()
+        if layer in editor.stores:
+            raise InputError(
+                "服务器（PostGIS）图层不能在这里添加字段：请在数据库中添加后刷新，再更新该字段。",
+                "Fields cannot be added to a server (PostGIS) layer here: add it in the "
+                "database, refresh, then update it.",
+            )
+        self._refuse_read_only()
+        column = NewFieldCommand(self, layer, *field)
+        column.add()
         try:
-            self._check_ready(changes := list(changes))
+            txn = self._accept(label, changes, guarded=True)
+        except GisdeskError:
+            with contextlib.suppress(GisdeskError):
+                column.remove()
+            raise
+        self.undo_stack.beginMacro(txn.label(language()))
+        self.undo_stack.push(column)
+        self._push(txn)
+        self.undo_stack.endMacro()
+        column.silent = False
+        return txn
+
+    def _editor(self) -> Editor:
+        if self.editor is None:
+            raise ProjectError("没有打开的项目。", "No project is open.")
+        return self.editor
+
+    def _accept(
+        self, label: tuple[str, str], changes: list[FeatureChange], *, guarded: bool
+    ) -> EditTransaction:
+        editor = self._editor()
+        try:
+            self._check_ready(changes)
             self.applying = True
-            txn = self.editor.commit(label[0], label[1], changes, guarded=guarded)
-        except GisdeskError as exc:
-            self.failed.emit(tr("编辑未保存", "Edit not saved"), exc.message(language()))
-            return None
+            return editor.commit(label[0], label[1], changes, guarded=guarded)
         finally:
             self.applying = False
+
+    def _push(self, txn: EditTransaction) -> None:
         command = JournalCommand(self, txn)
         self.undo_stack.push(command)
         command.silent = False
-        return txn
+
+    def _reporting(self, attempt: Callable[[], _T]) -> _T | None:
+        """The attempt's result, or None with its refusal reported through :attr:`failed`
+        (Chinese first; a driver's own text only in the details)."""
+        try:
+            return attempt()
+        except GisdeskError as exc:
+            message, details = error_text("edit", exc)
+            self.failed.emit(tr("编辑未保存", "Edit not saved"), message, details)
+            return None
+
+    def _refuse_read_only(self) -> None:
+        if self.read_only is not None:
+            zh, en = self.read_only
+            raise ProjectError(
+                f"项目以只读方式打开，不能编辑：{zh}",
+                f"The project is open read-only and cannot be edited: {en}",
+            )
 
     def _check_ready(self, changes: list[FeatureChange]) -> None:
         if self.saving:
@@ -396,24 +490,21 @@ class EditController(QObject):
                 "The project is being saved; edit again in a moment.",
             )
         remote = self.editor.stores if self.editor is not None else {}
-        if self.read_only is not None and any(c.layer not in remote for c in changes):
-            zh, en = self.read_only
-            raise ProjectError(
-                f"项目以只读方式打开，不能编辑：{zh}",
-                f"The project is open read-only and cannot be edited: {en}",
-            )
+        if any(c.layer not in remote for c in changes):
+            self._refuse_read_only()
         self._ensure_store()
         if self.store is not None:
-            remote = self.editor.stores if self.editor is not None else {}
             missing = {
                 c.layer
                 for c in changes
                 if c.layer not in remote and not self.store.has_table(c.layer)
             }
             if missing:  # a layer added since the last save: write the project first
-                self._full_save_now()
+                self.save_now()
 
-    def _full_save_now(self) -> None:
+    def save_now(self) -> None:
+        """Write the whole project into the file edits go to (its journal carried on), so
+        the file's tables match the layers in memory; the store is reopened afterwards."""
         assert self.project is not None
         target = self.working_copy or self.project.path
         assert target is not None
@@ -428,6 +519,61 @@ class EditController(QObject):
                 self.project.path, self.project.title = path, title
             self.resume_after_save(saved)
 
+    def add_column(self, layer: str, name: str, kind: str) -> None:
+        """Add an empty field to a local layer, in memory and in the file edits go to.
+
+        Raises
+        ------
+        GisdeskError
+            The name cannot be a new field or the file refused it; nothing is changed then.
+        """
+
+        def write() -> None:
+            if self.store is None:
+                return  # nowhere to write yet: the first edit's working copy takes it
+            if self.store.has_table(layer):
+                self.store.add_field(layer, name, kind)
+            else:
+                self.save_now()  # the file's table is written with the column
+
+        self._ensure_store()
+        self._change_table(layer, lambda target: add_field(target, name, kind), write)
+
+    def remove_column(self, layer: str, name: str) -> None:
+        """Remove an empty field (added by :meth:`add_column`) from memory and the file.
+
+        Raises
+        ------
+        GisdeskError
+            It still holds values (in memory or in the file), or the file refused.
+        """
+
+        def write() -> None:
+            if self.store is not None and self.store.has_table(layer):
+                self.store.drop_field(layer, name)
+
+        self._change_table(layer, lambda target: remove_field(target, name), write)
+
+    def _change_table(
+        self, layer: str, change: Callable[[Layer], None], write: Callable[[], None]
+    ) -> None:
+        """Change a layer's columns in memory, then in the file; the memory is put back
+        when the file refuses."""
+        if self.project is None:
+            raise ProjectError("没有打开的项目。", "No project is open.")
+        target = self.project.layer(layer)
+        before = target.data
+        self.applying = True
+        try:
+            change(target)
+            try:
+                write()
+            except BaseException:
+                target.set_data(before)
+                raise
+        finally:
+            self.applying = False
+
     def run_history(self, which: str) -> None:
         """Undo or redo through the editor (called by :class:`JournalCommand`)."""
         if self.editor is None:
@@ -439,7 +585,8 @@ class EditController(QObject):
             else:
                 self.editor.redo()
         except GisdeskError as exc:
-            self.failed.emit(tr("撤销/重做失败", "Undo/redo failed"), exc.message(language()))
+            message, details = error_text("undo", exc)
+            self.failed.emit(tr("撤销/重做失败", "Undo/redo failed"), message, details)
         finally:
             self.applying = False
 
@@ -452,15 +599,15 @@ class EditController(QObject):
         label: tuple[str, str] | None = None,
     ) -> int | None:
         """Add a feature; return its id, or None when refused (the user was told why)."""
-        if self.editor is None:
+        editor = self.editor
+        if editor is None:
             return None
-        try:
-            change, default = self.editor.insert_change(layer, geometry, values)
-        except GisdeskError as exc:
-            self.failed.emit(tr("编辑未保存", "Edit not saved"), exc.message(language()))
-            return None
-        txn = self.commit(label or default, [change])
-        return txn.changes[0].fid if txn is not None else None  # the id the file gave it
+
+        def attempt() -> int:
+            change, default = editor.insert_change(layer, geometry, values)
+            return self.try_commit(label or default, [change]).changes[0].fid  # the file's id
+
+        return self._reporting(attempt)
 
     def update_feature(
         self,
@@ -472,29 +619,67 @@ class EditController(QObject):
         guarded: bool = True,
     ) -> EditTransaction | None:
         """Change values of one feature; None when refused or nothing changed."""
-        if self.editor is None:
+        editor = self.editor
+        if editor is None:
             return None
-        try:
-            found = self.editor.update_change(layer, fid, values)
-        except GisdeskError as exc:
-            self.failed.emit(tr("编辑未保存", "Edit not saved"), exc.message(language()))
-            return None
-        if found is None:
-            return None
-        change, default = found
-        return self.commit(label or default, [change], guarded=guarded)
+
+        def attempt() -> EditTransaction | None:
+            found = editor.update_change(layer, fid, values)
+            if found is None:
+                return None
+            change, default = found
+            return self.try_commit(label or default, [change], guarded=guarded)
+
+        return self._reporting(attempt)
 
     def delete_features(
         self, layer: str, fids: Iterable[int], *, label: tuple[str, str] | None = None
     ) -> EditTransaction | None:
         """Delete features in one undoable step."""
-        if self.editor is None:
+        editor = self.editor
+        if editor is None:
             return None
+
+        def attempt() -> EditTransaction | None:
+            changes, default = editor.delete_changes(layer, fids)
+            return self.try_commit(label or default, changes) if changes else None
+
+        return self._reporting(attempt)
+
+
+class NewFieldCommand(QUndoCommand):
+    """The column a new field needs, as an undo step (inside the step that sets its values:
+    undo removes the emptied column, redo adds it back before the values)."""
+
+    def __init__(self, controller: EditController, layer: str, name: str, kind: str) -> None:
+        super().__init__(tr(f"新建字段“{name}”", f"New field '{name}'"))
+        self.controller = controller
+        self.layer = layer
+        self.name = name
+        self.kind = kind
+        self.silent = True  # the column is added before the command is pushed
+
+    def add(self) -> None:
+        """Add the empty column (raises GisdeskError, nothing changed)."""
+        self.controller.add_column(self.layer, self.name, self.kind)
+
+    def remove(self) -> None:
+        """Remove the column, which must be empty (raises GisdeskError, nothing changed)."""
+        self.controller.remove_column(self.layer, self.name)
+
+    def redo(self) -> None:
+        """Add the column back (before the values are put back)."""
+        if not self.silent:
+            self._attempt(self.add)
+
+    def undo(self) -> None:
+        """Remove the column (after its values were emptied)."""
+        if not self.silent:
+            self._attempt(self.remove)
+
+    def _attempt(self, step: Callable[[], None]) -> None:
         try:
-            changes, default = self.editor.delete_changes(layer, fids)
+            step()
         except GisdeskError as exc:
-            self.failed.emit(tr("编辑未保存", "Edit not saved"), exc.message(language()))
-            return None
-        if not changes:
-            return None
-        return self.commit(label or default, changes)
+            message, details = error_text("new field", exc)
+            self.controller.failed.emit(tr("撤销/重做失败", "Undo/redo failed"), message, details)

@@ -7,8 +7,10 @@ the fields (double-click inserts one) and the functions, previews the first valu
 expression is typed and explains a bad expression in Chinese under it. 确定 commits every
 value through the window's editor as one transaction, so it is written to the project file
 at once, checked against the schema and the layer's guards, and undone in one step
-(Ctrl+Z). A new field's empty column is added to the layer first (written to the file by a
-full save of the working copy); undo empties it and the column stays.
+(Ctrl+Z). A new field's column is added to the layer and the file first, in the same undo
+step: undo empties the values and removes the column, redo adds both back. A refusal (a bad
+expression, text for a number field, an empty value for a required field, a read-only
+project) is explained under the expression and the dialog stays open; no message box.
 """
 
 from __future__ import annotations
@@ -32,12 +34,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from gisdesk.core.driver_errors import explain_gisdesk_error
 from gisdesk.core.errors import GisdeskError, InputError, ProjectError
 from gisdesk.core.expressions import FieldNames
 from gisdesk.core.field_calculator import (
     NEW_FIELD_TYPES,
     FieldCalculation,
-    add_field,
     calculate,
     check_new_field_name,
 )
@@ -266,38 +268,31 @@ class FieldCalculatorDialog(QDialog):
     # --- running ------------------------------------------------------------------------
 
     def accept(self) -> None:
-        """Compute every value and commit them as one edit; stay open when refused."""
+        """Compute every value and commit them as one edit; stay open when refused (the
+        reason shows under the expression; no message box)."""
         calc = self.calculation()
+        edits = self.window_api.edits
         try:
             if calc.new_field:
                 check_new_field_name(self.layer, calc.field)
             result = calculate(self.layer, calc)  # every value checked before any change
-            if calc.new_field:
-                self._prepare_new_field(calc)
-            editor = self.window_api.edits.editor
-            assert editor is not None
-            changes = result.changes(editor, calc.layer, calc.field)
+            if edits.editor is None:
+                raise ProjectError("没有打开的项目。", "No project is open.")
+            changes = result.changes(edits.editor, calc.layer, calc.field)
             if not changes:
                 raise InputError(
                     "所有要素的值都没有变化，没有可保存的编辑。",
                     "No feature's value changes; there is nothing to save.",
                 )
+            label = (result.label_zh, result.label_en)
+            if calc.new_field:  # one undo step empties the values and removes the column
+                edits.commit_new_field(label, calc.layer, (calc.field, calc.kind), changes)
+            else:
+                edits.try_commit(label, changes)
         except GisdeskError as exc:
-            self.error.setText(exc.message(language()))
-            return
-        said: list[str] = []
-
-        def keep(_title: str, text: str) -> None:
-            said.append(text)
-
-        edits = self.window_api.edits
-        edits.failed.connect(keep)
-        try:
-            txn = edits.commit((result.label_zh, result.label_en), changes)
-        finally:
-            edits.failed.disconnect(keep)
-        if txn is None:  # a schema rule, a guard or a read-only file refused it: say which
-            self.error.setText(tr("编辑未保存：", "The edit was not saved: ") + "".join(said[-1:]))
+            zh, en, details = explain_gisdesk_error(exc)
+            self.error.setText(tr(zh, en))
+            self.error.setToolTip(details)  # a driver's own text, if any
             return
         self.window_api.status(
             tr(
@@ -307,31 +302,6 @@ class FieldCalculatorDialog(QDialog):
             )
         )
         super().accept()
-
-    def _prepare_new_field(self, calc: FieldCalculation) -> None:
-        """Add the empty column in memory and in the project file (a full save if needed)."""
-        edits = self.window_api.edits
-        editor = edits.editor
-        if editor is not None and calc.layer in editor.stores:
-            raise InputError(
-                "服务器（PostGIS）图层不能在这里添加字段：请在数据库中添加后刷新，再更新该字段。",
-                "Fields cannot be added to a server (PostGIS) layer here: add it in the "
-                "database, refresh, then update it.",
-            )
-        if edits.read_only is not None:
-            zh, en = edits.read_only
-            raise ProjectError(
-                f"项目以只读方式打开，不能添加字段：{zh}",
-                f"The project is open read-only; no field can be added: {en}",
-            )
-        add_field(self.layer, calc.field, calc.kind)
-        store = edits.store
-        if (
-            store is not None
-            and store.has_table(calc.layer)
-            and calc.field not in store._table(calc.layer).columns
-        ):
-            edits._full_save_now()  # the file's table gains the column
 
 
 def _shown(value: Any) -> str:

@@ -283,9 +283,12 @@ class MainWindow(QMainWindow):
             if len(project):
                 self.layer_tree.select_layer(project.layers[-1].name)
 
-    def _edit_failed(self, title: str, message: str) -> None:
+    def _edit_failed(self, title: str, message: str, details: str = "") -> None:
         self.status(message)
-        plain_text.warning(self, title, message)
+        if details:  # a driver's own text: behind the box's details button
+            self.report_error(title, message, details)
+        else:
+            plain_text.warning(self, title, message)
 
     def _work_recovered(self, message: str) -> None:
         self.log_message(message)

@@ -20,16 +20,17 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QPlainTextEdit,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
+from gisdesk.core.driver_errors import explain_gisdesk_error
 from gisdesk.core.errors import ConflictError, GisdeskError
 from gisdesk.core.project import Project
 from gisdesk.io.postgis.profiles import (
@@ -112,6 +113,17 @@ class PostgisDialog(QDialog):
         self.result_label.setMinimumHeight(self.result_label.fontMetrics().lineSpacing() * 4)
         self.result_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # The driver's own words of a failure, behind a button (the label explains first).
+        self.details_button = QPushButton(tr("显示详情", "Show details"))
+        self.details_button.setObjectName("show_details")
+        self.details_button.setCheckable(True)
+        self.details_button.setVisible(False)
+        self.details = QPlainTextEdit()
+        self.details.setObjectName("details")
+        self.details.setReadOnly(True)
+        self.details.setMaximumHeight(self.details.fontMetrics().lineSpacing() * 5)
+        self.details.setVisible(False)
+        self.details_button.toggled.connect(self._toggle_details)
         self.table_list = QListWidget()
         self.table_list.setObjectName("tables")
         self.table_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -133,12 +145,19 @@ class PostgisDialog(QDialog):
         right.addLayout(form)
         right.addLayout(test_row)
         right.addWidget(self.result_label)
+        details_row = QHBoxLayout()
+        details_row.addStretch(1)
+        details_row.addWidget(self.details_button)
+        right.addLayout(details_row)
+        right.addWidget(self.details)
         right.addWidget(
-            QLabel(tr("已发布的图层（可多选）", "Published layers (select one or more)"))
+            plain_text.plain_label(
+                tr("已发布的图层（可多选）", "Published layers (select one or more)")
+            )
         )
         right.addWidget(self.table_list, 1)
         left = QVBoxLayout()
-        left.addWidget(QLabel(tr("已保存的连接", "Saved connections")))
+        left.addWidget(plain_text.plain_label(tr("已保存的连接", "Saved connections")))
         left.addWidget(self.profile_list, 1)
         buttons_row = QHBoxLayout()
         buttons_row.addWidget(self.new_button)
@@ -272,10 +291,19 @@ class PostgisDialog(QDialog):
 
     # --- testing ------------------------------------------------------------------------
 
-    def _show(self, ok: bool, text: str) -> None:
+    def _show(self, ok: bool, text: str, details: str = "") -> None:
         colour = "#1b7f3b" if ok else "#b00020"
         self.result_label.setStyleSheet(f"color: {colour};")
         self.result_label.setText(text)
+        self.details.setPlainText(details)
+        self.details_button.setChecked(False)
+        self.details_button.setVisible(bool(details))
+
+    def _toggle_details(self, shown: bool) -> None:
+        self.details.setVisible(shown)
+        self.details_button.setText(
+            tr("隐藏详情", "Hide details") if shown else tr("显示详情", "Show details")
+        )
 
     def test_connection(self) -> None:
         """Connect once in a worker thread (the dialog stays responsive), then show the
@@ -293,8 +321,8 @@ class PostgisDialog(QDialog):
         task = Task(_probe, profile, self.password(), pass_hooks=False)
         task.signals.finished.connect(lambda result: self._tested(probe, profile, result))
         task.signals.failed.connect(
-            lambda message, _details: self._tested(
-                probe, profile, (ConnectionReport(False, message, message), [])
+            lambda message, details: self._tested(
+                probe, profile, (ConnectionReport(False, message, message, details=details), [])
             )
         )
         self._probe_task = run_task(task)
@@ -317,7 +345,7 @@ class PostgisDialog(QDialog):
                 f" Schema '{profile.schema}' has {len(tables)} gisdesk layer(s).",
             )
             self._remember(profile)
-        self._show(report.ok, text)
+        self._show(report.ok, text, report.details)
         self.tables_found = tables
         for info in tables:
             label = f"{info.title or info.table}  [{info.table}]"
@@ -347,7 +375,8 @@ def _probe(
         try:
             tables = describe_tables(profile, password)
         except GisdeskError as exc:
-            report = ConnectionReport(False, exc.zh, exc.en)
+            zh, en, details = explain_gisdesk_error(exc)
+            report = ConnectionReport(False, zh, en, details=details)
     return report, tables
 
 

@@ -77,6 +77,39 @@ def test_dialog_lists_saved_profiles_and_fills_the_fields(qtbot, tmp_path):
     assert dialog.table_list.count() == 0 and not dialog.ok_button.isEnabled()
 
 
+def test_a_refused_connection_is_explained_in_chinese_with_the_driver_text_behind_a_button(
+    qtbot, tmp_path
+):
+    dialog = PostgisDialog(profiles_file=tmp_path / "profiles.json")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert not dialog.details_button.isVisible() and not dialog.details.isVisible()
+    dialog.host_edit.setText("127.0.0.1")
+    dialog.port_spin.setValue(1)  # nothing answers there
+    dialog.user_edit.setText("<b>甲</b>")
+    with qtbot.waitSignal(dialog.tested, timeout=20_000):
+        qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    text = dialog.result_label.text()
+    assert text.startswith("无法连接到 PostGIS 服务器 <b>甲</b>@127.0.0.1:1/gisdesk")
+    assert "服务器未运行、地址或端口有误，或网络不通" in text
+    assert "psycopg" not in text and "connection" not in text.lower()  # no driver English
+    assert dialog.result_label.textFormat() == Qt.TextFormat.PlainText
+    assert dialog.details_button.isVisible() and dialog.details_button.text() == "显示详情"
+    assert not dialog.details.isVisible()
+    qtbot.mouseClick(dialog.details_button, Qt.MouseButton.LeftButton)
+    assert dialog.details.isVisible() and dialog.details_button.text() == "隐藏详情"
+    assert dialog.details.toPlainText().startswith("psycopg.OperationalError:")
+    assert "port 1" in dialog.details.toPlainText()
+    qtbot.mouseClick(dialog.details_button, Qt.MouseButton.LeftButton)
+    assert not dialog.details.isVisible()
+    dialog.port_spin.setValue(2)
+    with qtbot.waitSignal(dialog.tested, timeout=20_000):  # a new test clears the old details
+        qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+        assert dialog.result_label.text() == "正在连接…"
+        assert not dialog.details_button.isVisible() and dialog.details.toPlainText() == ""
+    assert "port 2" in dialog.details.toPlainText() and dialog.details_button.isVisible()
+
+
 @needs_server
 def test_dialog_tests_the_connection_and_lists_layers(qtbot, tmp_path, published_roads):
     path = tmp_path / "profiles.json"

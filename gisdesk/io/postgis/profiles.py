@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gisdesk.core.driver_errors import explain_gisdesk_error
 from gisdesk.core.errors import GisdeskError, InputError
 from gisdesk.core.i18n import tr
 
@@ -248,6 +249,7 @@ class ConnectionReport:
     server_version: str = ""
     postgis_version: str = ""
     roles: tuple[str, ...] = ()
+    details: str = ""  # the driver's own text of a failure (for a details button)
 
     def message(self, language: str = "zh") -> str:
         """The result in the given language."""
@@ -258,8 +260,9 @@ def check_connection(profile: ConnectionProfile, password: str | None = None) ->
     """Connect once and report the server, PostGIS and the user's gisdesk roles."""
     try:
         conn = connect(profile, password, autocommit=True)
-    except GisdeskError as exc:
-        return ConnectionReport(False, exc.zh, exc.en)
+    except GisdeskError as exc:  # the explanation first, the driver's words as details
+        zh, en, details = explain_gisdesk_error(exc)
+        return ConnectionReport(False, zh, en, details=details)
     try:
         server = str(conn.execute("SHOW server_version").fetchone()[0])  # type: ignore[index]
         row = conn.execute(

@@ -83,12 +83,13 @@ FILE_FILTER = ";;".join(
     [
         (
             "所有支持的文件 (*.gpkg *.shp *.zip *.geojson *.json *.kml *.kmz *.fgb "
-            "*.csv *.txt *.xlsx *.xls)"
+            "*.csv *.txt *.xlsx *.xls *.qgs *.qgz)"
         ),
         "GeoPackage (*.gpkg)",
         "Shapefile (*.shp *.zip)",
         "GeoJSON (*.geojson *.json)",
         "表格 / Tables (*.csv *.txt *.xlsx *.xls)",
+        "QGIS 项目中的图层 / QGIS project layers (*.qgs *.qgz)",
     ]
 )
 

@@ -151,3 +151,30 @@ def test_english_interface(window, tmp_path, qtbot):
         assert dialog.windowTitle() == "Add layer: towns_gbk.shp"
     finally:
         set_language("zh", remember=False)
+
+
+def test_a_qgis_project_layer_is_chosen_and_added_through_the_dialog(window, tmp_path, monkeypatch):
+    from gisdesk.ui.import_dialog import FILE_FILTER
+    from tests.io.test_qgis_project import _project
+
+    supported = FILE_FILTER.split(";;")[0]
+    assert "*.qgs" in supported and "*.qgz" in supported
+    assert "QGIS 项目中的图层 / QGIS project layers (*.qgs *.qgz)" in FILE_FILTER.split(";;")
+    path = _project(tmp_path, zipped=True)
+
+    def run(dialog: ImportDialog) -> int:
+        combo = dialog.layer_combo
+        assert dialog.layer_row_visible  # two importable layers: the user chooses
+        assert [combo.itemText(i) for i in range(combo.count())] == ["道路", "监测站点"]
+        combo.setCurrentIndex(combo.findText("监测站点"))
+        dialog.refresh_import()
+        assert dialog.imported is not None and dialog.request().layer == "监测站点"
+        assert _column(dialog, "name") == ["海门市监测站", "三星镇站"]
+        assert any("QGIS 项目图层“监测站点”的数据取自" in line for line in _lines(dialog))
+        QDialog.accept(dialog)
+        return 1
+
+    monkeypatch.setattr(ImportDialog, "exec", run)
+    layer = window.add_layer_from(path, ask=True)
+    assert layer is not None and layer.title == "监测站点" and len(layer) == 2
+    assert layer.style is not None and layer.style.kind == "categorized"  # QGIS's own style

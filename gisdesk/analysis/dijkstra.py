@@ -144,6 +144,17 @@ def _lowest_tied_source(graph: sparse.csr_array, dist: np.ndarray, label: np.nda
         eu, ev = tu[arc], tv[arc]
 
 
+def _seeds_within(
+    seed_node: np.ndarray, seed_time: np.ndarray, seed_src: np.ndarray, limit: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the seeds (node, time, source) that start within the time limit."""
+    node = np.asarray(seed_node, dtype=np.int64)
+    time = np.asarray(seed_time, dtype=np.float64)
+    src = np.asarray(seed_src, dtype=np.int64)
+    keep = time <= limit
+    return node[keep], time[keep], src[keep]
+
+
 def nearest_source(
     indptr: np.ndarray,
     indices: np.ndarray,
@@ -169,11 +180,7 @@ def nearest_source(
     """
     n = indptr.shape[0] - 1
     limit = _limit(limit_s)
-    node = np.asarray(seed_node, dtype=np.int64)
-    time = np.asarray(seed_time, dtype=np.float64)
-    src = np.asarray(seed_src, dtype=np.int64)
-    keep = time <= limit
-    node, time, src = node[keep], time[keep], src[keep]
+    node, time, src = _seeds_within(seed_node, seed_time, seed_src, limit)
     if node.size == 0:
         return np.full(n, np.inf), np.full(n, -1, dtype=np.int64), 0
     ids, which = np.unique(src, return_inverse=True)
@@ -226,11 +233,8 @@ def each_source_reach(
     limit = float(limit_s)
     empty_i = np.zeros(0, dtype=np.int64)
     empty_f = np.zeros(0, dtype=np.float64)
-    node = np.asarray(seed_node, dtype=np.int64)
-    time = np.asarray(seed_time, dtype=np.float64)
-    src = np.asarray(seed_src, dtype=np.int64)
-    keep = time <= limit
-    graph = _with_virtual_rows(indptr, indices, data, src[keep], node[keep], time[keep], n_sources)
+    node, time, src = _seeds_within(seed_node, seed_time, seed_src, limit)
+    graph = _with_virtual_rows(indptr, indices, data, src, node, time, n_sources)
     lnode = empty_i if leaf_node is None else np.asarray(leaf_node, dtype=np.int64)
     lid = empty_i if leaf_id is None else np.asarray(leaf_id, dtype=np.int64)
     lextra = empty_f if leaf_extra is None else np.asarray(leaf_extra, dtype=np.float64)

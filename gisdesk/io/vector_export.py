@@ -53,6 +53,7 @@ __all__ = [
     "EXPORT_FORMATS",
     "ExportResult",
     "attribute_table",
+    "existing_layers",
     "export_geojson",
     "export_geopackage",
     "export_layer",
@@ -192,7 +193,7 @@ def export_geopackage(
     path = Path(path)
     if not layers:
         raise InputError("没有要导出的图层。", "There are no layers to export.")
-    existing = _existing_layers(path) if path.exists() else None
+    existing = existing_layers(path) if path.exists() else None
     notes: list[str] = []
     with _staging(path) as tmpdir:
         tmp = tmpdir / path.name
@@ -239,7 +240,7 @@ def export_geopackage(
     )
 
 
-def _existing_layers(path: Path) -> list[str]:
+def existing_layers(path: Path) -> list[str]:
     """The feature tables of the existing GeoPackage ``path`` that an export adds to.
 
     Raises

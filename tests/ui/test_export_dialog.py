@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import geopandas as gpd
-from PySide6.QtWidgets import QDialog
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QPushButton
 from shapely.geometry import Point
 
 from gisdesk.core.layer import Layer
@@ -50,3 +51,45 @@ def test_the_layer_menu_offers_the_export_once_it_is_wired(qtbot):
     assert [a.text() for a in menu.actions()].count("导出图层…") == 1
     next(a for a in menu.actions() if a.text() == "导出图层…").trigger()
     assert asked == ["points"]
+
+
+def test_an_existing_output_is_described_instead_of_asking_replace(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from gisdesk.io.vector_export import export_geopackage
+
+    project = _project()
+    target = tmp_path / "共享.gpkg"
+    export_geopackage([project.layer("points"), Layer("道路", project.layer("more").data)], target)
+    dialog = ExportDialog(project, "points")
+    qtbot.addWidget(dialog)
+    assert dialog.consequence.text() == ""  # no file yet
+    asked: list = []
+
+    def save_name(*args, **kwargs):
+        asked.append(kwargs.get("options"))
+        return str(target), ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save_name)
+    browse = next(b for b in dialog.findChildren(QPushButton) if b.text() == "浏览…")
+    qtbot.mouseClick(browse, Qt.MouseButton.LeftButton)
+    assert asked == [QFileDialog.Option.DontConfirmOverwrite]  # Qt's "replace?" is not asked
+    assert dialog.out.text() == str(target)
+    assert dialog.consequence.text() == (
+        "文件 共享.gpkg 已存在：将替换其中的图层“points”，其他 1 个图层保留：道路。"
+    )
+    dialog.layer.setCurrentIndex(dialog.layer.findData("more"))
+    assert dialog.consequence.text() == (
+        "文件 共享.gpkg 已存在：将把图层“more”添加进去，其他 2 个图层保留：points、道路。"
+    )
+    shp = tmp_path / "pts.shp"
+    shp.write_bytes(b"")
+    dialog.out.setText(str(shp))
+    assert dialog.consequence.text() == "文件 pts.shp 已存在，导出将整个替换它。"
+    not_gpkg = tmp_path / "假.gpkg"
+    not_gpkg.write_text("<b>不是</b>", encoding="utf-8")
+    dialog.out.setText(str(not_gpkg))
+    assert "已存在，但不是 GeoPackage" in dialog.consequence.text()
+    assert dialog.consequence.textFormat() == Qt.TextFormat.PlainText
+    dialog.out.setText(str(tmp_path / "新.gpkg"))
+    assert dialog.consequence.text() == ""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -32,6 +32,9 @@ MATCH_COLUMNS = (
     "located_by",
 )
 """Columns :func:`locate_accidents` adds to the accident layer."""
+
+_Issue = tuple[int, str, object, str, str]
+"""A problem with one record: its row, the field it is about, the value, Chinese, English."""
 
 
 def locate_accidents(
@@ -153,9 +156,16 @@ def _issues(
     metric: np.ndarray,
     max_m: float,
     disagree_m: float,
-) -> list[tuple[int, str, object, str, str]]:
+) -> list[_Issue]:
     distance = located["distance_m"].to_numpy(dtype=np.float64)
-    issues: list[tuple[int, str, object, str, str]] = []
+    issues: list[_Issue] = []
+
+    def on_stake(i: int | np.integer[Any], zh: str, en: str) -> _Issue:
+        return int(rows[i]), "stake_km", float(stake[i]), zh, en
+
+    def on_location(i: int | np.integer[Any], zh: str, en: str) -> _Issue:
+        return int(rows[i]), "location", None, zh, en
+
     known = measures.code_of(road) >= 0
     text = pd.Series(road, dtype=object).astype("string").str.strip().fillna("")
     named = (text != "").to_numpy(dtype=bool)
@@ -173,20 +183,16 @@ def _issues(
         elif named[i] and np.isfinite(stake[i]):
             length = float(measures.road_length_km[measures.code_of(road[i : i + 1])[0]])
             issues.append(
-                (
-                    int(rows[i]),
-                    "stake_km",
-                    float(stake[i]),
+                on_stake(
+                    i,
                     f"桩号 {stake[i]:.3f} 千米超出 {road[i]} 的范围（0–{length:.3f}）。",
                     f"Stake {stake[i]:.3f} km lies beyond {road[i]} (0-{length:.3f} km).",
                 )
             )
         else:
             issues.append(
-                (
-                    int(rows[i]),
-                    "location",
-                    None,
+                on_location(
+                    i,
                     "没有位置：既无经纬度，也无道路名称加桩号。",
                     "No location: neither coordinates nor road name and stake.",
                 )
@@ -195,10 +201,8 @@ def _issues(
     for i in np.flatnonzero(far):
         d = float(distance[i])
         issues.append(
-            (
-                int(rows[i]),
-                "location",
-                None,
+            on_location(
+                i,
                 f"离最近道路 {d:.0f} 米，超过 {max_m:.0f} 米，未匹配到道路。",
                 f"{d:.0f} m from the nearest road (over {max_m:.0f} m): not matched.",
             )
@@ -208,20 +212,16 @@ def _issues(
         gap = shapely.distance(metric[both], placed[both])
         for i, g in zip(np.flatnonzero(both)[gap > disagree_m], gap[gap > disagree_m], strict=True):
             issues.append(
-                (
-                    int(rows[i]),
-                    "stake_km",
-                    float(stake[i]),
+                on_stake(
+                    i,
                     f"坐标与桩号相距 {g:.0f} 米，请核对（按坐标定位）。",
                     f"Coordinates and stake are {g:.0f} m apart; check (by coordinates).",
                 )
             )
     amb = located["quality"].to_numpy() == "ambiguous"
     issues.extend(
-        (
-            int(rows[i]),
-            "location",
-            None,
+        on_location(
+            i,
             "附近有多条道路，匹配不确定；请填写道路名称。",
             "Several roads lie close by; the match is ambiguous. Fill in the road name.",
         )

@@ -38,20 +38,23 @@ def _transformer(source: int, target: int) -> pyproj.Transformer:
     return pyproj.Transformer.from_crs(source, target, always_xy=True)
 
 
+def _convert(
+    source: int, target: int, a: npt.ArrayLike, b: npt.ArrayLike
+) -> tuple[FloatArray, FloatArray]:
+    u, v = _transformer(source, target).transform(
+        np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    )
+    return np.asarray(u, dtype=np.float64), np.asarray(v, dtype=np.float64)
+
+
 def lonlat_to_metric(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
     """Project CGCS2000 longitude/latitude to EPSG:4549 easting/northing in metres."""
-    x, y = _transformer(GEOGRAPHIC_EPSG, METRIC_EPSG).transform(
-        np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
-    )
-    return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    return _convert(GEOGRAPHIC_EPSG, METRIC_EPSG, lon, lat)
 
 
 def metric_to_lonlat(x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
     """Unproject EPSG:4549 metres to CGCS2000 longitude/latitude."""
-    lon, lat = _transformer(METRIC_EPSG, GEOGRAPHIC_EPSG).transform(
-        np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    )
-    return np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+    return _convert(METRIC_EPSG, GEOGRAPHIC_EPSG, x, y)
 
 
 def _project(coords: FloatArray) -> FloatArray:

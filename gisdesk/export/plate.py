@@ -39,7 +39,7 @@ from gisdesk.export.frame import (
     prepare_map,
 )
 from gisdesk.export.graticule import GridTick, draw_grid, graticule_lines, km_grid_lines
-from gisdesk.export.inset import draw_inset, inset_useful
+from gisdesk.export.inset import InsetView, draw_inset, plan_inset
 from gisdesk.export.legend import (
     LegendEntry,
     LegendLayout,
@@ -87,6 +87,8 @@ class PlatePlan:
     entries: list[LegendEntry]
     schematic: bool
     focus: shapely.Geometry | None = None
+    inset: InsetView | None = None
+    inset_note: str = ""  # why a locator inset asked for could not be drawn (in the notes)
 
     @property
     def template(self) -> PlateTemplate:
@@ -313,7 +315,8 @@ def plan_plate(project: Project, spec: PlateSpec, *, data: MapData | None = None
         absent.add("scalebar")
     if not spec.north_arrow:
         absent.add("north")
-    if not spec.inset or not inset_useful(data, extent):
+    inset, inset_note = plan_inset(data, extent) if spec.inset else (None, "")
+    if inset is None:
         absent.add("inset")
     if not (spec.title or project.title):
         absent.add("title")
@@ -332,6 +335,8 @@ def plan_plate(project: Project, spec: PlateSpec, *, data: MapData | None = None
         entries=entries,
         schematic=schematic,
         focus=focus,
+        inset=inset,
+        inset_note=inset_note,
     )
 
 
@@ -467,8 +472,8 @@ def _paint(
     if "north" in items:
         out.north_rotation_deg = _convergence_deg(plan)
         draw_north_arrow(paper, items["north"], rotation_deg=out.north_rotation_deg)
-    if "inset" in items:
-        draw_inset(paper, items["inset"], data, plan.extent)
+    if "inset" in items and plan.inset is not None:
+        draw_inset(paper, items["inset"], data, plan.extent, plan.inset)
     if "legend" in items:
         out.legend = draw_legend(paper, items["legend"], plan.entries)
     if "table" in items and spec.table is not None:
@@ -485,6 +490,8 @@ def _paint(
             date=spec.date,
             grid=spec.grid,
         )
+        if plan.inset_note:
+            lines.append(plan.inset_note)
         draw_notes(paper, items["notes"], lines)
     report(progress, 1.0, "完成")
     return out

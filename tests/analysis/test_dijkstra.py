@@ -138,7 +138,7 @@ def test_nearest_source_matches_the_reference(seed):
     node, time, src = _seeds(rng, n, int(rng.integers(1, 12)), whole=whole)
     src = src * 3 + 1  # source ids need not be 0..k-1
     for limit in (None, 4.0, 15.0, 60.0):
-        want = dijkstra.nearest_source(g.indptr, g.indices, g.data, node, time, src, limit_s=limit)
+        want = _nearest_reference(g, node, time, src, limit)
         got = dijkstra.nearest_source(g.indptr, g.indices, g.data, node, time, src, limit_s=limit)
         np.testing.assert_array_equal(np.isfinite(got[0]), np.isfinite(want[0]))
         np.testing.assert_allclose(got[0], want[0], rtol=0, atol=1e-9)

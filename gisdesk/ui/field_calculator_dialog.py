@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
@@ -46,6 +45,7 @@ from gisdesk.core.field_calculator import (
 from gisdesk.core.i18n import language, tr
 from gisdesk.core.layer import Layer
 from gisdesk.ui.actions import ActionSpec
+from gisdesk.ui.form_widgets import ok_cancel_buttons
 from gisdesk.ui.plain_text import plain_label
 from gisdesk.ui.window_api import WindowApi, window_widget
 
@@ -189,13 +189,7 @@ class FieldCalculatorDialog(QDialog):
             column.addWidget(lst)
             lists.addLayout(column)
 
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("计算", "Calculate"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("取消", "Cancel"))
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel_buttons(self, tr("计算", "Calculate"))
 
         form = QFormLayout()
         form.addRow(self.selected_only)

@@ -45,6 +45,7 @@ from gisdesk.io.postgis.profiles import (
 )
 from gisdesk.ui import plain_text
 from gisdesk.ui.actions import ActionSpec
+from gisdesk.ui.form_widgets import ok_cancel_buttons
 from gisdesk.ui.i18n import language, tr
 from gisdesk.ui.window_api import window_widget
 from gisdesk.ui.workers import Task, error_text, run_task
@@ -166,11 +167,10 @@ class PostgisDialog(QDialog):
         body = QHBoxLayout()
         body.addLayout(left)
         body.addLayout(right, 1)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
+        self.buttons = ok_cancel_buttons(
+            self, tr("打开所选图层", "Open selected layers"), on_ok=self._accept
+        )  # 取消 too, whether or not Qt's own translations are loaded
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(tr("打开所选图层", "Open selected layers"))
         self.ok_button.setEnabled(False)
         outer = QVBoxLayout(self)
         outer.addLayout(body, 1)
@@ -182,8 +182,6 @@ class PostgisDialog(QDialog):
         self.save_button.clicked.connect(self.save_current)
         self.test_button.clicked.connect(self.test_connection)
         self.table_list.itemSelectionChanged.connect(self._selection_changed)
-        self.buttons.accepted.connect(self._accept)
-        self.buttons.rejected.connect(self.reject)
         for edit in (self.host_edit, self.db_edit, self.user_edit, self.schema_edit):
             edit.textEdited.connect(self._fields_changed)
         self.port_spin.valueChanged.connect(self._fields_changed)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import geopandas as gpd
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QPushButton
@@ -78,6 +81,10 @@ def test_an_existing_output_is_described_instead_of_asking_replace(qtbot, tmp_pa
     assert dialog.consequence.text() == (
         "文件 共享.gpkg 已存在：将替换其中的图层“points”，其他 1 个图层保留：道路。"
     )
+    shots = Path(os.environ.get("GISDESK_SHOTS", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    dialog.show()
+    assert dialog.grab().save(str(shots / "export_into_geopackage.png"))
     dialog.layer.setCurrentIndex(dialog.layer.findData("more"))
     assert dialog.consequence.text() == (
         "文件 共享.gpkg 已存在：将把图层“more”添加进去，其他 2 个图层保留：points、道路。"

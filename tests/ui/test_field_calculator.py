@@ -170,6 +170,8 @@ def test_refusals_are_explained_in_the_dialog_and_change_nothing(
     dialog.expression.setPlainText("户数 / 0")  # division by zero gives empty values...
     assert dialog.preview.text().count("（空）") == 5 and dialog.error.text() == ""
     refused("户数 / 0", "“户数”为必填项")  # ...which the required field refuses at commit
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    assert dialog.grab().save(str(SHOTS / "field_calculator_refused.png"))
     # hostile text is shown as typed, never as markup
     refused("<b>x</b>", "<b>x</b>")
     refused('=HYPERLINK("x")', '=HYPERLINK("x")')

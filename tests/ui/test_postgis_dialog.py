@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -84,6 +86,8 @@ def test_a_refused_connection_is_explained_in_chinese_with_the_driver_text_behin
     qtbot.addWidget(dialog)
     dialog.show()
     assert not dialog.details_button.isVisible() and not dialog.details.isVisible()
+    cancel = dialog.buttons.button(dialog.buttons.StandardButton.Cancel)
+    assert cancel.text() == "取消" and dialog.ok_button.text() == "打开所选图层"
     dialog.host_edit.setText("127.0.0.1")
     dialog.port_spin.setValue(1)  # nothing answers there
     dialog.user_edit.setText("<b>甲</b>")
@@ -99,6 +103,9 @@ def test_a_refused_connection_is_explained_in_chinese_with_the_driver_text_behin
     qtbot.mouseClick(dialog.details_button, Qt.MouseButton.LeftButton)
     assert dialog.details.isVisible() and dialog.details_button.text() == "隐藏详情"
     assert dialog.details.toPlainText().startswith("psycopg.OperationalError:")
+    shots = Path(os.environ.get("GISDESK_SHOTS", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    assert dialog.grab().save(str(shots / "postgis_refused_details.png"))
     assert "port 1" in dialog.details.toPlainText()
     qtbot.mouseClick(dialog.details_button, Qt.MouseButton.LeftButton)
     assert not dialog.details.isVisible()

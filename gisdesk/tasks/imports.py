@@ -8,22 +8,16 @@ makes the project layer (typed and styled by its schema) and :func:`run` does bo
 project and returns a :class:`~gisdesk.tasks.base.Result` whose layer is the new layer and
 whose notes say what was read, converted, repaired and which encoding was chosen and why.
 
-OpenStreetMap roads
--------------------
-Ways become a ``roads`` layer through :func:`gisdesk.analysis.osm.roads_from_osm` (``highway``
--> class: motorway 高速公路, trunk 国道, primary 省道, secondary 县道, tertiary 乡道, the other
-roads for motor vehicles 村道; footways, steps, cycleways, paths and pedestrian streets are
-left out and counted in the notes; ``_link`` ways take their road's class; ``oneway=-1``
-reversed). Where
-``maxspeed`` is missing, ``speed_kmh`` is the default of :data:`OSM_DEFAULT_SPEEDS` by
-``highway`` value; ``lanes`` comes from the ``lanes`` tag.
+OpenStreetMap extracts are read by :mod:`gisdesk.tasks.osm_roads` (classes, default speeds,
+lanes); :mod:`gisdesk.tasks.imported` holds :class:`ImportedFile` and the notes every reader
+shares.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -39,6 +33,13 @@ from gisdesk.tasks.base import (
     SummaryTable,
     field_infos,
     schema_fields,
+)
+from gisdesk.tasks.imported import ImportedFile, encoding_notes, geometry_notes
+from gisdesk.tasks.osm_roads import (
+    OSM_CLASS_NOTE,
+    OSM_DEFAULT_SPEEDS,
+    OSM_SPEED_NOTE,
+    read_osm_roads,
 )
 
 if TYPE_CHECKING:
@@ -71,47 +72,6 @@ __all__ = [
 ]
 
 KIND = "import"
-
-OSM_DEFAULT_SPEEDS: dict[str, float] = {
-    "motorway": 100.0,
-    "trunk": 80.0,
-    "primary": 60.0,
-    "secondary": 50.0,
-    "tertiary": 40.0,
-    "unclassified": 30.0,
-    "residential": 30.0,
-    "road": 30.0,
-    "service": 20.0,
-    "living_street": 10.0,
-    "track": 15.0,
-    "cycleway": 15.0,
-    "pedestrian": 5.0,
-    "footway": 5.0,
-    "path": 5.0,
-    "steps": 5.0,
-}
-"""km/h by OSM ``highway`` value (``_link`` dropped) where a way has no ``maxspeed``."""
-
-_LANES = re.compile(r'"lanes"=>"(\d+)"')
-
-OSM_CLASS_ORDER = ("高速公路", "国道", "省道", "县道", "乡道", "村道")
-OSM_CLASS_NOTE = (
-    (
-        "道路等级按 OpenStreetMap 中国的标注习惯归类：高速公路为高速公路，干线公路为国道，"
-        "主要道路为省道，次要道路为县道，三级道路为乡道，其余机动车可走的道路为村道。"
-    ),
-    (
-        "Road classes follow OpenStreetMap China's tagging: motorway 高速公路 (expressway), trunk "
-        "国道, primary 省道, secondary 县道, tertiary 乡道, other roads for motor vehicles 村道."
-    ),
-)
-OSM_SPEED_NOTE = (
-    "没有限速标注的道路，按道路类型取默认车速（如高速公路 100、国道 80 千米/小时）。",
-    (
-        "Roads without a maxspeed tag take a default speed by their highway type (motorway "
-        "100 km/h, trunk 80 km/h ...)."
-    ),
-)
 
 
 @dataclass(frozen=True)
@@ -241,155 +201,6 @@ def layer_type_for(path: str | Path, layer: str | None = None) -> str | None:
     return base if base in load_schemas() else None
 
 
-@dataclass
-class ImportedFile:
-    """Features read from a file, in EPSG:4490, with what was done and what to know.
-
-    ``conversions`` are English records kept on the layer; ``warnings`` are (Chinese,
-    English) pairs shown to the user, ``cautions`` those among them the user should check
-    (a contradicted encoding, repairs, skipped rows, broken geometries); ``layer_type`` is set
-    when the reader knows it (OpenStreetMap roads).
-    """
-
-    data: gpd.GeoDataFrame
-    source: str
-    encoding: EncodingChoice | None = None
-    conversions: list[str] = field(default_factory=list)
-    warnings: list[tuple[str, str]] = field(default_factory=list)
-    layer_type: str | None = None
-    cautions: list[tuple[str, str]] = field(default_factory=list)
-    title: str | None = None
-    style: LayerStyle | None = None
-
-
-def _geometry_notes(gdf: gpd.GeoDataFrame) -> list[tuple[str, str]]:
-    import numpy as np
-    import shapely
-
-    notes: list[tuple[str, str]] = []
-    geoms = np.asarray(gdf.geometry.to_numpy(), dtype=object)
-    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    if missing.any():
-        n = int(missing.sum())
-        notes.append(
-            (
-                f"{n} 个要素没有几何（保留在属性表中，地图上不显示）。",
-                f"{n} features have no geometry (kept in the table, not drawn).",
-            )
-        )
-    invalid = ~missing & ~shapely.is_valid(geoms)
-    if invalid.any():
-        n = int(invalid.sum())
-        zh = f"{n} 个几何无效（如面自相交），请用 gisdesk validate 检查。"
-        en = f"{n} geometries are invalid (e.g. self-crossing polygons); check them with "
-        notes.append((zh, en + "gisdesk validate."))
-    kinds = {str(t).replace("Multi", "") for t in gdf.geom_type.dropna().unique()}
-    if len(kinds) > 1:
-        notes.append(
-            (
-                f"几何类型混合：{'、'.join(sorted(kinds))}。",
-                f"Mixed geometry types: {', '.join(sorted(kinds))}.",
-            )
-        )
-    return notes
-
-
-def _encoding_notes(
-    choice: EncodingChoice | None,
-) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """The encoding chosen and why; and, when stated and bytes disagree, both readings."""
-    if choice is None:
-        return [], []
-    mismatch = choice.warning()
-    return [(choice.describe("zh"), choice.describe("en"))], [] if mismatch is None else [mismatch]
-
-
-def read_osm_roads(path: Path) -> ImportedFile:
-    """Read an OSM extract's routable ways into a ``roads`` layer in EPSG:4490.
-
-    Raises
-    ------
-    InputError
-        The extract cannot be read or holds no routable ways.
-    """
-    import numpy as np
-    import pandas as pd
-
-    from gisdesk.analysis.osm import FOOT_WAYS, HIGHWAY_CLASS, roads_from_osm
-    from gisdesk.core.crs import STORAGE_CRS
-    from gisdesk.io.osm_extract import read_osm_lines
-
-    lines = read_osm_lines(path)
-    lines = lines[lines.geom_type == "LineString"].reset_index(drop=True)
-    roads = roads_from_osm(lines)
-    if len(roads) == 0:
-        raise InputError(
-            f"OSM 文件 {path.name} 中没有可通行的道路。",
-            f"The OSM file {path.name} holds no routable roads.",
-        )
-    # the same selection roads_from_osm made, to carry highway and lanes along
-    highway = lines["highway"].astype(object).fillna("").str.replace("_link", "", regex=False)
-    keep = highway.isin(list(HIGHWAY_CLASS)).to_numpy()
-    kept_highway = highway[keep].to_numpy()
-    other = lines.get("other_tags", pd.Series([None] * len(lines)))[keep]
-    defaults = np.array([OSM_DEFAULT_SPEEDS.get(h, 30.0) for h in kept_highway])
-    speeds = roads["speed_kmh"].to_numpy(dtype=np.float64)
-    speeds = np.clip(np.where(np.isfinite(speeds) & (speeds > 0), speeds, defaults), 5.0, 120.0)
-    lanes = [
-        int(m.group(1)) if isinstance(t, str) and (m := _LANES.search(t)) else None for t in other
-    ]
-    roads = roads.assign(
-        speed_kmh=speeds,
-        lanes=pd.array([v if v is None or 1 <= v <= 12 else None for v in lanes], dtype="Int64"),
-        level=np.clip(roads["level"].to_numpy(), -2, 3),
-    ).to_crs(STORAGE_CRS)
-    kept, total = int(keep.sum()), len(lines)
-    by_class = roads["class"].value_counts()
-    counts_zh = "、".join(
-        f"{name} {int(by_class[name])} 条" for name in OSM_CLASS_ORDER if name in by_class
-    )
-    counts_en = ", ".join(
-        f"{name} {int(by_class[name])}" for name in OSM_CLASS_ORDER if name in by_class
-    )
-    warnings = [
-        (
-            f"{total} 条线中 {kept} 条作为道路导入：{counts_zh}。",
-            f"{kept} of {total} ways imported as roads: {counts_en}.",
-        ),
-        OSM_CLASS_NOTE,
-        OSM_SPEED_NOTE,
-    ]
-    foot = int(highway.isin(list(FOOT_WAYS)).sum())
-    if foot:
-        warnings.append(
-            (
-                (
-                    f"另有 {foot} 条人行道、台阶、自行车道、小路和步行街未作为道路导入："
-                    "道路网对各种出行方式一视同仁，导入后汽车也会“走”这些路。"
-                ),
-                (
-                    f"{foot} footways, steps, cycleways, paths and pedestrian streets were left "
-                    "out of the roads: the road network treats every travel mode alike, so cars "
-                    "would use them too."
-                ),
-            )
-        )
-    return ImportedFile(
-        data=roads,
-        source=path.name,
-        layer_type="roads",
-        conversions=[
-            (
-                "OpenStreetMap highway -> road class (motorway 高速公路, trunk 国道, primary 省道, "
-                "secondary 县道, tertiary 乡道, other motor roads 村道; footways left out)"
-            ),
-            "missing maxspeed -> default speed by highway type",
-            "WGS84 (EPSG:4326) -> CGCS2000 (EPSG:4490), no shift",
-        ],
-        warnings=warnings,
-    )
-
-
 def _read_table_file(path: Path, request: ImportRequest) -> ImportedFile:
     from gisdesk.io.tables import (
         guess_coordinate_columns,
@@ -421,7 +232,7 @@ def _read_table_file(path: Path, request: ImportRequest) -> ImportedFile:
     choice = text_table_encoding(path, encoding=request.encoding)
     records = [] if choice is None else [choice.describe("en")]
     skipped = len(df) - len(gdf)
-    notes, cautions = _encoding_notes(choice)
+    notes, cautions = encoding_notes(choice)
     notes.append((f"读取 {len(df)} 行。", f"{len(df)} rows read."))
     if skipped > 0:
         cautions.append((f"{skipped} 行未导入。", f"{skipped} rows not imported."))
@@ -431,7 +242,7 @@ def _read_table_file(path: Path, request: ImportRequest) -> ImportedFile:
         choice,
         [*conversions, f"points from columns {x}/{y}", *records],  # the shift first
         notes,
-        cautions=cautions + _geometry_notes(gdf),
+        cautions=cautions + geometry_notes(gdf),
     )
 
 
@@ -587,12 +398,12 @@ def _read_vector_file(path: Path, request: ImportRequest) -> ImportedFile:
 
     result = import_vector(path, layer=request.layer, encoding=request.encoding, crs=request.crs)
     # the encoding, its mismatch and the import checks' findings come as result.notes
-    warnings = _encoding_notes(result.encoding)[0]
+    warnings = encoding_notes(result.encoding)[0]
     if request.crs is None:
         shown = _short_crs(result.source_crs)
         warnings.append((f"坐标系按文件声明：{shown}。", f"CRS as the file declares: {shown}."))
     # the mismatch, repairs, out-of-area features and duplicate ids are for the user to check
-    cautions = list(result.notes) + _geometry_notes(result.data)
+    cautions = list(result.notes) + geometry_notes(result.data)
     return ImportedFile(
         result.data,
         f"{path.name}:{result.layer}",

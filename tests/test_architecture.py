@@ -139,3 +139,39 @@ def test_a_new_cycle_is_caught(tmp_path, module, line):
     )
     importer = "gisdesk." + module.removesuffix(".py").replace("/", ".")
     assert any(importer in cycle for cycle in json.loads(result.stdout)), result.stdout
+
+
+MAX_MODULE_LINES = 700
+
+
+def long_modules_without_reason(package: Path) -> list[str]:
+    """Modules over MAX_MODULE_LINES lines whose docstring does not say why they are one."""
+    import ast
+
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if text.count("\n") <= MAX_MODULE_LINES:
+            continue
+        doc = ast.get_docstring(ast.parse(text)) or ""
+        if f"Why one module (over {MAX_MODULE_LINES} lines):" not in doc:
+            found.append(str(path.relative_to(package.parent)))
+    return found
+
+
+def test_no_module_is_over_700_lines_without_a_reason_at_its_top():
+    assert long_modules_without_reason(ROOT / "gisdesk") == []
+
+
+def test_a_long_module_without_a_reason_is_found(tmp_path):
+    package = tmp_path / "pkg"
+    package.mkdir()
+    body = "\n".join(f"x{i} = {i}" for i in range(MAX_MODULE_LINES + 5))
+    (package / "long.py").write_text(f'"""A long module."""\n{body}\n', encoding="utf-8")
+    (package / "explained.py").write_text(
+        f'"""A long module.\n\nWhy one module (over {MAX_MODULE_LINES} lines): a reason.\n"""\n'
+        f"{body}\n",
+        encoding="utf-8",
+    )
+    (package / "short.py").write_text('"""Short."""\nx = 1\n', encoding="utf-8")
+    assert long_modules_without_reason(package) == ["pkg/long.py"]

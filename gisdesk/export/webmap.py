@@ -25,6 +25,10 @@ network access, so even markup that got into the page could neither run nor call
 A web map too big to use is refused before it is built (:class:`WebMapTooLargeError`):
 more than :data:`MAX_FEATURES` features after thinning, or an estimated page of more than
 :data:`MAX_PAGE_BYTES`; ``force=True`` (``gisdesk webmap --force``) writes it anyway.
+
+Why one module (over 700 lines): the page's own script (:data:`_SCRIPT`, about 240 lines of
+JavaScript) and the Python that writes its data document must agree on every key, and they
+are the one place where project text meets HTML: they are reviewed together.
 """
 
 from __future__ import annotations

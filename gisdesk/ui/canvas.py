@@ -3,6 +3,10 @@
 Every view change is shown at once by drawing the last finished frame moved and scaled to
 the new view; a new frame is requested after a short pause and replaces it when it
 arrives. A frame still being drawn for an older view is cancelled.
+
+Why one module (over 700 lines): :class:`MapCanvas` is one state machine (the frame shown,
+the frame being drawn, the view asked for, the active tool) that its paint, mouse, wheel and
+key handlers all read and change; split up, each part would reach into the others' state.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from pyproj import CRS
 
 from gisdesk.core.crs import STORAGE_CRS, metric_crs_for_frames, transformer
 from gisdesk.core.errors import InputError
-from gisdesk.render.prepared import PreparedLayer, label_anchors, prepare_layer
+from gisdesk.render.prepared import AnchorSource, PreparedLayer, label_anchors, prepare_layer
 
 if TYPE_CHECKING:
     from gisdesk.core.layer import Layer
@@ -184,13 +184,19 @@ def clip_layer(
     padded = (xmin - pad, ymin - pad, xmax + pad, ymax + pad)
     idx = prep.query(padded)
     geoms = prep.geoms[idx]
-    anchors = prep.anchors[idx] if prep.anchors is not None else None
+    anchors: AnchorSource = None
     if prep.family != "point" and len(geoms):
         geoms = shapely.clip_by_rect(geoms, *padded)
         keep = ~shapely.is_empty(geoms)
         idx, geoms = idx[keep], geoms[keep]
-        if prep.anchors is not None:
-            anchors = label_anchors(shapely.clip_by_rect(geoms, *extent), prep.family)
+
+        def anchors_in_frame(geoms: np.ndarray = geoms) -> np.ndarray:
+            # on what the frame shows; computed only if the plate draws this layer's labels
+            return label_anchors(shapely.clip_by_rect(geoms, *extent), prep.family)
+
+        anchors = anchors_in_frame
+    elif (points := prep.anchors) is not None:
+        anchors = points[idx]  # points: their own coordinates
     bounds = prep.bounds
     clipped = PreparedLayer(
         prep.name,

@@ -297,10 +297,13 @@ class LabelPlacer:
     ) -> None:
         """Place and draw the labels of a layer's visible features."""
         style = layer.style
-        if style is None or style.label is None or layer.labels is None or layer.anchors is None:
+        if style is None or style.label is None or layer.labels is None:
             return
         spec = style.label
         if spec.min_scale is not None and self.viewport.scale > spec.min_scale:
+            return  # before the anchors, which a line or polygon layer computes on first use
+        anchors = layer.anchors
+        if anchors is None:
             return
         idx = (
             visible[np.array([bool(t) for t in layer.labels[visible]], dtype=bool)]
@@ -314,7 +317,7 @@ class LabelPlacer:
         cls = layer.classes[idx]
         order = np.lexsort((idx, np.where(cls < 0, 1 << 20, cls)))
         idx = idx[order][:_MAX_CANDIDATES]
-        px = self.viewport.to_pixels(layer.anchors[idx])
+        px = self.viewport.to_pixels(anchors[idx])
         # repeat_px is screen pixels at 96 dpi: the same distance on paper at any resolution
         repeat = spec.repeat_px * self.viewport.dpi / 96.0
         font = cjk_font(spec.size, bold=spec.bold)

@@ -8,6 +8,7 @@ closest to one pixel. No Qt here.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
     from gisdesk.core.style import LayerStyle
 
 __all__ = ["PreparedLayer", "geometry_family", "label_anchors", "prepare_layer"]
+
+AnchorSource = np.ndarray | Callable[[], np.ndarray] | None
+"""Label anchors, or the function computing them on first use (None: from the geometries)."""
 
 _FAMILY = {0: "point", 4: "point", 1: "line", 2: "line", 5: "line", 3: "polygon", 6: "polygon"}
 _LOD_BASE = 0.25  # metres: finest simplification tolerance kept
@@ -50,12 +54,31 @@ class PreparedLayer:
     classes: np.ndarray
     style: LayerStyle | None
     labels: np.ndarray | None = None  # label text per feature (object array) or None
-    anchors: np.ndarray | None = None  # (n, 2) label anchor in map metres
+    anchor_source: AnchorSource = field(default=None, repr=False)  # see :attr:`anchors`
     _lod: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __len__(self) -> int:
         return len(self.geoms)
+
+    @property
+    def anchors(self) -> np.ndarray | None:
+        """(n, 2) label anchors in map metres, None for a layer without labels.
+
+        Computed on first use (merging every road's parts costs a tenth of a second on the
+        sample, and a plate whose scale shows no road labels never needs them).
+        """
+        if self.labels is None:
+            return None
+        source = self.anchor_source
+        if isinstance(source, np.ndarray):
+            return source
+        with self._lock:
+            source = self.anchor_source
+            if not isinstance(source, np.ndarray):
+                source = source() if source is not None else label_anchors(self.geoms, self.family)
+                self.anchor_source = source
+        return source
 
     def query(self, extent: tuple[float, float, float, float]) -> np.ndarray:
         """Return the sorted indices of features whose envelope meets the extent."""
@@ -84,9 +107,7 @@ class PreparedLayer:
 
     def restyled(self, style: LayerStyle | None, data: pd.DataFrame) -> PreparedLayer:
         """Return the same geometry with classes (and labels) from another style."""
-        classes, labels, anchors = _classify(
-            style, data, self.geoms, self.family, self.labels, self.anchors
-        )
+        classes, labels, anchors = _classify(style, data, self.anchor_source)
         return PreparedLayer(
             self.name,
             self.revision,
@@ -106,19 +127,16 @@ class PreparedLayer:
 def _classify(
     style: LayerStyle | None,
     data: pd.DataFrame,
-    geoms: np.ndarray,
-    family: str,
-    old_labels: np.ndarray | None = None,
-    old_anchors: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    old_anchors: AnchorSource = None,
+) -> tuple[np.ndarray, np.ndarray | None, AnchorSource]:
+    """Return classes, label texts and the anchors' source (the same geometries' anchors)."""
     n = len(data)
     classes = style.assign(data) if style is not None else np.zeros(n, dtype=np.int32)
-    labels = anchors = None
+    labels = None
     if style is not None and style.label is not None and style.label.field in data.columns:
         raw = data[style.label.field]
         labels = np.array(["" if pd.isna(v) else str(v) for v in raw], dtype=object)
-        anchors = old_anchors if old_anchors is not None else label_anchors(geoms, family)
-    return classes, labels, anchors
+    return classes, labels, old_anchors
 
 
 def label_anchors(geoms: np.ndarray, family: str) -> np.ndarray:
@@ -155,7 +173,7 @@ def prepare_layer(layer: Layer, display_crs: CRS) -> PreparedLayer:
         bounds = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
     else:
         bounds = (np.nan, np.nan, np.nan, np.nan)
-    classes, labels, anchors = _classify(layer.style, data, geoms, family)
+    classes, labels, anchors = _classify(layer.style, data)
     return PreparedLayer(
         layer.name,
         layer.revision,

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from PySide6.QtGui import QGuiApplication
+
+from gisdesk.io.network_cache import cache_dir
+from gisdesk.render.fonts import use_font_cache
 
 __all__ = ["ensure_gui_app", "headless", "layout_dpi"]
 
 _APP: list[QGuiApplication] = []  # keeps an application created here alive
+_FONT_CACHE: list[Path] = []  # the rebuilt fonts' folder, once chosen
 
 
 def headless() -> bool:
@@ -32,11 +37,18 @@ def headless() -> bool:
 
 
 def ensure_gui_app() -> None:
-    """Create a QGuiApplication if the process has none (fonts and painting need one)."""
+    """Create a QGuiApplication if the process has none (fonts and painting need one).
+
+    Plates keep the CJK font rebuilt for their text layer beside the road networks
+    (``<cache>/fonts``, :func:`gisdesk.render.fonts.use_font_cache`).
+    """
     if QGuiApplication.instance() is None:
         if headless():
             os.environ["QT_QPA_PLATFORM"] = "offscreen"
         _APP.append(QGuiApplication(["gisdesk-export"]))
+    if not _FONT_CACHE:
+        _FONT_CACHE.append(cache_dir().parent / "fonts")
+        use_font_cache(_FONT_CACHE[0])
 
 
 def layout_dpi() -> int:

@@ -13,7 +13,8 @@ Plain bytes in, bytes out (no Qt, no font library): :func:`read_cmap` reads the
 Unicode subtables (formats 4 and 12, plus the variation sequences of format 14),
 :func:`one_code_point_per_glyph` chooses, :func:`cmap_table` writes formats 4, 12 and 14,
 :func:`name_table` renames the font (a new family, so it never mixes with the installed one)
-and :func:`sfnt` assembles the tables into a font file with correct checksums.
+and :func:`sfnt` assembles the tables into a font file with correct checksums, which
+:func:`sfnt_intact` verifies (a rebuilt font kept on disk is checked before it is used).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ __all__ = [
     "one_code_point_per_glyph",
     "read_cmap",
     "sfnt",
+    "sfnt_intact",
 ]
 
 _RADICALS = ((0x2E80, 0x2EFF), (0x2F00, 0x2FDF))  # CJK radicals supplement, Kangxi radicals
@@ -330,3 +332,24 @@ def sfnt(tables: Mapping[str, bytes]) -> bytes:
         font += b"\0" * ((-len(data)) % 4)
     struct.pack_into(">I", font, head_at + 8, (0xB1B0AFBA - total) & 0xFFFFFFFF)
     return bytes(font)
+
+
+def sfnt_intact(data: bytes) -> bool:
+    """Return whether ``data`` is a whole font file as :func:`sfnt` writes it.
+
+    Its table directory must point inside the file and the file's checksum must be the
+    OpenType magic 0xB1B0AFBA (which the head table's checkSumAdjustment makes it): a
+    truncated, padded or altered file fails.
+    """
+    if len(data) < 12 or len(data) % 4 or data[:4] not in (b"OTTO", b"\x00\x01\x00\x00"):
+        return False
+    n = _u16(data, 4)
+    if 12 + 16 * n > len(data):
+        return False
+    end = 12 + 16 * n
+    for i in range(n):
+        offset, length = struct.unpack_from(">II", data, 12 + 16 * i + 8)
+        if offset < 12 + 16 * n or offset + length > len(data):
+            return False
+        end = max(end, offset + length + (-length) % 4)
+    return end == len(data) and _checksum(data) == 0xB1B0AFBA

@@ -65,18 +65,21 @@ def draw_plates(
     cancel: CancelToken | None = None,
 ) -> DrawnPlates:
     """Write a plan (a ``gisdesk.tasks.plates.PlatePlan``) of ``project``; say what it wrote."""
-    from gisdesk.export.atlas import export_atlas
-    from gisdesk.export.coverage import ServiceCircle
     from gisdesk.export.decorations import format_scale
     from gisdesk.export.output import export_plate
 
     spec = plate_spec(project, plan.template, plan.options)
     circle = None
     if plan.coverage is not None:
+        # the service circle (and the analysis it runs) only when the plan asks for it
+        from gisdesk.export.coverage import ServiceCircle
+
         minutes, mode = plan.coverage
         report(progress, 0.0, f"计算 {minutes:g} 分钟服务圈")
         circle = ServiceCircle(project, minutes=minutes, mode=mode, cancel=cancel)
     if plan.atlas is not None:
+        from gisdesk.export.atlas import export_atlas
+
         layer, field, names = plan.atlas
         missed: list[tuple[str, MissedLabel]] = []
         files = export_atlas(

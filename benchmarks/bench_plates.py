@@ -1,7 +1,8 @@
 """Benchmark map plates of the Haimen sample (not a test): export time and file size.
 
 Run: ``QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_plates.py [--repeats N]
-[--atlas]``
+[--atlas]``; ``--qgis [--runs N] [--keep DIR]`` instead times whole processes side by side
+with QGIS's layout export (``benchmarks/qgis_plates.py``).
 
 An A3-landscape plate with every layer of the sample (all thematic layers, labels, grid,
 legend, per-town coverage table) is written as PDF, PNG at 150/300/600 dpi and SVG; each is
@@ -51,7 +52,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--atlas", action="store_true", help="also time the 12-town atlas")
+    parser.add_argument("--qgis", action="store_true", help="whole processes beside QGIS")
+    parser.add_argument("--runs", type=int, default=3, help="--qgis: timed runs of each")
+    parser.add_argument("--keep", type=Path, help="--qgis: write the files here and keep them")
     args = parser.parse_args()
+    if args.qgis:
+        from benchmarks.qgis_plates import run
+
+        run(args.runs, args.keep)
+        return
 
     path = resources.sample_project_path()
     t0 = time.perf_counter()

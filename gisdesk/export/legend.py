@@ -144,6 +144,35 @@ def draw_swatch(
     painter.restore()
 
 
+@dataclass(frozen=True)
+class _Type:
+    """A legend's type and line measures at one size and column count (mm)."""
+
+    font: QFont
+    bold: QFont
+    line: float  # a text line
+    entry_h: float  # a swatch line
+    head_h: float  # a layer heading
+    col_w: float
+    text_w: float  # the label beside a swatch
+
+    @classmethod
+    def at(cls, paper: Paper, size: float, body_w: float, columns: int) -> _Type:
+        font = paper.font(size)
+        bold = paper.font(size, bold=True)
+        line = paper.line_height_mm(font)
+        col_w = (body_w - (columns - 1) * 3.0) / columns
+        return cls(
+            font,
+            bold,
+            line,
+            entry_h=max(_SWATCH_H * min(1.0, size / 8.0), line) + _GAP * 0.6,
+            head_h=paper.line_height_mm(bold) + _GAP * 0.4,
+            col_w=col_w,
+            text_w=col_w - _SWATCH_W - 1.5,
+        )
+
+
 def _plan(
     paper: Paper,
     entries: Sequence[LegendEntry],
@@ -153,13 +182,8 @@ def _plan(
 ) -> tuple[list[tuple[int, str, float, float, float, object]], int, bool]:
     """Return placements (column, kind, x, y, height, item), overflow and whether text fits."""
     x0, y0, w, h = body
-    col_w = (w - (columns - 1) * 3.0) / columns
-    text_w = col_w - _SWATCH_W - 1.5
-    font = paper.font(size)
-    bold = paper.font(size, bold=True)
-    line = paper.line_height_mm(font)
-    entry_h = max(_SWATCH_H * min(1.0, size / 8.0), line) + _GAP * 0.6
-    head_h = paper.line_height_mm(bold) + _GAP * 0.4
+    t = _Type.at(paper, size, w, columns)
+    col_w, text_w, entry_h, head_h = t.col_w, t.text_w, t.entry_h, t.head_h
     items: list[tuple[str, object]] = []
     last_group = None
     for e in entries:
@@ -193,10 +217,10 @@ def _plan(
             break
         x = x0 + col * (col_w + 3.0)
         if kind == "head":
-            fits_text &= paper.text_width_mm(str(item), bold) <= col_w
+            fits_text &= paper.text_width_mm(str(item), t.bold) <= col_w
         else:
             assert isinstance(item, LegendEntry)
-            fits_text &= paper.text_width_mm(item.label, font) <= text_w
+            fits_text &= paper.text_width_mm(item.label, t.font) <= text_w
         placed.append((col, kind, x, y, hh, item))
         y += hh
     return placed, overflow, fits_text
@@ -268,12 +292,9 @@ def draw_legend(
     title_font, title_h = _title_font(paper)
     paper.text((x, y + 1.2, w, title_h), title, title_font, align=Qt.AlignmentFlag.AlignCenter)
     size, columns, placed, overflow, body = _choose(paper, rect, entries)
-    col_w = (body[2] - (columns - 1) * 3.0) / columns
-    font = paper.font(size)
-    bold = paper.font(size, bold=True)
-    line = paper.line_height_mm(font)
-    entry_h = max(_SWATCH_H * min(1.0, size / 8.0), line) + _GAP * 0.6
-    head_h = paper.line_height_mm(bold) + _GAP * 0.4
+    t = _Type.at(paper, size, body[2], columns)
+    font, bold, line, col_w, text_w = t.font, t.bold, t.line, t.col_w, t.text_w
+    entry_h, head_h = t.entry_h, t.head_h
     sw_h = min(_SWATCH_H * min(1.0, size / 8.0), entry_h - 0.4)
     layout = LegendLayout(
         size, columns, overflow=overflow, rest=list(entries[len(entries) - overflow :])
@@ -288,7 +309,6 @@ def draw_legend(
         assert isinstance(item, LegendEntry)
         sw = (ex + 0.3, ey + (entry_h - sw_h) / 2, _SWATCH_W - 1.0, sw_h)
         draw_swatch(paper.painter, paper.rect(sw), item.symbol, item.family, paper.px_per_mm)
-        text_w = col_w - _SWATCH_W - 1.5
         label = metrics.elidedText(item.label, Qt.TextElideMode.ElideRight, paper.mm(text_w))
         paper.text((ex + _SWATCH_W + 1.0, ey, text_w, entry_h), label, font)
         layout.swatches.append((item, sw))

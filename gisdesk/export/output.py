@@ -26,6 +26,8 @@ from gisdesk.export.plate import PlateLayout, render_legend_page, render_plate
 from gisdesk.render.fonts import TEXT_FAMILY, installed_cjk_family
 
 if TYPE_CHECKING:
+    from PySide6.QtSvg import QSvgGenerator
+
     from gisdesk.core.project import Project
     from gisdesk.export.spec import PlateSpec
     from gisdesk.export.templates import PlateTemplate
@@ -104,22 +106,37 @@ def render_plate_image(
     """Return the plate as an image at ``dpi`` (white background) with its layout."""
     ensure_gui_app()
     res = check_dpi(dpi)
-    w, h = _page_px(spec.template, res)
-    image = QImage(w, h, QImage.Format.Format_RGB32)
-    image.fill(0xFFFFFFFF)
-    # paint at the layout resolution, scaled up to the image; then record the real one
-    _set_dpi(image, layout_dpi())
+    image, rect = _blank_page(spec.template, res)
     layout = render_plate(
-        project,
-        spec,
-        image,
-        rect=QRectF(0, 0, w, h),
-        data=data,
-        progress=progress,
-        cancel=cancel,
+        project, spec, image, rect=rect, data=data, progress=progress, cancel=cancel
     )
     _set_dpi(image, res)
     return image, layout
+
+
+def _blank_page(template: PlateTemplate, dpi: int) -> tuple[QImage, QRectF]:
+    """Return a white page image ``dpi`` dots per inch and its rectangle, set up to be painted
+    at the layout resolution (scaled up to the image); record the real one after painting."""
+    w, h = _page_px(template, dpi)
+    image = QImage(w, h, QImage.Format.Format_RGB32)
+    image.fill(0xFFFFFFFF)
+    _set_dpi(image, layout_dpi())
+    return image, QRectF(0, 0, w, h)
+
+
+def _svg_generator(path: Path, template: PlateTemplate, title: str) -> QSvgGenerator:
+    """Return an SVG 1.1 generator (1.1: clip paths) writing a page of ``template``."""
+    from PySide6.QtSvg import QSvgGenerator
+
+    gen = QSvgGenerator(QSvgGenerator.SvgVersion.Svg11)
+    gen.setFileName(str(path))
+    unit = layout_dpi()
+    w, h = _page_px(template, unit)
+    gen.setSize(QSize(w, h))
+    gen.setViewBox(QRect(0, 0, w, h))
+    gen.setResolution(unit)
+    gen.setTitle(title)
+    return gen
 
 
 def _set_dpi(image: QImage, dpi: float) -> None:
@@ -190,21 +207,41 @@ def export_plate(
             _write_png(image, tmp, title)
             report(progress, 1.0, "完成")
         elif fmt == "pdf":
-            writer = _pdf_writer(tmp, spec.template, title)
-            painter = QPainter(writer)
-            try:
-                layout = render_plate(
-                    project, spec, painter, data=data, progress=progress, cancel=cancel
-                )
-                _legend_pages(spec, layout, title, writer, painter)
-            finally:
-                painter.end()
-            del writer  # the file is complete once the writer is gone
+            (layout,) = _write_pdf(project, [spec], tmp, data, lambda _i: progress, cancel)
         else:
             layout = _render_svg(project, spec, tmp, title, data, progress, cancel)
     if fmt != "pdf" and layout.legend is not None and layout.legend.rest:
         layout.extra_files = _legend_files(spec, layout.legend.rest, out, title, fmt, res)
     return layout
+
+
+def _write_pdf(
+    project: Project,
+    specs: Sequence[PlateSpec],
+    path: Path,
+    data: MapData,
+    progress: Callable[[int], ProgressCallback | None],
+    cancel: CancelToken | None,
+) -> list[PlateLayout]:
+    """Write plates (sharing a page size) as the pages of one PDF, each followed by its legend
+    continuation pages; return their layouts. ``progress(i)`` is plate ``i``'s hook."""
+    writer = _pdf_writer(path, specs[0].template, specs[0].title or project.title)
+    painter = QPainter(writer)
+    layouts: list[PlateLayout] = []
+    try:
+        for i, spec in enumerate(specs):
+            check_cancel(cancel)
+            if i:
+                writer.newPage()
+            layout = render_plate(
+                project, spec, painter, data=data, progress=progress(i), cancel=cancel
+            )
+            _legend_pages(spec, layout, spec.title or project.title, writer, painter)
+            layouts.append(layout)
+    finally:
+        painter.end()
+    del writer  # the file is complete once the writer is gone
+    return layouts
 
 
 def _legend_pages(
@@ -230,24 +267,12 @@ def _legend_files(
         path = out.with_name(f"{out.stem}_图例续{page - 1}{out.suffix}")
         with _atomic(path) as tmp:
             if fmt == "png":
-                w, h = _page_px(spec.template, dpi)
-                image = QImage(w, h, QImage.Format.Format_RGB32)
-                image.fill(0xFFFFFFFF)
-                _set_dpi(image, layout_dpi())
-                more = render_legend_page(spec, rest, image, title=title, rect=QRectF(0, 0, w, h))
+                image, rect = _blank_page(spec.template, dpi)
+                more = render_legend_page(spec, rest, image, title=title, rect=rect)
                 _set_dpi(image, dpi)
                 _write_png(image, tmp, title)
             else:
-                from PySide6.QtSvg import QSvgGenerator
-
-                gen = QSvgGenerator(QSvgGenerator.SvgVersion.Svg11)  # 1.1: clip paths
-                gen.setFileName(str(tmp))
-                unit = layout_dpi()
-                w, h = _page_px(spec.template, unit)
-                gen.setSize(QSize(w, h))
-                gen.setViewBox(QRect(0, 0, w, h))
-                gen.setResolution(unit)
-                gen.setTitle(title)
+                gen = _svg_generator(tmp, spec.template, title)
                 more = render_legend_page(spec, rest, gen, title=title)
                 del gen
                 _finish_svg(tmp)
@@ -268,16 +293,7 @@ def _render_svg(
     progress: ProgressCallback | None,
     cancel: CancelToken | None,
 ) -> PlateLayout:
-    from PySide6.QtSvg import QSvgGenerator
-
-    gen = QSvgGenerator(QSvgGenerator.SvgVersion.Svg11)  # 1.1: clip paths
-    gen.setFileName(str(path))
-    unit = layout_dpi()
-    w, h = _page_px(spec.template, unit)
-    gen.setSize(QSize(w, h))
-    gen.setViewBox(QRect(0, 0, w, h))
-    gen.setResolution(unit)
-    gen.setTitle(title)
+    gen = _svg_generator(path, spec.template, title)
     gen.setDescription("gisdesk 专题图")
     layout = render_plate(project, spec, gen, data=data, progress=progress, cancel=cancel)
     del gen  # closes the file
@@ -360,27 +376,9 @@ def export_pages(
                 "All plates of one PDF must share a page size.",
             )
         with _atomic(out) as tmp:
-            writer = _pdf_writer(tmp, specs[0].template, specs[0].title or project.title)
-            painter = QPainter(writer)
-            try:
-                for i, spec in enumerate(specs):
-                    check_cancel(cancel)
-                    if i:
-                        writer.newPage()
-                    layout = render_plate(
-                        project,
-                        spec,
-                        painter,
-                        data=data,
-                        progress=step(i),
-                        cancel=cancel,
-                    )
-                    _legend_pages(spec, layout, spec.title or project.title, writer, painter)
-                    if layouts is not None:
-                        layouts.append(layout)
-            finally:
-                painter.end()
-            del writer
+            drawn = _write_pdf(project, specs, tmp, data, step, cancel)
+        if layouts is not None:
+            layouts.extend(drawn)
         return [out]
     written: list[Path] = []
     width = max(2, len(str(n)))

@@ -29,7 +29,7 @@ import shapely
 from scipy import sparse
 
 from gisdesk.analysis.network import min_csr
-from gisdesk.analysis.speeds import WALK_KMH, ModeSpeeds, mode_speeds
+from gisdesk.analysis.speeds import DEFAULT_MAX_SNAP_M, WALK_KMH, ModeSpeeds, mode_speeds
 from gisdesk.core.errors import InputError
 from gisdesk.core.progress import CancelToken, ProgressCallback, check_cancel, report
 
@@ -49,7 +49,6 @@ __all__ = [
 ]
 
 Direction = Literal["to_facility", "from_facility"]
-DEFAULT_MAX_SNAP_M = 500.0
 _AT_NODE_M = 1e-6
 
 

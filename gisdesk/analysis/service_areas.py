@@ -38,13 +38,21 @@ from gisdesk.analysis.isochrones import (
 )
 from gisdesk.analysis.network import RoadNetwork, build_network
 from gisdesk.analysis.routing import (
-    DEFAULT_MAX_SNAP_M,
     Direction,
     NearestFacility,
     facility_reach,
     nearest_facility,
 )
-from gisdesk.analysis.speeds import WALK_KMH, ModeSpeeds, mode_speeds
+from gisdesk.analysis.speeds import (
+    DEFAULT_MAX_SNAP_M,
+    DEFAULT_MINUTES,
+    DEFAULT_MODE,
+    MAX_MINUTES,
+    WALK_KMH,
+    ModeSpeeds,
+    check_travel_params,
+    mode_speeds,
+)
 from gisdesk.core.crs import STORAGE_CRS
 from gisdesk.core.errors import InputError
 from gisdesk.core.progress import CancelToken, ProgressCallback, check_cancel, report
@@ -69,15 +77,7 @@ __all__ = [
 ]
 
 Polygons = Literal["merged", "per_facility", "both", "none"]
-DEFAULT_MINUTES = 15.0
-"""The time limit of the medical-insurance service circle (海政办发〔2022〕30号)."""
-DEFAULT_MODE = "ebike"
-"""The plan names no travel mode; the e-bike is how villagers mostly get about."""
-MAX_MINUTES = 240.0
-"""Longest time limit accepted (4 hours): a service circle of a county, not of a journey."""
-MAX_SNAP_M = 10_000.0
 MAX_FRONTAGE_M = 1_000.0
-MAX_WALK_KMH = 20.0
 CELL_M_RANGE = (10.0, 5_000.0)
 """Cell sizes of the travel-time raster: 10 m to 5 km."""
 MAX_CELLS = 50_000_000
@@ -190,21 +190,6 @@ def coverage_summary(
     by_town = table("town").reset_index()
     district = table("_all").reset_index(drop=True)
     return by_town, district
-
-
-def check_travel_params(*, minutes: float, max_snap_m: float, walk_kmh: float) -> float:
-    """Check the time limit, access distance and walking speed; return the time limit.
-
-    The same check (and message) for the window, the command line and the tasks' validate().
-    """
-    minutes = check_positive(
-        minutes, ("时间限值", "The time limit"), MAX_MINUTES, ("分钟", "minutes")
-    )
-    check_positive(
-        max_snap_m, ("最大接入距离", "The maximum access distance"), MAX_SNAP_M, ("米", "m")
-    )
-    check_positive(walk_kmh, ("步行速度", "The walking speed"), MAX_WALK_KMH, ("千米/小时", "km/h"))
-    return minutes
 
 
 def check_frontage(frontage_m: float) -> float:

@@ -30,7 +30,6 @@ from scipy import sparse
 
 from gisdesk.analysis._checks import check_geometry, check_number, check_positive, point_xy
 from gisdesk.analysis.routing import (
-    DEFAULT_MAX_SNAP_M,
     Direction,
     facility_reach,
     nearest_facility,
@@ -43,7 +42,7 @@ from gisdesk.analysis.service_areas import (
     _network,
     check_travel_inputs,
 )
-from gisdesk.analysis.speeds import WALK_KMH, ModeSpeeds, mode_speeds
+from gisdesk.analysis.speeds import DEFAULT_MAX_SNAP_M, WALK_KMH, ModeSpeeds, mode_speeds
 from gisdesk.core.crs import STORAGE_CRS
 from gisdesk.core.errors import GisdeskError, InputError
 from gisdesk.core.progress import CancelToken, ProgressCallback, check_cancel, report

@@ -33,16 +33,34 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 __all__ = [
+    "DEFAULT_MAX_SNAP_M",
+    "DEFAULT_MINUTES",
+    "DEFAULT_MODE",
     "DEFAULT_SPEEDS",
+    "MAX_MINUTES",
+    "MAX_SNAP_M",
+    "MAX_WALK_KMH",
     "MODES",
     "NO_PEDESTRIANS",
     "WALK_KMH",
     "ModeSpeeds",
+    "check_travel_params",
     "edge_open",
     "edge_speeds",
     "mode_speeds",
 ]
 
+DEFAULT_MINUTES = 15.0
+"""The time limit of the medical-insurance service circle (海政办发〔2022〕30号)."""
+DEFAULT_MODE = "ebike"
+"""The plan names no travel mode; the e-bike is how villagers mostly get about."""
+MAX_MINUTES = 240.0
+"""Longest time limit accepted (4 hours): a service circle of a county, not of a journey."""
+DEFAULT_MAX_SNAP_M = 500.0
+"""How far a point may lie from the road network and still reach it (the access leg)."""
+MAX_SNAP_M = 10_000.0
+"""Longest access distance accepted between a point and the road network."""
+MAX_WALK_KMH = 20.0
 WALK_KMH = 5.0
 """Walking speed for the access leg between a point and the road network."""
 
@@ -212,3 +230,18 @@ def edge_open(spec: ModeSpeeds, road_class: np.ndarray) -> np.ndarray:
     for name in spec.closed:
         closed |= classes == name
     return ~closed
+
+
+def check_travel_params(*, minutes: float, max_snap_m: float, walk_kmh: float) -> float:
+    """Check the time limit, access distance and walking speed; return the time limit.
+
+    The same check (and message) for the window, the command line and the tasks' validate().
+    """
+    minutes = check_positive(
+        minutes, ("时间限值", "The time limit"), MAX_MINUTES, ("分钟", "minutes")
+    )
+    check_positive(
+        max_snap_m, ("最大接入距离", "The maximum access distance"), MAX_SNAP_M, ("米", "m")
+    )
+    check_positive(walk_kmh, ("步行速度", "The walking speed"), MAX_WALK_KMH, ("千米/小时", "km/h"))
+    return minutes

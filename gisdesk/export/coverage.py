@@ -15,7 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from gisdesk.analysis.service_areas import DEFAULT_MINUTES, DEFAULT_MODE
+from gisdesk.analysis.speeds import DEFAULT_MINUTES, DEFAULT_MODE
 from gisdesk.core.layer import Layer, LayerMetadata
 from gisdesk.core.style import LabelSpec, LayerStyle, StyleClass, Symbol
 from gisdesk.export.spec import ExtraLayer

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from gisdesk.analysis.service_areas import DEFAULT_MINUTES, DEFAULT_MODE
+from gisdesk.analysis.speeds import DEFAULT_MINUTES, DEFAULT_MODE
 from gisdesk.core.errors import InputError
 from gisdesk.tasks.base import Column, Figure, LayerSource, Note, Result, SummaryTable
 
@@ -96,9 +96,12 @@ class PlateRequest:
     def validate(self) -> None:
         """Raise an :class:`InputError` (Chinese and English) for a bad value."""
         from gisdesk.analysis._checks import check_dpi
-        from gisdesk.analysis.routing import DEFAULT_MAX_SNAP_M
-        from gisdesk.analysis.service_areas import check_travel_params
-        from gisdesk.analysis.speeds import WALK_KMH, mode_speeds
+        from gisdesk.analysis.speeds import (
+            DEFAULT_MAX_SNAP_M,
+            WALK_KMH,
+            check_travel_params,
+            mode_speeds,
+        )
 
         if self.format not in FORMATS:
             suffix = Path(self.out).suffix

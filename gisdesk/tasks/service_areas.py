@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from gisdesk.analysis.isochrones import DEFAULT_FRONTAGE_M, DEFAULT_POLYGON_METHOD
-from gisdesk.analysis.routing import DEFAULT_MAX_SNAP_M
-from gisdesk.analysis.service_areas import DEFAULT_MINUTES, DEFAULT_MODE
+from gisdesk.analysis.speeds import DEFAULT_MAX_SNAP_M, DEFAULT_MINUTES, DEFAULT_MODE
 from gisdesk.core.errors import InputError
 from gisdesk.core.i18n import tr
 from gisdesk.core.style import LayerStyle, StyleClass, Symbol

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+import shapely
 from pyproj import CRS
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QPen
@@ -144,8 +145,9 @@ def _draw_lines(paper: Paper, inner: RectMM, extent: Extent, lines: list[GridLin
     sx, sy = w / (xmax - xmin), h / (ymax - ymin)
     p = paper.painter
     k = paper.px_per_mm
+    frame = paper.rect(inner)
     p.save()
-    p.setClipRect(paper.rect(inner))
+    p.setClipRect(frame)
     pen = QPen(qcolor(_LINE_COLOUR))
     pen.setWidthF(paper.mm(0.13))
     p.setPen(pen)
@@ -155,9 +157,17 @@ def _draw_lines(paper: Paper, inner: RectMM, extent: Extent, lines: list[GridLin
         px = np.column_stack(
             [(x0 + (line.xy[:, 0] - xmin) * sx) * k, (y0 + (ymax - line.xy[:, 1]) * sy) * k]
         )
-        starts = np.zeros(len(px), dtype=bool)
-        starts[0] = True
-        p.drawPath(path_from_arrays(px, starts))
+        # cut at the frame as well as clipped: SVG viewers that ignore clip paths (Qt's
+        # own reader among them) would otherwise draw the lines across the whole page
+        inside = shapely.clip_by_rect(
+            shapely.linestrings(px), frame.left(), frame.top(), frame.right(), frame.bottom()
+        )
+        coords, index = shapely.get_coordinates(shapely.get_parts(inside), return_index=True)
+        if len(coords) < 2:
+            continue
+        starts = np.ones(len(index), dtype=bool)
+        starts[1:] = index[1:] != index[:-1]
+        p.drawPath(path_from_arrays(coords, starts))
     p.restore()
 
 

@@ -13,18 +13,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import shapely
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QImage, QPainter, QPixmap
+from PySide6.QtGui import QBrush, QImage, QPaintEngine, QPainter, QPixmap
 
 from gisdesk.core.progress import CancelToken, check_cancel
 from gisdesk.core.style import Symbol
 from gisdesk.render.labels import LabelPlacer, MissedLabel, PlacedLabel
+from gisdesk.render.marker_shapes import marker_outline
 from gisdesk.render.paths import geometry_path, marker_path
 from gisdesk.render.prepared import PreparedLayer, label_anchors
 from gisdesk.render.symbols import symbol_brush, symbol_pen
 from gisdesk.render.viewport import Viewport
 
-__all__ = ["DrawItem", "RenderStats", "render_map"]
+__all__ = ["SVG_PATH_ELEMENTS", "DrawItem", "RenderStats", "render_map"]
+
+# Qt's SVG reader (Qt-based viewers, image previews) refuses a path of more than 32,767
+# elements as corrupt and draws only its first 32,767: "qt.svg: Invalid path data; path
+# truncated." An SVG gets each class as several paths of whole features under this size.
+SVG_PATH_ELEMENTS = 30_000
 
 
 @dataclass(frozen=True)
@@ -63,20 +70,49 @@ def _draw_class(
 ) -> None:
     px_per_mm = vp.mm_to_px(1.0)
     painter.setOpacity(symbol.opacity * opacity)
+    painter.setPen(symbol_pen(symbol, px_per_mm, round_joins=vector))
     if layer.family == "point":
-        centres = vp.to_pixels(label_anchors(geoms, "point"))
-        path = marker_path(centres, symbol.marker, symbol.size * px_per_mm)
-        painter.setPen(symbol_pen(symbol, px_per_mm, round_joins=vector))
         painter.setBrush(symbol_brush(symbol))
-        painter.drawPath(path)
+        centres = vp.to_pixels(label_anchors(geoms, "point"))
+        size = symbol.size * px_per_mm
+        # one marker is its outline closed by its first vertex again
+        step = SVG_PATH_ELEMENTS // (len(marker_outline(symbol.marker)) + 1)
+        step = step if _is_svg(painter) else max(1, len(centres))
+        for i in range(0, len(centres), step):
+            painter.drawPath(marker_path(centres[i : i + step], symbol.marker, size))
         return
     xmin, _ymin, _xmax, ymax = vp.extent
-    path = geometry_path(geoms, (xmin, ymax, vp.resolution))
-    painter.setPen(symbol_pen(symbol, px_per_mm, round_joins=vector))
     painter.setBrush(
         symbol_brush(symbol) if layer.family == "polygon" else QBrush(Qt.BrushStyle.NoBrush)
     )
-    painter.drawPath(path)
+    for part in _svg_chunks(geoms) if _is_svg(painter) else (geoms,):
+        painter.drawPath(geometry_path(part, (xmin, ymax, vp.resolution)))
+
+
+def _is_svg(painter: QPainter) -> bool:
+    engine = painter.paintEngine()
+    return engine is not None and engine.type() == QPaintEngine.Type.SVG
+
+
+def _svg_chunks(geoms: np.ndarray) -> list[np.ndarray]:
+    """Split ``geoms`` into runs of whole features of at most SVG_PATH_ELEMENTS vertices.
+
+    A polygon keeps its holes in its run (a hole alone in another path would be filled);
+    one feature larger than the limit is a run of its own.
+    """
+    counts = shapely.get_num_coordinates(geoms)
+    total = np.cumsum(counts)
+    if len(total) == 0 or total[-1] <= SVG_PATH_ELEMENTS:
+        return [geoms]
+    runs: list[np.ndarray] = []
+    start, used = 0, 0
+    for i, n in enumerate(counts.tolist()):
+        if i > start and used + n > SVG_PATH_ELEMENTS:
+            runs.append(geoms[start:i])
+            start, used = i, 0
+        used += n
+    runs.append(geoms[start:])
+    return runs
 
 
 def render_map(

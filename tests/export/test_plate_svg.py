@@ -65,3 +65,49 @@ def test_svg_text_names_fonts_a_viewer_has(svg_plate):
     families = set(re.findall(r'font-family="([^"]*)"', text))
     assert any(f.startswith(f"'{installed_cjk_family()}'") for f in families), families
     assert all("gisdesk" not in f for f in families)
+
+
+def _elements(d: str) -> int:
+    return len(re.findall(r"[MLCZmlcz]", d))
+
+
+def test_no_path_is_too_long_for_qt_svg_readers(svg_plate):
+    """Qt's SVG reader keeps only 32,767 elements of a path ("Invalid path data; path
+    truncated."): the sample's village roads, one class of 40,172 vertices on this plate,
+    lost their last part in any Qt-based viewer. They are written as several paths."""
+    from PySide6.QtCore import QByteArray, qInstallMessageHandler
+    from PySide6.QtSvg import QSvgRenderer
+
+    path, _layout = svg_plate
+    text = path.read_text(encoding="utf-8")
+    counts = [_elements(d) for d in re.findall(r' d="([^"]*)"', text)]
+    assert max(counts) <= 32_767, max(counts)
+    assert sum(counts) > 40_000  # the roads are all there, in several paths
+    warnings: list[str] = []
+    previous = qInstallMessageHandler(lambda _mode, _ctx, msg: warnings.append(msg))
+    try:
+        renderer = QSvgRenderer(QByteArray(text.encode("utf-8")))
+    finally:
+        qInstallMessageHandler(previous)
+    assert renderer.isValid()
+    assert not [w for w in warnings if "path" in w.lower()], warnings
+
+
+def test_graticule_lines_end_at_the_map_frame(svg_plate):
+    """Viewers that ignore clip paths (Qt's SVG reader does) must not draw the graticule
+    over the title and legend: its lines are cut at the frame, not only clipped."""
+    path, layout = svg_plate
+    root = ET.parse(path).getroot()
+    k = layout_dpi() / 25.4
+    x, y, w, h = layout.plan.map_inner
+    lines = [
+        p
+        for g in root.iter(f"{SVG}g")
+        if g.get("stroke") == "#5f7f99"
+        for p in g.iter(f"{SVG}path")
+    ]
+    assert len(lines) >= 4  # meridians and parallels on an A4 district plate
+    for line in lines:
+        x0, y0, x1, y1 = _bounds(line.get("d", ""))
+        assert x * k - 0.5 <= x0 and x1 <= (x + w) * k + 0.5, (x0, x1)
+        assert y * k - 0.5 <= y0 and y1 <= (y + h) * k + 0.5, (y0, y1)

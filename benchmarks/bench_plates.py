@@ -1,8 +1,9 @@
 """Benchmark map plates of the Haimen sample (not a test): export time and file size.
 
 Run: ``QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_plates.py [--repeats N]
-[--atlas]``; ``--qgis [--runs N] [--keep DIR]`` instead times whole processes side by side
-with QGIS's layout export (``benchmarks/qgis_plates.py``).
+[--atlas]``; ``--qgis [--runs N] [--keep DIR] [--formats pdf,png]`` instead times whole
+processes side by side with QGIS's layout export, 300 dpi PDF and PNG
+(``benchmarks/qgis_plates.py``).
 
 An A3-landscape plate with every layer of the sample (all thematic layers, labels, grid,
 legend, per-town coverage table) is written as PDF, PNG at 150/300/600 dpi and SVG; each is
@@ -55,11 +56,12 @@ def main() -> None:
     parser.add_argument("--qgis", action="store_true", help="whole processes beside QGIS")
     parser.add_argument("--runs", type=int, default=3, help="--qgis: timed runs of each")
     parser.add_argument("--keep", type=Path, help="--qgis: write the files here and keep them")
+    parser.add_argument("--formats", default="pdf,png", help="--qgis: pdf, png or both")
     args = parser.parse_args()
     if args.qgis:
         from benchmarks.qgis_plates import run
 
-        run(args.runs, args.keep)
+        run(args.runs, args.keep, tuple(args.formats.split(",")))
         return
 
     path = resources.sample_project_path()

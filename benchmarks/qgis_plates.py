@@ -1,14 +1,17 @@
 """A3 plates side by side with QGIS's layout export, whole processes (not a test).
 
-Run through ``.venv/bin/python benchmarks/bench_plates.py --qgis [--runs N] [--keep DIR]``.
+Run through ``.venv/bin/python benchmarks/bench_plates.py --qgis [--runs N] [--keep DIR]
+[--formats pdf,png]``.
 
 Both draw the sample's 15 styled layers at the same extent and scale on an A3 landscape page
 from a copy of the sample GeoPackage (QGIS styles each layer from the ``layer_styles`` table
 gisdesk writes):
 
 * gisdesk: ``python -m gisdesk plate COPY.gpkg --template A3-landscape --dpi 300 --out P.pdf``
+  (or ``P.png``)
   (map with labels, graticule, legend, scale bar, north arrow, inset, notes, title);
-* QGIS: ``qgis_process.bin run native:printlayouttopdf`` (DPI 300, text as text) on a
+* QGIS: ``qgis_process.bin run native:printlayouttopdf`` (DPI 300, text as text; for PNG
+  ``native:printlayouttoimage`` at DPI 300) on a
   project with a print layout built once beforehand by PyQGIS: the map item at gisdesk's
   frame, extent and scale, a graticule, a legend, a scale bar and a title.
 
@@ -154,8 +157,8 @@ def _job(gpkg: Path, qgs: Path) -> dict[str, object]:
     }
 
 
-def run(runs: int = 3, keep: Path | None = None) -> None:
-    """Time both exports of the sample's A3 plate and print the figures."""
+def run(runs: int = 3, keep: Path | None = None, formats: tuple[str, ...] = ("pdf", "png")) -> None:
+    """Time both exports of the sample's A3 plate in each format and print the figures."""
     sys.path.insert(0, str(ROOT))
     from gisdesk import resources
 
@@ -165,22 +168,6 @@ def run(runs: int = 3, keep: Path | None = None) -> None:
     shutil.copyfile(resources.sample_project_path(), gpkg)
     qgs = folder / "plate.qgs"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    commands = {
-        "gisdesk": [
-            sys.executable,
-            "-m",
-            "gisdesk",
-            "plate",
-            str(gpkg),
-            "--template",
-            "A3-landscape",
-            "--dpi",
-            "300",
-            "--out",
-            str(folder / "gisdesk.pdf"),
-        ]
-    }
-    envs = {"gisdesk": env}
     if QGIS is not None:
         job = folder / "job.json"
         job.write_text(json.dumps(_job(gpkg, qgs), ensure_ascii=False), encoding="utf-8")
@@ -196,20 +183,50 @@ def run(runs: int = 3, keep: Path | None = None) -> None:
         )
         if built.returncode != 0:
             raise RuntimeError(f"the QGIS project was not built:\n{built.stderr[-2000:]}")
+    else:
+        print("qgis_process.bin not found (apt-get install qgis): gisdesk's figures only")
+    for fmt in formats:
+        _compare(fmt, runs, folder, gpkg, qgs, env)
+    print(f"  files in {folder}" if keep else "")
+
+
+def _compare(fmt: str, runs: int, folder: Path, gpkg: Path, qgs: Path, env: dict[str, str]) -> None:
+    """Time gisdesk's and QGIS's A3 300 dpi export to FMT (pdf or png) side by side."""
+    gisdesk_out, qgis_out = folder / f"gisdesk.{fmt}", folder / f"qgis.{fmt}"
+    commands = {
+        "gisdesk": [
+            sys.executable,
+            "-m",
+            "gisdesk",
+            "plate",
+            str(gpkg),
+            "--template",
+            "A3-landscape",
+            "--dpi",
+            "300",
+            "--out",
+            str(gisdesk_out),
+        ]
+    }
+    envs = {"gisdesk": env}
+    if QGIS is not None:
+        # PDF: vector, text as text; PNG: the layout rendered as one 300 dpi image
+        algorithm, extra = (
+            ("native:printlayouttopdf", ["--FORCE_VECTOR=1", "--TEXT_FORMAT=1"])
+            if fmt == "pdf"
+            else ("native:printlayouttoimage", [])
+        )
         commands["QGIS"] = [
             QGIS,
             "run",
-            "native:printlayouttopdf",
+            algorithm,
             f"--PROJECT_PATH={qgs}",
             "--LAYOUT=plate",
             "--DPI=300",
-            "--FORCE_VECTOR=1",
-            "--TEXT_FORMAT=1",
-            f"--OUTPUT={folder / 'qgis.pdf'}",
+            *extra,
+            f"--OUTPUT={qgis_out}",
         ]
         envs["QGIS"] = _qgis_env()
-    else:
-        print("qgis_process.bin not found (apt-get install qgis): gisdesk's figures only")
     for who, command in commands.items():
         timed(command, envs[who])  # a first run each: files in the OS cache, .pyc written
     times: dict[str, list[float]] = {k: [] for k in commands}
@@ -219,15 +236,17 @@ def run(runs: int = 3, keep: Path | None = None) -> None:
             wall, peak = timed(command, envs[who])
             times[who].append(wall)
             memory[who].append(peak)
-    print(f"A3 landscape, 300 dpi PDF, 15 styled layers, whole processes, {runs} runs each:")
+    print(
+        f"A3 landscape, 300 dpi {fmt.upper()}, 15 styled layers, whole processes, "
+        f"{runs} runs each:"
+    )
     for who in commands:
-        out = folder / f"{who.lower()}.pdf"
+        out = gisdesk_out if who == "gisdesk" else qgis_out
         print(
             f"  {who:<8} median {statistics.median(times[who]):.2f} s "
             f"(min {min(times[who]):.2f}, max {max(times[who]):.2f}), "
-            f"peak {max(memory[who]):.0f} MB, {out.stat().st_size / 1e6:.2f} MB PDF"
+            f"peak {max(memory[who]):.0f} MB, {out.stat().st_size / 1e6:.2f} MB {fmt.upper()}"
         )
     if "QGIS" in times:
         ratio = statistics.median(times["QGIS"]) / statistics.median(times["gisdesk"])
         print(f"  QGIS / gisdesk: {ratio:.2f}x (above 1: gisdesk is faster)")
-    print(f"  files in {folder}" if keep else "")

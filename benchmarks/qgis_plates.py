@@ -237,8 +237,7 @@ def _compare(fmt: str, runs: int, folder: Path, gpkg: Path, qgs: Path, env: dict
             times[who].append(wall)
             memory[who].append(peak)
     print(
-        f"A3 landscape, 300 dpi {fmt.upper()}, 15 styled layers, whole processes, "
-        f"{runs} runs each:"
+        f"A3 landscape, 300 dpi {fmt.upper()}, 15 styled layers, whole processes, {runs} runs each:"
     )
     for who in commands:
         out = gisdesk_out if who == "gisdesk" else qgis_out

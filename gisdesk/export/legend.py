@@ -5,7 +5,8 @@ heading (graduated classes name the field and its unit: 村（社区）：人口
 with one symbol are gathered under :data:`SINGLES_HEADING`. When the lines do not fit the
 box, the legend tries, in this order: more columns at the designed type size, smaller type
 (down to :data:`MIN_SIZE` points before the template's scale) with as many columns as the
-labels allow, and finally leaves the remaining lines in :attr:`LegendLayout.rest` for a
+labels allow, and finally leaves the remaining lines in :attr:`LegendLayout.rest`: the plate
+continues them under its statistics table when they all fit there, and otherwise on a
 continuation page (:func:`gisdesk.export.plate.render_legend_page`), noting so in the box.
 """
 
@@ -31,6 +32,7 @@ __all__ = [
     "draw_swatch",
     "legend_entries",
     "legend_height",
+    "legend_overflow",
 ]
 
 OTHER_LABEL = "其他"
@@ -155,6 +157,7 @@ class _Type:
     head_h: float  # a layer heading
     col_w: float
     text_w: float  # the label beside a swatch
+    swatch_w: float  # a swatch and its gap; narrower with smaller type, like its height
 
     @classmethod
     def at(cls, paper: Paper, size: float, body_w: float, columns: int) -> _Type:
@@ -162,6 +165,7 @@ class _Type:
         bold = paper.font(size, bold=True)
         line = paper.line_height_mm(font)
         col_w = (body_w - (columns - 1) * 3.0) / columns
+        swatch_w = _SWATCH_W * min(1.0, size / 8.0)
         return cls(
             font,
             bold,
@@ -169,7 +173,8 @@ class _Type:
             entry_h=max(_SWATCH_H * min(1.0, size / 8.0), line) + _GAP * 0.6,
             head_h=paper.line_height_mm(bold) + _GAP * 0.4,
             col_w=col_w,
-            text_w=col_w - _SWATCH_W - 1.5,
+            text_w=col_w - swatch_w - 1.5,
+            swatch_w=swatch_w,
         )
 
 
@@ -226,17 +231,21 @@ def _plan(
     return placed, overflow, fits_text
 
 
-def _title_font(paper: Paper) -> tuple[QFont, float]:
-    font = paper.font(10.5, bold=True)
+TITLE_SIZE = 10.5
+CONTINUED_TITLE_SIZE = 8.5  # 图例（续） inside another item's box
+
+
+def _title_font(paper: Paper, size: float = TITLE_SIZE) -> tuple[QFont, float]:
+    font = paper.font(size, bold=True)
     return font, paper.line_height_mm(font) + 1.5
 
 
 def _choose(
-    paper: Paper, rect: RectMM, entries: Sequence[LegendEntry]
+    paper: Paper, rect: RectMM, entries: Sequence[LegendEntry], title_size: float = TITLE_SIZE
 ) -> tuple[float, int, list[tuple[int, str, float, float, float, object]], int, RectMM]:
     """Pick type size and columns, then the least height that holds them (even columns)."""
     x, y, w, h = rect
-    _font, title_h = _title_font(paper)
+    _font, title_h = _title_font(paper, title_size)
     body = (x + _PAD, y + 1.2 + title_h, w - 2 * _PAD, h - title_h - 1.2 - _PAD)
     chosen = None
     # more columns first, at the designed size; then smaller type, with as many columns as
@@ -276,22 +285,43 @@ def _choose(
     return size, columns, placed, overflow, body
 
 
-def legend_height(paper: Paper, rect: RectMM, entries: Sequence[LegendEntry]) -> float:
+def legend_height(
+    paper: Paper, rect: RectMM, entries: Sequence[LegendEntry], title_size: float = TITLE_SIZE
+) -> float:
     """Return the height (mm) the legend needs within ``rect``'s width and height."""
-    _size, _cols, placed, _over, body = _choose(paper, rect, entries)
+    _size, _cols, placed, _over, body = _choose(paper, rect, entries, title_size)
     bottom = max((py + ph for _c, _k, _x, py, ph, _i in placed), default=body[1])
     return min(rect[3], bottom - rect[1] + _PAD)
 
 
+def legend_overflow(
+    paper: Paper, rect: RectMM, entries: Sequence[LegendEntry], title_size: float = TITLE_SIZE
+) -> int:
+    """Return how many of ``entries`` a legend in ``rect`` leaves for a continuation."""
+    return _choose(paper, rect, entries, title_size)[3]
+
+
 def draw_legend(
-    paper: Paper, rect: RectMM, entries: Sequence[LegendEntry], *, title: str = "图  例"
+    paper: Paper,
+    rect: RectMM,
+    entries: Sequence[LegendEntry],
+    *,
+    title: str = "图  例",
+    title_size: float = TITLE_SIZE,
+    boxed: bool = True,
+    continued: str = "见图例续页",
 ) -> LegendLayout:
-    """Draw the legend box with its entries in columns, shrinking type until they fit."""
+    """Draw the legend box with its entries in columns, shrinking type until they fit.
+
+    ``boxed=False`` leaves out the frame (a continuation inside another item's box);
+    ``continued`` says where the lines it cannot hold are (另有 N 项…).
+    """
     x, y, w, _h = rect
-    paper.box(rect, stroke="#8a8a8a", width_mm=0.2, fill="#ffffff")
-    title_font, title_h = _title_font(paper)
+    if boxed:
+        paper.box(rect, stroke="#8a8a8a", width_mm=0.2, fill="#ffffff")
+    title_font, title_h = _title_font(paper, title_size)
     paper.text((x, y + 1.2, w, title_h), title, title_font, align=Qt.AlignmentFlag.AlignCenter)
-    size, columns, placed, overflow, body = _choose(paper, rect, entries)
+    size, columns, placed, overflow, body = _choose(paper, rect, entries, title_size)
     t = _Type.at(paper, size, body[2], columns)
     font, bold, line, col_w, text_w = t.font, t.bold, t.line, t.col_w, t.text_w
     entry_h, head_h = t.entry_h, t.head_h
@@ -307,16 +337,25 @@ def draw_legend(
             layout.headings.append((text, (ex, ey, col_w, head_h)))
             continue
         assert isinstance(item, LegendEntry)
-        sw = (ex + 0.3, ey + (entry_h - sw_h) / 2, _SWATCH_W - 1.0, sw_h)
+        sw = (ex + 0.3, ey + (entry_h - sw_h) / 2, t.swatch_w - 1.0, sw_h)
         draw_swatch(paper.painter, paper.rect(sw), item.symbol, item.family, paper.px_per_mm)
         label = metrics.elidedText(item.label, Qt.TextElideMode.ElideRight, paper.mm(text_w))
-        paper.text((ex + _SWATCH_W + 1.0, ey, text_w, entry_h), label, font)
+        paper.text((ex + t.swatch_w + 1.0, ey, text_w, entry_h), label, font)
         layout.swatches.append((item, sw))
     if overflow:
+        note = f"另有 {overflow} 项{continued}"
+        note_font = paper.font(size)
+        # beside the title where there is room (the last column's last line may be full)
+        beside = paper.text_width_mm(note, note_font) + paper.text_width_mm(title, title_font) / 2
+        where = (
+            (x + _PAD, y + 1.2, w - 2 * _PAD, title_h)
+            if beside + _PAD + 2.0 <= w / 2
+            else (body[0], body[1] + body[3] - line, body[2], line)
+        )
         paper.text(
-            (body[0], body[1] + body[3] - line, body[2], line),
-            f"另有 {overflow} 项见图例续页",
-            paper.font(size),
+            where,
+            note,
+            note_font,
             align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
         )
     return layout

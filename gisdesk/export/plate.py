@@ -41,11 +41,13 @@ from gisdesk.export.frame import (
 from gisdesk.export.graticule import GridTick, draw_grid, graticule_lines, km_grid_lines
 from gisdesk.export.inset import InsetView, draw_inset, plan_inset
 from gisdesk.export.legend import (
+    CONTINUED_TITLE_SIZE,
     LegendEntry,
     LegendLayout,
     draw_legend,
     legend_entries,
     legend_height,
+    legend_overflow,
 )
 from gisdesk.export.notes import draw_notes, notes_lines
 from gisdesk.export.paper import INK, Paper, RectMM
@@ -432,6 +434,34 @@ def _fit_legend(
     return out
 
 
+def _draw_legend(
+    paper: Paper, rect: RectMM, entries: list[LegendEntry], table: TableLayout | None
+) -> LegendLayout:
+    """Draw the legend; lines its box cannot hold continue under the statistics table when
+    they all fit there (an atlas page keeps its legend on the page), else on a continuation
+    page (the layout's ``rest``)."""
+    over = legend_overflow(paper, rect, entries) if table is not None else 0
+    free = table.free if table is not None else None
+    if over and free is not None:
+        rest = entries[len(entries) - over :]
+        if legend_overflow(paper, free, rest, CONTINUED_TITLE_SIZE) == 0:
+            need = legend_height(paper, free, rest, CONTINUED_TITLE_SIZE)
+            main = draw_legend(paper, rect, entries, continued="续见统计表下方")
+            more = draw_legend(
+                paper,
+                (free[0], free[1], free[2], need),
+                rest,
+                title="图例（续）",
+                title_size=CONTINUED_TITLE_SIZE,
+                boxed=False,
+            )
+            main.swatches.extend(more.swatches)
+            main.headings.extend(more.headings)
+            main.overflow, main.rest = 0, []
+            return main
+    return draw_legend(paper, rect, entries)
+
+
 def _paint(
     paper: Paper,
     project: Project,
@@ -474,12 +504,12 @@ def _paint(
         draw_north_arrow(paper, items["north"], rotation_deg=out.north_rotation_deg)
     if "inset" in items and plan.inset is not None:
         draw_inset(paper, items["inset"], data, plan.extent, plan.inset)
-    if "legend" in items:
-        out.legend = draw_legend(paper, items["legend"], plan.entries)
     if "table" in items and spec.table is not None:
         out.table = draw_table(
             paper, items["table"], spec.table, title=spec.table_title, note=spec.table_note
         )
+    if "legend" in items:
+        out.legend = _draw_legend(paper, items["legend"], plan.entries, out.table)
     if "notes" in items:
         shown = [fl.layer for fl in plan.layers if fl.shown]
         lines = notes_lines(

@@ -35,6 +35,7 @@ class TableLayout:
     rows_total: int
     columns: tuple[str, ...]
     blocks: int = 1  # side-by-side blocks the rows were split into
+    free: RectMM | None = None  # the box's room under the table (above its note), if any
 
 
 def format_cell(value: object, column: str = "") -> str:
@@ -187,4 +188,5 @@ def draw_table(
     for b in range(blocks):  # the closing rule at one height under every block
         bx = left + b * (block_w + _BLOCK_GAP)
         paper.line(bx, bottom_y, bx + block_w, bottom_y, width_mm=0.35)
-    return TableLayout(size, shown, n, tuple(columns), blocks)
+    free = (left, bottom_y + 2.0, avail_w, bottom - bottom_y - 2.0)
+    return TableLayout(size, shown, n, tuple(columns), blocks, free if free[3] > 0 else None)

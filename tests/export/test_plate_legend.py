@@ -137,3 +137,63 @@ def test_notes_name_the_map_maker_only_when_given(sample_project):
     assert "—" not in "".join(unnamed)
     named = notes_lines(layers, crs, organisation="海门区自然资源局", date="2026年1月1日")
     assert named[-1] == "制图单位：海门区自然资源局    制图日期：2026年1月1日"
+
+
+def _pdf_pages(path) -> int:
+    info = subprocess.run(
+        [need_tool("pdfinfo"), str(path)], check=True, capture_output=True, text=True
+    ).stdout
+    found = re.search(r"^Pages:\s+(\d+)$", info, re.MULTILINE)
+    assert found, info
+    return int(found.group(1))
+
+
+def test_the_town_atlas_keeps_each_legend_on_its_page(sample_project, map_data, tmp_path):
+    """The 12-town A4 atlas was 24 pages: every town's legend (24-30 lines in a 64 mm box)
+    continued on a page of its own. Smaller type draws narrower swatches, which leaves the
+    labels room for a third column, so each page holds its legend."""
+    from gisdesk.export.atlas import export_atlas
+
+    circle = ServiceCircle(sample_project)
+    out = tmp_path / "atlas.pdf"
+    export_atlas(
+        sample_project, PlateSpec.create("A4-portrait"), out, content=circle, data=map_data
+    )
+    towns = len(sample_project.layer("towns").data)
+    assert _pdf_pages(out) == towns
+    text = subprocess.run(
+        [need_tool("pdftotext"), str(out), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    assert "见图例续页" not in text
+
+
+def test_legend_lines_continue_under_the_table_before_another_page(
+    sample_project, map_data, tmp_path
+):
+    tpl = get_template("A4-portrait")
+    small = replace(
+        tpl,
+        name="small-legend",
+        items={**tpl.items, "legend": (11, 210, 64, 62), "table": (79, 210, 64, 76)},
+    )
+    frame = pd.DataFrame({"项目": ["村（社区）数", "医保服务站点"], "数值": ["250 个", "90 个"]})
+    spec = PlateSpec.create(small, table=frame, table_title="统计")
+    out = tmp_path / "plate.pdf"
+    layout = export_plate(sample_project, spec, out, data=map_data)
+    legend = layout.legend
+    assert legend is not None and legend.overflow == 0 and legend.rest == []
+    assert _pdf_pages(out) == 1  # before: a 图例（续） page
+    drawn = {fl.layer.name for fl in layout.plan.layers if fl.shown and fl.layer.style}
+    assert {entry.layer for entry, _rect in legend.swatches} == drawn
+    table_box = layout.items["table"]
+    under = [e for e, r in legend.swatches if r[0] >= table_box[0]]
+    assert under, "nothing continued under the table"
+    for _entry, rect in legend.swatches:  # every line inside one of the two boxes
+        box = table_box if rect[0] >= table_box[0] else layout.items["legend"]
+        assert box[1] <= rect[1] and rect[1] + rect[3] <= box[1] + box[3] + 0.01, rect
+    text = subprocess.run(
+        [need_tool("pdftotext"), str(out), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    assert "图例（续）" in text and "续见统计表下方" in text
+    for entry in under:
+        assert entry.label in text, entry.label

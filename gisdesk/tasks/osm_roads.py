@@ -130,12 +130,14 @@ def read_osm_roads(path: Path) -> ImportedFile:
             (
                 (
                     f"另有 {foot} 条人行道、台阶、自行车道、小路和步行街未作为道路导入："
-                    "道路网对各种出行方式一视同仁，导入后汽车也会“走”这些路。"
+                    "道路等级中没有只供行人和自行车通行的一类，归入村道汽车也会“走”这些路；"
+                    "步行和骑行的服务圈因此不经过这些小路。"
                 ),
                 (
                     f"{foot} footways, steps, cycleways, paths and pedestrian streets were left "
-                    "out of the roads: the road network treats every travel mode alike, so cars "
-                    "would use them too."
+                    "out of the roads: the road classes have none for people on foot or bicycles "
+                    "only, and as 村道 cars would use them too; walking and cycling service areas "
+                    "therefore do not use them."
                 ),
             )
         )

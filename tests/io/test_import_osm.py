@@ -136,6 +136,10 @@ def test_osm_import_notes_are_in_the_users_language(helsinki: Path) -> None:
     zh = [n.zh for n in notes]
     # Helsinki: 1,342 footways, steps, cycleways and paths are not roads
     assert any(re.search(r"另有 \d+ 条人行道", z) for z in zh), zh
+    # and what leaving them out means for the user's analyses (expressways are closed on
+    # foot, so the network does not treat every mode alike: the note must not say it does)
+    (foot,) = [z for z in zh if "条人行道" in z]
+    assert "步行和骑行的服务圈" in foot and "一视同仁" not in foot, foot
     assert not any(imported.data["class"].isin(["步行道"]))
     for text in zh:
         assert "gisdesk." not in text and "(" not in text, text

@@ -13,6 +13,10 @@ from gisdesk.core.crs import require_crs
 
 __all__ = ["FOOT_WAYS", "HIGHWAY_CLASS", "roads_from_osm"]
 
+FOOT_WAYS = ("footway", "path", "cycleway", "steps", "pedestrian", "bridleway")
+"""Ways for people on foot or on bicycles: the class 慢行道, closed to cars
+(:data:`gisdesk.analysis.speeds.NO_CARS`)."""
+
 HIGHWAY_CLASS = {
     "motorway": "高速公路",
     "trunk": "国道",
@@ -25,16 +29,13 @@ HIGHWAY_CLASS = {
     "service": "村道",
     "road": "村道",
     "track": "村道",
+    **dict.fromkeys(FOOT_WAYS, "慢行道"),
 }
 """OSM ``highway`` value (``_link`` suffix dropped) -> road class, as OpenStreetMap China tags
-roads: motorway 高速公路, trunk 国道, primary 省道, secondary 县道, tertiary 乡道, and the
-other ways motor vehicles use (unclassified, residential, service, track...) 村道. Other
-values are left out (:data:`FOOT_WAYS` among them)."""
-
-FOOT_WAYS = ("footway", "path", "cycleway", "steps", "pedestrian", "bridleway")
-"""Ways for people on foot or on bicycles, left out of the road network: the speed table gives
-every mode a speed on every class, so a class of their own would let cars drive on steps, and
-村道 (what they were) would too."""
+roads: motorway 高速公路, trunk 国道, primary 省道, secondary 县道, tertiary 乡道, the other
+ways motor vehicles use (unclassified, residential, service, track...) 村道, and the ways for
+people on foot or bicycles (:data:`FOOT_WAYS`) 慢行道. Other values (construction, proposed,
+platform...) are left out."""
 
 _TAG = re.compile(r'"([^"]+)"=>"((?:[^"\\]|\\.)*)"')
 

@@ -1,19 +1,22 @@
 """Travel speeds by mode and road class: the editable default table.
 
-====== ======== ===== ===== ===== ===== ===== ========================================
-mode   高速公路 国道  省道  县道  乡道  村道  notes
-====== ======== ===== ===== ===== ===== ===== ========================================
-walk   closed   5     5     5     5     5     ignores one-way (pedestrians walk both ways)
-bike   closed   15    15    15    15    15    capped by the road's ``speed_kmh``
-ebike  closed   20    20    20    20    20    capped by the road's ``speed_kmh``
-car    100      80    70    60    40    30    the road's ``speed_kmh`` wins where given
-====== ======== ===== ===== ===== ===== ===== ========================================
+====== ======== ===== ===== ===== ===== ===== ====== ===================================
+mode   高速公路 国道  省道  县道  乡道  村道  慢行道 notes
+====== ======== ===== ===== ===== ===== ===== ====== ===================================
+walk   closed   5     5     5     5     5     5      ignores one-way (pedestrians walk both
+                                                     ways)
+bike   closed   15    15    15    15    15    15     capped by the road's ``speed_kmh``
+ebike  closed   20    20    20    20    20    20     capped by the road's ``speed_kmh``
+car    100      80    70    60    40    30    closed the road's ``speed_kmh`` wins where given
+====== ======== ===== ===== ===== ===== ===== ====== ===================================
 
 A road of an unknown or missing class travels at the mode's ``default_kmh`` (村道 speed).
 Expressways (高速公路) are closed to people on foot, bicycles and e-bikes, as Chinese
 traffic law has it (``ModeSpeeds.closed``): those modes neither travel on them nor reach
-them from a point beside them. OpenStreetMap footways are not imported as roads at all
-(:data:`gisdesk.analysis.osm.FOOT_WAYS`).
+them from a point beside them. 慢行道 (slow-traffic ways: footways, cycleways, paths, steps
+and pedestrian streets, as OpenStreetMap imports give them, :data:`gisdesk.analysis.osm.FOOT_WAYS`)
+are closed to cars; on them a bicycle or e-bike goes no faster than the way's own
+``speed_kmh`` (an OSM import sets 5 km/h on footways and steps, 15 on cycleways).
 Copy a :class:`ModeSpeeds` with :func:`dataclasses.replace` to change a value, or pass
 ``speed_kmh=`` to :func:`mode_speeds` for one speed on every road (e.g. a survey's figure).
 """
@@ -41,7 +44,10 @@ __all__ = [
     "MAX_SNAP_M",
     "MAX_WALK_KMH",
     "MODES",
+    "NO_CARS",
     "NO_PEDESTRIANS",
+    "ROAD_CLASSES",
+    "SLOW_WAYS",
     "WALK_KMH",
     "ModeSpeeds",
     "check_travel_params",
@@ -64,7 +70,9 @@ MAX_WALK_KMH = 20.0
 WALK_KMH = 5.0
 """Walking speed for the access leg between a point and the road network."""
 
-ROAD_CLASSES = ("高速公路", "国道", "省道", "县道", "乡道", "村道")
+ROAD_CLASSES = ("高速公路", "国道", "省道", "县道", "乡道", "村道", "慢行道")
+SLOW_WAYS = "慢行道"
+"""The class of ways for people on foot and on bicycles only (OSM footways, cycleways ...)."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +119,8 @@ class ModeSpeeds:
 
 NO_PEDESTRIANS = frozenset({"高速公路"})
 """Classes closed to walking, bicycles and e-bikes."""
+NO_CARS = frozenset({SLOW_WAYS})
+"""Classes closed to cars."""
 
 MAX_SPEED_KMH = 150.0
 """Fastest speed accepted for a mode: above any road speed limit in China (120 km/h)."""
@@ -146,6 +156,7 @@ DEFAULT_SPEEDS: Mapping[str, ModeSpeeds] = MappingProxyType(
             ),
             30.0,
             road_speed="wins",
+            closed=NO_CARS,
         ),
     }
 )

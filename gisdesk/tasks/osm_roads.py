@@ -2,8 +2,8 @@
 
 Ways become roads through :func:`gisdesk.analysis.osm.roads_from_osm` (``highway`` -> class:
 motorway 高速公路, trunk 国道, primary 省道, secondary 县道, tertiary 乡道, the other roads for
-motor vehicles 村道; footways, steps, cycleways, paths and pedestrian streets are left out and
-counted in the notes; ``_link`` ways take their road's class; ``oneway=-1`` reversed). Where
+motor vehicles 村道, footways, steps, cycleways, paths and pedestrian streets 慢行道 (closed to
+cars); ``_link`` ways take their road's class; ``oneway=-1`` reversed). Where
 ``maxspeed`` is missing, ``speed_kmh`` is the default of :data:`OSM_DEFAULT_SPEEDS` by
 ``highway`` value; ``lanes`` comes from the ``lanes`` tag.
 """
@@ -44,20 +44,23 @@ OSM_DEFAULT_SPEEDS: dict[str, float] = {
     "footway": 5.0,
     "path": 5.0,
     "steps": 5.0,
+    "bridleway": 5.0,
 }
 """km/h by OSM ``highway`` value (``_link`` dropped) where a way has no ``maxspeed``."""
 
 _LANES = re.compile(r'"lanes"=>"(\d+)"')
 
-OSM_CLASS_ORDER = ("高速公路", "国道", "省道", "县道", "乡道", "村道")
+OSM_CLASS_ORDER = ("高速公路", "国道", "省道", "县道", "乡道", "村道", "慢行道")
 OSM_CLASS_NOTE = (
     (
         "道路等级按 OpenStreetMap 中国的标注习惯归类：高速公路为高速公路，干线公路为国道，"
-        "主要道路为省道，次要道路为县道，三级道路为乡道，其余机动车可走的道路为村道。"
+        "主要道路为省道，次要道路为县道，三级道路为乡道，其余机动车可走的道路为村道；"
+        "人行道、台阶、自行车道、小路和步行街为慢行道。"
     ),
     (
         "Road classes follow OpenStreetMap China's tagging: motorway 高速公路 (expressway), trunk "
-        "国道, primary 省道, secondary 县道, tertiary 乡道, other roads for motor vehicles 村道."
+        "国道, primary 省道, secondary 县道, tertiary 乡道, other roads for motor vehicles 村道; "
+        "footways, steps, cycleways, paths and pedestrian streets 慢行道 (slow-traffic ways)."
     ),
 )
 OSM_SPEED_NOTE = (
@@ -129,15 +132,14 @@ def read_osm_roads(path: Path) -> ImportedFile:
         warnings.append(
             (
                 (
-                    f"另有 {foot} 条人行道、台阶、自行车道、小路和步行街未作为道路导入："
-                    "道路等级中没有只供行人和自行车通行的一类，归入村道汽车也会“走”这些路；"
-                    "步行和骑行的服务圈因此不经过这些小路。"
+                    f"其中 {foot} 条人行道、台阶、自行车道、小路和步行街归为慢行道：步行和骑行的"
+                    "服务圈经过这些路（自行车和电动自行车在人行道、台阶上按步行速度计），"
+                    "驾车的服务圈不经过。"
                 ),
                 (
-                    f"{foot} footways, steps, cycleways, paths and pedestrian streets were left "
-                    "out of the roads: the road classes have none for people on foot or bicycles "
-                    "only, and as 村道 cars would use them too; walking and cycling service areas "
-                    "therefore do not use them."
+                    f"{foot} footways, steps, cycleways, paths and pedestrian streets are 慢行道 "
+                    "(slow-traffic ways): walking and cycling service areas use them (bicycles "
+                    "and e-bikes at walking pace on footways and steps), driving ones do not."
                 ),
             )
         )
@@ -148,7 +150,8 @@ def read_osm_roads(path: Path) -> ImportedFile:
         conversions=[
             (
                 "OpenStreetMap highway -> road class (motorway 高速公路, trunk 国道, primary 省道, "
-                "secondary 县道, tertiary 乡道, other motor roads 村道; footways left out)"
+                "secondary 县道, tertiary 乡道, other motor roads 村道, "
+                "footways and cycleways 慢行道)"
             ),
             "missing maxspeed -> default speed by highway type",
             "WGS84 (EPSG:4326) -> CGCS2000 (EPSG:4490), no shift",

@@ -18,6 +18,8 @@ import shapely
 
 CAR = {"国道": 80.0, "省道": 70.0, "县道": 60.0, "乡道": 40.0, "村道": 30.0}
 WALK_MPS = 5.0 / 3.6
+# classes a mode may not use, written out independently of speeds.py
+CLOSED = {"walk": {"高速公路"}, "bike": {"高速公路"}, "ebike": {"高速公路"}, "car": {"慢行道"}}
 
 
 def road_mps(roads: gpd.GeoDataFrame, mode: str) -> np.ndarray:
@@ -54,7 +56,10 @@ def reference_segments(
     levels = pd.to_numeric(roads.get("level", 0), errors="coerce").fillna(0).astype(int)
     segs: list[Segment] = []
     coords: list[tuple[np.ndarray, np.ndarray]] = []
+    closed = CLOSED[mode]
     for i, geom in enumerate(roads.geometry):
+        if roads["class"].iloc[i] in closed:
+            continue  # neither travelled nor snapped to
         level = int(levels.iloc[i]) if hasattr(levels, "iloc") else 0
         oneway = bool(roads["oneway"].iloc[i]) and mode != "walk"
         for part in shapely.get_parts(geom):

@@ -140,7 +140,7 @@ def test_every_schema_covers_the_issue_list(schemas):
     expected = set(ALL_KINDS)
     assert expected <= set(schemas)
     roads = schemas["roads"].field("class")
-    assert roads.domain_values == ("高速公路", "国道", "省道", "县道", "乡道", "村道")
+    assert roads.domain_values == ("高速公路", "国道", "省道", "县道", "乡道", "村道", "慢行道")
     status = schemas["accident_segments"].field("status")
     assert status.domain_values == ("排查", "会商", "整改", "验收", "销号")
     assert schemas["rental_factories"].field("building_type").domain_values[:3] == (

@@ -137,7 +137,7 @@ def test_geopackage_carries_qgis_layer_styles(tmp_path: Path) -> None:
     assert roads.get("type") == "categorizedSymbol"
     assert roads.get("attr") == "class"
     cats = {c.get("value"): c.get("symbol") for c in roads.iter("category")}
-    assert list(cats) == ["高速公路", "国道", "省道", "县道", "乡道", "村道"]
+    assert list(cats) == ["高速公路", "国道", "省道", "县道", "乡道", "村道", "慢行道"]
     symbols = {s.get("name"): s for s in roads.find("symbols") or []}
     colour = {
         o.get("name"): o.get("value") for o in symbols[cats["国道"]].iter("Option") if o.get("name")

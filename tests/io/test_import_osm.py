@@ -37,8 +37,10 @@ def roads(helsinki: Path) -> gpd.GeoDataFrame:
 
 def test_roads_layer_follows_schema(helsinki: Path, roads: gpd.GeoDataFrame) -> None:
     assert roads.crs.to_epsg() == 4490
-    assert len(roads) > 900  # 960 motor roads; the 1,342 footways are left out
-    assert set(roads["class"]) <= {"高速公路", "国道", "省道", "县道", "乡道", "村道"}
+    # 960 motor roads and 1,342 footways, steps, cycleways and paths
+    assert (roads["class"] != "慢行道").sum() > 900
+    assert (roads["class"] == "慢行道").sum() > 1300
+    assert set(roads["class"]) <= {"高速公路", "国道", "省道", "县道", "乡道", "村道", "慢行道"}
     assert {"省道", "县道", "村道"} <= set(roads["class"])
     assert roads["speed_kmh"].between(5, 120).all()
     assert roads["oneway"].any()
@@ -90,7 +92,7 @@ def test_broken_osm_file(tmp_path: Path) -> None:
         read_osm_roads(path)
 
 
-def test_classes_follow_chinese_practice_and_footways_stay_out() -> None:
+def test_classes_follow_chinese_practice_and_footways_are_slow_ways() -> None:
     kinds = [
         "motorway", "motorway_link", "trunk", "primary", "secondary", "tertiary",
         "unclassified", "residential", "service", "track", *FOOT_WAYS,
@@ -115,6 +117,7 @@ def test_classes_follow_chinese_practice_and_footways_stay_out() -> None:
         "residential": "村道",
         "service": "村道",
         "track": "村道",
+        **dict.fromkeys(FOOT_WAYS, "慢行道"),
     }
     # every class the import makes is in the schema, the style and the speed table
     domain = {
@@ -123,7 +126,14 @@ def test_classes_follow_chinese_practice_and_footways_stay_out() -> None:
     styled = {c.value for c in load_styles()["roads"].classes}
     assert set(roads["class"]) <= domain == styled == set(ROAD_CLASSES)
     for spec in DEFAULT_SPEEDS.values():
-        assert set(spec.by_class) == set(ROAD_CLASSES)
+        assert set(spec.by_class) | spec.closed == set(ROAD_CLASSES)
+    # slow ways are closed to cars only; expressways to everything but cars
+    assert {m for m, spec in DEFAULT_SPEEDS.items() if "慢行道" in spec.closed} == {"car"}
+    assert {m for m, spec in DEFAULT_SPEEDS.items() if "高速公路" in spec.closed} == {
+        "walk",
+        "bike",
+        "ebike",
+    }
     assert DEFAULT_SPEEDS["car"].by_class["高速公路"] > DEFAULT_SPEEDS["car"].by_class["国道"]
 
 
@@ -134,15 +144,56 @@ def test_osm_import_notes_are_in_the_users_language(helsinki: Path) -> None:
     imported = read_osm_roads(helsinki)
     notes = import_notes(imported)
     zh = [n.zh for n in notes]
-    # Helsinki: 1,342 footways, steps, cycleways and paths are not roads
-    assert any(re.search(r"另有 \d+ 条人行道", z) for z in zh), zh
-    # and what leaving them out means for the user's analyses (expressways are closed on
-    # foot, so the network does not treat every mode alike: the note must not say it does)
+    # Helsinki: 1,342 footways, steps, cycleways and paths are 慢行道, and the note says what
+    # that means for the user's analyses
     (foot,) = [z for z in zh if "条人行道" in z]
-    assert "步行和骑行的服务圈" in foot and "一视同仁" not in foot, foot
-    assert not any(imported.data["class"].isin(["步行道"]))
+    assert re.search(r"其中 \d+ 条人行道", foot), foot
+    assert "步行和骑行的服务圈经过" in foot and "驾车的服务圈不经过" in foot, foot
+    assert imported.data["class"].eq("慢行道").sum() == int(re.search(r"(\d+) 条", foot)[1])
     for text in zh:
         assert "gisdesk." not in text and "(" not in text, text
         assert not re.search(r"[A-Za-z]{2,}", _NAMES.sub("", text)), text
     for text in (n.en for n in notes):
         assert "gisdesk." not in text, text
+
+
+def test_slow_ways_carry_walkers_and_cyclists_but_not_cars() -> None:
+    """A place at the far end of a 2 km footway is reached on foot and by bicycle, not by car
+    (no road open to cars within the 500 m access distance)."""
+    lines = [
+        shapely.LineString([(500_000, 3_530_000), (500_500, 3_530_000)]),
+        shapely.LineString([(500_500, 3_530_000), (502_500, 3_530_000)]),
+    ]
+    roads = gpd.GeoDataFrame(
+        {
+            "road_id": ["r1", "f1"],
+            "class": ["村道", "慢行道"],
+            "oneway": [False, False],
+            "speed_kmh": [30.0, 5.0],
+            "level": [0, 0],
+        },
+        geometry=lines,
+        crs=4549,
+    ).to_crs(4490)
+    facility = gpd.GeoDataFrame(geometry=[shapely.Point(500_000, 3_530_010)], crs=4549)
+    place = gpd.GeoDataFrame(
+        {"name": ["p"]}, geometry=[shapely.Point(502_500, 3_530_010)], crs=4549
+    )
+
+    def minutes(mode: str) -> float:
+        result = service_areas(
+            roads,
+            facility.to_crs(4490),
+            place.to_crs(4490),
+            minutes=60,
+            mode=mode,
+            town_field=None,
+            households_field=None,
+            population_field=None,
+        )
+        return float(result.demand["minutes"].iloc[0])
+
+    walk = minutes("walk")
+    assert 2_500 / 5_000 * 60 < walk < 2_600 / 5_000 * 60  # 2.5 km at 5 km/h, about 30 min
+    assert minutes("bike") < walk  # 15 km/h on the 村道, the footway's 5 km/h beyond it
+    assert not np.isfinite(minutes("car"))

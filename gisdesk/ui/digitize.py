@@ -104,6 +104,31 @@ def to_display(geom: BaseGeometry, canvas: MapCanvas, layer: Layer) -> BaseGeome
     return shapely.transform(geom, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
 
 
+def town_initial(window: WindowApi, layer: Layer, geom: BaseGeometry) -> dict[str, Any]:
+    """Return {"town": name} for a new feature of a layer with a 所属镇 field, from the town
+    (the project's towns layer) that holds the feature's point, the middle of its line or a
+    point inside its polygon; {} where there is no such field, towns layer or town.
+
+    ``geom`` is in the layer's CRS.
+    """
+    project = window.project
+    schema = layer.schema
+    if project is None or schema is None or "town" not in {f.name for f in schema.fields}:
+        return {}
+    towns = project.layers_of_kind("towns")
+    if not towns or towns[-1].data.crs is None or "name" not in towns[-1].data.columns:
+        return {}
+    data = towns[-1].data
+    if geom.geom_type in ("LineString", "MultiLineString"):
+        point = shapely.line_interpolate_point(geom, 0.5, normalized=True)
+    else:
+        point = geom if geom.geom_type == "Point" else geom.point_on_surface()
+    t = transformer(layer_crs(layer), data.crs)
+    x, y = t.transform(point.x, point.y)
+    hits = np.flatnonzero(data.geometry.covers(shapely.Point(x, y)).to_numpy())
+    return {"town": str(data["name"].iloc[int(hits[0])])} if len(hits) else {}
+
+
 def _fmt_length(m: float) -> str:
     return MapCanvas.format_length(m)
 
@@ -339,7 +364,7 @@ class AddFeatureTool(EditTool):
         except GisdeskError as exc:
             self.window.status(exc.message(language()))
             return False
-        values = self.values(layer, {})
+        values = self.values(layer, town_initial(self.window, layer, geom))
         if values is None:  # the form was cancelled: the sketch goes too (QGIS does the same)
             self.vertices.clear()
             self.canvas.update()

@@ -21,7 +21,7 @@ from gisdesk.core.errors import GisdeskError
 from gisdesk.core.layer import Layer
 from gisdesk.io.schemas import load_schemas
 from gisdesk.io.styles import load_styles
-from gisdesk.ui.digitize import AddFeatureTool, to_layer
+from gisdesk.ui.digitize import AddFeatureTool, to_layer, town_initial
 from gisdesk.ui.i18n import language, tr
 
 if TYPE_CHECKING:
@@ -80,7 +80,11 @@ class FactoryFootprintTool(AddFeatureTool):
         site = (
             outline.centroid if outline.contains(outline.centroid) else outline.point_on_surface()
         )
-        values = self.values(layer, {})
+        try:
+            initial = town_initial(self.window, layer, to_layer(site, self.canvas, layer))
+        except GisdeskError:
+            initial = {}
+        values = self.values(layer, initial)
         if values is None:  # the form was cancelled: the outline goes too
             self.vertices.clear()
             self.canvas.update()

@@ -76,6 +76,7 @@ from gisdesk.tasks.imports import (
 from gisdesk.ui import plain_text
 from gisdesk.ui.form_widgets import ok_cancel_buttons
 from gisdesk.ui.i18n import language, tr
+from gisdesk.ui.workers import unexpected_error
 
 __all__ = ["FILE_FILTER", "FrameModel", "ImportDialog", "cell_text", "frame_table", "warning_text"]
 
@@ -508,8 +509,8 @@ class ImportDialog(QDialog):
             problem = explain(exc)  # a driver's error in words, its own text as the tooltip
             if problem is not None:
                 self.error, self.error_details = problem.message(language()), problem.details
-            else:
-                self.error = f"{type(exc).__name__}: {exc}"
+            else:  # logged with its traceback; the dialog says so in the user's language
+                self.error, self.error_details = unexpected_error(f"import {request.path}", exc)
             self.imported = None
         self._show_warnings()
         if not self.has_encoding and not _is_table(self.path):

@@ -86,6 +86,11 @@ def coded_value_text(spec: FieldSpec | None, value: object) -> str:
     return text if shown == text else tr(f"{text}（{shown}）", f"{text} ({shown})")
 
 
+COLUMN_SAMPLE_ROWS = 200
+"""Rows whose values size a column when a layer is shown (all of them would take seconds)."""
+MAX_COLUMN_PX = 360
+
+
 class EditCell(QUndoCommand):
     """Set one cell of a layer; undo puts the old value back."""
 
@@ -423,8 +428,19 @@ class AttributeTable(QWidget):
         self.picker.set_layer(layer)
         self.selected_only.setChecked(False)
         self.filter_edit.clear()
+        self._fit_columns()
         self._show_title()
         self._sync_from_layer()
+
+    def _fit_columns(self) -> None:
+        """Widen each column to its header (the Chinese label with its unit) and the values of
+        the first rows, up to MAX_COLUMN_PX (a longer value shows in its cell's tooltip)."""
+        header = self.view.horizontalHeader()
+        header.setResizeContentsPrecision(COLUMN_SAMPLE_ROWS)
+        self.view.resizeColumnsToContents()
+        for column in range(header.count()):
+            if header.sectionSize(column) > MAX_COLUMN_PX:
+                header.resizeSection(column, MAX_COLUMN_PX)
 
     def _show_title(self) -> None:
         """The layer's title with its count: (total), or (shown / total) when filtered."""

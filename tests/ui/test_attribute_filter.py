@@ -174,3 +174,17 @@ def test_the_builder_opens_from_the_filter_bar_and_applies(window, table, monkey
     table.builder_button.click()
     assert table.filter_edit.text() == "户数 > 1400"
     assert set(table.model.rows.tolist()) == _expected(window, 1400)
+
+
+def test_columns_are_wide_enough_for_their_chinese_headers(window, table):
+    """The headers carry the label and the unit (生活污水治理率（%）): none is cut off."""
+    header = table.view.horizontalHeader()
+    metrics = header.fontMetrics()
+    model = table.model
+    for layer in ("villages", "monitoring_stations"):
+        window.show_table(layer)
+        model = table.model
+        for column in range(model.columnCount()):
+            text = str(model.headerData(column, Qt.Orientation.Horizontal))
+            assert header.sectionSize(column) >= metrics.horizontalAdvance(text), (layer, text)
+    _shot(table, "attribute_table_columns.png")

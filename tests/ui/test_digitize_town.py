@@ -27,7 +27,8 @@ def _pixel_in(window, town: str) -> QPoint:
     return QPoint(round(float(px)), round(float(py)))
 
 
-def _asked(window, monkeypatch) -> list[dict]:
+def _asked(window, monkeypatch, layer: str, tool: str = "edit_add") -> list[dict]:
+    """Choose the layer and the tool; the form records what it was offered and cancels."""
     seen: list[dict] = []
 
     def answer(layer, initial, **_kw) -> dict | None:
@@ -35,26 +36,22 @@ def _asked(window, monkeypatch) -> list[dict]:
         return None if layer is not None else {}  # cancel: nothing is added
 
     monkeypatch.setattr(window, "feature_values", answer)
+    window.snapper.enabled = False
+    window.layer_tree.select_layer(layer)
+    window.set_tool(tool)
+    window.canvas.tool.values = window.feature_values
     return seen
 
 
 def test_a_new_village_gets_the_town_it_was_placed_in(window, monkeypatch) -> None:
-    window.snapper.enabled = False
-    seen = _asked(window, monkeypatch)
-    window.layer_tree.select_layer("villages")
-    window.set_tool("edit_add")
-    window.canvas.tool.values = window.feature_values
+    seen = _asked(window, monkeypatch, "villages")
     for town in ("常乐镇", "包场镇"):
         QTest.mouseClick(window.canvas, Qt.MouseButton.LeftButton, pos=_pixel_in(window, town))
     assert [s.get("town") for s in seen] == ["常乐镇", "包场镇"]
 
 
 def test_a_feature_outside_every_town_gets_no_town(window, monkeypatch) -> None:
-    window.snapper.enabled = False
-    seen = _asked(window, monkeypatch)
-    window.layer_tree.select_layer("villages")
-    window.set_tool("edit_add")
-    window.canvas.tool.values = window.feature_values
+    seen = _asked(window, monkeypatch, "villages")
     towns = window.project.layer("towns")
     xmin, ymin, _xmax, _ymax = towns.data.total_bounds
     t = transformer(layer_crs(towns), window.canvas.crs)
@@ -69,11 +66,7 @@ def test_a_feature_outside_every_town_gets_no_town(window, monkeypatch) -> None:
 
 
 def test_a_registered_factory_gets_the_town_of_its_outline(window, monkeypatch) -> None:
-    window.snapper.enabled = False
-    seen = _asked(window, monkeypatch)
-    window.layer_tree.select_layer("rental_factories")
-    window.set_tool("edit_factory")
-    window.canvas.tool.values = window.feature_values
+    seen = _asked(window, monkeypatch, "rental_factories", "edit_factory")
     centre = _pixel_in(window, "悦来镇")
     for dx, dy in ((-4, -4), (4, -4), (4, 4), (-4, 4)):
         QTest.mouseClick(window.canvas, Qt.MouseButton.LeftButton, pos=centre + QPoint(dx, dy))

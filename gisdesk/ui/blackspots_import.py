@@ -20,7 +20,6 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -46,6 +45,7 @@ from gisdesk.io.schemas import load_schemas
 from gisdesk.io.styles import load_styles
 from gisdesk.io.tables import read_table, sheet_names
 from gisdesk.ui import plain_text
+from gisdesk.ui.file_dialogs import ask_open_path
 from gisdesk.ui.form_widgets import path_row
 from gisdesk.ui.i18n import language, tr
 from gisdesk.ui.import_dialog import FrameModel, cell_text, frame_table, warning_text
@@ -178,14 +178,13 @@ class _FilePage(_Page):
         self.sheet.setEnabled(len(names) > 1)
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
+        path = ask_open_path(
             self,
             tr("选择事故记录", "Choose accident records"),
-            "",
             tr("表格", "Tables") + " (*.csv *.txt *.xlsx *.xls)",
         )
-        if path:
-            self.path.setText(path)
+        if path is not None:
+            self.path.setText(str(path))
 
     def isComplete(self) -> bool:
         """A file must be named, and a road layer exist to place the records on."""

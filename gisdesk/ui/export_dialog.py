@@ -16,7 +16,6 @@ from pathlib import Path
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QFileDialog,
     QFormLayout,
     QLabel,
     QVBoxLayout,
@@ -27,6 +26,7 @@ from gisdesk.core.errors import GisdeskError
 from gisdesk.core.project import Project
 from gisdesk.tasks.exports import FORMATS, ExportRequest, format_for, output_files
 from gisdesk.ui import plain_text
+from gisdesk.ui.file_dialogs import ask_save_path
 from gisdesk.ui.form_widgets import ok_cancel_buttons, path_row
 from gisdesk.ui.i18n import language, tr
 from gisdesk.ui.window_api import WindowApi, window_widget
@@ -101,15 +101,15 @@ class ExportDialog(QDialog):
         self.refresh_consequence()
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
+        path = ask_save_path(
             self,
             tr("导出图层", "Export layer"),
             self.out.text(),
             _file_filter(),
-            options=QFileDialog.Option.DontConfirmOverwrite,  # the dialog says what happens
+            confirm_overwrite=False,  # this dialog says itself what happens to the file
         )
-        if path:
-            self.out.setText(path)
+        if path is not None:
+            self.out.setText(str(path))
 
     def refresh_consequence(self) -> str:
         """Say what the export will do to an output file that exists ("" for a new file)."""

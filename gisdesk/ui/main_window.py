@@ -23,7 +23,6 @@ from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QShowEvent, QUndoStack
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
     QMainWindow,
     QMessageBox,
     QPlainTextEdit,
@@ -42,6 +41,7 @@ from gisdesk.ui.commands.analyses import AnalysisCommands
 from gisdesk.ui.commands.editing import EditCommands
 from gisdesk.ui.commands.outputs import OutputCommands
 from gisdesk.ui.editing import EditController
+from gisdesk.ui.file_dialogs import ask_open_path
 from gisdesk.ui.i18n import language, set_language, settings, tr
 from gisdesk.ui.layer_tree import LayerTree
 from gisdesk.ui.project_files import ProjectFiles
@@ -314,9 +314,9 @@ class MainWindow(QMainWindow):
             self.set_project(Project(title=tr("新项目", "New project")))
         from gisdesk.ui.import_dialog import FILE_FILTER
 
-        path, _ = QFileDialog.getOpenFileName(self, tr("添加图层", "Add layer"), "", FILE_FILTER)
-        if path:
-            self.add_layer_from(Path(path), ask=True)
+        path = ask_open_path(self, tr("添加图层", "Add layer"), FILE_FILTER)
+        if path is not None:
+            self.add_layer_from(path, ask=True)
 
     def add_layer_from(
         self,

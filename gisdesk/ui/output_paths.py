@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QWidget
 
 from gisdesk.core.errors import InputError
 from gisdesk.core.project import Project
 from gisdesk.io.output_guard import refuse_overwriting
 from gisdesk.ui import plain_text
+from gisdesk.ui.file_dialogs import ask_save_path
 from gisdesk.ui.i18n import language, tr
 
 __all__ = ["ask_save_path", "refuse_project_output"]
@@ -32,11 +33,3 @@ def refuse_project_output(parent: QWidget | None, project: Project | None, path:
         plain_text.warning(parent, tr("不能写出", "Cannot write"), exc.message(language()))
         return True
     return False
-
-
-def ask_save_path(
-    parent: QWidget | None, title: str, suggested_name: str, file_filter: str
-) -> Path | None:
-    """Ask for a file to write (the dialog starts at ``suggested_name``); None if cancelled."""
-    path, _ = QFileDialog.getSaveFileName(parent, title, suggested_name, file_filter)
-    return Path(path) if path else None

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from gisdesk.core.errors import GisdeskError
 from gisdesk.core.project import Project
 from gisdesk.io.project_store import open_project, save_project
 from gisdesk.ui import plain_text
 from gisdesk.ui.editing import is_bundled_sample, recoverable_copies
+from gisdesk.ui.file_dialogs import ask_open_path
 from gisdesk.ui.i18n import language, tr
 from gisdesk.ui.output_paths import ask_save_path
 from gisdesk.ui.session import Session
@@ -61,11 +62,9 @@ class ProjectFiles:
         """Ask for a project file and open it."""
         if not self.confirm_discard():
             return
-        path, _ = QFileDialog.getOpenFileName(
-            self.parent, tr("打开项目", "Open project"), "", "GeoPackage (*.gpkg)"
-        )
-        if path:
-            self.open_path(Path(path))
+        path = ask_open_path(self.parent, tr("打开项目", "Open project"), "GeoPackage (*.gpkg)")
+        if path is not None:
+            self.open_path(path)
 
     def open_recent(self, path: Path) -> None:
         """Open a file of the recent list (after asking about unsaved changes)."""

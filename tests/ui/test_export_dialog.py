@@ -60,6 +60,7 @@ def test_an_existing_output_is_described_instead_of_asking_replace(qtbot, tmp_pa
     from PySide6.QtWidgets import QFileDialog
 
     from gisdesk.io.vector_export import export_geopackage
+    from gisdesk.ui import file_dialogs
 
     project = _project()
     target = tmp_path / "共享.gpkg"
@@ -69,14 +70,14 @@ def test_an_existing_output_is_described_instead_of_asking_replace(qtbot, tmp_pa
     assert dialog.consequence.text() == ""  # no file yet
     asked: list = []
 
-    def save_name(*args, **kwargs):
-        asked.append(kwargs.get("options"))
-        return str(target), ""
+    def save_name(file_dialog: QFileDialog) -> str:
+        asked.append(file_dialog.testOption(QFileDialog.Option.DontConfirmOverwrite))
+        return str(target)
 
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", save_name)
+    monkeypatch.setattr(file_dialogs, "_choose", save_name)
     browse = next(b for b in dialog.findChildren(QPushButton) if b.text() == "浏览…")
     qtbot.mouseClick(browse, Qt.MouseButton.LeftButton)
-    assert asked == [QFileDialog.Option.DontConfirmOverwrite]  # Qt's "replace?" is not asked
+    assert asked == [True]  # Qt's "replace?" is not asked: the dialog says what happens
     assert dialog.out.text() == str(target)
     assert dialog.consequence.text() == (
         "文件 共享.gpkg 已存在：将替换其中的图层“points”，其他 1 个图层保留：道路。"

@@ -61,16 +61,17 @@ if TYPE_CHECKING:
 
 __all__ = ["MainWindow"]
 
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2  # 2: the 分析汇总 dock (a layout saved before it is not restored)
 """Saved docks and toolbars of an older version are not restored (1: toolbars in two rows)."""
 
 _AREA = Qt.DockWidgetArea
-DOCKS = (  # key, title, area (the table, targets and log share the bottom as tabs)
+DOCKS = (  # key, title, area (the table, targets, log and summary share the bottom as tabs)
     ("layers", "图层", "Layers", _AREA.LeftDockWidgetArea),
     ("results", "查询与分析结果", "Results", _AREA.RightDockWidgetArea),
     ("table", "属性表", "Attribute table", _AREA.BottomDockWidgetArea),
     ("targets", "规划目标", "Plan targets", _AREA.BottomDockWidgetArea),
     ("log", "日志", "Log", _AREA.BottomDockWidgetArea),
+    ("summary", "分析汇总", "Analysis summary", _AREA.BottomDockWidgetArea),
 )
 
 
@@ -92,7 +93,7 @@ class MainWindow(QMainWindow):
         self.layer_tree = LayerTree(self)
         self.table = AttributeTable(self.undo, self, edits=self.edits)
         self.results = ResultsPanel(self)
-        self.results_dock = ResultsDock(self.results, self.canvas, self)  # + identify scope, table
+        self.results_dock = ResultsDock(self.results, self.canvas, self)  # + identify scope
         self.log = QPlainTextEdit(self)
         self.log.setReadOnly(True)
         from gisdesk.ui.dashboard import TargetDashboard
@@ -105,12 +106,14 @@ class MainWindow(QMainWindow):
             "table": self.table,
             "targets": self.dashboard,
             "log": self.log,
+            "summary": self.results_dock.table,
         }
         self.docks = {
             key: self._dock(key, tr(zh, en), widgets[key], area) for key, zh, en, area in DOCKS
         }
         self.tabifyDockWidget(self.docks["table"], self.docks["targets"])
         self.tabifyDockWidget(self.docks["targets"], self.docks["log"])
+        self.tabifyDockWidget(self.docks["log"], self.docks["summary"])
         self.docks["table"].raise_()
         self.indicators = StatusIndicators(self.statusBar(), self.canvas, self.session)
         self.edit_commands = EditCommands(self)
@@ -383,6 +386,7 @@ class MainWindow(QMainWindow):
         """List an analysis summary table in the results dock."""
         self.results.show_summary(result)
         self._raise_dock("results")
+        self._raise_dock("summary")
 
     def show_identify(self, hits: list[tuple[Layer, int]]) -> None:
         """List identified features with their Chinese field labels."""
@@ -412,8 +416,9 @@ class MainWindow(QMainWindow):
 
     def _current_layer_changed(self, name: str) -> None:
         self.canvas.current_layer = name
-        if self.docks["table"].isVisible():
-            self.show_table(name)
+        layer = self._layer(name)
+        if layer is not None and self.docks["table"].isVisible():
+            self.table.set_layer(layer)  # follows the tree, without raising its tab
 
     def show_table(self, name: str | None = None) -> None:
         """Show a layer (default: the current one) in the attribute table."""

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
-    QSplitter,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableWidget,
@@ -200,7 +199,12 @@ def fill_summary_table(table: QTableWidget, summary: SummaryTable) -> None:
 
 
 class ResultsDock(QWidget):
-    """The results dock's widget: identify scope, the results tree and the summary table."""
+    """The results dock's widget: identify scope and the results tree.
+
+    It also owns the summary table of the last analysis (per town, Chinese headers), which
+    the window shows in a bottom dock of its own, 分析汇总: five to ten columns need the
+    window's width, not a side dock's.
+    """
 
     def __init__(
         self, panel: ResultsPanel, canvas: MapCanvas, parent: QWidget | None = None
@@ -228,17 +232,13 @@ class ResultsDock(QWidget):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
-        self.table.hide()
         bar = QHBoxLayout()
         bar.addWidget(plain_text.plain_label(tr("识别范围", "Identify")))
         bar.addWidget(self.scope, 1)
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.addWidget(panel)
-        self.splitter.addWidget(self.table)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(bar)
-        layout.addWidget(self.splitter, 1)
+        layout.addWidget(panel, 1)
         panel.cleared.connect(self._cleared)  # (and the highlight of an earlier identify)
         panel.summary_shown.connect(self._summary_shown)
         panel.feature_chosen.connect(canvas.set_highlight)
@@ -250,12 +250,8 @@ class ResultsDock(QWidget):
 
     def _cleared(self) -> None:
         self.canvas.set_highlight(None)
-        self.table.hide()
         self.table.clear()
         self.table.setRowCount(0)
 
     def _summary_shown(self, result: AnalysisResult) -> None:
         fill_summary_table(self.table, result.summary)
-        self.table.show()
-        height = max(self.splitter.height(), 300)
-        self.splitter.setSizes([height // 3, height - height // 3])  # most for the table

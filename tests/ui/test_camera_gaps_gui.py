@@ -140,3 +140,20 @@ def test_the_check_shows_progress_and_can_be_cancelled(window, qtbot, monkeypatc
     assert "camera_gaps" not in window.project
     assert "监控卡口间距检查已取消" in window.log.toPlainText()
     assert not bar.cancel_button.isVisible()
+
+
+def test_the_summary_table_has_the_window_width_below_the_map(window, qtbot):
+    """The per-road table sat under the results tree in the side dock, its columns behind a
+    sideways scroll bar; it is a bottom tab of its own now, 分析汇总, shown after a run."""
+    window.resize(1400, 860)
+    _answer(qtbot, [])
+    _menu_action(window, "国省道监控卡口间距检查…").trigger()
+    qtbot.waitUntil(lambda: window.task is None and "camera_gaps" in window.project, timeout=60_000)
+    dock = window.docks["summary"]
+    table = window.results_dock.table
+    assert dock.windowTitle() == "分析汇总" and dock.widget() is table
+    assert window.dockWidgetArea(dock) == Qt.DockWidgetArea.BottomDockWidgetArea
+    qtbot.waitUntil(lambda: table.isVisible() and table.columnCount() >= 5)
+    assert dock.width() > 0.9 * window.width()
+    qtbot.waitUntil(lambda: table.viewport().width() >= table.horizontalHeader().length())
+    assert not table.horizontalScrollBar().isVisible()

@@ -31,7 +31,7 @@ import datetime as dt
 import math
 import operator
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
@@ -320,8 +320,10 @@ def column_kind(column: pd.Series) -> str:
 
 
 @dataclass(frozen=True)
-class _Token:
-    kind: str  # text, field, number, word, op
+class Token:
+    """A piece of an expression: its kind, its text and where it starts."""
+
+    kind: str  # text, field, number, word, op; var in the field calculator
     value: str
     at: int  # position in the expression, from 0
 
@@ -391,43 +393,80 @@ def scan_plain(expr: str, i: int, operators: Sequence[str]) -> tuple[str, str, i
     return None if op is None else ("op", op, i + len(op))
 
 
-def _lex(expr: str, fields: FieldNames | None) -> list[_Token]:
-    out: list[_Token] = []
+def tokenize(
+    expr: str,
+    fields: FieldNames | None,
+    operators: Sequence[str],
+    *,
+    unclosed: Callable[[int], Exception],
+    stray: Callable[[int, str], Exception],
+    variables: bool = False,
+    calls: Collection[str] = (),
+) -> list[Token]:
+    """Split an expression into tokens; shared by the filter and the field calculator.
+
+    Kinds: ``text`` ('...'), ``field`` ("..." or a field's name or label written bare),
+    ``number``, ``word``, ``op`` (one of ``operators``, tried longest first) and, with
+    ``variables``, ``var`` (``$area``, lower-cased, without the ``$``). A field name that is
+    also one of ``calls`` and is followed by a bracket is a function word (``length(``).
+    ``unclosed(at)`` and ``stray(at, char)`` build the language's own errors.
+    """
+    out: list[Token] = []
     i, n = 0, len(expr)
     while i < n:
         ch = expr[i]
         if ch.isspace():
             i += 1
             continue
-        if ch in _TEXT_QUOTES or ch in _FIELD_QUOTES:
+        if is_quote(ch):
             quoted = scan_quoted(expr, i)
             if quoted is None:
-                raise _reject(
-                    expr,
-                    f"第 {i + 1} 个字符起的引号没有结束（{_SYNTAX_HINT_ZH}）",
-                    f"the quote at character {i + 1} is not closed ({_SYNTAX_HINT_EN})",
-                )
+                raise unclosed(i)
             kind, text, end = quoted
-            out.append(_Token(kind, text, i))
+            out.append(Token(kind, text, i))
             i = end
             continue
+        if variables and ch == "$":
+            j = word_end(expr, i + 1)
+            out.append(Token("var", expr[i + 1 : j].lower(), i))
+            i = j
+            continue
         word = None if fields is None else field_word_at(expr, i, fields)
-        if word is not None:
-            out.append(_Token("field", word, i))
+        if word is not None and not _is_call(expr, i, word, calls):
+            out.append(Token("field", word, i))
             i += len(word)
             continue
-        plain = scan_plain(expr, i, _OPERATOR_ORDER)
+        plain = scan_plain(expr, i, operators)
         if plain is None:
-            raise _reject(
-                expr,
-                f"第 {i + 1} 个字符“{ch}”不能用在表达式中（只支持比较、and/or/not、in 和 is null）",
-                f"character {i + 1} '{ch}' cannot be used (only comparisons, and/or/not, in "
-                "and is null)",
-            )
+            raise stray(i, ch)
         kind, text, end = plain
-        out.append(_Token(kind, text, i))
+        out.append(Token(kind, text, i))
         i = end
     return out
+
+
+def _is_call(expr: str, i: int, word: str, calls: Collection[str]) -> bool:
+    """Whether a word that is also a field's name is written as a function: ``length(``."""
+    return word.lower() in calls and expr[i + len(word) :].lstrip().startswith(("(", "（"))
+
+
+def _lex(expr: str, fields: FieldNames | None) -> list[Token]:
+    return tokenize(
+        expr,
+        fields,
+        _OPERATOR_ORDER,
+        unclosed=lambda i: _reject(
+            expr,
+            f"第 {i + 1} 个字符起的引号没有结束（{_SYNTAX_HINT_ZH}）",
+            f"the quote at character {i + 1} is not closed ({_SYNTAX_HINT_EN})",
+        ),
+        stray=lambda i, ch: _reject(
+            expr,
+            f"第 {i + 1} 个字符“{ch}”不能用在表达式中（只支持比较、and/or/not、in 和 is null）",
+            f"character {i + 1} '{ch}' cannot be used (only comparisons, and/or/not, in "
+            "and is null)",
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -438,7 +477,7 @@ class _Compiled:
 
 
 def _translate(
-    tok: _Token, fields: FieldNames | None, expr: str, placeholders: dict[str, str]
+    tok: Token, fields: FieldNames | None, expr: str, placeholders: dict[str, str]
 ) -> tuple[str, str]:
     """A token as Python source (fields as placeholders) and in gisdesk's notation."""
     if tok.kind == "field" or (tok.kind == "word" and tok.value.lower() not in _KEYWORDS):

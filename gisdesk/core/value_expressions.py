@@ -30,15 +30,7 @@ import shapely
 
 from gisdesk.core.crs import to_metric
 from gisdesk.core.errors import InputError, StyleError
-from gisdesk.core.expressions import (
-    FieldNames,
-    ascii_digits,
-    field_word_at,
-    is_quote,
-    scan_plain,
-    scan_quoted,
-    word_end,
-)
+from gisdesk.core.expressions import FieldNames, Token, ascii_digits, tokenize
 
 __all__ = ["ValueExpression", "evaluate_value", "parse_value", "result_kind"]
 
@@ -73,62 +65,32 @@ def _error(expr: str, zh: str, en: str) -> InputError:
     return InputError(f"计算表达式“{expr}”无效：{zh}。", f"Expression '{expr}' is not valid: {en}.")
 
 
-@dataclass(frozen=True)
-class _Tok:
-    kind: str  # num, text, field, word, op, var
-    value: str
-    at: int
-
-
-def _is_call(expr: str, i: int, word: str) -> bool:
-    """Whether a word that is also a field's name is written as a function: ``length(``."""
-    return word.lower() in _FUNCTIONS and expr[i + len(word) :].lstrip().startswith(("(", "（"))
-
-
-def _lex(expr: str, fields: FieldNames) -> list[_Tok]:
-    out: list[_Tok] = []
-    i, n = 0, len(expr)
-    while i < n:
-        ch = expr[i]
-        if ch.isspace():
-            i += 1
-            continue
-        if is_quote(ch):
-            quoted = scan_quoted(expr, i)
-            if quoted is None:
-                raise _error(
-                    expr,
-                    f"第 {i + 1} 个字符起的引号没有结束",
-                    f"the quote at character {i + 1} is not closed",
-                )
-            kind, text, end = quoted
-            out.append(_Tok(kind, text, i))
-            i = end
-            continue
-        if ch == "$":
-            j = word_end(expr, i + 1)
-            out.append(_Tok("var", expr[i + 1 : j].lower(), i))
-            i = j
-            continue
-        word = field_word_at(expr, i, fields)
-        if word is not None and not _is_call(expr, i, word):
-            out.append(_Tok("field", word, i))
-            i += len(word)
-            continue
-        plain = scan_plain(expr, i, _OP_ORDER)
-        if plain is None:
-            raise _error(
-                expr,
-                f"第 {i + 1} 个字符“{ch}”不能用在计算表达式中（{_HINT_ZH}）",
-                f"character {i + 1} '{ch}' cannot be used ({_HINT_EN})",
-            )
-        kind, text, end = plain
-        if kind == "number":
-            out.append(_Tok("num", ascii_digits(text), i))
-        else:
-            out.append(_Tok(kind, _OPS[text] if kind == "op" else text, i))
-        i = end
-    return out
+def _lex(expr: str, fields: FieldNames) -> list[Token]:
+    tokens = tokenize(
+        expr,
+        fields,
+        _OP_ORDER,
+        unclosed=lambda i: _error(
+            expr,
+            f"第 {i + 1} 个字符起的引号没有结束",
+            f"the quote at character {i + 1} is not closed",
+        ),
+        stray=lambda i, ch: _error(
+            expr,
+            f"第 {i + 1} 个字符“{ch}”不能用在计算表达式中（{_HINT_ZH}）",
+            f"character {i + 1} '{ch}' cannot be used ({_HINT_EN})",
+        ),
+        variables=True,
+        calls=_FUNCTIONS,
+    )
+    return [  # numbers in ASCII digits, full-width operators as their ASCII selves
+        Token("num", ascii_digits(t.value), t.at)
+        if t.kind == "number"
+        else Token(t.kind, _OPS[t.value], t.at)
+        if t.kind == "op"
+        else t
+        for t in tokens
+    ]
 
 
 # --- the tree ---------------------------------------------------------------------------------
@@ -142,10 +104,10 @@ class _Node:
 
 
 class _Parser:
-    def __init__(self, expr: str, tokens: list[_Tok], fields: FieldNames) -> None:
+    def __init__(self, expr: str, tokens: list[Token], fields: FieldNames) -> None:
         self.expr, self.tokens, self.fields, self.pos = expr, tokens, fields, 0
 
-    def peek(self) -> _Tok | None:
+    def peek(self) -> Token | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
 
     def take_op(self, *ops: str) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DISTRICT_ZH",
+    "VILLAGES",
     "as_day",
     "days",
     "days_between",
@@ -46,6 +47,9 @@ __all__ = [
 
 DISTRICT_ZH = "全区"
 """The display name of the district-wide unit."""
+
+VILLAGES = ("村（社区）", "villages")
+"""What the villages layer's features are, in Chinese and English (for messages)."""
 
 
 def text(gdf: pd.DataFrame, column: str) -> np.ndarray:
@@ -199,15 +203,13 @@ def unit_notes(
 def share_by_town(
     towns_of_features: np.ndarray,
     meets: np.ndarray,
+    towns: gpd.GeoDataFrame | None,
     *,
-    towns: Sequence[str],
     layer: str,
-    what_zh: str,
-    what_en: str,
-    gap_zh: str,
-    gap_en: str,
+    what: tuple[str, str],
+    gap: tuple[str, str],
     counted: np.ndarray | None = None,
-    notes: Mapping[str, tuple[str, str]] | None = None,
+    note: Callable[[str, np.ndarray], tuple[str, str] | None] | None = None,
     extra: Sequence[tuple[np.ndarray, str, str]] = (),
 ) -> list[UnitValue]:
     """Return the share of features meeting a condition per town and for the district.
@@ -215,22 +217,23 @@ def share_by_town(
     Parameters
     ----------
     towns_of_features
-        Each feature's town.
+        Each feature's town (:func:`town_of`).
     meets
         Whether each feature meets the condition.
     towns
-        Towns to report, in order; a town without any counted feature gets no value and
-        says so.
+        The towns layer, if any: the towns reported are its towns, then any other town of
+        the features (:func:`town_names`); a town without any counted feature gets no value
+        and says so.
     layer
         The layer role of the features (for the gap features).
-    what_zh, what_en
-        What the features are (e.g. 村（社区） / villages), for messages.
-    gap_zh, gap_en
-        Why a feature that does not meet is a gap.
+    what
+        What the features are, in Chinese and English (e.g. 村（社区） / villages).
+    gap
+        Why a feature that does not meet is a gap, in Chinese and English.
     counted
         Which features count at all (default: every feature).
-    notes
-        Extra remarks per unit (the district is ``全区``).
+    note
+        The remark of a unit (:func:`unit_notes`), from its name and its features.
     extra
         More gap features per unit: (mask, reason_zh, reason_en), e.g. features without
         data or features to flag.
@@ -239,8 +242,9 @@ def share_by_town(
     meets = np.asarray(meets, dtype=bool)
     counted = np.ones(len(meets), dtype=bool) if counted is None else np.asarray(counted, bool)
     ok = meets & counted
-    groups = [(~meets & counted, gap_zh, gap_en), *extra]
-    notes = notes or {}
+    groups = [(~meets & counted, *gap), *extra]
+    names = town_names(towns, towns_of_features)
+    notes = unit_notes(towns_of_features, names, note) if note is not None else {}
 
     def unit(unit_type: str, name: str, here: np.ndarray, missing: tuple[str, str]) -> UnitValue:
         town = name if unit_type == UNIT_TOWN else ""
@@ -268,14 +272,14 @@ def share_by_town(
             UNIT_TOWN,
             name,
             towns_of_features == name,
-            (f"该镇（街道）没有{what_zh}记录", f"no {what_en} recorded in this town"),
+            (f"该镇（街道）没有{what[0]}记录", f"no {what[1]} recorded in this town"),
         )
-        for name in towns
+        for name in names
     ]
     everywhere = np.ones(len(meets), dtype=bool)
     units.append(
         unit(
-            UNIT_DISTRICT, DISTRICT_ZH, everywhere, (f"没有{what_zh}记录", f"no {what_en} recorded")
+            UNIT_DISTRICT, DISTRICT_ZH, everywhere, (f"没有{what[0]}记录", f"no {what[1]} recorded")
         )
     )
     return units

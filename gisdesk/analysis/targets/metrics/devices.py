@@ -13,6 +13,7 @@ import shapely
 
 from gisdesk.analysis.targets.metrics._common import (
     DISTRICT_ZH,
+    VILLAGES,
     flags,
     near_pairs,
     numbers,
@@ -399,12 +400,10 @@ def persuasion_village_stations(
     units = share_by_town(
         v_town,
         has,
-        towns=town_names(towns, v_town),
+        towns,
         layer="villages",
-        what_zh="村（社区）",
-        what_en="villages",
-        gap_zh="无三级劝导站",
-        gap_en="no level-3 station",
+        what=VILLAGES,
+        gap=("无三级劝导站", "no level-3 station"),
         counted=of_kinds(villages, kinds),
     )
     return MetricResult(units)

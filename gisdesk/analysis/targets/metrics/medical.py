@@ -10,6 +10,7 @@ import numpy as np
 
 from gisdesk.analysis.targets.metrics._common import (
     DISTRICT_ZH,
+    VILLAGES,
     as_day,
     days,
     flags,
@@ -20,7 +21,6 @@ from gisdesk.analysis.targets.metrics._common import (
     text,
     town_names,
     town_of,
-    unit_notes,
 )
 from gisdesk.analysis.targets.metrics._registry import metric
 from gisdesk.analysis.targets.result import (
@@ -252,7 +252,6 @@ def villages_within_minutes(
         open_now &= np.isin(text(service_points, "level"), list(levels))
     points = service_points[open_now]
     where = town_of(villages, towns)
-    names = town_names(towns, where)
     if len(points) == 0 or len(villages) == 0:
         within = np.zeros(len(villages), dtype=bool)
         extra = ""
@@ -284,17 +283,14 @@ def villages_within_minutes(
             f"households {h:.1f}%, population {p:.1f}% ({mode}, {minutes:g} min)",
         )
 
-    notes = unit_notes(where, names, coverage)
     units = share_by_town(
         where,
         within,
-        towns=names,
+        towns,
         layer="villages",
-        what_zh="村（社区）",
-        what_en="villages",
-        gap_zh=f"{minutes:g} 分钟内无医保服务点",
-        gap_en=f"no service point within {minutes:g} minutes",
-        notes=notes,
+        what=VILLAGES,
+        gap=(f"{minutes:g} 分钟内无医保服务点", f"no service point within {minutes:g} minutes"),
+        note=coverage,
     )
     return MetricResult(units)
 

@@ -15,9 +15,7 @@ from gisdesk.analysis.targets.metrics._common import (
     flags,
     share_by_town,
     text,
-    town_names,
     town_of,
-    unit_notes,
     unit_rows,
 )
 from gisdesk.analysis.targets.metrics._registry import metric
@@ -34,6 +32,8 @@ __all__ = [
 
 CATEGORIES = ("规范", "提升", "清理")
 CLASSES = ("A", "B", "C", "D")
+FACTORIES = ("出租厂房", "rental factories")
+"""What the layer's features are, in Chinese and English."""
 
 
 @metric(
@@ -58,16 +58,13 @@ def rental_registered_classified(
     """
     registered = flags(rental_factories, "registered")
     classified = np.isin(text(rental_factories, "category"), list(categories))
-    where = town_of(rental_factories, towns)
     units = share_by_town(
-        where,
+        town_of(rental_factories, towns),
         registered & classified,
-        towns=town_names(towns, where),
+        towns,
         layer="rental_factories",
-        what_zh="出租厂房",
-        what_en="rental factories",
-        gap_zh="未电子登记或未分类",
-        gap_en="not registered or not classified",
+        what=FACTORIES,
+        gap=("未电子登记或未分类", "not registered or not classified"),
     )
     return MetricResult(units)
 
@@ -101,12 +98,10 @@ def rental_closures(
     units = share_by_town(
         where,
         closed,
-        towns=town_names(towns, where),
+        towns,
         layer="rental_factories",
-        what_zh="“清理一批”出租厂房",
-        what_en="factories to clear",
-        gap_zh="应关停未关停",
-        gap_en="to close, not closed",
+        what=("“清理一批”出租厂房", "factories to clear"),
+        gap=("应关停未关停", "to close, not closed"),
         counted=to_clear,
         extra=[(overdue, "整改期限已过仍未关停", "overdue and not closed")],
     )
@@ -148,8 +143,6 @@ def rental_efficiency_classified(
     cls = text(rental_factories, "efficiency_class")
     rated = np.isin(cls, list(CLASSES))
     flagged = cls == flag_class
-    where = town_of(rental_factories, towns)
-    names = town_names(towns, where)
 
     def flagged_count(_name: str, here: np.ndarray) -> tuple[str, str]:
         n = int((flagged & here).sum())
@@ -158,17 +151,14 @@ def rental_efficiency_classified(
             f"{n} of class {flag_class} (differentiated power and water prices)",
         )
 
-    notes = unit_notes(where, names, flagged_count)
     units = share_by_town(
-        where,
+        town_of(rental_factories, towns),
         rated,
-        towns=names,
+        towns,
         layer="rental_factories",
-        what_zh="出租厂房",
-        what_en="rental factories",
-        gap_zh="未评价资源集约利用类别",
-        gap_en="no resource-efficiency class",
-        notes=notes,
+        what=FACTORIES,
+        gap=("未评价资源集约利用类别", "no resource-efficiency class"),
+        note=flagged_count,
         extra=[(flagged, f"{flag_class}类：差别化电价、水价", f"class {flag_class}: flag")],
     )
     return MetricResult(units)

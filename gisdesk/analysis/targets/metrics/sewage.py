@@ -10,6 +10,7 @@ import numpy as np
 
 from gisdesk.analysis.targets.metrics._common import (
     DISTRICT_ZH,
+    VILLAGES,
     as_day,
     days,
     gaps_of,
@@ -18,9 +19,7 @@ from gisdesk.analysis.targets.metrics._common import (
     pct,
     share_by_town,
     text,
-    town_names,
     town_of,
-    unit_notes,
 )
 from gisdesk.analysis.targets.metrics._registry import metric
 from gisdesk.analysis.targets.result import (
@@ -74,25 +73,20 @@ def villages_dual_standard(
     unknown = ~(np.isfinite(treated) & np.isfinite(running))
     meets = (treated >= treated_min) & (running >= operation_min)
     counted = of_kinds(villages, kinds)
-    where = town_of(villages, towns)
-    names = town_names(towns, where)
 
     def without_figures(_name: str, here: np.ndarray) -> tuple[str, str] | None:
         n = int((counted & here & unknown).sum())
         return (f"{n} 个村缺少污水治理数据", f"{n} villages without sewage figures") if n else None
 
-    notes = unit_notes(where, names, without_figures)
     units = share_by_town(
-        where,
+        town_of(villages, towns),
         meets,
-        towns=names,
+        towns,
         layer="villages",
-        what_zh="村（社区）",
-        what_en="villages",
-        gap_zh=f"未达“双{treated_min:g}%”标准",
-        gap_en=f"below the dual-{treated_min:g}% standard",
+        what=VILLAGES,
+        gap=(f"未达“双{treated_min:g}%”标准", f"below the dual-{treated_min:g}% standard"),
         counted=counted,
-        notes=notes,
+        note=without_figures,
         extra=[(unknown & counted, "缺少污水治理数据", "no sewage figures")],
     )
     return MetricResult(units)

@@ -25,6 +25,7 @@ __all__ = [
     "DISTRICT_ZH",
     "VILLAGES",
     "as_day",
+    "count_by_town",
     "days",
     "days_between",
     "flags",
@@ -36,9 +37,11 @@ __all__ = [
     "pct",
     "period_window",
     "positions",
+    "resolve_towns",
     "same_day_year_before",
     "share_by_town",
     "text",
+    "town_gap",
     "town_names",
     "town_of",
     "unit_notes",
@@ -151,10 +154,14 @@ def town_of(
     gdf: pd.DataFrame, towns: gpd.GeoDataFrame | None, *, column: str = "town"
 ) -> np.ndarray:
     """Return each feature's town name, with park/office aliases (海门港新区) resolved."""
-    values = text(gdf, column)
+    return resolve_towns(text(gdf, column), towns)
+
+
+def resolve_towns(values: Sequence[str] | np.ndarray, towns: gpd.GeoDataFrame | None) -> np.ndarray:
+    """Return town names with the aliases of the towns layer resolved to their towns."""
     alias = _aliases(towns)
     if not alias:
-        return values
+        return np.asarray(values, dtype=object)
     return np.array([alias.get(str(v), str(v)) for v in values], dtype=object)
 
 
@@ -166,6 +173,51 @@ def town_names(towns: gpd.GeoDataFrame | None, *values: np.ndarray) -> list[str]
     seen = set(out)
     extra = sorted({str(v) for arr in values for v in arr if v and str(v) not in seen})
     return out + extra
+
+
+def town_gap(towns: gpd.GeoDataFrame | None, name: str, zh: str, en: str) -> tuple[Gap, ...]:
+    """Return the town's polygon as a gap feature (when there is a towns layer)."""
+    if towns is None or "name" not in towns.columns:
+        return ()
+    return gaps_of("towns", text(towns, "name") == name, zh, en)
+
+
+def count_by_town(
+    towns_of_features: np.ndarray,
+    chosen: np.ndarray,
+    towns: gpd.GeoDataFrame | None,
+    *,
+    note: Callable[[int], tuple[str, str]],
+    none: tuple[str, str],
+    listed: tuple[str, str, str] | None = None,
+) -> list[UnitValue]:
+    """Return the number of chosen features in each town (:func:`town_names`).
+
+    ``note`` gives a town's remark from its count, in Chinese and English. A town with none
+    has its polygon as the gap feature, ``none`` saying why; with ``listed`` (layer role,
+    reason_zh, reason_en) a town's counted features are listed as its gap features.
+    """
+    units: list[UnitValue] = []
+    for name in town_names(towns, towns_of_features):
+        mine = chosen & (towns_of_features == name)
+        n = int(mine.sum())
+        if n == 0:
+            gaps = town_gap(towns, name, *none)
+        else:
+            gaps = gaps_of(listed[0], mine, *listed[1:]) if listed else ()
+        note_zh, note_en = note(n)
+        units.append(
+            UnitValue(
+                UNIT_TOWN,
+                name,
+                value=float(n),
+                note_zh=note_zh,
+                note_en=note_en,
+                town=name,
+                gaps=gaps,
+            )
+        )
+    return units
 
 
 def of_kinds(gdf: pd.DataFrame, kinds: Sequence[str] | None) -> np.ndarray:

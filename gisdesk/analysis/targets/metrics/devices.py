@@ -14,22 +14,21 @@ import shapely
 from gisdesk.analysis.targets.metrics._common import (
     DISTRICT_ZH,
     VILLAGES,
+    count_by_town,
     flags,
     near_pairs,
     numbers,
     of_kinds,
     share_by_town,
     text,
-    town_names,
     town_of,
 )
 from gisdesk.analysis.targets.metrics._registry import metric
-from gisdesk.analysis.targets.metrics.roads import listed_on, segment_labels, town_gap
+from gisdesk.analysis.targets.metrics.roads import listed_on, segment_labels
 from gisdesk.analysis.targets.result import (
     UNIT_DISTRICT,
     UNIT_ROAD,
     UNIT_SEGMENT,
-    UNIT_TOWN,
     Gap,
     MetricResult,
     UnitValue,
@@ -331,25 +330,13 @@ def persuasion_town_stations(
     levels: Sequence[int] = (1, 2),
 ) -> MetricResult:
     """Return the number of level-1 or level-2 persuasion stations in each town (ROAD-8)."""
-    level = numbers(persuasion_stations, "level")
-    where = town_of(persuasion_stations, towns)
-    chosen = np.isin(level, [float(v) for v in levels])
-    units = []
-    for name in town_names(towns, where):
-        n = int((chosen & (where == name)).sum())
-        units.append(
-            UnitValue(
-                UNIT_TOWN,
-                name,
-                value=float(n),
-                note_zh=f"一、二级劝导站 {n} 个",
-                note_en=f"{n} level-1/2 stations",
-                town=name,
-                gaps=()
-                if n
-                else town_gap(towns, name, "无一级或二级劝导站", "no level-1/2 station"),
-            )
-        )
+    units = count_by_town(
+        town_of(persuasion_stations, towns),
+        np.isin(numbers(persuasion_stations, "level"), [float(v) for v in levels]),
+        towns,
+        note=lambda n: (f"一、二级劝导站 {n} 个", f"{n} level-1/2 stations"),
+        none=("无一级或二级劝导站", "no level-1/2 station"),
+    )
     return MetricResult(units)
 
 

@@ -14,11 +14,14 @@ from gisdesk.analysis.targets.metrics._common import (
     as_day,
     days,
     flags,
+    gaps_of,
     numbers,
     pct,
     positions,
+    resolve_towns,
     share_by_town,
     text,
+    town_gap,
     town_names,
     town_of,
 )
@@ -54,12 +57,6 @@ def _opened(points: gpd.GeoDataFrame, as_of: date) -> np.ndarray:
     return np.asarray(np.isnat(opened) | (opened <= as_day(as_of)))
 
 
-def _town_rows(towns: gpd.GeoDataFrame | None, name: str) -> tuple[int, ...]:
-    if towns is None or "name" not in towns.columns:
-        return ()
-    return positions(text(towns, "name") == name)
-
-
 def _per_town_presence(
     service_points: gpd.GeoDataFrame,
     towns: gpd.GeoDataFrame | None,
@@ -67,20 +64,14 @@ def _per_town_presence(
     *,
     only: Sequence[str] | None,
     as_of: date,
-    gap_zh: str,
-    gap_en: str,
+    gap: tuple[str, str],
 ) -> MetricResult:
     """Return 100 for each town whose town station meets ``wanted``, else 0 with its gap."""
     station = (text(service_points, "level") == TOWN_STATION) & _opened(service_points, as_of)
     where = town_of(service_points, towns)
     names = town_names(towns, where[station])
     if only is not None:
-        alias = {str(n): str(n) for n in names}
-        if towns is not None:
-            for n, a in zip(text(towns, "name"), text(towns, "alias"), strict=True):
-                if a:
-                    alias[str(a)] = str(n)
-        names = list(dict.fromkeys(alias.get(t, t) for t in only))
+        names = list(dict.fromkeys(resolve_towns(only, towns)))
     units: list[UnitValue] = []
     for name in names:
         here = station & (where == name)
@@ -89,20 +80,14 @@ def _per_town_presence(
             units.append(UnitValue(UNIT_TOWN, name, value=100.0, town=name))
             continue
         if here.any():
-            gap = Gap("service_points", positions(here), gap_zh, gap_en)
             note = ("镇级服务站未达要求", "the town station falls short")
+            gaps = gaps_of("service_points", here, *gap)
         else:
-            gap = Gap("towns", _town_rows(towns, name), "没有镇级医保服务站", "no town station")
             note = ("没有镇级医保服务站", "no town station")
+            gaps = town_gap(towns, name, *note)
         units.append(
             UnitValue(
-                UNIT_TOWN,
-                name,
-                value=0.0,
-                note_zh=note[0],
-                note_en=note[1],
-                town=name,
-                gaps=(gap,) if gap.rows else (),
+                UNIT_TOWN, name, value=0.0, note_zh=note[0], note_en=note[1], town=name, gaps=gaps
             )
         )
     return MetricResult(units)
@@ -134,8 +119,7 @@ def towns_with_standardised_station(
         flags(service_points, "standardised"),
         only=None,
         as_of=as_of,
-        gap_zh="镇级服务站未标准化",
-        gap_en="town station not standardised",
+        gap=("镇级服务站未标准化", "town station not standardised"),
     )
 
 
@@ -170,8 +154,7 @@ def towns_at_demo_grade(
         wanted,
         only=only_towns,
         as_of=as_of,
-        gap_zh=f"镇级服务站未达到{label}",
-        gap_en=f"town station not at {', '.join(grades)}",
+        gap=(f"镇级服务站未达到{label}", f"town station not at {', '.join(grades)}"),
     )
 
 

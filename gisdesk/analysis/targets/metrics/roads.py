@@ -11,6 +11,7 @@ import numpy as np
 from gisdesk.analysis.targets.metrics._common import (
     DISTRICT_ZH,
     as_day,
+    count_by_town,
     days,
     days_between,
     flags,
@@ -20,17 +21,14 @@ from gisdesk.analysis.targets.metrics._common import (
     numbers,
     pct,
     period_window,
-    positions,
     same_day_year_before,
     text,
-    town_names,
     town_of,
 )
 from gisdesk.analysis.targets.metrics._registry import metric
 from gisdesk.analysis.targets.result import (
     UNIT_DISTRICT,
     UNIT_SEGMENT,
-    UNIT_TOWN,
     Gap,
     MetricResult,
     MissingInput,
@@ -50,7 +48,6 @@ __all__ = [
     "road_deaths",
     "segment_labels",
     "segment_stages",
-    "town_gap",
     "water_adjacent_measures",
 ]
 
@@ -260,13 +257,6 @@ def road_deaths(
     )
 
 
-def town_gap(towns: gpd.GeoDataFrame | None, name: str, zh: str, en: str) -> tuple[Gap, ...]:
-    """Return the town's polygon as a gap feature (when there is a towns layer)."""
-    if towns is None or "name" not in towns.columns:
-        return ()
-    return gaps_of("towns", text(towns, "name") == name, zh, en)
-
-
 @metric(
     "listed_items_per_town",
     needs={"accident_segments": ("town", "listed_date")},
@@ -284,28 +274,14 @@ def listed_items_per_town(
 ) -> MetricResult:
     """Return the number of items each town listed for rectification this year (ROAD-4)."""
     start, end = period_window(as_of, deadline)
-    where = town_of(accident_segments, towns)
-    this_year = in_window(days(accident_segments, "listed_date"), start, end)
-    units = []
-    for name in town_names(towns, where):
-        mine = this_year & (where == name)
-        n = int(mine.sum())
-        gaps = (
-            (Gap("accident_segments", positions(mine), "本年挂牌隐患", "listed this year"),)
-            if n
-            else town_gap(towns, name, "本年未挂牌隐患", "nothing listed this year")
-        )
-        units.append(
-            UnitValue(
-                UNIT_TOWN,
-                name,
-                value=float(n),
-                note_zh=f"{start.year}年挂牌 {n} 处",
-                note_en=f"{n} listed in {start.year}",
-                town=name,
-                gaps=gaps,
-            )
-        )
+    units = count_by_town(
+        town_of(accident_segments, towns),
+        in_window(days(accident_segments, "listed_date"), start, end),
+        towns,
+        note=lambda n: (f"{start.year}年挂牌 {n} 处", f"{n} listed in {start.year}"),
+        none=("本年未挂牌隐患", "nothing listed this year"),
+        listed=("accident_segments", "本年挂牌隐患", "listed this year"),
+    )
     return MetricResult(units)
 
 

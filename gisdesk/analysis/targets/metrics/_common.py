@@ -28,6 +28,7 @@ __all__ = [
     "count_by_town",
     "days",
     "days_between",
+    "district_count",
     "flags",
     "gaps_of",
     "in_window",
@@ -218,6 +219,34 @@ def count_by_town(
             )
         )
     return units
+
+
+def district_count(
+    layer: str,
+    chosen: np.ndarray,
+    done: np.ndarray,
+    *,
+    note: Callable[[int, int], tuple[str, str]],
+    gap: tuple[str, str],
+) -> UnitValue:
+    """Return the district row counting the chosen features that are done.
+
+    ``note`` gives the remark from the counts (done, chosen), in Chinese and English; the
+    chosen features not done are the gap features, ``gap`` saying why.
+    """
+    n_done = int((chosen & done).sum())
+    n_chosen = int(chosen.sum())
+    note_zh, note_en = note(n_done, n_chosen)
+    return UnitValue(
+        UNIT_DISTRICT,
+        DISTRICT_ZH,
+        value=float(n_done),
+        numerator=n_done,
+        denominator=n_chosen,
+        note_zh=note_zh,
+        note_en=note_en,
+        gaps=gaps_of(layer, chosen & ~done, *gap),
+    )
 
 
 def of_kinds(gdf: pd.DataFrame, kinds: Sequence[str] | None) -> np.ndarray:

@@ -12,6 +12,7 @@ from gisdesk.analysis.targets.metrics._common import (
     DISTRICT_ZH,
     as_day,
     days,
+    district_count,
     flags,
     gaps_of,
     in_window,
@@ -273,24 +274,19 @@ def key_zone_fume_upgrades(
     """
     chosen = text(enterprises, "kind") == kind
     _, member = _members(monitoring_stations, enterprises, chosen, levels=levels, radius_m=radius_m)
-    mine = np.unique(member)
-    done = flags(enterprises, "fume_upgraded")
-    ok, bad = mine[done[mine]], mine[~done[mine]]
-    return MetricResult(
-        [
-            UnitValue(
-                UNIT_DISTRICT,
-                DISTRICT_ZH,
-                value=float(len(ok)),
-                numerator=len(ok),
-                denominator=len(mine),
-                note_zh=f"{'、'.join(levels)}站点 {radius_m:g} 米内餐饮 {len(mine)} 家，"
-                f"已提标 {len(ok)} 家",
-                note_en=f"{len(ok)} of {len(mine)} outlets within {radius_m:g} m upgraded",
-                gaps=gaps_of("enterprises", bad, "油烟未提标", "not upgraded"),
-            )
-        ]
+    in_zone = np.zeros(len(enterprises), dtype=bool)
+    in_zone[member] = True
+    unit = district_count(
+        "enterprises",
+        in_zone,
+        flags(enterprises, "fume_upgraded"),
+        note=lambda done, total: (
+            f"{'、'.join(levels)}站点 {radius_m:g} 米内餐饮 {total} 家，已提标 {done} 家",
+            f"{done} of {total} outlets within {radius_m:g} m upgraded",
+        ),
+        gap=("油烟未提标", "not upgraded"),
     )
+    return MetricResult([unit])
 
 
 @metric(
@@ -307,21 +303,14 @@ def petrol_vapour_recovery(
     kind: str = "加油站",
 ) -> MetricResult:
     """Return the number of petrol stations with stage-3 vapour recovery (AIR-8)."""
-    station = text(enterprises, "kind") == kind
-    done = station & flags(enterprises, "vapour_recovery_stage3")
-    return MetricResult(
-        [
-            UnitValue(
-                UNIT_DISTRICT,
-                DISTRICT_ZH,
-                value=float(done.sum()),
-                numerator=int(done.sum()),
-                denominator=int(station.sum()),
-                note_zh=f"加油站 {int(station.sum())} 座，已改造 {int(done.sum())} 座",
-                note_en=f"{int(done.sum())} of {int(station.sum())} stations done",
-                gaps=gaps_of(
-                    "enterprises", station & ~done, "未完成三次油气回收", "not yet upgraded"
-                ),
-            )
-        ]
+    unit = district_count(
+        "enterprises",
+        text(enterprises, "kind") == kind,
+        flags(enterprises, "vapour_recovery_stage3"),
+        note=lambda done, total: (
+            f"加油站 {total} 座，已改造 {done} 座",
+            f"{done} of {total} stations done",
+        ),
+        gap=("未完成三次油气回收", "not yet upgraded"),
     )
+    return MetricResult([unit])

@@ -13,6 +13,7 @@ from gisdesk.analysis.targets.metrics._common import (
     VILLAGES,
     as_day,
     days,
+    district_count,
     gaps_of,
     numbers,
     of_kinds,
@@ -138,15 +139,12 @@ def sewage_districts_completed(
         for k in range(len(sewage_districts))
     ]
     units.append(
-        UnitValue(
-            UNIT_DISTRICT,
-            DISTRICT_ZH,
-            value=float(done.sum()),
-            numerator=int(done.sum()),
-            denominator=len(sewage_districts),
-            note_zh=f"{len(sewage_districts)} 个片区中完工 {int(done.sum())} 个",
-            note_en=f"{int(done.sum())} of {len(sewage_districts)} completed",
-            gaps=gaps_of("sewage_districts", ~done, "片区未完工", "not completed"),
+        district_count(
+            "sewage_districts",
+            np.ones(len(sewage_districts), dtype=bool),
+            done,
+            note=lambda n, total: (f"{total} 个片区中完工 {n} 个", f"{n} of {total} completed"),
+            gap=("片区未完工", "not completed"),
         )
     )
     return MetricResult(units)

@@ -674,6 +674,23 @@ def test_sewage_districts_completed_and_households():
     assert hh["全区"].value == pytest.approx(50.0)
 
 
+def test_feature_units_are_named_by_name_else_identifier_else_row():
+    d = layer(
+        {
+            "name": ["一片", None, " "],
+            "district_id": ["WS-1", "WS-2", None],
+            "status": ["完工", "在建", "在建"],
+        },
+        [shapely.box(X0, Y0, X0 + 10, Y0 + 10)] * 3,
+    )
+    units = sewage_districts_completed(d, as_of=AS_OF).units
+    assert [(u.unit, u.unit_id) for u in units[:3]] == [
+        ("一片", "WS-1"),
+        ("WS-2", "WS-2"),
+        ("#2", ""),
+    ]
+
+
 # --- rental factories --------------------------------------------------------------------
 
 

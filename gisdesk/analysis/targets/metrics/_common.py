@@ -29,6 +29,7 @@ __all__ = [
     "days",
     "days_between",
     "district_count",
+    "feature_labels",
     "flags",
     "gaps_of",
     "in_window",
@@ -156,6 +157,17 @@ def town_of(
 ) -> np.ndarray:
     """Return each feature's town name, with park/office aliases (海门港新区) resolved."""
     return resolve_towns(text(gdf, column), towns)
+
+
+def feature_labels(gdf: pd.DataFrame, id_field: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return each feature's display name, identifier and town, for units that are features.
+
+    The display name is the feature's name, else its identifier, else its row (``#3``).
+    """
+    ids = text(gdf, id_field)
+    names = text(gdf, "name")
+    label = [n or i or f"#{k}" for k, (n, i) in enumerate(zip(names, ids, strict=True))]
+    return np.array(label, dtype=object), ids, text(gdf, "town")
 
 
 def resolve_towns(values: Sequence[str] | np.ndarray, towns: gpd.GeoDataFrame | None) -> np.ndarray:

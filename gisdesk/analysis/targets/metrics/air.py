@@ -13,6 +13,7 @@ from gisdesk.analysis.targets.metrics._common import (
     as_day,
     days,
     district_count,
+    feature_labels,
     flags,
     gaps_of,
     in_window,
@@ -88,9 +89,7 @@ def _zone_shares(
     """
     station, member = _members(stations, enterprises, chosen, levels=levels, radius_m=radius_m)
     counted = np.ones(len(good), dtype=bool) if counted is None else counted
-    names = text(stations, "name")
-    codes = text(stations, "code")
-    towns = text(stations, "town")
+    names, codes, towns = feature_labels(stations, "code")
     zones = np.flatnonzero(np.isin(text(stations, "level"), list(levels)))
     units: list[UnitValue] = []
     for s in zones:
@@ -98,7 +97,7 @@ def _zone_shares(
         units.append(
             _share_unit(
                 UNIT_STATION_ZONE,
-                str(names[s] or codes[s]),
+                str(names[s]),
                 mine,
                 good,
                 counted,

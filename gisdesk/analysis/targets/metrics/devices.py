@@ -15,6 +15,7 @@ from gisdesk.analysis.targets.metrics._common import (
     DISTRICT_ZH,
     VILLAGES,
     count_by_town,
+    feature_labels,
     flags,
     near_pairs,
     numbers,
@@ -24,7 +25,7 @@ from gisdesk.analysis.targets.metrics._common import (
     town_of,
 )
 from gisdesk.analysis.targets.metrics._registry import metric
-from gisdesk.analysis.targets.metrics.roads import listed_on, segment_labels
+from gisdesk.analysis.targets.metrics.roads import listed_on
 from gisdesk.analysis.targets.result import (
     UNIT_DISTRICT,
     UNIT_ROAD,
@@ -253,8 +254,7 @@ def listed_segments_under_video(
     )
     counted = video & online if online_only else video
     listed = listed_on(accident_segments, as_of)
-    names, ids = segment_labels(accident_segments)
-    towns = text(accident_segments, "town")
+    names, ids, towns = feature_labels(accident_segments, "segment_id")
     geoms = accident_segments.geometry.to_numpy()
     if rule == "both_ends":
         ends = [

@@ -14,6 +14,7 @@ from gisdesk.analysis.targets.metrics._common import (
     count_by_town,
     days,
     days_between,
+    feature_labels,
     flags,
     gaps_of,
     in_window,
@@ -46,7 +47,6 @@ __all__ = [
     "listed_on",
     "listed_segments_yoy",
     "road_deaths",
-    "segment_labels",
     "segment_stages",
     "water_adjacent_measures",
 ]
@@ -55,16 +55,6 @@ LOOP_STEPS: tuple[str, ...] = ("排查", "会商", "整改", "验收", "销号")
 """The closed loop every listed item follows (survey, review, rectify, accept, close)."""
 _LOOP_EN = ("survey", "joint review", "rectify", "acceptance", "closed")
 _STEP_DATES = ("listed_date", "reviewed_date", "rectified_date", "accepted_date", "closed_date")
-
-
-def segment_labels(segments: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Return each segment's display name and its identifier."""
-    ids = text(segments, "segment_id")
-    names = text(segments, "name")
-    label = np.array(
-        [n or i or f"#{k}" for k, (n, i) in enumerate(zip(names, ids, strict=True))], dtype=object
-    )
-    return label, ids
 
 
 def listed_on(segments: gpd.GeoDataFrame, as_of: date) -> np.ndarray:
@@ -122,8 +112,7 @@ def listed_segments_yoy(
         accident_segments, accidents, radius_m, a_name="accident_segments", b_name="accidents"
     )
     listed = listed_on(accident_segments, end)
-    names, ids = segment_labels(accident_segments)
-    towns = text(accident_segments, "town")
+    names, ids, towns = feature_labels(accident_segments, "segment_id")
     window = f"{start:%Y-%m-%d}至{end:%m-%d}"
     units: list[UnitValue] = []
     for k in np.flatnonzero(listed):
@@ -137,7 +126,7 @@ def listed_segments_yoy(
                 what=(what_zh, what_en),
                 window=window,
                 years=(start.year, before[0].year),
-                segment_row=int(k),
+                segment_rows=[int(k)],
                 town=str(towns[k]),
                 unit_id=str(ids[k]),
             )
@@ -153,7 +142,7 @@ def listed_segments_yoy(
                 what=(what_zh, what_en),
                 window=window,
                 years=(start.year, before[0].year),
-                segment_row=None,
+                segment_rows=(),
             )
         )
     return MetricResult(units)
@@ -168,50 +157,35 @@ def _yoy_unit(
     what: tuple[str, str],
     window: str,
     years: tuple[int, int],
-    segment_row: int | None,
+    segment_rows: Sequence[int],
     town: str = "",
     unit_id: str = "",
 ) -> UnitValue:
     n_now, n_before = len(now), len(before)
     note_zh = f"{window} {n_now} 起，{years[1]}年同期 {n_before} 起（{what[0]}）"
     note_en = f"{n_now} {what[1]} in {years[0]} vs {n_before} a year before, same days"
-    gaps: list[Gap] = []
-    if segment_row is not None:
-        gaps.append(Gap("accident_segments", (segment_row,), "挂牌路段", "listed segment"))
-    if n_now:
-        gaps.append(
-            Gap(
-                "accidents",
-                tuple(int(i) for i in np.sort(now)),
-                f"{years[0]}年{what[0]}",
-                f"{what[1]} in {years[0]}",
-            )
-        )
-    if n_before == 0:
-        return UnitValue(
-            unit_type,
-            name,
-            value=0.0 if n_now == 0 else float("nan"),
-            numerator=n_now,
-            denominator=n_before,
-            ok=n_now == 0,
-            note_zh=note_zh + ("，两年均无" if n_now == 0 else "，去年同期为 0，无法计算降幅"),
-            note_en=note_en,
-            town=town,
-            unit_id=unit_id,
-            gaps=tuple(gaps),
-        )
+    gaps = (
+        *gaps_of("accident_segments", segment_rows, "挂牌路段", "listed segment"),
+        *gaps_of("accidents", np.sort(now), f"{years[0]}年{what[0]}", f"{what[1]} in {years[0]}"),
+    )
+    value = pct(n_now - n_before, n_before)
+    ok: bool | None = None  # judged against the threshold
+    if n_before == 0:  # none in either year meets the target; a rise from none has no %
+        ok = n_now == 0
+        value = 0.0 if ok else float("nan")
+        note_zh += "，两年均无" if ok else "，去年同期为 0，无法计算降幅"
     return UnitValue(
         unit_type,
         name,
-        value=pct(n_now - n_before, n_before),
+        value=value,
         numerator=n_now,
         denominator=n_before,
+        ok=ok,
         note_zh=note_zh,
         note_en=note_en,
         town=town,
         unit_id=unit_id,
-        gaps=tuple(gaps),
+        gaps=gaps,
     )
 
 
@@ -348,8 +322,7 @@ def closed_loop_progress(
     listed = listed_on(accident_segments, as_of)
     stages, problems = segment_stages(accident_segments, as_of=as_of)
     dates = np.column_stack([days(accident_segments, c) for c in _STEP_DATES])
-    names, ids = segment_labels(accident_segments)
-    towns = text(accident_segments, "town")
+    names, ids, towns = feature_labels(accident_segments, "segment_id")
     level = text(accident_segments, "listed_level")
     day = as_day(as_of)
     units = []
@@ -410,8 +383,7 @@ def water_adjacent_measures(
     need = LOOP_STEPS.index(done_step) + 1
     water = flags(accident_segments, "water_adjacent") & listed_on(accident_segments, as_of)
     stages, _ = segment_stages(accident_segments, as_of=as_of)
-    names, ids = segment_labels(accident_segments)
-    towns = text(accident_segments, "town")
+    names, ids, towns = feature_labels(accident_segments, "segment_id")
     units = []
     for k in np.flatnonzero(water):
         stage = int(stages[k])

@@ -14,6 +14,7 @@ from gisdesk.analysis.targets.metrics._common import (
     as_day,
     days,
     district_count,
+    feature_labels,
     gaps_of,
     numbers,
     of_kinds,
@@ -118,14 +119,12 @@ def sewage_districts_completed(
     date not after ``as_of``); the district-wide row counts them.
     """
     done = _completed(sewage_districts, statuses, as_of)
-    names = text(sewage_districts, "name")
-    ids = text(sewage_districts, "district_id")
-    towns = text(sewage_districts, "town")
+    names, ids, towns = feature_labels(sewage_districts, "district_id")
     status = text(sewage_districts, "status")
     units = [
         UnitValue(
             UNIT_SEWAGE_DISTRICT,
-            str(names[k] or ids[k]),
+            str(names[k]),
             value=100.0 if done[k] else 0.0,
             threshold=100.0,
             comparison=">=",
@@ -169,9 +168,7 @@ def sewage_households_treated(
     """
     planned = numbers(sewage_districts, "households_planned")
     treated = numbers(sewage_districts, "households_treated")
-    names = text(sewage_districts, "name")
-    ids = text(sewage_districts, "district_id")
-    towns = text(sewage_districts, "town")
+    names, ids, towns = feature_labels(sewage_districts, "district_id")
     short = ~(treated >= planned)
     units = []
     for k in range(len(sewage_districts)):
@@ -179,7 +176,7 @@ def sewage_households_treated(
             units.append(
                 UnitValue(
                     UNIT_SEWAGE_DISTRICT,
-                    str(names[k] or ids[k]),
+                    str(names[k]),
                     missing_zh="计划或已治理户数未填",
                     missing_en="planned or treated households missing",
                     town=str(towns[k]),
@@ -190,7 +187,7 @@ def sewage_households_treated(
         units.append(
             UnitValue(
                 UNIT_SEWAGE_DISTRICT,
-                str(names[k] or ids[k]),
+                str(names[k]),
                 value=pct(treated[k], planned[k]),
                 numerator=float(treated[k]),
                 denominator=float(planned[k]),

@@ -28,6 +28,7 @@ from gisdesk.analysis.targets.result import (
     MetricResult,
     UnitValue,
 )
+from gisdesk.analysis.zones import CONTROL_LEVELS, DEFAULT_RADIUS_M, zone_members
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -38,6 +39,10 @@ __all__ = [
     "key_zone_machinery_tested",
     "petrol_vapour_recovery",
 ]
+
+PROVINCIAL = ("省控",)
+"""The station level whose surroundings AIR-6 and AIR-7 measure; the key zone's radius and
+AIR-4's levels are those of :mod:`gisdesk.analysis.zones`."""
 
 
 def _not_exited_before(enterprises: gpd.GeoDataFrame, day: date) -> np.ndarray:
@@ -55,8 +60,6 @@ def _members(
     radius_m: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return (station row, enterprise row) for chosen enterprises within the key zones."""
-    from gisdesk.analysis.zones import zone_members
-
     rows = np.flatnonzero(chosen)
     if len(rows) == 0 or len(stations) == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
@@ -174,8 +177,8 @@ def key_zone_machinery_tested(
     *,
     as_of: date,
     deadline: date | None = None,
-    levels: Sequence[str] = ("国控", "省控"),
-    radius_m: float = 3000.0,
+    levels: Sequence[str] = CONTROL_LEVELS,
+    radius_m: float = DEFAULT_RADIUS_M,
     kinds: Sequence[str] = ("建筑工地", "工业企业"),
 ) -> MetricResult:
     """Return the share of sites in each key zone tested since 1 January (AIR-4).
@@ -218,8 +221,8 @@ def key_zone_low_efficiency_exits(
     *,
     as_of: date,
     deadline: date | None = None,
-    levels: Sequence[str] = ("省控",),
-    radius_m: float = 3000.0,
+    levels: Sequence[str] = PROVINCIAL,
+    radius_m: float = DEFAULT_RADIUS_M,
     kind: str = "低效用地",
     cumulative: bool = False,
 ) -> MetricResult:
@@ -262,8 +265,8 @@ def key_zone_fume_upgrades(
     *,
     as_of: date,
     deadline: date | None = None,
-    levels: Sequence[str] = ("省控",),
-    radius_m: float = 3000.0,
+    levels: Sequence[str] = PROVINCIAL,
+    radius_m: float = DEFAULT_RADIUS_M,
     kind: str = "餐饮",
 ) -> MetricResult:
     """Return the number of catering outlets around the stations with upgraded fume treatment.

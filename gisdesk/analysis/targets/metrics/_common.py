@@ -42,6 +42,7 @@ __all__ = [
     "resolve_towns",
     "same_day_year_before",
     "share_by_town",
+    "share_unit",
     "text",
     "town_gap",
     "town_names",
@@ -293,6 +294,46 @@ def unit_notes(
     return out
 
 
+def share_unit(
+    unit_type: str,
+    name: str,
+    num: int,
+    den: int,
+    *,
+    missing: tuple[str, str],
+    note: tuple[str, str] = ("", ""),
+    town: str = "",
+    unit_id: str = "",
+    gaps: tuple[Gap, ...] = (),
+) -> UnitValue:
+    """Return a unit's share ``num`` of ``den`` in %, with its remark and gap features.
+
+    A unit with nothing to count (``den`` 0) gets no value, ``missing`` saying why, in
+    Chinese and English.
+    """
+    if den == 0:
+        return UnitValue(
+            unit_type,
+            name,
+            missing_zh=missing[0],
+            missing_en=missing[1],
+            town=town,
+            unit_id=unit_id,
+        )
+    return UnitValue(
+        unit_type,
+        name,
+        value=pct(num, den),
+        numerator=num,
+        denominator=den,
+        note_zh=note[0],
+        note_en=note[1],
+        town=town,
+        unit_id=unit_id,
+        gaps=gaps,
+    )
+
+
 def share_by_town(
     towns_of_features: np.ndarray,
     meets: np.ndarray,
@@ -340,23 +381,14 @@ def share_by_town(
     notes = unit_notes(towns_of_features, names, note) if note is not None else {}
 
     def unit(unit_type: str, name: str, here: np.ndarray, missing: tuple[str, str]) -> UnitValue:
-        town = name if unit_type == UNIT_TOWN else ""
-        den = int((counted & here).sum())
-        if den == 0:
-            return UnitValue(
-                unit_type, name, missing_zh=missing[0], missing_en=missing[1], town=town
-            )
-        num = int((ok & here).sum())
-        note_zh, note_en = notes.get(name, ("", ""))
-        return UnitValue(
+        return share_unit(
             unit_type,
             name,
-            value=pct(num, den),
-            numerator=num,
-            denominator=den,
-            note_zh=note_zh,
-            note_en=note_en,
-            town=town,
+            int((ok & here).sum()),
+            int((counted & here).sum()),
+            missing=missing,
+            note=notes.get(name, ("", "")),
+            town=name if unit_type == UNIT_TOWN else "",
             gaps=_gaps(layer, here, groups),
         )
 

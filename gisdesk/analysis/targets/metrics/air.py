@@ -17,8 +17,8 @@ from gisdesk.analysis.targets.metrics._common import (
     flags,
     gaps_of,
     in_window,
-    pct,
     period_window,
+    share_unit,
     text,
 )
 from gisdesk.analysis.targets.metrics._registry import metric
@@ -94,72 +94,34 @@ def _zone_shares(
     counted = np.ones(len(good), dtype=bool) if counted is None else counted
     names, codes, towns = feature_labels(stations, "code")
     zones = np.flatnonzero(np.isin(text(stations, "level"), list(levels)))
-    units: list[UnitValue] = []
-    for s in zones:
-        mine = np.unique(member[station == s])
-        units.append(
-            _share_unit(
-                UNIT_STATION_ZONE,
-                str(names[s]),
-                mine,
-                good,
-                counted,
-                what=what,
-                gap=gap,
-                town=str(towns[s]),
-                unit_id=str(codes[s]),
-            )
-        )
-    units.append(
-        _share_unit(
-            UNIT_DISTRICT,
-            DISTRICT_ZH,
-            np.unique(member),
-            good,
-            counted,
-            what=what,
-            gap=gap,
-        )
-    )
-    return units
 
-
-def _share_unit(
-    unit_type: str,
-    name: str,
-    mine: np.ndarray,
-    good: np.ndarray,
-    counted: np.ndarray,
-    *,
-    what: tuple[str, str],
-    gap: tuple[str, str],
-    town: str = "",
-    unit_id: str = "",
-) -> UnitValue:
-    base = mine[counted[mine]]
-    if len(base) == 0:
-        return UnitValue(
+    def unit(
+        unit_type: str, name: str, rows: np.ndarray, town: str = "", code: str = ""
+    ) -> UnitValue:
+        mine = np.unique(rows)  # each enterprise once, also where zones overlap
+        base = mine[counted[mine]]
+        ok, bad = base[good[base]], base[~good[base]]
+        return share_unit(
             unit_type,
             name,
-            missing_zh=f"重点区域内没有{what[0]}",
-            missing_en=f"no {what[1]} in the key zone",
+            len(ok),
+            len(base),
+            missing=(f"重点区域内没有{what[0]}", f"no {what[1]} in the key zone"),
+            note=(
+                f"区内{what[0]} {len(base)} 家，达成 {len(ok)} 家",
+                f"{len(ok)} of {len(base)} {what[1]} in the zone",
+            ),
             town=town,
-            unit_id=unit_id,
+            unit_id=code,
+            gaps=gaps_of("enterprises", np.sort(bad), *gap),
         )
-    ok = base[good[base]]
-    bad = base[~good[base]]
-    return UnitValue(
-        unit_type,
-        name,
-        value=pct(len(ok), len(base)),
-        numerator=len(ok),
-        denominator=len(base),
-        note_zh=f"区内{what[0]} {len(base)} 家，达成 {len(ok)} 家",
-        note_en=f"{len(ok)} of {len(base)} {what[1]} in the zone",
-        town=town,
-        unit_id=unit_id,
-        gaps=gaps_of("enterprises", np.sort(bad), *gap),
-    )
+
+    units = [
+        unit(UNIT_STATION_ZONE, str(names[s]), member[station == s], str(towns[s]), str(codes[s]))
+        for s in zones
+    ]
+    units.append(unit(UNIT_DISTRICT, DISTRICT_ZH, member))
+    return units
 
 
 @metric(

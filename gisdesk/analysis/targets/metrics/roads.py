@@ -114,79 +114,52 @@ def listed_segments_yoy(
     listed = listed_on(accident_segments, end)
     names, ids, towns = feature_labels(accident_segments, "segment_id")
     window = f"{start:%Y-%m-%d}至{end:%m-%d}"
-    units: list[UnitValue] = []
-    for k in np.flatnonzero(listed):
-        mine = acc[seg == k]
-        units.append(
-            _yoy_unit(
-                UNIT_SEGMENT,
-                str(names[k]),
-                mine[this[mine]],
-                mine[last[mine]],
-                what=(what_zh, what_en),
-                window=window,
-                years=(start.year, before[0].year),
-                segment_rows=[int(k)],
-                town=str(towns[k]),
-                unit_id=str(ids[k]),
-            )
+    year, year_before = start.year, before[0].year
+
+    def unit(
+        unit_type: str,
+        name: str,
+        rows: np.ndarray,
+        segment: Sequence[int] = (),
+        town: str = "",
+        unit_id: str = "",
+    ) -> UnitValue:
+        now, then = rows[this[rows]], rows[last[rows]]
+        n_now, n_before = len(now), len(then)
+        note_zh = f"{window} {n_now} 起，{year_before}年同期 {n_before} 起（{what_zh}）"
+        note_en = f"{n_now} {what_en} in {year} vs {n_before} a year before, same days"
+        value = pct(n_now - n_before, n_before)
+        ok: bool | None = None  # judged against the threshold
+        if n_before == 0:  # none in either year meets the target; a rise from none has no %
+            ok = n_now == 0
+            value = 0.0 if ok else float("nan")
+            note_zh += "，两年均无" if ok else "，去年同期为 0，无法计算降幅"
+        return UnitValue(
+            unit_type,
+            name,
+            value=value,
+            numerator=n_now,
+            denominator=n_before,
+            ok=ok,
+            note_zh=note_zh,
+            note_en=note_en,
+            town=town,
+            unit_id=unit_id,
+            gaps=(
+                *gaps_of("accident_segments", segment, "挂牌路段", "listed segment"),
+                *gaps_of("accidents", np.sort(now), f"{year}年{what_zh}", f"{what_en} in {year}"),
+            ),
         )
-    if listed.any():
-        mine = np.unique(acc[np.isin(seg, np.flatnonzero(listed))])
+
+    units = [
+        unit(UNIT_SEGMENT, str(names[k]), acc[seg == k], [int(k)], str(towns[k]), str(ids[k]))
+        for k in np.flatnonzero(listed)
+    ]
+    if listed.any():  # each accident once, also where segments overlap
         units.append(
-            _yoy_unit(
-                UNIT_DISTRICT,
-                DISTRICT_ZH,
-                mine[this[mine]],
-                mine[last[mine]],
-                what=(what_zh, what_en),
-                window=window,
-                years=(start.year, before[0].year),
-                segment_rows=(),
-            )
+            unit(UNIT_DISTRICT, DISTRICT_ZH, np.unique(acc[np.isin(seg, np.flatnonzero(listed))]))
         )
     return MetricResult(units)
-
-
-def _yoy_unit(
-    unit_type: str,
-    name: str,
-    now: np.ndarray,
-    before: np.ndarray,
-    *,
-    what: tuple[str, str],
-    window: str,
-    years: tuple[int, int],
-    segment_rows: Sequence[int],
-    town: str = "",
-    unit_id: str = "",
-) -> UnitValue:
-    n_now, n_before = len(now), len(before)
-    note_zh = f"{window} {n_now} 起，{years[1]}年同期 {n_before} 起（{what[0]}）"
-    note_en = f"{n_now} {what[1]} in {years[0]} vs {n_before} a year before, same days"
-    gaps = (
-        *gaps_of("accident_segments", segment_rows, "挂牌路段", "listed segment"),
-        *gaps_of("accidents", np.sort(now), f"{years[0]}年{what[0]}", f"{what[1]} in {years[0]}"),
-    )
-    value = pct(n_now - n_before, n_before)
-    ok: bool | None = None  # judged against the threshold
-    if n_before == 0:  # none in either year meets the target; a rise from none has no %
-        ok = n_now == 0
-        value = 0.0 if ok else float("nan")
-        note_zh += "，两年均无" if ok else "，去年同期为 0，无法计算降幅"
-    return UnitValue(
-        unit_type,
-        name,
-        value=value,
-        numerator=n_now,
-        denominator=n_before,
-        ok=ok,
-        note_zh=note_zh,
-        note_en=note_en,
-        town=town,
-        unit_id=unit_id,
-        gaps=gaps,
-    )
 
 
 @metric(

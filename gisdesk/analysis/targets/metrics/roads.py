@@ -232,6 +232,11 @@ def listed_items_per_town(
     return MetricResult(units)
 
 
+def _step(stage: int) -> tuple[str, str]:
+    """Return the last loop step a stage (0-5) has done, in Chinese and English."""
+    return (LOOP_STEPS[stage - 1], _LOOP_EN[stage - 1]) if stage else ("未开始", "not started")
+
+
 def segment_stages(segments: gpd.GeoDataFrame, *, as_of: date) -> tuple[np.ndarray, list[str]]:
     """Return each segment's closed-loop stage on ``as_of`` (0-5) and its record problems.
 
@@ -303,7 +308,7 @@ def closed_loop_progress(
         stage = int(stages[k])
         past = dates[k][~np.isnat(dates[k]) & (dates[k] <= day)]
         idle = int((day - past.max()).astype(np.int64)) if len(past) else None
-        step = LOOP_STEPS[stage - 1] if stage else "未开始"
+        step, step_en = _step(stage)
         notes = [f"当前：{step}"]
         if problems[k]:
             notes.append(problems[k])
@@ -317,7 +322,7 @@ def closed_loop_progress(
                 ok=False if problems[k] else None,
                 on_track=stage == len(LOOP_STEPS) or (idle is not None and idle <= stall_days),
                 note_zh="；".join(notes),
-                note_en=f"at step: {_LOOP_EN[stage - 1] if stage else 'not started'}"
+                note_en=f"at step: {step_en}"
                 + (f"; last step {idle} days ago" if idle is not None else ""),
                 town=str(towns[k]),
                 unit_id=str(ids[k]),
@@ -361,13 +366,14 @@ def water_adjacent_measures(
     for k in np.flatnonzero(water):
         stage = int(stages[k])
         done = stage >= need
+        step, step_en = _step(stage)
         units.append(
             UnitValue(
                 UNIT_SEGMENT,
                 str(names[k]),
                 value=100.0 if done else 0.0,
-                note_zh=f"当前：{LOOP_STEPS[stage - 1] if stage else '未开始'}",
-                note_en=f"at step: {_LOOP_EN[stage - 1] if stage else 'not started'}",
+                note_zh=f"当前：{step}",
+                note_en=f"at step: {step_en}",
                 town=str(towns[k]),
                 unit_id=str(ids[k]),
                 gaps=()

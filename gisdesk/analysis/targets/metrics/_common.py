@@ -1,4 +1,5 @@
-"""Helpers the metrics share: typed columns, periods, towns, shares by town, distances."""
+"""Helpers the metrics share: typed columns, periods, towns, feature units, the count and share
+rows of towns and the district, distances."""
 
 from __future__ import annotations
 
@@ -142,6 +143,17 @@ def positions(mask: np.ndarray) -> tuple[int, ...]:
     return tuple(int(i) for i in np.flatnonzero(mask))
 
 
+def feature_labels(gdf: pd.DataFrame, id_field: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return each feature's display name, identifier and town, for units that are features.
+
+    The display name is the feature's name, else its identifier, else its row (``#3``).
+    """
+    ids = text(gdf, id_field)
+    names = text(gdf, "name")
+    label = [n or i or f"#{k}" for k, (n, i) in enumerate(zip(names, ids, strict=True))]
+    return np.array(label, dtype=object), ids, text(gdf, "town")
+
+
 def _aliases(towns: gpd.GeoDataFrame | None) -> dict[str, str]:
     if towns is None:
         return {}
@@ -158,17 +170,6 @@ def town_of(
 ) -> np.ndarray:
     """Return each feature's town name, with park/office aliases (海门港新区) resolved."""
     return resolve_towns(text(gdf, column), towns)
-
-
-def feature_labels(gdf: pd.DataFrame, id_field: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return each feature's display name, identifier and town, for units that are features.
-
-    The display name is the feature's name, else its identifier, else its row (``#3``).
-    """
-    ids = text(gdf, id_field)
-    names = text(gdf, "name")
-    label = [n or i or f"#{k}" for k, (n, i) in enumerate(zip(names, ids, strict=True))]
-    return np.array(label, dtype=object), ids, text(gdf, "town")
 
 
 def resolve_towns(values: Sequence[str] | np.ndarray, towns: gpd.GeoDataFrame | None) -> np.ndarray:

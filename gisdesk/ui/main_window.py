@@ -269,6 +269,7 @@ class MainWindow(QMainWindow):
         # every view follows the project shown, in this order: the top layer is chosen last
         s.project_changed.connect(lambda _project: self.table.set_layer(None))
         s.project_changed.connect(lambda _project: self.results.clear())
+        s.project_changed.connect(lambda _project: self.results_dock.clear_summary())
         s.project_changed.connect(self.canvas.set_project)
         s.project_changed.connect(self.layer_tree.set_project)
         s.project_changed.connect(self.dashboard.set_project)

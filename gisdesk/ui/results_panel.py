@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableWidget,
+    QTableWidgetItem,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -232,6 +233,7 @@ class ResultsDock(QWidget):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
+        self.clear_summary()
         bar = QHBoxLayout()
         bar.addWidget(plain_text.plain_label(tr("识别范围", "Identify")))
         bar.addWidget(self.scope, 1)
@@ -249,9 +251,25 @@ class ResultsDock(QWidget):
         settings().setValue(IDENTIFY_ALL_KEY, "true" if every else "false")
 
     def _cleared(self) -> None:
-        self.canvas.set_highlight(None)
+        self.canvas.set_highlight(None)  # the summary of the last analysis stays in its tab
+
+    def clear_summary(self) -> None:
+        """Empty the summary table; it says what will be listed there (a new project)."""
+        self.table.setSortingEnabled(False)
         self.table.clear()
-        self.table.setRowCount(0)
+        self.table.setColumnCount(1)
+        self.table.setRowCount(1)
+        self.table.setHorizontalHeaderLabels([tr("分析汇总", "Analysis summary")])
+        hint = QTableWidgetItem(
+            tr(
+                "尚无分析结果。运行“分析”菜单中的分析后，这里按镇（街道）列出汇总，点击表头可排序。",
+                "No analysis yet. Run one from the Analysis menu: its summary per town is "
+                "listed here; click a header to sort.",
+            )
+        )
+        hint.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        self.table.setItem(0, 0, hint)
+        self.table.horizontalHeader().setStretchLastSection(True)
 
     def _summary_shown(self, result: AnalysisResult) -> None:
         fill_summary_table(self.table, result.summary)

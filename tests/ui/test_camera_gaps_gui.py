@@ -157,3 +157,22 @@ def test_the_summary_table_has_the_window_width_below_the_map(window, qtbot):
     assert dock.width() > 0.9 * window.width()
     qtbot.waitUntil(lambda: table.viewport().width() >= table.horizontalHeader().length())
     assert not table.horizontalScrollBar().isVisible()
+
+
+def test_the_summary_stays_through_identify_and_a_new_project_empties_it(
+    window, qtbot, monkeypatch
+):
+    table = window.results_dock.table
+    assert table.columnCount() == 1 and "尚无分析结果" in table.item(0, 0).text()
+    _answer(qtbot, [])
+    _menu_action(window, "国省道监控卡口间距检查…").trigger()
+    qtbot.waitUntil(lambda: window.task is None and "camera_gaps" in window.project, timeout=60_000)
+    _table_widget, headers, rows = _table(window)
+    assert headers[:4] == HEADERS and rows
+    window.show_identify([])  # an identify (here: nothing under the click) empties the tree
+    assert window.results.topLevelItemCount() == 0
+    assert _table(window)[1:] == (headers, rows)  # the summary is still in its tab
+    monkeypatch.setattr(window.files, "confirm_discard", lambda: True)  # (no save prompt)
+    window.new_project()
+    qtbot.waitUntil(lambda: table.columnCount() == 1)
+    assert "尚无分析结果" in table.item(0, 0).text()

@@ -117,8 +117,12 @@ class RoadNetwork:
         Row position of the road each edge comes from, in the input layer.
     edge_class, edge_speed_kmh, edge_oneway, edge_level
         The road's attributes per edge (class None and speed NaN where missing).
-    edge_geometry
-        Edge lines (shapely array, metric CRS), from ``edge_u`` to ``edge_v``.
+    edge_lines
+        Edge lines (shapely array, metric CRS), from ``edge_u`` to ``edge_v``; None when the
+        network was read back from the cache, where the lines are made from the stored
+        vertices only when asked for (:attr:`edge_geometry`, :meth:`lines`): a service
+        area reads the vertices and a few hundred snapped edges, and making 188,000
+        shapely lines it never uses took 0.15 s and 50 MB.
     component
         Weakly connected component label per node (0 = the largest).
     key
@@ -135,9 +139,9 @@ class RoadNetwork:
     edge_speed_kmh: np.ndarray
     edge_oneway: np.ndarray
     edge_level: np.ndarray
-    edge_geometry: np.ndarray
     component: np.ndarray
     key: str = ""
+    edge_lines: np.ndarray | None = field(default=None, repr=False)
     _graphs: dict[tuple[Any, ...], sparse.csr_array] = field(default_factory=dict, repr=False)
     _tree: shapely.STRtree | None = field(default=None, repr=False)
     _vertices: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = field(
@@ -165,6 +169,28 @@ class RoadNetwork:
             self._tree = shapely.STRtree(self.edge_geometry)
         return self._tree
 
+    @property
+    def edge_geometry(self) -> np.ndarray:
+        """Every edge's line (shapely array), made once from the vertices when not given."""
+        if self.edge_lines is None:
+            self.edge_lines = self.lines(np.arange(self.n_edges))
+        return self.edge_lines
+
+    def lines(self, edges: np.ndarray) -> np.ndarray:
+        """Return the lines of the given edges (shapely array, in their order).
+
+        Taken from :attr:`edge_lines` when the network has them, else made from the
+        vertices of those edges only.
+        """
+        edges = np.asarray(edges, dtype=np.int64)
+        if self.edge_lines is not None:
+            return np.asarray(self.edge_lines[edges], dtype=object)
+        xy, _, _, ptr = self.vertices()
+        count = ptr[edges + 1] - ptr[edges]
+        rows = np.repeat(ptr[edges] - np.cumsum(count) + count, count) + np.arange(count.sum())
+        line = np.repeat(np.arange(edges.shape[0]), count)
+        return np.asarray(shapely.linestrings(xy[rows], indices=line), dtype=object)
+
     def vertices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Return the edges' vertices: xy, measure along the edge, a global key, edge pointers.
 
@@ -173,18 +199,24 @@ class RoadNetwork:
         finds a position on any edge. Edge ``e`` owns rows ``ptr[e]:ptr[e + 1]``.
         """
         if self._vertices is None:
-            xy, idx = shapely.get_coordinates(self.edge_geometry, return_index=True)
+            assert self.edge_lines is not None  # a network read back has its vertices set
+            xy, idx = shapely.get_coordinates(self.edge_lines, return_index=True)
             ptr = np.zeros(self.n_edges + 1, dtype=np.int64)
             np.add.at(ptr, idx + 1, 1)
-            ptr = np.cumsum(ptr)
-            seg = np.zeros(idx.shape[0])
-            seg[1:] = np.hypot(np.diff(xy[:, 0]), np.diff(xy[:, 1]))
-            seg[ptr[:-1]] = 0.0
-            cum = np.cumsum(seg)
-            measure = cum - np.repeat(cum[ptr[:-1]], np.diff(ptr))
-            base = np.concatenate([[0.0], np.cumsum(self.edge_length + 1.0)[:-1]])
-            self._vertices = (xy, measure, measure + np.repeat(base, np.diff(ptr)), ptr)
+            self._set_vertices(xy, np.cumsum(ptr))
+        assert self._vertices is not None
         return self._vertices
+
+    def _set_vertices(self, xy: np.ndarray, ptr: np.ndarray) -> None:
+        """Keep the vertices ``xy`` (edge ``e`` owns rows ``ptr[e]:ptr[e + 1]``) with their
+        measures and global keys."""
+        seg = np.zeros(xy.shape[0])
+        seg[1:] = np.hypot(np.diff(xy[:, 0]), np.diff(xy[:, 1]))
+        seg[ptr[:-1]] = 0.0
+        cum = np.cumsum(seg)
+        measure = cum - np.repeat(cum[ptr[:-1]], np.diff(ptr))
+        base = self.edge_offsets()
+        self._vertices = (xy, measure, measure + np.repeat(base, np.diff(ptr)), ptr)
 
     def edge_offsets(self) -> np.ndarray:
         """Return the offset of each edge in the global vertex key of :meth:`vertices`."""
@@ -280,11 +312,20 @@ class RoadNetwork:
         """The network :meth:`to_arrays` stored."""
         from pyproj import CRS
 
-        ptr = arrays["vertex_ptr"]
-        edge_of_vertex = np.repeat(np.arange(ptr.shape[0] - 1), np.diff(ptr))
         names = arrays["edge_class"].astype(object)
         names[~arrays["edge_class_known"]] = None
-        return cls(
+        xy, ptr = arrays["vertex_xy"], arrays["vertex_ptr"]
+        n_edges = arrays["edge_u"].shape[0]
+        if (
+            xy.ndim != 2
+            or xy.shape[1] != 2
+            or ptr.shape != (n_edges + 1,)
+            or ptr[0] != 0
+            or ptr[-1] != xy.shape[0]
+            or (np.diff(ptr) < 2).any()
+        ):
+            raise ValueError("the stored vertices do not match the edges")
+        network = cls(
             crs=CRS.from_wkt(str(arrays["crs"])),
             node_xy=arrays["node_xy"],
             edge_u=arrays["edge_u"],
@@ -295,12 +336,11 @@ class RoadNetwork:
             edge_speed_kmh=arrays["edge_speed_kmh"],
             edge_oneway=arrays["edge_oneway"],
             edge_level=arrays["edge_level"],
-            edge_geometry=np.asarray(
-                shapely.linestrings(arrays["vertex_xy"], indices=edge_of_vertex), dtype=object
-            ),
             component=arrays["component"],
             key=key,
         )
+        network._set_vertices(xy, ptr.astype(np.int64))
+        return network
 
     def segment_index(self, mode: str | ModeSpeeds | None = None) -> SegmentIndex:
         """Return the straight segments of every edge (every edge the mode may use) with a
@@ -526,7 +566,7 @@ def _build(
         edge_speed_kmh=_column(roads, "speed_kmh", np.nan, np.float64)[road],
         edge_oneway=_column(roads, "oneway", 0, np.int64)[road].astype(bool),
         edge_level=level_of_road[road],
-        edge_geometry=np.asarray(edge_geometry, dtype=object),
+        edge_lines=np.asarray(edge_geometry, dtype=object),
         component=rank[comp].astype(np.int64),
         key=key,
     )

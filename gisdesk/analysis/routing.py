@@ -123,7 +123,7 @@ def snap_points(
     # near edges) as an STRtree nearest query, at a fraction of its cost.
     src, dst = network.segment_index(mode).candidates(pts)
     points = shapely.points(pts)
-    dist = shapely.distance(points[src], network.edge_geometry[dst])
+    dist = shapely.distance(points[src], network.lines(dst))
     order = np.lexsort((dst, dist, src))
     first = np.ones(order.shape[0], dtype=bool)
     first[1:] = src[order][1:] != src[order][:-1]
@@ -132,7 +132,7 @@ def snap_points(
     near = dist <= max_snap_m
     edge[src[near]] = dst[near]
     sel = src[near]
-    offset[sel] = shapely.line_locate_point(network.edge_geometry[edge[sel]], points[sel])
+    offset[sel] = shapely.line_locate_point(network.lines(edge[sel]), points[sel])
     offset[sel] = np.clip(offset[sel], 0.0, network.edge_length[edge[sel]])
     return SnappedPoints(pts, edge, offset, distance, float(max_snap_m))
 

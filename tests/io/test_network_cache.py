@@ -71,6 +71,38 @@ def test_a_second_run_loads_the_network_it_built(store, monkeypatch):
         assert (loaded.graph(mode) != built.graph(mode)).nnz == 0
 
 
+def test_a_loaded_network_makes_only_the_lines_asked_for(store):
+    roads = _roads()
+    built = build_network(roads)
+    clear_network_cache()
+    loaded = build_network(roads)
+    assert loaded.edge_lines is None  # not made on loading
+    edges = np.array([5, 0, 5, loaded.n_edges - 1, 17])
+    some = loaded.lines(edges)
+    assert shapely.equals_exact(some, built.edge_geometry[edges], tolerance=0).all()
+    assert loaded.edge_lines is None  # a few lines: the others are still not made
+    assert len(loaded.lines(np.array([], dtype=np.int64))) == 0
+    # A service area's snapping reads the few lines it needs, not all of them.
+    from gisdesk.analysis.routing import snap_points
+
+    snapped = snap_points(loaded, loaded.node_xy[:3] + 7.0, max_snap_m=50.0)
+    assert (snapped.edge >= 0).all() and loaded.edge_lines is None
+    assert shapely.equals_exact(loaded.edge_geometry, built.edge_geometry, tolerance=0).all()
+
+
+def test_stored_vertices_that_do_not_fit_the_edges_count_as_no_network(store):
+    roads = _roads()
+    build_network(roads)
+    (path,) = store.folder.glob("*.npz")
+    with np.load(path) as data:
+        arrays = {name: data[name] for name in data.files}
+    arrays["vertex_ptr"] = arrays["vertex_ptr"][:-1]  # one edge short
+    np.savez(path, **arrays)
+    clear_network_cache()
+    rebuilt = build_network(roads)  # built again, not read from the bad file
+    assert rebuilt.edge_lines is not None
+
+
 def test_changed_roads_or_options_build_a_new_network(store):
     roads = _roads()
     build_network(roads)

@@ -262,4 +262,31 @@ def _contour(grid: _Grid, distance: np.ndarray, frontage_m: float) -> shapely.Ge
     ]
     area = shapely.multipolygons(np.asarray(polys, dtype=object))
     # Drop the collinear points of straight stretches (within a tenth of a cell).
-    return shapely.simplify(area, grid.cell / 10.0, preserve_topology=True)
+    return _simplified(area, grid.cell / 10.0)
+
+
+def _simplified(area: shapely.Geometry, tolerance: float) -> shapely.Geometry:
+    """``area`` with each ring simplified on its own (Douglas-Peucker), or, where a ring
+    would collapse or cross another, the whole area by GEOS's topology-preserving simplifier.
+
+    The outline of a district-wide area is one polygon with thousands of holes; the
+    topology-preserving simplifier tests every ring against the others and took 2.2 s on
+    the Haimen sample's default service area (303,000 points), ring by ring takes 0.15 s
+    and the validity check 0.1 s, for the same points kept. Douglas-Peucker on the polygon
+    itself is not used: GEOS mends what it breaks with a zero buffer, which may drop parts.
+    """
+    parts = shapely.get_parts(area)
+    if parts.size == 0:
+        return area
+    rings, owner = shapely.get_rings(parts, return_index=True)  # each shell, then its holes
+    xy, ring = shapely.get_coordinates(rings, return_index=True)
+    lines = shapely.linestrings(xy, indices=ring)
+    simple = shapely.simplify(lines, tolerance, preserve_topology=False)
+    # A ring of a few square metres would collapse: it stays as it was.
+    simple = np.where(shapely.get_num_coordinates(simple) < 4, lines, simple)
+    xy, ring = shapely.get_coordinates(simple, return_index=True)
+    polygons = shapely.polygons(shapely.linearrings(xy, indices=ring), indices=owner)
+    result = shapely.multipolygons(polygons)
+    if shapely.is_valid(result):
+        return result
+    return shapely.simplify(area, tolerance, preserve_topology=True)

@@ -113,3 +113,37 @@ def test_a_grid_too_big_for_the_cell_limit_grows_its_cells_and_still_covers(monk
 def test_no_lines_no_area():
     _, polys = area_polygons(np.asarray([], dtype=object), np.asarray([], dtype=np.int64))
     assert all(p.is_empty for p in polys)
+
+
+def test_the_outline_is_simplified_ring_by_ring_and_stays_valid():
+    # A shell with 200 points along straight sides and two holes: the points in line go,
+    # the corners stay, the holes stay holes.
+    side = np.linspace(0.0, 1000.0, 51)
+    shell = np.concatenate(
+        [
+            np.c_[side, np.zeros(51)],
+            np.c_[np.full(50, 1000.0), side[1:]],
+            np.c_[side[::-1][1:], np.full(50, 1000.0)],
+            np.c_[np.zeros(50), side[::-1][1:]],
+        ]
+    )
+    holes = [shapely.box(100, 100, 300, 300).exterior, shapely.box(600, 600, 601, 601).exterior]
+    area = shapely.MultiPolygon([shapely.Polygon(shell, [h.coords for h in holes])])
+    simple = generalised_module._simplified(area, 2.5)
+    assert shapely.is_valid(simple)
+    assert shapely.get_num_interior_rings(shapely.get_parts(simple)[0]) == 2
+    assert shapely.get_num_coordinates(simple) < 20  # 4 corners + 1, and the holes
+    assert abs(simple.area - area.area) < 1e-6
+
+
+def test_a_hole_the_ring_by_ring_simplification_would_push_out_falls_back_to_topology():
+    # The shell's bump at (50, 101) goes within the tolerance and would leave the hole
+    # (just under it) outside the shell; the topology-preserving simplifier keeps it in.
+    shell = [(0, 0), (100, 0), (100, 100), (50, 101), (0, 100)]
+    hole = [(49, 100.2), (51, 100.2), (50, 100.8)]
+    area = shapely.MultiPolygon([shapely.Polygon(shell, [hole])])
+    assert area.is_valid
+    simple = generalised_module._simplified(area, 2.0)
+    assert shapely.is_valid(simple)
+    assert shapely.equals(simple, shapely.simplify(area, 2.0, preserve_topology=True))
+    assert shapely.get_num_interior_rings(shapely.get_parts(simple)[0]) == 1

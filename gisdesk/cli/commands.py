@@ -7,7 +7,7 @@ import math
 import sys
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +15,7 @@ from gisdesk.cli.exit_codes import EXIT_INVALID, EXIT_OK
 from gisdesk.core.i18n import tr
 
 if TYPE_CHECKING:  # the commands import pandas, pyproj and the project store when they run
+    from gisdesk.core.issues import Issue
     from gisdesk.core.project import Project
     from gisdesk.core.validation import ValidationReport
 
@@ -89,7 +90,12 @@ def _with_load_problems(project: Project, reports: list[ValidationReport]) -> No
 
 def warn_load_problems(project: Project, *, lang: str = "zh") -> None:
     """Print on stderr what could not be read when the project was opened (and was replaced)."""
-    for issue in project.load_problems:
+    warn_problems(project.load_problems, lang=lang)
+
+
+def warn_problems(problems: Iterable[Issue], *, lang: str = "zh") -> None:
+    """Print on stderr each problem found reading a project (its ``message(lang)``)."""
+    for issue in problems:
         print(tr("警告：", "Warning: ", lang) + issue.message(lang), file=sys.stderr)
 
 

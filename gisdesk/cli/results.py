@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from gisdesk.analysis.targets.model import Target
     from gisdesk.core.project import Project
+    from gisdesk.io.project_store import ProjectCatalog
     from gisdesk.tasks.base import FieldInfo, Result
 
 __all__ = ["CommandSource", "print_result", "save_result", "write_layers"]
@@ -30,17 +31,21 @@ class CommandSource:
     """Resolve LAYER arguments against PROJECT, reading each layer once.
 
     A :class:`gisdesk.tasks.base.LayerSource`: a LAYER names a layer of PROJECT, or is a
-    path of its own (``PATH`` or ``PATH:layer``).
+    path of its own (``PATH`` or ``PATH:layer``). Only the layers named are read: the
+    project's catalog (its layers' names, kinds and titles) is read first, then each
+    layer when asked for (the whole project only for its plan targets).
     """
 
     def __init__(self, project: Path, lang: str = "zh") -> None:
         self.project = project
         self.lang = lang
+        self._catalog: ProjectCatalog | None = None
         self._project: Project | None = None
+        self._layers: dict[str, gpd.GeoDataFrame] = {}
 
     def names(self) -> list[str]:
         if self._is_project():
-            return [layer.name for layer in self._opened()]
+            return self._listed().names()
         import pyogrio
 
         if not self.project.exists():
@@ -49,6 +54,16 @@ class CommandSource:
 
     def _is_project(self) -> bool:
         return self.project.suffix.lower() == ".gpkg"
+
+    def _listed(self) -> ProjectCatalog:
+        if self._catalog is None:
+            from gisdesk.cli.commands import warn_problems
+            from gisdesk.io.project_store import read_catalog
+
+            catalog = read_catalog(self.project)
+            warn_problems(catalog.problems, lang=self.lang)  # damaged settings: warn only
+            self._catalog = catalog
+        return self._catalog
 
     def _opened(self) -> Project:
         if self._project is None:
@@ -64,6 +79,9 @@ class CommandSource:
         path, _, _ = spec.rpartition(":")
         return bool(path and Path(path).is_file()) or Path(spec).is_file()
 
+    def _project_layer(self, spec: str) -> bool:
+        return not self._own_file(spec) and self._is_project() and spec in self._listed().names()
+
     def get(self, spec: str) -> gpd.GeoDataFrame:
         path, _, layer = spec.rpartition(":")
         if path and Path(path).is_file():
@@ -71,17 +89,22 @@ class CommandSource:
         if Path(spec).is_file():
             return _read(Path(spec), None)
         if self._is_project():
-            project = self._opened()
-            if spec not in project:
+            catalog = self._listed()
+            if spec not in catalog.names():
                 from gisdesk.core.errors import InputError
 
-                names = [layer.name for layer in project]
+                names = catalog.names()
                 raise InputError(
                     f"项目中没有图层“{spec}”，也没有这个文件。现有图层：{'、'.join(names) or '无'}",
                     f"The project has no layer '{spec}' and no such file exists. "
                     f"Layers: {', '.join(names)}",
                 )
-            return project.layer(spec).data
+            if spec not in self._layers:
+                from gisdesk.cli.commands import warn_problems
+
+                self._layers[spec] = catalog.read_layer(spec)
+                warn_problems(catalog.layer_problems(spec), lang=self.lang)  # warn only
+            return self._layers[spec]
         return _read(self.project, spec)
 
     def key(self, spec: str) -> str:
@@ -92,16 +115,17 @@ class CommandSource:
 
     def title(self, spec: str) -> str:
         """Return a project layer's title, else the layer's short name."""
-        if not self._own_file(spec) and self._is_project() and spec in self._opened():
-            return self._opened().layer(spec).title
+        if self._project_layer(spec):
+            row = self._listed().row(spec) or {}
+            return str(row.get("title") or spec)
         return self.key(spec)
 
     def fields(self, spec: str) -> dict[str, FieldInfo]:
         """Return column labels from the layer's schema (by its name for a file's layer)."""
         from gisdesk.tasks.base import schema_fields
 
-        if not self._own_file(spec) and self._is_project() and spec in self._opened():
-            return schema_fields(self._opened().layer(spec).schema)
+        if self._project_layer(spec):
+            return schema_fields(self._listed().schema(spec))
         from gisdesk.io.schemas import load_schemas
 
         return schema_fields(load_schemas().get(self.key(spec)))

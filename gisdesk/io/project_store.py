@@ -38,6 +38,7 @@ import os
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -78,11 +79,16 @@ from gisdesk.io.sqlite_copy import write_into
 from gisdesk.io.styles import load_styles
 
 if TYPE_CHECKING:
+    from gisdesk.core.issues import Issue
+    from gisdesk.core.layer import LayerMetadata
     from gisdesk.core.schema import LayerSchema
+    from gisdesk.core.style import LayerStyle
 
 __all__ = [
     "FORMAT_VERSION",
+    "ProjectCatalog",
     "open_project",
+    "read_catalog",
     "read_project_layer",
     "recover_interrupted_write",
     "save_project",
@@ -266,6 +272,95 @@ def _read_layer(
     return gdf, fids
 
 
+@dataclass(frozen=True)
+class ProjectCatalog:
+    """What a project holds, read without its features: its settings, the problems found
+    reading them, and one row per layer (name, kind, title, style, ...), in drawing order."""
+
+    path: Path
+    title: str
+    settings: dict[str, Any]
+    problems: list[Issue]
+    rows: list[dict[str, Any]]
+
+    def names(self) -> list[str]:
+        """Return the layer names."""
+        return [str(row["name"]) for row in self.rows]
+
+    def row(self, name: str) -> dict[str, Any] | None:
+        """Return a layer's row, or None when there is no such layer."""
+        return next((row for row in self.rows if row["name"] == name), None)
+
+    def schema(self, name: str) -> LayerSchema | None:
+        """Return the schema of a layer's kind (None for a layer without one)."""
+        row = self.row(name)
+        kind = row.get("kind") if row else None
+        return load_schemas().get(kind) if kind else None
+
+    def read_layer(self, name: str) -> gpd.GeoDataFrame:
+        """Read one layer's features, typed by its schema."""
+        return read_project_layer(self.path, name, schema=self.schema(name))
+
+    def layer_problems(self, name: str) -> list[Issue]:
+        """Return what is damaged in a layer's stored style, metadata or opacity."""
+        row = self.row(name)
+        if row is None:
+            return []
+        return _layer_state(self.path, row, self.schema(name), load_styles())[3]
+
+
+def _layer_state(
+    file: Path, row: dict[str, Any], schema: LayerSchema | None, styles: dict[str, LayerStyle]
+) -> tuple[LayerStyle | None, LayerMetadata, float, list[Issue]]:
+    """A layer row's style, metadata and opacity, and the problems found decoding them."""
+    default = styles.get(schema.style) if schema is not None else None
+    style, style_problem = parse_style(
+        row.get("style"),
+        layer=row["name"],
+        source=f"{file.name}:{row['name']}",
+        fallback=default,
+    )
+    metadata, metadata_problem = parse_metadata(row.get("metadata"), layer=row["name"])
+    opacity, opacity_problem = parse_opacity(row.get("opacity"), layer=row["name"])
+    found = [p for p in (style_problem, metadata_problem, opacity_problem) if p]
+    return style, metadata, opacity, found
+
+
+def read_catalog(path: str | os.PathLike[str]) -> ProjectCatalog:
+    """Check a project file and read what it holds, but not its features (see
+    :func:`open_project`, which reads them too; the command line reads only the layers an
+    analysis names).
+
+    Raises
+    ------
+    ProjectError
+        When the file is missing, empty, not a GeoPackage or damaged; the message says which.
+    """
+    path = Path(path)
+    _check_file(path)
+    recover_interrupted_write(path)
+    raw_settings, rows, features = _read_gisdesk_tables(path)
+    settings, problems = parse_settings(raw_settings)
+    version = settings.get("format_version", FORMAT_VERSION)
+    if isinstance(version, int) and version > FORMAT_VERSION:
+        raise ProjectError(
+            f"该项目由更新版本的 gisdesk 保存（格式 {version}），请升级 gisdesk。",
+            f"This project was saved by a newer gisdesk (format {version}); upgrade gisdesk.",
+        )
+    if rows is None:
+        schemas = load_schemas()
+        rows = [{"name": n, "kind": n if n in schemas else None} for n in features]
+    missing = [r["name"] for r in rows if r["name"] not in features]
+    if missing:
+        raise ProjectError(
+            f"项目记录的图层在文件中不存在：{'、'.join(missing)}。文件可能被其他程序修改过。",
+            f"Layers listed by the project are missing from the file: {', '.join(missing)}. "
+            "Another program may have changed it.",
+        )
+    title = str(settings.get("title", path.stem))
+    return ProjectCatalog(path, title, dict(settings.get("settings", {})), problems, rows)
+
+
 def open_project(
     path: str | os.PathLike[str],
     *,
@@ -279,47 +374,21 @@ def open_project(
     ProjectError
         When the file is missing, empty, not a GeoPackage or damaged; the message says which.
     """
-    path = Path(path)
-    _check_file(path)
-    recover_interrupted_write(path)
-    raw_settings, rows, features = _read_gisdesk_tables(path)
-    settings, problems = parse_settings(raw_settings)
+    catalog = read_catalog(path)
+    file, rows, problems = catalog.path, catalog.rows, list(catalog.problems)
     schemas = load_schemas()
     styles = load_styles()
-    version = settings.get("format_version", FORMAT_VERSION)
-    if isinstance(version, int) and version > FORMAT_VERSION:
-        raise ProjectError(
-            f"该项目由更新版本的 gisdesk 保存（格式 {version}），请升级 gisdesk。",
-            f"This project was saved by a newer gisdesk (format {version}); upgrade gisdesk.",
-        )
-    if rows is None:
-        rows = [{"name": n, "kind": n if n in schemas else None} for n in features]
-    project = Project(title=str(settings.get("title", path.stem)), path=path)
-    project.settings = dict(settings.get("settings", {}))
+    project = Project(title=catalog.title, path=file)
+    project.settings = dict(catalog.settings)
     project.load_problems = problems
-    missing = [r["name"] for r in rows if r["name"] not in features]
-    if missing:
-        raise ProjectError(
-            f"项目记录的图层在文件中不存在：{'、'.join(missing)}。文件可能被其他程序修改过。",
-            f"Layers listed by the project are missing from the file: {', '.join(missing)}. "
-            "Another program may have changed it.",
-        )
     for i, row in enumerate(rows):
         check_cancel(cancel)
         report(progress, i / max(1, len(rows)), f"读取图层 {row['name']}")
         kind = row.get("kind")
         schema = schemas.get(kind) if kind else None
-        gdf, fids = _read_layer(path, row["name"], schema)
-        default = styles.get(schema.style) if schema is not None else None
-        style, style_problem = parse_style(
-            row.get("style"),
-            layer=row["name"],
-            source=f"{path.name}:{row['name']}",
-            fallback=default,
-        )
-        metadata, metadata_problem = parse_metadata(row.get("metadata"), layer=row["name"])
-        opacity, opacity_problem = parse_opacity(row.get("opacity"), layer=row["name"])
-        problems += [p for p in (style_problem, metadata_problem, opacity_problem) if p]
+        gdf, fids = _read_layer(file, row["name"], schema)
+        style, metadata, opacity, found = _layer_state(file, row, schema, styles)
+        problems += found
         project.add_layer(
             Layer(
                 row["name"],

@@ -13,7 +13,7 @@ from gisdesk.core.crs import STORAGE_CRS, metric_crs_for, require_crs, transform
 from gisdesk.core.errors import InputError
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Collection, Sequence
 
     import geopandas as gpd
 
@@ -27,38 +27,47 @@ __all__ = [
     "check_positive",
     "joint_metric_crs",
     "point_xy",
+    "storage_bounds",
     "to_crs_checked",
 ]
 
 _SHOWN = 10
 
 
-def joint_metric_crs(layers: dict[str, gpd.GeoDataFrame]) -> CRS:
+def storage_bounds(gdf: gpd.GeoDataFrame, *, layer: str) -> np.ndarray | None:
+    """Return a layer's bounds in the storage CRS (None when it has no finite geometry)."""
+    crs = require_crs(gdf, layer=layer)
+    if len(gdf) == 0 or gdf.geometry.isna().all():
+        return None
+    b = np.asarray(gdf.total_bounds, dtype=np.float64)
+    if not np.all(np.isfinite(b)):
+        return None
+    if not crs.equals(STORAGE_CRS):
+        # Transform the densified bounding box, not every vertex of the layer.
+        b = np.asarray(
+            transformer(crs, STORAGE_CRS).transform_bounds(
+                float(b[0]), float(b[1]), float(b[2]), float(b[3]), densify_pts=21
+            ),
+            dtype=np.float64,
+        )
+    return b
+
+
+def joint_metric_crs(layers: dict[str, gpd.GeoDataFrame], bounds: Sequence[np.ndarray] = ()) -> CRS:
     """Return one metric CRS in which all the named layers can be measured together.
 
     EPSG:4549 when their joint extent lies in its area of use (Haimen always does), else a
     UTM zone estimated from that extent, so a network abroad is never forced into 4549.
+    ``bounds`` adds the extents (storage CRS, :func:`storage_bounds`) of layers not read.
     """
-    bounds = []
+    found = [np.asarray(b, dtype=np.float64) for b in bounds]
     for name, gdf in layers.items():
-        crs = require_crs(gdf, layer=name)
-        if len(gdf) == 0 or gdf.geometry.isna().all():
-            continue
-        b = np.asarray(gdf.total_bounds, dtype=np.float64)
-        if not np.all(np.isfinite(b)):
-            continue
-        if not crs.equals(STORAGE_CRS):
-            # Transform the densified bounding box, not every vertex of the layer.
-            b = np.asarray(
-                transformer(crs, STORAGE_CRS).transform_bounds(
-                    float(b[0]), float(b[1]), float(b[2]), float(b[3]), densify_pts=21
-                ),
-                dtype=np.float64,
-            )
-        bounds.append(b)
-    if not bounds:
+        b = storage_bounds(gdf, layer=name)
+        if b is not None:
+            found.append(b)
+    if not found:
         return metric_crs_for((np.nan, np.nan, np.nan, np.nan))
-    arr = np.vstack(bounds)
+    arr = np.vstack(found)
     # Rounded outward to 0.01 degree so repeated calls hit the cache (the UTM look-up
     # queries the PROJ database); the choice of zone does not change at that scale.
     return _metric_crs(

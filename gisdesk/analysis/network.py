@@ -31,7 +31,12 @@ import shapely
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from gisdesk.analysis._checks import check_geometry, joint_metric_crs, to_crs_checked
+from gisdesk.analysis._checks import (
+    check_geometry,
+    joint_metric_crs,
+    storage_bounds,
+    to_crs_checked,
+)
 from gisdesk.analysis.segment_index import SegmentIndex
 from gisdesk.analysis.speeds import ModeSpeeds, edge_open, edge_speeds, mode_speeds
 from gisdesk.core.errors import InputError
@@ -47,7 +52,9 @@ __all__ = [
     "SegmentIndex",
     "build_network",
     "clear_network_cache",
+    "kept_network",
     "network_components",
+    "remember_network",
     "use_network_store",
 ]
 
@@ -491,11 +498,77 @@ def build_network(
         if cache and _STORE is not None:
             _STORE.save(f"{key}-{_code_hash()}", network.to_arrays())
     if cache:
-        _CACHE[key] = network
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
+        _remember(key, network)
     report(progress, 1.0, "路网完成")
     return network
+
+
+def _remember(key: str, network: RoadNetwork) -> None:
+    _CACHE[key] = network
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+
+
+def remember_network(
+    token: str, roads: gpd.GeoDataFrame, network: RoadNetwork, *, node_tolerance_m: float = 0.001
+) -> None:
+    """Note in the store that the roads ``token`` names (an unchanged file layer, see
+    :func:`gisdesk.io.layer_token.layer_token`) build ``network``, so that
+    :func:`kept_network` finds it without reading them. Nothing happens without a store."""
+    bounds = storage_bounds(roads, layer="roads")
+    if _STORE is None or bounds is None or not network.key:
+        return
+    _STORE.save(
+        _token_name(token),
+        {
+            "bounds": bounds,
+            "metric": np.array(network.crs.to_wkt()),
+            "tolerance": np.array(float(node_tolerance_m)),
+            "key": np.array(network.key),
+        },
+    )
+
+
+def kept_network(
+    token: str, layers: dict[str, gpd.GeoDataFrame], *, node_tolerance_m: float = 0.001
+) -> RoadNetwork | None:
+    """Return the network :func:`remember_network` noted for the roads ``token`` names, or
+    None when there is none (then read the roads and :func:`build_network`).
+
+    The network must be the one :func:`build_network` would give for those roads beside
+    ``layers``: the metric CRS is chosen from the roads' noted extent and these layers'
+    as it would be, and must be the one the network was built in.
+    """
+    if _STORE is None:
+        return None
+    record = _STORE.load(_token_name(token))
+    if record is None:
+        return None
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        metric = joint_metric_crs(layers, bounds=[record["bounds"]])
+        same = CRS.from_wkt(str(record["metric"])).equals(metric) and float(
+            record["tolerance"]
+        ) == float(node_tolerance_m)
+        key = str(record["key"])
+    except (KeyError, ValueError, TypeError, CRSError):
+        return None
+    if not same:
+        return None
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    network = _stored(key)
+    if network is None or not network.crs.equals(metric):
+        return None
+    _remember(key, network)
+    return network
+
+
+def _token_name(token: str) -> str:
+    return f"roads-{token}-{_code_hash()}"
 
 
 def _stored(key: str) -> RoadNetwork | None:

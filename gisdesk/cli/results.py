@@ -130,6 +130,22 @@ class CommandSource:
 
         return schema_fields(load_schemas().get(self.key(spec)))
 
+    def token(self, spec: str) -> str | None:
+        """Return the token of the layer's file as it is stored now (see
+        :func:`gisdesk.io.layer_token.layer_token`), or None."""
+        from gisdesk.io.layer_token import layer_token
+
+        path, _, layer = spec.rpartition(":")
+        if path and Path(path).is_file():
+            return layer_token(Path(path), layer)
+        if Path(spec).is_file():
+            return layer_token(Path(spec), None)
+        if self._project_layer(spec):
+            return layer_token(self.project, spec, reader=repr(self._listed().schema(spec)))
+        if not self._is_project():
+            return layer_token(self.project, spec)
+        return None
+
     def plan_targets(self) -> list[Target] | None:
         """Return the targets imported into PROJECT (None for a plain vector file)."""
         if not self._is_project():

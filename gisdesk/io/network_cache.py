@@ -5,7 +5,10 @@ Each network is one uncompressed ``.npz`` file of plain arrays (no pickles), nam
 content hash of the roads, their routing attributes, the build options and the network
 code; any change to one of those is a different file. Files are written to a temporary
 name and renamed, so a crash never leaves half a file under a real name; an unreadable or
-damaged file counts as absent (and is removed). The newest :data:`KEEP` files are kept.
+damaged file counts as absent (and is removed). The newest :data:`KEEP` networks are kept.
+Beside them, small ``roads-*.npz`` records say which network an unchanged roads layer of a
+file builds (:func:`gisdesk.analysis.network.kept_network`); :data:`KEEP_RECORDS` of them
+are kept, apart from the networks, so they never push a network out.
 
 Where: ``$GISDESK_CACHE_DIR/networks`` when that variable is set (tests, portable
 installs); Windows ``%LOCALAPPDATA%\\gisdesk\\cache\\networks``; macOS
@@ -26,10 +29,13 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["KEEP", "NetworkFileCache", "cache_dir"]
+__all__ = ["KEEP", "KEEP_RECORDS", "NetworkFileCache", "cache_dir"]
 
 KEEP = 8
 """Networks kept; older files go when a new one is written."""
+KEEP_RECORDS = 64
+"""Records of which network a file's roads build, kept apart from the networks."""
+_RECORD = "roads-"
 _LOG = logging.getLogger("gisdesk.network_cache")
 
 
@@ -101,6 +107,8 @@ class NetworkFileCache:
             files = sorted(self.folder.glob("*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
         except OSError:
             return
-        for old in files[self.keep :]:
+        networks = [p for p in files if not p.name.startswith(_RECORD)]
+        records = [p for p in files if p.name.startswith(_RECORD)]
+        for old in networks[self.keep :] + records[KEEP_RECORDS:]:
             with contextlib.suppress(OSError):
                 old.unlink()

@@ -360,6 +360,12 @@ class LayerSource(Protocol):
         """Return the labels of a layer's columns that its schema knows (may be empty)."""
         ...
 
+    def token(self, name: str) -> str | None:
+        """Return a token that names the layer's stored state and changes with it, for a
+        layer read from an unchanged file (:func:`gisdesk.io.layer_token.layer_token`); None
+        where there is none (a layer held in memory, perhaps edited)."""
+        ...
+
 
 class ProjectSource:
     """A :class:`LayerSource` over a gisdesk project."""
@@ -401,6 +407,10 @@ class ProjectSource:
         """Return the labels of a layer's schema fields."""
         layer = self.project.layer(name) if name in self.project else None
         return schema_fields(layer.schema if layer is not None else None)
+
+    def token(self, name: str) -> str | None:
+        """None: a window's layers are held in memory and may be edited."""
+        return None
 
 
 def schema_fields(schema: LayerSchema | None) -> dict[str, FieldInfo]:

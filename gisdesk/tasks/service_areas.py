@@ -240,13 +240,22 @@ def run(
     cancel: CancelToken | None = None,
 ) -> Result:
     """Compute the service areas; return the layers, the per-town table and the totals."""
+    from gisdesk.analysis.network import kept_network, remember_network
     from gisdesk.analysis.service_areas import service_areas, travel_time_grid
 
     request.validate()
+    facilities = source.get(request.facilities)
+    demand = source.get(request.demand)
+    # Roads from a file that has not changed since their network was built: the kept
+    # network, without reading them (on a 188,000-road layer 0.4 s and 130 MB).
+    token = source.token(request.roads)
+    others = {"facilities": facilities, "demand": demand}
+    network = kept_network(token, others) if token is not None else None
+    roads = network if network is not None else source.get(request.roads)
     found = service_areas(
-        source.get(request.roads),
-        source.get(request.facilities),
-        source.get(request.demand),
+        roads,
+        facilities,
+        demand,
         minutes=request.minutes,
         mode=request.mode,
         speed_kmh=request.speed_kmh,
@@ -259,6 +268,8 @@ def run(
         progress=progress,
         cancel=cancel,
     )
+    if token is not None and network is None:
+        remember_network(token, roads, found.network)
     minutes = float(request.minutes)
     labels = source.fields(request.demand)
     statuses = status_labels(minutes)

@@ -180,3 +180,42 @@ def test_the_code_hash_is_the_same_in_every_process():
         )
         seen.add(out.stdout.strip())
     assert len(seen) == 1 and len(next(iter(seen))) == 12
+
+
+def test_a_noted_token_finds_its_network_only_where_build_network_would_give_it(store):
+    import geopandas as gpd
+
+    from gisdesk.analysis.network import kept_network, remember_network
+
+    roads = _roads()
+    built = build_network(roads)
+    near = gpd.GeoDataFrame(geometry=[shapely.Point(roads.total_bounds[:2])], crs=roads.crs)
+    assert kept_network("t1", {"facilities": near}) is None  # nothing noted yet
+    remember_network("t1", roads, built)
+    clear_network_cache()
+    found = kept_network("t1", {"facilities": near})
+    assert found is not None and found.key == built.key
+    _same(found, built)
+    assert kept_network("t2", {"facilities": near}) is None  # another token
+    # Facilities far away choose another metric CRS (a UTM zone): not this network.
+    far = gpd.GeoDataFrame(geometry=[shapely.Point(10.0, 50.0)], crs=4490)
+    assert kept_network("t1", {"facilities": far}) is None
+    assert kept_network("t1", {"facilities": near}, node_tolerance_m=0.01) is None
+    # The network itself gone from the store: nothing, and the roads are read.
+    clear_network_cache()
+    for path in store.folder.glob("*.npz"):
+        if not path.name.startswith("roads-"):
+            path.unlink()
+    assert kept_network("t1", {"facilities": near}) is None
+
+
+def test_records_never_push_networks_out(store):
+    from gisdesk.analysis.network import remember_network
+
+    roads = _roads()
+    built = build_network(roads)
+    for i in range(20):
+        remember_network(f"t{i}", roads, built)
+    names = [p.name for p in store.folder.glob("*.npz")]
+    assert sum(not n.startswith("roads-") for n in names) == 1  # the network is still there
+    assert sum(n.startswith("roads-") for n in names) == 20

@@ -38,6 +38,7 @@ from gisdesk.analysis._checks import (
     to_crs_checked,
 )
 from gisdesk.analysis.segment_index import SegmentIndex
+from gisdesk.analysis.sparse_graph import min_csr, pair_ids
 from gisdesk.analysis.speeds import ModeSpeeds, edge_open, edge_speeds, mode_speeds
 from gisdesk.core.errors import InputError
 from gisdesk.core.progress import CancelToken, ProgressCallback, check_cancel, report
@@ -47,13 +48,11 @@ if TYPE_CHECKING:
     from pyproj import CRS
 
 __all__ = [
-    "ComponentsReport",
     "RoadNetwork",
     "SegmentIndex",
     "build_network",
     "clear_network_cache",
     "kept_network",
-    "network_components",
     "remember_network",
     "use_network_store",
 ]
@@ -243,7 +242,7 @@ class RoadNetwork:
         if self._parallel is None:
             lo = np.minimum(self.edge_u, self.edge_v)
             hi = np.maximum(self.edge_u, self.edge_v)
-            pair = _pair_ids(lo, hi)
+            pair = pair_ids(lo, hi)
             self._parallel = (np.bincount(pair)[pair] > 1) | (lo == hi)
         return self._parallel
 
@@ -373,37 +372,6 @@ def _spec_key(spec: ModeSpeeds) -> tuple[Any, ...]:
         spec.road_speed,
         spec.oneway,
         tuple(sorted(spec.closed)),
-    )
-
-
-def min_csr(
-    rows: np.ndarray,
-    cols: np.ndarray,
-    data: np.ndarray,
-    n: int,
-    *,
-    maybe_duplicate: np.ndarray | None = None,
-) -> sparse.csr_array:
-    """Return an n x n CSR graph keeping the smallest weight of duplicate (row, col) entries.
-
-    scipy sums duplicates, which would make two parallel roads one slow edge. Only entries
-    flagged ``maybe_duplicate`` (all when None) are sorted to keep the minimum; the rest go
-    straight into scipy's linear-time COO -> CSR conversion. Zero weights stay explicit
-    entries: csgraph treats them as edges.
-    """
-    flag = np.ones(rows.shape[0], dtype=bool) if maybe_duplicate is None else maybe_duplicate
-    if flag.any():
-        fr, fc, fd = rows[flag], cols[flag], data[flag]
-        order = np.lexsort((fd, fc, fr))
-        fr, fc, fd = fr[order], fc[order], fd[order]
-        first = np.ones(fr.shape[0], dtype=bool)
-        first[1:] = (fr[1:] != fr[:-1]) | (fc[1:] != fc[:-1])
-        keep = ~flag
-        rows = np.concatenate([rows[keep], fr[first]])
-        cols = np.concatenate([cols[keep], fc[first]])
-        data = np.concatenate([data[keep], fd[first]])
-    return sparse.csr_array(
-        (data.astype(np.float64), (rows.astype(np.int64), cols.astype(np.int64))), shape=(n, n)
     )
 
 
@@ -658,10 +626,10 @@ def _junctions(
     n = line.shape[0]
     single = start & end  # a "line" of one distinct vertex: nothing to route on
     grid = np.floor(xy / tol + 0.5).astype(np.int64)
-    vkey = _pair_ids(grid[:, 0], grid[:, 1])
-    vlevel = _pair_ids(vkey, level)
+    vkey = pair_ids(grid[:, 0], grid[:, 1])
+    vlevel = pair_ids(vkey, level)
     # Count distinct lines per (vertex, level): two or more make a junction on that level.
-    distinct = np.unique(_pair_ids(vlevel, line), return_index=True)[1]
+    distinct = np.unique(pair_ids(vlevel, line), return_index=True)[1]
     lines_at = np.bincount(vlevel[distinct], minlength=int(vlevel.max()) + 1 if n else 0)
     is_end = (start | end) & ~single
     is_node = (is_end | (lines_at[vlevel] >= 2)) & ~single
@@ -710,68 +678,3 @@ def _edges(
     edge_id = np.repeat(np.arange(i0.shape[0]), counts)
     edge_geometry = shapely.linestrings(xy[take], indices=edge_id)
     return u, v, length, np.asarray(edge_geometry, dtype=object), i0
-
-
-def _pair_ids(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Return dense ids (0..k-1) of the distinct (a, b) integer pairs, by hashing."""
-    ia = pd.factorize(a)[0].astype(np.int64)
-    ib = pd.factorize(b)[0].astype(np.int64)
-    return pd.factorize(ia * (int(ib.max()) + 1 if ib.size else 1) + ib)[0].astype(np.int64)
-
-
-# --- components ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ComponentsReport:
-    """How the network falls apart into pieces that do not connect.
-
-    Attributes
-    ----------
-    count
-        Number of weakly connected components.
-    sizes
-        Edges per component, largest first.
-    main_share
-        Share of the network's length in the largest component.
-    small
-        One row per component other than the largest: ``component``, ``n_edges``,
-        ``length_m``, ``road_rows`` (row positions in the input layer) and ``geometry``.
-    """
-
-    count: int
-    sizes: np.ndarray
-    main_share: float
-    small: pd.DataFrame
-
-
-def network_components(network: RoadNetwork) -> ComponentsReport:
-    """Report the network's connected components and its small disconnected pieces."""
-    comp = network.component[network.edge_u]
-    n = int(network.component.max()) + 1 if network.n_nodes else 0
-    sizes = np.bincount(comp, minlength=n)
-    length = np.bincount(comp, weights=network.edge_length, minlength=n)
-    total = float(length.sum())
-    rows = []
-    order = np.argsort(comp, kind="stable")
-    bounds = np.searchsorted(comp[order], np.arange(n + 1))
-    for c in np.flatnonzero(sizes)[1:] if n else []:
-        sel = order[bounds[c] : bounds[c + 1]]
-        rows.append(
-            {
-                "component": int(c),
-                "n_edges": int(sizes[c]),
-                "length_m": float(length[c]),
-                "road_rows": sorted({int(r) for r in network.edge_road[sel]}),
-                "geometry": shapely.multilinestrings(network.edge_geometry[sel]),
-            }
-        )
-    small = pd.DataFrame(
-        rows, columns=["component", "n_edges", "length_m", "road_rows", "geometry"]
-    )
-    return ComponentsReport(
-        count=int(np.count_nonzero(sizes)),
-        sizes=np.sort(sizes[sizes > 0])[::-1],
-        main_share=float(length[0] / total) if total > 0 else 0.0,
-        small=small,
-    )

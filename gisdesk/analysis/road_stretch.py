@@ -30,7 +30,8 @@ from scipy.sparse import csgraph
 from shapely import ops
 
 from gisdesk.analysis._checks import to_crs_checked
-from gisdesk.analysis.network import RoadNetwork, build_network, min_csr
+from gisdesk.analysis.network import RoadNetwork, build_network
+from gisdesk.analysis.sparse_graph import min_csr
 from gisdesk.core.errors import InputError
 
 if TYPE_CHECKING:

@@ -28,7 +28,7 @@ import numpy as np
 import shapely
 from scipy import sparse
 
-from gisdesk.analysis.network import min_csr
+from gisdesk.analysis.sparse_graph import min_csr
 from gisdesk.analysis.speeds import DEFAULT_MAX_SNAP_M, WALK_KMH, ModeSpeeds, mode_speeds
 from gisdesk.core.errors import InputError
 from gisdesk.core.progress import CancelToken, ProgressCallback, check_cancel, report

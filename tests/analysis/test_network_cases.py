@@ -9,7 +9,8 @@ import pytest
 import shapely
 
 from gisdesk.analysis.isochrones import area_polygons, reachable_parts, substrings
-from gisdesk.analysis.network import build_network, network_components
+from gisdesk.analysis.network import build_network
+from gisdesk.analysis.network_components import network_components
 from gisdesk.analysis.routing import nearest_facility
 from gisdesk.analysis.service_areas import service_areas, travel_time_grid
 from gisdesk.core.errors import CRSError, InputError

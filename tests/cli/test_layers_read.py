@@ -8,19 +8,19 @@ import shutil
 import pytest
 
 from gisdesk.cli.main import main
-from gisdesk.io import project_store
+from gisdesk.io import project_open, project_store
 
 
 @pytest.fixture
 def read_layers(monkeypatch):
     names: list[str] = []
-    real = project_store._read_layer
+    real = project_open._read_layer
 
     def spy(path, name, schema):
         names.append(name)
         return real(path, name, schema)
 
-    monkeypatch.setattr(project_store, "_read_layer", spy)
+    monkeypatch.setattr(project_open, "_read_layer", spy)
     return names
 
 

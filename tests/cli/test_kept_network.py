@@ -11,7 +11,7 @@ import pyogrio
 import pytest
 
 from gisdesk.cli.main import main
-from gisdesk.io import project_open, project_store
+from gisdesk.io import project_store
 
 
 @pytest.fixture
@@ -24,19 +24,6 @@ def project(sample_path, tmp_path, monkeypatch):
     shutil.copy(sample_path, copy)
     yield copy
     clear_network_cache()
-
-
-@pytest.fixture
-def read_layers(monkeypatch):
-    names: list[str] = []
-    real = project_open._read_layer
-
-    def spy(path, name, schema):
-        names.append(name)
-        return real(path, name, schema)
-
-    monkeypatch.setattr(project_open, "_read_layer", spy)
-    return names
 
 
 def _run(project, out, capsys) -> dict:

@@ -8,20 +8,7 @@ import shutil
 import pytest
 
 from gisdesk.cli.main import main
-from gisdesk.io import project_open, project_store
-
-
-@pytest.fixture
-def read_layers(monkeypatch):
-    names: list[str] = []
-    real = project_open._read_layer
-
-    def spy(path, name, schema):
-        names.append(name)
-        return real(path, name, schema)
-
-    monkeypatch.setattr(project_open, "_read_layer", spy)
-    return names
+from gisdesk.io import project_store
 
 
 def test_service_areas_read_only_roads_service_points_and_villages(

@@ -19,3 +19,14 @@ def read_layers(monkeypatch) -> list[str]:
 
     monkeypatch.setattr(project_open, "_read_layer", spy)
     return names
+
+
+@pytest.fixture
+def empty_network_cache(tmp_path, monkeypatch):
+    """No road network kept on disk or in memory: a first run, whatever ran before."""
+    from gisdesk.analysis.network import clear_network_cache
+
+    monkeypatch.setenv("GISDESK_CACHE_DIR", str(tmp_path / "network-cache"))
+    clear_network_cache()
+    yield
+    clear_network_cache()

@@ -15,15 +15,10 @@ from gisdesk.io import project_store
 
 
 @pytest.fixture
-def project(sample_path, tmp_path, monkeypatch):
-    monkeypatch.setenv("GISDESK_CACHE_DIR", str(tmp_path / "cache"))
-    from gisdesk.analysis.network import clear_network_cache
-
-    clear_network_cache()  # as in a new process
+def project(sample_path, tmp_path, empty_network_cache):
     copy = tmp_path / "p.gpkg"
     shutil.copy(sample_path, copy)
-    yield copy
-    clear_network_cache()
+    return copy
 
 
 def _run(project, out, capsys) -> dict:
@@ -80,7 +75,7 @@ def test_a_write_to_the_roads_reads_them_again_and_builds_the_changed_network(
     after = _run(project, tmp_path / "b.gpkg", capsys)
     assert "roads" in read_layers
     # the same as a run with nothing kept at all
-    shutil.rmtree(tmp_path / "cache")
+    shutil.rmtree(tmp_path / "network-cache")
     clear_network_cache()
     fresh = _run(project, tmp_path / "c.gpkg", capsys)
     _same(after, fresh)

@@ -12,7 +12,7 @@ from gisdesk.io import project_store
 
 
 def test_service_areas_read_only_roads_service_points_and_villages(
-    sample_path, tmp_path, read_layers, capsys
+    sample_path, tmp_path, empty_network_cache, read_layers, capsys
 ):
     out = tmp_path / "sa.gpkg"
     code = main(["analyze", "service-areas", str(sample_path), "--out", str(out)])

@@ -179,7 +179,10 @@ def _distance_field(
     distance = _grid_distance(grid, near_r, near_c)
     # The outline is interpolated between centres less than a cell from the frontage; the
     # transform is within half a cell's diagonal of the true distance.
-    r, c = np.nonzero(np.abs(distance - frontage_m) <= 1.75 * grid.cell)
+    off = distance - frontage_m  # one temporary, not two
+    np.abs(off, out=off)
+    r, c = np.nonzero(off <= 1.75 * grid.cell)
+    del off
     px = ((c + 0.5) * grid.cell).astype(np.float32)  # from the grid's corner, as the pieces
     py = ((r + 0.5) * grid.cell).astype(np.float32)
     best = np.full(r.shape[0], np.inf, dtype=np.float32)
@@ -196,6 +199,7 @@ def _distance_field(
 
     every = np.arange(r.shape[0])
     nr, nc = near_r[r, c], near_c[r, c]
+    del near_r, near_c  # the grid-sized indices are not needed past here
     for dr, dc in itertools.product((-1, 0, 1), repeat=2):
         k = piece[nr + dr, nc + dc]
         d2 = pieces.squared_distance(px, py, k)  # every centre: no gathering

@@ -3,8 +3,10 @@
 Qt-free, between ``ui``/``cli`` and ``export``/``analysis``/``io``. Each task module has a
 frozen ``Request`` holding its defaults, ``Request.validate()`` giving the bilingual message
 for a bad value, and ``run(source, request, progress=None, cancel=None) -> Result``
-(:mod:`gisdesk.tasks.base`). The registry below runs any request by its kind, so results
-recorded in a project re-run from their records.
+(:mod:`gisdesk.tasks.base`), written as a body under :func:`gisdesk.tasks.job.task`, which
+validates the request and hands the body one :class:`~gisdesk.tasks.job.Job`. The registry
+below runs any request by its kind, so results recorded in a project re-run from their
+records.
 """
 
 from __future__ import annotations

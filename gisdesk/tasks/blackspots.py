@@ -51,12 +51,12 @@ from gisdesk.tasks.base import (
     request_fields,
     request_options,
 )
+from gisdesk.tasks.job import Job, task
 
 if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-    from gisdesk.core.progress import CancelToken, ProgressCallback
     from gisdesk.core.project import Project
 
 __all__ = [
@@ -370,23 +370,18 @@ def _notes(
     return tuple(notes)
 
 
-def run(
-    source: LayerSource,
-    request: ScreeningRequest,
-    progress: ProgressCallback | None = None,
-    cancel: CancelToken | None = None,
-) -> Result:
+@task
+def run(job: Job[LayerSource], request: ScreeningRequest) -> Result:
     """Screen the accidents of the request's period; return the ranked candidates and more."""
     import geopandas as gpd
     import pandas as pd
 
     from gisdesk.analysis.blackspots.screening import accidents_in_period, screen_accidents
 
-    request.validate()
-    accidents, read_issues = _accidents(source, request)
-    roads = source.get(request.roads)
-    names = source.names()
-    towns = source.get(request.towns) if request.towns and request.towns in names else None
+    accidents, read_issues = _accidents(job.source, request)
+    roads = job.source.get(request.roads)
+    names = job.source.names()
+    towns = job.source.get(request.towns) if request.towns and request.towns in names else None
     kept, period_years = accidents_in_period(accidents, request.date_from, request.date_to)
     found = screen_accidents(
         kept,
@@ -401,18 +396,17 @@ def run(
         towns=towns,
         exposure_field=request.exposure_field,
         years=request.years if request.years is not None else period_years,
-        progress=progress,
-        cancel=cancel,
+        **job.hooks,
     )
     frames = [f for f in (read_issues, found.issues) if len(f)]
     issues = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     cand = found.candidates.copy()
-    segments = source.get(SEGMENTS) if SEGMENTS in names else None
+    segments = job.source.get(SEGMENTS) if SEGMENTS in names else None
     cand["listed"] = listed_overlaps(cand, segments)
     cand["is_listed"] = [bool(x) for x in cand["listed"]]
     candidates = gpd.GeoDataFrame(cand, geometry=cand.geometry.name, crs=cand.crs)
     located = found.accidents[[c for c in found.accidents.columns if c != "valid"]]
-    labels = {**source.fields(request.accidents), **{f.name: f for f in CANDIDATE_FIELDS}}
+    labels = {**job.source.fields(request.accidents), **{f.name: f for f in CANDIDATE_FIELDS}}
     layers = [
         ResultLayer(
             CANDIDATES_LAYER,
@@ -443,7 +437,7 @@ def run(
     invalid = "valid" in found.accidents and not found.accidents["valid"].all()
     return Result.of(
         request,
-        source,
+        job.source,
         (name for name in request.sources() if name in names),
         title_zh="事故多发路段筛查",
         title_en="Black-spot screening",

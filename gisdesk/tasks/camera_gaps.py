@@ -29,11 +29,10 @@ from gisdesk.tasks.base import (
     field_infos,
     request_fields,
 )
+from gisdesk.tasks.job import Job, task
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from gisdesk.core.progress import CancelToken, ProgressCallback
 
 __all__ = [
     "GAPS_LAYER",
@@ -152,30 +151,24 @@ def _style() -> LayerStyle:
     )
 
 
-def run(
-    source: LayerSource,
-    request: CameraGapsRequest,
-    progress: ProgressCallback | None = None,
-    cancel: CancelToken | None = None,
-) -> Result:
+@task
+def run(job: Job[LayerSource], request: CameraGapsRequest) -> Result:
     """Measure the gaps between consecutive cameras along the trunk roads."""
     from gisdesk.analysis.blackspots.cameras import camera_gaps
-    from gisdesk.core.progress import check_cancel, report
 
-    request.validate()
-    report(progress, 0.0, "读取监控与道路")
-    cameras, roads = source.get(request.cameras), source.get(request.roads)
-    check_cancel(cancel)
+    job.report(0.0, "读取监控与道路")
+    cameras, roads = job.source.get(request.cameras), job.source.get(request.roads)
+    job.check_cancel()
     gaps = camera_gaps(cameras, roads, max_gap_km=request.max_gap_km)
     gaps["over"] = gaps["exceeds"] & (request.include_ends | ~gaps["at_end"])
-    report(progress, 1.0, "间距检查完成")
+    job.report(1.0, "间距检查完成")
     over = gaps[gaps["over"]]
     limit = f"{request.max_gap_km:g}"
     ends_zh = "含" if request.include_ends else "不含"
     ends_en = "counted" if request.include_ends else "not counted"
     return Result.of(
         request,
-        source,
+        job.source,
         title_zh="国省道监控/卡口间距",
         title_en="Camera / checkpoint spacing",
         layers=[

@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 from gisdesk.core.errors import InputError
 from gisdesk.core.i18n import tr
 from gisdesk.tasks.base import LayerSource, Note, ProjectSource, Result, SummaryTable
+from gisdesk.tasks.job import Job, task
 
 if TYPE_CHECKING:
     from gisdesk.core.layer import Layer
-    from gisdesk.core.progress import CancelToken, ProgressCallback
     from gisdesk.io.vector_export import ExportFormat
 
 __all__ = [
@@ -139,26 +139,20 @@ def _layer(source: LayerSource, name: str) -> tuple[Layer, Path | None]:
     return Layer(name, data), None
 
 
-def run(
-    source: LayerSource,
-    request: ExportRequest,
-    progress: ProgressCallback | None = None,
-    cancel: CancelToken | None = None,
-) -> Result:
+@task
+def run(job: Job[LayerSource], request: ExportRequest) -> Result:
     """Write the request's layer to its output file; the Result lists the files written."""
-    from gisdesk.core.progress import check_cancel, report
     from gisdesk.io.output_guard import refuse_overwriting
     from gisdesk.io.vector_export import export_layer
 
-    request.validate()
-    layer, project_path = _layer(source, request.layer)
+    layer, project_path = _layer(job.source, request.layer)
     # never the project, nor the files SQLite and the lock keep beside it (issue 18)
     refuse_overwriting(output_files(request), [], project=project_path)
-    check_cancel(cancel)
-    report(progress, 0.0, tr(f"导出 {layer.name}", f"Exporting {layer.name}"))
+    job.check_cancel()
+    job.report(0.0, tr(f"导出 {layer.name}", f"Exporting {layer.name}"))
     fmt = cast("ExportFormat | None", request.format or format_for(request.out))
     written = export_layer(layer, request.out, format=fmt, language=request.headers)
-    report(progress, 1.0, tr("完成", "Done"))
+    job.report(1.0, tr("完成", "Done"))
     notes = [Note(f"已写出：{path}", f"Written: {path}") for path in written.files]
     notes += [
         Note(f"字段名缩短：{old} -> {new}", f"Field name shortened: {old} -> {new}")

@@ -35,6 +35,7 @@ from gisdesk.tasks.base import (
     schema_fields,
 )
 from gisdesk.tasks.imported import ImportedFile, encoding_notes, geometry_notes
+from gisdesk.tasks.job import Job, task
 from gisdesk.tasks.osm_roads import (
     OSM_CLASS_NOTE,
     OSM_DEFAULT_SPEEDS,
@@ -46,7 +47,6 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from gisdesk.core.layer import Layer
-    from gisdesk.core.progress import CancelToken, ProgressCallback
     from gisdesk.core.project import Project
     from gisdesk.core.style import LayerStyle
     from gisdesk.io.encodings import EncodingChoice
@@ -596,26 +596,20 @@ def imported_layer(result: Result) -> Layer:
     return layer
 
 
-def run(
-    source: LayerSource,
-    request: ImportRequest,
-    progress: ProgressCallback | None = None,
-    cancel: CancelToken | None = None,
-) -> Result:
-    """Read the request's file and build its layer for the source's project.
+@task
+def run(job: Job[LayerSource], request: ImportRequest) -> Result:
+    """Read the request's file and build its layer for the job.source's project.
 
     The project itself is not changed: the caller adds :func:`imported_layer` (the window
     in its own thread, the command line under the project's lock).
     """
-    from gisdesk.core.progress import check_cancel, report
     from gisdesk.core.project import Project
 
-    request.validate()
-    project = source.project if isinstance(source, ProjectSource) else Project()
-    report(progress, 0.0, tr("读取文件", "Reading the file"))
+    project = job.source.project if isinstance(job.source, ProjectSource) else Project()
+    job.report(0.0, tr("读取文件", "Reading the file"))
     imported = read_file(request)
-    check_cancel(cancel)
-    report(progress, 0.8, tr("建立图层", "Building the layer"))
+    job.check_cancel()
+    job.report(0.8, tr("建立图层", "Building the layer"))
     layer = build_layer(project, request, imported)
     labels = schema_fields(layer.schema)
     shown = ResultLayer(
@@ -627,7 +621,7 @@ def run(
         fields=field_infos(layer.data, (), labels),
         style=layer.style,
     )
-    report(progress, 1.0, tr("完成", "Done"))
+    job.report(1.0, tr("完成", "Done"))
     return Result(
         kind=KIND,
         title_zh=f"导入 {imported.source}",
@@ -638,6 +632,6 @@ def run(
         summary=SummaryTable((), ()),
         district=(Figure("features", "要素数", "Features", len(layer)),),
         notes=import_notes(imported),
-        details={"source": imported.source, "conversions": list(imported.conversions)},
+        details={"job.source": imported.source, "conversions": list(imported.conversions)},
         extras={"layer": layer, "imported": imported},
     )

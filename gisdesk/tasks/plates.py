@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from gisdesk.analysis.speeds import DEFAULT_MINUTES, DEFAULT_MODE
 from gisdesk.core.errors import InputError
 from gisdesk.tasks.base import Column, Figure, LayerSource, Note, Result, SummaryTable
+from gisdesk.tasks.job import Job, task
 
 if TYPE_CHECKING:
     from gisdesk.core.progress import CancelToken, ProgressCallback
@@ -243,17 +244,11 @@ class PlateDrawer(Protocol):
 FILE_COLUMNS = (Column("file", "文件", "File"), Column("format", "格式", "Format"))
 
 
-def run(
-    source: LayerSource,
-    request: PlateRequest,
-    progress: ProgressCallback | None = None,
-    cancel: CancelToken | None = None,
-    *,
-    draw: PlateDrawer,
-) -> Result:
+@task
+def run(job: Job[LayerSource], request: PlateRequest, *, draw: PlateDrawer) -> Result:
     """Plan the plate(s), draw them with ``draw``; return the files written."""
-    plan = plan_plates(source, request)
-    drawn = draw(plan, progress=progress, cancel=cancel)
+    plan = plan_plates(job.source, request)
+    drawn = draw(plan, **job.hooks)
     files = [Path(f) for f in drawn.files]
     rows = tuple({"file": str(f), "format": plan.format.upper()} for f in files)
     if drawn.scale_text is not None:
@@ -276,12 +271,12 @@ def run(
     if missed:
         names = "；".join(
             (f"{page}图幅：" if page else "")
-            + "、".join(f"{source.title(lay)}“{txt}”" for lay, txt, p in missed if p == page)
+            + "、".join(f"{job.source.title(lay)}“{txt}”" for lay, txt, p in missed if p == page)
             for page in dict.fromkeys(page for _lay, _txt, page in missed)
         )
         names_en = "; ".join(
             (f"page {page}: " if page else "")
-            + ", ".join(f"{source.title(lay)} '{txt}'" for lay, txt, p in missed if p == page)
+            + ", ".join(f"{job.source.title(lay)} '{txt}'" for lay, txt, p in missed if p == page)
             for page in dict.fromkeys(page for _lay, _txt, page in missed)
         )
         notes.append(
@@ -296,7 +291,7 @@ def run(
     used = [*request.sources(), *(COVERAGE_LAYERS if plan.coverage else ())]
     return Result.of(
         request,
-        source,
+        job.source,
         dict.fromkeys(used),
         title_zh="图集" if plan.atlas else "专题图",
         title_en="Atlas" if plan.atlas else "Map plate",

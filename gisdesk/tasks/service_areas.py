@@ -34,11 +34,10 @@ from gisdesk.tasks.base import (
     request_fields,
     request_options,
 )
+from gisdesk.tasks.job import Job, task
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from gisdesk.core.progress import CancelToken, ProgressCallback
 
 __all__ = [
     "COVERAGE_COLUMNS",
@@ -233,25 +232,20 @@ def _status_style(minutes: float) -> LayerStyle:
     return LayerStyle("categorized", classes, field="status")
 
 
-def run(
-    source: LayerSource,
-    request: ServiceAreasRequest,
-    progress: ProgressCallback | None = None,
-    cancel: CancelToken | None = None,
-) -> Result:
+@task
+def run(job: Job[LayerSource], request: ServiceAreasRequest) -> Result:
     """Compute the service areas; return the layers, the per-town table and the totals."""
     from gisdesk.analysis.network import kept_network, remember_network
     from gisdesk.analysis.service_areas import service_areas, travel_time_grid
 
-    request.validate()
-    facilities = source.get(request.facilities)
-    demand = source.get(request.demand)
+    facilities = job.source.get(request.facilities)
+    demand = job.source.get(request.demand)
     # Roads from a file that has not changed since their network was built: the kept
     # network, without reading them (on a 188,000-road layer 0.4 s and 130 MB).
-    token = source.token(request.roads)
+    token = job.source.token(request.roads)
     others = {"facilities": facilities, "demand": demand}
     network = kept_network(token, others) if token is not None else None
-    roads = network if network is not None else source.get(request.roads)
+    roads = network if network is not None else job.source.get(request.roads)
     found = service_areas(
         roads,
         facilities,
@@ -265,13 +259,12 @@ def run(
         frontage_m=request.frontage_m,
         polygon_method=request.polygon_method,
         lines=request.lines,
-        progress=progress,
-        cancel=cancel,
+        **job.hooks,
     )
     if token is not None and network is None:
         remember_network(token, roads, found.network)
     minutes = float(request.minutes)
-    labels = source.fields(request.demand)
+    labels = job.source.fields(request.demand)
     statuses = status_labels(minutes)
     status_field = FieldInfo("status", "状态", "Status", codes=statuses)
     demand_fields = (*DEMAND_FIELDS, status_field)
@@ -378,7 +371,7 @@ def run(
         )
     return Result.of(
         request,
-        source,
+        job.source,
         title_zh="服务圈",
         title_en="Service areas",
         layers=layers,

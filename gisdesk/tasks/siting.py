@@ -30,12 +30,11 @@ from gisdesk.tasks.base import (
     request_fields,
     request_options,
 )
+from gisdesk.tasks.job import Job, task
 from gisdesk.tasks.service_areas import TravelRequest, mode_label
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from gisdesk.core.progress import CancelToken, ProgressCallback
 
 __all__ = ["KIND", "SOLVERS", "SitingRequest", "run"]
 
@@ -182,24 +181,19 @@ def _by_town(villages: pd.DataFrame, chosen: pd.DataFrame) -> SummaryTable:
     return SummaryTable(TOWN_COLUMNS, tuple(rows))
 
 
-def run(
-    source: LayerSource,
-    request: SitingRequest,
-    progress: ProgressCallback | None = None,
-    cancel: CancelToken | None = None,
-) -> Result:
+@task
+def run(job: Job[LayerSource], request: SitingRequest) -> Result:
     """Choose the new sites; return them, the villages before/after and the plan verdicts."""
     from gisdesk.analysis.siting import default_candidates, site_facilities
 
-    request.validate()
-    facilities, demand = source.get(request.facilities), source.get(request.demand)
+    facilities, demand = job.source.get(request.facilities), job.source.get(request.demand)
     candidates = (
-        source.get(request.candidates)
+        job.source.get(request.candidates)
         if request.candidates
         else default_candidates(demand, facilities)
     )
     found = site_facilities(
-        source.get(request.roads),
+        job.source.get(request.roads),
         facilities,
         demand,
         candidates,
@@ -211,13 +205,12 @@ def run(
         direction=request.direction,
         max_snap_m=request.max_snap_m,
         solver=request.solver,
-        plan_targets=_plan_targets(source, request),
-        progress=progress,
-        cancel=cancel,
+        plan_targets=_plan_targets(job.source, request),
+        **job.hooks,
     )
     sol = found.solution
     n = len(found.chosen)
-    labels = source.fields(request.candidates or request.demand)
+    labels = job.source.fields(request.candidates or request.demand)
     star = Symbol(fill="#e7298a", stroke="#000000", stroke_width=0.3, size=4.0, marker="star")
     label = LabelSpec(field="name", size=8) if "name" in found.chosen.columns else None
     chosen_style = LayerStyle("single", (StyleClass(star, "", ""),), symbol=star, label=label)
@@ -296,7 +289,7 @@ def run(
     plain = [c for c in ("code", "name", "town") if c in found.uncoverable]
     return Result.of(
         request,
-        source,
+        job.source,
         title_zh="选址",
         title_en="Siting",
         layers=layers,

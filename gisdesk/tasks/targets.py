@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from gisdesk.core.errors import InputError
 from gisdesk.tasks.base import Column, Figure, Note, ProjectSource, Result, SummaryTable
+from gisdesk.tasks.job import Job, task
 
 if TYPE_CHECKING:
     from gisdesk.analysis.targets import TargetEvaluation
     from gisdesk.analysis.targets.model import Target
-    from gisdesk.core.progress import CancelToken, ProgressCallback
 
 __all__ = [
     "KIND",
@@ -209,32 +209,26 @@ def empty_layers_note(names: list[str]) -> Note:
     )
 
 
-def run(
-    source: ProjectSource,
-    request: TargetsRequest,
-    progress: ProgressCallback | None = None,
-    cancel: CancelToken | None = None,
-) -> Result:
+@task
+def run(job: Job[ProjectSource], request: TargetsRequest) -> Result:
     """Evaluate the targets on the project; return the labelled table and the evaluation."""
     from gisdesk.analysis.targets import STATUS_LABELS, STATUSES, evaluate_targets
     from gisdesk.io.schemas import load_schemas
 
-    request.validate()
-    targets = _load(source, request)
+    targets = _load(job.source, request)
     evaluation = evaluate_targets(
-        source.project,
+        job.source.project,
         targets,
         as_of=request.evaluation_date(),
         schemas=load_schemas(),
-        progress=progress,
-        cancel=cancel,
+        **job.hooks,
     )
     tally = evaluation.summary()
-    empty = empty_layers(source, evaluation)
+    empty = empty_layers(job.source, evaluation)
     notes = [empty_layers_note(empty)] if empty else []
     return Result.of(
         request,
-        source,
+        job.source,
         evaluation.layers.values(),
         title_zh=f"规划目标评估（截至 {evaluation.as_of}）",
         title_en=f"Plan targets as of {evaluation.as_of}",

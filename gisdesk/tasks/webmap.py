@@ -19,13 +19,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 from gisdesk.core.errors import InputError
 from gisdesk.tasks.base import Column, Figure, LayerSource, Note, Result, SummaryTable
-
-if TYPE_CHECKING:
-    from gisdesk.core.progress import CancelToken, ProgressCallback
+from gisdesk.tasks.job import Job, task
 
 __all__ = ["KIND", "SIMPLIFY_RANGE_M", "WebMapRequest", "WebMapWriter", "run"]
 
@@ -146,26 +144,19 @@ LAYER_COLUMNS = (
 )
 
 
-def run(
-    source: LayerSource,
-    request: WebMapRequest,
-    progress: ProgressCallback | None = None,
-    cancel: CancelToken | None = None,
-    *,
-    write: WebMapWriter,
-) -> Result:
+@task
+def run(job: Job[LayerSource], request: WebMapRequest, *, write: WebMapWriter) -> Result:
     """Write the web map with ``write``; return what it holds (features per layer, size)."""
-    request.validate()
-    info = write(Path(request.out), progress=progress, cancel=cancel, **request.writer_options())
+    info = write(Path(request.out), **job.hooks, **request.writer_options())
     total = sum(info.layers.values())
     size_mb = info.bytes / 1e6
     rows = tuple(
-        {"layer": name, "title": source.title(name), "features": n}
+        {"layer": name, "title": job.source.title(name), "features": n}
         for name, n in info.layers.items()
     )
     return Result.of(
         request,
-        source,
+        job.source,
         info.layers,
         title_zh="网页地图",
         title_en="Web map",

@@ -27,11 +27,10 @@ from gisdesk.tasks.base import (
     SummaryTable,
     field_infos,
 )
+from gisdesk.tasks.job import Job, task
 
 if TYPE_CHECKING:
     import geopandas as gpd
-
-    from gisdesk.core.progress import CancelToken, ProgressCallback
 
 __all__ = [
     "CONTROL_LEVELS",
@@ -202,20 +201,15 @@ def _styles(targets: Sequence[str], titles: Mapping[str, str]) -> tuple[LayerSty
     return zone_style, LayerStyle("categorized", classes, field="layer")
 
 
-def run(
-    source: LayerSource,
-    request: ZonesRequest,
-    progress: ProgressCallback | None = None,
-    cancel: CancelToken | None = None,
-) -> Result:
+@task
+def run(job: Job[LayerSource], request: ZonesRequest) -> Result:
     """Compute the key zones and their members; return them labelled for users."""
     from gisdesk.analysis.zones import check_zone_inputs, station_zones, zone_members
 
-    request.validate()
-    stations = source.get(request.stations)
-    keys = {name: source.key(name) for name in request.targets}
-    targets = {keys[name]: source.get(name) for name in request.targets}
-    titles = {keys[name]: source.title(name) for name in request.targets}
+    stations = job.source.get(request.stations)
+    keys = {name: job.source.key(name) for name in request.targets}
+    targets = {keys[name]: job.source.get(name) for name in request.targets}
+    titles = {keys[name]: job.source.title(name) for name in request.targets}
     levels = None if request.levels is None else list(request.levels)
     check_zone_inputs(stations, targets, levels=levels, stations_layer=request.stations)
     radius = None if request.radius_field else request.radius_m
@@ -224,7 +218,7 @@ def run(
         radius_m=radius,
         radius_field=request.radius_field,
         levels=levels,
-        clip_to=source.get(request.clip) if request.clip else None,
+        clip_to=job.source.get(request.clip) if request.clip else None,
     )
     members = zone_members(
         stations,
@@ -232,8 +226,7 @@ def run(
         radius_m=radius,
         radius_field=request.radius_field,
         levels=levels,
-        progress=progress,
-        cancel=cancel,
+        **job.hooks,
     )
     zone_style, member_style = _styles(list(titles), titles)
     layer_values = tuple((k, t, k) for k, t in titles.items())
@@ -241,7 +234,7 @@ def run(
     summary = zones_summary(zones, members, titles)
     return Result.of(
         request,
-        source,
+        job.source,
         title_zh="重点区域",
         title_en="Key zones",
         layers=[
@@ -251,7 +244,7 @@ def run(
                 request.title("zh"),
                 request.title("en"),
                 zones,
-                field_infos(zones, ZONE_FIELDS, source.fields(request.stations)),
+                field_infos(zones, ZONE_FIELDS, job.source.fields(request.stations)),
                 zone_style,
             ),
             ResultLayer(

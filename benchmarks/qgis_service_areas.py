@@ -16,7 +16,9 @@ then runs, in turn and as whole processes:
   directions, the reachable network as lines), given a project file in the data's CRS.
 
 Each is timed over N runs (median quoted) with its peak memory from ``/usr/bin/time``; the
-ratio QGIS / gisdesk is printed per case. QGIS is Debian's ``qgis`` package
+ratio QGIS / gisdesk is printed per case. Then the floor under every row: a process that only
+imports what the command imports, and ``qgis_process.bin help`` of the algorithm (QGIS
+started with its providers), timed the same way. QGIS is Debian's ``qgis`` package
 (``apt-get install qgis``; ``scripts/setup.sh --with-qgis`` installs it); without
 ``qgis_process.bin`` only gisdesk's figures are printed. Before timing, both outputs are
 compared: the reachable network's total length (gisdesk's ``lines`` layer, QGIS's lines)
@@ -153,6 +155,28 @@ def gisdesk_command(case: Case, out: Path) -> list[str]:
     ]
 
 
+FLOOR_MODULES = (
+    "gisdesk.cli.main",
+    "gisdesk.cli.analyze",
+    "gisdesk.tasks.service_areas",
+    "gisdesk.analysis.service_areas",
+    "gisdesk.analysis.generalised",
+    "scipy.ndimage",
+    "contourpy",
+)
+"""What the service-area command imports before it reads anything (the lazy ones too)."""
+
+
+def floor_commands() -> dict[str, list[str]]:
+    """Processes that start, load what the service-area command loads, and do no work:
+    the part of each row no analysis can go below (QGIS: the help of the algorithm, which
+    starts QGIS and loads its processing providers)."""
+    commands = {"gisdesk": [sys.executable, "-c", "import " + ", ".join(FLOOR_MODULES)]}
+    if QGIS is not None:
+        commands["QGIS"] = [QGIS, "help", "native:serviceareafromlayer"]
+    return commands
+
+
 def qgis_command(case: Case, out: Path) -> list[str]:
     assert QGIS is not None
     data = case.folder / "data.gpkg"
@@ -263,7 +287,44 @@ START = "<!-- bench_service_areas --qgis: start -->"
 END = "<!-- bench_service_areas --qgis: end -->"
 
 
-def readme_table(cases: list[Case], rows: list[dict[str, Any]], runs: int) -> str:
+def bench_floor(runs: int) -> dict[str, tuple[float, float]]:
+    """Median time and peak memory of :func:`floor_commands`, printed."""
+    floor: dict[str, tuple[float, float]] = {}
+    for who, command in floor_commands().items():
+        timed(command)  # a first run fills the file cache, as the cases' first runs do
+        measured = [timed(command) for _ in range(runs)]
+        floor[who] = (
+            statistics.median(t for t, _ in measured),
+            max(m for _, m in measured),
+        )
+        print(f"floor {who}: {floor[who][0]:.2f} s, {floor[who][1]:.0f} MB", flush=True)
+    return floor
+
+
+def floor_text(floor: dict[str, tuple[float, float]]) -> str:
+    """The README's sentence on the floor under the rows."""
+    if "gisdesk" not in floor:
+        return ""
+    t, mb = floor["gisdesk"]
+    text = (
+        f"Floor: a process that only starts and imports what the command imports, doing no "
+        f"work, takes {t:.2f} s and {mb:.0f} MB"
+    )
+    if "QGIS" in floor:
+        qt, qmb = floor["QGIS"]
+        text += (
+            f"; `qgis_process.bin help native:serviceareafromlayer` takes {qt:.2f} s and "
+            f"{qmb:.0f} MB"
+        )
+    return text + " (same run, median)."
+
+
+def readme_table(
+    cases: list[Case],
+    rows: list[dict[str, Any]],
+    runs: int,
+    floor: dict[str, tuple[float, float]] | None = None,
+) -> str:
     """The README's table of these results (markdown)."""
     import datetime
 
@@ -291,6 +352,8 @@ def readme_table(cases: list[Case], rows: list[dict[str, Any]], runs: int) -> st
             f"| {case.name}: {case.edges:,} roads x {case.facilities} facilities, "
             f"{case.metres:g} m | {ours} | {theirs} | {ratio} | {row.get('reach', '-')} |"
         )
+    if floor:
+        lines += ["", floor_text(floor)]
     return "\n".join(lines)
 
 
@@ -313,7 +376,8 @@ def run(quick: bool, runs: int, keep: Path | None, readme: bool) -> None:
         print("qgis_process.bin not found: gisdesk only (scripts/setup.sh --with-qgis)")
     cases = make_cases(base, quick)
     rows = [bench_case(case, runs) for case in cases]
-    table = readme_table(cases, rows, runs)
+    floor = bench_floor(runs)
+    table = readme_table(cases, rows, runs, floor)
     print(table)
     if readme:
         write_readme(table)

@@ -23,6 +23,7 @@ generalised service-area polygons are made.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +34,8 @@ __all__ = ["MAX_CELLS", "generalised_area"]
 MAX_CELLS = 25_000_000
 """Cells in the grid at most; the cell grows on larger extents."""
 _FOUR = ((-1, 0), (1, 0), (0, -1), (0, 1))
+_NINE = tuple(itertools.product((-1, 0, 1), repeat=2))
+_CHUNK = 1 << 16  # centres measured at once: nine pieces each, a few MB of temporaries
 _MAX_ROUNDS = 64
 _COS_BEND = float(np.cos(np.radians(20.0)))  # a bend: the line turns more than 20°
 
@@ -172,7 +175,7 @@ def _distance_field(
     """Distance of every cell centre to the lines: exact (to the pieces) near the frontage."""
     from scipy import ndimage
 
-    piece, second = layers
+    piece = layers[0]
     near_r, near_c = ndimage.distance_transform_edt(
         piece < 0, sampling=grid.cell, return_distances=False, return_indices=True
     )
@@ -181,12 +184,17 @@ def _distance_field(
     # transform is within half a cell's diagonal of the true distance.
     off = distance - frontage_m  # one temporary, not two
     np.abs(off, out=off)
-    r, c = np.nonzero(off <= 1.75 * grid.cell)
+    # Cells by their flat index (row * width + column): one take per neighbour, not two.
+    at = np.flatnonzero(off <= 1.75 * grid.cell)
     del off
+    near = near_r.ravel()[at].astype(np.int64) * grid.width + near_c.ravel()[at]
+    del near_r, near_c  # the grid-sized indices are not needed past here
+    r, c = np.divmod(at, grid.width)
     px = ((c + 0.5) * grid.cell).astype(np.float32)  # from the grid's corner, as the pieces
     py = ((r + 0.5) * grid.cell).astype(np.float32)
-    best = np.full(r.shape[0], np.inf, dtype=np.float32)
-    best_piece = np.full(r.shape[0], -1, dtype=piece.dtype)
+    del r, c
+    best = np.full(at.shape[0], np.inf, dtype=np.float32)
+    best_piece = np.full(at.shape[0], -1, dtype=piece.dtype)
 
     def consider(i: np.ndarray, k: np.ndarray) -> np.ndarray:
         """Let centres i take piece k where it is nearer; return those that did."""
@@ -197,39 +205,73 @@ def _distance_field(
         best_piece[i] = k[better]
         return i
 
-    every = np.arange(r.shape[0])
-    nr, nc = near_r[r, c], near_c[r, c]
-    del near_r, near_c  # the grid-sized indices are not needed past here
-    for dr, dc in itertools.product((-1, 0, 1), repeat=2):
-        k = piece[nr + dr, nc + dc]
-        d2 = pieces.squared_distance(px, py, k)  # every centre: no gathering
-        better = d2 < best
-        best[better] = d2[better]
-        best_piece[better] = k[better]
-        k = second[nr + dr, nc + dc]
-        some = np.flatnonzero(k >= 0)
-        consider(some, k[some])
+    flat = layers.reshape(2, -1)
+    nine = [dr * grid.width + dc for dr, dc in _NINE]
+    for lo in range(0, at.size, _CHUNK):
+        _nearest_of_nine(
+            pieces, flat, near[lo : lo + _CHUNK], nine, px, py, best, best_piece, lo, consider
+        )
+    del near
     # Pass the pieces found on to the four neighbouring centres until none is nearer, each
     # round over the centres next to those that changed.
-    index = np.full(piece.shape, -1, dtype=np.int32 if every.size < 2**31 - 1 else np.int64)
-    index[r, c] = every
-    found = np.full(piece.shape, -1, dtype=piece.dtype)
-    found[r, c] = best_piece
+    four = [dr * grid.width + dc for dr, dc in _FOUR]
+    every = np.arange(at.shape[0])
+    index = np.full(flat.shape[1], -1, dtype=np.int32 if every.size < 2**31 - 1 else np.int64)
+    index[at] = every
+    found = np.full(flat.shape[1], -1, dtype=piece.dtype)
+    found[at] = best_piece
     active = every
     for _ in range(_MAX_ROUNDS):
-        moved = np.unique(
-            np.concatenate(
-                [consider(active, found[r[active] + dr, c[active] + dc]) for dr, dc in _FOUR]
-            )
-        )
+        cells = at[active]
+        moved = np.unique(np.concatenate([consider(active, found[cells + d]) for d in four]))
         if moved.size == 0:
             break
-        found[r[moved], c[moved]] = best_piece[moved]
-        around = np.concatenate([index[r[moved] + dr, c[moved] + dc] for dr, dc in _FOUR])
+        cells = at[moved]
+        found[cells] = best_piece[moved]
+        around = np.concatenate([index[cells + d] for d in four])
         active = np.unique(around[around >= 0])
-    distance[r, c] = np.sqrt(best, dtype=np.float64)
+    np.put(distance, at, np.sqrt(best, dtype=np.float64))
     field: np.ndarray = distance
     return field
+
+
+def _nearest_of_nine(
+    pieces: _Pieces,
+    flat: np.ndarray,
+    near: np.ndarray,
+    nine: list[int],
+    px: np.ndarray,
+    py: np.ndarray,
+    best: np.ndarray,
+    best_piece: np.ndarray,
+    lo: int,
+    consider: Callable[[np.ndarray, np.ndarray], np.ndarray],
+) -> None:
+    """For the centres from ``lo`` whose nearest burnt cells are ``near`` (flat indices): the
+    nearest of the pieces kept in the nine cells around that cell (in ``best``,
+    ``best_piece``; ``nine`` holds the flat offsets of those cells).
+
+    The nine first-layer pieces are measured together and the first nearest taken; the few
+    centres with a second-layer piece around them are then measured neighbour by neighbour,
+    first layer then second, so every tie goes to the same piece as in that order."""
+    piece, second = flat
+    hi = lo + near.size
+    k = np.stack([piece[near + d] for d in nine])
+    d2 = pieces.squared_distance(px[lo:hi], py[lo:hi], k)
+    nearest = np.argmin(d2, axis=0)
+    at = np.arange(near.size)
+    best[lo:hi] = d2[nearest, at]
+    best_piece[lo:hi] = k[nearest, at]
+    k2 = np.stack([second[near + d] for d in nine])
+    some = np.flatnonzero((k2 >= 0).any(axis=0))
+    if some.size == 0:
+        return
+    i = lo + some
+    best[i] = np.inf
+    for j in range(len(nine)):
+        consider(i, k[j, some])
+        more = some[k2[j, some] >= 0]
+        consider(lo + more, k2[j, more])
 
 
 def _grid_distance(grid: _Grid, near_r: np.ndarray, near_c: np.ndarray) -> np.ndarray:

@@ -8,7 +8,10 @@ lines, contoured on a grid of distances instead of a union of buffers.
    That distance is within half a cell's diagonal of the distance to the lines; near the
    frontage it is replaced by the distance to the pieces kept around that burnt cell, and
    pieces are passed on between neighbouring centres until none is nearer (where two
-   roads are about as near, the nearest burnt centre may lie on the farther one).
+   roads are about as near, the nearest burnt centre may lie on the farther one). Each
+   cell keeps one piece, so a piece may be missed and a centre measured a little too far:
+   on random roads (10 m cell) the median is under a millimetre, 99 % of centres near the
+   frontage are within 0.42 m and a few are off by up to about 6 m.
 3. Contour the field at the frontage (marching squares, contourpy): the outline is
    interpolated between centres, so a band along one road keeps its width whatever its angle
    to the grid, and every line lies a frontage inside the outline.
@@ -66,7 +69,7 @@ class _Grid:
         pad = frontage_m + 3 * cell
         extent = (maxx - minx + 2 * pad) * (maxy - miny + 2 * pad)
         cell = max(cell, float(np.sqrt(extent / MAX_CELLS)))
-        # Three cells beyond the frontage: the centres measured exactly and their
+        # Three cells beyond the frontage: the centres measured against pieces and their
         # neighbours stay inside the grid.
         pad = frontage_m + 3 * cell
         x0 = float(np.floor((minx - pad) / cell) * cell)
@@ -172,7 +175,8 @@ def _burn(lines: np.ndarray, grid: _Grid) -> tuple[_Pieces, np.ndarray]:
 def _distance_field(
     grid: _Grid, pieces: _Pieces, layers: np.ndarray, frontage_m: float
 ) -> np.ndarray:
-    """Distance of every cell centre to the lines: exact (to the pieces) near the frontage."""
+    """Distance of every cell centre to the lines: near the frontage, to the nearest piece
+    found around the centre (never nearer than the lines; see the module's note)."""
     from scipy import ndimage
 
     piece = layers[0]

@@ -28,10 +28,12 @@ __all__ = ["StationPart", "assemble_zones", "member_counts", "station_parts"]
 
 @dataclass(frozen=True)
 class StationPart:
-    """One station's zone rows (none for a station without a key zone) and member rows."""
+    """One station's zone rows and member rows; ``keyed`` says whether its level gives it a key
+    zone (its zone rows may still be none, when clipping leaves nothing of them)."""
 
     zones: gpd.GeoDataFrame
     members: gpd.GeoDataFrame
+    keyed: bool = True
 
 
 def station_parts(
@@ -40,8 +42,10 @@ def station_parts(
     targets: Mapping[str, gpd.GeoDataFrame],
     *,
     only: Collection[int] | None = None,
-    radius_m: float = DEFAULT_RADIUS_M,
+    radius_m: float | None = DEFAULT_RADIUS_M,
+    radius_field: str | None = None,
     levels: Sequence[str] | None = CONTROL_LEVELS,
+    clip_to: gpd.GeoDataFrame | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> dict[int, StationPart]:
@@ -58,16 +62,27 @@ def station_parts(
     only
         Feature ids to compute (default: every station); ids no longer present are absent
         from the result.
-    radius_m, levels
+    radius_m, radius_field, levels
         As for :func:`~gisdesk.analysis.zones.zone_members`.
+    clip_to
+        Polygons the zones are clipped to, as for
+        :func:`~gisdesk.analysis.zones.station_zones`.
     """
     fids = np.asarray(fids, dtype=np.int64)
     rows = np.arange(len(stations)) if only is None else np.flatnonzero(np.isin(fids, list(only)))
     check_cancel(cancel)
     sub = stations.iloc[rows]
-    zones = station_zones(sub, radius_m=radius_m, levels=levels)
+    zones = station_zones(
+        sub, radius_m=radius_m, radius_field=radius_field, levels=levels, clip_to=clip_to
+    )
     members = zone_members(
-        sub, targets, radius_m=radius_m, levels=levels, progress=progress, cancel=cancel
+        sub,
+        targets,
+        radius_m=radius_m,
+        radius_field=radius_field,
+        levels=levels,
+        progress=progress,
+        cancel=cancel,
     )
     mask = (
         sub["level"].isin(list(levels)).to_numpy()
@@ -77,11 +92,14 @@ def station_parts(
     chosen = np.flatnonzero(mask)  # positions in sub of the stations that have zones
     zone_fid = fids[rows[chosen]][zones["feature"].to_numpy(dtype=np.int64)]
     member_fid = fids[rows[members["station"].to_numpy(dtype=np.int64)]]
+    keyed = np.zeros(len(rows), dtype=bool)
+    keyed[chosen] = True
     parts = {}
-    for fid in fids[rows]:
+    for fid, has_zone in zip(fids[rows], keyed, strict=True):
         parts[int(fid)] = StationPart(
             zones.iloc[np.flatnonzero(zone_fid == fid)],
             members.iloc[np.flatnonzero(member_fid == fid)],
+            bool(has_zone),
         )
     return parts
 
@@ -91,21 +109,25 @@ def assemble_zones(
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Return the zones and members layers of stations in row order (feature ids ``fids``).
 
-    ``feature`` numbers the zones in station order and ``station`` is the station's row, as
-    in a full run of the analysis.
+    ``feature`` numbers the stations with a key zone in station order (a clipped zone keeps
+    its station's number on each of its pieces) and ``station`` is the station's row, as in
+    a full run of the analysis.
     """
     zone_frames, member_frames = [], []
+    feature = 0
     for row, fid in enumerate(np.asarray(fids, dtype=np.int64)):
         part = parts.get(int(fid))
         if part is None:
             continue
-        zone_frames.append(part.zones)
+        if part.keyed:
+            zones = part.zones.copy()
+            zones["feature"] = feature
+            zone_frames.append(zones)
+            feature += 1
         members = part.members.copy()
         members["station"] = row
         member_frames.append(members)
-    zones = _concat(zone_frames)
-    zones["feature"] = np.arange(len(zones))
-    return zones, _concat(member_frames)
+    return _concat(zone_frames), _concat(member_frames)
 
 
 def _concat(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:

@@ -23,8 +23,6 @@ from gisdesk.analysis.zone_updates import (
     member_counts,
     station_parts,
 )
-from gisdesk.analysis.zones import DEFAULT_RADIUS_M
-from gisdesk.tasks.zones import CONTROL_LEVELS
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -32,6 +30,7 @@ if TYPE_CHECKING:
     from gisdesk.core.progress import CancelToken, ProgressCallback
     from gisdesk.core.project import Project
     from gisdesk.tasks.base import Request
+    from gisdesk.tasks.zones import ZonesRequest
 
 __all__ = [
     "SETTINGS_KEY",
@@ -84,36 +83,32 @@ def records_reading(project: Project, changed: set[str]) -> list[dict[str, Any]]
     ]
 
 
-def _zone_levels(options: dict[str, Any]) -> tuple[str, ...] | None:
-    if "levels" in options:  # recorded by the tasks' ZonesRequest
-        return None if options["levels"] is None else tuple(options["levels"])
-    # recorded by an earlier version of the window
-    return CONTROL_LEVELS if options.get("control_only", True) else None
-
-
 def refresh_zones(
     stations: gpd.GeoDataFrame,
     fids: np.ndarray,
     targets: dict[str, gpd.GeoDataFrame],
-    options: dict[str, Any],
+    request: ZonesRequest,
     parts: dict[int, StationPart],
     changed: set[int] | None,
     *,
+    clip_to: gpd.GeoDataFrame | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> tuple[dict[int, StationPart], gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Recompute the zones of the ``changed`` stations (all when None) and assemble them.
 
-    ``parts`` are the zones kept per station (fid) from the last run; ``options`` those of the
-    zones record. Returns the parts now valid, the zones and their members.
+    ``parts`` are the zones kept per station (fid) from the last run; ``request`` is the
+    zones record's request (:func:`~gisdesk.tasks.request_from_record`), whose radius, radius
+    field and levels apply as in a full run, and ``clip_to`` its clip layer's features.
+    Returns the parts now valid, the zones and their members.
     """
     fresh = station_parts(
         stations,
         fids,
         targets,
         only=changed,
-        radius_m=float(options.get("radius_m", DEFAULT_RADIUS_M)),
-        levels=_zone_levels(options),
+        **request.zone_options(),
+        clip_to=clip_to,
         progress=progress,
         cancel=cancel,
     )

@@ -76,8 +76,9 @@ def default_targets(present: Sequence[str]) -> tuple[str, ...]:
 class ZonesRequest:
     """Key zones: which stations, how far, which layers to list members of.
 
-    ``radius_field`` (a per-station radius) is used when ``radius_m`` is None; ``levels``
-    None takes every station; ``clip`` names a polygon layer to clip the zones to.
+    ``radius_field``, when given, takes each station's radius from that field (``radius_m``
+    is then not used); ``levels`` None takes every station; ``clip`` names a polygon layer
+    to clip the zones to.
     """
 
     kind: ClassVar[str] = KIND
@@ -99,6 +100,15 @@ class ZonesRequest:
             )
         if self.radius_m is not None:
             check_radius(self.radius_m)
+
+    def zone_options(self) -> dict[str, Any]:
+        """Return the options of the zone functions this request stands for (radius, radius
+        field, levels): the same for a full run and for a refresh after an edit."""
+        return {
+            "radius_m": None if self.radius_field else self.radius_m,
+            "radius_field": self.radius_field,
+            "levels": None if self.levels is None else list(self.levels),
+        }
 
     def sources(self) -> list[str]:
         """Return the layers the zones read (stations first)."""
@@ -172,6 +182,8 @@ def zones_summary(
     ]
     columns.append(Column("total", "合计", "Total", "count"))
     rows = []
+    if "feature" in zones.columns:  # a clipped zone is a row per piece: one row per station
+        zones = zones.drop_duplicates("feature")
     towns = zones["town"].tolist() if "town" in zones.columns else [None] * len(zones)
     names = zones["name"].tolist() if "name" in zones.columns else list(counts.index)
     for station, town in zip(names, towns, strict=False):
@@ -210,24 +222,12 @@ def run(job: Job[LayerSource], request: ZonesRequest) -> Result:
     keys = {name: job.source.key(name) for name in request.targets}
     targets = {keys[name]: job.source.get(name) for name in request.targets}
     titles = {keys[name]: job.source.title(name) for name in request.targets}
-    levels = None if request.levels is None else list(request.levels)
+    options = request.zone_options()
+    levels, radius = options["levels"], options["radius_m"]
     check_zone_inputs(stations, targets, levels=levels, stations_layer=request.stations)
-    radius = None if request.radius_field else request.radius_m
-    zones = station_zones(
-        stations,
-        radius_m=radius,
-        radius_field=request.radius_field,
-        levels=levels,
-        clip_to=job.source.get(request.clip) if request.clip else None,
-    )
-    members = zone_members(
-        stations,
-        targets,
-        radius_m=radius,
-        radius_field=request.radius_field,
-        levels=levels,
-        **job.hooks,
-    )
+    clip_to = job.source.get(request.clip) if request.clip else None
+    zones = station_zones(stations, **options, clip_to=clip_to)
+    members = zone_members(stations, targets, **options, **job.hooks)
     zone_style, member_style = _styles(list(titles), titles)
     layer_values = tuple((k, t, k) for k, t in titles.items())
     member_fields = (*MEMBER_FIELDS, FieldInfo("layer", "图层", "Layer", codes=layer_values))
@@ -259,7 +259,7 @@ def run(job: Job[LayerSource], request: ZonesRequest) -> Result:
         ],
         summary=summary,
         district=(
-            Figure("stations", "站点", "Stations", len(zones)),
+            Figure("stations", "站点", "Stations", len(summary.rows)),
             Figure("members", "区内要素", "Features inside", len(members)),
         ),
         notes=(

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from gisdesk.core.editing import EditTransaction
+from gisdesk.core.errors import GisdeskError
 from gisdesk.core.layer import Layer
 from gisdesk.core.project import Project
 from gisdesk.tasks import TASKS, ProjectSource, Request, request_from_record, run_request
@@ -34,7 +35,7 @@ from gisdesk.tasks.derived import (
     refresh_zones,
     remember_run,
 )
-from gisdesk.tasks.zones import zones_summary
+from gisdesk.tasks.zones import ZonesRequest, zones_summary
 from gisdesk.ui.actions import ActionSpec
 from gisdesk.ui.analysis_dialogs import AnalysisResult
 from gisdesk.ui.i18n import settings, tr
@@ -264,18 +265,24 @@ class DerivedResults(QObject):
             self._changed_fids.pop(key, None),
             {name: project.layer(name) for name in record["sources"] if name in project},
         )
-        if record["kind"] == "zones":
-            stations = job.inputs[record["layers"]["stations"]]
+        try:  # the record comes from the project file: a hand-edited one may be wrong
+            request = request_from_record(record)
+        except GisdeskError as exc:
+            self._failed(job, str(exc))
+            return
+        if isinstance(request, ZonesRequest):
+            stations = job.inputs[request.stations]
             parts = dict(self._parts.get(key, {}))
             changed = job.changed_fids if key in self._parts else None
             task = Task(
                 refresh_zones,
                 stations.data,
                 stations.fids.copy(),
-                {n: job.inputs[n].data for n in record["options"].get("targets", [])},
-                record["options"],
+                {n: job.inputs[n].data for n in request.targets},
+                request,
                 parts,
                 changed,
+                clip_to=job.inputs[request.clip].data if request.clip else None,
             )
         else:
             snapshot = Project(title=project.title)
@@ -291,7 +298,6 @@ class DerivedResults(QObject):
                         metadata=layer.metadata,
                     )
                 )
-            request = request_from_record(record)
             from gisdesk.ui.analysis_dialogs import run_analysis
 
             task = Task(run_analysis, snapshot, request)
@@ -344,14 +350,16 @@ class DerivedResults(QObject):
         if record["kind"] == "zones":
             zones, members = frames[0], frames[1]
             project = self.window.project
+            request = request_from_record(record)  # read without fault when the run began
+            targets = request.targets if isinstance(request, ZonesRequest) else ()
             titles = {
                 name: project.layer(name).title if project and name in project else name
-                for name in record["options"].get("targets", [])
+                for name in targets
             }
             summary = zones_summary(zones, members, titles)
             counts = member_totals(members)
             totals = "，".join(f"{titles.get(n, n)} {v}" for n, v in counts.items())
-            stations = len(zones)
+            stations = len(summary.rows)
             self.window.show_summary(
                 AnalysisResult(
                     tr("重点区域（已更新）", "Key zones (refreshed)"),

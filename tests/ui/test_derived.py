@@ -238,3 +238,37 @@ def test_target_statuses_are_reevaluated_after_an_edit(win, qtbot):
         direct.table.reset_index(drop=True),
     )
     assert "待更新" not in window.dashboard.summary.text()
+
+
+def test_a_refresh_keeps_station_radii_and_the_clip_of_the_run(win, qtbot):
+    from dataclasses import replace
+
+    from gisdesk.tasks import ProjectSource, run_request
+
+    window = win
+    request = replace(
+        ZonesDialog(window.project, window).request(),
+        radius_m=None,
+        radius_field="zone_radius_m",
+        clip="towns",
+    )
+    stations = window.project.layer("monitoring_stations")
+    fid = int(stations.fids[2])
+    window.edits.update_feature("monitoring_stations", fid, {"zone_radius_m": 1500.0})
+    window.analyses.run_analysis(request, wait=True)
+    zones_layer = window.project.layer("key_zones")
+    point = stations.data.geometry.iloc[2]
+    window.edits.update_feature(
+        "monitoring_stations", fid, {"geometry": shapely.Point(point.x + 0.03, point.y + 0.03)}
+    )
+    assert zones_layer.metadata.stale
+    qtbot.waitUntil(lambda: not zones_layer.metadata.stale, timeout=20000)
+    full = run_request(ProjectSource(window.project), request)
+    for got, expected in zip(("key_zones", "zone_members"), full.layers[:2], strict=True):
+        data = window.project.layer(got).data
+        assert len(data) == len(expected.data)
+        assert data.geometry.geom_equals_exact(expected.data.geometry, 1e-9).all()
+    members = window.project.layer("zone_members").data
+    own = members[members["station_code"] == stations.data["code"].iloc[2]]
+    assert 0 < own["distance_m"].max() <= 1500.0
+    assert not window.warnings

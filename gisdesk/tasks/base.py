@@ -43,8 +43,6 @@ __all__ = [
     "field_infos",
     "finite_frame",
     "format_value",
-    "request_fields",
-    "request_options",
     "schema_fields",
 ]
 
@@ -259,7 +257,8 @@ class ResultLayer:
 
 
 class Request(Protocol):
-    """What every task's request offers (each is a frozen dataclass with its defaults)."""
+    """What every task's request offers (each is a frozen dataclass with its defaults, and
+    a :class:`~gisdesk.tasks.records.Recorded` for its record)."""
 
     kind: ClassVar[str]
 
@@ -418,19 +417,3 @@ def schema_fields(schema: LayerSchema | None) -> dict[str, FieldInfo]:
     if schema is None:
         return {}
     return {f.name: FieldInfo(f.name, f.label_zh, f.label_en, f.unit or "") for f in schema.fields}
-
-
-def request_options(request: Any, layer_fields: tuple[str, ...]) -> dict[str, Any]:
-    """Return a request dataclass's fields other than the layer names, as plain data."""
-    from dataclasses import fields
-
-    return {f.name: getattr(request, f.name) for f in fields(request) if f.name not in layer_fields}
-
-
-def request_fields(cls: Any, record: Mapping[str, Any]) -> dict[str, Any]:
-    """Return the dataclass fields found in a record's layers and options."""
-    from dataclasses import fields
-
-    known = {f.name for f in fields(cls)}
-    given = {**dict(record.get("layers", {})), **dict(record.get("options", {}))}
-    return {k: v for k, v in given.items() if k in known}

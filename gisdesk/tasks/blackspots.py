@@ -16,8 +16,7 @@ The parameters of a project's last screening are kept in its settings
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -48,10 +47,9 @@ from gisdesk.tasks.base import (
     ResultLayer,
     SummaryTable,
     field_infos,
-    request_fields,
-    request_options,
 )
 from gisdesk.tasks.job import Job, task
+from gisdesk.tasks.records import Recorded
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -131,7 +129,7 @@ CANDIDATE_FIELDS = (
 
 
 @dataclass(frozen=True)
-class ScreeningRequest:
+class ScreeningRequest(Recorded):
     """The sliding-window screening: which layers, which records, which parameters.
 
     ``accidents`` names a layer, or (command line) a CSV / Excel file of police records whose
@@ -143,6 +141,7 @@ class ScreeningRequest:
     """
 
     kind: ClassVar[str] = KIND
+    layer_fields: ClassVar[tuple[str, ...]] = _LAYERS
     accidents: str = "accidents"
     roads: str = "roads"
     towns: str | None = "towns"
@@ -197,43 +196,10 @@ class ScreeningRequest:
         """Return the layers the screening reads (accidents, roads, towns)."""
         return [n for n in (self.accidents, self.roads, self.towns) if n]
 
-    def to_record(self) -> dict[str, Any]:
-        """Return the request as plain data (kind, layers, options)."""
-        options = request_options(self, _LAYERS)
-        options |= {"weights": list(self.weights), "qualities": list(self.qualities)}
-        return {
-            "kind": KIND,
-            "layers": {name: getattr(self, name) for name in _LAYERS},
-            "options": options,
-        }
-
     def settings_record(self) -> dict[str, Any]:
         """Return the request as the project settings keep it (one flat mapping)."""
         record = self.to_record()
         return {**record["layers"], **record["options"]}
-
-    @classmethod
-    def from_record(cls, record: Mapping[str, Any]) -> ScreeningRequest:
-        """Build the request from :meth:`to_record`'s data, or the settings' flat mapping.
-
-        Unknown keys are ignored; a malformed value raises ValueError or TypeError.
-        """
-        if "layers" in record or "options" in record:
-            given = request_fields(cls, record)
-        else:
-            known = {f.name for f in fields(cls)}
-            given = {k: v for k, v in record.items() if k in known}
-        if "weights" in given:
-            fatal, injury, prop = (float(v) for v in given["weights"])
-            given["weights"] = (fatal, injury, prop)
-        if "qualities" in given:
-            given["qualities"] = tuple(str(q) for q in given["qualities"])
-        for name in ("window_m", "step_m", "alpha", "min_equivalent"):
-            if name in given:
-                given[name] = float(given[name])
-        if given.get("min_count") is not None:
-            given["min_count"] = int(given["min_count"])
-        return cls(**given)
 
 
 def _day(text: str | None, end_zh: str) -> dt.date | None:
@@ -255,7 +221,7 @@ def last_screening(project: Project) -> ScreeningRequest | None:
         return None
     try:
         return ScreeningRequest.from_record(stored)
-    except (TypeError, ValueError):
+    except InputError:  # a value not of its type (a hand-edited project file)
         return None
 
 

@@ -10,7 +10,6 @@ when ``include_ends`` says those stretches count.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -27,9 +26,9 @@ from gisdesk.tasks.base import (
     ResultLayer,
     SummaryTable,
     field_infos,
-    request_fields,
 )
 from gisdesk.tasks.job import Job, task
+from gisdesk.tasks.records import Recorded
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -68,10 +67,11 @@ GAP_FIELDS = (
 
 
 @dataclass(frozen=True)
-class CameraGapsRequest:
+class CameraGapsRequest(Recorded):
     """Which cameras and roads, the longest allowed gap, and whether road ends count."""
 
     kind: ClassVar[str] = KIND
+    layer_fields: ClassVar[tuple[str, ...]] = ("cameras", "roads")
     cameras: str = "cameras"
     roads: str = "roads"
     max_gap_km: float = DEFAULT_MAX_GAP_KM
@@ -88,24 +88,6 @@ class CameraGapsRequest:
     def sources(self) -> list[str]:
         """Return the layers the check reads."""
         return [self.cameras, self.roads]
-
-    def to_record(self) -> dict[str, Any]:
-        """Return the request as plain data (kind, layers, options)."""
-        return {
-            "kind": KIND,
-            "layers": {"cameras": self.cameras, "roads": self.roads},
-            "options": {"max_gap_km": self.max_gap_km, "include_ends": self.include_ends},
-        }
-
-    @classmethod
-    def from_record(cls, record: Mapping[str, Any]) -> CameraGapsRequest:
-        """Build the request from :meth:`to_record`'s data."""
-        given = request_fields(cls, record)
-        if "max_gap_km" in given:
-            given["max_gap_km"] = float(given["max_gap_km"])
-        if "include_ends" in given:
-            given["include_ends"] = bool(given["include_ends"])
-        return cls(**given)
 
 
 def gap_summary(gaps: pd.DataFrame) -> SummaryTable:

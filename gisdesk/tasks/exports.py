@@ -12,15 +12,15 @@ Shapefile field names that had to be shortened and the export's notes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from gisdesk.core.errors import InputError
 from gisdesk.core.i18n import tr
 from gisdesk.tasks.base import LayerSource, Note, ProjectSource, Result, SummaryTable
 from gisdesk.tasks.job import Job, task
+from gisdesk.tasks.records import Recorded
 
 if TYPE_CHECKING:
     from gisdesk.core.layer import Layer
@@ -56,13 +56,14 @@ def format_for(path: str | Path) -> str | None:
 
 
 @dataclass(frozen=True)
-class ExportRequest:
+class ExportRequest(Recorded):
     """Which layer to write where, in which format (None: by the file's extension).
 
     ``headers`` is the language of an Excel/CSV table's column headers.
     """
 
     kind: ClassVar[str] = KIND
+    layer_fields: ClassVar[tuple[str, ...]] = ("layer",)
     layer: str = ""
     out: str = ""
     format: str | None = None
@@ -96,23 +97,6 @@ class ExportRequest:
     def sources(self) -> list[str]:
         """Return the layer the export reads."""
         return [self.layer]
-
-    def to_record(self) -> dict[str, Any]:
-        """Return the request as plain data (kind, layers, options)."""
-        from gisdesk.tasks.base import request_options
-
-        return {
-            "kind": KIND,
-            "layers": {"layer": self.layer},
-            "options": request_options(self, ("layer",)),
-        }
-
-    @classmethod
-    def from_record(cls, record: Mapping[str, Any]) -> ExportRequest:
-        """Build the request from :meth:`to_record`'s data."""
-        from gisdesk.tasks.base import request_fields
-
-        return cls(**request_fields(cls, record))
 
 
 _SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")

@@ -16,10 +16,10 @@ shares.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from gisdesk.core.errors import InputError
 from gisdesk.core.i18n import language, normalise_language, tr
@@ -42,6 +42,7 @@ from gisdesk.tasks.osm_roads import (
     OSM_SPEED_NOTE,
     read_osm_roads,
 )
+from gisdesk.tasks.records import Recorded
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -75,7 +76,7 @@ KIND = "import"
 
 
 @dataclass(frozen=True)
-class ImportRequest:
+class ImportRequest(Recorded):
     """What to import and how to read it (every option None: as the file states).
 
     ``crs`` is what the coordinates are: required for a coordinate table (``GCJ02`` for
@@ -132,19 +133,6 @@ class ImportRequest:
     def sources(self) -> list[str]:
         """Return the project layers the import reads: none (it reads a file)."""
         return []
-
-    def to_record(self) -> dict[str, Any]:
-        """Return the request as plain data (kind, layers, options)."""
-        from gisdesk.tasks.base import request_options
-
-        return {"kind": KIND, "layers": {}, "options": request_options(self, ())}
-
-    @classmethod
-    def from_record(cls, record: Mapping[str, Any]) -> ImportRequest:
-        """Build the request from :meth:`to_record`'s data."""
-        from gisdesk.tasks.base import request_fields
-
-        return cls(**request_fields(cls, record))
 
 
 def normalise_crs(text: str | None) -> str | None:

@@ -29,6 +29,7 @@ from gisdesk.analysis.speeds import DEFAULT_MINUTES, DEFAULT_MODE
 from gisdesk.core.errors import InputError
 from gisdesk.tasks.base import Column, Figure, LayerSource, Note, Result, SummaryTable
 from gisdesk.tasks.job import Job, task
+from gisdesk.tasks.records import Recorded
 
 if TYPE_CHECKING:
     from gisdesk.core.progress import CancelToken, ProgressCallback
@@ -56,7 +57,7 @@ FURNITURE = ("legend", "scalebar", "north_arrow", "inset", "notes", "labels")
 
 
 @dataclass(frozen=True)
-class PlateRequest:
+class PlateRequest(Recorded):
     """A plate (or an atlas): where, which template, texts, layers, frame and furniture.
 
     ``template`` is a template's name (built in, or saved in the project by the designer)
@@ -70,6 +71,7 @@ class PlateRequest:
     """
 
     kind: ClassVar[str] = KIND
+    layer_fields: ClassVar[tuple[str, ...]] = ("layers", "atlas")
     out: str
     template: str | Mapping[str, Any] = "A3-landscape"
     title: str = ""
@@ -144,34 +146,6 @@ class PlateRequest:
         """Return the layers named: those drawn and the atlas layer."""
         names = [*(self.layers or ()), *([self.atlas] if self.atlas else [])]
         return list(dict.fromkeys(names))
-
-    def to_record(self) -> dict[str, Any]:
-        """Return the request as plain data (kind, layers, options)."""
-        from dataclasses import asdict
-
-        options = asdict(self)
-        layers = {"layers": options.pop("layers"), "atlas": options.pop("atlas")}
-        for key in ("extent", "names", "hide"):
-            options[key] = None if options[key] is None else list(options[key])
-        if layers["layers"] is not None:
-            layers["layers"] = list(layers["layers"])
-        options["template"] = (
-            self.template if isinstance(self.template, str) else dict(self.template)
-        )
-        return {"kind": KIND, "layers": layers, "options": options}
-
-    @classmethod
-    def from_record(cls, record: Mapping[str, Any]) -> PlateRequest:
-        """Build the request from :meth:`to_record`'s data."""
-        from gisdesk.tasks.base import request_fields
-
-        given = request_fields(cls, record)
-        for key in ("layers", "names", "hide"):
-            if given.get(key) is not None:
-                given[key] = tuple(str(v) for v in given[key])
-        if given.get("extent") is not None:
-            given["extent"] = tuple(float(v) for v in given["extent"])
-        return cls(**given)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ service-area polygons, and the per-town coverage table.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -31,10 +30,9 @@ from gisdesk.tasks.base import (
     field_infos,
     finite_frame,
     format_value,
-    request_fields,
-    request_options,
 )
 from gisdesk.tasks.job import Job, task
+from gisdesk.tasks.records import Recorded
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -106,12 +104,14 @@ def status_labels(minutes: float) -> tuple[tuple[str, str, str], ...]:
 
 
 @dataclass(frozen=True)
-class TravelRequest:
+class TravelRequest(Recorded):
     """What every network task shares: the layers, the time limit and how people travel.
 
     :class:`ServiceAreasRequest` and :class:`~gisdesk.tasks.siting.SitingRequest` add their
     own options after these.
     """
+
+    layer_fields: ClassVar[tuple[str, ...]] = ("roads", "facilities", "demand")
 
     roads: str = "roads"
     facilities: str = "service_points"
@@ -164,19 +164,6 @@ class ServiceAreasRequest(TravelRequest):
             )
         if self.raster_cell_m is not None:  # 0 is a wrong cell size, not "no raster"
             check_raster_cell(self.raster_cell_m)
-
-    def to_record(self) -> dict[str, Any]:
-        """Return the request as plain data (kind, layers, options)."""
-        return {
-            "kind": KIND,
-            "layers": {"roads": self.roads, "facilities": self.facilities, "demand": self.demand},
-            "options": request_options(self, ("roads", "facilities", "demand")),
-        }
-
-    @classmethod
-    def from_record(cls, record: Mapping[str, Any]) -> ServiceAreasRequest:
-        """Build the request from :meth:`to_record`'s data (or an older window record)."""
-        return cls(**request_fields(cls, record))
 
 
 def coverage_table(frame: pd.DataFrame, first: Column) -> SummaryTable:

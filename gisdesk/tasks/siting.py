@@ -9,7 +9,6 @@ gisdesk), so a changed threshold in the file changes the verdict.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -27,8 +26,6 @@ from gisdesk.tasks.base import (
     field_infos,
     finite_frame,
     format_value,
-    request_fields,
-    request_options,
 )
 from gisdesk.tasks.job import Job, task
 from gisdesk.tasks.service_areas import TravelRequest, mode_label
@@ -85,6 +82,7 @@ class SitingRequest(TravelRequest):
     """
 
     kind: ClassVar[str] = KIND
+    layer_fields: ClassVar[tuple[str, ...]] = ("roads", "facilities", "demand", "candidates")
     candidates: str | None = None
     target_share: float | None = 1.0
     k: int | None = None
@@ -118,19 +116,12 @@ class SitingRequest(TravelRequest):
         extra = [self.candidates] if self.candidates else []
         return list(dict.fromkeys([*super().sources(), *extra]))
 
-    def to_record(self) -> dict[str, Any]:
-        """Return the request as plain data (kind, layers, options)."""
-        names = ("roads", "facilities", "demand", "candidates")
-        layers = {n: getattr(self, n) for n in names if getattr(self, n) is not None}
-        return {"kind": KIND, "layers": layers, "options": request_options(self, names)}
-
     @classmethod
-    def from_record(cls, record: Mapping[str, Any]) -> SitingRequest:
-        """Build the request from :meth:`to_record`'s data (or an older window record)."""
-        given = request_fields(cls, record)
-        if given.get("k") is not None:  # older records kept both
-            given["target_share"] = None
-        return cls(**given)
+    def upgrade_record(cls, given: dict[str, Any]) -> dict[str, Any]:
+        """Older records kept the default share beside ``k``: ``k`` wins."""
+        if given.get("k") is not None:
+            return {**given, "target_share": None}
+        return given
 
 
 def _plan_targets(source: LayerSource, request: SitingRequest) -> Any:

@@ -14,14 +14,14 @@ dashboard's cells, the gap selection, the JSON and the Excel export.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from gisdesk.core.errors import InputError
 from gisdesk.tasks.base import Column, Figure, Note, ProjectSource, Result, SummaryTable
 from gisdesk.tasks.job import Job, task
+from gisdesk.tasks.records import Recorded
 
 if TYPE_CHECKING:
     from gisdesk.analysis.targets import TargetEvaluation
@@ -66,7 +66,7 @@ def _parse_date(value: object) -> date:
 
 
 @dataclass(frozen=True)
-class TargetsRequest:
+class TargetsRequest(Recorded):
     """Evaluate the plan targets: as of a date, from a targets file or the project's own.
 
     ``as_of`` None: the day the task runs. ``targets_file`` None: the targets imported into
@@ -98,28 +98,6 @@ class TargetsRequest:
     def sources(self) -> list[str]:
         """Return the layers read: the evaluation finds its layers by role, so none by name."""
         return []
-
-    def to_record(self) -> dict[str, Any]:
-        """Return the request as plain data (kind, layers, options)."""
-        return {
-            "kind": KIND,
-            "layers": {},
-            "options": {
-                "as_of": None if self.as_of is None else self.as_of.isoformat(),
-                "targets_file": self.targets_file,
-            },
-        }
-
-    @classmethod
-    def from_record(cls, record: Mapping[str, Any]) -> TargetsRequest:
-        """Build the request from :meth:`to_record`'s data."""
-        opts = dict(record.get("options", {}))
-        as_of = opts.get("as_of")
-        file = opts.get("targets_file")
-        return cls(
-            as_of=None if as_of is None else _parse_date(as_of),
-            targets_file=None if file is None else str(file),
-        )
 
 
 def _load(source: ProjectSource, request: TargetsRequest) -> list[Target]:

@@ -16,7 +16,6 @@ title), so a request that leaves them out gets the writer's defaults, stated onc
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
@@ -24,6 +23,7 @@ from typing import Any, ClassVar, Protocol
 from gisdesk.core.errors import InputError
 from gisdesk.tasks.base import Column, Figure, LayerSource, Note, Result, SummaryTable
 from gisdesk.tasks.job import Job, task
+from gisdesk.tasks.records import Recorded
 
 __all__ = ["KIND", "SIMPLIFY_RANGE_M", "WebMapRequest", "WebMapWriter", "run"]
 
@@ -49,7 +49,7 @@ class WebMapWriter(Protocol):
 
 
 @dataclass(frozen=True)
-class WebMapRequest:
+class WebMapRequest(Recorded):
     """A web map: where, which layers, title, which roads, how much to simplify.
 
     ``layers`` None: the visible layers; ``title`` None: the project's; ``road_classes``
@@ -58,6 +58,7 @@ class WebMapRequest:
     """
 
     kind: ClassVar[str] = KIND
+    layer_fields: ClassVar[tuple[str, ...]] = ("layers",)
     out: str
     layers: tuple[str, ...] | None = None
     title: str | None = None
@@ -90,37 +91,6 @@ class WebMapRequest:
     def sources(self) -> list[str]:
         """Return the layers asked for (none: the visible layers, decided by the writer)."""
         return list(self.layers or ())
-
-    def to_record(self) -> dict[str, Any]:
-        """Return the request as plain data (kind, layers, options)."""
-        return {
-            "kind": KIND,
-            "layers": {"layers": None if self.layers is None else list(self.layers)},
-            "options": {
-                "out": self.out,
-                "title": self.title,
-                "road_classes": None if self.road_classes is None else list(self.road_classes),
-                "all_roads": self.all_roads,
-                "simplify_m": self.simplify_m,
-                "force": self.force,
-            },
-        }
-
-    @classmethod
-    def from_record(cls, record: Mapping[str, Any]) -> WebMapRequest:
-        """Build the request from :meth:`to_record`'s data."""
-        layers = dict(record.get("layers", {})).get("layers")
-        opts = dict(record.get("options", {}))
-        classes = opts.get("road_classes")
-        return cls(
-            out=str(opts.get("out", "")),
-            layers=None if layers is None else tuple(str(n) for n in layers),
-            title=opts.get("title"),
-            road_classes=None if classes is None else tuple(str(c) for c in classes),
-            all_roads=bool(opts.get("all_roads", False)),
-            simplify_m=float(opts.get("simplify_m", 10.0)),
-            force=bool(opts.get("force", False)),
-        )
 
     def writer_options(self) -> dict[str, Any]:
         """Return the writer's keyword options (the writer's defaults where none was given)."""

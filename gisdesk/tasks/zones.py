@@ -28,6 +28,7 @@ from gisdesk.tasks.base import (
     field_infos,
 )
 from gisdesk.tasks.job import Job, task
+from gisdesk.tasks.records import Recorded
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -73,7 +74,7 @@ def default_targets(present: Sequence[str]) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
-class ZonesRequest:
+class ZonesRequest(Recorded):
     """Key zones: which stations, how far, which layers to list members of.
 
     ``radius_field``, when given, takes each station's radius from that field (``radius_m``
@@ -82,6 +83,7 @@ class ZonesRequest:
     """
 
     kind: ClassVar[str] = KIND
+    layer_fields: ClassVar[tuple[str, ...]] = ("stations", "clip")
     stations: str = "monitoring_stations"
     targets: tuple[str, ...] = DEFAULT_TARGETS
     radius_m: float | None = DEFAULT_RADIUS_M
@@ -101,6 +103,13 @@ class ZonesRequest:
         if self.radius_m is not None:
             check_radius(self.radius_m)
 
+    @classmethod
+    def upgrade_record(cls, given: dict[str, Any]) -> dict[str, Any]:
+        """Records of an earlier window said ``control_only`` instead of the levels."""
+        if "levels" in given or "control_only" not in given:
+            return given
+        return {**given, "levels": CONTROL_LEVELS if given["control_only"] else None}
+
     def zone_options(self) -> dict[str, Any]:
         """Return the options of the zone functions this request stands for (radius, radius
         field, levels): the same for a full run and for a refresh after an edit."""
@@ -114,40 +123,6 @@ class ZonesRequest:
         """Return the layers the zones read (stations first)."""
         names = [self.stations, *self.targets, *([self.clip] if self.clip else [])]
         return list(dict.fromkeys(names))
-
-    def to_record(self) -> dict[str, Any]:
-        """Return the request as plain data (kind, layers, options)."""
-        layers = {"stations": self.stations, **({"clip": self.clip} if self.clip else {})}
-        return {
-            "kind": KIND,
-            "layers": layers,
-            "options": {
-                "radius_m": self.radius_m,
-                "radius_field": self.radius_field,
-                "targets": list(self.targets),
-                "levels": None if self.levels is None else list(self.levels),
-                "control_only": self.levels == CONTROL_LEVELS,
-            },
-        }
-
-    @classmethod
-    def from_record(cls, record: Mapping[str, Any]) -> ZonesRequest:
-        """Build the request from :meth:`to_record`'s data (or an older window record)."""
-        layers = dict(record.get("layers", {}))
-        opts = dict(record.get("options", {}))
-        if "levels" in opts:
-            levels = None if opts["levels"] is None else tuple(opts["levels"])
-        else:
-            levels = CONTROL_LEVELS if opts.get("control_only", True) else None
-        radius = opts.get("radius_m", DEFAULT_RADIUS_M)
-        return cls(
-            stations=str(layers.get("stations", cls.stations)),
-            targets=tuple(str(t) for t in opts.get("targets", DEFAULT_TARGETS)),
-            radius_m=None if radius is None else float(radius),
-            radius_field=opts.get("radius_field"),
-            levels=levels,
-            clip=layers.get("clip"),
-        )
 
     def title(self, lang: str | None = None) -> str:
         """Return the zones' layer title, which states the radius."""

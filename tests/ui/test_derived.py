@@ -272,3 +272,24 @@ def test_a_refresh_keeps_station_radii_and_the_clip_of_the_run(win, qtbot):
     own = members[members["station_code"] == stations.data["code"].iloc[2]]
     assert 0 < own["distance_m"].max() <= 1500.0
     assert not window.warnings
+
+
+def test_a_hand_edited_record_is_reported_in_the_log_and_nothing_is_lost(win, qtbot):
+    window = win
+    _run_zones(window)
+    record = window.project.settings[SETTINGS_KEY][-1]
+    record["options"]["radius_m"] = "三公里"  # as a hand-edited project file may say
+    zones_layer = window.project.layer("key_zones")
+    before = zones_layer.data.copy()
+    stations = window.project.layer("monitoring_stations")
+    point = stations.data.geometry.iloc[0]
+    window.edits.update_feature(
+        "monitoring_stations",
+        int(stations.fids[0]),
+        {"geometry": shapely.Point(point.x + 0.01, point.y)},
+    )
+    qtbot.waitUntil(lambda: "派生结果更新失败" in window.log.toPlainText(), timeout=20000)
+    assert "radius_m" in window.log.toPlainText() and "三公里" in window.log.toPlainText()
+    assert zones_layer.metadata.stale  # still marked out of date, its last result kept
+    assert zones_layer.data.geometry.geom_equals_exact(before.geometry, 0).all()
+    assert not window.warnings

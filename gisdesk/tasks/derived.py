@@ -53,9 +53,28 @@ def record_key(record: dict[str, Any]) -> str:
 
 
 def derived_records(project: Project) -> list[dict[str, Any]]:
-    """The recorded analyses whose result layers are all still in the project."""
+    """The recorded analyses whose result layers are all still in the project.
+
+    A damaged record (a hand-edited project file: not a mapping, no kind, sources or result
+    layers that are not lists of names) is passed over; its layers stay as they are.
+    """
     found = project.settings.get(SETTINGS_KEY, [])
-    return [r for r in found if all(name in project for name in r.get("outputs", []))]
+    if not isinstance(found, list):
+        return []
+    return [r for r in found if _well_formed(r) and all(name in project for name in r["outputs"])]
+
+
+def _well_formed(record: object) -> bool:
+    def names(value: object) -> bool:
+        return isinstance(value, list) and all(isinstance(n, str) for n in value)
+
+    return (
+        isinstance(record, dict)
+        and isinstance(record.get("kind"), str)
+        and names(record.get("sources"))
+        and names(record.get("outputs"))
+        and bool(record["outputs"])
+    )
 
 
 def remember_run(project: Project, request: Request, outputs: Iterable[str]) -> dict[str, Any]:
@@ -69,7 +88,10 @@ def remember_run(project: Project, request: Request, outputs: Iterable[str]) -> 
         "sources": [str(n) for n in request.sources() if n],
         "outputs": names,
     }
-    kept = [r for r in project.settings.get(SETTINGS_KEY, []) if r.get("outputs") != names]
+    found = project.settings.get(SETTINGS_KEY, [])
+    found = found if isinstance(found, list) else []
+    # a damaged record is kept as it is (it may be mended by hand); only this run's goes
+    kept = [r for r in found if not (_well_formed(r) and r["outputs"] == names)]
     project.settings[SETTINGS_KEY] = [*kept, entry]
     return entry
 

@@ -48,3 +48,29 @@ def test_records_follow_their_sources_and_drop_when_a_result_layer_is_removed():
     assert records_reading(project, {"stations", "zones"}) == []
     project.remove_layer("members")
     assert derived_records(project) == []
+
+
+def test_damaged_records_from_a_hand_edited_file_are_passed_over():
+    project = _project("stations", "villages", "zones", "members")
+    good = remember_run(
+        project, ZonesRequest(stations="stations", targets=("villages",)), ["zones", "members"]
+    )
+    project.settings[SETTINGS_KEY] = [
+        "zones",
+        {"kind": "zones"},
+        {"kind": "zones", "sources": "stations", "outputs": ["zones"]},
+        {"kind": 3, "sources": [], "outputs": ["zones"]},
+        {"kind": "zones", "sources": ["stations"], "outputs": []},
+        good,
+    ]
+    assert derived_records(project) == [good]
+    assert records_reading(project, {"stations"}) == [good]
+    again = remember_run(
+        project, ZonesRequest(stations="stations", targets=("villages",)), ["zones", "members"]
+    )
+    assert project.settings[SETTINGS_KEY][-1] == again
+    assert len(project.settings[SETTINGS_KEY]) == 6  # the damaged ones are kept as they were
+    project.settings[SETTINGS_KEY] = {"not": "a list"}
+    assert derived_records(project) == []
+    remember_run(project, ZonesRequest(stations="stations"), ["zones", "members"])
+    assert len(project.settings[SETTINGS_KEY]) == 1

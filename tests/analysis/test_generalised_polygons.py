@@ -14,6 +14,7 @@ import shapely
 
 from gisdesk.analysis import generalised as generalised_module
 from gisdesk.analysis.isochrones import area_polygons
+from tests.analysis.networks import grid_roads
 
 FRONTAGE = 50.0
 
@@ -65,9 +66,10 @@ def test_random_roads_stay_within_a_couple_of_metres_of_the_exact_outline(seed):
     assert _boundary_gap(generalised, exact) < 2.0  # metres, on a 25 m grid
     assert shapely.contains(generalised, shapely.union_all(lines))
     assert shapely.is_valid(generalised)
-    # The exact area shrunk by 10 m (0.4 cell) is inside the outline, but for specks where
-    # several road ends or bends share a cell: no holes open inside the area.
-    inner = shapely.buffer(exact, -10.0)
+    # The exact area shrunk by 5 m (a fifth of a cell) is inside the outline: no holes open
+    # inside the area (10 m before every piece was kept, at specks where several road ends
+    # or bends shared a cell).
+    inner = shapely.buffer(exact, -5.0)
     assert shapely.difference(inner, generalised).area < 1e-5 * exact.area
 
 
@@ -149,21 +151,48 @@ def test_a_hole_the_ring_by_ring_simplification_would_push_out_falls_back_to_top
     assert shapely.get_num_interior_rings(shapely.get_parts(simple)[0]) == 1
 
 
-@pytest.mark.parametrize("seed", [0, 3])
-def test_the_field_near_the_frontage_is_the_distance_to_the_lines(seed):
-    """Centres near the frontage carry the distance to the nearest piece found around them:
-    never nearer than the lines, and within a tenth of a cell for 99 % of them (measured
-    against shapely's distances; the outline is interpolated from these values)."""
-    lines, frontage, cell = _random_lines(300, seed), FRONTAGE, 10.0
-    grid = generalised_module._Grid.around(lines, frontage, cell)
-    pieces, layers = generalised_module._burn(lines, grid)
-    field = generalised_module._distance_field(grid, pieces, layers, frontage)
-    rows, cols = np.nonzero(np.abs(field - frontage) <= cell / 2)
+def _field_minus_distance(lines: np.ndarray, cell: float) -> np.ndarray:
+    """The distance field at the centres within half a cell of the frontage, less shapely's
+    distance from them to the lines (the outline is interpolated from these values)."""
+    grid = generalised_module._Grid.around(lines, FRONTAGE, cell)
+    pieces, start = generalised_module._burn(lines, grid)
+    field = generalised_module._distance_field(grid, pieces, start, FRONTAGE)
+    rows, cols = np.nonzero(np.abs(field - FRONTAGE) <= cell / 2)
     centres = shapely.points(grid.x0 + (cols + 0.5) * cell, grid.y0 + (rows + 0.5) * cell)
-    _, true = shapely.STRtree(lines).query_nearest(centres, return_distance=True)
-    over = field[rows, cols] - true
-    assert rows.size > 10_000
+    tree = shapely.STRtree(lines)
+    _, true = tree.query_nearest(centres, return_distance=True, all_matches=False)
+    over: np.ndarray = field[rows, cols] - true
+    return over
+
+
+@pytest.mark.parametrize(("seed", "cell"), [(0, 10.0), (3, 10.0), (10, 25.0)])
+def test_the_field_near_the_frontage_is_the_distance_to_the_lines(seed, cell):
+    """Centres near the frontage carry the distance to the nearest piece found: never nearer
+    than the lines, to float32 precision for 99 % of them and within a centimetre for all
+    but one in a thousand (a sliver of centres nearest to a line none of them found is off
+    by up to 3.6 m on seed 0; before every piece was kept, 22 % were over a centimetre and
+    the 99th percentile 0.4 m)."""
+    over = _field_minus_distance(_random_lines(300, seed), cell)
+    assert over.size > 5_000
     assert over.min() > -1e-3  # float32 metres from the grid corner
-    assert np.median(over) < 1e-3
-    assert np.percentile(over, 99) < cell / 10
-    assert over.max() < cell
+    assert np.percentile(over, 99) < 1e-3
+    assert np.mean(over > 0.01) < 1e-3
+    assert over.max() < cell / 2
+
+
+@pytest.mark.parametrize("dead_ends", [False, True])
+def test_the_field_near_the_frontage_is_exact_around_junctions(dead_ends):
+    """On a jittered grid of roads noded at every junction (each block's side its own
+    line), whole or cut short as a reachable network's last lines are, with the default
+    25 m cell: every centre near the frontage to float32 precision."""
+    roads = grid_roads(40, 40, spacing=100.0, seed=1, jitter=5.0)
+    lines = np.asarray(roads.geometry.values, dtype=object)
+    if dead_ends:
+        ends = shapely.get_coordinates(lines).reshape(-1, 2, 2)
+        share = np.random.default_rng(0).uniform(0.2, 1.0, (len(lines), 1))
+        ends[:, 1] = ends[:, 0] + share * (ends[:, 1] - ends[:, 0])
+        lines = shapely.linestrings(ends)
+    over = _field_minus_distance(lines, 25.0)
+    assert over.size > 1_000
+    assert over.min() > -1e-3
+    assert over.max() < 0.01

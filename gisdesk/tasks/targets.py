@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, ClassVar
 
 from gisdesk.core.errors import InputError
@@ -49,20 +49,6 @@ TABLE_COLUMNS = (
     Column("met", "是否达标", "Met"),
 )
 """The summary table: one row per target for the district, then each town."""
-
-
-def _parse_date(value: object) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise InputError(
-            f"评估日期应写作 YYYY-MM-DD，而不是“{value}”。",
-            f"The evaluation date is YYYY-MM-DD, not '{value}'.",
-        ) from None
 
 
 @dataclass(frozen=True)

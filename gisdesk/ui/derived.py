@@ -72,6 +72,7 @@ class _Job:
     version: int
     changed_fids: set[int] | None  # stations to recompute; None = everything
     inputs: dict[str, Layer] = field(default_factory=dict)
+    request: Request | None = None  # the record's request, read when the refresh starts
 
 
 class DerivedResults(QObject):
@@ -266,7 +267,7 @@ class DerivedResults(QObject):
             {name: project.layer(name) for name in record["sources"] if name in project},
         )
         try:  # the record comes from the project file: a hand-edited one may be wrong
-            request = request_from_record(record)
+            request = job.request = request_from_record(record)
         except GisdeskError as exc:
             self._failed(job, str(exc))
             return
@@ -342,16 +343,16 @@ class DerivedResults(QObject):
             layer = project.layer(name)
             layer.set_data(frame.to_crs(layer.data.crs) if layer.data.crs is not None else frame)
             self._set_stale(layer, False)
-        self._report(record, frames, result)
+        self._report(job, frames, result)
         self.refreshed.emit(job.key)
 
-    def _report(self, record: dict[str, Any], frames: list[Any], result: Any) -> None:
+    def _report(self, job: _Job, frames: list[Any], result: Any) -> None:
+        record = job.record
         title = _title(record["kind"])
         if record["kind"] == "zones":
             zones, members = frames[0], frames[1]
             project = self.window.project
-            request = request_from_record(record)  # read without fault when the run began
-            targets = request.targets if isinstance(request, ZonesRequest) else ()
+            targets = job.request.targets if isinstance(job.request, ZonesRequest) else ()
             titles = {
                 name: project.layer(name).title if project and name in project else name
                 for name in targets

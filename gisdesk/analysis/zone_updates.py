@@ -6,8 +6,8 @@ stations (by feature id) with the same functions as the full analysis
 (:func:`~gisdesk.analysis.zones.station_zones`, :func:`~gisdesk.analysis.zones.zone_members`);
 :func:`assemble_zones` puts the kept parts of the unchanged stations and the fresh parts of
 the changed ones together in the stations' current order, numbering ``feature`` and
-``station`` as the full analysis would. The two together give the same layers as running
-the analysis again on the whole new station set.
+``station`` (the station's row) as the full analysis would. The two together give the same
+layers as running the analysis again on the whole new station set.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def station_parts(
         else np.ones(len(sub), dtype=bool)
     )
     chosen = np.flatnonzero(mask)  # positions in sub of the stations that have zones
-    zone_fid = fids[rows[chosen]][zones["feature"].to_numpy(dtype=np.int64)]
+    zone_fid = fids[rows[zones["feature"].to_numpy(dtype=np.int64)]]
     member_fid = fids[rows[members["station"].to_numpy(dtype=np.int64)]]
     keyed = np.zeros(len(rows), dtype=bool)
     keyed[chosen] = True
@@ -109,21 +109,18 @@ def assemble_zones(
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Return the zones and members layers of stations in row order (feature ids ``fids``).
 
-    ``feature`` numbers the stations with a key zone in station order (a clipped zone keeps
-    its station's number on each of its pieces) and ``station`` is the station's row, as in
-    a full run of the analysis.
+    ``feature`` of a zone (each piece of a clipped zone) and ``station`` of a member are
+    the station's row, as in a full run of the analysis.
     """
     zone_frames, member_frames = [], []
-    feature = 0
     for row, fid in enumerate(np.asarray(fids, dtype=np.int64)):
         part = parts.get(int(fid))
         if part is None:
             continue
         if part.keyed:
             zones = part.zones.copy()
-            zones["feature"] = feature
+            zones["feature"] = row
             zone_frames.append(zones)
-            feature += 1
         members = part.members.copy()
         members["station"] = row
         member_frames.append(members)

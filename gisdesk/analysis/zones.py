@@ -266,18 +266,27 @@ def station_zones(
         Station levels that have key zones (default 国控, 省控); None keeps every station.
     dissolve, clip_to
         As for :func:`buffer_zones`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        As :func:`buffer_zones`, with ``feature`` the station's row position in
+        ``stations`` (the ``station`` of :func:`zone_members`), not in the chosen levels.
     """
     radius_m = check_radius(radius_m)
     check_geometry(stations, layer="stations", allowed={"Point"})
-    chosen = stations[_control_mask(stations, levels, level_field)]
-    return buffer_zones(
-        chosen,
+    mask = _control_mask(stations, levels, level_field)
+    zones = buffer_zones(
+        stations[mask],
         distance_m=radius_m,
         distance_field=radius_field if radius_m is None else None,
         dissolve=dissolve,
         clip_to=clip_to,
         layer="stations",
     )
+    if not dissolve:  # the station's row in ``stations``, as zone_members numbers it
+        zones["feature"] = np.flatnonzero(mask)[zones["feature"].to_numpy(dtype=np.int64)]
+    return zones
 
 
 def _near_stations(
@@ -379,7 +388,12 @@ def zone_members(
             continue
         near = _near_stations(gdf, chosen, radius)
         subset = gdf if near is None else gdf.iloc[near]
-        points = bool(np.all(shapely.get_type_id(subset.geometry.to_numpy()) == 0))
+        sub_geoms = subset.geometry.to_numpy()
+        # Empty points have no coordinates: the vectorised point path would shift every
+        # later row onto its neighbour's coordinates; the general path skips them.
+        points = bool(
+            np.all(shapely.get_type_id(sub_geoms) == 0) and not shapely.is_empty(sub_geoms).any()
+        )
         if points and near is not None:
             tg = subset  # attributes only; coordinates projected below
             s_idx, t_idx, dist = _point_pairs(

@@ -138,13 +138,16 @@ def zones_summary(
     """Return members per station and layer: one row per station, a total column.
 
     ``titles`` maps the member layers' keys (the ``layer`` column) to their titles, which
-    become the headers (in that order).
+    become the headers (in that order). Members are counted by their station's row (the
+    zones' ``feature``), so two stations of one name, or stations without a name, each
+    keep their own count.
     """
     import pandas as pd
 
-    name = "station_name" if "station_name" in members.columns else "station"
+    by_row = "feature" in zones.columns and "station" in members.columns
+    key = "station" if by_row or "station_name" not in members.columns else "station_name"
     counts = (
-        pd.crosstab(members[name], members["layer"])
+        pd.crosstab(members[key], members["layer"])
         if len(members) and "layer" in members.columns
         else pd.DataFrame()
     )
@@ -161,8 +164,9 @@ def zones_summary(
         zones = zones.drop_duplicates("feature")
     towns = zones["town"].tolist() if "town" in zones.columns else [None] * len(zones)
     names = zones["name"].tolist() if "name" in zones.columns else list(counts.index)
-    for station, town in zip(names, towns, strict=False):
-        found = counts.loc[station] if station in counts.index else None
+    lookup = zones["feature"].tolist() if by_row else names
+    for station, town, at in zip(names, towns, lookup, strict=False):
+        found = counts.loc[at] if at in counts.index else None
         row: dict[str, Any] = {"station": station, "town": town}
         for k in keys:
             row[f"n:{k}"] = int(found[k]) if found is not None else 0

@@ -105,3 +105,27 @@ def test_missing_crs_and_bad_distances_are_refused():
         zone_members(s, {"e": targets([(0, 0)])})
     with pytest.raises(InputError):
         buffer_zones(stations(), distance_field="zone_radius_m")  # 镇站 has none
+
+
+@pytest.mark.parametrize("crs", [4549, 4490])
+def test_an_empty_point_does_not_shift_the_members_onto_their_neighbours(crs):
+    # The vectorised point path took coordinates per point: an empty point has none, so
+    # every later row was measured at the next row's position ("far" listed at 100 m).
+    ent = gpd.GeoDataFrame(
+        {"name": ["empty", "far", "near"]},
+        geometry=[shapely.Point(), shapely.Point(X0 + 50_000, Y0), shapely.Point(X0 + 100, Y0)],
+        crs=4549,
+    ).to_crs(crs)
+    for st in (stations(), stations().to_crs(4549)):
+        m = zone_members(st, {"enterprises": ent}, levels=["国控"])
+        assert list(m["name"]) == ["near"] and list(m["row"]) == [2]
+        assert m["distance_m"].iloc[0] == pytest.approx(100.0, abs=1e-3)
+
+
+def test_zone_feature_is_the_station_row_members_are_numbered_by():
+    st = stations().iloc[[2, 0, 1]].reset_index(drop=True)  # the 镇级 station first
+    zones = station_zones(st)
+    members = zone_members(st, {"enterprises": targets([(100, 0), (20_100, 0)])})
+    assert list(zones["feature"]) == [1, 2]
+    assert list(members["station"]) == [1, 2]
+    assert list(st["code"].iloc[zones["feature"]]) == list(zones["code"])

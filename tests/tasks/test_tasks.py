@@ -216,3 +216,28 @@ def test_siting_follows_the_targets_imported_into_the_project(sample_project, tm
     result = run_request(ProjectSource(copy), SitingRequest(target_share=None, k=1))
     required = result.layer("targets").data.set_index("target")["required_share"]
     assert required["MED-5"] == pytest.approx(0.95)
+
+
+def test_zone_summary_counts_each_station_by_its_row_not_its_name():
+    import geopandas as gpd
+    import shapely
+
+    from gisdesk.analysis.zones import station_zones, zone_members
+    from gisdesk.tasks.zones import zones_summary
+
+    x, y = 500_000.0, 3_540_000.0
+    stations = gpd.GeoDataFrame(
+        {"level": ["国控", "省控", "省控"], "code": ["S1", "S2", "S3"], "name": ["甲", None, "甲"]},
+        geometry=[shapely.Point(x, y), shapely.Point(x + 20_000, y), shapely.Point(x + 40_000, y)],
+        crs=4549,
+    )
+    ent = gpd.GeoDataFrame(
+        {"name": ["a", "b", "c"]},
+        geometry=[shapely.Point(x + d, y) for d in (100, 20_100, 20_200)],
+        crs=4549,
+    )
+    summary = zones_summary(
+        station_zones(stations), zone_members(stations, {"e": ent}), {"e": "企业"}
+    )
+    # by name, the unnamed station showed 0 and the second 甲 the first one's member
+    assert [row["total"] for row in summary.rows] == [1, 2, 0]

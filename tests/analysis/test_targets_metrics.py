@@ -9,6 +9,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
@@ -314,6 +315,38 @@ def test_road_deaths_and_pace():
     assert unit.value == 3.0
     assert unit.projected == pytest.approx(3 * 365 / 181)
     assert unit.gaps[0].rows == (0, 1)
+
+
+def test_deaths_of_new_years_night_stamped_in_beijing_time_count_in_the_new_year():
+    # A GeoJSON's "2022-01-01T00:30:00+08:00" reads as a zoned time stamp: taken in UTC it
+    # fell on 2021-12-31 and left the year's count one death short.
+    acc = accidents([(0, 0, "2022-06-01", "一般程序", 1), (0, 0, "2022-01-01", "一般程序", 1)])
+    for stamps in (
+        ["2022-06-01T10:00:00+08:00", "2022-01-01T00:30:00+08:00"],
+        ["2022-06-01T02:00:00Z", "2021-12-31T16:30:00Z"],
+    ):
+        acc["date"] = pd.to_datetime(stamps)
+        assert road_deaths(acc, as_of=date(2022, 12, 31)).units[0].value == 2.0
+
+
+def test_text_dates_of_several_formats_and_zones_are_all_read():
+    from gisdesk.analysis.targets.metrics._common import days
+
+    frame = pd.DataFrame(
+        {
+            # the format was taken from the first value: the others became "no date"
+            "formats": ["2022-01-05", "2022/2/3", "20220301", "2022-12-31 08:00"],
+            # a zone mixed with local times raised a bare TypeError
+            "zones": ["2022-01-01T00:30:00+08:00", "2022-12-31", None, "x"],
+        }
+    )
+    assert days(frame, "formats").astype(str).tolist() == [
+        "2022-01-05",
+        "2022-02-03",
+        "2022-03-01",
+        "2022-12-31",
+    ]
+    assert days(frame, "zones").astype(str).tolist() == ["2022-01-01", "2022-12-31", "NaT", "NaT"]
 
 
 def test_listed_items_per_town_counts_this_years_listings():

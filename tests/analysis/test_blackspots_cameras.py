@@ -84,3 +84,31 @@ def test_persuasion_per_town_and_village():
     assert list(t["meets"]) == [True, True, False]
     assert list(v["level_3"]) == [2, 0, 1]
     assert list(v["meets"]) == [True, False, True]
+
+
+def test_a_road_whose_stakes_start_at_k250_is_measured_from_k250():
+    # Stakes are the road's own (max 12000 km in the schema): G328 may enter at K250. The
+    # first gap ran from K0, so every such road showed a 251 km gap at its start.
+    x, y = 500_000.0, 3_540_000.0
+    roads = gpd.GeoDataFrame(
+        {"name": ["G328", "G328"], "class": ["国道"] * 2, "from_km": [250.0, 257.0]}
+        | {"to_km": [257.0, 265.0]},
+        geometry=[
+            shapely.LineString([(x, y), (x + 7000, y)]),
+            shapely.LineString([(x + 7000, y), (x + 15000, y)]),
+        ],
+        crs=4549,
+    )
+    cams = gpd.GeoDataFrame(
+        {"kind": ["视频监控"] * 2 + ["卡口"], "road": "G328", "stake_km": [251.0, 259.0, 258.0]},
+        geometry=[shapely.Point(x + d, y) for d in (1000, 9000, 8000)],
+        crs=4549,
+    )
+    gaps = camera_gaps(cams, roads, max_gap_km=10)
+    video = gaps[gaps["kind"] == "视频监控"]
+    assert list(zip(video["from_km"], video["to_km"], strict=True)) == [
+        (250.0, 251.0),
+        (251.0, 259.0),
+        (259.0, 265.0),
+    ]
+    assert not gaps["exceeds"].any()

@@ -498,6 +498,27 @@ def test_camera_max_gap_per_road_with_ends_and_gap_features():
     assert only_checkpoints["G1"].value == pytest.approx(9.0)
 
 
+def test_camera_max_gap_from_the_roads_first_stake():
+    # A road in the district from K250 to K265: the gap before the first device is 1 km,
+    # not the 251 km from K0.
+    roads = layer(
+        {"name": ["G328"] * 2, "class": ["国道"] * 2, "from_km": [250.0, 257.0]}
+        | {"to_km": [257.0, 265.0]},
+        [line((0, 0), (7000, 0)), line((7000, 0), (15000, 0))],
+    )
+    cams = cameras(
+        [
+            ("视频监控", "G328", 251.0, True),
+            ("视频监控", "G328", 259.0, True),
+            ("卡口", "G328", 258.0, True),
+        ],
+        [pt(1000, 0), pt(9000, 0), pt(8000, 0)],
+    )
+    unit = camera_max_gap(cams, roads, as_of=AS_OF).units[0]
+    assert unit.value == 8.0 and not unit.gaps
+    assert "K250.0–K258.0" in unit.note_zh
+
+
 def test_camera_max_gap_without_roads_layer_uses_device_road_names():
     cams = cameras(
         [

@@ -128,11 +128,13 @@ def camera_gaps(
     rows: list[dict[str, object]] = []
     for c in checked:
         length = float(measures.road_length_km[c])
+        # the road's first stake: a national road's stakes in the district may start at K250
+        start = float(np.min(measures.from_km[measures.road_code == c]))
         on_road = devices[devices["code"] == c]
         for kind in (*kinds, ALL_KINDS):
             sel = on_road if kind == ALL_KINDS else on_road[on_road["kind"] == kind]
-            stops = np.concatenate([[0.0], np.sort(sel["km"].to_numpy()), [length]])
-            stops = np.clip(stops, 0.0, length)
+            stops = np.concatenate([[start], np.sort(sel["km"].to_numpy()), [length]])
+            stops = np.clip(stops, start, length)
             gap = np.diff(stops)
             end = np.zeros(len(gap), dtype=bool)
             end[[0, -1]] = True

@@ -51,8 +51,11 @@ _TRUNK = re.compile(r"^[GS]\d+")
 
 def _road_lengths(
     roads: gpd.GeoDataFrame | None, classes: Sequence[str]
-) -> tuple[dict[str, float], dict[str, np.ndarray]]:
-    """Return the national/provincial roads' lengths (km, by stakes) and their rows."""
+) -> tuple[dict[str, tuple[float, float]], dict[str, np.ndarray]]:
+    """Return the national/provincial roads' first and last stakes (km) and their rows.
+
+    A road's stakes in the district need not start at K0 (a national road enters at K250).
+    """
     if roads is None or "name" not in roads.columns:
         return {}, {}
     names = text(roads, "name")
@@ -60,15 +63,17 @@ def _road_lengths(
         trunk = np.isin(text(roads, "class"), list(classes))
     else:
         trunk = np.array([bool(_TRUNK.match(str(n))) for n in names], dtype=bool)
-    to_km = numbers(roads, "to_km")
-    lengths: dict[str, float] = {}
+    from_km, to_km = numbers(roads, "from_km"), numbers(roads, "to_km")
+    spans: dict[str, tuple[float, float]] = {}
     rows: dict[str, np.ndarray] = {}
     for name in sorted({str(n) for n in names[trunk] if n}):
         mine = trunk & (names == name)
         rows[name] = np.flatnonzero(mine)
-        km = to_km[mine]
-        lengths[name] = float(np.nanmax(km)) if np.isfinite(km).any() else float("nan")
-    return lengths, rows
+        km, first = to_km[mine], from_km[mine]
+        end = float(np.nanmax(km)) if np.isfinite(km).any() else float("nan")
+        start = float(np.nanmin(first)) if np.isfinite(first).any() else 0.0
+        spans[name] = (min(start, end) if np.isfinite(end) else start, end)
+    return spans, rows
 
 
 def _kind_gaps(
@@ -76,7 +81,7 @@ def _kind_gaps(
     stake: np.ndarray,
     *,
     kind: str,
-    length: float,
+    span: tuple[float, float],
     include_ends: bool,
     report_over_km: float,
     road_pieces: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
@@ -87,9 +92,11 @@ def _kind_gaps(
     their from/to stakes, to report the pieces inside a long gap.
     """
     pts = stake[devices]
+    start, length = span
     ends = include_ends and np.isfinite(length)
     if ends:
-        pts = np.concatenate([[0.0], pts, [max(length, pts.max() if len(pts) else 0.0)]])
+        first = min(start, pts.min()) if len(pts) else start
+        pts = np.concatenate([[first], pts, [max(length, pts.max() if len(pts) else 0.0)]])
     if len(pts) < 2:
         return (
             float("nan"),
@@ -146,8 +153,9 @@ def camera_max_gap(
 
     ROAD-6: every national and provincial road needs a video camera and a checkpoint every
     5-10 km, so each road's value is the worse of its largest camera gap and its largest
-    checkpoint gap. The roads come from the roads layer (``class`` 国道/省道, their length
-    from the largest ``to_km``) or, without it, from the devices' road names (G…/S…).
+    checkpoint gap. The roads come from the roads layer (``class`` 国道/省道, from their
+    smallest ``from_km`` to their largest ``to_km``) or, without it, from the devices' road
+    names (G…/S…).
     ``include_ends`` counts the stretches from the road's start and to its end. Gaps longer
     than ``report_over_km`` are the gap features: the devices at both ends, and the road
     pieces between them. Devices without a stake are left out (and counted in a note).
@@ -175,7 +183,7 @@ def camera_max_gap(
                     mine[np.argsort(stake[mine], kind="stable")],
                     stake,
                     kind=kd,
-                    length=lengths.get(name, float("nan")),
+                    span=lengths.get(name, (0.0, float("nan"))),
                     include_ends=include_ends,
                     report_over_km=report_over_km,
                     road_pieces=pieces,

@@ -18,6 +18,7 @@ import pandas as pd
 
 from gisdesk.core.errors import SchemaError
 from gisdesk.core.i18n import tr
+from gisdesk.core.values import local_times
 
 __all__ = [
     "FIELD_TYPES",
@@ -261,8 +262,8 @@ def coerce_values(values: pd.Series, ftype: FieldType) -> pd.Series:
         return pd.to_numeric(values, errors="coerce").astype("float64")
     if ftype == "bool":
         return values.map(_to_bool, na_action="ignore").astype("boolean")
-    dates = pd.to_datetime(values, errors="coerce")
-    return dates.dt.normalize().astype("datetime64[ms]")
+    days: pd.Series = local_times(values).dt.normalize()
+    return days.astype("datetime64[ms]")
 
 
 _INT64_LIMIT = 2.0**63

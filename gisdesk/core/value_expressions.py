@@ -31,6 +31,7 @@ import shapely
 from gisdesk.core.crs import to_metric
 from gisdesk.core.errors import InputError, StyleError
 from gisdesk.core.expressions import FieldNames, Token, ascii_digits, tokenize
+from gisdesk.core.values import local_times
 
 __all__ = ["ValueExpression", "evaluate_value", "parse_value", "result_kind"]
 
@@ -331,7 +332,7 @@ class _Evaluator:
             values = pd.to_numeric(column, errors="coerce").astype("float64").to_numpy()
             return _Val("num", values)
         if kind == "date" or str(column.dtype).startswith("datetime"):
-            stamps = pd.to_datetime(column, errors="coerce")
+            stamps = local_times(column)
             text = np.array(
                 [None if pd.isna(v) else v.strftime("%Y-%m-%d") for v in stamps], dtype=object
             )

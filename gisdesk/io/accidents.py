@@ -25,7 +25,7 @@ import pandas as pd
 from gisdesk.core import offsets
 from gisdesk.core.crs import STORAGE_CRS, transformer
 from gisdesk.core.errors import CRSError, InputError
-from gisdesk.core.values import plain_value
+from gisdesk.core.values import local_times, plain_value
 from gisdesk.io.files import COORDINATE_SYSTEMS, guess_coordinate_columns, read_table
 
 __all__ = [
@@ -137,17 +137,6 @@ def parse_stake(values: Any) -> np.ndarray:
     return np.where(np.isfinite(numeric), numeric, with_m)
 
 
-def _dates(series: pd.Series) -> pd.Series:
-    text = series.astype("string").str.strip()
-    text = text.str.replace(r"[年月/.]", "-", regex=True).str.replace("日", " ", regex=False)
-    text = text.str.replace(r"\s+", " ", regex=True).str.strip()
-    parsed = pd.to_datetime(text, errors="coerce", format="mixed")
-    already = series.map(lambda v: isinstance(v, pd.Timestamp))
-    if already.any():
-        parsed = parsed.where(~already.to_numpy(), pd.to_datetime(series.where(already)))
-    return parsed
-
-
 def _times(series: pd.Series) -> pd.Series:
     text = series.astype("string").str.strip()
     parts = text.str.extract(r"(\d{1,2})[:：时](\d{2})")
@@ -198,8 +187,8 @@ def read_accidents(
         return df[cols[name]].reset_index(drop=True) if name in cols else pd.Series([None] * n)
 
     out["case_no"] = raw("case_no").astype("string")
-    stamp = _dates(raw("datetime")) if "datetime" in cols else pd.Series([pd.NaT] * n)
-    date = _dates(raw("date")) if "date" in cols else stamp
+    stamp = local_times(raw("datetime")) if "datetime" in cols else pd.Series([pd.NaT] * n)
+    date = local_times(raw("date")) if "date" in cols else stamp
     date = date.fillna(stamp)
     time = _times(raw("time")) if "time" in cols else pd.Series([pd.NA] * n, dtype="string")
     if "datetime" in cols:

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from gisdesk.core.errors import GisdeskError
 from gisdesk.core.project import Project
+from gisdesk.core.values import local_times
 from gisdesk.tasks.base import Request, ResultLayer
 from gisdesk.tasks.blackspots import CANDIDATES_LAYER, DEFAULT_QUALITIES, ScreeningRequest
 from gisdesk.ui.form_widgets import layer_combo, number_box, ok_cancel_buttons
@@ -198,7 +199,7 @@ class ScreeningDialog(QDialog):
         if not name or name not in self.project:
             return today, today
         data = self.project.layer(name).data
-        when = pd.to_datetime(data.get("date"), errors="coerce").dropna()
+        when = local_times(data["date"] if "date" in data.columns else []).dropna()
         if when.empty:
             return today, today
         return when.min().date().isoformat(), when.max().date().isoformat()

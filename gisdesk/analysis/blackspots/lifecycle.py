@@ -23,6 +23,7 @@ import shapely
 from gisdesk.analysis._checks import joint_metric_crs, to_crs_checked
 from gisdesk.core.crs import STORAGE_CRS
 from gisdesk.core.errors import InputError
+from gisdesk.core.values import local_times
 
 __all__ = [
     "HISTORY_COLUMNS",
@@ -373,9 +374,8 @@ def before_after_counts(
         NaN where there is no after window or nothing before).
     """
     n = len(segments)
-    when = pd.to_datetime(
-        accidents["date"] if "date" in accidents.columns else pd.Series([pd.NaT] * len(accidents)),
-        errors="coerce",
+    when = local_times(
+        accidents["date"] if "date" in accidents.columns else pd.Series([pd.NaT] * len(accidents))
     ).to_numpy(dtype="datetime64[ns]")
     known = when[~np.isnat(when)]
     latest = pd.Timestamp(known.max()) if len(known) else pd.NaT
@@ -389,7 +389,7 @@ def before_after_counts(
     def dates(name: str) -> pd.Series:
         if name not in segments.columns:
             return pd.Series([pd.NaT] * n, dtype="datetime64[ns]")
-        parsed: pd.Series = pd.to_datetime(segments[name], errors="coerce")
+        parsed: pd.Series = local_times(segments[name])
         return parsed.reset_index(drop=True)
 
     listed = dates("listed_date")

@@ -33,6 +33,7 @@ from gisdesk.analysis.blackspots.windows import merge_windows, window_sums
 from gisdesk.core.crs import STORAGE_CRS
 from gisdesk.core.errors import InputError
 from gisdesk.core.progress import CancelToken, ProgressCallback, check_cancel, report
+from gisdesk.core.values import local_times
 
 if TYPE_CHECKING:
     from pyproj import CRS
@@ -202,7 +203,7 @@ def accidents_in_period(
         if "date" in accidents.columns
         else pd.Series(pd.NaT, index=accidents.index)
     )
-    when = pd.to_datetime(dates, errors="coerce")
+    when = local_times(dates)
     keep = np.ones(len(accidents), dtype=bool)
     if date_from:
         keep &= (when >= pd.Timestamp(date_from)).to_numpy()
@@ -395,10 +396,11 @@ def _numbers(frame: pd.DataFrame, name: str) -> np.ndarray:
 def _years(frame: pd.DataFrame) -> float:
     if "date" not in frame.columns or len(frame) == 0:
         return 1.0
-    dates = pd.to_datetime(frame["date"], errors="coerce").dropna()
+    dates = local_times(frame["date"]).dropna()
     if dates.empty:
         return 1.0
-    return max(1.0, round((dates.max() - dates.min()).days / 365.25))
+    span: pd.Timedelta = dates.max() - dates.min()
+    return max(1.0, round(span.days / 365.25))
 
 
 def _candidates(

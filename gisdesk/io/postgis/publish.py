@@ -21,7 +21,7 @@ from gisdesk.core.crs import STORAGE_CRS
 from gisdesk.core.errors import CRSError, InputError
 from gisdesk.core.expressions import column_kind
 from gisdesk.core.layer import Layer
-from gisdesk.core.values import plain_value
+from gisdesk.core.values import local_times, plain_value
 from gisdesk.io.postgis.tables import (
     AUDIT_TABLE,
     FID_COLUMN,
@@ -189,7 +189,7 @@ def _geometry_type(layer: Layer, geoms: gpd.GeoSeries) -> str:
 def _python_column(values: pd.Series, pg_type: str) -> list[Any]:
     """A column as Python values for COPY (None for missing)."""
     if pg_type == "date":
-        stamps = pd.to_datetime(values, errors="coerce")
+        stamps = local_times(values)
         return [None if pd.isna(v) else v.date() for v in stamps]
     if pg_type.startswith("timestamp"):
         return [None if pd.isna(v) else v.to_pydatetime() for v in values]

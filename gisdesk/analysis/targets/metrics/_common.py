@@ -4,7 +4,7 @@ rows of towns and the district, distances."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, timedelta, timezone
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,13 +18,13 @@ from gisdesk.analysis.targets.result import (
     Gap,
     UnitValue,
 )
+from gisdesk.core.values import local_times
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
 __all__ = [
     "DISTRICT_ZH",
-    "LOCAL_TIME",
     "VILLAGES",
     "as_day",
     "count_by_town",
@@ -98,42 +98,16 @@ def numbers(gdf: pd.DataFrame, column: str) -> np.ndarray:
     return np.asarray(pd.to_numeric(gdf[column], errors="coerce"), dtype=np.float64)
 
 
-LOCAL_TIME = timezone(timedelta(hours=8))
-"""Beijing time (no daylight saving): the day a time stamp with a zone falls on in Haimen."""
-
-
 def days(gdf: pd.DataFrame, column: str) -> np.ndarray:
     """Return a date column as ``datetime64[D]`` (NaT where missing or not a date).
 
-    A time stamp with a zone (``2022-01-01T00:30+08:00``, or one in UTC) counts on its day
-    in Beijing time, not in UTC; text dates may mix formats (``2022-01-05``, ``2022/1/5``,
-    ``2022-01-05 08:00``) and zones.
+    Read by :func:`gisdesk.core.values.local_times`: a time stamp with a zone
+    (``2022-01-01T00:30+08:00``, or one in UTC) counts on its day in Beijing time, and text
+    dates may mix forms (``2022-01-05``, ``2022/1/5``, ``2022年1月5日``, ``2022-01-05 08:00``).
     """
     if column not in gdf.columns:
         return np.full(len(gdf), np.datetime64("NaT"), dtype="datetime64[D]")
-    col = gdf[column]
-    if not pd.api.types.is_datetime64_any_dtype(col.dtype):
-        try:
-            col = pd.to_datetime(col, errors="coerce", format="mixed")
-        except (ValueError, TypeError, OverflowError):  # zones mixed with local times
-            col = pd.Series([_timestamp(v) for v in col.to_numpy(dtype=object)], dtype=object)
-            col = pd.to_datetime(col, errors="coerce")
-    if isinstance(col.dtype, pd.DatetimeTZDtype):
-        col = col.dt.tz_convert(LOCAL_TIME).dt.tz_localize(None)
-    return np.asarray(col.to_numpy().astype("datetime64[D]"))
-
-
-def _timestamp(value: object) -> pd.Timestamp | None:
-    """Return one value as a local time stamp without zone (None when it is not a date)."""
-    if not isinstance(value, str | date | np.datetime64):
-        return None
-    try:
-        stamp = pd.Timestamp(value)
-    except (ValueError, TypeError, OverflowError):
-        return None
-    if pd.isna(stamp):
-        return None
-    return stamp.tz_convert(LOCAL_TIME).tz_localize(None) if stamp.tzinfo is not None else stamp
+    return np.asarray(local_times(gdf[column]).to_numpy().astype("datetime64[D]"))
 
 
 def as_day(d: date) -> np.datetime64:

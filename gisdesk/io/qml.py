@@ -20,12 +20,21 @@ Symbols become one simple symbol layer: ``SimpleMarker`` (points), ``SimpleLine`
 millimetres, opacity as the symbol's alpha. Labels become ``<labeling type="simple">``
 on the label field, with a buffer (halo) and the maximum scale; the font is chosen per
 platform with fallbacks (:data:`LABEL_FONTS`, :func:`label_font_expression`).
+
+Text from the data (labels, category values, field names, rule filters) is written as
+literal text (:func:`xml_text`): ``<``, ``&``, quotes and ``]]>`` are escaped by the XML
+writer, a carriage return is written as ``&#13;`` so a reader keeps it, and the control
+characters XML 1.0 cannot carry at all (U+0000-U+0008, U+000B, U+000C, U+000E-U+001F,
+U+FFFE, U+FFFF, lone surrogates) become U+FFFD, so the document stays well-formed (QGIS
+then shows that character as a replacement mark; a category value holding one no longer
+matches its features there).
 """
 
 from __future__ import annotations
 
 import ast
 import io
+import re
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
@@ -47,6 +56,7 @@ __all__ = [
     "single_symbol",
     "style_to_qml",
     "value_text",
+    "xml_safe",
     "xml_text",
 ]
 
@@ -266,14 +276,34 @@ def single_symbol(style: LayerStyle) -> Symbol:
     return style.classes[0].symbol if style.classes else style.symbol
 
 
+# characters XML 1.0 cannot carry, not even as character references
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` with the characters XML 1.0 cannot carry replaced by U+FFFD."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
 def xml_text(root: ET.Element, *, header: str, indent: str) -> str:
-    """Return a style document as text: the ``header`` line, the indented tree, a newline."""
+    """Return a style document as text: the ``header`` line, the indented tree, a newline.
+
+    Every text and attribute is made XML-safe (:func:`xml_safe`), and a carriage return in
+    a text is written as ``&#13;`` (the writer escapes it in attributes only; a reader would
+    turn a raw one into a line feed).
+    """
+    for elem in root.iter():
+        if elem.text:
+            elem.text = xml_safe(elem.text)
+        if elem.tail:
+            elem.tail = xml_safe(elem.tail)
+        elem.attrib = {xml_safe(k): xml_safe(v) for k, v in elem.attrib.items()}
     ET.indent(root, space=indent)
     buffer = io.StringIO()
     buffer.write(header + "\n")
     ET.ElementTree(root).write(buffer, encoding="unicode", xml_declaration=False)
     buffer.write("\n")
-    return buffer.getvalue()
+    return buffer.getvalue().replace("\r", "&#13;")  # a raw one comes only from a text
 
 
 def class_label(cls: StyleClass) -> str:

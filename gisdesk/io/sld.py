@@ -25,6 +25,7 @@ Sizes are in SE's standard pixels of 0.28 mm, as QGIS writes them.
 from __future__ import annotations
 
 import ast
+import copy
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
@@ -317,12 +318,12 @@ def _exclusive(expr: str | None, previous: list[ET.Element]) -> ET.Element:
     """The filter of rule *i*: its own and none of the rules before it (kept in ``previous``)."""
     root = ET.Element(f"{{{OGC}}}Filter")
     own = None if expr is None else filter_to_ogc(expr)[0]
-    earlier = [ET.fromstring(ET.tostring(p)) for p in previous]
+    earlier = [copy.deepcopy(p) for p in previous]
     if own is not None:
         previous.append(own)
     parts: list[ET.Element] = []
     if own is not None:
-        parts.append(ET.fromstring(ET.tostring(own)))
+        parts.append(copy.deepcopy(own))
     if earlier:
         negation = ET.Element(f"{{{OGC}}}Not")
         if len(earlier) == 1:

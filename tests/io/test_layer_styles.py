@@ -226,3 +226,82 @@ def test_every_symbolizer_kind_is_written(geometry: str) -> None:
         geometry, "PolygonSymbolizer"
     )
     assert root.find(f".//{{{SE}}}{tag}") is not None
+
+
+# Texts a style carries from the data: markup, quotes, CDATA ends, SQL, line breaks and the
+# control characters XML 1.0 cannot carry (an escape sequence, a bell, a form feed).
+_KEPT = (
+    "a<b>&c ]]> \"q\" 'x'",
+    'a"; DROP TABLE x; --',
+    "x' OR '1'='1",
+    "line one\nline two\r\nline three\rcr",
+    "\u202eevil.exe\u202c gpj.txt",
+    "&amp; &lt;b&gt; \\n \\\\",
+)
+_CONTROL = ("ctl\x1b[31m\x07bell\x0cff", "\x00nul\x1f")
+
+
+def _xml(text: str) -> ET.Element:
+    return ET.fromstring(text.split("\n", 1)[1])
+
+
+@pytest.mark.parametrize("kind", ["categorized", "rule"])
+def test_hostile_class_texts_stay_literal_and_the_documents_well_formed(kind: str) -> None:
+    texts = _KEPT + _CONTROL
+    field = "fi\"eld's <x>\x1b"
+
+    def rule(value: str) -> str:
+        return f'"{field.replace(chr(34), chr(34) * 2)}" = ' + "'" + value.replace("'", "''") + "'"
+
+    classes = tuple(
+        StyleClass(
+            Symbol(),
+            t,
+            t,
+            value=t if kind == "categorized" else None,
+            filter=rule(t) if kind == "rule" else None,
+        )
+        for t in texts
+    )
+    style = LayerStyle(kind, classes, field=field, label=LabelSpec(field))
+    qml = _xml(style_to_qml(style, geometry_type="Point"))  # parses: well-formed
+    sld = _xml(style_to_sld(style, geometry_type="Point", name='n<"&>\x07'))
+    safe = [
+        t.replace("\x1b", "\ufffd")
+        .replace("\x07", "\ufffd")
+        .replace("\x0c", "\ufffd")
+        .replace("\x00", "\ufffd")
+        .replace("\x1f", "\ufffd")
+        for t in texts
+    ]
+    assert safe[: len(_KEPT)] == list(_KEPT)
+    tag = "category" if kind == "categorized" else "rule"
+    assert [e.get("label") for e in qml.iter(tag)] == safe
+    if kind == "categorized":
+        assert [e.get("value") for e in qml.iter("category")] == safe
+        assert qml.find("renderer-v2").get("attr") == "fi\"eld's <x>\ufffd"
+    literals = [e.text for e in sld.iter(f"{{{OGC}}}Literal")]
+    for text in safe:  # each class's own value, as literal text
+        assert text in literals
+    titles = [e.text for e in sld.iter(f"{{{SE}}}Title")]
+    assert all(t in titles for t in safe)
+
+
+def test_a_rule_with_a_control_character_does_not_stop_the_save(small_sample, tmp_path) -> None:
+    path = tmp_path / "p.gpkg"
+    path.write_bytes(small_sample(("towns",)).read_bytes())
+    project = open_project(path)
+    towns = project.layer("towns")
+    towns.style = LayerStyle(
+        "rule",
+        (
+            StyleClass(Symbol(fill="#ff0000"), "a", "a", filter="name = '\x1b]0;x\x07'"),
+            StyleClass(Symbol(fill="#00ff00"), "b\x1b[2J", "b", filter="name != 'x'"),
+        ),
+    )
+    save_project(project, path)
+    qml, sld, _ = _rows(path)["towns/towns"]
+    assert _renderer_type(qml) == "RuleRenderer"
+    labels = [e.get("label") for e in _xml(qml).iter("rule")]
+    assert labels == ["a", "b\ufffd[2J"]
+    assert "\ufffd]0;x\ufffd" in [e.text for e in _xml(sld).iter(f"{{{OGC}}}Literal")]

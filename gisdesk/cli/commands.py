@@ -189,9 +189,11 @@ def run_validate(path: Path, *, lang: str = "zh", limit: int = 20, csv: Path | N
     if csv is not None:
         import pandas as pd
 
+        from gisdesk.io.spreadsheet import write_csv
+
         frames = [r.to_frame() for r in reports]
         table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        table.to_csv(csv, index=False, encoding="utf-8-sig")  # BOM: Excel/WPS read it as UTF-8
+        write_csv(csv, table)  # for Excel/WPS: UTF-8 with BOM, no value a formula
     summary = tr(
         f"共 {n_errors} 个错误，{n_warnings} 个提示。",
         f"{n_errors} errors, {n_warnings} warnings.",

@@ -16,6 +16,14 @@ gisdesk goes through :func:`put`:
   dates (time zones dropped: Excel has none).
 
 :func:`write_sheets` writes whole tables with a bold header row.
+
+CSV files are opened in Excel or WPS too, and there a cell is whatever its text says: no
+type, no quotePrefix. :func:`write_csv` writes a text (a header or a value) that starts with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return, and is not a plain number such as
+``-12.5``, with a leading apostrophe (``'=1+1``), as OWASP advises: the spreadsheet shows it
+as text instead of computing it. Reading the file back gives the text with the apostrophe.
+Lines end in CR LF (RFC 4180, what Excel writes), so a value holding a carriage return or
+a line feed is quoted and stays in its cell.
 """
 
 from __future__ import annotations
@@ -32,7 +40,16 @@ import pandas as pd
 
 from gisdesk.core.values import plain_value
 
-__all__ = ["FORMULA_START", "cell_value", "put", "sheet_title", "write_sheets"]
+__all__ = [
+    "CSV_FORMULA_START",
+    "FORMULA_START",
+    "cell_value",
+    "csv_text",
+    "put",
+    "sheet_title",
+    "write_csv",
+    "write_sheets",
+]
 
 # Characters a spreadsheet may read as the start of a formula (OWASP's list, and the
 # full-width forms a Chinese input method types).
@@ -40,6 +57,9 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 _XML_UNSAFE = re.compile(
     "[\x00-\x08\x0b-\x0d\x0e-\x1f\ud800-\udfff\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)"
 )
+# What makes a CSV cell a formula in Excel or WPS (full-width signs do not).
+CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 _MAX_WIDTH = 60
 
@@ -139,4 +159,28 @@ def write_sheets(path: str | os.PathLike[str], sheets: Mapping[str, pd.DataFrame
         book.remove(first)
     out = Path(path)
     book.save(out)
+    return out
+
+
+def csv_text(value: Any) -> Any:
+    """A value as a CSV cell that a spreadsheet cannot compute (see the module notes)."""
+    if (
+        isinstance(value, str)
+        and value.startswith(CSV_FORMULA_START)
+        and not _PLAIN_NUMBER.fullmatch(value)
+    ):
+        return "'" + value
+    return value
+
+
+def write_csv(path: str | os.PathLike[str], frame: pd.DataFrame) -> Path:
+    """Write a table as CSV for Excel and WPS (UTF-8 with BOM, CR LF), no text a formula."""
+    table = frame.copy()
+    table.columns = pd.Index([csv_text(str(c)) for c in frame.columns], dtype=object)
+    for j in range(table.shape[1]):
+        column = table.iloc[:, j]
+        if pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column):
+            table.isetitem(j, column.map(csv_text).to_numpy(dtype=object))
+    out = Path(path)
+    table.to_csv(out, index=False, encoding="utf-8-sig", lineterminator="\r\n")
     return out

@@ -43,7 +43,7 @@ from gisdesk.io.layer_styles import (
     write_layer_styles,
 )
 from gisdesk.io.output_guard import is_project_file
-from gisdesk.io.spreadsheet import write_sheets
+from gisdesk.io.spreadsheet import write_csv, write_sheets
 from gisdesk.io.sqlite_copy import copy_database, write_into
 
 if TYPE_CHECKING:
@@ -452,7 +452,7 @@ def export_table(layer: Layer, path: str | Path, *, language: str = "zh") -> Exp
         tmp = tmpdir / f"{uuid.uuid4().hex}{suffix}"
         try:
             if suffix == ".csv":
-                table.to_csv(tmp, index=False, encoding="utf-8-sig")
+                write_csv(tmp, table)  # no text a formula, line breaks kept in their cells
             else:
                 write_sheets(tmp, {layer.name: table})  # text stays text, never a formula
             tmp.replace(path)

@@ -1,12 +1,14 @@
 """Every Excel writer keeps text as text: a value, a header or a layer name starting with
 = + - @ is a string cell (never a formula), reads back as the same literal, and characters
-XML cannot hold survive through the OOXML escape Excel decodes."""
+XML cannot hold survive through the OOXML escape Excel decodes. Every CSV writer puts an
+apostrophe before a text Excel would compute, and keeps line breaks inside their cells."""
 
 from __future__ import annotations
 
 import re
 import zipfile
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -18,7 +20,15 @@ from openpyxl import Workbook, load_workbook
 
 from gisdesk.core.errors import InputError
 from gisdesk.core.layer import Layer, check_layer_name
-from gisdesk.io.spreadsheet import FORMULA_START, put, sheet_title, write_sheets
+from gisdesk.io.spreadsheet import (
+    CSV_FORMULA_START,
+    FORMULA_START,
+    csv_text,
+    put,
+    sheet_title,
+    write_csv,
+    write_sheets,
+)
 from gisdesk.io.targets import write_targets_xlsx
 from gisdesk.io.vector_export import export_table
 from tests.hostile_strings import HOSTILE, SPREADSHEET, texts
@@ -121,3 +131,58 @@ def test_sheet_titles_excel_accepts():
     assert sheet_title("长" * 40, taken) == "长" * 29 + "_2"
     assert sheet_title("SHEET", taken) == "SHEET_2"  # Excel compares titles ignoring case
     assert sheet_title("'quoted'", taken) == "quoted"
+
+
+def read_csv_cells(path) -> list[list[str]]:
+    """The cells of a CSV as a spreadsheet sees them (RFC 4180 quoting, UTF-8 with BOM)."""
+    import csv
+
+    with Path(path).open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+def check_csv_cell(got: str, text: str) -> None:
+    """A CSV cell holds ``text``, with an apostrophe before it when Excel would compute it
+    (``text`` is not a plain number)."""
+    if text.startswith(CSV_FORMULA_START):
+        assert got == "'" + text
+    else:
+        assert got == text
+
+
+def test_csv_text_defuses_formulas_and_leaves_numbers_and_other_text():
+    assert csv_text("=1+1") == "'=1+1"
+    assert csv_text("-2+3") == "'-2+3"
+    assert csv_text("+cmd|' /C calc'!A0") == "'+cmd|' /C calc'!A0"
+    assert csv_text("@SUM(A1)") == "'@SUM(A1)"
+    assert csv_text("\t=1+1") == "'\t=1+1"
+    assert csv_text("\r=1+1") == "'\r=1+1"
+    assert [csv_text(v) for v in ("-12.5", "+3", "-1e3", "＝1+1", "a=b")] == [
+        "-12.5",
+        "+3",
+        "-1e3",
+        "＝1+1",
+        "a=b",
+    ]
+    assert csv_text(-3) == -3 and csv_text(None) is None
+
+
+def test_the_corpus_in_every_csv_writer(tmp_path):
+    frame = gpd.GeoDataFrame(
+        {'=HYPERLINK("x")': list(HOSTILE), "序号": range(len(HOSTILE))},
+        geometry=[shapely.Point(121.2, 31.9)] * len(HOSTILE),
+        crs=4490,
+    )
+    table = pd.DataFrame(frame.drop(columns="geometry"))
+    written = {
+        "write_csv": write_csv(tmp_path / "plain.csv", table),
+        "export_table": export_table(Layer("hostile", frame), tmp_path / "layer.csv").path,
+    }
+    for how, path in written.items():
+        assert path.read_bytes().startswith(b"\xef\xbb\xbf"), how  # BOM: Excel reads UTF-8
+        rows = read_csv_cells(path)
+        assert len(rows) == len(HOSTILE) + 1, how  # a CR or LF in a value stays in its cell
+        assert rows[0][:2] == ['\'=HYPERLINK("x")', "序号"]
+        for row, text in zip(rows[1:], HOSTILE, strict=True):
+            check_csv_cell(row[0], text)
+        assert [r[1] for r in rows[1:]] == [str(i) for i in range(len(HOSTILE))]

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gisdesk.cli.exit_codes import EXIT_INVALID, EXIT_OK
+from gisdesk.cli.terminal import terminal_text
 from gisdesk.core.i18n import tr
 
 if TYPE_CHECKING:  # the commands import pandas, pyproj and the project store when they run
@@ -40,7 +41,10 @@ def _width(text: str) -> int:
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """Return rows as an aligned text table (wide CJK characters count double)."""
-    cells = [[str(h) for h in headers]] + [[str(c) for c in r] for r in rows]
+    # control characters as \uXXXX already here, so the columns line up as printed
+    cells = [[terminal_text(str(h)) for h in headers]] + [
+        [terminal_text(str(c)) for c in r] for r in rows
+    ]
     widths = [max(_width(row[i]) for row in cells) for i in range(len(headers))]
     lines = []
     for j, row in enumerate(cells):

@@ -117,7 +117,18 @@ _RUNNERS: dict[str, tuple[str, str]] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line and return the exit code."""
+    """Run the command line and return the exit code.
+
+    Everything printed passes through :mod:`gisdesk.cli.terminal`: a name or value holding
+    a terminal control sequence is shown as text, not acted on.
+    """
+    from gisdesk.cli.terminal import terminal_output
+
+    with terminal_output():
+        return _run(argv)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     import importlib
 
     parser = _parser()

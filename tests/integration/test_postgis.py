@@ -184,6 +184,28 @@ def test_hostile_names_are_just_strange_names(sample_path, schemas, pg_schema, a
     ).fetchone() == (True,)
 
 
+def test_long_table_names_up_to_the_limit_publish(sample_path, schemas, pg_schema, admin_conn):
+    """Names as long as PostgreSQL allows (63 bytes: 21 Chinese characters), and long names
+    that differ only at the end, each get their table and spatial index."""
+    layer = sample_layer(sample_path, schemas, "towns", rows=3)
+    long_zh = ["海门区各镇街道行政区划边界二零二二年版本" + c for c in "一二"]
+    long_ascii = ["haimen_town_boundaries_as_published_by_the_district_" + c for c in "ab"]
+    names = long_zh + long_ascii
+    assert all(len(n.encode("utf-8")) == 63 for n in long_zh)
+    assert long_ascii[0][:50] == long_ascii[1][:50]
+    for name in names:
+        publish_layer(admin_conn, layer, pg_schema, table=name)
+    assert sorted(t.table for t in list_layers(admin_conn, pg_schema)) == sorted(names)
+    for name in names:
+        assert len(read_layer(admin_conn, pg_schema, name).fids) == 3
+        indexed = admin_conn.execute(
+            "SELECT count(*) FROM pg_indexes WHERE schemaname = %s AND tablename = %s "
+            "AND indexdef LIKE '%%USING gist (geom)%%'",
+            (pg_schema, name),
+        ).fetchone()
+        assert indexed == (1,), name
+
+
 def test_check_connection_reports_server_and_access(pg_schema):
     ok = check_connection(profile_for("editor"), password_for("editor"))
     assert ok.ok, ok.message_en

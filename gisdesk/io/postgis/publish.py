@@ -306,9 +306,9 @@ def publish_layer(
             for row in zip(fids, *python_columns, ewkb.tolist(), strict=True):
                 copy.write_row(row)
         for statement in (
-            sql.SQL("CREATE INDEX {} ON {} USING gist (geom)").format(
-                sql.Identifier(f"{table[:50]}_geom_gist"), t
-            ),
+            # named by the server: unique in the schema whatever the table's name (a name
+            # made here was cut to 63 bytes, the table's own name when that was 63 bytes)
+            sql.SQL("CREATE INDEX ON {} USING gist (geom)").format(t),
             sql.SQL(
                 "CREATE TRIGGER gisdesk_version BEFORE INSERT OR UPDATE ON {} "
                 "FOR EACH ROW EXECUTE FUNCTION {}.gisdesk_row_version()"

@@ -452,7 +452,9 @@ def build_layer(project: Project, request: ImportRequest, imported: ImportedFile
         name = request.name
     else:
         stem = re.sub(r"[^\w\u4e00-\u9fff-]+", "_", Path(request.path).stem)
-        base = (request.layer or kind or stem or "imported")[:50]
+        # a source layer named "it's" or with a control character still gives a name
+        source = re.sub(r"[\x00-\x1f\"'`;]+", "_", request.layer or "")
+        base = (source or kind or stem or "imported")[:50]
         name = project.unique_name(check_layer_name(base))
     style = _own_style(imported, data)
     if style is None:

@@ -104,3 +104,19 @@ def test_create_and_layer_type(tmp_path: Path) -> None:
     finally:
         con.close()
     assert names == ["stations"]
+
+
+def test_a_source_layer_with_quotes_in_its_name_imports(project: Path, tmp_path: Path) -> None:
+    """The project layer is named after the source layer, with what a name cannot hold
+    (quotes, semicolons, control characters) replaced; the data is the same."""
+    source = tmp_path / "source.gpkg"
+    gdf = gpd.GeoDataFrame({'na"me': ["it's", "=1"]}, geometry=[Point(121.2, 31.9)] * 2, crs=4490)
+    hostile = 'lay"; DROP TABLE points; --'
+    pyogrio.write_dataframe(gdf, source, layer=hostile, driver="GPKG")
+    pyogrio.write_dataframe(gdf, source, layer="it's\x1b[31m", driver="GPKG")
+    assert main(["import", str(project), str(source), "--layer", hostile]) == 0
+    assert main(["import", str(project), str(source), "--layer", "it's\x1b[31m"]) == 0
+    opened = open_project(project)
+    assert opened.layer("lay_ DROP TABLE points_ --").data['na"me'].tolist() == ["it's", "=1"]
+    assert len(opened.layer("it_s_[31m").data) == 2
+    assert len(opened.layer("points").data) == 1

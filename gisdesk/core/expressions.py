@@ -59,6 +59,7 @@ class _LayerLike(Protocol):
 
 
 __all__ = [
+    "MAX_DEPTH",
     "FieldNames",
     "FieldRef",
     "ascii_digits",
@@ -131,6 +132,8 @@ _TEXT_QUOTES = {"'": "'", "‘": "’"}
 _FIELD_QUOTES = {'"': '"', "“": "”"}
 _NUMBER = re.compile(r"([0-9０-９]+\.?[0-9０-９]*|\.[0-9０-９]+)([eE][+-]?[0-9]+)?")
 _PLACEHOLDER = "__gisdesk_field_{}__"
+# Deeper trees are refused: evaluating one recurses once a level (Python stops near 1,000).
+MAX_DEPTH = 100
 _DIGITS = {ord(c): ord("0") + i for i, c in enumerate("０１２３４５６７８９")}
 _SYNTAX_HINT_ZH = "文字值用单引号（如 所属镇 = '常乐镇'），数字不加引号，括号要成对"
 _SYNTAX_HINT_EN = "text goes in single quotes (town = '常乐镇'), numbers without, brackets in pairs"
@@ -499,7 +502,9 @@ def _translate(
 def _parse_python(source: str, starts: list[tuple[int, int]], expr: str) -> ast.Expression:
     """Parse the rebuilt source; a syntax error names the character of ``expr`` near it."""
     try:
-        return ast.parse(source, mode="eval")
+        tree = ast.parse(source, mode="eval")
+    except RecursionError:  # a few thousand nots or minus signs
+        raise _too_deep(expr) from None
     except SyntaxError as exc:
         at = (exc.offset or 0) - 1
         if at < 0 or at >= len(source):
@@ -521,6 +526,27 @@ def _parse_python(source: str, starts: list[tuple[int, int]], expr: str) -> ast.
             f"第 {where} 个字符附近语法有误（{_SYNTAX_HINT_ZH}）",
             f"syntax error near character {where} ({_SYNTAX_HINT_EN})",
         ) from None
+    if _depth(tree) > MAX_DEPTH + 3:  # levels besides the expression, a name and its context
+        raise _too_deep(expr)
+    return tree
+
+
+def _too_deep(expr: str) -> StyleError:
+    return _reject(
+        expr,
+        f"嵌套过深（not、负号或括号超过 {MAX_DEPTH} 层），请简化",
+        f"it is nested too deeply (over {MAX_DEPTH} levels of not, minus or brackets); simplify it",
+    )
+
+
+def _depth(tree: ast.AST) -> int:
+    """How deeply the tree's nodes nest (counted without recursion)."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 @lru_cache(maxsize=512)

@@ -30,7 +30,7 @@ import shapely
 
 from gisdesk.core.crs import to_metric
 from gisdesk.core.errors import InputError, StyleError
-from gisdesk.core.expressions import FieldNames, Token, ascii_digits, tokenize
+from gisdesk.core.expressions import MAX_DEPTH, FieldNames, Token, ascii_digits, tokenize
 from gisdesk.core.values import local_times
 
 __all__ = ["ValueExpression", "evaluate_value", "parse_value", "result_kind"]
@@ -287,18 +287,32 @@ class ValueExpression:
 
 def parse_value(expr: str, fields: FieldNames) -> ValueExpression:
     """Parse and check a value expression; :class:`InputError` tells what is wrong."""
-    tree = _Parser(expr, _lex(expr, fields), fields).parse()
+    try:
+        tree = _Parser(expr, _lex(expr, fields), fields).parse()
+    except RecursionError:  # a few hundred brackets or minus signs in a row
+        raise _too_deep(expr) from None
     names: set[str] = set()
     geometry = False
-    stack = [tree]
+    stack = [(tree, 1)]
     while stack:
-        node = stack.pop()
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:  # evaluating recurses once a level
+            raise _too_deep(expr)
         if node.kind == "field":
             names.add(node.value)
         if node.kind == "call" and node.value in ("area", "length"):
             geometry = True
-        stack.extend(node.args)
+        stack.extend((arg, depth + 1) for arg in node.args)
     return ValueExpression(expr, tree, frozenset(names), geometry)
+
+
+def _too_deep(expr: str) -> InputError:
+    return _error(
+        expr,
+        f"嵌套过深（括号、负号或运算超过 {MAX_DEPTH} 层），请简化或分几步计算",
+        f"it is nested too deeply (over {MAX_DEPTH} levels of brackets, minus signs or "
+        "operations); simplify it or compute it in steps",
+    )
 
 
 # --- evaluation -------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ and that no Python traceback reaches the user.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -275,6 +276,23 @@ def test_info_warns_about_damaged_settings_and_goes_on(capsys, corpus):
     assert "villages" in out and "service_points" in out  # every layer still listed
     assert "项目文件中的“settings”已损坏" in err
     assert "The project's 'settings' entry is damaged" in err
+
+
+def test_info_warns_about_a_style_filter_nested_too_deeply(capsys, tmp_path, sample_path):
+    path = damage_style(
+        sample_path,
+        tmp_path / "deep.gpkg",
+        "towns",
+        text=json.dumps(
+            {
+                "kind": "rule",
+                "classes": [{"label_zh": "甲", "label_en": "a", "filter": "not " * 3000 + "name"}],
+            }
+        ),
+    )
+    code, out, err = run(capsys, "info", str(path))
+    assert code == 0 and "towns" in out
+    assert "警告：[towns] 图层样式已损坏" in err and "Warning: [towns]" in err
 
 
 def test_validate_reports_damaged_settings_style_and_metadata(capsys, corpus):

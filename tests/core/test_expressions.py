@@ -278,3 +278,21 @@ def test_scan_plain_reads_a_number_a_word_or_the_longest_operator():
     assert scan_plain("name_2 = 'x'", 0, ("=",)) == ("word", "name_2", 6)
     assert scan_plain(".5e3", 0, ()) == ("number", ".5e3", 4)
     assert scan_plain("a ? b", 2, ("=", "<")) is None
+
+
+@pytest.mark.parametrize(
+    "expr",
+    ["not " * 101 + "n", "not " * 950 + "n", "not " * 3000 + "n"],
+)
+def test_a_filter_nested_too_deeply_is_refused_with_a_message(expr):
+    df = pd.DataFrame({"n": [1, 0]})
+    with pytest.raises(StyleError, match="嵌套过深") as caught:
+        evaluate_filter(expr, df)
+    assert "nested too deeply" in caught.value.message("en")
+
+
+def test_a_filter_as_deep_as_allowed_still_works():
+    df = pd.DataFrame({"n": [1, 0]})
+    assert evaluate_filter("not " * 100 + "n", df).tolist() == [True, False]
+    assert evaluate_filter("(" * 150 + "n = 1" + ")" * 150, df).tolist() == [True, False]
+    assert evaluate_filter(" or ".join(["n = 1"] * 3000), df).tolist() == [True, False]

@@ -135,3 +135,27 @@ def test_ambiguous_label_is_refused_in_calculator_words():
 def test_no_geometry_for_area_is_explained():
     with pytest.raises(InputError, match="没有几何"):
         evaluate_value("area()", pd.DataFrame({"x": [1]}))
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "(" * 3000 + "1" + ")" * 3000,
+        "-" * 3000 + "1",
+        "round(" * 2000 + "1" + ")" * 2000,
+        "1" + " + 1" * 100_000,
+        "'a'" + " || 'a'" * 50_000,
+    ],
+)
+def test_an_expression_nested_too_deeply_is_refused_with_a_message(expr):
+    names = FieldNames.of_columns(["n"])
+    with pytest.raises(InputError, match="嵌套过深") as caught:
+        parse_value(expr, names)
+    assert "nested too deeply" in caught.value.message("en")
+
+
+def test_an_expression_as_deep_as_allowed_still_works():
+    df = pd.DataFrame({"n": [1.0, 2.0]})
+    names = FieldNames.of_columns(df.columns)
+    assert evaluate_value("n" + " + n" * 98, df, names).tolist() == [99.0, 198.0]
+    assert evaluate_value("-" * 50 + "n", df, names).tolist() == [1.0, 2.0]

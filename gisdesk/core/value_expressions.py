@@ -30,7 +30,7 @@ import shapely
 
 from gisdesk.core.crs import to_metric
 from gisdesk.core.errors import InputError, StyleError
-from gisdesk.core.expressions import MAX_DEPTH, FieldNames, Token, ascii_digits, tokenize
+from gisdesk.core.expressions import FieldNames, Token, ascii_digits, tokenize
 from gisdesk.core.values import local_times
 
 __all__ = ["ValueExpression", "evaluate_value", "parse_value", "result_kind"]
@@ -63,7 +63,10 @@ _MAX_DIGITS = 12
 
 
 def _error(expr: str, zh: str, en: str) -> InputError:
-    return InputError(f"计算表达式“{expr}”无效：{zh}。", f"Expression '{expr}' is not valid: {en}.")
+    shown = expr if len(expr) <= 120 else expr[:119] + "…"  # a message, not the whole formula
+    return InputError(
+        f"计算表达式“{shown}”无效：{zh}。", f"Expression '{shown}' is not valid: {en}."
+    )
 
 
 def _lex(expr: str, fields: FieldNames) -> list[Token]:
@@ -293,25 +296,23 @@ def parse_value(expr: str, fields: FieldNames) -> ValueExpression:
         raise _too_deep(expr) from None
     names: set[str] = set()
     geometry = False
-    stack = [(tree, 1)]
+    stack = [tree]
     while stack:
-        node, depth = stack.pop()
-        if depth > MAX_DEPTH:  # evaluating recurses once a level
-            raise _too_deep(expr)
+        node = stack.pop()
         if node.kind == "field":
             names.add(node.value)
         if node.kind == "call" and node.value in ("area", "length"):
             geometry = True
-        stack.extend((arg, depth + 1) for arg in node.args)
+        stack.extend(node.args)
     return ValueExpression(expr, tree, frozenset(names), geometry)
 
 
 def _too_deep(expr: str) -> InputError:
     return _error(
         expr,
-        f"嵌套过深（括号、负号或运算超过 {MAX_DEPTH} 层），请简化或分几步计算",
-        f"it is nested too deeply (over {MAX_DEPTH} levels of brackets, minus signs or "
-        "operations); simplify it or compute it in steps",
+        "嵌套过深（括号、负号或运算的层数太多），请简化或分几步计算",
+        "it is nested too deeply (too many levels of brackets, minus signs or operations); "
+        "simplify it or compute it in steps",
     )
 
 
@@ -459,7 +460,10 @@ def evaluate_value(
     for name in parsed.fields:
         if name not in frame.columns:
             raise _error(parsed.text, f"没有字段“{name}”", f"there is no field '{name}'")
-    value = _Evaluator(parsed.text, frame, names, layer or "layer").eval(parsed.tree)
+    try:
+        value = _Evaluator(parsed.text, frame, names, layer or "layer").eval(parsed.tree)
+    except RecursionError:  # a chain of many hundred operations (each one level deeper)
+        raise _too_deep(parsed.text) from None
     if value.kind == "null":
         return pd.Series([None] * len(frame), index=frame.index, dtype=object)
     if value.kind == "num":

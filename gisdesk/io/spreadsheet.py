@@ -21,7 +21,8 @@ CSV files are opened in Excel or WPS too, and there a cell is whatever its text 
 type, no quotePrefix. :func:`write_csv` writes a text (a header or a value) that starts with
 ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, and is not a plain number such as
 ``-12.5``, with a leading apostrophe (``'=1+1``), as OWASP advises: the spreadsheet shows it
-as text instead of computing it. Reading the file back gives the text with the apostrophe.
+as text instead of computing it. gisdesk's table reader (:func:`csv_value`) takes the
+apostrophe off again, so an exported CSV imports with the texts it had.
 Lines end in CR LF (RFC 4180, what Excel writes), so a value holding a carriage return or
 a line feed is quoted and stays in its cell.
 """
@@ -45,6 +46,7 @@ __all__ = [
     "FORMULA_START",
     "cell_value",
     "csv_text",
+    "csv_value",
     "put",
     "sheet_title",
     "write_csv",
@@ -59,6 +61,7 @@ _XML_UNSAFE = re.compile(
 )
 # What makes a CSV cell a formula in Excel or WPS (full-width signs do not).
 CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_ESCAPED = re.compile(r"'+[=+\-@\t\r]")  # apostrophes before a formula sign
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 _MAX_WIDTH = 60
@@ -163,14 +166,23 @@ def write_sheets(path: str | os.PathLike[str], sheets: Mapping[str, pd.DataFrame
 
 
 def csv_text(value: Any) -> Any:
-    """A value as a CSV cell that a spreadsheet cannot compute (see the module notes)."""
-    if (
-        isinstance(value, str)
-        and value.startswith(CSV_FORMULA_START)
-        and not _PLAIN_NUMBER.fullmatch(value)
-    ):
+    """A value as a CSV cell that a spreadsheet cannot compute (see the module notes).
+
+    A text that already starts with an apostrophe before such a sign gets one more, so
+    :func:`csv_value` gives every text back exactly as it was.
+    """
+    if not isinstance(value, str) or _PLAIN_NUMBER.fullmatch(value):
+        return value
+    if value.startswith(CSV_FORMULA_START) or _ESCAPED.match(value):
         return "'" + value
     return value
+
+
+def csv_value(text: Any) -> Any:
+    """A CSV cell as the text :func:`csv_text` was given (its leading apostrophe taken off)."""
+    if isinstance(text, str) and _ESCAPED.match(text):
+        return text[1:]
+    return text
 
 
 def write_csv(path: str | os.PathLike[str], frame: pd.DataFrame) -> Path:

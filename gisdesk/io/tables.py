@@ -28,6 +28,7 @@ from gisdesk.core.errors import CRSError, InputError
 from gisdesk.io.crs_options import COORDINATE_SYSTEMS, resolve_system
 from gisdesk.io.encodings import EncodingChoice, detect_text_encoding, normalise_encoding
 from gisdesk.io.input_file import require_file
+from gisdesk.io.spreadsheet import csv_value
 
 __all__ = [
     "MAX_TABLE_BYTES",
@@ -238,6 +239,9 @@ def read_table(
             raise _unreadable(path, "some rows have more fields than the header") from None
         except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, csv.Error) as exc:
             raise _unreadable(path, exc) from None
+        # a text a spreadsheet would compute was written with an apostrophe (io.spreadsheet)
+        df = df.map(csv_value)
+        df.columns = [csv_value(str(c).strip()) for c in df.columns]
     df.columns = [str(c).strip() for c in df.columns]
     if len(set(df.columns)) != len(df.columns):
         dupes = sorted({c for c in df.columns if list(df.columns).count(c) > 1})

@@ -17,9 +17,10 @@ thresholds and years are read from it, see :func:`coverage_targets`).
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -109,7 +110,8 @@ class CoverSolution:
     Attributes
     ----------
     sites
-        Chosen candidate columns, in order of choice (greedy) or of index (MILP).
+        Chosen candidate columns, in order of choice (greedy) or of index (MILP);
+        :func:`site_facilities` orders them by what each adds to those before it.
     covered
         Demand rows covered after adding the sites (existing coverage included).
     objective
@@ -396,6 +398,50 @@ def _greedy(
     return np.asarray(chosen, dtype=np.int64)
 
 
+def _in_order(
+    cover: sparse.csc_array,
+    sites: np.ndarray,
+    covered: np.ndarray,
+    weights: np.ndarray | None,
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Order chosen sites by what each adds to those before it; leave out those adding nothing.
+
+    Starting from the ``covered`` rows, the next site is the one newly covering the most
+    weight (then the most rows) of what is still uncovered (lazy greedy: what a site adds only
+    shrinks as others are taken). A site that covers no row the others leave uncovered is left
+    out: it changes no coverage (a solver with nothing to gain may pick it, e.g. a second
+    candidate at the same spot). Returns the sites in that order and the rows each adds.
+    """
+    covered = np.asarray(covered, dtype=bool).copy()
+    w = np.ones(covered.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
+
+    def rows(j: int) -> np.ndarray:
+        found = cover.indices[cover.indptr[j] : cover.indptr[j + 1]]
+        return np.asarray(found[~covered[found]])
+
+    def key(j: int) -> tuple[float, int, int]:
+        new = rows(j)
+        return (-float(w[new].sum()), -int(new.size), j)
+
+    heap = [key(int(j)) for j in sites]
+    heapq.heapify(heap)
+    order: list[int] = []
+    added: list[np.ndarray] = []
+    while heap:
+        _, _, j = heapq.heappop(heap)
+        fresh = key(j)
+        if heap and fresh > heap[0]:  # it adds less now: back in line
+            heapq.heappush(heap, fresh)
+            continue
+        new = rows(j)
+        if new.size == 0:
+            continue
+        order.append(j)
+        added.append(new)
+        covered[new] = True
+    return np.asarray(order, dtype=np.int64), added
+
+
 # --- the planner's question ---------------------------------------------------------------
 
 
@@ -603,6 +649,8 @@ def site_facilities(
             time_limit=time_limit,
         )
     check_cancel(cancel)
+    sites, newly = _in_order(cover.tocsc(), sol.sites, existing, weights)
+    sol = replace(sol, sites=sites)
     report(progress, 0.8, "复核")
     # Independent re-check: a fresh multi-source search from existing + chosen sites.
     after, _ = nearest_facility(network, dxy, np.vstack([fxy, cxy[sol.sites]]), **opts)
@@ -628,8 +676,6 @@ def site_facilities(
     villages["covered_after"] = covered_after
     chosen = candidates.iloc[sol.sites].to_crs(STORAGE_CRS).copy()
     chosen["order"] = np.arange(1, sol.sites.shape[0] + 1)
-    csc = cover.tocsc()
-    newly = [np.setdiff1d(csc[:, [j]].tocoo().row, np.flatnonzero(existing)) for j in sol.sites]
     chosen["covers_villages"] = [int(x.size) for x in newly]
     if weights is not None:
         chosen["covers_population"] = [float(weights[x].sum()) for x in newly]

@@ -99,3 +99,34 @@ def test_site_facilities_on_a_grid_is_rechecked():
     k2 = site_facilities(roads, facilities, villages, candidates, minutes=4, k=2)
     assert len(k2.chosen) == 2 and k2.solution.optimal
     assert k2.checks["coverage_matches"]
+
+
+def test_sites_come_in_order_of_what_each_adds_and_none_adds_nothing():
+    """k more than is useful: a second candidate at the same spot adds no village and is left
+    out (the solver, with nothing to gain, picked it); each site's newly covered villages are
+    what it adds to the sites before it, so they sum to the coverage gained."""
+    roads = grid_roads(12, 12, spacing=250, seed=4, drop_share=0.0)
+    villages = random_points(roads, 60, seed=11, spread=40)
+    villages["population"] = 100
+    facilities = random_points(roads, 1, seed=12, spread=0)
+    candidates = pd.concat([villages.iloc[::6], villages.iloc[::6]])  # each spot twice
+    res = site_facilities(roads, facilities, villages, candidates, minutes=2, k=len(candidates))
+    assert res.checks["coverage_matches"]
+    spots = {(round(p.x, 6), round(p.y, 6)) for p in res.chosen.geometry}
+    assert len(spots) == len(res.chosen)  # no spot twice
+    gained = int(res.villages["covered_after"].sum() - res.villages["covered_before"].sum())
+    adds = res.chosen["covers_villages"].to_numpy()
+    assert adds.sum() == gained and (adds > 0).all()
+    assert (np.diff(res.chosen["covers_population"].to_numpy()) <= 0).all()  # most first
+    assert res.chosen["order"].tolist() == list(range(1, len(res.chosen) + 1))
+    # dropping any site loses coverage: none is idle
+    for drop in range(len(res.chosen)):
+        rest = res.chosen.drop(res.chosen.index[drop]).to_crs(facilities.crs)[["geometry"]]
+        sa = service_areas(
+            roads,
+            pd.concat([facilities[["geometry"]], rest]),
+            villages,
+            minutes=2,
+            polygons="none",
+        )
+        assert sa.demand["within"].sum() < res.villages["covered_after"].sum()

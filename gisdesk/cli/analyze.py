@@ -268,20 +268,25 @@ def _progress(fraction: float, message: str) -> None:
 def _save(out: Path, result: Result) -> tuple[Path, Path | None]:
     """Write the result's layers, its travel-time grid (if any) and the JSON summary."""
     raster = None
+    beside: list[tuple[Path, Callable[[Path], object]]] = []
     grid = result.extras.get("travel_time_grid")
     if grid is not None:
         from gisdesk.io.rasters import write_geotiff
 
         raster = out.with_suffix(".tif")
-        write_geotiff(
-            raster,
-            grid.minutes,
-            transform=grid.transform,
-            crs=grid.crs,
-            description="travel time to nearest facility (minutes)",
-        )
+
+        def write_raster(path: Path) -> object:
+            return write_geotiff(
+                path,
+                grid.minutes,
+                transform=grid.transform,
+                crs=grid.crs,
+                description="travel time to nearest facility (minutes)",
+            )
+
+        beside.append((raster, write_raster))
     extra = {"raster": str(raster) if raster else None} if result.kind == "service_areas" else {}
-    return save_result(out, result, extra), raster
+    return save_result(out, result, extra, beside=beside), raster
 
 
 def _print(result: Result, lang: str) -> None:

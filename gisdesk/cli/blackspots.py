@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -214,17 +215,24 @@ def _save(out: Path, result: Result, lang: str) -> None:
     """Write the result (and the density raster, if any) and say where."""
     raster = result.extras.get("density_raster")
     extra = {}
+    beside: list[tuple[Path, Callable[[Path], object]]] = []
     if raster is not None:
         from gisdesk.io.rasters import write_geotiff
 
-        tif = write_geotiff(
-            out.with_suffix(".tif"),
-            raster.array,
-            transform=raster.transform,
-            crs=raster.crs,
-            description="accidents per km of road",
-        )
+        tif = out.with_suffix(".tif")
+
+        def write_raster(path: Path) -> object:
+            return write_geotiff(
+                path,
+                raster.array,
+                transform=raster.transform,
+                crs=raster.crs,
+                description="accidents per km of road",
+            )
+
+        beside.append((tif, write_raster))
         extra["raster"] = str(tif)
+    save_result(out, result, extra, beside=beside)
+    if raster is not None:
         print(tr(f"热力图：{tif}", f"Heat map: {tif}", lang))
-    save_result(out, result, extra)
     print(tr(f"结果已写入 {out}", f"Results written to {out}", lang))

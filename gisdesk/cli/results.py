@@ -12,6 +12,7 @@ summary table with Chinese and English headers, totals, notes and every column's
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -172,8 +173,24 @@ def _read(path: Path, layer: str | None) -> gpd.GeoDataFrame:
         raise ProjectError(f"无法读取 {path}：{exc}", f"Cannot read {path}: {exc}") from None
 
 
-def write_layers(out: Path, layers: dict[str, pd.DataFrame], summary: dict[str, Any]) -> Path:
-    """Write layers (or tables) into a new GeoPackage and the summary beside it as JSON."""
+def write_layers(
+    out: Path,
+    layers: dict[str, pd.DataFrame],
+    summary: dict[str, Any],
+    *,
+    beside: Sequence[tuple[Path, Callable[[Path], object]]] = (),
+) -> Path:
+    """Write layers (or tables) into a new GeoPackage and the summary beside it as JSON.
+
+    Every file is written in a temporary folder beside ``out`` and moved into place only
+    when all are written, so a failure or a kill leaves the files of an earlier run as they
+    were, never half a GeoPackage under the name asked for. ``beside`` lists other files of
+    the result (a GeoTIFF), each a target and the function that writes it to a given path.
+    """
+    import shutil
+    import tempfile
+    import warnings
+
     import pyogrio
 
     from gisdesk.core.errors import ProjectError
@@ -184,23 +201,53 @@ def write_layers(out: Path, layers: dict[str, pd.DataFrame], summary: dict[str, 
         raise ProjectError(
             f"输出文件夹不存在：{out.parent}", f"The output folder does not exist: {out.parent}"
         )
+    summary_path = out.with_suffix(".json")
     try:
-        out.unlink(missing_ok=True)
-        for name, frame in layers.items():
-            pyogrio.write_dataframe(finite_frame(frame), out, layer=name, driver="GPKG")
-        summary_path = out.with_suffix(".json")
-        summary_path.write_text(
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.stem}.", suffix=".part", dir=out.parent))
+    except OSError as exc:
+        raise ProjectError(
+            f"无法写入 {out}（输出文件夹不可写？）：{exc}",
+            f"Cannot write {out} (is the output folder read-only?): {exc}",
+        ) from None
+    try:
+        staged_out = staging / out.name
+        with warnings.catch_warnings():  # GDAL's words on a name without .gpkg, say
+            warnings.simplefilter("ignore", RuntimeWarning)
+            for name, frame in layers.items():
+                pyogrio.write_dataframe(finite_frame(frame), staged_out, layer=name, driver="GPKG")
+        moves = [(staged_out, out)]
+        for target, write in beside:
+            staged = staging / target.name
+            write(staged)
+            moves.append((staged, target))
+        staged_summary = staging / summary_path.name
+        staged_summary.write_text(
             json.dumps(plain_data(summary), ensure_ascii=False, indent=2), encoding="utf-8"
         )
-    except OSError as exc:
-        raise ProjectError(f"无法写入 {out}：{exc}", f"Cannot write {out}: {exc}") from None
+        moves.append((staged_summary, summary_path))
+        for staged, target in moves:
+            staged.replace(target)
+    except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise ProjectError(
+            f"无法写入 {out}（原有文件未改动）：{exc}",
+            f"Cannot write {out} (any existing file is untouched): {exc}",
+        ) from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return summary_path
 
 
-def save_result(out: Path, result: Result, extra: dict[str, Any] | None = None) -> Path:
+def save_result(
+    out: Path,
+    result: Result,
+    extra: dict[str, Any] | None = None,
+    *,
+    beside: Sequence[tuple[Path, Callable[[Path], object]]] = (),
+) -> Path:
     """Write the result's layers into ``out`` and its JSON summary beside it; return its path.
 
-    ``extra`` adds entries to the summary (e.g. the path of a raster written beside it).
+    ``extra`` adds entries to the summary (e.g. the path of a raster written beside it);
+    ``beside`` the files written with them (see :func:`write_layers`).
     """
     summary = {
         **result.details,
@@ -235,7 +282,8 @@ def save_result(out: Path, result: Result, extra: dict[str, Any] | None = None) 
         },
     }
     summary |= extra or {}
-    return write_layers(out, {layer.file_name: layer.data for layer in result.layers}, summary)
+    layers = {layer.file_name: layer.data for layer in result.layers}
+    return write_layers(out, layers, summary, beside=beside)
 
 
 def print_result(result: Result, lang: str) -> None:

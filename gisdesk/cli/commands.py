@@ -197,7 +197,10 @@ def run_validate(path: Path, *, lang: str = "zh", limit: int = 20, csv: Path | N
 
         frames = [r.to_frame() for r in reports]
         table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        write_csv(csv, table)  # for Excel/WPS: UTF-8 with BOM, no value a formula
+        from gisdesk.io.output_guard import replace_file
+
+        # for Excel/WPS: UTF-8 with BOM, no value a formula; the earlier file kept on failure
+        replace_file(csv, lambda path: write_csv(path, table))
     summary = tr(
         f"共 {n_errors} 个错误，{n_warnings} 个提示。",
         f"{n_errors} errors, {n_warnings} warnings.",

@@ -171,12 +171,9 @@ def _emit(text: str, out: Path | None, lang: str) -> None:
     if out is None:
         print(text)
         return
-    from gisdesk.core.errors import ProjectError
+    from gisdesk.io.output_guard import replace_file
 
-    try:
-        out.write_text(text + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise ProjectError(f"无法写入 {out}：{exc}", f"Cannot write {out}: {exc}") from None
+    replace_file(out, lambda path: path.write_text(text + "\n", encoding="utf-8"))
     say_written(out, lang, err=True)
 
 

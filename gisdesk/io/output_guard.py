@@ -13,13 +13,20 @@ must not replace it, nor add tables to it behind the project's lock.
 from __future__ import annotations
 
 import os
+import secrets
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from gisdesk.core.errors import InputError
+from gisdesk.core.errors import InputError, ProjectError
 
-__all__ = ["PROJECT_SIDECARS", "is_project_file", "refuse_overwriting", "same_file"]
+__all__ = [
+    "PROJECT_SIDECARS",
+    "is_project_file",
+    "refuse_overwriting",
+    "replace_file",
+    "same_file",
+]
 
 PROJECT_SIDECARS = ("-journal", "-wal", "-shm", ".lock")
 """Files kept beside a project file ``P``: ``P-journal``, ``P-wal``, ``P-shm``, ``P.lock``."""
@@ -129,3 +136,37 @@ def refuse_overwriting(
                 "or change it. Choose another output file; to add a layer to that project, open "
                 "it and use Project → Add layer… (command line: gisdesk import).",
             )
+
+
+def replace_file(out: str | os.PathLike[str], write: Callable[[Path], object]) -> Path:
+    """Write a file through ``write`` at a temporary name beside ``out``, then move it there.
+
+    A failure or a kill leaves ``out`` as it was (the earlier file, or none). A folder that
+    does not exist, cannot be written, or an ``out`` that is a folder is a
+    :class:`~gisdesk.core.errors.ProjectError` saying so, in Chinese and English.
+    """
+    target = Path(out)
+    if not target.parent.is_dir():
+        raise ProjectError(
+            f"输出文件夹不存在：{target.parent}",
+            f"The output folder does not exist: {target.parent}",
+        )
+    if target.is_dir():
+        raise ProjectError(
+            f"输出位置 {target} 是文件夹，请给出文件名。",
+            f"The output {target} is a folder; give a file name.",
+        )
+    # created by ``write`` itself, so it takes the user's usual permissions (umask)
+    staged = target.with_name(f".{target.stem}.{secrets.token_hex(6)}.part{target.suffix}")
+    try:
+        try:
+            write(staged)
+            staged.replace(target)
+        finally:
+            staged.unlink(missing_ok=True)
+    except OSError as exc:
+        raise ProjectError(
+            f"无法写入 {target}（原有文件未改动）：{exc}",
+            f"Cannot write {target} (any existing file is untouched): {exc}",
+        ) from None
+    return target

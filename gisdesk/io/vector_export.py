@@ -118,7 +118,10 @@ def _check_target(path: Path) -> None:
 def _staging(path: Path) -> Iterator[Path]:
     """Yield a temporary folder beside ``path``; it is removed afterwards whatever happens."""
     _check_target(path)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.stem}.", suffix=".exporting", dir=path.parent))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.stem}.", suffix=".exporting", dir=path.parent))
+    except OSError as exc:  # a folder the user cannot write in
+        raise _write_error(path, exc) from None
     try:
         yield tmp
     finally:

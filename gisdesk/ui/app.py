@@ -111,8 +111,16 @@ def _run_window(
         app.processEvents()
         window.canvas.wait_for_frame()
         app.processEvents()
-        window.grab().save(str(screenshot))
+        fmt = None if screenshot.suffix else "PNG"  # the format by the suffix, else PNG
+        saved = screenshot.parent.is_dir() and window.grab().save(str(screenshot), fmt)
         window.modified = False
+        if not saved:
+            window.close()
+            raise ProjectError(
+                f"无法保存窗口截图 {screenshot}（文件夹不存在、不可写，或同名的是文件夹）。",
+                f"Cannot save the window screenshot {screenshot} (the folder does not exist or "
+                "cannot be written, or a folder has that name).",
+            )
         window.close()
         return 0
     QTimer.singleShot(0, window.raise_)

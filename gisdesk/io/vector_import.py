@@ -377,6 +377,66 @@ def _check_lonlat(gdf: gpd.GeoDataFrame, name: str, source: str) -> None:
         )
 
 
+def _rows(mask: npt.NDArray[np.bool_], limit: int = 8) -> str:
+    rows = (np.flatnonzero(mask) + 1).tolist()
+    return ", ".join(str(r) for r in rows[:limit]) + (" …" if len(rows) > limit else "")
+
+
+def _check_finite(gdf: gpd.GeoDataFrame, name: str) -> None:
+    """Refuse coordinates that are not numbers (NaN) or infinite, naming their rows."""
+    coords, index = shapely.get_coordinates(gdf.geometry.to_numpy(), return_index=True)
+    bad_rows = np.unique(index[~np.isfinite(coords).all(axis=1)])
+    if len(bad_rows) == 0:
+        return
+    mask = np.zeros(len(gdf), dtype=bool)
+    mask[bad_rows] = True
+    rows = _rows(mask)
+    raise InputError(
+        f"“{name}”中 {len(bad_rows)} 个要素的坐标不是有效数值（NaN 或无穷大；第 {rows} 行），"
+        "无法导入。请在原数据中修正或删除这些要素后重试。",
+        f"{len(bad_rows)} features of '{name}' have coordinates that are not numbers (NaN or "
+        f"infinite; rows {rows}); they cannot be imported. Correct or delete them in the "
+        "source data and try again.",
+    )
+
+
+def _check_projected(gdf: gpd.GeoDataFrame, name: str, source: CRS, source_name: str) -> None:
+    """Refuse longitudes/latitudes read as metres: a projected CRS stated for degrees.
+
+    Every coordinate within +-180/+-90 and every feature outside the CRS's area of use once
+    transformed: the numbers are degrees, and reading them as metres would put the layer
+    hundreds of kilometres away (the reverse of :func:`_check_lonlat`).
+    """
+    area = source.area_of_use
+    if area is None or len(gdf) == 0:
+        return
+    minx, miny, maxx, maxy = (float(v) for v in gdf.total_bounds)
+    if not (minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90):
+        return
+    try:
+        lonlat = gdf.to_crs(STORAGE_CRS)
+    except Exception:  # _to_storage reports a CRS pyproj refuses
+        return
+    west, south, east, north = lonlat.total_bounds
+    m = 0.5
+    if not (
+        east < area.west - m
+        or west > area.east + m
+        or north < area.south - m
+        or south > area.north + m
+    ):
+        return
+    raise CRSError(
+        f"“{name}”的坐标（{minx:.4g}, {miny:.4g} – {maxx:.4g}, {maxy:.4g}）像经纬度（度），"
+        f"但坐标系为米制的 {source_name}，按米读取会把图层放到别处。坐标系可能写错了："
+        "请指明正确的坐标系（如 --crs cgcs2000、wgs84 或 gcj02）。",
+        f"The coordinates of '{name}' ({minx:.4g}, {miny:.4g} - {maxx:.4g}, {maxy:.4g}) look "
+        f"like degrees, yet the CRS is {source_name}, in metres: read as metres the layer "
+        "would lie far from where it belongs. The CRS is probably wrong: state the right one "
+        "(e.g. --crs cgcs2000, wgs84 or gcj02).",
+    )
+
+
 def import_vector(
     path: str | Path,
     *,
@@ -430,12 +490,12 @@ def import_vector(
     text_choice = text_vector_encoding(path, encoding)
     if text_choice is not None:  # GeoJSON / KML: GDAL reads UTF-8; others are converted
         with _readable_copy(path, text_choice) as readable:
-            name, index = _layer_name(readable, layer, max_bytes=max_bytes)
+            name, index, others = _layer_name(readable, layer, max_bytes=max_bytes)
             gdf = _read(readable, index, None)
         plain = text_choice.encoding == "UTF-8" and text_choice.source in ("format", "xml")
         choice = None if plain else text_choice  # plain UTF-8 as the format says: no record
     else:
-        name, index = _layer_name(path, layer, max_bytes=max_bytes)
+        name, index, others = _layer_name(path, layer, max_bytes=max_bytes)
         choice = shapefile_encoding(path, encoding=encoding)
         gdf = _read(path, index, choice.encoding if choice else None)
     if len(gdf) == 0:
@@ -451,9 +511,12 @@ def import_vector(
         )
     notes = [f"{int(missing_geom.sum())} features have no geometry"] if missing_geom.any() else []
     conversions = [] if choice is None else [choice.describe("en")]
+    _check_finite(gdf, name)
     gdf, source, source_name = _assign_crs(gdf, system, path=path, conversions=conversions)
     if source.is_geographic:
         _check_lonlat(gdf, name, source_name)
+    elif source.is_projected:
+        _check_projected(gdf, name, source, source_name)
     gdf = _to_storage(gdf, system, source, source_name, conversions=conversions)
     if not np.all(np.isfinite(gdf.total_bounds)):
         raise CRSError(
@@ -465,6 +528,8 @@ def import_vector(
     # a stated encoding the bytes contradict: said first, it explains any odd text
     mismatch = None if choice is None else choice.warning()
     found = ([mismatch] if mismatch is not None else []) + checked.notes
+    if others:
+        found.insert(0, _other_layers_note(path, name, others))
     return VectorImport(
         data=checked.data,
         layer=name,
@@ -476,8 +541,9 @@ def import_vector(
     )
 
 
-def _layer_name(path: Path, layer: str | None, *, max_bytes: int) -> tuple[str, int]:
-    """Return the layer's name and position (pyogrio is given the position)."""
+def _layer_name(path: Path, layer: str | None, *, max_bytes: int) -> tuple[str, int, list[str]]:
+    """Return the layer's name and position (pyogrio is given the position), and the file's
+    other layers with geometry when none was named (the user is told they were left)."""
     layers = _layers(path, max_bytes=max_bytes)
     names = [name for name, _geometry in layers]
     if not names:
@@ -488,10 +554,28 @@ def _layer_name(path: Path, layer: str | None, *, max_bytes: int) -> tuple[str, 
             f"{path.name} has no layer '{layer}'. Layers: {', '.join(names)}",
         )
     if layer is not None:
-        return layer, names.index(layer)
+        return layer, names.index(layer), []
     # default: the first layer with geometry (a styled GeoPackage also holds layer_styles)
     index = next((i for i, (_name, geom) in enumerate(layers) if geom is not None), 0)
-    return names[index], index
+    others = [n for i, (n, geom) in enumerate(layers) if geom is not None and i != index]
+    return names[index], index, others
+
+
+def _other_layers_note(path: Path, name: str, others: list[str]) -> tuple[str, str]:
+    shown = others[:10]
+    more_zh = f" 等 {len(others)} 个" if len(others) > len(shown) else ""
+    more_en = f" ({len(others)} in all)" if len(others) > len(shown) else ""
+    zh = (
+        f"{path.name} 中有多个图层，只导入了第一个“{name}”；其他图层"
+        f"（{'、'.join(shown)}{more_zh}）未导入。要导入其他图层，请指明图层"
+        "（命令行加 --layer 图层名；窗口中在“文件中的图层”里选）。"
+    )
+    en = (
+        f"{path.name} holds several layers; only the first, '{name}', was imported; the others "
+        f"({', '.join(shown)}{more_en}) were not. To import another, name it (--layer NAME on "
+        "the command line; 'Layer in the file' in the window)."
+    )
+    return zh, en
 
 
 def _assign_crs(

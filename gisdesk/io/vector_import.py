@@ -165,6 +165,14 @@ def text_vector_encoding(path: Path, encoding: str | None = None) -> EncodingCho
         head = _text_bytes(path, _HEAD_BYTES + 1)
     except (OSError, zipfile.BadZipFile, ValueError):
         return None  # the reader says what is wrong with the file
+    if b"\x00" in head and head[:2] not in (b"\xff\xfe", b"\xfe\xff"):  # not UTF-16 text
+        kind = "KML" if suffix in (".kml", ".kmz") else "GeoJSON"
+        raise InputError(
+            f"{path.name} 不是 {kind} 文本（含二进制内容），可能是其他格式的文件改了扩展名。"
+            "请确认文件的格式。",
+            f"{path.name} is not {kind} text (it holds binary data); it may be a file of "
+            "another format under this extension. Check what the file is.",
+        )
     source: DeclaredSource
     if encoding:
         declared, source = normalise_encoding(encoding), "argument"

@@ -1,6 +1,7 @@
 """Vector files whose numbers cannot be what they claim: refused with the rows or the CRS named.
 
-Also: a file of several layers imported without naming one says which were left out.
+Also: a file of several layers imported without naming one says which were left out, and a
+binary file under a GeoJSON or KML name is said to be binary.
 """
 
 from __future__ import annotations
@@ -96,3 +97,15 @@ def test_a_file_of_several_layers_says_which_were_left_out(tmp_path: Path) -> No
     assert "only the first, 'first'" in en
     named = import_vector(path, layer="second")
     assert not any("second" in zh or "first" in zh for zh, _en in named.notes)
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".json", ".kml"])
+def test_a_binary_file_under_a_text_format_name_is_said_to_be_binary(tmp_path, suffix):
+    """A PNG renamed .geojson was reported as text mixing encodings ("save it as UTF-8")."""
+    path = tmp_path / f"picture{suffix}"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4)
+    with pytest.raises(InputError) as caught:
+        import_vector(path)
+    assert "二进制" in caught.value.message("zh")
+    assert "binary data" in caught.value.message("en")
+    assert "UTF-8" not in caught.value.message("en")

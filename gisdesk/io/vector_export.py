@@ -57,6 +57,7 @@ __all__ = [
     "export_geojson",
     "export_geopackage",
     "export_layer",
+    "export_path",
     "export_shapefile",
     "export_table",
     "shorten_field_names",
@@ -482,12 +483,35 @@ def export_layer(
             f"Cannot tell the export format from '{path.suffix}'; choose gpkg, shp, geojson, "
             "xlsx or csv.",
         )
+    if fmt not in _SUFFIXES:
+        raise InputError(f"未知导出格式：{fmt}", f"Unknown export format: {fmt}")
+    path = export_path(path, fmt)
     if fmt == "gpkg":
         return export_geopackage([layer], path)
     if fmt == "shp":
         return export_shapefile(layer, path)
     if fmt == "geojson":
         return export_geojson(layer, path)
-    if fmt in ("xlsx", "csv"):
-        return export_table(layer, path.with_suffix(f".{fmt}"), language=language)
-    raise InputError(f"未知导出格式：{fmt}", f"Unknown export format: {fmt}")
+    return export_table(layer, path, language=language)
+
+
+_SUFFIXES = {
+    "gpkg": (".gpkg",),
+    "shp": (".shp",),
+    "geojson": (".geojson", ".json"),
+    "xlsx": (".xlsx",),
+    "csv": (".csv",),
+}
+
+
+def export_path(path: str | Path, fmt: str) -> Path:
+    """The file an export in ``fmt`` writes for ``path``: its extension made the format's.
+
+    ``--format geojson`` with ``out.gpkg`` writes ``out.geojson``, never GeoJSON text under a
+    GeoPackage's name (nor a GeoPackage under ``.geojson``); a known extension is kept.
+    """
+    path = Path(path)
+    suffixes = _SUFFIXES.get(fmt)
+    if suffixes is None or path.suffix.lower() in suffixes:
+        return path
+    return path.with_suffix(suffixes[0])

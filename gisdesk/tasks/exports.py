@@ -104,12 +104,12 @@ _SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
 def output_files(request: ExportRequest) -> list[Path]:
     """Return every file the export may write (a Shapefile's parts, a table's real name)."""
-    out = Path(request.out)
-    fmt = request.format or format_for(out)
+    from gisdesk.io.vector_export import export_path
+
+    fmt = request.format or format_for(request.out)
+    out = Path(request.out) if fmt is None else export_path(request.out, fmt)
     if fmt == "shp":
         return [out.with_suffix(s) for s in _SHAPEFILE_PARTS]
-    if fmt in ("xlsx", "csv"):
-        return [out.with_suffix(f".{fmt}")]
     return [out]
 
 

@@ -39,3 +39,25 @@ def test_out_naming_another_project_is_refused(project_file: Path, tmp_path, cap
     err = capsys.readouterr().err
     assert "gisdesk 项目文件" in err and "gisdesk import" in err
     assert other.read_bytes() == before
+
+
+def test_a_format_other_than_the_extension_writes_the_formats_extension(
+    project_file: Path, tmp_path, capsys
+) -> None:
+    """--format geojson into x.gpkg wrote GeoJSON text under a GeoPackage's name."""
+    out = tmp_path / "镇界.gpkg"
+    assert main(["export", str(project_file), "towns", str(out), "--format", "geojson"]) == 0
+    written = tmp_path / "镇界.geojson"
+    assert not out.exists() and written.read_text(encoding="utf-8").lstrip().startswith("{")
+    assert str(written) in capsys.readouterr().out
+    back = tmp_path / "镇界.geojson"
+    assert main(["export", str(project_file), "villages", str(back), "--format", "gpkg"]) == 0
+    assert pyogrio.list_layers(tmp_path / "镇界.gpkg")[:, 0].tolist()[0] == "villages"
+
+
+def test_a_format_that_would_name_the_project_is_refused(project_file: Path, capsys) -> None:
+    before = project_file.read_bytes()
+    beside = project_file.with_suffix(".geojson")
+    code = main(["export", str(project_file), "towns", str(beside), "--format", "gpkg"])
+    assert code == 2
+    assert project_file.read_bytes() == before and not beside.exists()

@@ -195,11 +195,16 @@ def test_export_writes_every_shapefile_part_it_lists(project: Path, tmp_path: Pa
 def test_export_never_writes_over_the_project(project: Path) -> None:
     before = project.read_bytes()
     opened = open_project(project)
-    for out in (project, Path(f"{project}-journal"), Path(f"{project}.lock")):
+    for out in (project, Path(f"{project}-journal")):  # the latter written as .gpkg: the project
         request = ExportRequest(layer="points", out=str(out), format="gpkg")
         with pytest.raises(InputError, match="project"):
             run_request(ProjectSource(opened), request)
     assert project.read_bytes() == before
+    lock = Path(f"{project}.lock")  # a GeoPackage is written as p.gpkg.gpkg, the lock untouched
+    lock.write_text("held")
+    result = run_request(ProjectSource(opened), ExportRequest("points", str(lock), "gpkg"))
+    assert lock.read_text() == "held" and project.read_bytes() == before
+    assert any(str(project) + ".gpkg" in note.zh for note in result.notes)
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 from gisdesk.cli.exit_codes import EXIT_OK, EXIT_UNREACHABLE
 from gisdesk.cli.results import CommandSource as _Source
-from gisdesk.cli.results import print_result, save_result
+from gisdesk.cli.results import print_result, raster_beside, save_result
 from gisdesk.core.i18n import tr
 
 __all__ = [
@@ -267,24 +267,21 @@ def _progress(fraction: float, message: str) -> None:
 
 def _save(out: Path, result: Result) -> tuple[Path, Path | None]:
     """Write the result's layers, its travel-time grid (if any) and the JSON summary."""
-    raster = None
-    beside: list[tuple[Path, Callable[[Path], object]]] = []
     grid = result.extras.get("travel_time_grid")
-    if grid is not None:
-        from gisdesk.io.rasters import write_geotiff
-
-        raster = out.with_suffix(".tif")
-
-        def write_raster(path: Path) -> object:
-            return write_geotiff(
-                path,
+    beside = (
+        []
+        if grid is None
+        else [
+            raster_beside(
+                out,
                 grid.minutes,
-                transform=grid.transform,
-                crs=grid.crs,
-                description="travel time to nearest facility (minutes)",
+                grid.transform,
+                grid.crs,
+                "travel time to nearest facility (minutes)",
             )
-
-        beside.append((raster, write_raster))
+        ]
+    )
+    raster = beside[0][0] if beside else None
     extra = {"raster": str(raster) if raster else None} if result.kind == "service_areas" else {}
     return save_result(out, result, extra, beside=beside), raster
 

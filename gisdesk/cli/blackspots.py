@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import argparse
 import math
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gisdesk.cli.exit_codes import EXIT_OK, EXIT_PROBLEMS
-from gisdesk.cli.results import CommandSource, print_result, save_result
+from gisdesk.cli.results import CommandSource, print_result, raster_beside, save_result
 from gisdesk.core.errors import InputError
 from gisdesk.core.i18n import tr
 
@@ -215,22 +214,12 @@ def _save(out: Path, result: Result, lang: str) -> None:
     """Write the result (and the density raster, if any) and say where."""
     raster = result.extras.get("density_raster")
     extra = {}
-    beside: list[tuple[Path, Callable[[Path], object]]] = []
+    beside = []
     if raster is not None:
-        from gisdesk.io.rasters import write_geotiff
-
-        tif = out.with_suffix(".tif")
-
-        def write_raster(path: Path) -> object:
-            return write_geotiff(
-                path,
-                raster.array,
-                transform=raster.transform,
-                crs=raster.crs,
-                description="accidents per km of road",
-            )
-
-        beside.append((tif, write_raster))
+        tif, write = raster_beside(
+            out, raster.array, raster.transform, raster.crs, "accidents per km of road"
+        )
+        beside.append((tif, write))
         extra["raster"] = str(tif)
     save_result(out, result, extra, beside=beside)
     if raster is not None:

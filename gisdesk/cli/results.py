@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from gisdesk.io.project_store import ProjectCatalog
     from gisdesk.tasks.base import FieldInfo, Result
 
-__all__ = ["CommandSource", "print_result", "save_result", "write_layers"]
+__all__ = ["CommandSource", "print_result", "raster_beside", "save_result", "write_layers"]
 
 
 class CommandSource:
@@ -171,6 +171,22 @@ def _read(path: Path, layer: str | None) -> gpd.GeoDataFrame:
         ) from None
     except Exception as exc:
         raise ProjectError(f"无法读取 {path}：{exc}", f"Cannot read {path}: {exc}") from None
+
+
+def raster_beside(
+    out: Path, array: Any, transform: Any, crs: Any, description: str
+) -> tuple[Path, Callable[[Path], object]]:
+    """A GeoTIFF of the result beside ``out`` (its name, ``.tif``) and the function writing it.
+
+    For ``beside`` of :func:`save_result`: it is written with the layers, or not at all.
+    """
+
+    def write(path: Path) -> object:
+        from gisdesk.io.rasters import write_geotiff
+
+        return write_geotiff(path, array, transform=transform, crs=crs, description=description)
+
+    return out.with_suffix(".tif"), write
 
 
 def write_layers(

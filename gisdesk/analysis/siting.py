@@ -17,7 +17,6 @@ thresholds and years are read from it, see :func:`coverage_targets`).
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -43,6 +42,7 @@ from gisdesk.analysis.service_areas import (
     _network,
     check_travel_inputs,
 )
+from gisdesk.analysis.site_order import order_sites
 from gisdesk.analysis.speeds import DEFAULT_MAX_SNAP_M, WALK_KMH, ModeSpeeds, mode_speeds
 from gisdesk.core.crs import STORAGE_CRS
 from gisdesk.core.errors import GisdeskError, InputError
@@ -111,7 +111,7 @@ class CoverSolution:
     ----------
     sites
         Chosen candidate columns, in order of choice (greedy) or of index (MILP);
-        :func:`site_facilities` orders them by what each adds to those before it.
+        :func:`site_facilities` orders them (:func:`~gisdesk.analysis.site_order.order_sites`).
     covered
         Demand rows covered after adding the sites (existing coverage included).
     objective
@@ -398,50 +398,6 @@ def _greedy(
     return np.asarray(chosen, dtype=np.int64)
 
 
-def _in_order(
-    cover: sparse.csc_array,
-    sites: np.ndarray,
-    covered: np.ndarray,
-    weights: np.ndarray | None,
-) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Order chosen sites by what each adds to those before it; leave out those adding nothing.
-
-    Starting from the ``covered`` rows, the next site is the one newly covering the most
-    weight (then the most rows) of what is still uncovered (lazy greedy: what a site adds only
-    shrinks as others are taken). A site that covers no row the others leave uncovered is left
-    out: it changes no coverage (a solver with nothing to gain may pick it, e.g. a second
-    candidate at the same spot). Returns the sites in that order and the rows each adds.
-    """
-    covered = np.asarray(covered, dtype=bool).copy()
-    w = np.ones(covered.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
-
-    def rows(j: int) -> np.ndarray:
-        found = cover.indices[cover.indptr[j] : cover.indptr[j + 1]]
-        return np.asarray(found[~covered[found]])
-
-    def key(j: int) -> tuple[float, int, int]:
-        new = rows(j)
-        return (-float(w[new].sum()), -int(new.size), j)
-
-    heap = [key(int(j)) for j in sites]
-    heapq.heapify(heap)
-    order: list[int] = []
-    added: list[np.ndarray] = []
-    while heap:
-        _, _, j = heapq.heappop(heap)
-        fresh = key(j)
-        if heap and fresh > heap[0]:  # it adds less now: back in line
-            heapq.heappush(heap, fresh)
-            continue
-        new = rows(j)
-        if new.size == 0:
-            continue
-        order.append(j)
-        added.append(new)
-        covered[new] = True
-    return np.asarray(order, dtype=np.int64), added
-
-
 # --- the planner's question ---------------------------------------------------------------
 
 
@@ -649,7 +605,7 @@ def site_facilities(
             time_limit=time_limit,
         )
     check_cancel(cancel)
-    sites, newly = _in_order(cover.tocsc(), sol.sites, existing, weights)
+    sites, newly = order_sites(cover.tocsc(), sol.sites, existing, weights)
     sol = replace(sol, sites=sites)
     report(progress, 0.8, "复核")
     # Independent re-check: a fresh multi-source search from existing + chosen sites.

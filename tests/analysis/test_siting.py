@@ -63,6 +63,14 @@ def test_maximal_covering_is_optimal_against_brute_force(seed):
         assert greedy.objective >= (1 - 1 / np.e) * sol.objective
 
 
+def covered_without(roads, facilities, villages, chosen, drop, minutes, mode) -> int:
+    """Villages covered by the facilities and the chosen sites but the ``drop``-th one."""
+    rest = chosen.drop(chosen.index[drop]).to_crs(facilities.crs)[["geometry"]]
+    points = pd.concat([facilities[["geometry"]], rest])
+    sa = service_areas(roads, points, villages, minutes=minutes, mode=mode, polygons="none")
+    return int(sa.demand["within"].sum())
+
+
 def test_site_facilities_on_a_grid_is_rechecked():
     roads = grid_roads(20, 20, spacing=250, seed=3, drop_share=0.05)
     villages = random_points(roads, 120, seed=8, spread=50)
@@ -86,16 +94,9 @@ def test_site_facilities_on_a_grid_is_rechecked():
     assert med.loc["MED-6", "share_after"] == pytest.approx(res.share_after)
     assert bool(med.loc["MED-6", "met_after"]) == (res.share_after == 1.0)
     # Fewer sites cannot do: dropping any chosen site loses coverage.
-    if len(res.chosen) > 1:
-        fewer = res.chosen.iloc[1:].to_crs(facilities.crs)[["geometry"]]
-        sa2 = service_areas(
-            roads,
-            pd.concat([facilities[["geometry"]], fewer]),
-            villages,
-            minutes=4,
-            polygons="none",
-        )
-        assert sa2.demand["within"].sum() < sa.demand["within"].sum()
+    for drop in range(len(res.chosen)):
+        left = covered_without(roads, facilities, villages, res.chosen, drop, 4, "ebike")
+        assert left < sa.demand["within"].sum()
     k2 = site_facilities(roads, facilities, villages, candidates, minutes=4, k=2)
     assert len(k2.chosen) == 2 and k2.solution.optimal
     assert k2.checks["coverage_matches"]
@@ -121,12 +122,5 @@ def test_sites_come_in_order_of_what_each_adds_and_none_adds_nothing():
     assert res.chosen["order"].tolist() == list(range(1, len(res.chosen) + 1))
     # dropping any site loses coverage: none is idle
     for drop in range(len(res.chosen)):
-        rest = res.chosen.drop(res.chosen.index[drop]).to_crs(facilities.crs)[["geometry"]]
-        sa = service_areas(
-            roads,
-            pd.concat([facilities[["geometry"]], rest]),
-            villages,
-            minutes=2,
-            polygons="none",
-        )
-        assert sa.demand["within"].sum() < res.villages["covered_after"].sum()
+        left = covered_without(roads, facilities, villages, res.chosen, drop, 2, "ebike")
+        assert left < res.villages["covered_after"].sum()
